@@ -1,0 +1,82 @@
+using System.Text;
+using Lodestone.Engine.Execution;
+using Lodestone.Engine.Text;
+
+namespace Lodestone.Engine.Commands;
+
+/// <summary>
+/// What a handler sees: its arguments, the keyspace, the limits, and the way to say what it changed.
+/// One instance is reused for every command on the engine thread.
+/// </summary>
+internal sealed class CommandContext
+{
+    private readonly List<byte[][]> _effects;
+
+    public CommandContext(Keyspace.Keyspace keyspace, EngineOptions options, CommandTable table, TimeProvider clock, List<byte[][]> effects)
+    {
+        Keyspace = keyspace;
+        Clock = clock;
+        Options = options;
+        Table = table;
+        _effects = effects;
+    }
+
+    public Keyspace.Keyspace Keyspace { get; }
+
+    public EngineOptions Options { get; }
+
+    public CommandTable Table { get; }
+
+    /// <summary>The engine's clock, for commands that report time (TIME). Expiry uses <see cref="NowMs"/>.</summary>
+    public TimeProvider Clock { get; }
+
+    /// <summary>The arguments, command name first. The engine may keep these arrays (they are never changed).</summary>
+    public byte[][] Args { get; private set; } = [];
+
+    public int ArgCount => Args.Length;
+
+    public CommandSpec Spec { get; private set; } = null!;
+
+    /// <summary>The command's time snapshot, Unix milliseconds.</summary>
+    public long NowMs => Keyspace.NowMs;
+
+    /// <summary>How many changes the command made; a write with none is not logged.</summary>
+    public int Dirty { get; private set; }
+
+    /// <summary>Whether the handler logged its own (rewritten) effects.</summary>
+    public bool Propagated { get; private set; }
+
+    public void Begin(CommandSpec spec, byte[][] args)
+    {
+        Spec = spec;
+        Args = args;
+        Dirty = 0;
+        Propagated = false;
+    }
+
+    public void MarkDirty(int changes = 1) => Dirty += changes;
+
+    /// <summary>
+    /// Logs <paramref name="argv"/> as this command's effect instead of the command itself — for
+    /// commands whose literal form would not replay to the same state (relative TTLs, randomness).
+    /// May be called several times.
+    /// </summary>
+    public void Propagate(params byte[][] argv)
+    {
+        _effects.Add(argv);
+        Propagated = true;
+    }
+
+    public ReadOnlySpan<byte> Arg(int index) => Args[index];
+
+    /// <summary>Argument as text, for messages.</summary>
+    public string ArgText(int index) => Encoding.UTF8.GetString(Args[index]);
+
+    /// <summary>Whether argument <paramref name="index"/> is <paramref name="word"/>, ignoring ASCII case.</summary>
+    public bool ArgIs(int index, string word) => Ascii.EqualsIgnoreCase(Args[index], word);
+
+    public bool TryInt64(int index, out long value) => RedisNumbers.TryParseInt64(Args[index], out value);
+
+    /// <summary>Whether a value of <paramref name="length"/> bytes is within proto-max-bulk-len.</summary>
+    public bool FitsBulkLimit(long length) => length <= Options.ProtoMaxBulkLen;
+}

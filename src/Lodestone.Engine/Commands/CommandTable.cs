@@ -1,0 +1,74 @@
+using System.Reflection;
+using Lodestone.Engine.Execution;
+
+namespace Lodestone.Engine.Commands;
+
+/// <summary>
+/// Every command the engine knows, collected once from the <see cref="CommandAttribute"/>
+/// declarations beside the handlers. Resource endpoints, the command endpoint, log replay and
+/// replication all dispatch through this one table.
+/// </summary>
+public sealed class CommandTable
+{
+    private readonly Dictionary<string, CommandSpec> _byName;
+    private readonly Dictionary<string, CommandSpec>.AlternateLookup<ReadOnlySpan<char>> _byChars;
+
+    private CommandTable(IEnumerable<CommandSpec> specs)
+    {
+        _byName = new Dictionary<string, CommandSpec>(StringComparer.OrdinalIgnoreCase);
+        foreach (var spec in specs)
+        {
+            if (!_byName.TryAdd(spec.Name, spec))
+                throw new InvalidOperationException($"Command {spec.Name} is declared twice.");
+        }
+        _byChars = _byName.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    /// <summary>The table of this engine's commands.</summary>
+    public static CommandTable Default { get; } = new(Discover());
+
+    public IReadOnlyCollection<CommandSpec> All => _byName.Values;
+
+    public int Count => _byName.Count;
+
+    /// <summary>The command named <paramref name="name"/> (any case), or null.</summary>
+    public CommandSpec? Find(string name) => _byName.GetValueOrDefault(name);
+
+    /// <summary>The command whose name is these bytes (any case), or null.</summary>
+    public CommandSpec? Find(ReadOnlySpan<byte> name)
+    {
+        if (name.IsEmpty || name.Length > 64)
+            return null;
+        Span<char> chars = stackalloc char[name.Length];
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (name[i] > 127)
+                return null;
+            chars[i] = (char)name[i];
+        }
+        return _byChars.TryGetValue(chars, out var spec) ? spec : null;
+    }
+
+    /// <summary>The declared command named <paramref name="name"/>; throws if there is none (for wiring code).</summary>
+    public CommandSpec this[string name] =>
+        Find(name) ?? throw new KeyNotFoundException($"No command named {name} is declared.");
+
+    private static IEnumerable<CommandSpec> Discover()
+    {
+        const BindingFlags statics = BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic;
+        foreach (var type in typeof(CommandTable).Assembly.GetTypes())
+        {
+            foreach (var method in type.GetMethods(statics))
+            {
+                var declarations = method.GetCustomAttributes<CommandAttribute>().ToList();
+                if (declarations.Count == 0)
+                    continue;
+                if (method.ReturnType != typeof(Reply) || method.GetParameters() is not [{ ParameterType: var p }] || p != typeof(CommandContext))
+                    throw new InvalidOperationException($"{type.Name}.{method.Name} must be 'static Reply {method.Name}(CommandContext)'.");
+                var handler = method.CreateDelegate<CommandHandler>();
+                foreach (var declaration in declarations)
+                    yield return new CommandSpec(declaration, handler);
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+namespace Lodestone.Engine;
+
+/// <summary>Settings of the engine (bound from the <c>Engine</c> configuration section by the host).</summary>
+public sealed class EngineOptions
+{
+    /// <summary>Timer ticks per second for background work (active expiry), as Redis's <c>hz</c>.</summary>
+    public int Hz { get; set; } = 10;
+
+    /// <summary>The largest value or argument, in bytes (Redis's <c>proto-max-bulk-len</c>, 512 MB).</summary>
+    public long ProtoMaxBulkLen { get; set; } = 512L * 1024 * 1024;
+
+    /// <summary>At most this many queued commands run in one loop turn before the log is written and replies complete.</summary>
+    public int MaxBatchSize { get; set; } = 1024;
+
+    /// <summary>Share of each tick, in percent, the active expiry cycle may spend.</summary>
+    public int ActiveExpireCyclePercent { get; set; } = 25;
+}

@@ -1,0 +1,76 @@
+using Lodestone.Engine.Types;
+
+namespace Lodestone.Engine.Execution;
+
+/// <summary>A condition on a key's state, checked atomically just before the command runs.</summary>
+public enum KeyConditionKind
+{
+    /// <summary>The key must exist (HTTP <c>If-Match: *</c>).</summary>
+    Exists,
+    /// <summary>The key must not exist (HTTP <c>If-None-Match: *</c>).</summary>
+    NotExists,
+    /// <summary>The key must exist at exactly this version (HTTP <c>If-Match: "v"</c>).</summary>
+    VersionEquals,
+    /// <summary>The key must not be at this version (HTTP <c>If-None-Match: "v"</c> on writes).</summary>
+    VersionDiffers,
+}
+
+/// <summary>A precondition for <see cref="CommandRequest.Condition"/>.</summary>
+public readonly record struct KeyCondition(KeyConditionKind Kind, long Version = 0)
+{
+    public static KeyCondition Exists => new(KeyConditionKind.Exists);
+
+    public static KeyCondition NotExists => new(KeyConditionKind.NotExists);
+
+    public static KeyCondition VersionIs(long version) => new(KeyConditionKind.VersionEquals, version);
+
+    public static KeyCondition VersionIsNot(long version) => new(KeyConditionKind.VersionDiffers, version);
+
+    public bool HoldsFor(KeyState state) => Kind switch
+    {
+        KeyConditionKind.Exists => state.Exists,
+        KeyConditionKind.NotExists => !state.Exists,
+        KeyConditionKind.VersionEquals => state.Exists && state.Version == Version,
+        KeyConditionKind.VersionDiffers => !state.Exists || state.Version != Version,
+        _ => false,
+    };
+}
+
+/// <summary>A key's state as the engine saw it: type (None when missing), version and expiry.</summary>
+public readonly record struct KeyState(RedisType Type, long Version, long ExpireAtMs)
+{
+    public static KeyState Missing => new(RedisType.None, 0, -1);
+
+    public bool Exists => Type != RedisType.None;
+
+    public bool HasExpiry => ExpireAtMs >= 0;
+}
+
+/// <summary>
+/// A command to execute, with an optional key to observe: its state just before and just after the
+/// command is reported in the <see cref="CommandResult"/>, and <see cref="Condition"/> is checked
+/// against it first — all atomically on the engine thread.
+/// </summary>
+public sealed class CommandRequest
+{
+    public CommandRequest(byte[][] args, byte[]? key = null, KeyCondition? condition = null)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (condition is not null && key is null)
+            throw new ArgumentException("A condition needs the key it applies to.", nameof(condition));
+        Args = args;
+        Key = key;
+        Condition = condition;
+    }
+
+    /// <summary>Command name and arguments. The engine may keep these arrays: do not change them afterwards.</summary>
+    public byte[][] Args { get; }
+
+    /// <summary>The key whose state is reported and to which <see cref="Condition"/> applies.</summary>
+    public byte[]? Key { get; }
+
+    public KeyCondition? Condition { get; }
+}
+
+/// <summary>A command's reply, and the observed key's state before and after it ran.</summary>
+public readonly record struct CommandResult(Reply Reply, KeyState Before, KeyState After);

@@ -1,0 +1,52 @@
+namespace Lodestone.Engine.Execution;
+
+/// <summary>
+/// Every error the engine replies with, in one place, with Redis's own texts so that clients which
+/// match on them keep working.
+/// </summary>
+internal static class Errors
+{
+    public static readonly EngineError Syntax = new(ErrorKind.BadRequest, "ERR syntax error");
+    public static readonly EngineError WrongType = new(ErrorKind.WrongType, "WRONGTYPE Operation against a key holding the wrong kind of value");
+    public static readonly EngineError NotInteger = new(ErrorKind.NotANumber, "ERR value is not an integer or out of range");
+    public static readonly EngineError NotFloat = new(ErrorKind.NotANumber, "ERR value is not a valid float");
+    public static readonly EngineError IncrementOverflow = new(ErrorKind.NotANumber, "ERR increment or decrement would overflow");
+    public static readonly EngineError DecrementOverflow = new(ErrorKind.NotANumber, "ERR decrement would overflow");
+    public static readonly EngineError NaNOrInfinity = new(ErrorKind.NotANumber, "ERR increment would produce NaN or Infinity");
+    public static readonly EngineError StringTooLong = new(ErrorKind.TooLarge, "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+    public static readonly EngineError ArgumentTooLong = new(ErrorKind.TooLarge, "ERR argument exceeds maximum allowed size (proto-max-bulk-len)");
+    public static readonly EngineError OffsetOutOfRange = new(ErrorKind.BadRequest, "ERR offset is out of range");
+    public static readonly EngineError NoSuchKey = new(ErrorKind.NoSuchKey, "ERR no such key");
+    public static readonly EngineError InvalidCursor = new(ErrorKind.BadRequest, "ERR invalid cursor");
+    public static readonly EngineError DbIndexOutOfRange = new(ErrorKind.BadRequest, "ERR DB index is out of range");
+    public static readonly EngineError SameObject = new(ErrorKind.BadRequest, "ERR source and destination objects are the same");
+    public static readonly EngineError ExpireNxWithOthers = new(ErrorKind.BadRequest, "ERR NX and XX, GT or LT options at the same time are not compatible");
+    public static readonly EngineError ExpireGtAndLt = new(ErrorKind.BadRequest, "ERR GT and LT options at the same time are not compatible");
+    public static readonly EngineError EmptyCommand = new(ErrorKind.BadRequest, "ERR empty command");
+    public static readonly EngineError PreconditionFailed = new(ErrorKind.PreconditionFailed, "PRECONDITION the key does not match the request's precondition");
+    public static readonly EngineError ShuttingDown = new(ErrorKind.Unavailable, "SHUTDOWN the engine is stopping");
+
+    public static EngineError UnknownCommand(string name, IEnumerable<string> firstArgs) =>
+        new(ErrorKind.UnknownCommand,
+            $"ERR unknown command '{Truncate(name, 128)}', with args beginning with: {string.Concat(firstArgs.Select(a => $"'{Truncate(a, 128)}' "))}");
+
+    public static EngineError UnknownSubcommand(string subcommand, string command) =>
+        new(ErrorKind.UnknownCommand, $"ERR unknown subcommand '{Truncate(subcommand, 128)}'. Try {command.ToUpperInvariant()} HELP.");
+
+    public static EngineError WrongArity(string fullName) =>
+        new(ErrorKind.WrongArity, $"ERR wrong number of arguments for '{fullName.ToLowerInvariant()}' command");
+
+    public static EngineError InvalidExpireTime(string command) =>
+        new(ErrorKind.BadRequest, $"ERR invalid expire time in '{command.ToLowerInvariant()}' command");
+
+    public static EngineError UnsupportedOption(string option) =>
+        new(ErrorKind.BadRequest, $"ERR Unsupported option {option}");
+
+    public static EngineError UnknownTypeName(string type) =>
+        new(ErrorKind.BadRequest, $"ERR unknown type name '{type}'");
+
+    public static EngineError Internal(Exception exception) =>
+        new(ErrorKind.Internal, "ERR internal error while executing the command", exception);
+
+    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max];
+}

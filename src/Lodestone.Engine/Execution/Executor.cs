@@ -1,0 +1,315 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Lodestone.Engine.Commands;
+using Lodestone.Engine.Keyspace;
+
+namespace Lodestone.Engine.Execution;
+
+/// <summary>
+/// The engine: one dedicated thread that owns all data and executes every command, as Redis's
+/// event loop. Callers on any thread enqueue a command and await its result.
+/// </summary>
+/// <remarks>
+/// Design note. The concurrency invariant is simple and enforced here: the keyspace, every value in
+/// it and the <see cref="CommandContext"/> are touched only by <see cref="Run"/>'s thread. Nothing
+/// else in the engine locks.
+///
+/// One loop turn:
+/// <list type="number">
+/// <item>drain up to <see cref="EngineOptions.MaxBatchSize"/> queued work items;</item>
+/// <item>execute each synchronously (handlers never await or block), collecting the canonical
+/// effects of writes and expirations;</item>
+/// <item>hand the batch's effects to every <see cref="IEffectSink"/> (the log will be written and
+/// fsynced there — once per batch, i.e. group commit);</item>
+/// <item>only then complete the callers' tasks, so no caller sees a reply whose effect is not yet
+/// logged. Continuations run on the thread pool, never on the engine thread.</item>
+/// </list>
+/// Timer work (the active expiry cycle; later eviction, snapshots, heartbeats) arrives as a tick
+/// item from a <see cref="TimeProvider"/> timer, so it runs between commands, on the same thread.
+/// </remarks>
+public sealed class Executor : IAsyncDisposable, IDisposable
+{
+    private readonly ConcurrentQueue<IWork> _queue = new();
+    private readonly ManualResetEventSlim _wake = new(false);
+    private readonly Thread _thread;
+    private readonly ITimer _ticker;
+    private readonly TimeProvider _time;
+    private readonly EngineOptions _options;
+    private readonly IEffectSink[] _sinks;
+    private readonly List<byte[][]> _effects = [];
+    private readonly CommandContext _context;
+    private readonly Keyspace.Keyspace _keyspace;
+    private readonly TickWork _tick;
+    private int _tickQueued;
+    private volatile bool _stopping;
+
+    public Executor(EngineOptions options, TimeProvider time, IEnumerable<IEffectSink>? sinks = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        if (options.Hz is < 1 or > 500)
+            throw new ArgumentOutOfRangeException(nameof(options), "Hz must be between 1 and 500.");
+        _options = options;
+        _time = time;
+        _sinks = sinks?.ToArray() ?? [];
+        _keyspace = new Keyspace.Keyspace(new Random(), firstVersion: time.GetUtcNow().ToUnixTimeMilliseconds() * 1000)
+        {
+            KeyExpired = key => _effects.Add([Del, key]),
+        };
+        _context = new CommandContext(_keyspace, options, Commands, time, _effects);
+        _tick = new TickWork(this);
+
+        _thread = new Thread(Run) { IsBackground = true, Name = "lodestone-engine" };
+        _thread.Start();
+        var period = TimeSpan.FromMilliseconds(1000.0 / options.Hz);
+        _ticker = time.CreateTimer(_ => QueueTick(), null, period, period);
+    }
+
+    /// <summary>The commands this engine executes.</summary>
+    public CommandTable Commands { get; } = CommandTable.Default;
+
+    /// <summary>The engine's clock.</summary>
+    public TimeProvider Time => _time;
+
+    private static readonly byte[] Del = "DEL"u8.ToArray();
+
+    /// <summary>Executes one command and returns its reply.</summary>
+    public async Task<Reply> ExecuteAsync(params byte[][] args) =>
+        (await ExecuteAsync(new CommandRequest(args)).ConfigureAwait(false)).Reply;
+
+    /// <summary>Executes one command, checking its condition and reporting its key's state.</summary>
+    public Task<CommandResult> ExecuteAsync(CommandRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var work = new SingleWork(request);
+        Enqueue(work);
+        return work.Task;
+    }
+
+    /// <summary>
+    /// Executes the requests one after another with nothing in between (like MULTI/EXEC): no other
+    /// caller's command runs between them. Each is executed even if an earlier one failed.
+    /// </summary>
+    public Task<CommandResult[]> ExecuteAtomicAsync(IReadOnlyList<CommandRequest> requests)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        var work = new AtomicWork(requests);
+        Enqueue(work);
+        return work.Task;
+    }
+
+    public void Dispose()
+    {
+        if (_stopping)
+            return;
+        _stopping = true;
+        _ticker.Dispose();
+        _wake.Set();
+        _thread.Join();
+        while (_queue.TryDequeue(out var work))
+            work.Fail(Errors.ShuttingDown);
+        _wake.Dispose();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private void Enqueue(IWork work)
+    {
+        if (_stopping)
+        {
+            work.Fail(Errors.ShuttingDown);
+            return;
+        }
+        _queue.Enqueue(work);
+        _wake.Set();
+    }
+
+    private void QueueTick()
+    {
+        // One tick in the queue at a time: a slow engine skips ticks rather than piling them up.
+        if (Interlocked.CompareExchange(ref _tickQueued, 1, 0) == 0)
+            Enqueue(_tick);
+    }
+
+    private void Run()
+    {
+        var batch = new List<IWork>(_options.MaxBatchSize);
+        while (true)
+        {
+            while (batch.Count < _options.MaxBatchSize && _queue.TryDequeue(out var work))
+                batch.Add(work);
+
+            if (batch.Count == 0)
+            {
+                if (_stopping)
+                    return;
+                // Reset, look again, then sleep: an Enqueue racing with us either left its item
+                // where the second look finds it, or sets the event after our Reset.
+                _wake.Reset();
+                if (_queue.IsEmpty && !_stopping)
+                    _wake.Wait();
+                continue;
+            }
+
+            foreach (var work in batch)
+                work.Execute(this);
+
+            var sinkFailure = CommitEffects();
+            foreach (var work in batch)
+            {
+                if (sinkFailure is null)
+                    work.Complete();
+                else
+                    work.Fail(sinkFailure);
+            }
+            batch.Clear();
+        }
+    }
+
+    private EngineError? CommitEffects()
+    {
+        if (_effects.Count == 0)
+            return null;
+        try
+        {
+            foreach (var sink in _sinks)
+                sink.Commit(_effects);
+            return null;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            return Errors.Internal(exception);
+        }
+        finally
+        {
+            _effects.Clear();
+        }
+    }
+
+    private CommandResult Execute(CommandRequest request)
+    {
+        _keyspace.NowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var before = Observe(request.Key);
+        if (request.Condition is { } condition && !condition.HoldsFor(before))
+            return new CommandResult(Errors.PreconditionFailed, before, before);
+        var reply = Dispatch(request.Args);
+        return new CommandResult(reply, before, request.Key is null ? default : Observe(request.Key));
+    }
+
+    private KeyState Observe(byte[]? key)
+    {
+        if (key is null)
+            return default;
+        var entry = _keyspace.Lookup(key);
+        return entry is null ? KeyState.Missing : new KeyState(entry.Type, entry.Version, entry.ExpireAtMs);
+    }
+
+    /// <summary>The generic checks, once for every command, then the handler.</summary>
+    private Reply Dispatch(byte[][] args)
+    {
+        if (args.Length == 0)
+            return Errors.EmptyCommand;
+        var spec = Commands.Find(args[0]);
+        if (spec is null)
+            return Errors.UnknownCommand(Encoding.UTF8.GetString(args[0]), args.Skip(1).Take(8).Select(a => Encoding.UTF8.GetString(a)));
+        if (!spec.AcceptsArgumentCount(args.Length))
+            return Errors.WrongArity(spec.Name);
+        foreach (var arg in args)
+        {
+            if (arg.LongLength > _options.ProtoMaxBulkLen)
+                return Errors.ArgumentTooLong;
+        }
+        if (spec.KeyType != Types.RedisType.None)
+        {
+            foreach (var index in spec.KeyIndexes(args.Length))
+            {
+                var entry = _keyspace.Lookup(args[index]);
+                if (entry is not null && entry.Type != spec.KeyType)
+                    return Errors.WrongType;
+            }
+        }
+
+        _context.Begin(spec, args);
+        Reply reply;
+        try
+        {
+            reply = spec.Handler(_context);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            return Errors.Internal(exception);
+        }
+        if (spec.IsWrite && _context.Dirty > 0 && !_context.Propagated)
+            _effects.Add(args);
+        return reply;
+    }
+
+    private void RunTick()
+    {
+        Volatile.Write(ref _tickQueued, 0);
+        _keyspace.NowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var budget = TimeSpan.FromMilliseconds(1000.0 / _options.Hz * _options.ActiveExpireCyclePercent / 100);
+        ActiveExpiry.RunCycle(_keyspace, budget);
+    }
+
+    /// <summary>A unit of work for the engine thread.</summary>
+    private interface IWork
+    {
+        /// <summary>Runs on the engine thread.</summary>
+        void Execute(Executor executor);
+
+        /// <summary>Hands the result to the caller (after the batch's effects are committed).</summary>
+        void Complete();
+
+        void Fail(EngineError error);
+    }
+
+    private sealed class SingleWork(CommandRequest request)
+        : TaskCompletionSource<CommandResult>(TaskCreationOptions.RunContinuationsAsynchronously), IWork
+    {
+        private CommandResult _result;
+
+        public void Execute(Executor executor) => _result = executor.Execute(request);
+
+        public void Complete() => TrySetResult(_result);
+
+        public void Fail(EngineError error) => TrySetResult(new CommandResult(error, default, default));
+    }
+
+    private sealed class AtomicWork(IReadOnlyList<CommandRequest> requests)
+        : TaskCompletionSource<CommandResult[]>(TaskCreationOptions.RunContinuationsAsynchronously), IWork
+    {
+        private readonly CommandResult[] _results = new CommandResult[requests.Count];
+
+        public void Execute(Executor executor)
+        {
+            for (var i = 0; i < _results.Length; i++)
+                _results[i] = executor.Execute(requests[i]);
+        }
+
+        public void Complete() => TrySetResult(_results);
+
+        public void Fail(EngineError error)
+        {
+            Array.Fill(_results, new CommandResult(error, default, default));
+            TrySetResult(_results);
+        }
+    }
+
+    private sealed class TickWork(Executor executor) : IWork
+    {
+        public void Execute(Executor ignored) => executor.RunTick();
+
+        public void Complete()
+        {
+        }
+
+        public void Fail(EngineError error)
+        {
+        }
+    }
+}

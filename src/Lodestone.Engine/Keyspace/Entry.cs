@@ -1,0 +1,45 @@
+using Lodestone.Engine.Types;
+
+namespace Lodestone.Engine.Keyspace;
+
+/// <summary>
+/// One key and its value, with what the keyspace needs to know about it. The entry is also the
+/// node of its hash-table chain (<see cref="Next"/>), so storing a key costs one object.
+/// </summary>
+internal sealed class Entry
+{
+    /// <summary>The value of <see cref="ExpireAtMs"/> for a key without a TTL (Redis's -1).</summary>
+    public const long NoExpiry = -1;
+
+    public Entry(byte[] key, int hash, RedisType type, object value)
+    {
+        Key = key;
+        Hash = hash;
+        Type = type;
+        Value = value;
+    }
+
+    /// <summary>The key's bytes. Never changed: a rename makes a new entry.</summary>
+    public byte[] Key { get; }
+
+    public int Hash { get; }
+
+    public RedisType Type { get; set; }
+
+    /// <summary>The data structure for <see cref="Type"/> (a <see cref="StringValue"/> for strings).</summary>
+    public object Value { get; set; }
+
+    /// <summary>Absolute expiry in Unix milliseconds, or <see cref="NoExpiry"/>.</summary>
+    public long ExpireAtMs { get; internal set; } = NoExpiry;
+
+    /// <summary>Taken from the keyspace's counter on every write, so it never repeats (ETags, If-Match).</summary>
+    public long Version { get; internal set; }
+
+    public bool HasExpiry => ExpireAtMs != NoExpiry;
+
+    /// <summary>Next entry in the same hash bucket (a field so the table can unlink by reference).</summary>
+    internal Entry? Next;
+
+    /// <summary>Position in the keyspace's list of keys with a TTL, or -1.</summary>
+    internal int ExpireSlot { get; set; } = -1;
+}

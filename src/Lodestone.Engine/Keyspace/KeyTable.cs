@@ -1,0 +1,145 @@
+namespace Lodestone.Engine.Keyspace;
+
+/// <summary>
+/// A chained hash table of entries keyed by bytes.
+/// </summary>
+/// <remarks>
+/// Design note. We keep our own table (rather than <see cref="Dictionary{TKey,TValue}"/>) for the
+/// two things Redis's dict gives and a .NET dictionary cannot:
+/// <list type="bullet">
+/// <item>SCAN with a stateless cursor that returns every key present for the whole iteration at
+/// least once even if the table grows or shrinks in between: the cursor walks bucket indexes in
+/// reverse-binary order (Pieter Noordhuis's algorithm from dict.c).</item>
+/// <item>O(1) expected random sampling (RANDOMKEY, and later eviction).</item>
+/// </list>
+/// Sizes are powers of two; the table doubles at load factor 1 and halves below 1/8. Resizing is
+/// done in one step (no incremental rehash yet).
+/// </remarks>
+internal sealed class KeyTable
+{
+    private const int MinSize = 16;
+
+    private Entry?[] _buckets = new Entry?[MinSize];
+
+    public int Count { get; private set; }
+
+    public static int HashOf(ReadOnlySpan<byte> key)
+    {
+        var hash = new HashCode();
+        hash.AddBytes(key);
+        return hash.ToHashCode();
+    }
+
+    public Entry? Find(ReadOnlySpan<byte> key, int hash)
+    {
+        for (var entry = _buckets[hash & (_buckets.Length - 1)]; entry is not null; entry = entry.Next)
+        {
+            if (entry.Hash == hash && entry.Key.AsSpan().SequenceEqual(key))
+                return entry;
+        }
+        return null;
+    }
+
+    /// <summary>Adds an entry whose key is not in the table (the caller has looked).</summary>
+    public void Add(Entry entry)
+    {
+        if (Count >= _buckets.Length)
+            Resize(_buckets.Length * 2);
+        ref var head = ref _buckets[entry.Hash & (_buckets.Length - 1)];
+        entry.Next = head;
+        head = entry;
+        Count++;
+    }
+
+    public bool Remove(Entry entry)
+    {
+        ref var link = ref _buckets[entry.Hash & (_buckets.Length - 1)];
+        while (link is not null)
+        {
+            if (ReferenceEquals(link, entry))
+            {
+                link = entry.Next;
+                entry.Next = null;
+                Count--;
+                if (_buckets.Length > MinSize && Count * 8 < _buckets.Length)
+                    Resize(_buckets.Length / 2);
+                return true;
+            }
+            link = ref link.Next!;
+        }
+        return false;
+    }
+
+    public void Clear()
+    {
+        _buckets = new Entry?[MinSize];
+        Count = 0;
+    }
+
+    /// <summary>
+    /// Adds the entries of the bucket at <paramref name="cursor"/> to <paramref name="into"/> and
+    /// returns the next cursor; 0 means the iteration is complete.
+    /// </summary>
+    public ulong Scan(ulong cursor, List<Entry> into)
+    {
+        var mask = (ulong)(_buckets.Length - 1);
+        for (var entry = _buckets[(int)(cursor & mask)]; entry is not null; entry = entry.Next)
+            into.Add(entry);
+
+        // Increment the reversed cursor: set the bits above the mask so the carry runs past them.
+        cursor |= ~mask;
+        cursor = ReverseBits(cursor);
+        cursor++;
+        return ReverseBits(cursor);
+    }
+
+    /// <summary>A random entry (each bucket equally likely, then each entry of its chain), or null when empty.</summary>
+    public Entry? Random(Random random)
+    {
+        if (Count == 0)
+            return null;
+        while (true)
+        {
+            var head = _buckets[random.Next(_buckets.Length)];
+            if (head is null)
+                continue;
+            var length = 0;
+            for (var e = head; e is not null; e = e.Next)
+                length++;
+            var pick = random.Next(length);
+            var entry = head;
+            while (pick-- > 0)
+                entry = entry!.Next;
+            return entry;
+        }
+    }
+
+    private void Resize(int size)
+    {
+        var buckets = new Entry?[size];
+        var mask = size - 1;
+        foreach (var head in _buckets)
+        {
+            var entry = head;
+            while (entry is not null)
+            {
+                var next = entry.Next;
+                ref var slot = ref buckets[entry.Hash & mask];
+                entry.Next = slot;
+                slot = entry;
+                entry = next;
+            }
+        }
+        _buckets = buckets;
+    }
+
+    private static ulong ReverseBits(ulong v)
+    {
+        v = ((v >> 1) & 0x5555555555555555UL) | ((v & 0x5555555555555555UL) << 1);
+        v = ((v >> 2) & 0x3333333333333333UL) | ((v & 0x3333333333333333UL) << 2);
+        v = ((v >> 4) & 0x0F0F0F0F0F0F0F0FUL) | ((v & 0x0F0F0F0F0F0F0F0FUL) << 4);
+        v = ((v >> 8) & 0x00FF00FF00FF00FFUL) | ((v & 0x00FF00FF00FF00FFUL) << 8);
+        v = ((v >> 16) & 0x0000FFFF0000FFFFUL) | ((v & 0x0000FFFF0000FFFFUL) << 16);
+        return (v >> 32) | (v << 32);
+    }
+}

@@ -1,0 +1,195 @@
+using Lodestone.Engine.Types;
+
+namespace Lodestone.Engine.Keyspace;
+
+/// <summary>
+/// The database: binary keys to entries, with expiry and per-key versions.
+/// </summary>
+/// <remarks>
+/// Concurrency: only the engine thread touches a keyspace (the executor enforces it); nothing here
+/// locks. Time: <see cref="NowMs"/> is set by the executor before each command, so one command sees
+/// one instant, as Redis's command time snapshot.
+/// Expiry is lazy — <see cref="Lookup"/> deletes a key found past its time — plus an active cycle
+/// (<see cref="ActiveExpiry"/>) that samples <see cref="RandomEntryWithExpiry"/>. A key expires when
+/// the time is strictly after its expiry instant, as in Redis.
+/// </remarks>
+internal sealed class Keyspace
+{
+    private readonly KeyTable _table = new();
+    private readonly List<Entry> _withExpiry = [];
+    private readonly Random _random;
+    private long _lastVersion;
+
+    /// <param name="random">Source of randomness for sampling.</param>
+    /// <param name="firstVersion">Versions start above this. Seeding it from the clock keeps ETags
+    /// from repeating across restarts of an empty store.</param>
+    public Keyspace(Random random, long firstVersion)
+    {
+        _random = random;
+        _lastVersion = firstVersion;
+    }
+
+    /// <summary>The current command's time, Unix milliseconds.</summary>
+    public long NowMs { get; set; }
+
+    public int Count => _table.Count;
+
+    public int ExpiresCount => _withExpiry.Count;
+
+    /// <summary>Called with the key of every entry removed because it expired (lazily or actively).</summary>
+    public Action<byte[]>? KeyExpired { get; set; }
+
+    public bool IsExpired(Entry entry) => entry.ExpireAtMs != Entry.NoExpiry && NowMs > entry.ExpireAtMs;
+
+    /// <summary>The live entry for <paramref name="key"/>, deleting it first if it has expired.</summary>
+    public Entry? Lookup(ReadOnlySpan<byte> key)
+    {
+        var entry = _table.Find(key, KeyTable.HashOf(key));
+        if (entry is null || !IsExpired(entry))
+            return entry;
+        Expire(entry);
+        return null;
+    }
+
+    /// <summary>Adds a key that does not exist (the caller has looked it up).</summary>
+    public Entry Add(byte[] key, RedisType type, object value)
+    {
+        var entry = new Entry(key, KeyTable.HashOf(key), type, value) { Version = NextVersion() };
+        _table.Add(entry);
+        return entry;
+    }
+
+    /// <summary>Stores a value under a key, replacing whatever was there (SET's semantics).</summary>
+    /// <param name="keepTtl">Keep the old key's TTL (KEEPTTL); otherwise the key has none.</param>
+    public Entry Overwrite(byte[] key, RedisType type, object value, bool keepTtl = false)
+    {
+        var entry = Lookup(key);
+        if (entry is null)
+            return Add(key, type, value);
+        entry.Type = type;
+        entry.Value = value;
+        if (!keepTtl)
+            RemoveExpiry(entry);
+        Touch(entry);
+        return entry;
+    }
+
+    /// <summary>Records a write to the entry's value: it gets a new version.</summary>
+    public void Touch(Entry entry) => entry.Version = NextVersion();
+
+    public bool Delete(ReadOnlySpan<byte> key)
+    {
+        var entry = _table.Find(key, KeyTable.HashOf(key));
+        if (entry is null)
+            return false;
+        var live = !IsExpired(entry);
+        Remove(entry);
+        if (!live)
+            KeyExpired?.Invoke(entry.Key);
+        return live;
+    }
+
+    public void Delete(Entry entry) => Remove(entry);
+
+    public void SetExpiry(Entry entry, long atMs)
+    {
+        entry.ExpireAtMs = atMs;
+        if (entry.ExpireSlot < 0)
+        {
+            entry.ExpireSlot = _withExpiry.Count;
+            _withExpiry.Add(entry);
+        }
+        Touch(entry);
+    }
+
+    /// <summary>Removes the entry's TTL; true if it had one.</summary>
+    public bool Persist(Entry entry)
+    {
+        if (!RemoveExpiry(entry))
+            return false;
+        Touch(entry);
+        return true;
+    }
+
+    public void Clear()
+    {
+        _table.Clear();
+        _withExpiry.Clear();
+    }
+
+    /// <summary>One SCAN step: adds one bucket's live entries and returns the next cursor (0 when done).</summary>
+    public ulong Scan(ulong cursor, List<Entry> into)
+    {
+        var start = into.Count;
+        var next = _table.Scan(cursor, into);
+        for (var i = into.Count - 1; i >= start; i--)
+        {
+            if (IsExpired(into[i]))
+            {
+                Expire(into[i]);
+                into.RemoveAt(i);
+            }
+        }
+        return next;
+    }
+
+    /// <summary>A random live key, or null when there is none.</summary>
+    public Entry? RandomEntry()
+    {
+        while (_table.Random(_random) is { } entry)
+        {
+            if (!IsExpired(entry))
+                return entry;
+            Expire(entry);
+        }
+        return null;
+    }
+
+    /// <summary>A random key among those with a TTL (expired or not), or null.</summary>
+    public Entry? RandomEntryWithExpiry() =>
+        _withExpiry.Count == 0 ? null : _withExpiry[_random.Next(_withExpiry.Count)];
+
+    /// <summary>Every entry, live or not yet reclaimed; for KEYS and tests (O(N)).</summary>
+    public IEnumerable<Entry> All()
+    {
+        var batch = new List<Entry>();
+        ulong cursor = 0;
+        do
+        {
+            batch.Clear();
+            cursor = _table.Scan(cursor, batch);
+            foreach (var entry in batch)
+                yield return entry;
+        }
+        while (cursor != 0);
+    }
+
+    /// <summary>Removes an expired entry and reports it (lazy and active expiry).</summary>
+    public void Expire(Entry entry)
+    {
+        Remove(entry);
+        KeyExpired?.Invoke(entry.Key);
+    }
+
+    private void Remove(Entry entry)
+    {
+        _table.Remove(entry);
+        RemoveExpiry(entry);
+    }
+
+    private bool RemoveExpiry(Entry entry)
+    {
+        if (entry.ExpireSlot < 0)
+            return false;
+        // Swap-remove keeps the list dense for O(1) random sampling.
+        var last = _withExpiry[^1];
+        _withExpiry[entry.ExpireSlot] = last;
+        last.ExpireSlot = entry.ExpireSlot;
+        _withExpiry.RemoveAt(_withExpiry.Count - 1);
+        entry.ExpireSlot = -1;
+        entry.ExpireAtMs = Entry.NoExpiry;
+        return true;
+    }
+
+    private long NextVersion() => ++_lastVersion;
+}

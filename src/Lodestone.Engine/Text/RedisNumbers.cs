@@ -1,0 +1,172 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Text;
+
+namespace Lodestone.Engine.Text;
+
+/// <summary>
+/// Number parsing and printing with Redis's rules, so that what Redis accepts as an integer or a
+/// float (and what it refuses) is the same here.
+/// </summary>
+public static class RedisNumbers
+{
+    /// <summary>
+    /// Redis's <c>string2ll</c>: optional '-', then digits with no leading zero (except "0" itself),
+    /// no spaces, no '+', within the signed 64-bit range.
+    /// </summary>
+    public static bool TryParseInt64(ReadOnlySpan<byte> text, out long value)
+    {
+        value = 0;
+        if (text.IsEmpty || text.Length > 20)
+            return false;
+        if (text.Length == 1 && text[0] == (byte)'0')
+            return true;
+
+        var negative = text[0] == (byte)'-';
+        var digits = negative ? text[1..] : text;
+        if (digits.IsEmpty || digits[0] < (byte)'1' || digits[0] > (byte)'9')
+            return false;
+
+        ulong magnitude = 0;
+        foreach (var b in digits)
+        {
+            if (b < (byte)'0' || b > (byte)'9')
+                return false;
+            if (magnitude > (ulong.MaxValue - (ulong)(b - '0')) / 10)
+                return false;
+            magnitude = magnitude * 10 + (ulong)(b - '0');
+        }
+
+        if (negative)
+        {
+            if (magnitude > (ulong)long.MaxValue + 1)
+                return false;
+            value = unchecked(-(long)magnitude);
+            return true;
+        }
+        if (magnitude > long.MaxValue)
+            return false;
+        value = (long)magnitude;
+        return true;
+    }
+
+    /// <summary>Redis's <c>string2ull</c>, used for SCAN cursors: a non-negative integer up to 2^64-1.</summary>
+    public static bool TryParseUInt64(ReadOnlySpan<byte> text, out ulong value)
+    {
+        if (TryParseInt64(text, out var signed))
+        {
+            value = (ulong)signed;
+            return signed >= 0;
+        }
+        value = 0;
+        if (text.IsEmpty)
+            return false;
+        foreach (var b in text)
+        {
+            if (b < (byte)'0' || b > (byte)'9')
+                return false;
+        }
+        return Utf8Parser.TryParse(text, out value, out var consumed) && consumed == text.Length;
+    }
+
+    /// <summary>
+    /// Redis's float parsing (<c>strtold</c> with its checks): the whole text must be the number, no
+    /// leading space; "inf"/"-inf"/"infinity" are accepted, NaN and out-of-range values are not.
+    /// </summary>
+    public static bool TryParseDouble(ReadOnlySpan<byte> text, out double value)
+    {
+        value = 0;
+        if (text.IsEmpty || text.Length > 5 * 1024 || IsSpace(text[0]))
+            return false;
+
+        Span<char> chars = text.Length <= 256 ? stackalloc char[text.Length] : new char[text.Length];
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (text[i] > 127)
+                return false;
+            chars[i] = (char)text[i];
+        }
+
+        if (TryParseInfinity(chars, out value))
+            return true;
+        if (!double.TryParse(chars, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent,
+                CultureInfo.InvariantCulture, out value))
+            return false;
+        // .NET rounds overflow to infinity where strtold reports a range error.
+        return double.IsFinite(value);
+    }
+
+    /// <summary>Writes <paramref name="value"/> in decimal into <paramref name="destination"/> (20 bytes suffice).</summary>
+    public static int FormatInt64(long value, Span<byte> destination)
+    {
+        Utf8Formatter.TryFormat(value, destination, out var written);
+        return written;
+    }
+
+    public static byte[] FormatInt64(long value)
+    {
+        Span<byte> digits = stackalloc byte[20];
+        return digits[..FormatInt64(value, digits)].ToArray();
+    }
+
+    /// <summary>
+    /// The text INCRBYFLOAT stores for <paramref name="currentText"/> + <paramref name="incrementText"/>:
+    /// fixed-point with up to 17 decimals, trailing zeros trimmed, as Redis prints it ("%.17Lf").
+    /// </summary>
+    /// <remarks>
+    /// Differs from Redis: Redis adds in 80-bit long double; we add in decimal when both operands fit
+    /// (so 0.1 + 0.2 stores "0.3", as Redis does) and fall back to IEEE double otherwise.
+    /// </remarks>
+    public static string FormatIncrByFloat(ReadOnlySpan<byte> currentText, ReadOnlySpan<byte> incrementText, double sum)
+    {
+        if (TryParseDecimal(currentText, out var a) && TryParseDecimal(incrementText, out var b))
+        {
+            try
+            {
+                return TrimFixed(Math.Round(a + b, 17, MidpointRounding.ToEven).ToString("F17", CultureInfo.InvariantCulture));
+            }
+            catch (OverflowException)
+            {
+                // Fall through to the double result.
+            }
+        }
+        return TrimFixed(sum.ToString("F17", CultureInfo.InvariantCulture));
+    }
+
+    private static bool TryParseDecimal(ReadOnlySpan<byte> text, out decimal value)
+    {
+        value = 0;
+        if (text.IsEmpty || text.Length > 64)
+            return false;
+        Span<char> chars = stackalloc char[text.Length];
+        var count = Encoding.ASCII.GetChars(text, chars);
+        return decimal.TryParse(chars[..count], NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent,
+            CultureInfo.InvariantCulture, out value);
+    }
+
+    private static string TrimFixed(string text)
+    {
+        if (text.Contains('.', StringComparison.Ordinal))
+            text = text.TrimEnd('0').TrimEnd('.');
+        return text == "-0" ? "0" : text;
+    }
+
+    private static bool TryParseInfinity(ReadOnlySpan<char> text, out double value)
+    {
+        value = 0;
+        var sign = 1.0;
+        if (text.Length > 0 && (text[0] == '+' || text[0] == '-'))
+        {
+            sign = text[0] == '-' ? -1 : 1;
+            text = text[1..];
+        }
+        if (text.Equals("inf", StringComparison.OrdinalIgnoreCase) || text.Equals("infinity", StringComparison.OrdinalIgnoreCase))
+        {
+            value = sign * double.PositiveInfinity;
+            return true;
+        }
+        return false;
+    }
+
+    private static bool IsSpace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\v' or (byte)'\f' or (byte)'\r';
+}

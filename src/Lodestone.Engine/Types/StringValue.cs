@@ -1,0 +1,89 @@
+namespace Lodestone.Engine.Types;
+
+/// <summary>
+/// A Redis string: a binary-safe byte buffer with spare capacity, so that APPEND and SETRANGE are
+/// amortised O(1) per byte written, as with Redis's sds.
+/// </summary>
+/// <remarks>
+/// Sharing rule: a reply may hand out the buffer itself (no copy on GET). Once handed out, the
+/// buffer is <em>shared</em> and never written again; the next mutation copies into a fresh
+/// buffer first. Only the engine thread touches a <see cref="StringValue"/>.
+/// </remarks>
+internal sealed class StringValue
+{
+    private byte[] _buffer;
+    private bool _shared;
+
+    private StringValue(byte[] buffer, int length, bool shared)
+    {
+        _buffer = buffer;
+        Length = length;
+        _shared = shared;
+    }
+
+    public int Length { get; private set; }
+
+    public ReadOnlySpan<byte> Span => _buffer.AsSpan(0, Length);
+
+    /// <summary>Takes <paramref name="bytes"/> as the value without copying; it is treated as shared.</summary>
+    public static StringValue Wrap(byte[] bytes) => new(bytes, bytes.Length, shared: true);
+
+    /// <summary>A private copy of <paramref name="bytes"/>.</summary>
+    public static StringValue Copy(ReadOnlySpan<byte> bytes) => new(bytes.ToArray(), bytes.Length, shared: false);
+
+    /// <summary>The value's bytes for a reply: no copy, and the buffer becomes read-only from now on.</summary>
+    public ReadOnlyMemory<byte> Share()
+    {
+        _shared = true;
+        return new ReadOnlyMemory<byte>(_buffer, 0, Length);
+    }
+
+    public StringValue Clone() => Copy(Span);
+
+    /// <summary>Appends <paramref name="bytes"/>. The caller has checked the resulting length against its limit.</summary>
+    public void Append(ReadOnlySpan<byte> bytes)
+    {
+        var newLength = checked(Length + bytes.Length);
+        EnsureWritable(newLength);
+        bytes.CopyTo(_buffer.AsSpan(Length));
+        Length = newLength;
+    }
+
+    /// <summary>Writes <paramref name="bytes"/> at <paramref name="offset"/>, zero-padding any gap.</summary>
+    public void SetRange(int offset, ReadOnlySpan<byte> bytes)
+    {
+        var newLength = Math.Max(Length, checked(offset + bytes.Length));
+        EnsureWritable(newLength);
+        if (offset > Length)
+            _buffer.AsSpan(Length, offset - Length).Clear();
+        bytes.CopyTo(_buffer.AsSpan(offset));
+        Length = newLength;
+    }
+
+    /// <summary>Replaces the content with the decimal digits of <paramref name="value"/>, reusing the buffer when it can.</summary>
+    public void SetInteger(long value)
+    {
+        Span<byte> digits = stackalloc byte[20];
+        var written = Text.RedisNumbers.FormatInt64(value, digits);
+        if (_shared || _buffer.Length < written)
+        {
+            _buffer = new byte[Math.Max(written, 8)];
+            _shared = false;
+        }
+        digits[..written].CopyTo(_buffer);
+        Length = written;
+    }
+
+    private void EnsureWritable(int needed)
+    {
+        if (!_shared && needed <= _buffer.Length)
+            return;
+        // Grow like sds: double small strings, add 1 MB at a time to big ones.
+        const int greedyLimit = 1024 * 1024;
+        long capacity = needed < greedyLimit ? Math.Max((long)needed * 2, 16) : (long)needed + greedyLimit;
+        var fresh = new byte[Math.Min(capacity, Array.MaxLength)];
+        Span.CopyTo(fresh);
+        _buffer = fresh;
+        _shared = false;
+    }
+}

@@ -1,0 +1,67 @@
+using System.Text;
+using Lodestone.Engine.Execution;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Lodestone.Engine.Tests;
+
+/// <summary>An engine on a fake clock, driven the way callers drive it: through the executor.</summary>
+public sealed class TestEngine : IDisposable
+{
+    /// <summary>2023-11-14T22:13:20Z: a round instant far from 0 so absolute and relative times differ.</summary>
+    public const long StartMs = 1_700_000_000_000;
+
+    public TestEngine(EngineOptions? options = null)
+    {
+        Executor = new Executor(options ?? new EngineOptions(), Time, [Log]);
+    }
+
+    public FakeTimeProvider Time { get; } = new(DateTimeOffset.FromUnixTimeMilliseconds(StartMs));
+
+    public RecordingSink Log { get; } = new();
+
+    public Executor Executor { get; }
+
+    public long NowMs => Time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    public Task<Reply> Run(params string[] args) => Executor.ExecuteAsync(args.Select(Encoding.UTF8.GetBytes).ToArray());
+
+    public Task<Reply> RunBytes(params byte[][] args) => Executor.ExecuteAsync(args);
+
+    public void Advance(TimeSpan by) => Time.Advance(by);
+
+    public void Dispose() => Executor.Dispose();
+}
+
+/// <summary>Records every committed batch of effects, as the AOF will see them.</summary>
+public sealed class RecordingSink : IEffectSink
+{
+    private readonly List<string> _effects = [];
+
+    public int Batches { get; private set; }
+
+    public void Commit(IReadOnlyList<byte[][]> effects)
+    {
+        lock (_effects)
+        {
+            Batches++;
+            foreach (var argv in effects)
+                _effects.Add(string.Join(' ', argv.Select(a => Encoding.UTF8.GetString(a))));
+        }
+    }
+
+    /// <summary>Every effect so far, each as its arguments joined by spaces.</summary>
+    public IReadOnlyList<string> Effects
+    {
+        get
+        {
+            lock (_effects)
+                return [.. _effects];
+        }
+    }
+
+    public void Clear()
+    {
+        lock (_effects)
+            _effects.Clear();
+    }
+}
