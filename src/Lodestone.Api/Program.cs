@@ -1,1 +1,36 @@
-var app = WebApplication.CreateBuilder(args).Build(); app.Run();
+using FluentValidation;
+using Lodestone.Api.Endpoints;
+using Lodestone.Api.Errors;
+using Lodestone.Api.Infrastructure;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.Configuration.AddLodestoneSettings();
+
+builder.AddLodestoneLogging();
+builder.Services.AddLodestoneEngine(builder.Configuration);
+builder.Services.AddStrictJson();
+builder.Services.AddValidatorsFromAssemblyContaining<Program>(ServiceLifetime.Singleton, includeInternalTypes: true);
+builder.Services.AddLodestoneProblems();
+builder.Services.AddExceptionHandler<ExceptionToProblem>();
+builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+builder.Services.AddLodestoneCors(builder.Configuration);
+builder.Services.AddLodestoneOpenApi();
+builder.Services.AddLodestoneHealth();
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseLodestoneRequestLogging();
+app.UseBodySizeLimit();
+app.UseCors();
+
+app.MapLodestoneDocs();
+app.MapLodestoneHealth();
+app.MapStrings();
+app.MapKeys();
+
+app.Run();
+
+/// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>
+public partial class Program;

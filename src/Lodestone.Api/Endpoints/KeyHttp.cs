@@ -1,0 +1,134 @@
+using System.Globalization;
+using System.Text;
+using Lodestone.Api.Contracts;
+using Lodestone.Api.Errors;
+using Lodestone.Engine.Execution;
+using Lodestone.Engine.Types;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Primitives;
+
+namespace Lodestone.Api.Endpoints;
+
+/// <summary>
+/// HTTP semantics on keys, shared by every resource family (ARCHITECTURE.md §5): ETag = key version,
+/// If-Match / If-None-Match → engine preconditions, TTL reporting, key URLs.
+/// </summary>
+internal static class KeyHttp
+{
+    public const string TtlHeader = "Lodestone-Ttl-Ms";
+
+    /// <summary>
+    /// The precondition the request's conditional headers put on its key, for a write:
+    /// <c>If-Match: *</c> = the key exists (XX), <c>If-Match: "v"</c> = it is at version v (compare-and-set),
+    /// <c>If-None-Match: *</c> = it does not exist (NX), <c>If-None-Match: "v"</c> = it is not at version v.
+    /// </summary>
+    public static bool TryPrecondition(HttpRequest request, out KeyCondition? condition, out ProblemHttpResult? problem) =>
+        TryPrecondition(request, includeIfNoneMatch: true, out condition, out problem);
+
+    /// <summary>The precondition for a read: only If-Match (If-None-Match on a read means 304, see <see cref="IsNotModified"/>).</summary>
+    public static bool TryReadPrecondition(HttpRequest request, out KeyCondition? condition, out ProblemHttpResult? problem) =>
+        TryPrecondition(request, includeIfNoneMatch: false, out condition, out problem);
+
+    /// <summary>Whether a GET's If-None-Match matches the key's current version (weak comparison, RFC 9110).</summary>
+    public static bool IsNotModified(HttpRequest request, KeyState state)
+    {
+        var header = request.Headers.IfNoneMatch;
+        if (StringValues.IsNullOrEmpty(header) || !state.Exists)
+            return false;
+        foreach (var tag in Tags(header))
+        {
+            if (tag == "*" || Version(tag, weakAllowed: true) == state.Version)
+                return true;
+        }
+        return false;
+    }
+
+    /// <summary>Sets ETag and the TTL header for an existing key; returns the TTL it reported, so a body can say the same.</summary>
+    public static long? WriteEntityHeaders(HttpResponse response, KeyState state, TimeProvider clock)
+    {
+        if (!state.Exists)
+            return null;
+        response.Headers.ETag = ETag(state.Version);
+        var ttl = TtlMs(state, clock);
+        if (ttl is not null)
+            response.Headers[TtlHeader] = ttl.Value.ToString(CultureInfo.InvariantCulture);
+        return ttl;
+    }
+
+    public static string ETag(long version) => "\"" + version.ToString(CultureInfo.InvariantCulture) + "\"";
+
+    /// <summary>Milliseconds left before the key expires, or null without a TTL.</summary>
+    public static long? TtlMs(KeyState state, TimeProvider clock) =>
+        state.HasExpiry ? Math.Max(0, state.ExpireAtMs - clock.GetUtcNow().ToUnixTimeMilliseconds()) : null;
+
+    public static KeyInfo Info(byte[] key, KeyState state, long? ttlMs, bool base64Requested)
+    {
+        var encoding = BinaryText.Choose(base64Requested, key);
+        return new KeyInfo(BinaryText.Encode(key, encoding), state.Type.Name(), ttlMs, state.Version) { Encoding = encoding };
+    }
+
+    /// <summary>A key as one percent-encoded path segment (every byte outside RFC 3986's unreserved set is escaped).</summary>
+    public static string PathSegment(ReadOnlySpan<byte> key)
+    {
+        var text = new StringBuilder(key.Length);
+        foreach (var b in key)
+        {
+            if (char.IsAsciiLetterOrDigit((char)b) || b is (byte)'-' or (byte)'.' or (byte)'_' or (byte)'~')
+                text.Append((char)b);
+            else
+                text.Append('%').Append(b.ToString("X2", CultureInfo.InvariantCulture));
+        }
+        return text.ToString();
+    }
+
+    /// <summary>The key's text for messages.</summary>
+    public static string Display(byte[] key) => Encoding.UTF8.GetString(key);
+
+    private static bool TryPrecondition(HttpRequest request, bool includeIfNoneMatch, out KeyCondition? condition, out ProblemHttpResult? problem)
+    {
+        condition = null;
+        problem = null;
+        var ifMatch = request.Headers.IfMatch;
+        var ifNoneMatch = includeIfNoneMatch ? request.Headers.IfNoneMatch : StringValues.Empty;
+        if (!StringValues.IsNullOrEmpty(ifMatch) && !StringValues.IsNullOrEmpty(ifNoneMatch))
+        {
+            problem = Problems.Of(ErrorKind.BadRequest, "Send If-Match or If-None-Match, not both.");
+            return false;
+        }
+        var header = StringValues.IsNullOrEmpty(ifMatch) ? ifNoneMatch : ifMatch;
+        if (StringValues.IsNullOrEmpty(header))
+            return true;
+        var tags = Tags(header).ToList();
+        if (tags.Count != 1)
+        {
+            problem = Problems.Of(ErrorKind.BadRequest, "Conditional headers take one entity tag or *.");
+            return false;
+        }
+        var matching = !StringValues.IsNullOrEmpty(ifMatch);
+        if (tags[0] == "*")
+        {
+            condition = matching ? KeyCondition.Exists : KeyCondition.NotExists;
+            return true;
+        }
+        // If-Match compares strongly (a weak tag never matches); an unparsable tag matches no version.
+        var version = Version(tags[0], weakAllowed: !matching) ?? -1;
+        condition = matching ? KeyCondition.VersionIs(version) : KeyCondition.VersionIsNot(version);
+        return true;
+    }
+
+    private static IEnumerable<string> Tags(StringValues header) =>
+        header.SelectMany(value => (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+    private static long? Version(string tag, bool weakAllowed)
+    {
+        if (tag.StartsWith("W/", StringComparison.Ordinal))
+        {
+            if (!weakAllowed)
+                return null;
+            tag = tag[2..];
+        }
+        if (tag.Length < 3 || tag[0] != '"' || tag[^1] != '"')
+            return null;
+        return long.TryParse(tag.AsSpan(1, tag.Length - 2), NumberStyles.None, CultureInfo.InvariantCulture, out var version) ? version : null;
+    }
+}

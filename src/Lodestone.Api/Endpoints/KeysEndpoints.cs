@@ -1,0 +1,156 @@
+using System.Globalization;
+using Lodestone.Api.Contracts;
+using Lodestone.Api.Infrastructure;
+using Lodestone.Api.Validation;
+using Lodestone.Engine.Execution;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Lodestone.Api.Endpoints;
+
+/// <summary>
+/// <c>/keys</c>: any key, whatever its type — paged listing (SCAN), type/TTL/version, delete, expiry,
+/// rename and copy.
+/// </summary>
+public static class KeysEndpoints
+{
+    public static RouteGroupBuilder MapKeys(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/keys").WithTags("Keys").WithValidation();
+
+        group.MapGet("/", List).ForCommand("SCAN").ProducesValidationProblem();
+        group.MapGet("/{key}", Get).ForCommand("TYPE")
+            .Produces(StatusCodes.Status304NotModified).ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapDelete("/{key}", Delete).ForCommand("DEL")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        group.MapPut("/{key}/expiry", SetExpiry).ForCommand("PEXPIRE")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        group.MapDelete("/{key}/expiry", Persist).ForCommand("PERSIST")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        group.MapPost("/{key}/rename", Rename).ForCommand("RENAME")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        group.MapPost("/{key}/copy", Copy).ForCommand("COPY")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        return group;
+    }
+
+    private static async Task<Results<Ok<KeyPage>, ProblemHttpResult>> List([AsParameters] KeyListQuery query, HttpContext http, Executor engine)
+    {
+        var args = new List<object> { "SCAN", query.Cursor ?? "0", "COUNT", query.Count ?? 10 };
+        if (query.Match is { } match)
+            args.AddRange(["MATCH", match]);
+        if (query.Type is { } type)
+            args.AddRange(["TYPE", type]);
+        var scan = await engine.ExecuteAsync(Argv.Of([.. args]));
+        if (scan.IsProblem(out var problem))
+            return problem;
+
+        var cursor = System.Text.Encoding.ASCII.GetString(scan.AsItems()[0].AsBulk().Span);
+        var keys = scan.AsItems()[1].AsItems().Select(k => k.AsBulk().ToArray()).ToArray();
+        // One atomic round trip for every key's type, TTL and version.
+        var states = await engine.ExecuteAtomicAsync(keys.Select(k => new CommandRequest(Argv.Of("TYPE", k), k)).ToArray());
+        var base64 = BinaryText.Requested(http.Request);
+        var infos = keys.Zip(states)
+            .Where(pair => pair.Second.After.Exists) // deleted or expired between the two calls
+            .Select(pair => KeyHttp.Info(pair.First, pair.Second.After, KeyHttp.TtlMs(pair.Second.After, engine.Time), base64))
+            .ToList();
+        return TypedResults.Ok(new KeyPage(cursor, infos));
+    }
+
+    private static async Task<Results<Ok<KeyInfo>, StatusCodeHttpResult, ProblemHttpResult>> Get(RouteKey target, HttpContext http, Executor engine)
+    {
+        if (!KeyHttp.TryReadPrecondition(http.Request, out var condition, out var invalid))
+            return invalid!;
+        var result = await engine.ExecuteAsync(new CommandRequest(Argv.Of("TYPE", target.Bytes), target.Bytes, condition));
+        if (result.Reply.IsProblem(out var problem))
+            return problem;
+        if (!result.After.Exists)
+            return Errors.Problems.NoSuchKey(target.ToString());
+        var ttl = KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+        if (KeyHttp.IsNotModified(http.Request, result.After))
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        return TypedResults.Ok(KeyHttp.Info(target.Bytes, result.After, ttl, BinaryText.Requested(http.Request)));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(RouteKey target, HttpContext http, Executor engine)
+    {
+        if (!KeyHttp.TryPrecondition(http.Request, out var condition, out var invalid))
+            return invalid!;
+        var result = await engine.ExecuteAsync(new CommandRequest(Argv.Of("DEL", target.Bytes), target.Bytes, condition));
+        if (result.Reply.IsProblem(out var problem))
+            return problem;
+        return result.Reply.AsInteger() == 0 ? Errors.Problems.NoSuchKey(target.ToString()) : TypedResults.NoContent();
+    }
+
+    private static async Task<Results<Ok<ExpiryResponse>, ProblemHttpResult>> SetExpiry(RouteKey target, SetExpiryRequest request, HttpContext http, Executor engine)
+    {
+        if (!KeyHttp.TryPrecondition(http.Request, out var condition, out var invalid))
+            return invalid!;
+        var args = new List<object> { request.TtlMs is null ? "PEXPIREAT" : "PEXPIRE", target.Bytes, request.TtlMs ?? request.AtMs!.Value };
+        if (request.Condition is { } option)
+            args.Add(option.ToUpperInvariant());
+        return await ChangeExpiry(target, Argv.Of([.. args]), condition, http, engine);
+    }
+
+    private static async Task<Results<Ok<ExpiryResponse>, ProblemHttpResult>> Persist(RouteKey target, HttpContext http, Executor engine)
+    {
+        if (!KeyHttp.TryPrecondition(http.Request, out var condition, out var invalid))
+            return invalid!;
+        return await ChangeExpiry(target, Argv.Of("PERSIST", target.Bytes), condition, http, engine);
+    }
+
+    private static async Task<Results<Ok<ExpiryResponse>, ProblemHttpResult>> ChangeExpiry(
+        RouteKey target, byte[][] args, KeyCondition? condition, HttpContext http, Executor engine)
+    {
+        var result = await engine.ExecuteAsync(new CommandRequest(args, target.Bytes, condition));
+        if (result.Reply.IsProblem(out var problem))
+            return problem;
+        if (!result.Before.Exists)
+            return Errors.Problems.NoSuchKey(target.ToString());
+        var ttl = KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+        return TypedResults.Ok(new ExpiryResponse(target.ToString(), result.Reply.AsInteger() == 1, result.After.Exists, ttl));
+    }
+
+    private static async Task<Results<Ok<KeyInfo>, ProblemHttpResult>> Rename(RouteKey target, RenameRequest request, HttpContext http, Executor engine)
+    {
+        if (!KeyHttp.TryPrecondition(http.Request, out var condition, out var invalid))
+            return invalid!;
+        var newKey = BinaryText.Decode(request.NewKey, request.Encoding);
+        var results = await engine.ExecuteAtomicAsync(
+        [
+            new CommandRequest(Argv.Of(request.OnlyIfNew ? "RENAMENX" : "RENAME", target.Bytes, newKey), target.Bytes, condition),
+            new CommandRequest(Argv.Of("TYPE", newKey), newKey),
+        ]);
+        var renamed = results[0];
+        if (renamed.Reply.IsProblem(out var problem))
+            return problem;
+        if (renamed.Reply.Kind == ReplyKind.Integer && renamed.Reply.AsInteger() == 0 && !target.Bytes.AsSpan().SequenceEqual(newKey))
+            return Errors.Problems.Conflict($"Key '{KeyHttp.Display(newKey)}' already exists.");
+        var ttl = KeyHttp.WriteEntityHeaders(http.Response, results[1].After, engine.Time);
+        return TypedResults.Ok(KeyHttp.Info(newKey, results[1].After, ttl, request.Encoding == BinaryText.Base64 || BinaryText.Requested(http.Request)));
+    }
+
+    private static async Task<Results<Created<KeyInfo>, ProblemHttpResult>> Copy(RouteKey target, CopyRequest request, HttpContext http, Executor engine)
+    {
+        if (!KeyHttp.TryPrecondition(http.Request, out var condition, out var invalid))
+            return invalid!;
+        var destination = BinaryText.Decode(request.Destination, request.Encoding);
+        var copy = request.Replace ? Argv.Of("COPY", target.Bytes, destination, "REPLACE") : Argv.Of("COPY", target.Bytes, destination);
+        var results = await engine.ExecuteAtomicAsync(
+        [
+            new CommandRequest(copy, target.Bytes, condition),
+            new CommandRequest(Argv.Of("TYPE", destination), destination),
+        ]);
+        var copied = results[0];
+        if (copied.Reply.IsProblem(out var problem))
+            return problem;
+        if (!copied.Before.Exists)
+            return Errors.Problems.NoSuchKey(target.ToString());
+        if (copied.Reply.AsInteger() == 0)
+            return Errors.Problems.Conflict($"Key '{KeyHttp.Display(destination)}' already exists; set replace to overwrite it.");
+        var ttl = KeyHttp.WriteEntityHeaders(http.Response, results[1].After, engine.Time);
+        var info = KeyHttp.Info(destination, results[1].After, ttl, request.Encoding == BinaryText.Base64 || BinaryText.Requested(http.Request));
+        return TypedResults.Created($"/keys/{KeyHttp.PathSegment(destination)}", info);
+    }
+}

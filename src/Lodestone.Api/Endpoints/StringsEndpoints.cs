@@ -1,0 +1,224 @@
+using System.Globalization;
+using Lodestone.Api.Contracts;
+using Lodestone.Api.Infrastructure;
+using Lodestone.Api.Validation;
+using Lodestone.Engine.Execution;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Lodestone.Api.Endpoints;
+
+/// <summary>
+/// <c>/strings</c>: string keys as a resource — caching, sessions, counters, feature flags. Values are
+/// JSON text (base64 for bytes) or raw <c>application/octet-stream</c>.
+/// </summary>
+public static class StringsEndpoints
+{
+    private const string OctetStream = "application/octet-stream";
+
+    public static RouteGroupBuilder MapStrings(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/strings").WithTags("Strings").WithValidation();
+
+        group.MapGet("/{key}", Get).ForCommand("GET")
+            .Produces<byte[]>(StatusCodes.Status200OK, OctetStream)
+            .Produces(StatusCodes.Status304NotModified)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        group.MapPut("/{key}", Set).ForCommand("SET")
+            .WithMetadata(new AlsoAcceptsRawBytes())
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        // The same operation with a raw body; documented on the JSON route above.
+        group.MapPut("/{key}", SetRaw).Accepts<byte[]>(OctetStream).ExcludeFromDescription();
+        group.MapDelete("/{key}", Delete).ForCommand("GETDEL")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        group.MapPost("/{key}/incr", IncrBy).ForCommand("INCRBY").WithCounterProblems();
+        group.MapPost("/{key}/decr", DecrBy).ForCommand("DECRBY").WithCounterProblems();
+        group.MapPost("/{key}/incrbyfloat", IncrByFloat).ForCommand("INCRBYFLOAT").WithCounterProblems().ProducesValidationProblem();
+        group.MapPost("/{key}/append", Append).ForCommand("APPEND")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        group.MapGet("/{key}/range", GetRange).ForCommand("GETRANGE")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapPut("/{key}/range", SetRange).ForCommand("SETRANGE")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        group.MapPost("/mget", MGet).ForCommand("MGET").ProducesValidationProblem();
+        group.MapPost("/mset", MSet).ForCommand("MSET").ProducesValidationProblem();
+        return group;
+    }
+
+    private static async Task<Results<Ok<StringEntry>, FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> Get(
+        RouteKey target, HttpContext http, Executor engine)
+    {
+        if (!KeyHttp.TryReadPrecondition(http.Request, out var condition, out var invalid))
+            return invalid!;
+        var result = await engine.ExecuteAsync(new CommandRequest(Argv.Of("GET", target.Bytes), target.Bytes, condition));
+        if (result.Reply.IsProblem(out var problem))
+            return problem;
+        if (result.Reply.IsNull)
+            return Errors.Problems.NoSuchKey(target.ToString());
+
+        var ttl = KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+        if (KeyHttp.IsNotModified(http.Request, result.After))
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        var value = result.Reply.AsBulk();
+        if (EngineReplies.WantsRawBytes(http.Request))
+            return TypedResults.Bytes(value, OctetStream);
+        return TypedResults.Ok(Entry(target.Bytes, value.Span, ttl, BinaryText.Requested(http.Request)));
+    }
+
+    private static Task<Results<Created<StringEntry>, Ok<StringEntry>, ProblemHttpResult>> Set(
+        RouteKey target, SetStringRequest request, HttpContext http, Executor engine) =>
+        Store(target, BinaryText.Decode(request.Value, request.Encoding), request.TtlMs, request.KeepTtl, http, engine,
+            base64Requested: request.Encoding == BinaryText.Base64);
+
+    private static async Task<Results<Created<StringEntry>, Ok<StringEntry>, ProblemHttpResult>> SetRaw(
+        RouteKey target, [AsParameters] RawSetOptions options, HttpContext http, Executor engine)
+    {
+        using var body = new MemoryStream(http.Request.ContentLength is { } length and < int.MaxValue ? (int)length : 0);
+        await http.Request.Body.CopyToAsync(body, http.RequestAborted);
+        return await Store(target, body.ToArray(), options.TtlMs, options.KeepTtl == true, http, engine, base64Requested: false);
+    }
+
+    private static async Task<Results<Created<StringEntry>, Ok<StringEntry>, ProblemHttpResult>> Store(
+        RouteKey target, byte[] value, long? ttlMs, bool keepTtl, HttpContext http, Executor engine, bool base64Requested)
+    {
+        if (!KeyHttp.TryPrecondition(http.Request, out var condition, out var invalid))
+            return invalid!;
+        var args = ttlMs is { } px ? Argv.Of("SET", target.Bytes, value, "PX", px)
+            : keepTtl ? Argv.Of("SET", target.Bytes, value, "KEEPTTL")
+            : Argv.Of("SET", target.Bytes, value);
+        var result = await engine.ExecuteAsync(new CommandRequest(args, target.Bytes, condition));
+        if (result.Reply.IsProblem(out var problem))
+            return problem;
+
+        var remaining = KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+        var entry = Entry(target.Bytes, value, remaining, base64Requested || BinaryText.Requested(http.Request));
+        return result.Before.Exists
+            ? TypedResults.Ok(entry)
+            : TypedResults.Created($"/strings/{KeyHttp.PathSegment(target.Bytes)}", entry);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(RouteKey target, HttpContext http, Executor engine)
+    {
+        if (!KeyHttp.TryPrecondition(http.Request, out var condition, out var invalid))
+            return invalid!;
+        var result = await engine.ExecuteAsync(new CommandRequest(Argv.Of("GETDEL", target.Bytes), target.Bytes, condition));
+        if (result.Reply.IsProblem(out var problem))
+            return problem;
+        return result.Reply.IsNull ? Errors.Problems.NoSuchKey(target.ToString()) : TypedResults.NoContent();
+    }
+
+    private static Task<Results<Ok<IntegerValue>, ProblemHttpResult>> IncrBy(RouteKey target, [FromBody] IncrementRequest? request, HttpContext http, Executor engine) =>
+        Count(target, "INCRBY", request?.By ?? 1, http, engine);
+
+    private static Task<Results<Ok<IntegerValue>, ProblemHttpResult>> DecrBy(RouteKey target, [FromBody] IncrementRequest? request, HttpContext http, Executor engine) =>
+        Count(target, "DECRBY", request?.By ?? 1, http, engine);
+
+    private static async Task<Results<Ok<IntegerValue>, ProblemHttpResult>> Count(RouteKey target, string command, long by, HttpContext http, Executor engine)
+    {
+        if (!KeyHttp.TryPrecondition(http.Request, out var condition, out var invalid))
+            return invalid!;
+        var result = await engine.ExecuteAsync(new CommandRequest(Argv.Of(command, target.Bytes, by), target.Bytes, condition));
+        if (result.Reply.IsProblem(out var problem))
+            return problem;
+        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+        return TypedResults.Ok(new IntegerValue(target.ToString(), result.Reply.AsInteger()));
+    }
+
+    private static async Task<Results<Ok<FloatValue>, ProblemHttpResult>> IncrByFloat(RouteKey target, IncrementByFloatRequest request, HttpContext http, Executor engine)
+    {
+        if (!KeyHttp.TryPrecondition(http.Request, out var condition, out var invalid))
+            return invalid!;
+        var increment = request.By.ToString("R", CultureInfo.InvariantCulture);
+        var result = await engine.ExecuteAsync(new CommandRequest(Argv.Of("INCRBYFLOAT", target.Bytes, increment), target.Bytes, condition));
+        if (result.Reply.IsProblem(out var problem))
+            return problem;
+        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+        var value = double.Parse(result.Reply.AsBulk().Span, CultureInfo.InvariantCulture);
+        return TypedResults.Ok(new FloatValue(target.ToString(), value));
+    }
+
+    private static async Task<Results<Ok<StringLength>, ProblemHttpResult>> Append(RouteKey target, AppendRequest request, HttpContext http, Executor engine)
+    {
+        if (!KeyHttp.TryPrecondition(http.Request, out var condition, out var invalid))
+            return invalid!;
+        var value = BinaryText.Decode(request.Value, request.Encoding);
+        var result = await engine.ExecuteAsync(new CommandRequest(Argv.Of("APPEND", target.Bytes, value), target.Bytes, condition));
+        if (result.Reply.IsProblem(out var problem))
+            return problem;
+        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+        return TypedResults.Ok(new StringLength(target.ToString(), result.Reply.AsInteger()));
+    }
+
+    private static async Task<Results<Ok<StringRange>, ProblemHttpResult>> GetRange(RouteKey target, long start, long end, HttpContext http, Executor engine)
+    {
+        var result = await engine.ExecuteAsync(new CommandRequest(Argv.Of("GETRANGE", target.Bytes, start, end), target.Bytes));
+        if (result.Reply.IsProblem(out var problem))
+            return problem;
+        if (!result.After.Exists)
+            return Errors.Problems.NoSuchKey(target.ToString());
+        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+        var value = result.Reply.AsBulk().Span;
+        var encoding = BinaryText.Choose(BinaryText.Requested(http.Request), target.Bytes, value);
+        return TypedResults.Ok(new StringRange(BinaryText.Encode(target.Bytes, encoding), start, end, BinaryText.Encode(value, encoding)) { Encoding = encoding });
+    }
+
+    private static async Task<Results<Ok<StringLength>, ProblemHttpResult>> SetRange(RouteKey target, SetRangeRequest request, HttpContext http, Executor engine)
+    {
+        if (!KeyHttp.TryPrecondition(http.Request, out var condition, out var invalid))
+            return invalid!;
+        var value = BinaryText.Decode(request.Value, request.Encoding);
+        var result = await engine.ExecuteAsync(new CommandRequest(Argv.Of("SETRANGE", target.Bytes, request.Offset, value), target.Bytes, condition));
+        if (result.Reply.IsProblem(out var problem))
+            return problem;
+        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+        return TypedResults.Ok(new StringLength(target.ToString(), result.Reply.AsInteger()));
+    }
+
+    private static async Task<Results<Ok<MultiGetResponse>, ProblemHttpResult>> MGet(MultiGetRequest request, HttpContext http, Executor engine)
+    {
+        var keys = request.Keys.Select(k => BinaryText.Decode(k, request.Encoding)).ToArray();
+        var reply = await engine.ExecuteAsync([Argv.Of("MGET")[0], .. keys]);
+        if (reply.IsProblem(out var problem))
+            return problem;
+        var base64 = request.Encoding == BinaryText.Base64 || BinaryText.Requested(http.Request);
+        var items = reply.AsItems().Select((value, i) =>
+        {
+            var bytes = value.IsNull ? ReadOnlyMemory<byte>.Empty : value.AsBulk();
+            var encoding = BinaryText.Choose(base64, keys[i], bytes.Span);
+            return new MultiGetItem(BinaryText.Encode(keys[i], encoding), value.IsNull ? null : BinaryText.Encode(bytes.Span, encoding)) { Encoding = encoding };
+        }).ToList();
+        return TypedResults.Ok(new MultiGetResponse(items));
+    }
+
+    private static async Task<Results<Ok<MultiSetResponse>, ProblemHttpResult>> MSet(MultiSetRequest request, Executor engine)
+    {
+        var args = new List<byte[]>(request.Items.Count * 2 + 1) { Argv.Of(request.OnlyIfNoneExist ? "MSETNX" : "MSET")[0] };
+        foreach (var item in request.Items)
+        {
+            args.Add(BinaryText.Decode(item.Key, request.Encoding));
+            args.Add(BinaryText.Decode(item.Value, request.Encoding));
+        }
+        var reply = await engine.ExecuteAsync([.. args]);
+        if (reply.IsProblem(out var problem))
+            return problem;
+        var written = !request.OnlyIfNoneExist || reply.AsInteger() == 1;
+        return TypedResults.Ok(new MultiSetResponse(written, written ? request.Items.Count : 0));
+    }
+
+    private static StringEntry Entry(byte[] key, ReadOnlySpan<byte> value, long? ttlMs, bool base64Requested)
+    {
+        var encoding = BinaryText.Choose(base64Requested, key, value);
+        return new StringEntry(BinaryText.Encode(key, encoding), BinaryText.Encode(value, encoding), ttlMs) { Encoding = encoding };
+    }
+
+    private static RouteHandlerBuilder WithCounterProblems(this RouteHandlerBuilder builder) =>
+        builder.ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+}

@@ -1,0 +1,34 @@
+using Lodestone.Engine.Execution;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Lodestone.Api.Errors;
+
+/// <summary>Builds RFC 9457 problem responses from <see cref="ProblemTable"/>. Each carries the Redis error code.</summary>
+public static class Problems
+{
+    /// <summary>The problem for an engine error reply.</summary>
+    public static ProblemHttpResult From(EngineError error)
+    {
+        var kind = ProblemTable.For(error.Kind);
+        // An internal error's message is generic by construction; the exception stays in the log.
+        return Create(kind, error.Message, error.Code);
+    }
+
+    /// <summary>A problem for a condition the API itself detects, in the engine's terms.</summary>
+    public static ProblemHttpResult Of(ErrorKind kind, string detail, string code = "ERR") =>
+        Create(ProblemTable.For(kind), detail, code);
+
+    public static ProblemHttpResult NoSuchKey(string key) =>
+        Of(ErrorKind.NoSuchKey, $"Key '{key}' does not exist.");
+
+    public static ProblemHttpResult Conflict(string detail) =>
+        Create(ProblemTable.ForStatus(StatusCodes.Status409Conflict), detail, "ERR");
+
+    public static ProblemHttpResult Create(ProblemKind kind, string detail, string code) =>
+        TypedResults.Problem(
+            detail: detail,
+            statusCode: kind.Status,
+            title: kind.Title,
+            type: kind.Type,
+            extensions: new Dictionary<string, object?> { ["code"] = code });
+}

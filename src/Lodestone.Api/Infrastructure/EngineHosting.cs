@@ -1,0 +1,39 @@
+using Lodestone.Engine;
+using Lodestone.Engine.Execution;
+using Microsoft.Extensions.Options;
+
+namespace Lodestone.Api.Infrastructure;
+
+/// <summary>Hosts the engine: options from the <c>Engine</c> section (validated at start), one executor for the process.</summary>
+public static class EngineHosting
+{
+    public const string Section = "Engine";
+
+    public static IServiceCollection AddLodestoneEngine(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<EngineOptions>()
+            .Bind(configuration.GetSection(Section))
+            .Validate(o => o.Hz is >= 1 and <= 500, "Engine:Hz must be between 1 and 500.")
+            .Validate(o => o.ProtoMaxBulkLen is >= 1 and <= int.MaxValue - 64, "Engine:ProtoMaxBulkLen must be between 1 and 2147483583 bytes.")
+            .Validate(o => o.MaxBatchSize is >= 1 and <= 65536, "Engine:MaxBatchSize must be between 1 and 65536.")
+            .Validate(o => o.ActiveExpireCyclePercent is >= 1 and <= 100, "Engine:ActiveExpireCyclePercent must be between 1 and 100.")
+            .ValidateOnStart();
+        services.AddOptions<HttpSettings>()
+            .Bind(configuration.GetSection(HttpSettings.Section))
+            .Validate(o => o.MaxRequestBodyBytes > 0, "Http:MaxRequestBodyBytes must be positive.")
+            .ValidateOnStart();
+        services.AddOptions<RequestLoggingSettings>()
+            .Bind(configuration.GetSection(RequestLoggingSettings.Section))
+            .Validate(o => o.Format is "text" or "json", "RequestLogging:Format must be \"text\" or \"json\".")
+            .Validate(o => o.SlowRequestMs >= 0, "RequestLogging:SlowRequestMs must not be negative.")
+            .ValidateOnStart();
+
+        services.AddSingleton(TimeProvider.System);
+        // The container disposes the executor at shutdown, which stops the engine thread.
+        services.AddSingleton(sp => new Executor(
+            sp.GetRequiredService<IOptions<EngineOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetServices<IEffectSink>()));
+        return services;
+    }
+}

@@ -1,0 +1,23 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Lodestone.Api.Infrastructure;
+
+/// <summary>
+/// Request JSON is strict: unknown members, missing required members, nulls where a value is
+/// required, and deep nesting are all refused with 400 rather than silently ignored.
+/// </summary>
+public static class StrictJson
+{
+    public static IServiceCollection AddStrictJson(this IServiceCollection services) =>
+        services.ConfigureHttpJsonOptions(options => Apply(options.SerializerOptions));
+
+    public static void Apply(JsonSerializerOptions options)
+    {
+        options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        options.RespectNullableAnnotations = true;
+        options.RespectRequiredConstructorParameters = true;
+        options.MaxDepth = 16;
+        options.NumberHandling = JsonNumberHandling.Strict;
+    }
+}

@@ -1,0 +1,54 @@
+using FluentValidation;
+using Lodestone.Api.Errors;
+
+namespace Lodestone.Api.Validation;
+
+/// <summary>
+/// The one endpoint filter that validates request bodies and query records: every handler argument
+/// whose type has a FluentValidation validator is validated before the handler runs, and a failure is
+/// a 400 validation problem naming each invalid field. Which arguments to check is worked out once,
+/// when the endpoint is built.
+/// </summary>
+public static class ValidationFilter
+{
+    /// <summary>Validates the arguments of every endpoint in the group.</summary>
+    public static TBuilder WithValidation<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilterFactory(Create);
+
+    private static EndpointFilterDelegate Create(EndpointFilterFactoryContext context, EndpointFilterDelegate next)
+    {
+        var services = context.ApplicationServices;
+        var checks = context.MethodInfo.GetParameters()
+            .Select((parameter, index) => (index, validator: services.GetService(typeof(IValidator<>).MakeGenericType(parameter.ParameterType)) as IValidator))
+            .Where(check => check.validator is not null)
+            .ToArray();
+        if (checks.Length == 0)
+            return next;
+
+        return async invocation =>
+        {
+            foreach (var (index, validator) in checks)
+            {
+                if (invocation.Arguments[index] is not { } argument)
+                    continue;
+                var result = await validator!.ValidateAsync(new ValidationContext<object>(argument), invocation.HttpContext.RequestAborted);
+                if (result.IsValid)
+                    continue;
+                var errors = result.Errors
+                    .GroupBy(error => ToCamelCase(error.PropertyName))
+                    .ToDictionary(group => group.Key, group => group.Select(error => error.ErrorMessage).ToArray());
+                var kind = ProblemTable.ForStatus(StatusCodes.Status400BadRequest);
+                return TypedResults.ValidationProblem(
+                    errors,
+                    detail: string.Join(" ", result.Errors.Select(error => error.ErrorMessage)),
+                    title: "Invalid request",
+                    type: kind.Type,
+                    extensions: new Dictionary<string, object?> { ["code"] = "ERR" });
+            }
+            return await next(invocation);
+        };
+    }
+
+    private static string ToCamelCase(string name) =>
+        string.IsNullOrEmpty(name) ? name : char.ToLowerInvariant(name[0]) + name[1..];
+}
