@@ -3,6 +3,9 @@ using Lodestone.Api.Endpoints;
 using Lodestone.Api.Errors;
 using Lodestone.Api.Infrastructure;
 
+if (HealthProbe.IsRequested(args))
+    return await HealthProbe.RunAsync(args);
+
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddLodestoneSettings();
 
@@ -30,7 +33,8 @@ app.MapLodestoneHealth();
 app.MapStrings();
 app.MapKeys();
 
-app.Run();
+await app.RunAsync();
+return 0;
 
 /// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>
 public partial class Program;

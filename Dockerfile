@@ -1,0 +1,23 @@
+# Lodestone: build with the SDK, run on the ASP.NET runtime image as a non-root user.
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+COPY Directory.Build.props Directory.Packages.props .editorconfig Api.sln appsettings.json ./
+COPY src/Lodestone.Engine/Lodestone.Engine.csproj src/Lodestone.Engine/
+COPY src/Lodestone.Api/Lodestone.Api.csproj src/Lodestone.Api/
+RUN dotnet restore src/Lodestone.Api/Lodestone.Api.csproj
+COPY src/ src/
+RUN dotnet publish src/Lodestone.Api/Lodestone.Api.csproj -c Release -o /app --no-restore
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0
+WORKDIR /app
+COPY --from=build /app ./
+# Data lives in ./data (the working directory is /app), on a volume owned by the runtime user.
+RUN mkdir -p /app/data && chown -R app:app /app/data
+VOLUME ["/app/data"]
+USER app
+# Inside a container the service must listen on all interfaces, not only loopback.
+ENV Urls=http://+:8379
+EXPOSE 8379
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+  CMD ["dotnet", "Lodestone.Api.dll", "healthcheck", "http://127.0.0.1:8379/health"]
+ENTRYPOINT ["dotnet", "Lodestone.Api.dll"]
