@@ -270,7 +270,7 @@ internal static class StringCommands
             return Reply.Integer(ctx.Args[2].Length);
         }
         var value = (StringValue)entry.Value;
-        if (!ctx.FitsBulkLimit((long)value.Length + ctx.Args[2].Length))
+        if (!FitsStringLimit(ctx, value.Length, ctx.Args[2].Length))
             return Errors.StringTooLong;
         value.Append(ctx.Arg(2));
         ctx.Keyspace.Touch(entry);
@@ -327,7 +327,7 @@ internal static class StringCommands
         var entry = ctx.Keyspace.Lookup(ctx.Arg(1));
         if (patch.Length == 0)
             return Reply.Integer(entry?.Value is StringValue current ? current.Length : 0);
-        if (!ctx.FitsBulkLimit(offset + patch.Length))
+        if (!FitsStringLimit(ctx, offset, patch.Length))
             return Errors.StringTooLong;
 
         StringValue value;
@@ -346,6 +346,18 @@ internal static class StringCommands
         ctx.MarkDirty();
         return Reply.Integer(value.Length);
     }
+
+    /// <summary>
+    /// Redis's checkStringLength: whether a string of <paramref name="length"/> + <paramref name="added"/>
+    /// bytes is allowed. The sum is only formed once it is known not to overflow, because SETRANGE's
+    /// offset may be anything up to long.MaxValue.
+    /// </summary>
+    /// <remarks>
+    /// Differs from Redis: a string is also capped at <see cref="Array.MaxLength"/> bytes (one .NET
+    /// array), even when proto-max-bulk-len is configured higher.
+    /// </remarks>
+    private static bool FitsStringLimit(CommandContext ctx, long length, long added) =>
+        added <= Array.MaxLength - length && ctx.FitsBulkLimit(length + added);
 
     private static Reply ValueOf(Entry? entry) =>
         entry?.Value is StringValue value ? Reply.Bulk(value.Share()) : Reply.Null;

@@ -71,24 +71,29 @@ public static class RedisNumbers
 
     /// <summary>
     /// Redis's float parsing (<c>strtold</c> with its checks): the whole text must be the number, no
-    /// leading space; "inf"/"-inf"/"infinity" are accepted, NaN and out-of-range values are not.
+    /// leading space, at most 5119 characters; decimal and C hexadecimal ("0x1.8p3") forms and
+    /// "inf"/"-inf"/"infinity" are accepted, NaN and out-of-range values are not.
     /// </summary>
     public static bool TryParseDouble(ReadOnlySpan<byte> text, out double value)
     {
         value = 0;
-        if (text.IsEmpty || text.Length > 5 * 1024 || IsSpace(text[0]))
+        // Redis copies the text, with a terminating NUL, into a buffer of MAX_LONG_DOUBLE_CHARS (5 KB).
+        if (text.IsEmpty || text.Length >= 5 * 1024 || IsSpace(text[0]))
             return false;
 
         Span<char> chars = text.Length <= 256 ? stackalloc char[text.Length] : new char[text.Length];
         for (var i = 0; i < text.Length; i++)
         {
-            if (text[i] > 127)
+            // A NUL ends the number for strtold, so Redis refuses "1\0"; .NET would ignore trailing NULs.
+            if (text[i] is > 127 or 0)
                 return false;
             chars[i] = (char)text[i];
         }
 
         if (TryParseInfinity(chars, out value))
             return true;
+        if (IsHexFloat(chars))
+            return TryParseHexFloat(chars, out value) && double.IsFinite(value);
         if (!double.TryParse(chars, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent,
                 CultureInfo.InvariantCulture, out value))
             return false;
@@ -167,6 +172,92 @@ public static class RedisNumbers
         }
         return false;
     }
+
+    private static bool IsHexFloat(ReadOnlySpan<char> text)
+    {
+        if (text.Length > 0 && text[0] is '+' or '-')
+            text = text[1..];
+        return text.Length >= 2 && text[0] == '0' && text[1] is 'x' or 'X';
+    }
+
+    /// <summary>
+    /// C's hexadecimal float, which strtold accepts and .NET does not: [sign] 0x hex-digits
+    /// [. hex-digits] [p [sign] decimal-digits], with at least one hex digit; the value is the hex
+    /// mantissa times 2 to the power.
+    /// </summary>
+    private static bool TryParseHexFloat(ReadOnlySpan<char> text, out double value)
+    {
+        value = 0;
+        var negative = text[0] == '-';
+        if (text[0] is '+' or '-')
+            text = text[1..];
+        text = text[2..];
+
+        ulong mantissa = 0;
+        long exponent = 0;
+        var digits = 0;
+        var afterPoint = false;
+        var i = 0;
+        for (; i < text.Length; i++)
+        {
+            if (text[i] == '.' && !afterPoint)
+            {
+                afterPoint = true;
+                continue;
+            }
+            var digit = HexDigit(text[i]);
+            if (digit < 0)
+                break;
+            digits++;
+            // 60 bits are more than a double's 53: further digits only move the binary point.
+            if (mantissa < 1UL << 56)
+            {
+                mantissa = mantissa << 4 | (uint)digit;
+                if (afterPoint)
+                    exponent -= 4;
+            }
+            else if (!afterPoint)
+            {
+                exponent += 4;
+            }
+        }
+        if (digits == 0)
+            return false;
+
+        if (i < text.Length)
+        {
+            if (text[i] is not ('p' or 'P'))
+                return false;
+            var power = text[(i + 1)..];
+            var powerNegative = power.Length > 0 && power[0] == '-';
+            if (power.Length > 0 && power[0] is '+' or '-')
+                power = power[1..];
+            if (power.IsEmpty)
+                return false;
+            long magnitude = 0;
+            foreach (var c in power)
+            {
+                if (c is < '0' or > '9')
+                    return false;
+                // Far beyond any double exponent, the value is 0 or infinity already: stop growing.
+                magnitude = Math.Min(magnitude * 10 + (c - '0'), 1_000_000);
+            }
+            exponent += powerNegative ? -magnitude : magnitude;
+        }
+
+        value = Math.ScaleB((double)mantissa, (int)Math.Clamp(exponent, -2_000_000, 2_000_000));
+        if (negative)
+            value = -value;
+        return true;
+    }
+
+    private static int HexDigit(char c) => c switch
+    {
+        >= '0' and <= '9' => c - '0',
+        >= 'a' and <= 'f' => c - 'a' + 10,
+        >= 'A' and <= 'F' => c - 'A' + 10,
+        _ => -1,
+    };
 
     private static bool IsSpace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\v' or (byte)'\f' or (byte)'\r';
 }
