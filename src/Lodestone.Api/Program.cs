@@ -2,6 +2,7 @@ using FluentValidation;
 using Lodestone.Api.Endpoints;
 using Lodestone.Api.Errors;
 using Lodestone.Api.Infrastructure;
+using Microsoft.Extensions.Options;
 
 if (HealthProbe.IsRequested(args))
     return await HealthProbe.RunAsync(args);
@@ -33,8 +34,16 @@ app.MapLodestoneHealth();
 app.MapStrings();
 app.MapKeys();
 
-await app.RunAsync();
-return 0;
+try
+{
+    await app.RunAsync();
+    return 0;
+}
+catch (OptionsValidationException invalid)
+{
+    await Console.Error.WriteLineAsync($"Lodestone did not start: invalid configuration. {string.Join(" ", invalid.Failures)}");
+    return 2;
+}
 
 /// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>
 public partial class Program;
