@@ -131,6 +131,9 @@ internal static class KeyCommands
             {
                 if (!ctx.TryInt64(++i, out var db))
                     return Errors.NotInteger;
+                // Redis reads a database index as a C int, and says so before it looks the index up.
+                if (db is < int.MinValue or > int.MaxValue)
+                    return Errors.NotInt32;
                 if (db != 0)
                     return Errors.DbIndexOutOfRange;
             }
