@@ -20,6 +20,9 @@ internal static class Errors
     public static readonly EngineError InvalidCursor = new(ErrorKind.BadRequest, "ERR invalid cursor");
     public static readonly EngineError DbIndexOutOfRange = new(ErrorKind.BadRequest, "ERR DB index is out of range");
     public static readonly EngineError NotInt32 = new(ErrorKind.BadRequest, "ERR value is out of range, value must between -2147483648 and 2147483647");
+    public static readonly EngineError GetKeysInvalidCommand = new(ErrorKind.BadRequest, "ERR Invalid command specified");
+    public static readonly EngineError GetKeysInvalidArity = new(ErrorKind.BadRequest, "ERR Invalid number of arguments specified for command");
+    public static readonly EngineError GetKeysNoKeys = new(ErrorKind.BadRequest, "ERR The command has no key arguments");
     public static readonly EngineError SameObject = new(ErrorKind.BadRequest, "ERR source and destination objects are the same");
     public static readonly EngineError ExpireNxWithOthers = new(ErrorKind.BadRequest, "ERR NX and XX, GT or LT options at the same time are not compatible");
     public static readonly EngineError ExpireGtAndLt = new(ErrorKind.BadRequest, "ERR GT and LT options at the same time are not compatible");
