@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Lodestone.Engine.Execution;
 
 /// <summary>
@@ -30,9 +32,22 @@ internal static class Errors
     public static readonly EngineError PreconditionFailed = new(ErrorKind.PreconditionFailed, "PRECONDITION the key does not match the request's precondition");
     public static readonly EngineError ShuttingDown = new(ErrorKind.Unavailable, "SHUTDOWN the engine is stopping");
 
-    public static EngineError UnknownCommand(string name, IEnumerable<string> firstArgs) =>
-        new(ErrorKind.UnknownCommand,
-            $"ERR unknown command '{Truncate(name, 128)}', with args beginning with: {string.Concat(firstArgs.Select(a => $"'{Truncate(a, 128)}' "))}");
+    /// <summary>
+    /// Redis's text for an unknown command (<paramref name="args"/> = name, then arguments): the
+    /// arguments are quoted while the list is under 128 bytes, each cut to the bytes left.
+    /// </summary>
+    public static EngineError UnknownCommand(byte[][] args)
+    {
+        var shown = new StringBuilder();
+        var length = 0;
+        for (var i = 1; i < args.Length && length < 128; i++)
+        {
+            shown.Append('\'').Append(Printable(args[i], 128 - length, out var bytes)).Append("' ");
+            length += bytes + 3;
+        }
+        return new(ErrorKind.UnknownCommand,
+            $"ERR unknown command '{Printable(args[0], 128, out _)}', with args beginning with: {shown}");
+    }
 
     public static EngineError UnknownSubcommand(string subcommand, string command) =>
         new(ErrorKind.UnknownCommand, $"ERR unknown subcommand '{Truncate(subcommand, 128)}'. Try {command.ToUpperInvariant()} HELP.");
@@ -53,4 +68,18 @@ internal static class Errors
         new(ErrorKind.Internal, "ERR internal error while executing the command", exception);
 
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max];
+
+    /// <summary>
+    /// At most <paramref name="max"/> bytes of an argument, as Redis prints it with <c>%.*s</c> (up
+    /// to a NUL byte), on one line: an error reply cannot hold CR or LF.
+    /// </summary>
+    private static string Printable(ReadOnlySpan<byte> argument, int max, out int bytes)
+    {
+        argument = argument[..Math.Min(argument.Length, max)];
+        var nul = argument.IndexOf((byte)0);
+        if (nul >= 0)
+            argument = argument[..nul];
+        bytes = argument.Length;
+        return Encoding.UTF8.GetString(argument).Replace('\r', ' ').Replace('\n', ' ');
+    }
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text;
 using Lodestone.Engine.Commands;
 using Lodestone.Engine.Keyspace;
 
@@ -215,7 +214,7 @@ public sealed class Executor : IAsyncDisposable, IDisposable
             return Errors.EmptyCommand;
         var spec = Commands.Find(args[0]);
         if (spec is null)
-            return Errors.UnknownCommand(Encoding.UTF8.GetString(args[0]), args.Skip(1).Take(8).Select(a => Encoding.UTF8.GetString(a)));
+            return Errors.UnknownCommand(args);
         if (!spec.AcceptsArgumentCount(args.Length))
             return Errors.WrongArity(spec.Name);
         foreach (var arg in args)
