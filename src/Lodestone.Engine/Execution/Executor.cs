@@ -41,6 +41,7 @@ public sealed class Executor : IAsyncDisposable, IDisposable
     private readonly TickWork _tick;
     private int _tickQueued;
     private volatile bool _stopping;
+    private int _stopped;
 
     public Executor(EngineOptions options, TimeProvider time, IEnumerable<IEffectSink>? sinks = null)
     {
@@ -97,6 +98,10 @@ public sealed class Executor : IAsyncDisposable, IDisposable
         return work.Task;
     }
 
+    /// <summary>
+    /// Stops the engine: commands already queued still run, later ones fail as
+    /// <see cref="ErrorKind.Unavailable"/>. Returns when the engine thread has exited.
+    /// </summary>
     public void Dispose()
     {
         if (_stopping)
@@ -105,9 +110,11 @@ public sealed class Executor : IAsyncDisposable, IDisposable
         _ticker.Dispose();
         _wake.Set();
         _thread.Join();
-        while (_queue.TryDequeue(out var work))
-            work.Fail(Errors.ShuttingDown);
-        _wake.Dispose();
+        // A full fence (see Enqueue), then fail whatever arrived after the thread's last look.
+        Interlocked.Exchange(ref _stopped, 1);
+        FailQueued();
+        // _wake is deliberately not disposed: a racing Enqueue may still Set it, and it never
+        // allocates a wait handle (nothing reads its WaitHandle), so there is nothing to free.
     }
 
     public ValueTask DisposeAsync()
@@ -124,7 +131,23 @@ public sealed class Executor : IAsyncDisposable, IDisposable
             return;
         }
         _queue.Enqueue(work);
+        // Shutdown race: between our check of _stopping and our Enqueue, Dispose may have seen the
+        // thread exit and drained the queue; then nobody would ever complete this work. Both sides
+        // publish, fence, then look (Dekker): either we see _stopped here, or Dispose's drain sees
+        // our item. Draining from here too is safe: each item is dequeued exactly once.
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _stopped) != 0)
+        {
+            FailQueued();
+            return;
+        }
         _wake.Set();
+    }
+
+    private void FailQueued()
+    {
+        while (_queue.TryDequeue(out var work))
+            work.Fail(Errors.ShuttingDown);
     }
 
     private void QueueTick()
