@@ -161,6 +161,8 @@ public sealed class ExecutorTests : IDisposable
         ReplyAssert.Ok(result.Reply);
         Assert.Equal(default, result.Before);
         Assert.Equal(default, result.After);
+        Assert.False(result.After.Exists);
+        Assert.False(result.After.HasExpiry);
     }
 
     // Conditions
@@ -258,6 +260,20 @@ public sealed class ExecutorTests : IDisposable
         ReplyAssert.Error(results[3].Reply, ErrorKind.PreconditionFailed);
         ReplyAssert.Bulk(results[4].Reply, "2");
         Assert.Equal(results[2].After, results[4].After);
+    }
+
+    [Fact]
+    public async Task An_atomic_batch_sees_one_instant_so_no_key_expires_in_its_middle()
+    {
+        await _engine.Run("SET", "k", "v");
+        await _engine.Run("PEXPIREAT", "k", (TestEngine.StartMs + 2).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // From now on every reading of the clock moves it 1 ms on.
+        _engine.Time.AutoAdvanceAmount = TimeSpan.FromMilliseconds(1);
+
+        var results = await _engine.Executor.ExecuteAtomicAsync(
+            Enumerable.Range(0, 5).Select(_ => new CommandRequest(Args("EXISTS", "k"))).ToArray());
+
+        Assert.All(results, result => ReplyAssert.Integer(result.Reply, 1));
     }
 
     [Fact]

@@ -212,9 +212,16 @@ public sealed class Executor : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>
+    /// Fixes the time that expiry checks see until the next snapshot: once per command, and once for
+    /// a whole atomic batch — as Redis's EXEC, whose commands all see EXEC's time — so that no key
+    /// expires between the requests of a batch.
+    /// </summary>
+    private void TakeTimeSnapshot() => _keyspace.NowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>Executes one request at the current time snapshot.</summary>
     private CommandResult Execute(CommandRequest request)
     {
-        _keyspace.NowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var before = Observe(request.Key);
         if (request.Condition is { } condition && !condition.HoldsFor(before))
             return new CommandResult(Errors.PreconditionFailed, before, before);
@@ -273,7 +280,7 @@ public sealed class Executor : IAsyncDisposable, IDisposable
     private void RunTick()
     {
         Volatile.Write(ref _tickQueued, 0);
-        _keyspace.NowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        TakeTimeSnapshot();
         var budget = TimeSpan.FromMilliseconds(1000.0 / _options.Hz * _options.ActiveExpireCyclePercent / 100);
         ActiveExpiry.RunCycle(_keyspace, budget);
     }
@@ -295,7 +302,11 @@ public sealed class Executor : IAsyncDisposable, IDisposable
     {
         private CommandResult _result;
 
-        public void Execute(Executor executor) => _result = executor.Execute(request);
+        public void Execute(Executor executor)
+        {
+            executor.TakeTimeSnapshot();
+            _result = executor.Execute(request);
+        }
 
         public void Complete() => TrySetResult(_result);
 
@@ -309,6 +320,7 @@ public sealed class Executor : IAsyncDisposable, IDisposable
 
         public void Execute(Executor executor)
         {
+            executor.TakeTimeSnapshot();
             for (var i = 0; i < _results.Length; i++)
                 _results[i] = executor.Execute(requests[i]);
         }
