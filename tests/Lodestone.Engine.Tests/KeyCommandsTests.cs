@@ -705,6 +705,20 @@ public sealed class KeyCommandsTests : IDisposable
         Assert.Equal(9, keys.Length);
     }
 
+    [Theory]
+    [InlineData("922337203685477580")]
+    [InlineData("922337203685477581")]
+    [InlineData("9223372036854775807")]
+    public async Task Scan_with_a_huge_count_returns_everything_in_one_call(string count)
+    {
+        await _engine.Run(["MSET", .. Enumerable.Range(0, 300).SelectMany(i => new[] { $"key:{i}", "v" })]);
+
+        var (cursor, keys) = await ScanStep("SCAN", "0", "COUNT", count);
+
+        Assert.Equal("0", cursor);
+        Assert.Equal(300, keys.Distinct().Count());
+    }
+
     [Fact]
     public async Task Scan_match_filters_by_glob_pattern()
     {

@@ -221,7 +221,8 @@ internal static class KeyCommands
 
         var found = new List<Entry>();
         // Bound the buckets visited per call, as Redis does, so a sparse table cannot stall the engine.
-        var maxIterations = count * 10;
+        // Saturate rather than wrap: a wrapped bound would stop a huge COUNT after one bucket.
+        var maxIterations = count > long.MaxValue / 10 ? long.MaxValue : count * 10;
         do
         {
             cursor = ctx.Keyspace.Scan(cursor, found);
