@@ -402,6 +402,8 @@ public sealed class ExecutorTests : IDisposable
         Assert.All(batch, result => ReplyAssert.Error(result.Reply, ErrorKind.Unavailable));
     }
 
+    // The race this guards (a caller pausing between its stopping check and its enqueue while
+    // Dispose drains the queue) is too narrow to force; this drives shutdown under load many times.
     [Fact]
     public async Task Every_command_sent_while_the_engine_stops_gets_an_answer()
     {

@@ -7,7 +7,7 @@ namespace Lodestone.Engine.Commands;
 internal static class ServerCommands
 {
     /// <summary>PING [message]</summary>
-    /// <remarks>Not allowed while loading or on a stale replica, as in Redis: a PONG means the data is there.</remarks>
+    /// <remarks>Only 'fast', as in Redis 7.0: refused while loading or on a stale replica, so a PONG says the node can serve data.</remarks>
     [Command("PING", -1, Flags = CommandFlags.Fast,
         Syntax = "PING [message]", Summary = "Returns the server's liveliness response.", Complexity = "O(1)", Group = "connection", Since = "1.0.0")]
     public static Reply Ping(CommandContext ctx) => ctx.ArgCount switch
