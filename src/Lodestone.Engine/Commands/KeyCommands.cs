@@ -131,6 +131,9 @@ internal static class KeyCommands
             {
                 if (!ctx.TryInt64(++i, out var db))
                     return Errors.NotInteger;
+                // Redis reads a database index as a C int, and says so before it looks the index up.
+                if (db is < int.MinValue or > int.MaxValue)
+                    return Errors.NotInt32;
                 if (db != 0)
                     return Errors.DbIndexOutOfRange;
             }
@@ -218,7 +221,8 @@ internal static class KeyCommands
 
         var found = new List<Entry>();
         // Bound the buckets visited per call, as Redis does, so a sparse table cannot stall the engine.
-        var maxIterations = count * 10;
+        // Saturate rather than wrap: a wrapped bound would stop a huge COUNT after one bucket.
+        var maxIterations = count > long.MaxValue / 10 ? long.MaxValue : count * 10;
         do
         {
             cursor = ctx.Keyspace.Scan(cursor, found);

@@ -7,7 +7,8 @@ namespace Lodestone.Engine.Commands;
 internal static class ServerCommands
 {
     /// <summary>PING [message]</summary>
-    [Command("PING", -1, Flags = CommandFlags.Fast | CommandFlags.Loading | CommandFlags.Stale,
+    /// <remarks>Only 'fast', as in Redis 7.0: refused while loading or on a stale replica, so a PONG says the node can serve data.</remarks>
+    [Command("PING", -1, Flags = CommandFlags.Fast,
         Syntax = "PING [message]", Summary = "Returns the server's liveliness response.", Complexity = "O(1)", Group = "connection", Since = "1.0.0")]
     public static Reply Ping(CommandContext ctx) => ctx.ArgCount switch
     {
@@ -88,16 +89,17 @@ internal static class ServerCommands
 
     private static Reply GetKeys(CommandContext ctx)
     {
-        if (ctx.ArgCount < 3)
+        // COMMAND GETKEYS's own arity is -4 in Redis: a command name alone is not a full command.
+        if (ctx.ArgCount < 4)
             return Errors.WrongArity("command|getkeys");
         var spec = ctx.Table.Find(ctx.Args[2]);
         if (spec is null)
-            return new EngineError(ErrorKind.BadRequest, "ERR Invalid command specified");
+            return Errors.GetKeysInvalidCommand;
         var argc = ctx.ArgCount - 2;
         if (!spec.AcceptsArgumentCount(argc))
-            return new EngineError(ErrorKind.BadRequest, "ERR Invalid number of arguments specified for command");
+            return Errors.GetKeysInvalidArity;
         var keys = spec.KeyIndexes(argc).Select(i => Reply.Bulk(ctx.Args[i + 2])).ToArray();
-        return keys.Length == 0 ? new EngineError(ErrorKind.BadRequest, "ERR The command has no key arguments") : Reply.Array(keys);
+        return keys.Length == 0 ? Errors.GetKeysNoKeys : Reply.Array(keys);
     }
 
     /// <summary>One command as COMMAND INFO describes it (Redis 7's ten fields).</summary>
@@ -142,7 +144,7 @@ internal static class ServerCommands
         "GETKEYS <full-command>",
         "    Return the keys from a full command.",
         "HELP",
-        "    Print this help.",
+        "    Prints this help.",
     ];
 
     private static IEnumerable<string> FlagNames(CommandFlags flags)
@@ -157,11 +159,29 @@ internal static class ServerCommands
         if ((flags & CommandFlags.Fast) != 0) yield return "fast";
     }
 
+    /// <summary>
+    /// Redis's ACL categories, derived from the declaration. The data-type category comes from the
+    /// group, except that Redis has no @server category: its server commands that read or write keys
+    /// (DBSIZE, FLUSHDB…) are @keyspace, and the others (TIME) have none.
+    /// </summary>
+    /// <remarks>Differs from Redis: no @dangerous (KEYS, FLUSHDB, FLUSHALL), and COMMAND lacks @connection.</remarks>
     private static IEnumerable<string> AclCategories(CommandSpec spec)
     {
+        var reads = (spec.Flags & CommandFlags.ReadOnly) != 0;
         if (spec.IsWrite) yield return "@write";
-        if ((spec.Flags & CommandFlags.ReadOnly) != 0) yield return "@read";
-        yield return spec.Group == "generic" ? "@keyspace" : "@" + spec.Group;
+        if (reads) yield return "@read";
+        switch (spec.Group)
+        {
+            case "generic":
+            case "server" when spec.IsWrite || reads:
+                yield return "@keyspace";
+                break;
+            case "server":
+                break;
+            default:
+                yield return "@" + spec.Group;
+                break;
+        }
         if ((spec.Flags & CommandFlags.Admin) != 0) yield return "@admin";
         yield return (spec.Flags & CommandFlags.Fast) != 0 ? "@fast" : "@slow";
     }

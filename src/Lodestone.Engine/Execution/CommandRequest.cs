@@ -36,14 +36,17 @@ public readonly record struct KeyCondition(KeyConditionKind Kind, long Version =
     };
 }
 
-/// <summary>A key's state as the engine saw it: type (None when missing), version and expiry.</summary>
+/// <summary>
+/// A key's state as the engine saw it: type (None when missing), version and expiry (Unix ms, or -1).
+/// A request without a key reports <c>default</c>, which, like <see cref="Missing"/>, does not exist.
+/// </summary>
 public readonly record struct KeyState(RedisType Type, long Version, long ExpireAtMs)
 {
     public static KeyState Missing => new(RedisType.None, 0, -1);
 
     public bool Exists => Type != RedisType.None;
 
-    public bool HasExpiry => ExpireAtMs >= 0;
+    public bool HasExpiry => Exists && ExpireAtMs >= 0;
 }
 
 /// <summary>

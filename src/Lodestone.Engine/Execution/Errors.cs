@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Lodestone.Engine.Execution;
 
 /// <summary>
@@ -19,6 +21,10 @@ internal static class Errors
     public static readonly EngineError NoSuchKey = new(ErrorKind.NoSuchKey, "ERR no such key");
     public static readonly EngineError InvalidCursor = new(ErrorKind.BadRequest, "ERR invalid cursor");
     public static readonly EngineError DbIndexOutOfRange = new(ErrorKind.BadRequest, "ERR DB index is out of range");
+    public static readonly EngineError NotInt32 = new(ErrorKind.BadRequest, "ERR value is out of range, value must between -2147483648 and 2147483647");
+    public static readonly EngineError GetKeysInvalidCommand = new(ErrorKind.BadRequest, "ERR Invalid command specified");
+    public static readonly EngineError GetKeysInvalidArity = new(ErrorKind.BadRequest, "ERR Invalid number of arguments specified for command");
+    public static readonly EngineError GetKeysNoKeys = new(ErrorKind.BadRequest, "ERR The command has no key arguments");
     public static readonly EngineError SameObject = new(ErrorKind.BadRequest, "ERR source and destination objects are the same");
     public static readonly EngineError ExpireNxWithOthers = new(ErrorKind.BadRequest, "ERR NX and XX, GT or LT options at the same time are not compatible");
     public static readonly EngineError ExpireGtAndLt = new(ErrorKind.BadRequest, "ERR GT and LT options at the same time are not compatible");
@@ -26,9 +32,22 @@ internal static class Errors
     public static readonly EngineError PreconditionFailed = new(ErrorKind.PreconditionFailed, "PRECONDITION the key does not match the request's precondition");
     public static readonly EngineError ShuttingDown = new(ErrorKind.Unavailable, "SHUTDOWN the engine is stopping");
 
-    public static EngineError UnknownCommand(string name, IEnumerable<string> firstArgs) =>
-        new(ErrorKind.UnknownCommand,
-            $"ERR unknown command '{Truncate(name, 128)}', with args beginning with: {string.Concat(firstArgs.Select(a => $"'{Truncate(a, 128)}' "))}");
+    /// <summary>
+    /// Redis's text for an unknown command (<paramref name="args"/> = name, then arguments): the
+    /// arguments are quoted while the list is under 128 bytes, each cut to the bytes left.
+    /// </summary>
+    public static EngineError UnknownCommand(byte[][] args)
+    {
+        var shown = new StringBuilder();
+        var length = 0;
+        for (var i = 1; i < args.Length && length < 128; i++)
+        {
+            shown.Append('\'').Append(Printable(args[i], 128 - length, out var bytes)).Append("' ");
+            length += bytes + 3;
+        }
+        return new(ErrorKind.UnknownCommand,
+            $"ERR unknown command '{Printable(args[0], 128, out _)}', with args beginning with: {shown}");
+    }
 
     public static EngineError UnknownSubcommand(string subcommand, string command) =>
         new(ErrorKind.UnknownCommand, $"ERR unknown subcommand '{Truncate(subcommand, 128)}'. Try {command.ToUpperInvariant()} HELP.");
@@ -49,4 +68,18 @@ internal static class Errors
         new(ErrorKind.Internal, "ERR internal error while executing the command", exception);
 
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max];
+
+    /// <summary>
+    /// At most <paramref name="max"/> bytes of an argument, as Redis prints it with <c>%.*s</c> (up
+    /// to a NUL byte), on one line: an error reply cannot hold CR or LF.
+    /// </summary>
+    private static string Printable(ReadOnlySpan<byte> argument, int max, out int bytes)
+    {
+        argument = argument[..Math.Min(argument.Length, max)];
+        var nul = argument.IndexOf((byte)0);
+        if (nul >= 0)
+            argument = argument[..nul];
+        bytes = argument.Length;
+        return Encoding.UTF8.GetString(argument).Replace('\r', ' ').Replace('\n', ' ');
+    }
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text;
 using Lodestone.Engine.Commands;
 using Lodestone.Engine.Keyspace;
 
@@ -42,6 +41,7 @@ public sealed class Executor : IAsyncDisposable, IDisposable
     private readonly TickWork _tick;
     private int _tickQueued;
     private volatile bool _stopping;
+    private int _stopped;
 
     public Executor(EngineOptions options, TimeProvider time, IEnumerable<IEffectSink>? sinks = null)
     {
@@ -98,6 +98,10 @@ public sealed class Executor : IAsyncDisposable, IDisposable
         return work.Task;
     }
 
+    /// <summary>
+    /// Stops the engine: commands already queued still run, later ones fail as
+    /// <see cref="ErrorKind.Unavailable"/>. Returns when the engine thread has exited.
+    /// </summary>
     public void Dispose()
     {
         if (_stopping)
@@ -106,9 +110,11 @@ public sealed class Executor : IAsyncDisposable, IDisposable
         _ticker.Dispose();
         _wake.Set();
         _thread.Join();
-        while (_queue.TryDequeue(out var work))
-            work.Fail(Errors.ShuttingDown);
-        _wake.Dispose();
+        // A full fence (see Enqueue), then fail whatever arrived after the thread's last look.
+        Interlocked.Exchange(ref _stopped, 1);
+        FailQueued();
+        // _wake is deliberately not disposed: a racing Enqueue may still Set it, and it never
+        // allocates a wait handle (nothing reads its WaitHandle), so there is nothing to free.
     }
 
     public ValueTask DisposeAsync()
@@ -125,7 +131,23 @@ public sealed class Executor : IAsyncDisposable, IDisposable
             return;
         }
         _queue.Enqueue(work);
+        // Shutdown race: between our check of _stopping and our Enqueue, Dispose may have seen the
+        // thread exit and drained the queue; then nobody would ever complete this work. Both sides
+        // publish, fence, then look (Dekker): either we see _stopped here, or Dispose's drain sees
+        // our item. Draining from here too is safe: each item is dequeued exactly once.
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _stopped) != 0)
+        {
+            FailQueued();
+            return;
+        }
         _wake.Set();
+    }
+
+    private void FailQueued()
+    {
+        while (_queue.TryDequeue(out var work))
+            work.Fail(Errors.ShuttingDown);
     }
 
     private void QueueTick()
@@ -190,9 +212,16 @@ public sealed class Executor : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>
+    /// Fixes the time that expiry checks see until the next snapshot: once per command, and once for
+    /// a whole atomic batch — as Redis's EXEC, whose commands all see EXEC's time — so that no key
+    /// expires between the requests of a batch.
+    /// </summary>
+    private void TakeTimeSnapshot() => _keyspace.NowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>Executes one request at the current time snapshot.</summary>
     private CommandResult Execute(CommandRequest request)
     {
-        _keyspace.NowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var before = Observe(request.Key);
         if (request.Condition is { } condition && !condition.HoldsFor(before))
             return new CommandResult(Errors.PreconditionFailed, before, before);
@@ -215,7 +244,7 @@ public sealed class Executor : IAsyncDisposable, IDisposable
             return Errors.EmptyCommand;
         var spec = Commands.Find(args[0]);
         if (spec is null)
-            return Errors.UnknownCommand(Encoding.UTF8.GetString(args[0]), args.Skip(1).Take(8).Select(a => Encoding.UTF8.GetString(a)));
+            return Errors.UnknownCommand(args);
         if (!spec.AcceptsArgumentCount(args.Length))
             return Errors.WrongArity(spec.Name);
         foreach (var arg in args)
@@ -251,7 +280,7 @@ public sealed class Executor : IAsyncDisposable, IDisposable
     private void RunTick()
     {
         Volatile.Write(ref _tickQueued, 0);
-        _keyspace.NowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        TakeTimeSnapshot();
         var budget = TimeSpan.FromMilliseconds(1000.0 / _options.Hz * _options.ActiveExpireCyclePercent / 100);
         ActiveExpiry.RunCycle(_keyspace, budget);
     }
@@ -273,7 +302,11 @@ public sealed class Executor : IAsyncDisposable, IDisposable
     {
         private CommandResult _result;
 
-        public void Execute(Executor executor) => _result = executor.Execute(request);
+        public void Execute(Executor executor)
+        {
+            executor.TakeTimeSnapshot();
+            _result = executor.Execute(request);
+        }
 
         public void Complete() => TrySetResult(_result);
 
@@ -287,6 +320,7 @@ public sealed class Executor : IAsyncDisposable, IDisposable
 
         public void Execute(Executor executor)
         {
+            executor.TakeTimeSnapshot();
             for (var i = 0; i < _results.Length; i++)
                 _results[i] = executor.Execute(requests[i]);
         }

@@ -7,8 +7,8 @@ namespace Lodestone.Engine.Keyspace;
 /// </summary>
 /// <remarks>
 /// Concurrency: only the engine thread touches a keyspace (the executor enforces it); nothing here
-/// locks. Time: <see cref="NowMs"/> is set by the executor before each command, so one command sees
-/// one instant, as Redis's command time snapshot.
+/// locks. Time: <see cref="NowMs"/> is set by the executor before each command (once for a whole
+/// atomic batch), so one command sees one instant, as Redis's command time snapshot.
 /// Expiry is lazy — <see cref="Lookup"/> deletes a key found past its time — plus an active cycle
 /// (<see cref="ActiveExpiry"/>) that samples <see cref="RandomEntryWithExpiry"/>. A key expires when
 /// the time is strictly after its expiry instant, as in Redis.

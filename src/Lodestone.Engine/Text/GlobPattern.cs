@@ -4,6 +4,11 @@ namespace Lodestone.Engine.Text;
 /// Redis's glob-style matching (<c>stringmatchlen</c>) over bytes: <c>*</c>, <c>?</c>,
 /// <c>[abc]</c>, <c>[^a-z]</c> and <c>\</c> escapes, used by KEYS, SCAN MATCH and later PSUBSCRIBE.
 /// </summary>
+/// <remarks>
+/// Differs from Redis: bytes compare unsigned in ranges. Redis compares C chars, whose sign depends
+/// on the platform: on x86 <c>[a-\xff]</c> is the range -1..97 and matches no letter after 'a'; on
+/// ARM it behaves as here.
+/// </remarks>
 public static class GlobPattern
 {
     private const int MaxNesting = 1000;
