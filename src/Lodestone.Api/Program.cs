@@ -1,7 +1,7 @@
-using FluentValidation;
 using Lodestone.Api.Endpoints;
 using Lodestone.Api.Errors;
 using Lodestone.Api.Infrastructure;
+using Lodestone.Api.Validation;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddLodestoneSettings();
@@ -9,7 +9,7 @@ builder.Configuration.AddLodestoneSettings();
 builder.AddLodestoneLogging();
 builder.Services.AddLodestoneEngine(builder.Configuration);
 builder.Services.AddStrictJson();
-builder.Services.AddValidatorsFromAssemblyContaining<Program>(ServiceLifetime.Singleton, includeInternalTypes: true);
+builder.Services.AddLodestoneValidation();
 builder.Services.AddLodestoneProblems();
 builder.Services.AddExceptionHandler<ExceptionToProblem>();
 builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
