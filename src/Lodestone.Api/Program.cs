@@ -19,10 +19,13 @@ builder.Services.AddLodestoneHealth();
 
 var app = builder.Build();
 
+// Outermost, so each request is logged with the status the client got (a bad body is a 400, not the exception's 500).
+app.UseLodestoneRequestLogging();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-app.UseLodestoneRequestLogging();
 app.UseBodySizeLimit();
+// Inside the exception handler, so a routing failure (an ambiguous match) is a problem, not a bare 500.
+app.UseRouting();
 app.UseCors();
 
 app.MapLodestoneDocs();
