@@ -68,6 +68,10 @@ internal static class Http
         return problem;
     }
 
+    /// <summary>The same, for a request still in flight: <c>await Put(...).Problem(...)</c>.</summary>
+    public static async Task<JsonElement> Problem(this Task<HttpResponseMessage> response, HttpStatusCode status, string code = "ERR") =>
+        await (await response).Problem(status, code);
+
     /// <summary>The detail of a problem, for assertions on its wording.</summary>
     public static string Detail(this JsonElement problem) => problem.GetProperty("detail").GetString()!;
 
