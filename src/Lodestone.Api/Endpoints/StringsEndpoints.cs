@@ -21,7 +21,7 @@ public static class StringsEndpoints
         var group = app.MapGroup("/strings").WithTags("Strings").WithValidation();
 
         group.MapGet("/{key}", Get).ForCommand("GET")
-            .Produces<byte[]>(StatusCodes.Status200OK, OctetStream)
+            .WithMetadata(new AlsoServesRawBytes())
             .Produces(StatusCodes.Status304NotModified)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed);
