@@ -103,6 +103,15 @@ public sealed class ProblemsTests(ApiFactory factory) : IClassFixture<ApiFactory
     }
 
     [Fact]
+    public async Task A_validation_error_inside_a_list_is_listed_under_the_json_path()
+    {
+        var problem = await (await _client.PostAsync("/strings/mset", Json("""{"items":[{"key":"a","value":"1"},{"key":"","value":"2"}]}"""))).Problem(HttpStatusCode.BadRequest);
+
+        var errors = problem.GetProperty("errors");
+        Assert.Equal(["items[1].key"], errors.EnumerateObject().Select(e => e.Name));
+    }
+
+    [Fact]
     public async Task A_body_over_the_limit_with_a_declared_length_is_413()
     {
         var key = ApiFactory.Key();

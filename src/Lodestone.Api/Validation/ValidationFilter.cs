@@ -59,6 +59,7 @@ public static class ValidationFilter
         };
     }
 
-    private static string ToCamelCase(string name) =>
-        string.IsNullOrEmpty(name) ? name : char.ToLowerInvariant(name[0]) + name[1..];
+    /// <summary>Each segment of a property path, as the JSON names it: <c>Items[0].Key</c> → <c>items[0].key</c>.</summary>
+    private static string ToCamelCase(string path) =>
+        string.Join('.', path.Split('.').Select(name => string.IsNullOrEmpty(name) ? name : char.ToLowerInvariant(name[0]) + name[1..]));
 }
