@@ -1,7 +1,7 @@
-using FluentValidation;
 using Lodestone.Api.Endpoints;
 using Lodestone.Api.Errors;
 using Lodestone.Api.Infrastructure;
+using Lodestone.Api.Validation;
 using Microsoft.Extensions.Options;
 
 if (HealthProbe.IsRequested(args))
@@ -13,7 +13,7 @@ builder.Configuration.AddLodestoneSettings();
 builder.AddLodestoneLogging();
 builder.Services.AddLodestoneEngine(builder.Configuration);
 builder.Services.AddStrictJson();
-builder.Services.AddValidatorsFromAssemblyContaining<Program>(ServiceLifetime.Singleton, includeInternalTypes: true);
+builder.Services.AddLodestoneValidation();
 builder.Services.AddLodestoneProblems();
 builder.Services.AddExceptionHandler<ExceptionToProblem>();
 builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
@@ -23,10 +23,13 @@ builder.Services.AddLodestoneHealth();
 
 var app = builder.Build();
 
+// Outermost, so each request is logged with the status the client got (a bad body is a 400, not the exception's 500).
+app.UseLodestoneRequestLogging();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-app.UseLodestoneRequestLogging();
 app.UseBodySizeLimit();
+// Inside the exception handler, so a routing failure (an ambiguous match) is a problem, not a bare 500.
+app.UseRouting();
 app.UseCors();
 
 app.MapLodestoneDocs();

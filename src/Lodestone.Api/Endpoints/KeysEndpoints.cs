@@ -123,6 +123,9 @@ public static class KeysEndpoints
             new CommandRequest(Argv.Of("TYPE", newKey), newKey),
         ]);
         var renamed = results[0];
+        // RENAME's own text is "ERR no such key"; name the key, as every other route does.
+        if (renamed.Reply.IsError && renamed.Reply.AsError().Kind == ErrorKind.NoSuchKey)
+            return Errors.Problems.NoSuchKey(target.ToString());
         if (renamed.Reply.IsProblem(out var problem))
             return problem;
         if (renamed.Reply.Kind == ReplyKind.Integer && renamed.Reply.AsInteger() == 0 && !target.Bytes.AsSpan().SequenceEqual(newKey))

@@ -21,7 +21,7 @@ public static class StringsEndpoints
         var group = app.MapGroup("/strings").WithTags("Strings").WithValidation();
 
         group.MapGet("/{key}", Get).ForCommand("GET")
-            .Produces<byte[]>(StatusCodes.Status200OK, OctetStream)
+            .WithMetadata(new AlsoServesRawBytes())
             .Produces(StatusCodes.Status304NotModified)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed);
@@ -29,8 +29,9 @@ public static class StringsEndpoints
             .WithMetadata(new AlsoAcceptsRawBytes())
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
-        // The same operation with a raw body; documented on the JSON route above.
-        group.MapPut("/{key}", SetRaw).Accepts<byte[]>(OctetStream).ExcludeFromDescription();
+        // The same operation with a raw body; documented on the JSON route above. Without a Content-Type
+        // both routes match: the JSON one, ordered first, answers (415 naming the accepted types).
+        group.MapPut("/{key}", SetRaw).Accepts<byte[]>(OctetStream).WithOrder(1).ExcludeFromDescription();
         group.MapDelete("/{key}", Delete).ForCommand("GETDEL")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed);

@@ -14,7 +14,7 @@ internal sealed partial class ExceptionToProblem(IProblemDetailsService problems
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
         ProblemKind kind;
-        string detail;
+        string? detail;
         if (exception is BadHttpRequestException bad)
         {
             kind = ProblemTable.ForStatus(bad.StatusCode);
@@ -43,7 +43,12 @@ internal sealed partial class ExceptionToProblem(IProblemDetailsService problems
         });
     }
 
-    private static string Describe(BadHttpRequestException exception)
+    /// <summary>
+    /// What was wrong with the request, in the API's terms: ASP.NET Core's binding messages name .NET
+    /// types and parameters ("Nullable&lt;int&gt; Count"), which mean nothing to a client. Null leaves the
+    /// status's standard text to <see cref="ProblemDefaults"/>.
+    /// </summary>
+    private static string? Describe(BadHttpRequestException exception)
     {
         if (exception.InnerException is JsonException json)
         {
@@ -52,10 +57,33 @@ internal sealed partial class ExceptionToProblem(IProblemDetailsService problems
                 ? $"The request body is not valid JSON for this operation at '{path}': {message}"
                 : $"The request body is not valid JSON for this operation: {message}";
         }
-        if (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
-            return "The request body is larger than the configured limit (Http:MaxRequestBodyBytes).";
+        if (ProblemDefaults.HasStandardDetail(exception.StatusCode))
+            return null;
+        if (BindingFailed().Match(exception.Message) is { Success: true } failed)
+            return $"Parameter '{CamelCase(failed.Groups["name"].Value)}' must be {Expected(failed.Groups["type"].Value)}, not '{failed.Groups["value"].Value}'.";
+        if (RequiredMissing().Match(exception.Message) is { Success: true } missing)
+        {
+            return missing.Groups["source"].Value == "body"
+                ? BodyRequired
+                : $"Parameter '{CamelCase(missing.Groups["name"].Value)}' is required (in the {missing.Groups["source"].Value}).";
+        }
+        if (ImplicitBodyMissing().IsMatch(exception.Message))
+            return BodyRequired;
         return exception.Message;
     }
+
+    private const string BodyRequired = "The request body is required: send a JSON object (see the operation's schema in /openapi/v1.json).";
+
+    private static string Expected(string parameterType) => NullableOf().Replace(parameterType, "$1") switch
+    {
+        "int" or "long" or "short" or "uint" or "ulong" or "ushort" => "an integer",
+        "double" or "float" or "decimal" => "a number",
+        "bool" => "true or false",
+        _ => "a valid value",
+    };
+
+    private static string CamelCase(string name) =>
+        name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name[1..];
 
     /// <summary>System.Text.Json's messages name .NET types and repeat the position; say the same thing in the API's terms.</summary>
     private static string CleanJsonMessage(string message)
@@ -67,6 +95,8 @@ internal sealed partial class ExceptionToProblem(IProblemDetailsService problems
             return $"required properties are missing: {missing.Groups[1].Value}.";
         if (UnknownProperty().Match(message) is { Success: true } unknown)
             return $"unknown property '{unknown.Groups[1].Value}'.";
+        if (NullNotAllowed().Match(message) is { Success: true } isNull)
+            return $"'{CamelCase(isNull.Groups[1].Value)}' must not be null.";
         return ContractName().Replace(message, "the request body");
     }
 
@@ -81,4 +111,19 @@ internal sealed partial class ExceptionToProblem(IProblemDetailsService problems
 
     [GeneratedRegex(@"(for type )?'?Lodestone\.[\w.]+'?")]
     private static partial Regex ContractName();
+
+    [GeneratedRegex(@"^The (?:constructor parameter|property or field) '(.*?)' on type .* doesn't allow (?:setting )?null values")]
+    private static partial Regex NullNotAllowed();
+
+    [GeneratedRegex(@"^Failed to bind parameter ""(?<type>.+) (?<name>[^ ""]+)"" from ""(?<value>.*)""\.$", RegexOptions.Singleline)]
+    private static partial Regex BindingFailed();
+
+    [GeneratedRegex(@"^Required parameter ""(?<type>.+) (?<name>[^ ""]+)"" was not provided from (?<source>.+)\.$")]
+    private static partial Regex RequiredMissing();
+
+    [GeneratedRegex(@"^Implicit body inferred for parameter ""[^""]+"" but no body was provided")]
+    private static partial Regex ImplicitBodyMissing();
+
+    [GeneratedRegex(@"^Nullable<(.+)>$")]
+    private static partial Regex NullableOf();
 }

@@ -2,8 +2,8 @@ namespace Lodestone.Api.Errors;
 
 /// <summary>
 /// Gives the problems ASP.NET Core writes itself (unmatched routes, wrong methods, wrong content
-/// types) the same shape as ours: a type from <see cref="ProblemTable"/>, a detail that says what
-/// to do, and the Redis error code.
+/// types, bodies cut off at the size limit) the same shape as ours: a type from
+/// <see cref="ProblemTable"/>, a detail that says what to do, and the Redis error code.
 /// </summary>
 public static class ProblemDefaults
 {
@@ -18,15 +18,24 @@ public static class ProblemDefaults
                 problem.Type = kind.Type;
                 problem.Title = kind.Title;
             }
-            var request = context.HttpContext.Request;
-            problem.Detail ??= status switch
-            {
-                StatusCodes.Status404NotFound => $"No resource matches {request.Path}. See /swagger for the routes.",
-                StatusCodes.Status405MethodNotAllowed => $"{request.Method} is not allowed on {request.Path}.",
-                StatusCodes.Status415UnsupportedMediaType =>
-                    $"Content-Type '{request.ContentType}' is not accepted here: send application/json (or application/octet-stream where raw bytes are accepted).",
-                _ => null,
-            };
+            problem.Detail ??= StandardDetail(status, context.HttpContext.Request);
             problem.Extensions.TryAdd("code", "ERR");
         });
+
+    /// <summary>Whether <paramref name="status"/> has a standard detail here, which a problem without its own detail gets.</summary>
+    public static bool HasStandardDetail(int status) => status is
+        StatusCodes.Status404NotFound or StatusCodes.Status405MethodNotAllowed or
+        StatusCodes.Status413PayloadTooLarge or StatusCodes.Status415UnsupportedMediaType;
+
+    private static string? StandardDetail(int status, HttpRequest request) => status switch
+    {
+        StatusCodes.Status404NotFound => $"No resource matches {request.Path}. See /swagger for the routes.",
+        StatusCodes.Status405MethodNotAllowed => $"{request.Method} is not allowed on {request.Path}.",
+        // A body without a declared length is cut off by the server once it passes the limit.
+        StatusCodes.Status413PayloadTooLarge => "The request body is larger than the limit (Http:MaxRequestBodyBytes).",
+        StatusCodes.Status415UnsupportedMediaType =>
+            (string.IsNullOrEmpty(request.ContentType) ? "The request has no Content-Type" : $"Content-Type '{request.ContentType}' is not accepted here")
+            + ": send application/json (or application/octet-stream where raw bytes are accepted).",
+        _ => null,
+    };
 }

@@ -7,11 +7,15 @@ namespace Lodestone.Api.Errors;
 public static class Problems
 {
     /// <summary>The problem for an engine error reply.</summary>
+    /// <exception cref="InvalidOperationException">The engine failed (a handler threw, a sink could not
+    /// write): a bug or an I/O failure, which <see cref="ExceptionToProblem"/> logs, with the engine's
+    /// stack trace, and answers with a 500 that carries none.</exception>
     public static ProblemHttpResult From(EngineError error)
     {
-        var kind = ProblemTable.For(error.Kind);
-        // An internal error's message is generic by construction; the exception stays in the log.
-        return Create(kind, error.Message, error.Code);
+        // Nothing else would log it: the engine hands the exception back as a value and moves on.
+        if (error.Exception is { } failure)
+            throw new InvalidOperationException($"The engine failed to execute a command: {error.Message}", failure);
+        return Create(ProblemTable.For(error.Kind), error.Message, error.Code);
     }
 
     /// <summary>A problem for a condition the API itself detects, in the engine's terms.</summary>

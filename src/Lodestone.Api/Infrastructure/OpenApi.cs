@@ -9,6 +9,9 @@ public sealed record RedisCommandMetadata(string Command);
 /// <summary>Marks a JSON-body route whose twin (same path and method) takes the value as a raw <c>application/octet-stream</c> body.</summary>
 public sealed record AlsoAcceptsRawBytes;
 
+/// <summary>Marks a route whose 200 response is also served as raw bytes (<c>Accept: application/octet-stream</c>).</summary>
+public sealed record AlsoServesRawBytes;
+
 /// <summary>
 /// The OpenAPI document (<c>/openapi/v1.json</c>) and Swagger UI (<c>/swagger</c>). Each route names
 /// its Redis command with <see cref="ForCommand"/>, which takes the summary (the syntax line) and the
@@ -36,7 +39,10 @@ public static class OpenApi
                 if (metadata.OfType<RedisCommandMetadata>().FirstOrDefault() is { } command)
                     operation.OperationId = command.Command;
                 if (metadata.OfType<AlsoAcceptsRawBytes>().Any() && operation.RequestBody?.Content is { } content)
-                    content["application/octet-stream"] = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" } };
+                    content[RawBytes] = RawBytesMediaType();
+                if (metadata.OfType<AlsoServesRawBytes>().Any() && operation.Responses?.GetValueOrDefault("200")?.Content is { } served)
+                    served[RawBytes] = RawBytesMediaType();
+                CamelCaseQueryParameters(operation);
                 DocumentKeyParameters(operation, context.Description.RelativePath ?? "");
                 return Task.CompletedTask;
             });
@@ -62,6 +68,24 @@ public static class OpenApi
             options.DocumentTitle = "Lodestone API";
         });
         return app;
+    }
+
+    private const string RawBytes = "application/octet-stream";
+
+    private static OpenApiMediaType RawBytesMediaType() =>
+        new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" } };
+
+    /// <summary>
+    /// Query records bound with [AsParameters] document their properties' names (<c>Count</c>); the API
+    /// is camelCase like its JSON, and query names bind ignoring case, so say <c>count</c>.
+    /// </summary>
+    private static void CamelCaseQueryParameters(OpenApiOperation operation)
+    {
+        foreach (var parameter in (operation.Parameters ?? []).OfType<OpenApiParameter>())
+        {
+            if (parameter.In == ParameterLocation.Query && parameter.Name is { Length: > 0 } name && char.IsUpper(name[0]))
+                parameter.Name = char.ToLowerInvariant(name[0]) + name[1..];
+        }
     }
 
     /// <summary>

@@ -93,11 +93,12 @@ internal sealed class MultiSetRequestValidator : AbstractValidator<MultiSetReque
         RuleFor(r => r.Encoding).IsEncodingName();
         RuleFor(r => r.Items).NotEmpty().WithMessage("items must hold at least one key and value.")
             .Must(items => items.Count <= MaxItems).WithMessage($"items may hold at most {MaxItems} entries.");
+        RuleForEach(r => r.Items).NotNull().WithMessage("Each item must be an object with a key and a value.");
         RuleForEach(r => r.Items).ChildRules(item =>
         {
             item.RuleFor(i => i.Key).NotEmpty().WithMessage("Each item needs a non-empty key.");
         });
-        RuleForEach(r => r.Items).Must((r, item) => r.Encoding != BinaryText.Base64 || (BinaryText.IsValidBase64(item.Key) && BinaryText.IsValidBase64(item.Value)))
+        RuleForEach(r => r.Items).Must((r, item) => item is null || r.Encoding != BinaryText.Base64 || (BinaryText.IsValidBase64(item.Key) && BinaryText.IsValidBase64(item.Value)))
             .WithMessage("Each item's key and value must be valid base64 when encoding is \"base64\".");
     }
 }

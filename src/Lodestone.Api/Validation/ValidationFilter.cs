@@ -11,6 +11,16 @@ namespace Lodestone.Api.Validation;
 /// </summary>
 public static class ValidationFilter
 {
+    /// <summary>
+    /// Registers the validators. Messages name fields as the JSON does (<c>newKey</c>, not
+    /// FluentValidation's default "New Key"), so a message and its <c>errors</c> entry agree.
+    /// </summary>
+    public static IServiceCollection AddLodestoneValidation(this IServiceCollection services)
+    {
+        ValidatorOptions.Global.DisplayNameResolver = (_, member, _) => member is null ? null : ToCamelCase(member.Name);
+        return services.AddValidatorsFromAssemblyContaining<Program>(ServiceLifetime.Singleton, includeInternalTypes: true);
+    }
+
     /// <summary>Validates the arguments of every endpoint in the group.</summary>
     public static TBuilder WithValidation<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
         builder.AddEndpointFilterFactory(Create);
@@ -49,6 +59,7 @@ public static class ValidationFilter
         };
     }
 
-    private static string ToCamelCase(string name) =>
-        string.IsNullOrEmpty(name) ? name : char.ToLowerInvariant(name[0]) + name[1..];
+    /// <summary>Each segment of a property path, as the JSON names it: <c>Items[0].Key</c> → <c>items[0].key</c>.</summary>
+    private static string ToCamelCase(string path) =>
+        string.Join('.', path.Split('.').Select(name => string.IsNullOrEmpty(name) ? name : char.ToLowerInvariant(name[0]) + name[1..]));
 }

@@ -1,0 +1,148 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using static Lodestone.Api.Tests.Http;
+
+namespace Lodestone.Api.Tests;
+
+/// <summary>
+/// Keys are any bytes. In a URL they are one percent-encoded path segment, and whatever the bytes
+/// (reserved characters, percent signs, non-ASCII, invalid UTF-8) the key must round-trip.
+/// </summary>
+public sealed class OddKeysTests(ApiFactory factory) : IClassFixture<ApiFactory>
+{
+    private readonly HttpClient _client = factory.CreateClient();
+
+    public static TheoryData<string> OddNames => new()
+    {
+        "a/b",
+        "/leading/and/trailing/",
+        "what?x=1&y=2",
+        "100%",
+        "%41",
+        "#fragment",
+        "with space",
+        "{tag}",
+        "a+b",
+        "semi;colon,comma=equals",
+        "quote\"back\\slash",
+        "café",
+        "日本",
+        "😀",
+        "%2F",
+    };
+
+    [Theory]
+    [MemberData(nameof(OddNames))]
+    public async Task A_key_round_trips_through_the_url_and_its_location(string name)
+    {
+        var key = ApiFactory.Key(name);
+
+        var created = await _client.PutAsync(Strings(key), Json("""{"value":"odd"}"""));
+
+        var body = await created.Body(HttpStatusCode.Created);
+        Assert.Equal(key, body.GetProperty("key").GetString());
+        var read = await (await _client.GetAsync(Strings(key))).Body(HttpStatusCode.OK);
+        Assert.Equal(key, read.GetProperty("key").GetString());
+        Assert.Equal("odd", read.GetProperty("value").GetString());
+        var viaLocation = await (await _client.GetAsync(created.Headers.Location)).Body(HttpStatusCode.OK);
+        Assert.Equal(key, viaLocation.GetProperty("key").GetString());
+        var info = await (await _client.GetAsync(Keys(key))).Body(HttpStatusCode.OK);
+        Assert.Equal(key, info.GetProperty("key").GetString());
+    }
+
+    [Theory]
+    [MemberData(nameof(OddNames))]
+    public async Task A_key_is_listed_as_it_was_written(string name)
+    {
+        var key = ApiFactory.Key(name);
+        var prefix = key[..(key.IndexOf(':', StringComparison.Ordinal) + 1)];
+        await _client.PutString(key, "odd");
+
+        var listed = await ListPrefix(prefix);
+
+        Assert.Equal(key, Assert.Single(listed).GetProperty("key").GetString());
+    }
+
+    [Fact]
+    public async Task A_literal_percent_2F_is_a_different_key_from_a_slash()
+    {
+        var prefix = ApiFactory.Key("");
+        await _client.PutString(prefix + "x/y", "slash");
+        await _client.PutString(prefix + "x%2Fy", "literal");
+
+        Assert.Equal("slash", await _client.GetValue(prefix + "x/y"));
+        Assert.Equal("literal", await _client.GetValue(prefix + "x%2Fy"));
+        var listed = (await ListPrefix(prefix)).Select(k => k.GetProperty("key").GetString()).Order(StringComparer.Ordinal);
+        Assert.Equal([prefix + "x%2Fy", prefix + "x/y"], listed);
+    }
+
+    [Fact]
+    public async Task A_key_that_is_not_utf8_round_trips_as_percent_encoded_bytes()
+    {
+        var prefix = ApiFactory.Key("");
+        byte[] key = [.. Encoding.UTF8.GetBytes(prefix), 0xFF, (byte)'/', 0xC3];
+        var url = "/strings/" + Segment(prefix) + "%FF%2F%C3";
+
+        var created = await _client.PutAsync(url, Json("""{"value":"bytes"}"""));
+
+        var body = await created.Body(HttpStatusCode.Created);
+        Assert.Equal("base64", body.GetProperty("encoding").GetString());
+        Assert.Equal(key, Convert.FromBase64String(body.GetProperty("key").GetString()!));
+        Assert.Equal("bytes", Encoding.UTF8.GetString(Convert.FromBase64String(body.GetProperty("value").GetString()!)));
+
+        var read = await (await _client.GetAsync(url)).Body(HttpStatusCode.OK);
+        Assert.Equal(key, Convert.FromBase64String(read.GetProperty("key").GetString()!));
+        var viaLocation = await (await _client.GetAsync(created.Headers.Location)).Body(HttpStatusCode.OK);
+        Assert.Equal(key, Convert.FromBase64String(viaLocation.GetProperty("key").GetString()!));
+
+        var listed = Assert.Single(await ListPrefix(prefix));
+        Assert.Equal("base64", listed.GetProperty("encoding").GetString());
+        Assert.Equal(key, Convert.FromBase64String(listed.GetProperty("key").GetString()!));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteAsync(url)).StatusCode);
+        Assert.Empty(await ListPrefix(prefix));
+    }
+
+    [Fact]
+    public async Task A_copy_to_an_odd_key_has_a_usable_location()
+    {
+        var prefix = ApiFactory.Key("");
+        var (source, destination) = (prefix + "source", prefix + "dest/with?odd#chars %");
+        await _client.PutString(source, "v");
+
+        var copied = await _client.PostAsync(Keys(source, "/copy"), Json(JsonSerializer.Serialize(new { destination })));
+
+        Assert.Equal(HttpStatusCode.Created, copied.StatusCode);
+        var described = await (await _client.GetAsync(copied.Headers.Location)).Body(HttpStatusCode.OK);
+        Assert.Equal(destination, described.GetProperty("key").GetString());
+        Assert.Equal("v", await _client.GetValue(destination));
+    }
+
+    [Fact]
+    public async Task A_rename_to_an_odd_key_is_reachable_at_its_url()
+    {
+        var prefix = ApiFactory.Key("");
+        var (source, target) = (prefix + "plain", prefix + "日本/%2F?");
+        await _client.PutString(source, "v");
+
+        var renamed = await (await _client.PostAsync(Keys(source, "/rename"), Json(JsonSerializer.Serialize(new { newKey = target })))).Body(HttpStatusCode.OK);
+
+        Assert.Equal(target, renamed.GetProperty("key").GetString());
+        Assert.Equal("v", await _client.GetValue(target));
+    }
+
+    private async Task<List<JsonElement>> ListPrefix(string prefix)
+    {
+        var keys = new List<JsonElement>();
+        var cursor = "0";
+        do
+        {
+            var page = await (await _client.GetAsync($"/keys?cursor={cursor}&count=1000&match={Uri.EscapeDataString(prefix)}*")).Body(HttpStatusCode.OK);
+            cursor = page.GetProperty("cursor").GetString()!;
+            keys.AddRange(page.GetProperty("keys").EnumerateArray());
+        }
+        while (cursor != "0");
+        return keys;
+    }
+}

@@ -1,0 +1,175 @@
+using System.Net;
+using System.Text.Json;
+
+namespace Lodestone.Api.Tests;
+
+/// <summary>The OpenAPI document names each route after its Redis command and documents what the routes really accept and answer.</summary>
+public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
+{
+    private readonly HttpClient _client = factory.CreateClient();
+
+    public static TheoryData<string, string, string, string> Routes => new()
+    {
+        { "get", "/strings/{key}", "GET", "GET key" },
+        { "put", "/strings/{key}", "SET", "SET key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]" },
+        { "delete", "/strings/{key}", "GETDEL", "GETDEL key" },
+        { "post", "/strings/{key}/incr", "INCRBY", "INCRBY key increment" },
+        { "post", "/strings/{key}/decr", "DECRBY", "DECRBY key decrement" },
+        { "post", "/strings/{key}/incrbyfloat", "INCRBYFLOAT", "INCRBYFLOAT key increment" },
+        { "post", "/strings/{key}/append", "APPEND", "APPEND key value" },
+        { "get", "/strings/{key}/range", "GETRANGE", "GETRANGE key start end" },
+        { "put", "/strings/{key}/range", "SETRANGE", "SETRANGE key offset value" },
+        { "post", "/strings/mget", "MGET", "MGET key [key ...]" },
+        { "post", "/strings/mset", "MSET", "MSET key value [key value ...]" },
+        { "get", "/keys", "SCAN", "SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]" },
+        { "get", "/keys/{key}", "TYPE", "TYPE key" },
+        { "delete", "/keys/{key}", "DEL", "DEL key [key ...]" },
+        { "put", "/keys/{key}/expiry", "PEXPIRE", "PEXPIRE key milliseconds [NX | XX | GT | LT]" },
+        { "delete", "/keys/{key}/expiry", "PERSIST", "PERSIST key" },
+        { "post", "/keys/{key}/rename", "RENAME", "RENAME key newkey" },
+        { "post", "/keys/{key}/copy", "COPY", "COPY source destination [DB destination-db] [REPLACE]" },
+    };
+
+    public static TheoryData<string, string> Operations
+    {
+        get
+        {
+            var operations = new TheoryData<string, string>();
+            foreach (var row in Routes)
+                operations.Add((string)row[0], (string)row[1]);
+            return operations;
+        }
+    }
+
+    [Fact]
+    public async Task The_document_is_served_as_json()
+    {
+        var response = await _client.GetAsync("/openapi/v1.json");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.StartsWith("3.", document.RootElement.GetProperty("openapi").GetString(), StringComparison.Ordinal);
+        Assert.Equal("Lodestone", document.RootElement.GetProperty("info").GetProperty("title").GetString());
+    }
+
+    [Theory]
+    [MemberData(nameof(Routes))]
+    public async Task Each_route_is_named_after_its_redis_command_and_summarised_by_its_syntax(string method, string path, string command, string syntax)
+    {
+        var operation = await Operation(method, path);
+
+        Assert.Equal(command, operation.GetProperty("operationId").GetString());
+        Assert.Equal(syntax, operation.GetProperty("summary").GetString());
+        Assert.Contains($"Redis command: {command}.", operation.GetProperty("description").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_document_lists_exactly_the_lodestone_routes_once_each()
+    {
+        var document = await Document();
+
+        var operations = document.GetProperty("paths").EnumerateObject()
+            .SelectMany(path => path.Value.EnumerateObject().Select(op => (Method: op.Name, Path: path.Name)))
+            .Order()
+            .ToList();
+
+        Assert.Equal(Operations.Select(row => ((string)row[0], (string)row[1])).Order(), operations);
+    }
+
+    [Theory]
+    [MemberData(nameof(Operations))]
+    public async Task Each_key_path_parameter_is_documented(string method, string path)
+    {
+        var operation = await Operation(method, path);
+        var parameters = operation.TryGetProperty("parameters", out var list) ? list.EnumerateArray().ToList() : [];
+
+        var key = parameters.Where(p => p.GetProperty("name").GetString() == "key" && p.GetProperty("in").GetString() == "path").ToList();
+
+        if (!path.Contains("{key}", StringComparison.Ordinal))
+        {
+            Assert.Empty(key);
+            return;
+        }
+        var only = Assert.Single(key);
+        Assert.True(only.GetProperty("required").GetBoolean());
+        Assert.Contains("percent-encoded", only.GetProperty("description").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("get", "/strings/{key}", "404")]
+    [InlineData("get", "/strings/{key}", "412")]
+    [InlineData("put", "/strings/{key}", "412")]
+    [InlineData("put", "/strings/{key}", "413")]
+    [InlineData("put", "/strings/{key}", "415")]
+    [InlineData("post", "/strings/{key}/incr", "422")]
+    [InlineData("post", "/keys/{key}/copy", "409")]
+    [InlineData("post", "/keys/{key}/rename", "404")]
+    public async Task Problem_responses_are_documented_as_problem_json(string method, string path, string status)
+    {
+        var operation = await Operation(method, path);
+
+        var response = operation.GetProperty("responses").GetProperty(status);
+
+        Assert.True(response.GetProperty("content").TryGetProperty("application/problem+json", out _));
+    }
+
+    [Fact]
+    public async Task Put_string_documents_a_json_body_and_a_raw_bytes_body()
+    {
+        var content = (await Operation("put", "/strings/{key}")).GetProperty("requestBody").GetProperty("content");
+
+        Assert.EndsWith("SetStringRequest", content.GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString(), StringComparison.Ordinal);
+        var raw = content.GetProperty("application/octet-stream").GetProperty("schema");
+        Assert.Equal("string", raw.GetProperty("type").GetString());
+        Assert.Equal("binary", raw.GetProperty("format").GetString());
+    }
+
+    [Fact]
+    public async Task Get_string_documents_the_json_entry_and_the_raw_bytes()
+    {
+        var content = (await Operation("get", "/strings/{key}")).GetProperty("responses").GetProperty("200").GetProperty("content");
+
+        Assert.EndsWith("StringEntry", content.GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString(), StringComparison.Ordinal);
+        var raw = content.GetProperty("application/octet-stream").GetProperty("schema");
+        Assert.Equal("string", raw.GetProperty("type").GetString());
+        Assert.Equal("binary", raw.GetProperty("format").GetString());
+    }
+
+    [Fact]
+    public async Task Key_listing_query_parameters_are_documented_as_they_are_sent()
+    {
+        var parameters = (await Operation("get", "/keys")).GetProperty("parameters").EnumerateArray()
+            .Where(p => p.GetProperty("in").GetString() == "query")
+            .Select(p => p.GetProperty("name").GetString())
+            .Order(StringComparer.Ordinal);
+
+        Assert.Equal(["count", "cursor", "match", "type"], parameters);
+    }
+
+    [Fact]
+    public async Task Swagger_ui_is_served_as_html()
+    {
+        var response = await _client.GetAsync("/swagger");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Contains("swagger-ui", html, StringComparison.Ordinal);
+        Assert.Contains("Lodestone API", html, StringComparison.Ordinal);
+    }
+
+    private async Task<JsonElement> Document()
+    {
+        var text = await _client.GetStringAsync("/openapi/v1.json");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    private async Task<JsonElement> Operation(string method, string path)
+    {
+        var paths = (await Document()).GetProperty("paths");
+        Assert.True(paths.TryGetProperty(path, out var item), $"The document has no path {path}.");
+        Assert.True(item.TryGetProperty(method, out var operation), $"The document has no {method} {path}.");
+        return operation;
+    }
+}
