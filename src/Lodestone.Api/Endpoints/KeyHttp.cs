@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Lodestone.Api.Contracts;
 using Lodestone.Api.Errors;
+using Lodestone.Api.Infrastructure;
 using Lodestone.Engine.Execution;
 using Lodestone.Engine.Types;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -18,16 +19,28 @@ internal static class KeyHttp
     public const string TtlHeader = "Lodestone-Ttl-Ms";
 
     /// <summary>
+    /// Runs a command on the route's key under the request's conditional headers (see
+    /// <see cref="TryPrecondition(HttpRequest, out KeyCondition?, out ProblemHttpResult?)"/>), reporting the
+    /// key's state before and after. The problem is set when the headers are malformed or the
+    /// engine replied with an error.
+    /// </summary>
+    /// <param name="read">A read: only If-Match is a precondition (If-None-Match means 304, see <see cref="IsNotModified"/>).</param>
+    public static async Task<(CommandResult Result, ProblemHttpResult? Problem)> RunAsync(
+        Executor engine, HttpContext http, RouteKey target, byte[][] args, bool read = false)
+    {
+        if (!TryPrecondition(http.Request, includeIfNoneMatch: !read, out var condition, out var invalid))
+            return (default, invalid);
+        var result = await engine.ExecuteAsync(new CommandRequest(args, target.Bytes, condition));
+        return result.Reply.IsProblem(out var problem) ? (result, problem) : (result, null);
+    }
+
+    /// <summary>
     /// The precondition the request's conditional headers put on its key, for a write:
     /// <c>If-Match: *</c> = the key exists (XX), <c>If-Match: "v"</c> = it is at version v (compare-and-set),
     /// <c>If-None-Match: *</c> = it does not exist (NX), <c>If-None-Match: "v"</c> = it is not at version v.
     /// </summary>
     public static bool TryPrecondition(HttpRequest request, out KeyCondition? condition, out ProblemHttpResult? problem) =>
         TryPrecondition(request, includeIfNoneMatch: true, out condition, out problem);
-
-    /// <summary>The precondition for a read: only If-Match (If-None-Match on a read means 304, see <see cref="IsNotModified"/>).</summary>
-    public static bool TryReadPrecondition(HttpRequest request, out KeyCondition? condition, out ProblemHttpResult? problem) =>
-        TryPrecondition(request, includeIfNoneMatch: false, out condition, out problem);
 
     /// <summary>Whether a GET's If-None-Match matches the key's current version (weak comparison, RFC 9110).</summary>
     public static bool IsNotModified(HttpRequest request, KeyState state)

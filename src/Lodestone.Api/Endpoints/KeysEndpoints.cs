@@ -60,10 +60,8 @@ public static class KeysEndpoints
 
     private static async Task<Results<Ok<KeyInfo>, StatusCodeHttpResult, ProblemHttpResult>> Get(RouteKey target, HttpContext http, Executor engine)
     {
-        if (!KeyHttp.TryReadPrecondition(http.Request, out var condition, out var invalid))
-            return invalid!;
-        var result = await engine.ExecuteAsync(new CommandRequest(Argv.Of("TYPE", target.Bytes), target.Bytes, condition));
-        if (result.Reply.IsProblem(out var problem))
+        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("TYPE", target.Bytes), read: true);
+        if (problem is not null)
             return problem;
         if (!result.After.Exists)
             return Errors.Problems.NoSuchKey(target.ToString());
@@ -75,36 +73,27 @@ public static class KeysEndpoints
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(RouteKey target, HttpContext http, Executor engine)
     {
-        if (!KeyHttp.TryPrecondition(http.Request, out var condition, out var invalid))
-            return invalid!;
-        var result = await engine.ExecuteAsync(new CommandRequest(Argv.Of("DEL", target.Bytes), target.Bytes, condition));
-        if (result.Reply.IsProblem(out var problem))
+        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("DEL", target.Bytes));
+        if (problem is not null)
             return problem;
         return result.Reply.AsInteger() == 0 ? Errors.Problems.NoSuchKey(target.ToString()) : TypedResults.NoContent();
     }
 
-    private static async Task<Results<Ok<ExpiryResponse>, ProblemHttpResult>> SetExpiry(RouteKey target, SetExpiryRequest request, HttpContext http, Executor engine)
+    private static Task<Results<Ok<ExpiryResponse>, ProblemHttpResult>> SetExpiry(RouteKey target, SetExpiryRequest request, HttpContext http, Executor engine)
     {
-        if (!KeyHttp.TryPrecondition(http.Request, out var condition, out var invalid))
-            return invalid!;
         var args = new List<object> { request.TtlMs is null ? "PEXPIREAT" : "PEXPIRE", target.Bytes, request.TtlMs ?? request.AtMs!.Value };
         if (request.Condition is { } option)
             args.Add(option.ToUpperInvariant());
-        return await ChangeExpiry(target, Argv.Of([.. args]), condition, http, engine);
+        return ChangeExpiry(target, Argv.Of([.. args]), http, engine);
     }
 
-    private static async Task<Results<Ok<ExpiryResponse>, ProblemHttpResult>> Persist(RouteKey target, HttpContext http, Executor engine)
-    {
-        if (!KeyHttp.TryPrecondition(http.Request, out var condition, out var invalid))
-            return invalid!;
-        return await ChangeExpiry(target, Argv.Of("PERSIST", target.Bytes), condition, http, engine);
-    }
+    private static Task<Results<Ok<ExpiryResponse>, ProblemHttpResult>> Persist(RouteKey target, HttpContext http, Executor engine) =>
+        ChangeExpiry(target, Argv.Of("PERSIST", target.Bytes), http, engine);
 
-    private static async Task<Results<Ok<ExpiryResponse>, ProblemHttpResult>> ChangeExpiry(
-        RouteKey target, byte[][] args, KeyCondition? condition, HttpContext http, Executor engine)
+    private static async Task<Results<Ok<ExpiryResponse>, ProblemHttpResult>> ChangeExpiry(RouteKey target, byte[][] args, HttpContext http, Executor engine)
     {
-        var result = await engine.ExecuteAsync(new CommandRequest(args, target.Bytes, condition));
-        if (result.Reply.IsProblem(out var problem))
+        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, args);
+        if (problem is not null)
             return problem;
         if (!result.Before.Exists)
             return Errors.Problems.NoSuchKey(target.ToString());

@@ -55,10 +55,8 @@ public static class StringsEndpoints
     private static async Task<Results<Ok<StringEntry>, FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> Get(
         RouteKey target, HttpContext http, Executor engine)
     {
-        if (!KeyHttp.TryReadPrecondition(http.Request, out var condition, out var invalid))
-            return invalid!;
-        var result = await engine.ExecuteAsync(new CommandRequest(Argv.Of("GET", target.Bytes), target.Bytes, condition));
-        if (result.Reply.IsProblem(out var problem))
+        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("GET", target.Bytes), read: true);
+        if (problem is not null)
             return problem;
         if (result.Reply.IsNull)
             return Errors.Problems.NoSuchKey(target.ToString());
@@ -88,13 +86,11 @@ public static class StringsEndpoints
     private static async Task<Results<Created<StringEntry>, Ok<StringEntry>, ProblemHttpResult>> Store(
         RouteKey target, byte[] value, long? ttlMs, bool keepTtl, HttpContext http, Executor engine, bool base64Requested)
     {
-        if (!KeyHttp.TryPrecondition(http.Request, out var condition, out var invalid))
-            return invalid!;
         var args = ttlMs is { } px ? Argv.Of("SET", target.Bytes, value, "PX", px)
             : keepTtl ? Argv.Of("SET", target.Bytes, value, "KEEPTTL")
             : Argv.Of("SET", target.Bytes, value);
-        var result = await engine.ExecuteAsync(new CommandRequest(args, target.Bytes, condition));
-        if (result.Reply.IsProblem(out var problem))
+        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, args);
+        if (problem is not null)
             return problem;
 
         var remaining = KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
@@ -106,10 +102,8 @@ public static class StringsEndpoints
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(RouteKey target, HttpContext http, Executor engine)
     {
-        if (!KeyHttp.TryPrecondition(http.Request, out var condition, out var invalid))
-            return invalid!;
-        var result = await engine.ExecuteAsync(new CommandRequest(Argv.Of("GETDEL", target.Bytes), target.Bytes, condition));
-        if (result.Reply.IsProblem(out var problem))
+        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("GETDEL", target.Bytes));
+        if (problem is not null)
             return problem;
         return result.Reply.IsNull ? Errors.Problems.NoSuchKey(target.ToString()) : TypedResults.NoContent();
     }
@@ -122,10 +116,8 @@ public static class StringsEndpoints
 
     private static async Task<Results<Ok<IntegerValue>, ProblemHttpResult>> Count(RouteKey target, string command, long by, HttpContext http, Executor engine)
     {
-        if (!KeyHttp.TryPrecondition(http.Request, out var condition, out var invalid))
-            return invalid!;
-        var result = await engine.ExecuteAsync(new CommandRequest(Argv.Of(command, target.Bytes, by), target.Bytes, condition));
-        if (result.Reply.IsProblem(out var problem))
+        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of(command, target.Bytes, by));
+        if (problem is not null)
             return problem;
         KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
         return TypedResults.Ok(new IntegerValue(target.ToString(), result.Reply.AsInteger()));
@@ -133,11 +125,9 @@ public static class StringsEndpoints
 
     private static async Task<Results<Ok<FloatValue>, ProblemHttpResult>> IncrByFloat(RouteKey target, IncrementByFloatRequest request, HttpContext http, Executor engine)
     {
-        if (!KeyHttp.TryPrecondition(http.Request, out var condition, out var invalid))
-            return invalid!;
         var increment = request.By.ToString("R", CultureInfo.InvariantCulture);
-        var result = await engine.ExecuteAsync(new CommandRequest(Argv.Of("INCRBYFLOAT", target.Bytes, increment), target.Bytes, condition));
-        if (result.Reply.IsProblem(out var problem))
+        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("INCRBYFLOAT", target.Bytes, increment));
+        if (problem is not null)
             return problem;
         KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
         var value = double.Parse(result.Reply.AsBulk().Span, CultureInfo.InvariantCulture);
@@ -146,11 +136,9 @@ public static class StringsEndpoints
 
     private static async Task<Results<Ok<StringLength>, ProblemHttpResult>> Append(RouteKey target, AppendRequest request, HttpContext http, Executor engine)
     {
-        if (!KeyHttp.TryPrecondition(http.Request, out var condition, out var invalid))
-            return invalid!;
         var value = BinaryText.Decode(request.Value, request.Encoding);
-        var result = await engine.ExecuteAsync(new CommandRequest(Argv.Of("APPEND", target.Bytes, value), target.Bytes, condition));
-        if (result.Reply.IsProblem(out var problem))
+        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("APPEND", target.Bytes, value));
+        if (problem is not null)
             return problem;
         KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
         return TypedResults.Ok(new StringLength(target.ToString(), result.Reply.AsInteger()));
@@ -171,11 +159,9 @@ public static class StringsEndpoints
 
     private static async Task<Results<Ok<StringLength>, ProblemHttpResult>> SetRange(RouteKey target, SetRangeRequest request, HttpContext http, Executor engine)
     {
-        if (!KeyHttp.TryPrecondition(http.Request, out var condition, out var invalid))
-            return invalid!;
         var value = BinaryText.Decode(request.Value, request.Encoding);
-        var result = await engine.ExecuteAsync(new CommandRequest(Argv.Of("SETRANGE", target.Bytes, request.Offset, value), target.Bytes, condition));
-        if (result.Reply.IsProblem(out var problem))
+        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("SETRANGE", target.Bytes, request.Offset, value));
+        if (problem is not null)
             return problem;
         KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
         return TypedResults.Ok(new StringLength(target.ToString(), result.Reply.AsInteger()));
