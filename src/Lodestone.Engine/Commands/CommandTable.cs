@@ -49,6 +49,31 @@ public sealed class CommandTable
         return _byChars.TryGetValue(chars, out var spec) ? spec : null;
     }
 
+    /// <summary>
+    /// The checks every command passes before it runs, and the ones a transaction makes when a command
+    /// is queued (Redis's EXECABORT cases): the command exists, its argument count fits its arity, and
+    /// no argument is longer than <paramref name="maxArgumentLength"/>.
+    /// </summary>
+    /// <returns>The error, or null with <paramref name="spec"/> set.</returns>
+    public EngineError? Check(byte[][] args, long maxArgumentLength, out CommandSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        spec = null!;
+        if (args.Length == 0)
+            return Errors.EmptyCommand;
+        if (Find(args[0]) is not { } found)
+            return Errors.UnknownCommand(args);
+        if (!found.AcceptsArgumentCount(args.Length))
+            return Errors.WrongArity(found.Name);
+        foreach (var arg in args)
+        {
+            if (arg.LongLength > maxArgumentLength)
+                return Errors.ArgumentTooLong;
+        }
+        spec = found;
+        return null;
+    }
+
     /// <summary>The declared command named <paramref name="name"/>; throws if there is none (for wiring code).</summary>
     public CommandSpec this[string name] =>
         Find(name) ?? throw new KeyNotFoundException($"No command named {name} is declared.");

@@ -73,6 +73,9 @@ public sealed class CommandRequest
     public byte[]? Key { get; }
 
     public KeyCondition? Condition { get; }
+
+    /// <summary>Whose permissions apply; null runs the command unrestricted (internal callers, an open service).</summary>
+    public Security.AclUser? User { get; init; }
 }
 
 /// <summary>A command's reply, and the observed key's state before and after it ran.</summary>

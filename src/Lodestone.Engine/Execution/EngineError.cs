@@ -26,6 +26,8 @@ public enum ErrorKind
     Unavailable = 8,
     /// <summary>A bug: a handler threw. Never caused by input alone.</summary>
     Internal = 9,
+    /// <summary>The caller may not run this command or touch these keys (Redis's NOPERM).</summary>
+    NoPermission = 10,
 }
 
 /// <summary>

@@ -52,6 +52,11 @@ internal static class Errors
     public static EngineError UnknownSubcommand(string subcommand, string command) =>
         new(ErrorKind.UnknownCommand, $"ERR unknown subcommand '{Truncate(subcommand, 128)}'. Try {command.ToUpperInvariant()} HELP.");
 
+    public static readonly EngineError NoPermissionForKey = new(ErrorKind.NoPermission, "NOPERM this user has no permissions to access one of the keys used as arguments");
+
+    public static EngineError NoPermissionForCommand(string name) =>
+        new(ErrorKind.NoPermission, $"NOPERM this user has no permissions to run the '{name.ToLowerInvariant()}' command");
+
     public static EngineError WrongArity(string fullName) =>
         new(ErrorKind.WrongArity, $"ERR wrong number of arguments for '{fullName.ToLowerInvariant()}' command");
 

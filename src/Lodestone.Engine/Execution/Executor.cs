@@ -40,6 +40,7 @@ public sealed class Executor : IAsyncDisposable, IDisposable
     private readonly Keyspace.Keyspace _keyspace;
     private readonly TickWork _tick;
     private int _tickQueued;
+    private long _committedOffset;
     private volatile bool _stopping;
     private int _stopped;
 
@@ -70,6 +71,13 @@ public sealed class Executor : IAsyncDisposable, IDisposable
 
     /// <summary>The engine's clock.</summary>
     public TimeProvider Time => _time;
+
+    /// <summary>
+    /// How many effects have been committed to the sinks since the engine started: grows with every
+    /// write, never decreases, and is read before any reply of a batch completes — so a caller that
+    /// reads it after its reply sees a value covering its own write (the log offset, once there is a log).
+    /// </summary>
+    public long CommittedOffset => Interlocked.Read(ref _committedOffset);
 
     private static readonly byte[] Del = "DEL"u8.ToArray();
 
@@ -200,6 +208,7 @@ public sealed class Executor : IAsyncDisposable, IDisposable
         {
             foreach (var sink in _sinks)
                 sink.Commit(_effects);
+            Interlocked.Add(ref _committedOffset, _effects.Count);
             return null;
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or InvalidOperationException)
@@ -220,12 +229,21 @@ public sealed class Executor : IAsyncDisposable, IDisposable
     private void TakeTimeSnapshot() => _keyspace.NowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>Executes one request at the current time snapshot.</summary>
+    /// <remarks>
+    /// Order matters: the command's own checks and the caller's permissions come before the key is
+    /// observed, so a caller without permission learns nothing about the key (not even through a
+    /// failed precondition).
+    /// </remarks>
     private CommandResult Execute(CommandRequest request)
     {
+        if (Commands.Check(request.Args, _options.ProtoMaxBulkLen, out var spec) is { } invalid)
+            return new CommandResult(invalid, default, default);
+        if (request.User?.Check(spec, request.Args) is { } denied)
+            return new CommandResult(denied, default, default);
         var before = Observe(request.Key);
         if (request.Condition is { } condition && !condition.HoldsFor(before))
             return new CommandResult(Errors.PreconditionFailed, before, before);
-        var reply = Dispatch(request.Args);
+        var reply = Dispatch(spec, request.Args);
         return new CommandResult(reply, before, request.Key is null ? default : Observe(request.Key));
     }
 
@@ -237,21 +255,9 @@ public sealed class Executor : IAsyncDisposable, IDisposable
         return entry is null ? KeyState.Missing : new KeyState(entry.Type, entry.Version, entry.ExpireAtMs);
     }
 
-    /// <summary>The generic checks, once for every command, then the handler.</summary>
-    private Reply Dispatch(byte[][] args)
+    /// <summary>The type check, then the handler; then the effect is logged unless the handler logged its own.</summary>
+    private Reply Dispatch(CommandSpec spec, byte[][] args)
     {
-        if (args.Length == 0)
-            return Errors.EmptyCommand;
-        var spec = Commands.Find(args[0]);
-        if (spec is null)
-            return Errors.UnknownCommand(args);
-        if (!spec.AcceptsArgumentCount(args.Length))
-            return Errors.WrongArity(spec.Name);
-        foreach (var arg in args)
-        {
-            if (arg.LongLength > _options.ProtoMaxBulkLen)
-                return Errors.ArgumentTooLong;
-        }
         if (spec.KeyType != Types.RedisType.None)
         {
             foreach (var index in spec.KeyIndexes(args.Length))

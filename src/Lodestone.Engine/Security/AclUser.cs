@@ -1,0 +1,68 @@
+using Lodestone.Engine.Commands;
+using Lodestone.Engine.Execution;
+using Lodestone.Engine.Text;
+
+namespace Lodestone.Engine.Security;
+
+/// <summary>What a caller may do: read, write or administer.</summary>
+public enum AclRole
+{
+    /// <summary>Commands that only read (and those that touch no data: PING, ECHO, TIME, COMMAND).</summary>
+    Read = 0,
+    /// <summary>Reads and writes; not administrative commands.</summary>
+    Write = 1,
+    /// <summary>Everything.</summary>
+    Admin = 2,
+}
+
+/// <summary>
+/// A caller's permissions, checked by the executor with the other generic checks before a command
+/// runs (Redis's ACL check): the role decides which commands, the key patterns which keys.
+/// </summary>
+/// <remarks>
+/// Key patterns are globs over the command table's declared key positions, so every key of a
+/// multi-key command is checked. A command that declares no keys but reaches into the keyspace
+/// (SCAN, KEYS, RANDOMKEY, DBSIZE, FLUSHALL…) could see or change keys outside the patterns, so a
+/// user with patterns may not run it.
+/// </remarks>
+public sealed class AclUser
+{
+    private readonly byte[][] _keyPatterns;
+
+    public AclUser(string name, AclRole role, IEnumerable<byte[]>? keyPatterns = null)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        Name = name;
+        Role = role;
+        _keyPatterns = keyPatterns?.ToArray() ?? [];
+    }
+
+    public string Name { get; }
+
+    public AclRole Role { get; }
+
+    /// <summary>True when the user is limited to keys matching its patterns.</summary>
+    public bool IsScoped => _keyPatterns.Length > 0;
+
+    /// <summary>Why this user may not run <paramref name="args"/>, or null when it may.</summary>
+    public EngineError? Check(CommandSpec spec, byte[][] args)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(args);
+        var admin = (spec.Flags & CommandFlags.Admin) != 0;
+        if ((admin && Role < AclRole.Admin) || (spec.IsWrite && Role < AclRole.Write))
+            return Errors.NoPermissionForCommand(spec.Name);
+        if (!IsScoped)
+            return null;
+
+        var touchesData = (spec.Flags & (CommandFlags.Write | CommandFlags.ReadOnly)) != 0;
+        if (spec.FirstKey == 0)
+            return touchesData ? Errors.NoPermissionForKey : null;
+        foreach (var index in spec.KeyIndexes(args.Length))
+        {
+            if (!_keyPatterns.Any(pattern => GlobPattern.IsMatch(pattern, args[index])))
+                return Errors.NoPermissionForKey;
+        }
+        return null;
+    }
+}
