@@ -12,6 +12,7 @@ builder.Configuration.AddLodestoneSettings();
 
 builder.AddLodestoneLogging();
 builder.Services.AddLodestoneEngine(builder.Configuration);
+builder.Services.AddLodestoneAuth(builder.Configuration);
 builder.Services.AddStrictJson();
 builder.Services.AddLodestoneValidation();
 builder.Services.AddLodestoneProblems();
@@ -27,15 +28,18 @@ var app = builder.Build();
 app.UseLodestoneRequestLogging();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-app.UseBodySizeLimit();
 // Inside the exception handler, so a routing failure (an ambiguous match) is a problem, not a bare 500.
 app.UseRouting();
+app.UseBodySizeLimit();
 app.UseCors();
+app.UseAuthentication();
+app.UseAuthorization();
 
 app.MapLodestoneDocs();
 app.MapLodestoneHealth();
 app.MapStrings();
 app.MapKeys();
+app.MapCommands();
 
 try
 {

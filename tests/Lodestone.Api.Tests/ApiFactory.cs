@@ -10,7 +10,7 @@ namespace Lodestone.Api.Tests;
 /// The service in memory, on a fake clock (so TTLs are exact). Shared by the tests of a class:
 /// each test owns its keys through <see cref="Key"/>.
 /// </summary>
-public sealed class ApiFactory : WebApplicationFactory<Program>
+public class ApiFactory : WebApplicationFactory<Program>
 {
     public ApiFactory()
     {
@@ -31,7 +31,12 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
             services.RemoveAll<TimeProvider>();
             services.AddSingleton<TimeProvider>(Clock);
         });
+        foreach (var (key, value) in Settings)
+            builder.UseSetting(key, value);
     }
+
+    /// <summary>Settings a derived fixture adds on top of the defaults above.</summary>
+    protected virtual IEnumerable<(string Key, string Value)> Settings => [];
 
     /// <summary>A key no other test uses.</summary>
     public static string Key(string name = "k") => $"t{Guid.NewGuid():N}:{name}";

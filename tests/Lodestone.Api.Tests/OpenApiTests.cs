@@ -30,6 +30,18 @@ public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
         { "post", "/keys/{key}/copy", "COPY", "COPY source destination [DB destination-db] [REPLACE]" },
     };
 
+    /// <summary>The command endpoint's routes, which run whatever command they are given.</summary>
+    private static readonly (string Method, string Path)[] CommandEndpointOperations =
+    [
+        ("post", "/commands"),
+        ("post", "/commands/pipeline"),
+        ("post", "/commands/multi-exec"),
+        ("get", "/commands/{command}/{arguments}"),
+        ("post", "/commands/{command}/{arguments}"),
+        ("put", "/commands/{command}/{arguments}"),
+        ("head", "/commands/{command}/{arguments}"),
+    ];
+
     public static TheoryData<string, string> Operations
     {
         get
@@ -37,6 +49,8 @@ public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
             var operations = new TheoryData<string, string>();
             foreach (var row in Routes)
                 operations.Add((string)row[0], (string)row[1]);
+            foreach (var (method, path) in CommandEndpointOperations)
+                operations.Add(method, path);
             return operations;
         }
     }

@@ -26,11 +26,11 @@ internal static class KeyHttp
     /// </summary>
     /// <param name="read">A read: only If-Match is a precondition (If-None-Match means 304, see <see cref="IsNotModified"/>).</param>
     public static async Task<(CommandResult Result, ProblemHttpResult? Problem)> RunAsync(
-        Executor engine, HttpContext http, RouteKey target, byte[][] args, bool read = false)
+        EngineClient engine, HttpContext http, RouteKey target, byte[][] args, bool read = false)
     {
         if (!TryPrecondition(http.Request, includeIfNoneMatch: !read, out var condition, out var invalid))
             return (default, invalid);
-        var result = await engine.ExecuteAsync(new CommandRequest(args, target.Bytes, condition));
+        var result = await engine.ExecuteAsync(args, target.Bytes, condition);
         return result.Reply.IsProblem(out var problem) ? (result, problem) : (result, null);
     }
 

@@ -15,7 +15,7 @@ public static class KeysEndpoints
 {
     public static RouteGroupBuilder MapKeys(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/keys").WithTags("Keys").WithValidation();
+        var group = app.MapGroup("/keys").WithTags("Keys").WithValidation().RequireAuthorization(ApiKeys.Policy);
 
         group.MapGet("/", List).ForCommand("SCAN").ProducesValidationProblem();
         group.MapGet("/{key}", Get).ForCommand("TYPE")
@@ -35,21 +35,21 @@ public static class KeysEndpoints
         return group;
     }
 
-    private static async Task<Results<Ok<KeyPage>, ProblemHttpResult>> List([AsParameters] KeyListQuery query, HttpContext http, Executor engine)
+    private static async Task<Results<Ok<KeyPage>, ProblemHttpResult>> List([AsParameters] KeyListQuery query, HttpContext http, EngineClient engine)
     {
         var args = new List<object> { "SCAN", query.Cursor ?? "0", "COUNT", query.Count ?? 10 };
         if (query.Match is { } match)
             args.AddRange(["MATCH", match]);
         if (query.Type is { } type)
             args.AddRange(["TYPE", type]);
-        var scan = await engine.ExecuteAsync(Argv.Of([.. args]));
+        var scan = await engine.RunAsync(Argv.Of([.. args]));
         if (scan.IsProblem(out var problem))
             return problem;
 
         var cursor = System.Text.Encoding.ASCII.GetString(scan.AsItems()[0].AsBulk().Span);
         var keys = scan.AsItems()[1].AsItems().Select(k => k.AsBulk().ToArray()).ToArray();
         // One atomic round trip for every key's type, TTL and version.
-        var states = await engine.ExecuteAtomicAsync(keys.Select(k => new CommandRequest(Argv.Of("TYPE", k), k)).ToArray());
+        var states = await engine.ExecuteAtomicAsync(keys.Select(k => (Argv.Of("TYPE", k), (byte[]?)k, (KeyCondition?)null)));
         var base64 = BinaryText.Requested(http.Request);
         var infos = keys.Zip(states)
             .Where(pair => pair.Second.After.Exists) // deleted or expired between the two calls
@@ -58,7 +58,7 @@ public static class KeysEndpoints
         return TypedResults.Ok(new KeyPage(cursor, infos));
     }
 
-    private static async Task<Results<Ok<KeyInfo>, StatusCodeHttpResult, ProblemHttpResult>> Get(RouteKey target, HttpContext http, Executor engine)
+    private static async Task<Results<Ok<KeyInfo>, StatusCodeHttpResult, ProblemHttpResult>> Get(RouteKey target, HttpContext http, EngineClient engine)
     {
         var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("TYPE", target.Bytes), read: true);
         if (problem is not null)
@@ -71,7 +71,7 @@ public static class KeysEndpoints
         return TypedResults.Ok(KeyHttp.Info(target.Bytes, result.After, ttl, BinaryText.Requested(http.Request)));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(RouteKey target, HttpContext http, Executor engine)
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(RouteKey target, HttpContext http, EngineClient engine)
     {
         var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("DEL", target.Bytes));
         if (problem is not null)
@@ -79,7 +79,7 @@ public static class KeysEndpoints
         return result.Reply.AsInteger() == 0 ? Errors.Problems.NoSuchKey(target.ToString()) : TypedResults.NoContent();
     }
 
-    private static Task<Results<Ok<ExpiryResponse>, ProblemHttpResult>> SetExpiry(RouteKey target, SetExpiryRequest request, HttpContext http, Executor engine)
+    private static Task<Results<Ok<ExpiryResponse>, ProblemHttpResult>> SetExpiry(RouteKey target, SetExpiryRequest request, HttpContext http, EngineClient engine)
     {
         var args = new List<object> { request.TtlMs is null ? "PEXPIREAT" : "PEXPIRE", target.Bytes, request.TtlMs ?? request.AtMs!.Value };
         if (request.Condition is { } option)
@@ -87,10 +87,10 @@ public static class KeysEndpoints
         return ChangeExpiry(target, Argv.Of([.. args]), http, engine);
     }
 
-    private static Task<Results<Ok<ExpiryResponse>, ProblemHttpResult>> Persist(RouteKey target, HttpContext http, Executor engine) =>
+    private static Task<Results<Ok<ExpiryResponse>, ProblemHttpResult>> Persist(RouteKey target, HttpContext http, EngineClient engine) =>
         ChangeExpiry(target, Argv.Of("PERSIST", target.Bytes), http, engine);
 
-    private static async Task<Results<Ok<ExpiryResponse>, ProblemHttpResult>> ChangeExpiry(RouteKey target, byte[][] args, HttpContext http, Executor engine)
+    private static async Task<Results<Ok<ExpiryResponse>, ProblemHttpResult>> ChangeExpiry(RouteKey target, byte[][] args, HttpContext http, EngineClient engine)
     {
         var (result, problem) = await KeyHttp.RunAsync(engine, http, target, args);
         if (problem is not null)
@@ -101,15 +101,15 @@ public static class KeysEndpoints
         return TypedResults.Ok(new ExpiryResponse(target.ToString(), result.Reply.AsInteger() == 1, result.After.Exists, ttl));
     }
 
-    private static async Task<Results<Ok<KeyInfo>, ProblemHttpResult>> Rename(RouteKey target, RenameRequest request, HttpContext http, Executor engine)
+    private static async Task<Results<Ok<KeyInfo>, ProblemHttpResult>> Rename(RouteKey target, RenameRequest request, HttpContext http, EngineClient engine)
     {
         if (!KeyHttp.TryPrecondition(http.Request, out var condition, out var invalid))
             return invalid!;
         var newKey = BinaryText.Decode(request.NewKey, request.Encoding);
         var results = await engine.ExecuteAtomicAsync(
         [
-            new CommandRequest(Argv.Of(request.OnlyIfNew ? "RENAMENX" : "RENAME", target.Bytes, newKey), target.Bytes, condition),
-            new CommandRequest(Argv.Of("TYPE", newKey), newKey),
+            (Argv.Of(request.OnlyIfNew ? "RENAMENX" : "RENAME", target.Bytes, newKey), target.Bytes, condition),
+            (Argv.Of("TYPE", newKey), newKey, null),
         ]);
         var renamed = results[0];
         // RENAME's own text is "ERR no such key"; name the key, as every other route does.
@@ -123,7 +123,7 @@ public static class KeysEndpoints
         return TypedResults.Ok(KeyHttp.Info(newKey, results[1].After, ttl, request.Encoding == BinaryText.Base64 || BinaryText.Requested(http.Request)));
     }
 
-    private static async Task<Results<Created<KeyInfo>, ProblemHttpResult>> Copy(RouteKey target, CopyRequest request, HttpContext http, Executor engine)
+    private static async Task<Results<Created<KeyInfo>, ProblemHttpResult>> Copy(RouteKey target, CopyRequest request, HttpContext http, EngineClient engine)
     {
         if (!KeyHttp.TryPrecondition(http.Request, out var condition, out var invalid))
             return invalid!;
@@ -131,8 +131,8 @@ public static class KeysEndpoints
         var copy = request.Replace ? Argv.Of("COPY", target.Bytes, destination, "REPLACE") : Argv.Of("COPY", target.Bytes, destination);
         var results = await engine.ExecuteAtomicAsync(
         [
-            new CommandRequest(copy, target.Bytes, condition),
-            new CommandRequest(Argv.Of("TYPE", destination), destination),
+            (copy, target.Bytes, condition),
+            (Argv.Of("TYPE", destination), destination, null),
         ]);
         var copied = results[0];
         if (copied.Reply.IsProblem(out var problem))

@@ -18,7 +18,7 @@ public static class StringsEndpoints
 
     public static RouteGroupBuilder MapStrings(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/strings").WithTags("Strings").WithValidation();
+        var group = app.MapGroup("/strings").WithTags("Strings").WithValidation().RequireAuthorization(ApiKeys.Policy);
 
         group.MapGet("/{key}", Get).ForCommand("GET")
             .WithMetadata(new AlsoServesRawBytes())
@@ -53,7 +53,7 @@ public static class StringsEndpoints
     }
 
     private static async Task<Results<Ok<StringEntry>, FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> Get(
-        RouteKey target, HttpContext http, Executor engine)
+        RouteKey target, HttpContext http, EngineClient engine)
     {
         var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("GET", target.Bytes), read: true);
         if (problem is not null)
@@ -71,12 +71,12 @@ public static class StringsEndpoints
     }
 
     private static Task<Results<Created<StringEntry>, Ok<StringEntry>, ProblemHttpResult>> Set(
-        RouteKey target, SetStringRequest request, HttpContext http, Executor engine) =>
+        RouteKey target, SetStringRequest request, HttpContext http, EngineClient engine) =>
         Store(target, BinaryText.Decode(request.Value, request.Encoding), request.TtlMs, request.KeepTtl, http, engine,
             base64Requested: request.Encoding == BinaryText.Base64);
 
     private static async Task<Results<Created<StringEntry>, Ok<StringEntry>, ProblemHttpResult>> SetRaw(
-        RouteKey target, [AsParameters] RawSetOptions options, HttpContext http, Executor engine)
+        RouteKey target, [AsParameters] RawSetOptions options, HttpContext http, EngineClient engine)
     {
         using var body = new MemoryStream(http.Request.ContentLength is { } length and < int.MaxValue ? (int)length : 0);
         await http.Request.Body.CopyToAsync(body, http.RequestAborted);
@@ -84,7 +84,7 @@ public static class StringsEndpoints
     }
 
     private static async Task<Results<Created<StringEntry>, Ok<StringEntry>, ProblemHttpResult>> Store(
-        RouteKey target, byte[] value, long? ttlMs, bool keepTtl, HttpContext http, Executor engine, bool base64Requested)
+        RouteKey target, byte[] value, long? ttlMs, bool keepTtl, HttpContext http, EngineClient engine, bool base64Requested)
     {
         var args = ttlMs is { } px ? Argv.Of("SET", target.Bytes, value, "PX", px)
             : keepTtl ? Argv.Of("SET", target.Bytes, value, "KEEPTTL")
@@ -100,7 +100,7 @@ public static class StringsEndpoints
             : TypedResults.Created($"/strings/{KeyHttp.PathSegment(target.Bytes)}", entry);
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(RouteKey target, HttpContext http, Executor engine)
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(RouteKey target, HttpContext http, EngineClient engine)
     {
         var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("GETDEL", target.Bytes));
         if (problem is not null)
@@ -108,13 +108,13 @@ public static class StringsEndpoints
         return result.Reply.IsNull ? Errors.Problems.NoSuchKey(target.ToString()) : TypedResults.NoContent();
     }
 
-    private static Task<Results<Ok<IntegerValue>, ProblemHttpResult>> IncrBy(RouteKey target, [FromBody] IncrementRequest? request, HttpContext http, Executor engine) =>
+    private static Task<Results<Ok<IntegerValue>, ProblemHttpResult>> IncrBy(RouteKey target, [FromBody] IncrementRequest? request, HttpContext http, EngineClient engine) =>
         Count(target, "INCRBY", request?.By ?? 1, http, engine);
 
-    private static Task<Results<Ok<IntegerValue>, ProblemHttpResult>> DecrBy(RouteKey target, [FromBody] IncrementRequest? request, HttpContext http, Executor engine) =>
+    private static Task<Results<Ok<IntegerValue>, ProblemHttpResult>> DecrBy(RouteKey target, [FromBody] IncrementRequest? request, HttpContext http, EngineClient engine) =>
         Count(target, "DECRBY", request?.By ?? 1, http, engine);
 
-    private static async Task<Results<Ok<IntegerValue>, ProblemHttpResult>> Count(RouteKey target, string command, long by, HttpContext http, Executor engine)
+    private static async Task<Results<Ok<IntegerValue>, ProblemHttpResult>> Count(RouteKey target, string command, long by, HttpContext http, EngineClient engine)
     {
         var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of(command, target.Bytes, by));
         if (problem is not null)
@@ -123,7 +123,7 @@ public static class StringsEndpoints
         return TypedResults.Ok(new IntegerValue(target.ToString(), result.Reply.AsInteger()));
     }
 
-    private static async Task<Results<Ok<FloatValue>, ProblemHttpResult>> IncrByFloat(RouteKey target, IncrementByFloatRequest request, HttpContext http, Executor engine)
+    private static async Task<Results<Ok<FloatValue>, ProblemHttpResult>> IncrByFloat(RouteKey target, IncrementByFloatRequest request, HttpContext http, EngineClient engine)
     {
         var increment = request.By.ToString("R", CultureInfo.InvariantCulture);
         var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("INCRBYFLOAT", target.Bytes, increment));
@@ -134,7 +134,7 @@ public static class StringsEndpoints
         return TypedResults.Ok(new FloatValue(target.ToString(), value));
     }
 
-    private static async Task<Results<Ok<StringLength>, ProblemHttpResult>> Append(RouteKey target, AppendRequest request, HttpContext http, Executor engine)
+    private static async Task<Results<Ok<StringLength>, ProblemHttpResult>> Append(RouteKey target, AppendRequest request, HttpContext http, EngineClient engine)
     {
         var value = BinaryText.Decode(request.Value, request.Encoding);
         var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("APPEND", target.Bytes, value));
@@ -144,9 +144,9 @@ public static class StringsEndpoints
         return TypedResults.Ok(new StringLength(target.ToString(), result.Reply.AsInteger()));
     }
 
-    private static async Task<Results<Ok<StringRange>, ProblemHttpResult>> GetRange(RouteKey target, long start, long end, HttpContext http, Executor engine)
+    private static async Task<Results<Ok<StringRange>, ProblemHttpResult>> GetRange(RouteKey target, long start, long end, HttpContext http, EngineClient engine)
     {
-        var result = await engine.ExecuteAsync(new CommandRequest(Argv.Of("GETRANGE", target.Bytes, start, end), target.Bytes));
+        var result = await engine.ExecuteAsync(Argv.Of("GETRANGE", target.Bytes, start, end), target.Bytes);
         if (result.Reply.IsProblem(out var problem))
             return problem;
         if (!result.After.Exists)
@@ -157,7 +157,7 @@ public static class StringsEndpoints
         return TypedResults.Ok(new StringRange(BinaryText.Encode(target.Bytes, encoding), start, end, BinaryText.Encode(value, encoding)) { Encoding = encoding });
     }
 
-    private static async Task<Results<Ok<StringLength>, ProblemHttpResult>> SetRange(RouteKey target, SetRangeRequest request, HttpContext http, Executor engine)
+    private static async Task<Results<Ok<StringLength>, ProblemHttpResult>> SetRange(RouteKey target, SetRangeRequest request, HttpContext http, EngineClient engine)
     {
         var value = BinaryText.Decode(request.Value, request.Encoding);
         var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("SETRANGE", target.Bytes, request.Offset, value));
@@ -167,10 +167,10 @@ public static class StringsEndpoints
         return TypedResults.Ok(new StringLength(target.ToString(), result.Reply.AsInteger()));
     }
 
-    private static async Task<Results<Ok<MultiGetResponse>, ProblemHttpResult>> MGet(MultiGetRequest request, HttpContext http, Executor engine)
+    private static async Task<Results<Ok<MultiGetResponse>, ProblemHttpResult>> MGet(MultiGetRequest request, HttpContext http, EngineClient engine)
     {
         var keys = request.Keys.Select(k => BinaryText.Decode(k, request.Encoding)).ToArray();
-        var reply = await engine.ExecuteAsync([Argv.Of("MGET")[0], .. keys]);
+        var reply = await engine.RunAsync([Argv.Of("MGET")[0], .. keys]);
         if (reply.IsProblem(out var problem))
             return problem;
         var base64 = request.Encoding == BinaryText.Base64 || BinaryText.Requested(http.Request);
@@ -183,7 +183,7 @@ public static class StringsEndpoints
         return TypedResults.Ok(new MultiGetResponse(items));
     }
 
-    private static async Task<Results<Ok<MultiSetResponse>, ProblemHttpResult>> MSet(MultiSetRequest request, Executor engine)
+    private static async Task<Results<Ok<MultiSetResponse>, ProblemHttpResult>> MSet(MultiSetRequest request, EngineClient engine)
     {
         var args = new List<byte[]>(request.Items.Count * 2 + 1) { Argv.Of(request.OnlyIfNoneExist ? "MSETNX" : "MSET")[0] };
         foreach (var item in request.Items)
@@ -191,7 +191,7 @@ public static class StringsEndpoints
             args.Add(BinaryText.Decode(item.Key, request.Encoding));
             args.Add(BinaryText.Decode(item.Value, request.Encoding));
         }
-        var reply = await engine.ExecuteAsync([.. args]);
+        var reply = await engine.RunAsync([.. args]);
         if (reply.IsProblem(out var problem))
             return problem;
         var written = !request.OnlyIfNoneExist || reply.AsInteger() == 1;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Lodestone.Api.Infrastructure;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace Lodestone.Api.Errors;
@@ -27,6 +28,11 @@ internal sealed partial class ExceptionToProblem(IProblemDetailsService problems
             detail = "An unexpected error occurred. It has been logged.";
         }
 
+        if (context.GetEndpoint()?.Metadata.GetMetadata<UpstashErrors>() is not null)
+        {
+            await UpstashErrors.WriteAsync(context, kind.Status, "ERR " + (detail ?? kind.Title));
+            return true;
+        }
         context.Response.StatusCode = kind.Status;
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {

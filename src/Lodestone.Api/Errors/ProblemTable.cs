@@ -22,6 +22,7 @@ public static class ProblemTable
         ErrorKind.TooLarge => new(StatusCodes.Status413PayloadTooLarge, "Too large", "too-large"),
         ErrorKind.PreconditionFailed => new(StatusCodes.Status412PreconditionFailed, "Precondition failed", "precondition-failed"),
         ErrorKind.Unavailable => new(StatusCodes.Status503ServiceUnavailable, "Unavailable", "unavailable"),
+        ErrorKind.NoPermission => new(StatusCodes.Status403Forbidden, "Forbidden", "no-permission"),
         _ => new(StatusCodes.Status500InternalServerError, "Internal error", "internal"),
     };
 
@@ -29,6 +30,8 @@ public static class ProblemTable
     public static ProblemKind ForStatus(int status) => status switch
     {
         StatusCodes.Status400BadRequest => For(ErrorKind.BadRequest),
+        StatusCodes.Status401Unauthorized => new(status, "Unauthorized", "unauthorized"),
+        StatusCodes.Status403Forbidden => For(ErrorKind.NoPermission),
         StatusCodes.Status404NotFound => new(status, "Not found", "not-found"),
         StatusCodes.Status405MethodNotAllowed => new(status, "Method not allowed", "method-not-allowed"),
         StatusCodes.Status409Conflict => new(status, "Conflict", "conflict"),

@@ -5,22 +5,32 @@ using Microsoft.Extensions.Options;
 namespace Lodestone.Api.Infrastructure;
 
 /// <summary>
-/// Caps request bodies at <see cref="HttpSettings.MaxRequestBodyBytes"/>: a declared length over the
-/// cap is answered 413 before the body is read; bodies without a declared length are cut off by the
-/// server's own limit, set to the same value.
+/// Caps request bodies: at <see cref="HttpSettings.MaxRequestBodyBytes"/>, or at the limit a route
+/// group sets with <see cref="Metadata"/>. A declared length over the cap is answered 413 before the
+/// body is read; a body without a declared length is cut off by the server at the same limit.
+/// Runs after routing, so it knows the endpoint.
 /// </summary>
 public static class BodySizeLimit
 {
+    /// <summary>A route's own body limit, in bytes.</summary>
+    public sealed record Metadata(long Bytes);
+
     public static IApplicationBuilder UseBodySizeLimit(this IApplicationBuilder app)
     {
-        var limit = app.ApplicationServices.GetRequiredService<IOptions<HttpSettings>>().Value.MaxRequestBodyBytes;
+        var defaultLimit = app.ApplicationServices.GetRequiredService<IOptions<HttpSettings>>().Value.MaxRequestBodyBytes;
         return app.Use(async (context, next) =>
         {
+            var endpoint = context.GetEndpoint();
+            var routeLimit = endpoint?.Metadata.GetMetadata<Metadata>();
+            var limit = routeLimit?.Bytes ?? defaultLimit;
             if (context.Request.ContentLength > limit)
             {
-                await Problems.Create(ProblemTable.ForStatus(StatusCodes.Status413PayloadTooLarge),
-                        $"The request body is {context.Request.ContentLength} bytes; the limit is {limit} bytes (Http:MaxRequestBodyBytes).", "ERR")
-                    .ExecuteAsync(context);
+                var setting = routeLimit is null ? "Http:MaxRequestBodyBytes" : "the route's body limit";
+                var detail = $"The request body is {context.Request.ContentLength} bytes; the limit is {limit} bytes ({setting}).";
+                if (endpoint?.Metadata.GetMetadata<UpstashErrors>() is not null)
+                    await UpstashErrors.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "ERR " + detail);
+                else
+                    await Problems.Create(ProblemTable.ForStatus(StatusCodes.Status413PayloadTooLarge), detail, "ERR").ExecuteAsync(context);
                 return;
             }
             if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)

@@ -22,6 +22,11 @@ public static class EngineHosting
             .Bind(configuration.GetSection(HttpSettings.Section))
             .Validate(o => o.MaxRequestBodyBytes > 0, "Http:MaxRequestBodyBytes must be positive.")
             .ValidateOnStart();
+        services.AddOptions<CommandSettings>()
+            .Bind(configuration.GetSection(CommandSettings.Section))
+            .Validate(o => o.MaxRequestBodyBytes > 0, "Commands:MaxRequestBodyBytes must be positive.")
+            .Validate(o => o.MaxArguments > 0, "Commands:MaxArguments must be positive.")
+            .ValidateOnStart();
         services.AddOptions<RequestLoggingSettings>()
             .Bind(configuration.GetSection(RequestLoggingSettings.Section))
             .Validate(o => o.Format is "text" or "json", "RequestLogging:Format must be \"text\" or \"json\".")

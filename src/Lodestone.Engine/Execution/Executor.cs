@@ -81,6 +81,20 @@ public sealed class Executor : IAsyncDisposable, IDisposable
 
     private static readonly byte[] Del = "DEL"u8.ToArray();
 
+    /// <summary>
+    /// The checks a command gets before it runs — it exists, its arity, argument sizes, the user's
+    /// permission — without running it: what MULTI does when a command is queued. Safe on any thread
+    /// (the table and users are immutable).
+    /// </summary>
+    public EngineError? Check(byte[][] args, Security.AclUser? user = null)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        return Check(args, user, out _);
+    }
+
+    private EngineError? Check(byte[][] args, Security.AclUser? user, out CommandSpec spec) =>
+        Commands.Check(args, _options.ProtoMaxBulkLen, out spec) ?? user?.Check(spec, args);
+
     /// <summary>Executes one command and returns its reply.</summary>
     public async Task<Reply> ExecuteAsync(params byte[][] args) =>
         (await ExecuteAsync(new CommandRequest(args)).ConfigureAwait(false)).Reply;
@@ -236,10 +250,8 @@ public sealed class Executor : IAsyncDisposable, IDisposable
     /// </remarks>
     private CommandResult Execute(CommandRequest request)
     {
-        if (Commands.Check(request.Args, _options.ProtoMaxBulkLen, out var spec) is { } invalid)
-            return new CommandResult(invalid, default, default);
-        if (request.User?.Check(spec, request.Args) is { } denied)
-            return new CommandResult(denied, default, default);
+        if (Check(request.Args, request.User, out var spec) is { } refused)
+            return new CommandResult(refused, default, default);
         var before = Observe(request.Key);
         if (request.Condition is { } condition && !condition.HoldsFor(before))
             return new CommandResult(Errors.PreconditionFailed, before, before);

@@ -1,0 +1,266 @@
+using System.Buffers;
+using System.Text.Json;
+using Lodestone.Api.Infrastructure;
+using Lodestone.Api.Protocol;
+using Lodestone.Engine.Execution;
+using Microsoft.Extensions.Options;
+
+namespace Lodestone.Api.Endpoints;
+
+/// <summary>
+/// <c>/commands</c>: every command in the table over HTTP, in the Upstash REST protocol, so Upstash
+/// clients (e.g. <c>@upstash/redis</c> configured with <c>http://host:port/commands</c>) work unchanged.
+/// </summary>
+/// <remarks>
+/// Routes: <c>POST /commands</c> with <c>["SET","k","v"]</c>; <c>POST /commands/pipeline</c> with an
+/// array of commands (run in order, not atomically); <c>POST /commands/multi-exec</c> (run back to back,
+/// nothing in between — MULTI/EXEC); and the path form <c>GET|POST|PUT|HEAD /commands/set/k/v?EX=100</c>.
+/// Every failure, auth and size limits included, is an Upstash <c>{"error": "…"}</c> body.
+/// </remarks>
+public static class CommandsEndpoints
+{
+    public static RouteGroupBuilder MapCommands(this IEndpointRouteBuilder app)
+    {
+        var limits = app.ServiceProvider.GetRequiredService<IOptions<CommandSettings>>().Value;
+        var group = app.MapGroup("/commands").WithTags("Commands")
+            .WithMetadata(UpstashErrors.Instance, new BodySizeLimit.Metadata(limits.MaxRequestBodyBytes))
+            .RequireAuthorization(ApiKeys.Policy);
+
+        group.MapPost("", Single)
+            .WithName("COMMAND-SINGLE").WithSummary("Run one command: [\"SET\",\"key\",\"value\"]")
+            .WithDescription("Runs one command given as a JSON array. Numbers are passed as the text they were written with, booleans as \"true\"/\"false\". " +
+                "Replies are {\"result\": …} (200) or {\"error\": \"<Redis error text>\"} (400). Headers: Upstash-Encoding: base64 encodes every string of the result " +
+                "except a top-level \"OK\"; Upstash-Response-Format: resp2 returns the raw RESP2 reply.")
+            .Accepts<string[]>("application/json", "*/*").Produces<CommandResult>().Produces<CommandError>(StatusCodes.Status400BadRequest)
+            .Produces<CommandError>(StatusCodes.Status401Unauthorized).Produces<CommandError>(StatusCodes.Status413PayloadTooLarge);
+        group.MapPost("/pipeline", Pipeline)
+            .WithName("COMMAND-PIPELINE").WithSummary("Run commands in order: [[\"SET\",\"a\",\"1\"],[\"INCR\",\"a\"]]")
+            .WithDescription("Runs each command in order (others may run in between). Always 200 with one {\"result\"} or {\"error\"} per command.")
+            .Accepts<string[][]>("application/json", "*/*").Produces<CommandResult[]>().Produces<CommandError>(StatusCodes.Status400BadRequest)
+            .Produces<CommandError>(StatusCodes.Status401Unauthorized).Produces<CommandError>(StatusCodes.Status413PayloadTooLarge);
+        group.MapPost("/multi-exec", MultiExec)
+            .WithName("COMMAND-MULTI-EXEC").WithSummary("Run commands as a transaction (MULTI/EXEC)")
+            .WithDescription("Runs the commands back to back with nothing in between. A command that fails while running does not undo the others; " +
+                "a malformed command (unknown, wrong arity, not permitted) rejects the whole transaction with 400 EXECABORT before anything runs.")
+            .Accepts<string[][]>("application/json", "*/*").Produces<CommandResult[]>().Produces<CommandError>(StatusCodes.Status400BadRequest)
+            .Produces<CommandError>(StatusCodes.Status401Unauthorized).Produces<CommandError>(StatusCodes.Status413PayloadTooLarge);
+        group.MapMethods("/{command}/{**arguments}", [HttpMethods.Get, HttpMethods.Post, HttpMethods.Put, HttpMethods.Head], PathForm)
+            .WithName("COMMAND-PATH").WithSummary("Run one command from the URL: /commands/set/key/value?EX=100")
+            .WithDescription("Path segments are the command and its arguments, percent-decoded; a POST or PUT body is appended as one raw argument; " +
+                "query parameters are appended as name, then value.")
+            .Produces<CommandResult>().Produces<CommandError>(StatusCodes.Status400BadRequest).Produces<CommandError>(StatusCodes.Status401Unauthorized);
+        // Any other method, on any command URL: an Upstash error, not an empty 405.
+        group.Map("", MethodNotAllowed).WithOrder(1).ExcludeFromDescription();
+        group.Map("/{**rest}", MethodNotAllowed).WithOrder(1).ExcludeFromDescription();
+        return group;
+    }
+
+    /// <summary>A successful reply (OpenAPI shape; the value is any RESP2-shaped JSON).</summary>
+    public sealed record CommandResult(JsonElement Result);
+
+    /// <summary>A failed command: Redis's error text with its code (ERR, WRONGTYPE, NOPERM…).</summary>
+    public sealed record CommandError(string Error);
+
+    private static async Task Single(HttpContext http, EngineClient engine, IOptions<CommandSettings> settings)
+    {
+        using var body = await ReadJsonAsync(http);
+        if (body is null)
+            return;
+        var args = UpstashJson.ParseCommand(body.RootElement, settings.Value.MaxArguments, out var error);
+        if (args is null)
+        {
+            await FailAsync(http, error!);
+            return;
+        }
+        await RespondAsync(http, await engine.RunAsync(args));
+    }
+
+    private static async Task PathForm(HttpContext http, EngineClient engine, IOptions<CommandSettings> settings)
+    {
+        var args = new List<byte[]>();
+        var path = RawTarget.Path(http);
+        var start = path.IndexOf("commands/", StringComparison.OrdinalIgnoreCase);
+        foreach (var segment in path[(start + "commands/".Length)..].Split('/'))
+            args.Add(RawTarget.Decode(segment));
+        if (http.Request.Method is "POST" or "PUT")
+        {
+            var raw = await ReadBodyAsync(http);
+            if (raw is null)
+                return;
+            if (raw.Length > 0)
+                args.Add(raw);
+        }
+        foreach (var (name, value) in RawTarget.Query(http))
+        {
+            if (name.AsSpan().SequenceEqual("_token"u8))
+                continue;
+            args.Add(name);
+            if (value is not null)
+                args.Add(value);
+        }
+        if (args.Count > settings.Value.MaxArguments)
+        {
+            await FailAsync(http, $"ERR a command may have at most {settings.Value.MaxArguments} arguments (Commands:MaxArguments)");
+            return;
+        }
+        await RespondAsync(http, await engine.RunAsync([.. args]));
+    }
+
+    private static async Task Pipeline(HttpContext http, EngineClient engine, IOptions<CommandSettings> settings)
+    {
+        var commands = await ReadCommandListAsync(http, settings.Value.MaxArguments);
+        if (commands is null)
+            return;
+        // Enqueued one after another from this thread, so they run in order; other callers may interleave.
+        var replies = await Task.WhenAll(commands.Select(engine.RunAsync));
+        await RespondAsync(http, replies, asTransaction: false);
+    }
+
+    private static async Task MultiExec(HttpContext http, EngineClient engine, IOptions<CommandSettings> settings)
+    {
+        var commands = await ReadCommandListAsync(http, settings.Value.MaxArguments);
+        if (commands is null)
+            return;
+        // Queue-time checks first, as MULTI does: one malformed command discards the transaction.
+        foreach (var command in commands)
+        {
+            if (engine.Check(command) is { } invalid)
+            {
+                await FailAsync(http, "EXECABORT Transaction discarded because of previous errors: " + invalid.Message);
+                return;
+            }
+        }
+        var results = await engine.ExecuteAtomicAsync(commands.Select(c => (c, (byte[]?)null, (KeyCondition?)null)));
+        await RespondAsync(http, results.Select(r => r.Reply).ToArray(), asTransaction: true);
+    }
+
+    private static Task MethodNotAllowed(HttpContext http)
+    {
+        http.Response.Headers.Allow = "GET, POST, PUT, HEAD";
+        return FailAsync(http, $"ERR method {http.Request.Method} is not allowed: POST a JSON command, or use GET, POST, PUT or HEAD with /commands/<command>/<args>",
+            StatusCodes.Status405MethodNotAllowed);
+    }
+
+    private static async Task<byte[][][]?> ReadCommandListAsync(HttpContext http, int maxArguments)
+    {
+        using var body = await ReadJsonAsync(http);
+        if (body is null)
+            return null;
+        var root = body.RootElement;
+        string? error = null;
+        if (root.ValueKind != JsonValueKind.Array || root.GetArrayLength() == 0)
+            error = "ERR the body must be a non-empty JSON array of commands, such as [[\"SET\",\"a\",\"1\"],[\"GET\",\"a\"]]";
+        else if (root.GetArrayLength() > maxArguments)
+            error = $"ERR at most {maxArguments} commands may be sent at once (Commands:MaxArguments)";
+        if (error is not null)
+        {
+            await FailAsync(http, error);
+            return null;
+        }
+        var commands = new byte[root.GetArrayLength()][][];
+        var i = 0;
+        foreach (var element in root.EnumerateArray())
+        {
+            var args = UpstashJson.ParseCommand(element, maxArguments, out error);
+            if (args is null)
+            {
+                await FailAsync(http, $"ERR command {i + 1}: {error![4..]}");
+                return null;
+            }
+            commands[i++] = args;
+        }
+        return commands;
+    }
+
+    /// <summary>The body as JSON, or null after answering 400/413.</summary>
+    private static async Task<JsonDocument?> ReadJsonAsync(HttpContext http)
+    {
+        var raw = await ReadBodyAsync(http);
+        if (raw is null)
+            return null;
+        try
+        {
+            return JsonDocument.Parse(raw, new JsonDocumentOptions { MaxDepth = 8 });
+        }
+        catch (JsonException invalid)
+        {
+            await FailAsync(http, $"ERR the body is not valid JSON: {invalid.Message}");
+            return null;
+        }
+    }
+
+    /// <summary>The whole body, or null after answering 413 (a body without a declared length can pass the limit mid-read).</summary>
+    private static async Task<byte[]?> ReadBodyAsync(HttpContext http)
+    {
+        try
+        {
+            using var buffer = new MemoryStream(http.Request.ContentLength is { } length and < int.MaxValue ? (int)length : 0);
+            await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
+            return buffer.ToArray();
+        }
+        catch (BadHttpRequestException tooLarge) when (tooLarge.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            await FailAsync(http, "ERR the request body is larger than the limit (Commands:MaxRequestBodyBytes)", StatusCodes.Status413PayloadTooLarge);
+            return null;
+        }
+    }
+
+    private static Task FailAsync(HttpContext http, string error, int status = StatusCodes.Status400BadRequest) =>
+        UpstashErrors.WriteAsync(http, status, error);
+
+    private static async Task RespondAsync(HttpContext http, Reply reply)
+    {
+        if (reply.IsError && reply.AsError().Exception is { } failure)
+            throw new InvalidOperationException($"The engine failed to execute a command: {reply.AsError().Message}", failure);
+        UpstashErrors.StampSyncToken(http);
+        http.Response.StatusCode = reply.IsError ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK;
+        if (WantsResp2(http.Request))
+        {
+            await WriteResp2Async(http, writer => Resp2.Write(writer, reply));
+            return;
+        }
+        http.Response.ContentType = "application/json";
+        await using var json = new Utf8JsonWriter(http.Response.Body, UpstashJson.WriterOptions);
+        UpstashJson.WriteEntry(json, reply, WantsBase64(http.Request));
+    }
+
+    private static async Task RespondAsync(HttpContext http, IReadOnlyList<Reply> replies, bool asTransaction)
+    {
+        UpstashErrors.StampSyncToken(http);
+        http.Response.StatusCode = StatusCodes.Status200OK;
+        if (WantsResp2(http.Request))
+        {
+            // A pipeline's replies follow one another, as on a Redis connection; EXEC's are one array.
+            await WriteResp2Async(http, writer =>
+            {
+                if (asTransaction)
+                    Resp2.Write(writer, Reply.Array([.. replies]));
+                else
+                    foreach (var reply in replies)
+                        Resp2.Write(writer, reply);
+            });
+            return;
+        }
+        http.Response.ContentType = "application/json";
+        var base64 = WantsBase64(http.Request);
+        await using var json = new Utf8JsonWriter(http.Response.Body, UpstashJson.WriterOptions);
+        json.WriteStartArray();
+        foreach (var reply in replies)
+            UpstashJson.WriteEntry(json, reply, base64);
+        json.WriteEndArray();
+    }
+
+    private static async Task WriteResp2Async(HttpContext http, Action<IBufferWriter<byte>> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        write(buffer);
+        http.Response.ContentType = "application/octet-stream";
+        await http.Response.Body.WriteAsync(buffer.WrittenMemory, http.RequestAborted);
+    }
+
+    private static bool WantsBase64(HttpRequest request) =>
+        string.Equals(request.Headers["Upstash-Encoding"], "base64", StringComparison.OrdinalIgnoreCase);
+
+    private static bool WantsResp2(HttpRequest request) =>
+        string.Equals(request.Headers["Upstash-Response-Format"], "resp2", StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,154 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using Lodestone.Api.Errors;
+using Lodestone.Engine.Security;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
+
+namespace Lodestone.Api.Infrastructure;
+
+/// <summary>The <c>Auth</c> configuration section.</summary>
+public sealed class AuthSettings
+{
+    public const string Section = "Auth";
+
+    /// <summary>The API keys; none means the service is open (to loopback clients, by default binding).</summary>
+    public List<ApiKeySetting> ApiKeys { get; set; } = [];
+}
+
+/// <summary>One API key, stored only as its SHA-256 hash.</summary>
+public sealed class ApiKeySetting
+{
+    /// <summary>Who holds the key, for logs.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>Hex SHA-256 of the key (<c>printf %s "$KEY" | sha256sum</c>).</summary>
+    public string Sha256 { get; set; } = "";
+
+    /// <summary>read, write or admin.</summary>
+    public string Role { get; set; } = "read";
+
+    /// <summary>Glob patterns of the keys the holder may touch (<c>app1:*</c>); empty means all keys.</summary>
+    public List<string> KeyPatterns { get; set; } = [];
+}
+
+/// <summary>
+/// Bearer API keys: <c>Authorization: Bearer &lt;key&gt;</c> (or <c>?_token=</c>, as Upstash clients
+/// allow). A key is hashed and compared in constant time against every configured hash; a match
+/// gives the caller an <see cref="AclUser"/> whose role and key patterns the engine enforces on each
+/// command. With no keys configured every caller is let in.
+/// </summary>
+public static class ApiKeys
+{
+    public const string Scheme = "ApiKey";
+    public const string Policy = "ApiKey";
+    public const string WrongPass = "WRONGPASS invalid or missing auth token";
+
+    public static IServiceCollection AddLodestoneAuth(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AuthSettings>()
+            .Bind(configuration.GetSection(AuthSettings.Section))
+            .Validate(s => s.ApiKeys.All(k => !string.IsNullOrWhiteSpace(k.Name)), "Auth:ApiKeys: every key needs a Name.")
+            .Validate(s => s.ApiKeys.Select(k => k.Name).Distinct().Count() == s.ApiKeys.Count, "Auth:ApiKeys: names must be unique.")
+            .Validate(s => s.ApiKeys.All(k => k.Sha256.Length == 64 && k.Sha256.All(char.IsAsciiHexDigit)),
+                "Auth:ApiKeys: Sha256 must be the 64 hex digits of the key's SHA-256.")
+            .Validate(s => s.ApiKeys.All(k => k.Role is "read" or "write" or "admin"), "Auth:ApiKeys: Role must be read, write or admin.")
+            .ValidateOnStart();
+        services.AddSingleton<KeyRing>();
+        services.AddAuthentication(Scheme).AddScheme<AuthenticationSchemeOptions, Handler>(Scheme, null);
+        services.AddAuthorizationBuilder().AddPolicy(Policy, policy =>
+            policy.AddAuthenticationSchemes(Scheme).AddRequirements(new KeyRequired()));
+        services.AddSingleton<IAuthorizationHandler, KeyRequiredHandler>();
+        return services;
+    }
+
+    /// <summary>The caller's permissions, or null for an open service (no keys configured).</summary>
+    public static AclUser? AclUserOf(ClaimsPrincipal user) => (user.Identity as KeyIdentity)?.AclUser;
+
+    /// <summary>SHA-256 of <paramref name="key"/> in lower-case hex, as <c>Auth:ApiKeys:*:Sha256</c> holds it.</summary>
+    public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
+    /// <summary>The configured keys, hashed bytes beside the ACL user each one grants.</summary>
+    internal sealed class KeyRing(IOptions<AuthSettings> settings)
+    {
+        private readonly (byte[] Hash, AclUser User)[] _keys = settings.Value.ApiKeys
+            .Select(k => (Convert.FromHexString(k.Sha256), new AclUser(k.Name, Enum.Parse<AclRole>(k.Role, ignoreCase: true),
+                k.KeyPatterns.Select(Encoding.UTF8.GetBytes))))
+            .ToArray();
+
+        public bool IsOpen => _keys.Length == 0;
+
+        /// <summary>The user the key grants, or null. Compares against every hash, in constant time each.</summary>
+        public AclUser? Find(string presented)
+        {
+            var hash = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
+            AclUser? found = null;
+            foreach (var (expected, user) in _keys)
+            {
+                if (CryptographicOperations.FixedTimeEquals(hash, expected))
+                    found = user;
+            }
+            return found;
+        }
+    }
+
+    private sealed class KeyIdentity(AclUser user) : ClaimsIdentity([new Claim(ClaimTypes.Name, user.Name), new Claim(ClaimTypes.Role, user.Role.ToString())], Scheme)
+    {
+        public AclUser AclUser { get; } = user;
+    }
+
+    private sealed class Handler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, KeyRing keys)
+        : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    {
+        protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+        {
+            if (keys.IsOpen)
+                return Task.FromResult(AuthenticateResult.NoResult());
+            var presented = Presented(Request);
+            if (presented is null)
+                return Task.FromResult(AuthenticateResult.NoResult());
+            if (keys.Find(presented) is not { } user)
+                return Task.FromResult(AuthenticateResult.Fail("Invalid API key."));
+            var principal = new ClaimsPrincipal(new KeyIdentity(user));
+            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, ApiKeys.Scheme)));
+        }
+
+        protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+        {
+            Response.StatusCode = StatusCodes.Status401Unauthorized;
+            Response.Headers.WWWAuthenticate = "Bearer";
+            if (Context.GetEndpoint()?.Metadata.GetMetadata<UpstashErrors>() is not null)
+            {
+                await UpstashErrors.WriteAsync(Context, StatusCodes.Status401Unauthorized, WrongPass);
+                return;
+            }
+            await Problems.Create(ProblemTable.ForStatus(StatusCodes.Status401Unauthorized),
+                    "Send an API key: Authorization: Bearer <key>.", "WRONGPASS")
+                .ExecuteAsync(Context);
+        }
+
+        private static string? Presented(HttpRequest request)
+        {
+            var header = request.Headers.Authorization.ToString();
+            if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+                return header["Bearer ".Length..].Trim();
+            return request.Query.TryGetValue("_token", out var token) ? token.ToString() : null;
+        }
+    }
+
+    private sealed class KeyRequired : IAuthorizationRequirement;
+
+    /// <summary>With keys configured, the caller must have presented one; without, everyone passes.</summary>
+    private sealed class KeyRequiredHandler(KeyRing keys) : AuthorizationHandler<KeyRequired>
+    {
+        protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, KeyRequired requirement)
+        {
+            if (keys.IsOpen || context.User.Identity is KeyIdentity)
+                context.Succeed(requirement);
+            return Task.CompletedTask;
+        }
+    }
+}

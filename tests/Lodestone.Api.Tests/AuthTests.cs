@@ -1,0 +1,110 @@
+using System.Net;
+using System.Text.Json;
+using static Lodestone.Api.Tests.Http;
+
+namespace Lodestone.Api.Tests;
+
+/// <summary>API keys: a bearer token is required once keys are configured; the key's role and key patterns are enforced by the engine.</summary>
+public sealed class AuthTests(SecuredApiFactory factory) : IClassFixture<SecuredApiFactory>
+{
+    private static async Task<string> UpstashError(HttpResponseMessage response, HttpStatusCode status)
+    {
+        Assert.Equal(status, response.StatusCode);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString()!;
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("wrong-token")]
+    public async Task The_command_endpoint_without_a_valid_token_is_401_with_wrongpass(string? token)
+    {
+        var client = token is null ? factory.CreateClient() : factory.ClientWith(token);
+
+        var response = await client.PostAsync("/commands", Json("""["PING"]"""));
+
+        Assert.Equal("WRONGPASS invalid or missing auth token", await UpstashError(response, HttpStatusCode.Unauthorized));
+        Assert.Equal("Bearer", response.Headers.WwwAuthenticate.ToString());
+    }
+
+    [Fact]
+    public async Task The_token_may_come_in_the_query_string()
+    {
+        var response = await factory.CreateClient().PostAsync($"/commands?_token={SecuredApiFactory.WriteToken}", Json("""["PING"]"""));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_read_token_may_read_but_a_write_is_noperm_and_changes_nothing()
+    {
+        var key = ApiFactory.Key();
+        var writer = factory.ClientWith(SecuredApiFactory.WriteToken);
+        var reader = factory.ClientWith(SecuredApiFactory.ReadToken);
+        await writer.PostAsync("/commands", Json($"""["SET","{key}","v"]"""));
+
+        var denied = await reader.PostAsync("/commands", Json($"""["SET","{key}","x"]"""));
+        var read = await reader.PostAsync("/commands", Json($"""["GET","{key}"]"""));
+
+        Assert.Equal("NOPERM this user has no permissions to run the 'set' command", await UpstashError(denied, HttpStatusCode.BadRequest));
+        Assert.Equal("v", JsonDocument.Parse(await read.Content.ReadAsStringAsync()).RootElement.GetProperty("result").GetString());
+    }
+
+    [Fact]
+    public async Task A_read_token_in_a_transaction_aborts_it_before_anything_runs()
+    {
+        var key = ApiFactory.Key();
+        var reader = factory.ClientWith(SecuredApiFactory.ReadToken);
+
+        var response = await reader.PostAsync("/commands/multi-exec", Json($"""[["GET","{key}"],["SET","{key}","x"]]"""));
+
+        Assert.StartsWith("EXECABORT", await UpstashError(response, HttpStatusCode.BadRequest), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Resources_without_a_token_are_401_problems()
+    {
+        var response = await factory.CreateClient().GetAsync(Strings(ApiFactory.Key()));
+
+        var problem = await response.Problem(HttpStatusCode.Unauthorized, "WRONGPASS");
+        Assert.Contains("Authorization: Bearer", problem.Detail(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_read_token_on_a_resource_write_is_403_noperm_and_the_value_stays()
+    {
+        var key = ApiFactory.Key();
+        var writer = factory.ClientWith(SecuredApiFactory.WriteToken);
+        await writer.PutString(key, "v");
+
+        var response = await factory.ClientWith(SecuredApiFactory.ReadToken).PutAsync(Strings(key), Json("""{"value":"x"}"""));
+
+        var problem = await response.Problem(HttpStatusCode.Forbidden, "NOPERM");
+        Assert.Equal("NOPERM this user has no permissions to run the 'set' command", problem.Detail());
+        Assert.Equal("v", await writer.GetValue(key));
+    }
+
+    [Fact]
+    public async Task A_scoped_token_reaches_only_its_keys_on_every_way_in()
+    {
+        var scoped = factory.ClientWith(SecuredApiFactory.ScopedToken);
+        var own = "app1:" + ApiFactory.Key();
+        var other = "app2:" + ApiFactory.Key();
+
+        Assert.Equal(HttpStatusCode.Created, (await scoped.PutAsync(Strings(own), Json("""{"value":"v"}"""))).StatusCode);
+        await (await scoped.PutAsync(Strings(other), Json("""{"value":"v"}"""))).Problem(HttpStatusCode.Forbidden, "NOPERM");
+        var mixed = await scoped.PostAsync("/commands", Json($"""["MSET","{own}","1","{other}","2"]"""));
+        Assert.Equal("NOPERM this user has no permissions to access one of the keys used as arguments", await UpstashError(mixed, HttpStatusCode.BadRequest));
+        var flush = await scoped.PostAsync("/commands", Json("""["FLUSHALL"]"""));
+        Assert.StartsWith("NOPERM", await UpstashError(flush, HttpStatusCode.BadRequest), StringComparison.Ordinal);
+        await factory.ClientWith(SecuredApiFactory.AdminToken).GetAsync(Strings(other)).Problem(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Health_and_the_api_document_stay_open()
+    {
+        var client = factory.CreateClient();
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/openapi/v1.json")).StatusCode);
+    }
+}

@@ -1,0 +1,148 @@
+// Runs the real @upstash/redis client against a Lodestone command endpoint and checks every reply.
+// Usage: node compat.mjs <url ending in /commands> <write token> <read-only token>
+// Exits 0 when every check passes; otherwise prints the failed check and exits 1.
+import assert from "node:assert/strict";
+import { Redis } from "@upstash/redis";
+
+const [url, writeToken, readToken] = process.argv.slice(2);
+const options = { url, retry: false, enableTelemetry: false };
+const redis = new Redis({ ...options, token: writeToken });
+const prefix = `compat:${process.pid}:${Date.now()}:`;
+const key = (name) => prefix + name;
+
+const checks = [];
+const check = (name, fn) => checks.push([name, fn]);
+
+check("set and get a string (base64 replies decoded)", async () => {
+  assert.equal(await redis.set(key("s"), "hello"), "OK");
+  assert.equal(await redis.get(key("s")), "hello");
+});
+
+check("unicode survives the base64 round trip", async () => {
+  await redis.set(key("u"), "héllo 日本 🎉");
+  assert.equal(await redis.get(key("u")), "héllo 日本 🎉");
+});
+
+check("objects are stored as JSON and read back", async () => {
+  await redis.set(key("o"), { a: 1, b: ["x"] });
+  assert.deepEqual(await redis.get(key("o")), { a: 1, b: ["x"] });
+});
+
+check("a missing key is null", async () => {
+  assert.equal(await redis.get(key("missing")), null);
+});
+
+check("incr, incrby, decr", async () => {
+  assert.equal(await redis.incr(key("n")), 1);
+  assert.equal(await redis.incrby(key("n"), 5), 6);
+  assert.equal(await redis.decr(key("n")), 5);
+  assert.equal(await redis.incrbyfloat(key("f"), 1.5), 1.5);
+});
+
+check("expire and ttl", async () => {
+  await redis.set(key("e"), "v");
+  assert.equal(await redis.ttl(key("e")), -1);
+  assert.equal(await redis.expire(key("e"), 100), 1);
+  const ttl = await redis.ttl(key("e"));
+  assert.ok(ttl > 0 && ttl <= 100, `ttl ${ttl}`);
+  assert.equal(await redis.persist(key("e")), 1);
+  assert.equal(await redis.ttl(key("e")), -1);
+});
+
+check("set with ex and nx options", async () => {
+  assert.equal(await redis.set(key("x"), "v", { ex: 50 }), "OK");
+  const pttl = await redis.pttl(key("x"));
+  assert.ok(pttl > 0 && pttl <= 50000, `pttl ${pttl}`);
+  assert.equal(await redis.set(key("x"), "w", { nx: true }), null);
+  assert.equal(await redis.get(key("x")), "v");
+});
+
+check("mset and mget, with null for a missing key", async () => {
+  assert.equal(await redis.mset({ [key("m1")]: "one", [key("m2")]: "two" }), "OK");
+  assert.deepEqual(await redis.mget(key("m1"), key("missing"), key("m2")), ["one", null, "two"]);
+});
+
+check("keys: exists, type, rename, del", async () => {
+  await redis.set(key("k"), "v");
+  assert.equal(await redis.exists(key("k"), key("missing")), 1);
+  assert.equal(await redis.type(key("k")), "string");
+  assert.equal(await redis.rename(key("k"), key("k2")), "OK");
+  assert.equal(await redis.del(key("k2"), key("missing")), 1);
+});
+
+check("strings: append, strlen, getrange, getdel", async () => {
+  assert.equal(await redis.append(key("a"), "Hello"), 5);
+  assert.equal(await redis.append(key("a"), " World"), 11);
+  assert.equal(await redis.strlen(key("a")), 11);
+  assert.equal(await redis.getrange(key("a"), 0, 4), "Hello");
+  assert.equal(await redis.getdel(key("a")), "Hello World");
+  assert.equal(await redis.exists(key("a")), 0);
+});
+
+check("scan finds the keys", async () => {
+  await redis.set(key("scan:1"), "v");
+  let cursor = "0";
+  const found = [];
+  do {
+    const [next, keys] = await redis.scan(cursor, { match: key("scan:*"), count: 1000 });
+    found.push(...keys);
+    cursor = String(next);
+  } while (cursor !== "0");
+  assert.deepEqual(found, [key("scan:1")]);
+});
+
+check("pipeline runs in order and returns every result", async () => {
+  const p = redis.pipeline();
+  p.set(key("p"), "1");
+  p.incr(key("p"));
+  p.get(key("p"));
+  p.mget(key("p"), key("missing"));
+  assert.deepEqual(await p.exec(), ["OK", 2, 2, [2, null]]);
+});
+
+check("a failing command inside a pipeline is reported", async () => {
+  await redis.set(key("notnum"), "abc");
+  const p = redis.pipeline();
+  p.set(key("q"), "1");
+  p.incr(key("notnum"));
+  await assert.rejects(p.exec(), /ERR value is not an integer or out of range/);
+  assert.equal(await redis.get(key("q")), 1);
+});
+
+check("multi-exec runs as a transaction", async () => {
+  const tx = redis.multi();
+  tx.set(key("t"), "10");
+  tx.incrby(key("t"), 5);
+  tx.get(key("t"));
+  assert.deepEqual(await tx.exec(), ["OK", 15, 15]);
+});
+
+check("errors carry Redis's text", async () => {
+  await redis.set(key("word"), "abc");
+  await assert.rejects(redis.incr(key("word")), /ERR value is not an integer or out of range/);
+});
+
+check("a wrong token is refused with WRONGPASS", async () => {
+  const stranger = new Redis({ ...options, token: "not-a-key" });
+  await assert.rejects(stranger.get(key("s")), /WRONGPASS invalid or missing auth token/);
+});
+
+check("a read-only token reads but may not write", async () => {
+  const reader = new Redis({ ...options, token: readToken });
+  assert.equal(await reader.get(key("s")), "hello");
+  await assert.rejects(reader.set(key("s"), "changed"), /NOPERM/);
+  assert.equal(await redis.get(key("s")), "hello");
+});
+
+let failed = 0;
+for (const [name, fn] of checks) {
+  try {
+    await fn();
+    console.log(`ok   ${name}`);
+  } catch (error) {
+    failed++;
+    console.log(`FAIL ${name}: ${error?.stack ?? error}`);
+  }
+}
+console.log(`${checks.length - failed}/${checks.length} checks passed`);
+process.exit(failed === 0 ? 0 : 1);
