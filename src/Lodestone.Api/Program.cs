@@ -51,6 +51,11 @@ catch (OptionsValidationException invalid)
     await Console.Error.WriteLineAsync($"Lodestone did not start: invalid configuration. {string.Join(" ", invalid.Failures)}");
     return 2;
 }
+catch (IOException cannotListen) when (cannotListen.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+{
+    await Console.Error.WriteLineAsync($"Lodestone did not start: {cannotListen.Message} Set another address with --Urls or Urls in appsettings.json.");
+    return 3;
+}
 
 /// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>
 public partial class Program;
