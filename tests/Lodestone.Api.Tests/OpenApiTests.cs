@@ -92,6 +92,21 @@ public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
     }
 
     [Theory]
+    [InlineData("/commands")]
+    [InlineData("/commands/pipeline")]
+    [InlineData("/commands/multi-exec")]
+    public async Task The_command_endpoint_documents_its_json_bodies_with_examples_and_its_errors(string path)
+    {
+        var operation = await Operation("post", path);
+
+        var request = operation.GetProperty("requestBody").GetProperty("content").GetProperty("application/json");
+        Assert.Equal(JsonValueKind.Array, request.GetProperty("example").ValueKind);
+        Assert.True(operation.GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/json").TryGetProperty("example", out _));
+        foreach (var status in new[] { "400", "401", "413" })
+            Assert.True(operation.GetProperty("responses").TryGetProperty(status, out _), $"{path} does not document {status}.");
+    }
+
+    [Theory]
     [MemberData(nameof(Operations))]
     public async Task Each_key_path_parameter_is_documented(string method, string path)
     {

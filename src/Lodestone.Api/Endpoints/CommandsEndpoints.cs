@@ -31,17 +31,21 @@ public static class CommandsEndpoints
             .WithDescription("Runs one command given as a JSON array. Numbers are passed as the text they were written with, booleans as \"true\"/\"false\". " +
                 "Replies are {\"result\": …} (200) or {\"error\": \"<Redis error text>\"} (400). Headers: Upstash-Encoding: base64 encodes every string of the result " +
                 "except a top-level \"OK\"; Upstash-Response-Format: resp2 returns the raw RESP2 reply.")
-            .Accepts<string[]>("application/json", "*/*").Produces<CommandResult>().Produces<CommandError>(StatusCodes.Status400BadRequest)
+            .Accepts<string[]>("application/json", "*/*").Produces<CommandResult>()
+            .WithMetadata(new OpenApiExamples("""["SET","greeting","hello","EX",100]""", """{"result":"OK"}""")).Produces<CommandError>(StatusCodes.Status400BadRequest)
             .Produces<CommandError>(StatusCodes.Status401Unauthorized).Produces<CommandError>(StatusCodes.Status413PayloadTooLarge);
         group.MapPost("/pipeline", Pipeline)
             .WithName("COMMAND-PIPELINE").WithSummary("Run commands in order: [[\"SET\",\"a\",\"1\"],[\"INCR\",\"a\"]]")
             .WithDescription("Runs each command in order (others may run in between). Always 200 with one {\"result\"} or {\"error\"} per command.")
+            .WithMetadata(new OpenApiExamples("""[["SET","n","1"],["INCR","n"],["INCR","greeting"]]""",
+                """[{"result":"OK"},{"result":2},{"error":"ERR value is not an integer or out of range"}]"""))
             .Accepts<string[][]>("application/json", "*/*").Produces<CommandResult[]>().Produces<CommandError>(StatusCodes.Status400BadRequest)
             .Produces<CommandError>(StatusCodes.Status401Unauthorized).Produces<CommandError>(StatusCodes.Status413PayloadTooLarge);
         group.MapPost("/multi-exec", MultiExec)
             .WithName("COMMAND-MULTI-EXEC").WithSummary("Run commands as a transaction (MULTI/EXEC)")
             .WithDescription("Runs the commands back to back with nothing in between. A command that fails while running does not undo the others; " +
                 "a malformed command (unknown, wrong arity, not permitted) rejects the whole transaction with 400 EXECABORT before anything runs.")
+            .WithMetadata(new OpenApiExamples("""[["SET","stock","10"],["DECR","stock"],["GET","stock"]]""", """[{"result":"OK"},{"result":9},{"result":"9"}]"""))
             .Accepts<string[][]>("application/json", "*/*").Produces<CommandResult[]>().Produces<CommandError>(StatusCodes.Status400BadRequest)
             .Produces<CommandError>(StatusCodes.Status401Unauthorized).Produces<CommandError>(StatusCodes.Status413PayloadTooLarge);
         group.MapMethods("/{command}/{**arguments}", [HttpMethods.Get, HttpMethods.Post, HttpMethods.Put, HttpMethods.Head], PathForm)

@@ -12,6 +12,9 @@ public sealed record AlsoAcceptsRawBytes;
 /// <summary>Marks a route whose 200 response is also served as raw bytes (<c>Accept: application/octet-stream</c>).</summary>
 public sealed record AlsoServesRawBytes;
 
+/// <summary>An example request body (JSON) and 200 response for the route's OpenAPI description.</summary>
+public sealed record OpenApiExamples(string Request, string Response);
+
 /// <summary>
 /// The OpenAPI document (<c>/openapi/v1.json</c>) and Swagger UI (<c>/swagger</c>). Each route names
 /// its Redis command with <see cref="ForCommand"/>, which takes the summary (the syntax line) and the
@@ -42,6 +45,8 @@ public static class OpenApi
                     content[RawBytes] = RawBytesMediaType();
                 if (metadata.OfType<AlsoServesRawBytes>().Any() && operation.Responses?.GetValueOrDefault("200")?.Content is { } served)
                     served[RawBytes] = RawBytesMediaType();
+                if (metadata.OfType<OpenApiExamples>().FirstOrDefault() is { } examples)
+                    AddExamples(operation, examples);
                 CamelCaseQueryParameters(operation);
                 DocumentKeyParameters(operation, context.Description.RelativePath ?? "");
                 return Task.CompletedTask;
@@ -71,6 +76,20 @@ public static class OpenApi
     }
 
     private const string RawBytes = "application/octet-stream";
+
+    private static void AddExamples(OpenApiOperation operation, OpenApiExamples examples)
+    {
+        if (operation.RequestBody?.Content is { } requests)
+        {
+            foreach (var media in requests.Values)
+                media.Example = System.Text.Json.Nodes.JsonNode.Parse(examples.Request);
+        }
+        if (operation.Responses?.GetValueOrDefault("200")?.Content is { } responses)
+        {
+            foreach (var media in responses.Values)
+                media.Example = System.Text.Json.Nodes.JsonNode.Parse(examples.Response);
+        }
+    }
 
     private static OpenApiMediaType RawBytesMediaType() =>
         new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" } };
