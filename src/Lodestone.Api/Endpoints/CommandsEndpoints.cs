@@ -230,6 +230,13 @@ public static class CommandsEndpoints
 
     private static async Task RespondAsync(HttpContext http, IReadOnlyList<Reply> replies, bool asTransaction)
     {
+        // One failed command must not cost the others their replies, so engine failures are logged
+        // here (with the engine's exception) rather than thrown to the exception handler.
+        foreach (var failure in replies.Where(r => r.IsError).Select(r => r.AsError()).Where(e => e.Exception is not null))
+        {
+            http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(CommandsEndpoints))
+                .LogError(failure.Exception, "The engine failed to execute a command in {Path}: {Error}", http.Request.Path, failure.Message);
+        }
         UpstashErrors.StampSyncToken(http);
         http.Response.StatusCode = StatusCodes.Status200OK;
         if (WantsResp2(http.Request))
