@@ -118,7 +118,12 @@ public sealed class ServerCommandsTests : IDisposable
     [InlineData("nosuchcategory", "")]
     public async Task Command_list_filters_by_acl_category_as_redis_does(string category, string expected)
     {
-        var names = SortedTexts(await _engine.Run("COMMAND", "LIST", "FILTERBY", "ACLCAT", category));
+        // The rows list the foundation's commands; data-type families add their own to @read and @write.
+        var foundation = _engine.Executor.Commands.All
+            .Where(spec => spec.Group is "generic" or "string" or "server" or "connection")
+            .Select(spec => spec.Name.ToLowerInvariant())
+            .ToHashSet();
+        var names = SortedTexts(await _engine.Run("COMMAND", "LIST", "FILTERBY", "ACLCAT", category)).Where(foundation.Contains);
 
         Assert.Equal(expected.Split(' ', StringSplitOptions.RemoveEmptyEntries), names);
     }

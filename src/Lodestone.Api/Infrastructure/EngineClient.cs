@@ -30,8 +30,9 @@ public sealed class EngineClient
             context.RequestServices.GetRequiredService<Executor>(), ApiKeys.AclUserOf(context.User)));
 
     /// <summary>Runs one command as the caller, observing <paramref name="key"/> and checking <paramref name="condition"/> on it.</summary>
-    public Task<CommandResult> ExecuteAsync(byte[][] args, byte[]? key = null, KeyCondition? condition = null) =>
-        _executor.ExecuteAsync(new CommandRequest(args, key, condition) { User = User });
+    /// <param name="aborted">For blocking commands: the caller went away, stop waiting (the task is then cancelled).</param>
+    public Task<CommandResult> ExecuteAsync(byte[][] args, byte[]? key = null, KeyCondition? condition = null, CancellationToken aborted = default) =>
+        _executor.ExecuteAsync(new CommandRequest(args, key, condition) { User = User, Aborted = aborted });
 
     /// <summary>Runs one command as the caller and returns its reply.</summary>
     public async Task<Reply> RunAsync(byte[][] args) => (await ExecuteAsync(args)).Reply;

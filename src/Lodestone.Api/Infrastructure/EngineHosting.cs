@@ -21,6 +21,8 @@ public static class EngineHosting
         services.AddOptions<HttpSettings>()
             .Bind(configuration.GetSection(HttpSettings.Section))
             .Validate(o => o.MaxRequestBodyBytes > 0, "Http:MaxRequestBodyBytes must be positive.")
+            .Validate(o => o.MaxResponseElements > 0, "Http:MaxResponseElements must be positive.")
+            .Validate(o => o.MaxBlockingTimeoutSeconds is > 0 and <= 3600, "Http:MaxBlockingTimeoutSeconds must be between 0 and 3600.")
             .ValidateOnStart();
         services.AddOptions<CommandSettings>()
             .Bind(configuration.GetSection(CommandSettings.Section))

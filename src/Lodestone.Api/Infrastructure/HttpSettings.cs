@@ -10,6 +10,12 @@ public sealed class HttpSettings
 
     /// <summary>Browser origins allowed to call the API (CORS). Empty: none.</summary>
     public string[] CorsOrigins { get; set; } = [];
+
+    /// <summary>Most elements one resource response may hold (a list range, a set's members…); more is a 400 naming this cap.</summary>
+    public int MaxResponseElements { get; set; } = 10_000;
+
+    /// <summary>Longest a blocking pop may wait over HTTP (a long poll), in seconds.</summary>
+    public double MaxBlockingTimeoutSeconds { get; set; } = 60;
 }
 
 /// <summary>The <c>RequestLogging</c> configuration section.</summary>

@@ -46,12 +46,34 @@ internal sealed class CommandContext
     /// <summary>Whether the handler logged its own (rewritten) effects.</summary>
     public bool Propagated { get; private set; }
 
+    /// <summary>Whether this command may park its caller (a standalone request, not one inside a transaction).</summary>
+    public bool CanBlock { get; set; }
+
+    /// <summary>Set by <see cref="Block"/>: the keys to wait on and for how long.</summary>
+    public (byte[][] Keys, TimeSpan Timeout)? BlockRequest { get; private set; }
+
     public void Begin(CommandSpec spec, byte[][] args)
     {
         Spec = spec;
         Args = args;
         Dirty = 0;
         Propagated = false;
+    }
+
+    /// <summary>Forgets the last command's request to block (called before every command, even one refused before it runs).</summary>
+    public void ClearBlockRequest() => BlockRequest = null;
+
+    /// <summary>
+    /// For a blocking command with nothing to serve yet: park the caller until one of
+    /// <paramref name="keys"/> comes into existence (the command then runs again) or
+    /// <paramref name="timeout"/> passes (<see cref="TimeSpan.Zero"/> waits forever). Returns nil,
+    /// which is the reply when the command may not wait (inside a transaction).
+    /// </summary>
+    public Reply Block(byte[][] keys, TimeSpan timeout)
+    {
+        if (CanBlock)
+            BlockRequest = (keys, timeout);
+        return Reply.Null;
     }
 
     public void MarkDirty(int changes = 1) => Dirty += changes;

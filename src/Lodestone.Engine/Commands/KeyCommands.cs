@@ -155,7 +155,7 @@ internal static class KeyCommands
                 return Reply.Zero;
             ctx.Keyspace.Delete(destination);
         }
-        var copy = ctx.Keyspace.Add(ctx.Args[2], source.Type, CloneValue(source));
+        var copy = ctx.Keyspace.Add(ctx.Args[2], source.Type, ((IValue)source.Value).DeepCopy());
         if (source.HasExpiry)
             ctx.Keyspace.SetExpiry(copy, source.ExpireAtMs);
         ctx.MarkDirty();
@@ -374,12 +374,4 @@ internal static class KeyCommands
         ctx.MarkDirty();
         return onlyIfNew ? Reply.One : Reply.Ok;
     }
-
-    /// <summary>A deep copy of an entry's value, so that changing the copy never changes the original.</summary>
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1859", Justification = "Each value type adds its copy here.")]
-    private static object CloneValue(Entry entry) => entry.Value switch
-    {
-        StringValue value => value.Clone(),
-        _ => throw new InvalidOperationException($"COPY does not know how to copy a {entry.Type.Name()} value."),
-    };
 }

@@ -76,6 +76,12 @@ public sealed class CommandRequest
 
     /// <summary>Whose permissions apply; null runs the command unrestricted (internal callers, an open service).</summary>
     public Security.AclUser? User { get; init; }
+
+    /// <summary>
+    /// Signals that the caller has gone (an HTTP client disconnected): a blocking command still
+    /// waiting is removed, pops nothing, and its task is cancelled.
+    /// </summary>
+    public CancellationToken Aborted { get; init; }
 }
 
 /// <summary>A command's reply, and the observed key's state before and after it ran.</summary>

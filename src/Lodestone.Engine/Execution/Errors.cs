@@ -52,6 +52,10 @@ internal static class Errors
     public static EngineError UnknownSubcommand(string subcommand, string command) =>
         new(ErrorKind.UnknownCommand, $"ERR unknown subcommand '{Truncate(subcommand, 128)}'. Try {command.ToUpperInvariant()} HELP.");
 
+    public static readonly EngineError MustBePositive = new(ErrorKind.BadRequest, "ERR value is out of range, must be positive");
+    public static readonly EngineError TimeoutNotFloat = new(ErrorKind.BadRequest, "ERR timeout is not a float or out of range");
+    public static readonly EngineError TimeoutNegative = new(ErrorKind.BadRequest, "ERR timeout is negative");
+    public static readonly EngineError TimeoutOutOfRange = new(ErrorKind.BadRequest, "ERR timeout is out of range");
     public static readonly EngineError NoPermissionForKey = new(ErrorKind.NoPermission, "NOPERM this user has no permissions to access one of the keys used as arguments");
 
     public static EngineError NoPermissionForCommand(string name) =>

@@ -25,8 +25,10 @@ namespace Lodestone.Engine.Execution;
 /// </list>
 /// Timer work (the active expiry cycle; later eviction, snapshots, heartbeats) arrives as a tick
 /// item from a <see cref="TimeProvider"/> timer, so it runs between commands, on the same thread.
+/// Blocking commands park their caller instead of completing it (Executor.Blocking.cs); a later
+/// write that creates a key they wait on resumes them in the same loop turn.
 /// </remarks>
-public sealed class Executor : IAsyncDisposable, IDisposable
+public sealed partial class Executor : IAsyncDisposable, IDisposable
 {
     private readonly ConcurrentQueue<IWork> _queue = new();
     private readonly ManualResetEventSlim _wake = new(false);
@@ -36,6 +38,7 @@ public sealed class Executor : IAsyncDisposable, IDisposable
     private readonly EngineOptions _options;
     private readonly IEffectSink[] _sinks;
     private readonly List<byte[][]> _effects = [];
+    private readonly List<IWork> _completions = [];
     private readonly CommandContext _context;
     private readonly Keyspace.Keyspace _keyspace;
     private readonly TickWork _tick;
@@ -56,6 +59,7 @@ public sealed class Executor : IAsyncDisposable, IDisposable
         _keyspace = new Keyspace.Keyspace(new Random(), firstVersion: time.GetUtcNow().ToUnixTimeMilliseconds() * 1000)
         {
             KeyExpired = key => _effects.Add([Del, key]),
+            KeyAdded = SignalKeyAsReady,
         };
         _context = new CommandContext(_keyspace, options, Commands, time, _effects);
         _tick = new TickWork(this);
@@ -135,6 +139,7 @@ public sealed class Executor : IAsyncDisposable, IDisposable
         // A full fence (see Enqueue), then fail whatever arrived after the thread's last look.
         Interlocked.Exchange(ref _stopped, 1);
         FailQueued();
+        FailParked();
         // _wake is deliberately not disposed: a racing Enqueue may still Set it, and it never
         // allocates a wait handle (nothing reads its WaitHandle), so there is nothing to free.
     }
@@ -200,16 +205,21 @@ public sealed class Executor : IAsyncDisposable, IDisposable
             }
 
             foreach (var work in batch)
-                work.Execute(this);
+            {
+                if (work.Execute(this))
+                    _completions.Add(work);
+                ServeReadyKeys();
+            }
 
             var sinkFailure = CommitEffects();
-            foreach (var work in batch)
+            foreach (var work in _completions)
             {
                 if (sinkFailure is null)
                     work.Complete();
                 else
                     work.Fail(sinkFailure);
             }
+            _completions.Clear();
             batch.Clear();
         }
     }
@@ -250,6 +260,7 @@ public sealed class Executor : IAsyncDisposable, IDisposable
     /// </remarks>
     private CommandResult Execute(CommandRequest request)
     {
+        _context.ClearBlockRequest();
         if (Check(request.Args, request.User, out var spec) is { } refused)
             return new CommandResult(refused, default, default);
         var before = Observe(request.Key);
@@ -306,8 +317,8 @@ public sealed class Executor : IAsyncDisposable, IDisposable
     /// <summary>A unit of work for the engine thread.</summary>
     private interface IWork
     {
-        /// <summary>Runs on the engine thread.</summary>
-        void Execute(Executor executor);
+        /// <summary>Runs on the engine thread; false when the caller was parked (a blocking command) and completes later.</summary>
+        bool Execute(Executor executor);
 
         /// <summary>Hands the result to the caller (after the batch's effects are committed).</summary>
         void Complete();
@@ -318,15 +329,18 @@ public sealed class Executor : IAsyncDisposable, IDisposable
     private sealed class SingleWork(CommandRequest request)
         : TaskCompletionSource<CommandResult>(TaskCreationOptions.RunContinuationsAsynchronously), IWork
     {
-        private CommandResult _result;
+        public CommandRequest Request => request;
 
-        public void Execute(Executor executor)
+        /// <summary>The result to hand over on completion (set again when a parked command is resumed).</summary>
+        public CommandResult Result { get; set; }
+
+        public bool Execute(Executor executor)
         {
             executor.TakeTimeSnapshot();
-            _result = executor.Execute(request);
+            return executor.ExecuteOrPark(this);
         }
 
-        public void Complete() => TrySetResult(_result);
+        public void Complete() => TrySetResult(Result);
 
         public void Fail(EngineError error) => TrySetResult(new CommandResult(error, default, default));
     }
@@ -336,11 +350,14 @@ public sealed class Executor : IAsyncDisposable, IDisposable
     {
         private readonly CommandResult[] _results = new CommandResult[requests.Count];
 
-        public void Execute(Executor executor)
+        public bool Execute(Executor executor)
         {
+            // Inside a transaction nothing may wait: a blocking command that finds nothing answers
+            // at once, as it does inside Redis's EXEC.
             executor.TakeTimeSnapshot();
             for (var i = 0; i < _results.Length; i++)
                 _results[i] = executor.Execute(requests[i]);
+            return true;
         }
 
         public void Complete() => TrySetResult(_results);
@@ -354,7 +371,11 @@ public sealed class Executor : IAsyncDisposable, IDisposable
 
     private sealed class TickWork(Executor executor) : IWork
     {
-        public void Execute(Executor ignored) => executor.RunTick();
+        public bool Execute(Executor ignored)
+        {
+            executor.RunTick();
+            return true;
+        }
 
         public void Complete()
         {

@@ -39,6 +39,9 @@ internal sealed class Keyspace
     /// <summary>Called with the key of every entry removed because it expired (lazily or actively).</summary>
     public Action<byte[]>? KeyExpired { get; set; }
 
+    /// <summary>Called with every key that comes into existence (Redis's signalKeyAsReady): blocked callers may be waiting for it.</summary>
+    public Action<byte[]>? KeyAdded { get; set; }
+
     public bool IsExpired(Entry entry) => entry.ExpireAtMs != Entry.NoExpiry && NowMs > entry.ExpireAtMs;
 
     /// <summary>The live entry for <paramref name="key"/>, deleting it first if it has expired.</summary>
@@ -56,6 +59,7 @@ internal sealed class Keyspace
     {
         var entry = new Entry(key, KeyTable.HashOf(key), type, value) { Version = NextVersion() };
         _table.Add(entry);
+        KeyAdded?.Invoke(key);
         return entry;
     }
 

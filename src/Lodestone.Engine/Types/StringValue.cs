@@ -9,7 +9,7 @@ namespace Lodestone.Engine.Types;
 /// buffer is <em>shared</em> and never written again; the next mutation copies into a fresh
 /// buffer first. Only the engine thread touches a <see cref="StringValue"/>.
 /// </remarks>
-internal sealed class StringValue
+internal sealed class StringValue : IValue
 {
     private byte[] _buffer;
     private bool _shared;
@@ -22,6 +22,10 @@ internal sealed class StringValue
     }
 
     public int Length { get; private set; }
+
+    long IValue.Length => Length;
+
+    IValue IValue.DeepCopy() => Clone();
 
     public ReadOnlySpan<byte> Span => _buffer.AsSpan(0, Length);
 

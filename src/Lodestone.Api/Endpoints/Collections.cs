@@ -1,0 +1,52 @@
+using System.Globalization;
+using Lodestone.Api.Errors;
+using Lodestone.Api.Infrastructure;
+using Lodestone.Engine.Execution;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Lodestone.Api.Endpoints;
+
+/// <summary>What every collection family's routes share: the response-size cap and blocking pops as long polls.</summary>
+internal static class Collections
+{
+    /// <summary>A 400 when a read would return more than <see cref="HttpSettings.MaxResponseElements"/> elements, or null.</summary>
+    public static ProblemHttpResult? TooMany(long count, HttpSettings settings) =>
+        count <= settings.MaxResponseElements
+            ? null
+            : Problems.Of(ErrorKind.BadRequest,
+                $"The response would hold {count} elements; the limit is {settings.MaxResponseElements} per response (Http:MaxResponseElements). Ask for a smaller range or page through it.");
+
+    /// <summary>
+    /// The long-poll timeout of a blocking pop, as the engine's argument (seconds): given, positive and
+    /// at most <see cref="HttpSettings.MaxBlockingTimeoutSeconds"/> — an HTTP request never waits forever.
+    /// </summary>
+    public static bool TryTimeout(double? seconds, HttpSettings settings, out string argument, out ProblemHttpResult? problem)
+    {
+        argument = "";
+        problem = null;
+        if (seconds is not { } value || !double.IsFinite(value) || value <= 0 || value > settings.MaxBlockingTimeoutSeconds)
+        {
+            problem = Problems.Of(ErrorKind.BadRequest,
+                $"timeout must be a number of seconds above 0 and at most {settings.MaxBlockingTimeoutSeconds.ToString(CultureInfo.InvariantCulture)} (Http:MaxBlockingTimeoutSeconds).");
+            return false;
+        }
+        argument = value.ToString("R", CultureInfo.InvariantCulture);
+        return true;
+    }
+
+    /// <summary>
+    /// Runs a blocking command as a long poll: the engine parks it until data arrives or the timeout
+    /// passes (nil). If the client disconnects first, the wait is cancelled and nothing is popped for it.
+    /// </summary>
+    public static async Task<CommandResult?> LongPollAsync(EngineClient engine, HttpContext http, byte[][] args, byte[]? key = null)
+    {
+        try
+        {
+            return await engine.ExecuteAsync(args, key, aborted: http.RequestAborted);
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+}

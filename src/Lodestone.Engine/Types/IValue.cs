@@ -1,0 +1,14 @@
+namespace Lodestone.Engine.Types;
+
+/// <summary>
+/// What every stored value can do, whatever its type: report its element count and make an
+/// independent deep copy (COPY). Adding a type means implementing this in its own file.
+/// </summary>
+internal interface IValue
+{
+    /// <summary>Elements for a collection (a key whose collection is empty must not exist); bytes for a string.</summary>
+    long Length { get; }
+
+    /// <summary>A copy sharing nothing mutable with this value.</summary>
+    IValue DeepCopy();
+}
