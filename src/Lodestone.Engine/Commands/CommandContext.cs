@@ -37,6 +37,9 @@ internal sealed class CommandContext
 
     public CommandSpec Spec { get; private set; } = null!;
 
+    /// <summary>Randomness for commands that sample (SPOP, SRANDMEMBER, HRANDFIELD, ZRANDMEMBER).</summary>
+    public Random Random => Keyspace.Random;
+
     /// <summary>The command's time snapshot, Unix milliseconds.</summary>
     public long NowMs => Keyspace.NowMs;
 

@@ -86,11 +86,7 @@ internal sealed class KeyTable
         for (var entry = _buckets[(int)(cursor & mask)]; entry is not null; entry = entry.Next)
             into.Add(entry);
 
-        // Increment the reversed cursor: set the bits above the mask so the carry runs past them.
-        cursor |= ~mask;
-        cursor = ReverseBits(cursor);
-        cursor++;
-        return ReverseBits(cursor);
+        return ScanCursor.Next(cursor, mask);
     }
 
     /// <summary>A random entry (each bucket equally likely, then each entry of its chain), or null when empty.</summary>
@@ -131,15 +127,5 @@ internal sealed class KeyTable
             }
         }
         _buckets = buckets;
-    }
-
-    private static ulong ReverseBits(ulong v)
-    {
-        v = ((v >> 1) & 0x5555555555555555UL) | ((v & 0x5555555555555555UL) << 1);
-        v = ((v >> 2) & 0x3333333333333333UL) | ((v & 0x3333333333333333UL) << 2);
-        v = ((v >> 4) & 0x0F0F0F0F0F0F0F0FUL) | ((v & 0x0F0F0F0F0F0F0F0FUL) << 4);
-        v = ((v >> 8) & 0x00FF00FF00FF00FFUL) | ((v & 0x00FF00FF00FF00FFUL) << 8);
-        v = ((v >> 16) & 0x0000FFFF0000FFFFUL) | ((v & 0x0000FFFF0000FFFFUL) << 16);
-        return (v >> 32) | (v << 32);
     }
 }

@@ -29,6 +29,9 @@ internal sealed class Keyspace
         _lastVersion = firstVersion;
     }
 
+    /// <summary>The engine's source of randomness (engine thread only).</summary>
+    public Random Random => _random;
+
     /// <summary>The current command's time, Unix milliseconds.</summary>
     public long NowMs { get; set; }
 
