@@ -113,7 +113,7 @@ public static class OpenApi
     /// </summary>
     private static void DocumentKeyParameters(OpenApiOperation operation, string path)
     {
-        foreach (var name in new[] { "key", "name" })
+        foreach (var name in new[] { "key", "name", "member", "field" })
         {
             if (!path.Contains($"{{{name}}}", StringComparison.Ordinal))
                 continue;
@@ -125,7 +125,7 @@ public static class OpenApi
                 Name = name,
                 In = ParameterLocation.Path,
                 Required = true,
-                Description = "The key, percent-encoded: any bytes, including '/', '?', '%', '#', spaces and non-ASCII, round-trip.",
+                Description = $"The {name}, percent-encoded: any bytes, including '/', '?', '%', '#', spaces and non-ASCII, round-trip.",
                 Schema = new OpenApiSchema { Type = JsonSchemaType.String },
             });
         }

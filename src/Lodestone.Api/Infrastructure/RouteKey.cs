@@ -25,20 +25,31 @@ public sealed class RouteKey
 
     public static ValueTask<RouteKey?> BindAsync(HttpContext context, ParameterInfo parameter)
     {
-        var pattern = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern
-            ?? throw new InvalidOperationException("RouteKey binds only on routed endpoints.");
-        var segmentIndex = SegmentOf(pattern, "key") ?? SegmentOf(pattern, "name")
-            ?? throw new InvalidOperationException($"Route {pattern.RawText} has no {{key}} or {{name}} parameter.");
-
-        var raw = RawTarget.Path(context);
-        var segments = raw.Split('/');
-        // Count from the end: a path base in front of the route does not move the key's segment.
-        var fromEnd = pattern.PathSegments.Count - segmentIndex;
-        var index = segments.Length - fromEnd;
-        if (index < 0 || index >= segments.Length)
-            throw new BadHttpRequestException("The key could not be read from the request path.");
-        return ValueTask.FromResult<RouteKey?>(new RouteKey(RawTarget.Decode(segments[index])));
+        var pattern = Pattern(context);
+        var name = SegmentOf(pattern, "key") is not null ? "key" : "name";
+        return ValueTask.FromResult<RouteKey?>(new RouteKey(Segment(context, name)));
     }
+
+    /// <summary>
+    /// Any route parameter's bytes, read from the raw target the same way — for members and fields in
+    /// paths (<c>/sets/{key}/members/{member}</c>). Call it with the parameter's name in the route.
+    /// </summary>
+    public static byte[] Segment(HttpContext context, string parameter)
+    {
+        var pattern = Pattern(context);
+        var segmentIndex = SegmentOf(pattern, parameter)
+            ?? throw new InvalidOperationException($"Route {pattern.RawText} has no {{{parameter}}} parameter.");
+        var segments = RawTarget.Path(context).Split('/');
+        // Count from the end: a path base in front of the route does not move the segment.
+        var index = segments.Length - (pattern.PathSegments.Count - segmentIndex);
+        if (index < 0 || index >= segments.Length)
+            throw new BadHttpRequestException($"The {parameter} could not be read from the request path.");
+        return RawTarget.Decode(segments[index]);
+    }
+
+    private static RoutePattern Pattern(HttpContext context) =>
+        (context.GetEndpoint() as RouteEndpoint)?.RoutePattern
+        ?? throw new InvalidOperationException("RouteKey binds only on routed endpoints.");
 
     /// <summary>A key given as bytes (for keys that arrive in bodies or query strings).</summary>
     public static RouteKey FromBytes(byte[] bytes) => new(bytes);
