@@ -356,7 +356,7 @@ public sealed class ExecutorTests : IDisposable
     }
 
     [Fact]
-    public async Task A_sink_that_fails_with_an_io_error_fails_the_batch_with_an_internal_error()
+    public async Task A_sink_that_fails_with_an_io_error_fails_the_writers_of_the_batch_with_misconf()
     {
         var sink = new ThrowingSink();
         using var executor = new Executor(new EngineOptions(), StoppedClock(), [sink]);
@@ -364,24 +364,46 @@ public sealed class ExecutorTests : IDisposable
         sink.Failing = true;
         var failed = await executor.ExecuteAsync(new CommandRequest(Args("SET", "k", "v"), Key));
 
-        ReplyAssert.Error(failed.Reply, "ERR internal error while executing the command");
-        ReplyAssert.Error(failed.Reply, ErrorKind.Internal);
-        Assert.IsType<IOException>(failed.Reply.AsError().Exception);
-
-        sink.Failing = false;
-        ReplyAssert.Ok(await executor.ExecuteAsync(Args("SET", "k", "w")));
-        ReplyAssert.Bulk(await executor.ExecuteAsync(Args("GET", "k")), "w");
+        ReplyAssert.Error(failed.Reply, "MISCONF Errors writing to the AOF file: No space left on device");
+        ReplyAssert.Error(failed.Reply, ErrorKind.DiskFull);
+        // The write is in memory (reads see it) but not durable; the caller was told so.
+        ReplyAssert.Bulk(await executor.ExecuteAsync(Args("GET", "k")), "v");
     }
 
     [Fact]
-    public async Task A_sink_failure_fails_every_request_of_an_atomic_batch()
+    public async Task A_sink_failure_fails_the_writers_of_an_atomic_batch()
     {
         var sink = new ThrowingSink { Failing = true };
         using var executor = new Executor(new EngineOptions(), StoppedClock(), [sink]);
 
         var results = await executor.ExecuteAtomicAsync([new CommandRequest(Args("SET", "a", "1")), new CommandRequest(Args("GET", "a"))]);
 
-        Assert.All(results, result => ReplyAssert.Error(result.Reply, ErrorKind.Internal));
+        Assert.All(results, result => ReplyAssert.Error(result.Reply, ErrorKind.DiskFull));
+    }
+
+    [Fact]
+    public async Task While_a_sink_reports_a_failure_writes_are_refused_reads_go_on_and_recovery_resumes_writes()
+    {
+        var sink = new ThrowingSink();
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(TestEngine.StartMs));
+        using var executor = new Executor(new EngineOptions(), clock, [sink]);
+        ReplyAssert.Ok(await executor.ExecuteAsync(Args("SET", "k", "v")));
+
+        sink.Failing = true;
+        ReplyAssert.Error(await executor.ExecuteAsync(Args("SET", "k", "w")), ErrorKind.DiskFull);
+        ReplyAssert.Error(await executor.ExecuteAsync(Args("INCR", "n")), "MISCONF Errors writing to the AOF file: No space left on device");
+        Assert.Equal(0, sink.CommitsWhileFailing - 1);
+        ReplyAssert.Bulk(await executor.ExecuteAsync(Args("GET", "k")), "w");
+
+        sink.Failing = false;
+        clock.Advance(TimeSpan.FromMilliseconds(100));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while ((await executor.ExecuteAsync(Args("INCR", "n"))).IsError)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "Writes did not resume after the sink recovered.");
+            clock.Advance(TimeSpan.FromMilliseconds(100));
+        }
+        ReplyAssert.Bulk(await executor.ExecuteAsync(Args("GET", "n")), "1");
     }
 
     // Shutdown
@@ -495,14 +517,33 @@ public sealed class ExecutorTests : IDisposable
         }
     }
 
+    /// <summary>A sink whose disk is full while <see cref="Failing"/>; it reports the failure until a retry succeeds.</summary>
     private sealed class ThrowingSink : IEffectSink
     {
+        private volatile bool _failed;
+
         public volatile bool Failing;
+
+        public int CommitsWhileFailing { get; private set; }
+
+        public EngineError? Failure => _failed ? new EngineError(ErrorKind.DiskFull, "MISCONF Errors writing to the AOF file: No space left on device") : null;
 
         public void Commit(IReadOnlyList<byte[][]> effects)
         {
-            if (Failing)
-                throw new IOException("No space left on device");
+            if (!Failing)
+            {
+                _failed = false;
+                return;
+            }
+            CommitsWhileFailing++;
+            _failed = true;
+            throw new IOException("No space left on device");
+        }
+
+        public bool TryRecover()
+        {
+            _failed = Failing;
+            return !_failed;
         }
     }
 }

@@ -23,6 +23,8 @@ public static class ProblemTable
         ErrorKind.PreconditionFailed => new(StatusCodes.Status412PreconditionFailed, "Precondition failed", "precondition-failed"),
         ErrorKind.Unavailable => new(StatusCodes.Status503ServiceUnavailable, "Unavailable", "unavailable"),
         ErrorKind.NoPermission => new(StatusCodes.Status403Forbidden, "Forbidden", "no-permission"),
+        ErrorKind.DiskFull => new(StatusCodes.Status507InsufficientStorage, "Disk full", "disk-full"),
+        ErrorKind.PersistenceFailed => new(StatusCodes.Status503ServiceUnavailable, "Writes unavailable", "persistence-failed"),
         _ => new(StatusCodes.Status500InternalServerError, "Internal error", "internal"),
     };
 

@@ -28,6 +28,10 @@ public enum ErrorKind
     Internal = 9,
     /// <summary>The caller may not run this command or touch these keys (Redis's NOPERM).</summary>
     NoPermission = 10,
+    /// <summary>Writes are refused because the disk is full; they resume when space returns (Redis's MISCONF).</summary>
+    DiskFull = 11,
+    /// <summary>Writes are refused because the log could not be written or synced (Redis's MISCONF).</summary>
+    PersistenceFailed = 12,
 }
 
 /// <summary>

@@ -73,6 +73,17 @@ internal static class Errors
     public static EngineError UnknownTypeName(string type) =>
         new(ErrorKind.BadRequest, $"ERR unknown type name '{type}'");
 
+    /// <summary>The log could not be written: writes are refused until it can (Redis's MISCONF text).</summary>
+    public static EngineError PersistenceFailed(IOException exception) =>
+        new(IsDiskFull(exception) ? ErrorKind.DiskFull : ErrorKind.PersistenceFailed,
+            $"MISCONF Errors writing to the AOF file: {exception.Message}");
+
+    /// <summary>ENOSPC, however the runtime reports it.</summary>
+    private static bool IsDiskFull(IOException exception) =>
+        exception.HResult is 28 or 112 or unchecked((int)0x80070070)
+        || exception.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase)
+        || exception.Message.Contains("disk full", StringComparison.OrdinalIgnoreCase);
+
     public static EngineError Internal(Exception exception) =>
         new(ErrorKind.Internal, "ERR internal error while executing the command", exception);
 

@@ -99,7 +99,7 @@ public sealed partial class Executor
             return false;
         Unpark(waiter);
         waiter.Work.Result = result;
-        _completions.Add(waiter.Work);
+        _completions.Add((waiter.Work, true));
         return true;
     }
 

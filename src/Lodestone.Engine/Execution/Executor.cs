@@ -38,7 +38,8 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     private readonly EngineOptions _options;
     private readonly IEffectSink[] _sinks;
     private readonly List<byte[][]> _effects = [];
-    private readonly List<IWork> _completions = [];
+    private readonly List<(IWork Work, bool Wrote)> _completions = [];
+    private EngineError? _writeRefusal;
     private readonly CommandContext _context;
     private readonly Keyspace.Keyspace _keyspace;
     private readonly TickWork _tick;
@@ -77,11 +78,15 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     public TimeProvider Time => _time;
 
     /// <summary>
-    /// How many effects have been committed to the sinks since the engine started: grows with every
-    /// write, never decreases, and is read before any reply of a batch completes — so a caller that
-    /// reads it after its reply sees a value covering its own write (the log offset, once there is a log).
+    /// The log offset after the last effect handed to the sinks: grows with every write, never
+    /// decreases, and is updated before any reply of a batch completes — so a caller that reads it
+    /// after its reply sees a value covering its own write. Starts where recovery left the log
+    /// (<see cref="StartAtOffset"/>).
     /// </summary>
     public long CommittedOffset => Interlocked.Read(ref _committedOffset);
+
+    /// <summary>Continues offsets from a recovered log; call before the first command.</summary>
+    public void StartAtOffset(long offset) => Interlocked.Exchange(ref _committedOffset, offset);
 
     private static readonly byte[] Del = "DEL"u8.ToArray();
 
@@ -206,18 +211,20 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
 
             foreach (var work in batch)
             {
+                var effectsBefore = _effects.Count;
                 if (work.Execute(this))
-                    _completions.Add(work);
+                    _completions.Add((work, _effects.Count > effectsBefore));
                 ServeReadyKeys();
             }
 
             var sinkFailure = CommitEffects();
-            foreach (var work in _completions)
+            foreach (var (work, wrote) in _completions)
             {
-                if (sinkFailure is null)
-                    work.Complete();
-                else
+                // Only a caller whose command wrote depends on the commit; readers still get their answer.
+                if (sinkFailure is not null && wrote)
                     work.Fail(sinkFailure);
+                else
+                    work.Complete();
             }
             _completions.Clear();
             batch.Clear();
@@ -232,16 +239,22 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         {
             foreach (var sink in _sinks)
                 sink.Commit(_effects);
-            Interlocked.Add(ref _committedOffset, _effects.Count);
             return null;
         }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or InvalidOperationException)
+        catch (IOException exception)
+        {
+            return Errors.PersistenceFailed(exception);
+        }
+        catch (Exception exception) when (exception is UnauthorizedAccessException or InvalidOperationException)
         {
             return Errors.Internal(exception);
         }
         finally
         {
+            // Every effect handed over has its offset now, whether or not it is durable yet.
+            Interlocked.Add(ref _committedOffset, _effects.Count);
             _effects.Clear();
+            _writeRefusal = SinkFailure();
         }
     }
 
@@ -263,6 +276,9 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         _context.ClearBlockRequest();
         if (Check(request.Args, request.User, out var spec) is { } refused)
             return new CommandResult(refused, default, default);
+        // While the log cannot be written, writes are refused; reads go on.
+        if (_writeRefusal is not null && spec.IsWrite)
+            return new CommandResult(_writeRefusal, default, default);
         var before = Observe(request.Key);
         if (request.Condition is { } condition && !condition.HoldsFor(before))
             return new CommandResult(Errors.PreconditionFailed, before, before);
@@ -306,9 +322,26 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         return reply;
     }
 
+    /// <summary>The first sink's failure, if any: while there is one, writes are refused.</summary>
+    private EngineError? SinkFailure()
+    {
+        foreach (var sink in _sinks)
+        {
+            if (sink.Failure is { } failure)
+                return failure;
+        }
+        return null;
+    }
+
     private void RunTick()
     {
         Volatile.Write(ref _tickQueued, 0);
+        if (_writeRefusal is not null)
+        {
+            foreach (var sink in _sinks)
+                sink.TryRecover();
+            _writeRefusal = SinkFailure();
+        }
         TakeTimeSnapshot();
         var budget = TimeSpan.FromMilliseconds(1000.0 / _options.Hz * _options.ActiveExpireCyclePercent / 100);
         ActiveExpiry.RunCycle(_keyspace, budget);

@@ -13,5 +13,12 @@ namespace Lodestone.Engine.Execution;
 public interface IEffectSink
 {
     /// <param name="effects">The batch's effects in execution order; only valid during the call.</param>
+    /// <exception cref="IOException">The effects are not durable: the callers whose commands wrote them get an error.</exception>
     void Commit(IReadOnlyList<byte[][]> effects);
+
+    /// <summary>Null while healthy; otherwise why the engine must refuse writes until <see cref="TryRecover"/> succeeds.</summary>
+    EngineError? Failure => null;
+
+    /// <summary>Retries what failed (called on the engine's tick); true when healthy again.</summary>
+    bool TryRecover() => true;
 }

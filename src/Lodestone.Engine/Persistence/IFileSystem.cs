@@ -1,0 +1,48 @@
+namespace Lodestone.Engine.Persistence;
+
+/// <summary>
+/// The file operations persistence uses — a seam, so tests can inject failures (a throwing fsync,
+/// a short write, a full disk) and check that no caller is told a write succeeded when it is not
+/// durable. <see cref="LocalFileSystem"/> is the real one.
+/// </summary>
+public interface IFileSystem
+{
+    /// <summary>Opens (creating if needed) a file for appending.</summary>
+    IAppendFile OpenAppend(string path);
+
+    /// <summary>Opens a file for reading from the start.</summary>
+    Stream OpenRead(string path);
+
+    /// <summary>Creates or replaces a file with <paramref name="contents"/>, durably: temp file, fsync, rename, directory fsync.</summary>
+    void WriteAtomically(string path, ReadOnlySpan<byte> contents);
+
+    bool Exists(string path);
+
+    long Length(string path);
+
+    /// <summary>Cuts a file to <paramref name="length"/> bytes and makes that durable.</summary>
+    void Truncate(string path, long length);
+
+    void Delete(string path);
+
+    /// <summary>The file names (not paths) in <paramref name="directory"/> matching <paramref name="pattern"/>.</summary>
+    IReadOnlyList<string> List(string directory, string pattern);
+
+    void CreateDirectory(string directory);
+}
+
+/// <summary>A file open for appending.</summary>
+public interface IAppendFile : IDisposable
+{
+    /// <summary>Bytes in the file, including everything written so far.</summary>
+    long Length { get; }
+
+    /// <summary>Writes all of <paramref name="bytes"/> at the end (to the OS, not yet durable).</summary>
+    void Write(ReadOnlySpan<byte> bytes);
+
+    /// <summary>Makes everything written so far durable (fsync).</summary>
+    void Sync();
+
+    /// <summary>Cuts the file back to <paramref name="length"/> bytes (undoing a partial write).</summary>
+    void Truncate(long length);
+}

@@ -1,0 +1,256 @@
+using System.Buffers;
+using System.Text;
+using Lodestone.Engine.Execution;
+using Lodestone.Engine.Persistence;
+using Lodestone.Engine.Persistence.Aof;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Lodestone.Engine.Tests;
+
+/// <summary>The log format, its reader's torn-tail and corruption rules, and the writer's failure handling.</summary>
+public sealed class AofTests
+{
+    private static byte[][] Argv(params string[] args) => args.Select(Encoding.UTF8.GetBytes).ToArray();
+
+    private static byte[] Segment(long start, params byte[][][] records)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        AofFormat.WriteHeader(buffer, start);
+        for (var i = 0; i < records.Length; i++)
+            AofFormat.WriteRecord(buffer, start + i, records[i]);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static (AofReadResult Result, List<string> Records) Read(byte[] bytes)
+    {
+        var records = new List<string>();
+        var result = AofReader.Read(new MemoryStream(bytes), (offset, argv) =>
+            records.Add($"{offset}:{string.Join(' ', argv.Select(a => Encoding.UTF8.GetString(a)))}"));
+        return (result, records);
+    }
+
+    [Fact]
+    public void The_format_is_pinned_byte_for_byte()
+    {
+        // Golden bytes: changing the format needs a new version number and a reader for version 1.
+        var bytes = Segment(5, Argv("SET", "k", "v"));
+
+        Assert.Equal(
+            "4C4F444553544F4E452D414F460A0100" + "0500000000000000" +
+            "11000000" + Convert.ToHexString(BitConverter.GetBytes(AofFormat.Checksum(bytes.AsSpan(32)))) +
+            "0500000000000000" + "03" + "03534554" + "016B" + "0176",
+            Convert.ToHexString(bytes));
+        Assert.Equal(0xE3069283u, AofFormat.Checksum("123456789"u8));
+    }
+
+    [Fact]
+    public void Records_round_trip_in_order_with_their_offsets()
+    {
+        var big = new string('x', 300);
+        var (result, records) = Read(Segment(10, Argv("SET", "k", "v"), Argv("DEL", "k"), Argv("SET", big, "")));
+
+        Assert.Null(result.Damage);
+        Assert.Equal(["10:SET k v", "11:DEL k", $"12:SET {big} "], records);
+        Assert.Equal(13, result.NextOffset);
+    }
+
+    [Fact]
+    public void A_log_cut_at_any_byte_of_its_last_record_reads_as_a_torn_tail_after_the_whole_records()
+    {
+        var whole = Segment(0, Argv("SET", "a", "1"), Argv("SET", "b", "2"));
+        var lastStart = Segment(0, Argv("SET", "a", "1")).Length;
+
+        for (var cut = lastStart + 1; cut < whole.Length; cut++)
+        {
+            var (result, records) = Read(whole[..cut]);
+
+            Assert.Equal(["0:SET a 1"], records);
+            Assert.True(result.Damage is { Torn: true }, $"cut at {cut}: {result.Damage}");
+            Assert.Equal(lastStart, result.ValidLength);
+            Assert.Equal(lastStart, result.Damage!.FileOffset);
+        }
+    }
+
+    [Fact]
+    public void A_last_record_with_a_bad_checksum_is_torn_but_one_before_the_end_is_corruption()
+    {
+        var whole = Segment(0, Argv("SET", "a", "1"), Argv("SET", "b", "2"));
+        var secondStart = Segment(0, Argv("SET", "a", "1")).Length;
+
+        var lastDamaged = (byte[])whole.Clone();
+        lastDamaged[^1] ^= 0xFF;
+        var (tail, _) = Read(lastDamaged);
+        Assert.True(tail.Damage is { Torn: true });
+
+        var firstDamaged = (byte[])whole.Clone();
+        firstDamaged[AofFormat.HeaderSize + 12] ^= 0xFF;
+        var (middle, records) = Read(firstDamaged);
+        Assert.Empty(records);
+        Assert.Equal(new AofDamage(false, AofFormat.HeaderSize, 0, "the record's checksum does not match"), middle.Damage);
+        Assert.NotEqual(secondStart, middle.ValidLength);
+    }
+
+    [Fact]
+    public void A_gap_in_offsets_is_corruption()
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        AofFormat.WriteHeader(buffer, 0);
+        AofFormat.WriteRecord(buffer, 0, Argv("PING"));
+        AofFormat.WriteRecord(buffer, 2, Argv("PING"));
+
+        var (result, records) = Read(buffer.WrittenSpan.ToArray());
+
+        Assert.Single(records);
+        Assert.False(result.Damage!.Torn);
+        Assert.Equal("the record has offset 2 where 1 was expected", result.Damage.Reason);
+    }
+
+    [Fact]
+    public void A_file_that_is_not_a_log_is_refused()
+    {
+        var (result, _) = Read(Encoding.UTF8.GetBytes("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n"));
+
+        Assert.False(result.Damage!.Torn);
+        Assert.Equal("the file does not start with a Lodestone log header", result.Damage.Reason);
+    }
+
+    [Fact]
+    public void Under_always_a_failed_write_throws_keeps_the_records_and_a_retry_writes_them_whole()
+    {
+        var disk = new FaultyFileSystem();
+        using (var writer = AofWriter.Open(disk, "log", 0, AppendFsync.Always, TimeProvider.System))
+        {
+            writer.Commit([Argv("SET", "a", "1")]);
+            disk.File.FailNextWrite(afterBytes: 5);
+
+            Assert.Throws<IOException>(() => writer.Commit([Argv("SET", "b", "2")]));
+            Assert.Equal(ErrorKind.DiskFull, writer.Failure!.Kind);
+            Assert.Equal(writer.Length, disk.File.Contents.Length);
+
+            Assert.True(writer.TryRecover());
+            Assert.Null(writer.Failure);
+            writer.Commit([Argv("SET", "c", "3")]);
+        }
+
+        var (result, records) = Read(disk.File.Contents);
+        Assert.Null(result.Damage);
+        Assert.Equal(["0:SET a 1", "1:SET b 2", "2:SET c 3"], records);
+        Assert.True(disk.File.Syncs >= 3);
+    }
+
+    [Fact]
+    public void Under_always_a_failed_fsync_throws_and_is_retried()
+    {
+        var disk = new FaultyFileSystem();
+        using var writer = AofWriter.Open(disk, "log", 0, AppendFsync.Always, TimeProvider.System);
+        disk.File.FailNextSync = true;
+
+        Assert.Throws<IOException>(() => writer.Commit([Argv("SET", "a", "1")]));
+        Assert.NotNull(writer.Failure);
+        var syncs = disk.File.Syncs;
+
+        Assert.True(writer.TryRecover());
+        Assert.Equal(syncs + 1, disk.File.Syncs);
+    }
+
+    [Fact]
+    public void Under_everysec_writes_reach_the_os_at_once_and_a_timer_fsyncs()
+    {
+        var disk = new FaultyFileSystem();
+        var clock = new FakeTimeProvider();
+        using var writer = AofWriter.Open(disk, "log", 0, AppendFsync.EverySec, clock);
+        var syncs = disk.File.Syncs;
+
+        writer.Commit([Argv("SET", "a", "1")]);
+        Assert.Equal(syncs, disk.File.Syncs);
+        Assert.Single(Read(disk.File.Contents).Records);
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(syncs + 1, disk.File.Syncs);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(syncs + 1, disk.File.Syncs);
+    }
+
+    [Fact]
+    public void Under_everysec_a_failed_write_does_not_throw_but_reports_the_failure_until_it_is_written()
+    {
+        var disk = new FaultyFileSystem();
+        using var writer = AofWriter.Open(disk, "log", 0, AppendFsync.EverySec, new FakeTimeProvider());
+        disk.File.FailNextWrite(afterBytes: 0);
+
+        writer.Commit([Argv("SET", "a", "1")]);
+
+        Assert.NotNull(writer.Failure);
+        Assert.True(writer.TryRecover());
+        Assert.Equal(["0:SET a 1"], Read(disk.File.Contents).Records);
+    }
+
+    /// <summary>An in-memory file system whose one file can be told to fail its next write (after some bytes) or fsync.</summary>
+    private sealed class FaultyFileSystem : IFileSystem
+    {
+        public FaultyFile File { get; } = new();
+
+        public IAppendFile OpenAppend(string path) => File;
+
+        public Stream OpenRead(string path) => new MemoryStream(File.Contents);
+
+        public void WriteAtomically(string path, ReadOnlySpan<byte> contents) => throw new NotSupportedException("Not used by the writer.");
+
+        public bool Exists(string path) => true;
+
+        public long Length(string path) => File.Length;
+
+        public void Truncate(string path, long length) => File.Truncate(length);
+
+        public void Delete(string path) => throw new NotSupportedException("Not used by the writer.");
+
+        public IReadOnlyList<string> List(string directory, string pattern) => [];
+
+        public void CreateDirectory(string directory)
+        {
+        }
+    }
+
+    private sealed class FaultyFile : IAppendFile
+    {
+        private readonly MemoryStream _bytes = new();
+        private int? _failAfter;
+
+        public bool FailNextSync { get; set; }
+
+        public int Syncs { get; private set; }
+
+        public byte[] Contents => _bytes.ToArray();
+
+        public long Length => _bytes.Length;
+
+        public void FailNextWrite(int afterBytes) => _failAfter = afterBytes;
+
+        public void Write(ReadOnlySpan<byte> bytes)
+        {
+            if (_failAfter is { } after)
+            {
+                _failAfter = null;
+                _bytes.Write(bytes[..Math.Min(after, bytes.Length)]);
+                throw new IOException("No space left on device");
+            }
+            _bytes.Write(bytes);
+        }
+
+        public void Sync()
+        {
+            if (FailNextSync)
+            {
+                FailNextSync = false;
+                throw new IOException("Input/output error");
+            }
+            Syncs++;
+        }
+
+        public void Truncate(long length) => _bytes.SetLength(length);
+
+        public void Dispose()
+        {
+        }
+    }
+}
