@@ -25,6 +25,7 @@ public static class ProblemTable
         ErrorKind.NoPermission => new(StatusCodes.Status403Forbidden, "Forbidden", "no-permission"),
         ErrorKind.DiskFull => new(StatusCodes.Status507InsufficientStorage, "Disk full", "disk-full"),
         ErrorKind.PersistenceFailed => new(StatusCodes.Status503ServiceUnavailable, "Writes unavailable", "persistence-failed"),
+        ErrorKind.Loading => new(StatusCodes.Status503ServiceUnavailable, "Loading", "loading"),
         _ => new(StatusCodes.Status500InternalServerError, "Internal error", "internal"),
     };
 

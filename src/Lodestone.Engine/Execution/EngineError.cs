@@ -32,6 +32,8 @@ public enum ErrorKind
     DiskFull = 11,
     /// <summary>Writes are refused because the log could not be written or synced (Redis's MISCONF).</summary>
     PersistenceFailed = 12,
+    /// <summary>The engine is loading its data at startup; try again shortly (Redis's LOADING).</summary>
+    Loading = 13,
 }
 
 /// <summary>

@@ -30,6 +30,7 @@ internal static class Errors
     public static readonly EngineError ExpireGtAndLt = new(ErrorKind.BadRequest, "ERR GT and LT options at the same time are not compatible");
     public static readonly EngineError EmptyCommand = new(ErrorKind.BadRequest, "ERR empty command");
     public static readonly EngineError PreconditionFailed = new(ErrorKind.PreconditionFailed, "PRECONDITION the key does not match the request's precondition");
+    public static readonly EngineError Loading = new(ErrorKind.Loading, "LOADING Lodestone is loading the dataset in memory");
     public static readonly EngineError ShuttingDown = new(ErrorKind.Unavailable, "SHUTDOWN the engine is stopping");
 
     /// <summary>

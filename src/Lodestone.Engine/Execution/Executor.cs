@@ -274,6 +274,8 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     private CommandResult Execute(CommandRequest request)
     {
         _context.ClearBlockRequest();
+        if (_loading)
+            return new CommandResult(Errors.Loading, default, default);
         if (Check(request.Args, request.User, out var spec) is { } refused)
             return new CommandResult(refused, default, default);
         // While the log cannot be written, writes are refused; reads go on.
@@ -342,6 +344,8 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
                 sink.TryRecover();
             _writeRefusal = SinkFailure();
         }
+        if (_loading)
+            return;
         TakeTimeSnapshot();
         var budget = TimeSpan.FromMilliseconds(1000.0 / _options.Hz * _options.ActiveExpireCyclePercent / 100);
         ActiveExpiry.RunCycle(_keyspace, budget);

@@ -1,0 +1,72 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Lodestone.Engine.Persistence;
+
+/// <summary>
+/// The small file (<c>manifest.json</c>) that names the live data files: the snapshot (if any) and
+/// the log segments that follow it, in order. It is only ever replaced whole (write a temp file,
+/// fsync, rename, fsync the directory), so a crash leaves either the old set or the new one.
+/// </summary>
+internal sealed record Manifest(
+    [property: JsonPropertyName("version")] int Version,
+    [property: JsonPropertyName("snapshot")] string? Snapshot,
+    [property: JsonPropertyName("snapshotOffset")] long SnapshotOffset,
+    [property: JsonPropertyName("segments")] IReadOnlyList<string> Segments)
+{
+    public const int CurrentVersion = 1;
+    public const string FileName = "manifest.json";
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    /// <summary>The segment file name for a log starting at <paramref name="offset"/>; the offset keeps names sorted.</summary>
+    public static string SegmentName(long offset) => $"log-{offset:D20}.aof";
+
+    public byte[] Serialize() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
+
+    /// <summary>Parses a manifest; the message says what is wrong when it cannot be trusted.</summary>
+    public static Manifest Parse(ReadOnlySpan<byte> bytes, string path)
+    {
+        Manifest? manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<Manifest>(bytes, Json);
+        }
+        catch (JsonException invalid)
+        {
+            throw new PersistenceException($"{path} is not a valid manifest: {invalid.Message}", invalid);
+        }
+        if (manifest is null)
+            throw new PersistenceException($"{path} is empty.");
+        if (manifest.Version != CurrentVersion)
+            throw new PersistenceException($"{path} has version {manifest.Version}; this build reads version {CurrentVersion}.");
+        if (manifest.Segments is not { Count: > 0 } segments)
+            throw new PersistenceException($"{path} names no log segment.");
+        if (manifest.SnapshotOffset < 0)
+            throw new PersistenceException($"{path} has a negative snapshot offset.");
+        foreach (var segment in segments)
+        {
+            if (string.IsNullOrWhiteSpace(segment) || segment != Path.GetFileName(segment))
+                throw new PersistenceException($"{path} names an invalid segment file '{segment}'.");
+        }
+        return manifest;
+    }
+}
+
+/// <summary>The data on disk cannot be loaded as it is: the message names the file, the position and what is wrong.</summary>
+public sealed class PersistenceException : Exception
+{
+    public PersistenceException()
+    {
+    }
+
+    public PersistenceException(string message)
+        : base(message)
+    {
+    }
+
+    public PersistenceException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+}

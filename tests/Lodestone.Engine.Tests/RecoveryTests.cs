@@ -1,0 +1,207 @@
+using System.Text;
+using Lodestone.Engine.Execution;
+using Lodestone.Engine.Persistence;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Lodestone.Engine.Tests;
+
+/// <summary>Restarting from the data directory brings back exactly what was acknowledged.</summary>
+public sealed class RecoveryTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "lodestone-recovery-" + Guid.NewGuid().ToString("N"));
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.FromUnixTimeMilliseconds(TestEngine.StartMs));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_directory))
+            Directory.Delete(_directory, recursive: true);
+    }
+
+    private sealed class Node(Executor executor, AppendOnlyLog log, RecoveryReport report) : IDisposable
+    {
+        public Executor Executor { get; } = executor;
+
+        public RecoveryReport Report { get; } = report;
+
+        public Task<Reply> Run(params string[] args) => Executor.ExecuteAsync(args.Select(Encoding.UTF8.GetBytes).ToArray());
+
+        public void Dispose()
+        {
+            Executor.Dispose();
+            log.Dispose();
+        }
+    }
+
+    private Node Start(AppendFsync fsync = AppendFsync.Always, bool loadTruncated = true)
+    {
+        var options = new PersistenceOptions { DataDirectory = _directory, AppendFsync = fsync, AofLoadTruncated = loadTruncated };
+        var log = new AppendOnlyLog(LocalFileSystem.Instance, options, _clock);
+        var executor = new Executor(new EngineOptions(), _clock, [log]);
+        executor.BeginLoading();
+        try
+        {
+            return new Node(executor, log, log.Recover(executor));
+        }
+        catch
+        {
+            executor.Dispose();
+            log.Dispose();
+            throw;
+        }
+    }
+
+    private string Segment => Path.Combine(_directory, "log-00000000000000000000.aof");
+
+    [Fact]
+    public async Task A_fresh_directory_gets_a_manifest_and_a_log_and_a_restart_restores_everything()
+    {
+        using (var node = Start())
+        {
+            Assert.Equal(0, node.Report.Records);
+            await node.Run("SET", "s", "v");
+            await node.Run("SET", "ttl", "v", "EX", "100");
+            await node.Run("INCRBYFLOAT", "f", "0.1");
+            await node.Run("RPUSH", "q", "a", "b", "c");
+            await node.Run("LPOP", "q");
+            await node.Run("DEL", "gone");
+        }
+        Assert.True(File.Exists(Path.Combine(_directory, "manifest.json")));
+
+        using var restarted = Start();
+
+        Assert.Equal(5, restarted.Report.Records);
+        ReplyAssert.Bulk(await restarted.Run("GET", "s"), "v");
+        ReplyAssert.Integer(await restarted.Run("PTTL", "ttl"), 100_000);
+        ReplyAssert.Bulk(await restarted.Run("GET", "f"), "0.1");
+        ReplyAssert.BulkArray(await restarted.Run("LPOP", "q", "5"), "b", "c");
+        Assert.Equal(restarted.Report.NextOffset + 1, restarted.Executor.CommittedOffset);
+    }
+
+    [Fact]
+    public async Task Offsets_continue_across_restarts()
+    {
+        using (var node = Start())
+            await node.Run("SET", "a", "1");
+        using (var node = Start())
+        {
+            Assert.Equal(1, node.Executor.CommittedOffset);
+            await node.Run("SET", "b", "2");
+        }
+        using var last = Start();
+        Assert.Equal(2, last.Report.NextOffset);
+        ReplyAssert.BulkArray(await last.Run("MGET", "a", "b"), "1", "2");
+    }
+
+    [Fact]
+    public async Task A_key_written_before_it_expired_replays_onto_that_key_even_after_its_time()
+    {
+        using (var node = Start())
+        {
+            await node.Run("SET", "k", "v", "PX", "100");
+            await node.Run("APPEND", "k", "x");
+        }
+        _clock.Advance(TimeSpan.FromSeconds(1));
+
+        using var restarted = Start();
+
+        ReplyAssert.Null(await restarted.Run("GET", "k"));
+        ReplyAssert.Integer(await restarted.Run("EXISTS", "k"), 0);
+    }
+
+    [Fact]
+    public async Task While_loading_callers_get_loading()
+    {
+        var executor = new Executor(new EngineOptions(), _clock);
+        executor.BeginLoading();
+
+        ReplyAssert.Error(await executor.ExecuteAsync("GET"u8.ToArray(), "k"u8.ToArray()), "LOADING Lodestone is loading the dataset in memory");
+
+        executor.FinishLoading(0);
+        ReplyAssert.Null(await executor.ExecuteAsync("GET"u8.ToArray(), "k"u8.ToArray()));
+        executor.Dispose();
+    }
+
+    [Fact]
+    public async Task A_torn_last_record_is_cut_off_and_reported_and_the_rest_is_loaded()
+    {
+        using (var node = Start())
+        {
+            await node.Run("SET", "a", "1");
+            await node.Run("SET", "b", "2");
+        }
+        var length = new FileInfo(Segment).Length;
+        using (var file = new FileStream(Segment, FileMode.Open))
+            file.SetLength(length - 3);
+
+        using var restarted = Start();
+
+        Assert.NotNull(restarted.Report.Truncated);
+        Assert.Contains("record 1 of the segment", restarted.Report.Truncated, StringComparison.Ordinal);
+        ReplyAssert.BulkArray(await restarted.Run("MGET", "a", "b"), "1", null);
+        await restarted.Run("SET", "c", "3");
+        restarted.Dispose();
+        using var again = Start();
+        Assert.Null(again.Report.Truncated);
+        ReplyAssert.BulkArray(await again.Run("MGET", "a", "b", "c"), "1", null, "3");
+    }
+
+    [Fact]
+    public async Task A_torn_last_record_refuses_to_start_when_truncation_is_off()
+    {
+        using (var node = Start())
+            await node.Run("SET", "a", "1");
+        using (var file = new FileStream(Segment, FileMode.Open))
+            file.SetLength(file.Length - 1);
+
+        var refused = Assert.Throws<PersistenceException>(() => Start(loadTruncated: false));
+
+        Assert.Contains("torn record", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("Persistence:AofLoadTruncated", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Corruption_before_the_end_refuses_to_start_naming_file_offset_and_record()
+    {
+        using (var node = Start())
+        {
+            await node.Run("SET", "a", "1");
+            await node.Run("SET", "b", "2");
+        }
+        var bytes = File.ReadAllBytes(Segment);
+        bytes[30] ^= 0xFF;
+        File.WriteAllBytes(Segment, bytes);
+
+        var refused = Assert.Throws<PersistenceException>(() => Start());
+
+        Assert.Contains(Segment, refused.Message, StringComparison.Ordinal);
+        Assert.Contains("at byte 24 (record 0 of the segment, offset 0)", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("checksum", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{not json")]
+    [InlineData("{\"version\":2,\"snapshot\":null,\"snapshotOffset\":0,\"segments\":[\"log-00000000000000000000.aof\"]}")]
+    [InlineData("{\"version\":1,\"snapshot\":null,\"snapshotOffset\":0,\"segments\":[]}")]
+    [InlineData("{\"version\":1,\"snapshot\":null,\"snapshotOffset\":0,\"segments\":[\"../escape.aof\"]}")]
+    [InlineData("{\"version\":1,\"snapshot\":null,\"snapshotOffset\":0,\"segments\":[\"log-missing.aof\"]}")]
+    public void A_malformed_manifest_refuses_to_start_naming_the_manifest(string manifest)
+    {
+        Directory.CreateDirectory(_directory);
+        File.WriteAllText(Path.Combine(_directory, "manifest.json"), manifest);
+
+        var refused = Assert.Throws<PersistenceException>(() => Start());
+
+        Assert.Contains("manifest.json", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Log_segments_without_a_manifest_refuse_to_start()
+    {
+        Directory.CreateDirectory(_directory);
+        File.WriteAllBytes(Segment, []);
+
+        var refused = Assert.Throws<PersistenceException>(() => Start());
+
+        Assert.Contains("no manifest.json", refused.Message, StringComparison.Ordinal);
+    }
+}
