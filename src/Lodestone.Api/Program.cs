@@ -6,12 +6,15 @@ using Microsoft.Extensions.Options;
 
 if (HealthProbe.IsRequested(args))
     return await HealthProbe.RunAsync(args);
+if (args is ["check-aof", var directory, ..] && args.Skip(2).All(a => a == "--fix"))
+    return Lodestone.Engine.Persistence.AofCheck.Run(Lodestone.Engine.Persistence.LocalFileSystem.Instance, directory, args.Contains("--fix"), Console.Out);
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddLodestoneSettings();
 
 builder.AddLodestoneLogging();
 builder.Services.AddLodestoneEngine(builder.Configuration);
+builder.Services.AddLodestonePersistence(builder.Configuration);
 builder.Services.AddLodestoneAuth(builder.Configuration);
 builder.Services.AddStrictJson();
 builder.Services.AddLodestoneValidation();
@@ -44,12 +47,17 @@ app.MapCommands();
 try
 {
     await app.RunAsync();
-    return 0;
+    return Environment.ExitCode;
 }
 catch (OptionsValidationException invalid)
 {
     await Console.Error.WriteLineAsync($"Lodestone did not start: invalid configuration. {string.Join(" ", invalid.Failures)}");
     return 2;
+}
+catch (OperationCanceledException) when (Environment.ExitCode != 0)
+{
+    // Recovery refused the data files while the host was still starting; the reason is logged.
+    return Environment.ExitCode;
 }
 catch (IOException cannotListen) when (cannotListen.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
 {

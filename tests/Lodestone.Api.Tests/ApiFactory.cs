@@ -21,11 +21,16 @@ public class ApiFactory : WebApplicationFactory<Program>
 
     public FakeTimeProvider Clock { get; } = new(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000));
 
+    /// <summary>This fixture's data directories (one per host it builds), removed when the fixture is disposed.</summary>
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "lodestone-api-tests-" + Guid.NewGuid().ToString("N"));
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Http:MaxRequestBodyBytes", "1048576");
         builder.UseSetting("Engine:ProtoMaxBulkLen", "65536");
         builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
+        // Each host gets its own log, including hosts derived with WithWebHostBuilder.
+        builder.UseSetting("Persistence:DataDirectory", Path.Combine(DataDirectory, Guid.NewGuid().ToString("N")));
         builder.ConfigureServices(services =>
         {
             services.RemoveAll<TimeProvider>();
@@ -33,6 +38,23 @@ public class ApiFactory : WebApplicationFactory<Program>
         });
         foreach (var (key, value) in Settings)
             builder.UseSetting(key, value);
+    }
+
+    /// <summary>Clients are handed out once the service has loaded its (empty) log, so no test sees 503 LOADING.</summary>
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        var executor = Services.GetRequiredService<Lodestone.Engine.Execution.Executor>();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (executor.IsLoading && DateTime.UtcNow < deadline)
+            Thread.Sleep(5);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing && Directory.Exists(DataDirectory))
+            Directory.Delete(DataDirectory, recursive: true);
     }
 
     /// <summary>Settings a derived fixture adds on top of the defaults above.</summary>

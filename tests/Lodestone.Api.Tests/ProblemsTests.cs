@@ -235,7 +235,7 @@ public sealed class ProblemsTests(ApiFactory factory) : IClassFixture<ApiFactory
     public async Task An_engine_failure_is_a_500_problem_that_says_it_was_logged_and_shows_nothing_of_the_exception()
     {
         using var failing = factory.WithWebHostBuilder(builder =>
-            builder.ConfigureServices(services => services.AddSingleton<IEffectSink, FullDisk>()));
+            builder.ConfigureServices(services => services.AddSingleton<IEffectSink, BrokenSink>()));
         var client = failing.CreateClient();
 
         var response = await client.PutAsync(Strings(ApiFactory.Key()), Json("""{"value":"v"}"""));
@@ -243,7 +243,21 @@ public sealed class ProblemsTests(ApiFactory factory) : IClassFixture<ApiFactory
         var problem = await response.Problem(HttpStatusCode.InternalServerError);
         Assert.Equal("urn:lodestone:problem:internal", problem.GetProperty("type").GetString());
         Assert.Equal("An unexpected error occurred. It has been logged.", problem.Detail());
-        Assert.DoesNotContain(FullDisk.Message, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.DoesNotContain(BrokenSink.Message, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_full_disk_is_a_507_misconf_problem_with_retry_after()
+    {
+        using var failing = factory.WithWebHostBuilder(builder =>
+            builder.ConfigureServices(services => services.AddSingleton<IEffectSink, FullDisk>()));
+        var client = failing.CreateClient();
+
+        var response = await client.PutAsync(Strings(ApiFactory.Key()), Json("""{"value":"v"}"""));
+
+        var problem = await response.Problem(HttpStatusCode.InsufficientStorage, "MISCONF");
+        Assert.Equal("MISCONF Errors writing to the AOF file: No space left on device", problem.Detail());
+        Assert.Equal("1", response.Headers.RetryAfter?.ToString());
     }
 
     private Task<HttpResponseMessage> Put(string json) => _client.PutAsync(Strings(ApiFactory.Key()), Json(json));
@@ -251,8 +265,14 @@ public sealed class ProblemsTests(ApiFactory factory) : IClassFixture<ApiFactory
     /// <summary>An append-only file on a full disk: every write's effects fail to commit.</summary>
     private sealed class FullDisk : IEffectSink
     {
-        public const string Message = "No space left on device";
+        public void Commit(IReadOnlyList<byte[][]> effects) => throw new IOException("No space left on device");
+    }
 
-        public void Commit(IReadOnlyList<byte[][]> effects) => throw new IOException(Message);
+    /// <summary>A sink with a bug: what a failure that is not the disk's looks like.</summary>
+    private sealed class BrokenSink : IEffectSink
+    {
+        public const string Message = "the sink's own bug";
+
+        public void Commit(IReadOnlyList<byte[][]> effects) => throw new InvalidOperationException(Message);
     }
 }

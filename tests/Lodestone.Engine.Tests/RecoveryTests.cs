@@ -204,4 +204,28 @@ public sealed class RecoveryTests : IDisposable
 
         Assert.Contains("no manifest.json", refused.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Check_aof_reports_corruption_and_fix_cuts_the_log_at_the_first_bad_record()
+    {
+        using (var node = Start())
+        {
+            await node.Run("SET", "a", "1");
+            await node.Run("SET", "b", "2");
+            await node.Run("SET", "c", "3");
+        }
+        var bytes = File.ReadAllBytes(Segment);
+        bytes[60] ^= 0xFF;
+        File.WriteAllBytes(Segment, bytes);
+
+        var report = new StringWriter();
+        Assert.Equal(1, AofCheck.Run(LocalFileSystem.Instance, _directory, fix: false, report));
+        Assert.Contains("Corruption at byte 49 (record 1 of the segment, offset 1)", report.ToString(), StringComparison.Ordinal);
+        Assert.Equal(bytes.Length, new FileInfo(Segment).Length);
+
+        Assert.Equal(0, AofCheck.Run(LocalFileSystem.Instance, _directory, fix: true, new StringWriter()));
+        Assert.Equal(0, AofCheck.Run(LocalFileSystem.Instance, _directory, fix: false, new StringWriter()));
+        using var restarted = Start();
+        ReplyAssert.BulkArray(await restarted.Run("MGET", "a", "b", "c"), "1", null, null);
+    }
 }

@@ -218,6 +218,8 @@ public static class CommandsEndpoints
             throw new InvalidOperationException($"The engine failed to execute a command: {reply.AsError().Message}", failure);
         UpstashErrors.StampSyncToken(http);
         http.Response.StatusCode = reply.IsError ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK;
+        if (reply.IsError && reply.AsError().Kind is ErrorKind.Loading or ErrorKind.PersistenceFailed or ErrorKind.DiskFull)
+            http.Response.Headers.RetryAfter = "1";
         if (WantsResp2(http.Request))
         {
             await WriteResp2Async(http, writer => Resp2.Write(writer, reply));

@@ -19,6 +19,9 @@ public static class ProblemDefaults
                 problem.Title = kind.Title;
             }
             problem.Detail ??= StandardDetail(status, context.HttpContext.Request);
+            // Loading, refused writes and a full disk pass by themselves: tell clients when to retry.
+            if (status is StatusCodes.Status503ServiceUnavailable or StatusCodes.Status507InsufficientStorage)
+                context.HttpContext.Response.Headers.RetryAfter = "1";
             problem.Extensions.TryAdd("code", "ERR");
         });
 

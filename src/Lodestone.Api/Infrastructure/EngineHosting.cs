@@ -36,11 +36,18 @@ public static class EngineHosting
             .ValidateOnStart();
 
         services.AddSingleton(TimeProvider.System);
-        // The container disposes the executor at shutdown, which stops the engine thread.
-        services.AddSingleton(sp => new Executor(
-            sp.GetRequiredService<IOptions<EngineOptions>>().Value,
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetServices<IEffectSink>()));
+        // The container disposes the executor at shutdown, which stops the engine thread (queued
+        // commands finish first); the log, created before it, is disposed after it and flushes.
+        services.AddSingleton(sp =>
+        {
+            var executor = new Executor(
+                sp.GetRequiredService<IOptions<EngineOptions>>().Value,
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetServices<IEffectSink>());
+            if (PersistenceHosting.LoadsAtStart(sp))
+                executor.BeginLoading();
+            return executor;
+        });
         return services;
     }
 }

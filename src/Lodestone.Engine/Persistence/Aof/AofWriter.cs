@@ -32,6 +32,7 @@ public sealed class AofWriter : IEffectSink, IDisposable
     private int _unsynced;
     private volatile EngineError? _failure;
     private Exception? _lastException;
+    private int _disposed;
 
     private AofWriter(IAppendFile file, long nextOffset, AppendFsync fsync, TimeProvider time)
     {
@@ -83,6 +84,8 @@ public sealed class AofWriter : IEffectSink, IDisposable
 
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
         _syncTimer?.Dispose();
         if (TryFlush(out _) && _fsync != AppendFsync.Always)
         {

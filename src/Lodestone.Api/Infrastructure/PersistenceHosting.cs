@@ -1,0 +1,78 @@
+using Lodestone.Engine.Execution;
+using Lodestone.Engine.Persistence;
+using Microsoft.Extensions.Options;
+
+namespace Lodestone.Api.Infrastructure;
+
+/// <summary>
+/// Persistence in the host: the <c>Persistence</c> section, the append-only log as the engine's
+/// effect sink, and recovery at startup — run in the background so that callers get 503 LOADING
+/// (with Retry-After) rather than a refused connection while a large log replays. If the files
+/// cannot be trusted the service stops with a message naming file, offset and record, and exit code 4.
+/// </summary>
+public static partial class PersistenceHosting
+{
+    public const string Section = "Persistence";
+
+    public static IServiceCollection AddLodestonePersistence(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<PersistenceOptions>()
+            .Bind(configuration.GetSection(Section))
+            .Validate(o => !string.IsNullOrWhiteSpace(o.DataDirectory), "Persistence:DataDirectory must be set.")
+            .Validate(o => Enum.IsDefined(o.AppendFsync), "Persistence:AppendFsync must be Always, EverySec or No.")
+            .ValidateOnStart();
+        services.AddSingleton(sp => new AppendOnlyLog(LocalFileSystem.Instance,
+            sp.GetRequiredService<IOptions<PersistenceOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IEffectSink>(sp =>
+            sp.GetRequiredService<IOptions<PersistenceOptions>>().Value.AppendOnly ? sp.GetRequiredService<AppendOnlyLog>() : NoLog.Instance);
+        services.AddHostedService<Recovery>();
+        return services;
+    }
+
+    /// <summary>Whether the engine must start loading (the log will be replayed into it).</summary>
+    public static bool LoadsAtStart(IServiceProvider services) =>
+        services.GetRequiredService<IOptions<PersistenceOptions>>().Value.AppendOnly;
+
+    /// <summary>With AppendOnly off there is nothing to write to: the data lives in memory only.</summary>
+    private sealed class NoLog : IEffectSink
+    {
+        public static NoLog Instance { get; } = new();
+
+        public void Commit(IReadOnlyList<byte[][]> effects)
+        {
+        }
+    }
+
+    private sealed partial class Recovery(
+        Executor executor, IServiceProvider services, IHostApplicationLifetime lifetime, ILogger<Recovery> logger) : BackgroundService
+    {
+        protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.Run(() =>
+        {
+            if (!LoadsAtStart(services))
+                return;
+            var log = services.GetRequiredService<AppendOnlyLog>();
+            try
+            {
+                var report = log.Recover(executor);
+                if (report.Truncated is { } torn)
+                    LogTruncated(torn);
+                LogLoaded(report.Records, report.NextOffset, report.Duration.TotalMilliseconds, Path.GetFullPath(log.Directory));
+            }
+            catch (Exception failure) when (failure is PersistenceException or IOException or UnauthorizedAccessException)
+            {
+                LogRefused(failure.Message, failure);
+                Environment.ExitCode = 4;
+                lifetime.StopApplication();
+            }
+        }, stoppingToken);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Records} log records in {Milliseconds:F0} ms from {Directory}; next offset {Offset}")]
+        private partial void LogLoaded(long records, long offset, double milliseconds, string directory);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "THE LOG ENDED WITH A TORN RECORD, WHICH WAS CUT OFF (a crash during a write). {Where}")]
+        private partial void LogTruncated(string where);
+
+        [LoggerMessage(Level = LogLevel.Critical, Message = "Lodestone cannot load its data and is stopping: {Reason}")]
+        private partial void LogRefused(string reason, Exception failure);
+    }
+}
