@@ -1,3 +1,6 @@
+using Lodestone.Engine.Execution;
+using Lodestone.Engine.Security;
+
 namespace Lodestone.Engine.Tests;
 
 /// <summary>Intersection, union and difference, replied or stored, and SINTERCARD.</summary>
@@ -273,5 +276,25 @@ public sealed partial class SetCommandsTests
         await _engine.Run("SET", "1", "a string");
 
         ReplyAssert.Integer(await _engine.Run("SINTERCARD", "2", "a", "b", "LIMIT", "1"), 1);
+    }
+
+    [Fact]
+    public async Task A_user_limited_to_some_keys_may_not_reach_others_through_any_key_of_a_set_command()
+    {
+        await _engine.Run("SADD", "app1:a", "x");
+        await _engine.Run("SADD", "other", "x");
+        var scoped = new AclUser("app1", AclRole.Write, [Argv.Of("app1:*")[0]]);
+        async Task<Reply> RunAs(params string[] args) =>
+            (await _engine.Executor.ExecuteAsync(new CommandRequest(Argv.Of(args)) { User = scoped })).Reply;
+        const string noPerm = "NOPERM this user has no permissions to access one of the keys used as arguments";
+
+        ReplyAssert.Integer(await RunAs("SINTERCARD", "2", "app1:a", "app1:b"), 0);
+        ReplyAssert.Error(await RunAs("SINTERCARD", "2", "app1:a", "other"), noPerm);
+        ReplyAssert.Error(await RunAs("SINTER", "app1:a", "other"), noPerm);
+        ReplyAssert.Error(await RunAs("SUNIONSTORE", "other", "app1:a"), noPerm);
+        ReplyAssert.Error(await RunAs("SMOVE", "app1:a", "other", "x"), noPerm);
+
+        Assert.Equal(["x"], await Members("other"));
+        Assert.Equal(["x"], await Members("app1:a"));
     }
 }

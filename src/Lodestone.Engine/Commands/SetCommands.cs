@@ -25,7 +25,7 @@ internal static class SetCommands
     /// Redis, which accepts any count down to -LONG_MAX: a reply is built whole here, and one request
     /// must not be able to exhaust the engine's memory.
     /// </summary>
-    internal const long MaxRandomRepeats = 1L << 24;
+    private const long MaxRandomRepeats = 1L << 24;
 
     private static readonly byte[] SRemName = "SREM"u8.ToArray();
 
