@@ -42,6 +42,7 @@ app.MapLodestoneDocs();
 app.MapLodestoneHealth();
 app.MapStrings();
 app.MapKeys();
+app.MapSets();
 app.MapCommands();
 
 try

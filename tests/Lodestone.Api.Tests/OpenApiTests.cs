@@ -28,6 +28,20 @@ public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
         { "delete", "/keys/{key}/expiry", "PERSIST", "PERSIST key" },
         { "post", "/keys/{key}/rename", "RENAME", "RENAME key newkey" },
         { "post", "/keys/{key}/copy", "COPY", "COPY source destination [DB destination-db] [REPLACE]" },
+        { "get", "/sets/{key}", "SMEMBERS", "SMEMBERS key" },
+        { "get", "/sets/{key}/members", "SSCAN", "SSCAN key cursor [MATCH pattern] [COUNT count]" },
+        { "get", "/sets/{key}/members/{member}", "SISMEMBER", "SISMEMBER key member" },
+        { "post", "/sets/{key}/contains", "SMISMEMBER", "SMISMEMBER key member [member ...]" },
+        { "get", "/sets/{key}/cardinality", "SCARD", "SCARD key" },
+        { "get", "/sets/{key}/random", "SRANDMEMBER", "SRANDMEMBER key [count]" },
+        { "post", "/sets/{key}/add", "SADD", "SADD key member [member ...]" },
+        { "post", "/sets/{key}/remove", "SREM", "SREM key member [member ...]" },
+        { "post", "/sets/{key}/pop", "SPOP", "SPOP key [count]" },
+        { "post", "/sets/{key}/move", "SMOVE", "SMOVE source destination member" },
+        { "post", "/sets/inter", "SINTER", "SINTER key [key ...]" },
+        { "post", "/sets/union", "SUNION", "SUNION key [key ...]" },
+        { "post", "/sets/diff", "SDIFF", "SDIFF key [key ...]" },
+        { "post", "/sets/intercard", "SINTERCARD", "SINTERCARD numkeys key [key ...] [LIMIT limit]" },
     };
 
     /// <summary>The command endpoint's routes, which run whatever command they are given.</summary>

@@ -88,6 +88,15 @@ internal static class Errors
     public static EngineError Internal(Exception exception) =>
         new(ErrorKind.Internal, "ERR internal error while executing the command", exception);
 
+    // SINTERCARD (the numkeys texts are those of every numkeys command) and SRANDMEMBER.
+    public static readonly EngineError NumKeysNotPositive = new(ErrorKind.BadRequest, "ERR numkeys should be greater than 0");
+    public static readonly EngineError TooManyNumKeys = new(ErrorKind.BadRequest, "ERR Number of keys can't be greater than number of args");
+    public static readonly EngineError NegativeLimit = new(ErrorKind.BadRequest, "ERR LIMIT can't be negative");
+
+    /// <summary>Redis's getRangeLongFromObjectOrReply text for an integer outside [min, max].</summary>
+    public static EngineError ValueOutOfRange(long min, long max) =>
+        new(ErrorKind.BadRequest, $"ERR value is out of range, value must between {min} and {max}");
+
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max];
 
     /// <summary>
