@@ -245,6 +245,34 @@ public sealed class HashesEndpointsTests(ApiFactory factory, HashesEndpointsTest
         Assert.Equal(matched.ETag(), (await _client.GetAsync(Hashes(key))).ETag());
     }
 
+    [Fact]
+    public async Task Every_hash_write_changes_the_etag_and_every_read_reports_the_current_one()
+    {
+        var key = ApiFactory.Key();
+        var writes = new Func<Task<HttpResponseMessage>>[]
+        {
+            () => _client.PutAsync(Hashes(key), FieldsJson(new { a = "1", n = "0" })),
+            () => _client.PutAsync(Hashes(key), FieldsJson(new { a = "1" })),
+            () => _client.PutAsync(FieldUrl(key, "b"), Json("""{"value":"2"}""")),
+            () => _client.PostAsync(FieldUrl(key, "n", "/incr"), null),
+            () => _client.PostAsync(FieldUrl(key, "n", "/incrbyfloat"), Json("""{"by":0.5}""")),
+            () => _client.DeleteAsync(FieldUrl(key, "b")),
+        };
+        string[] reads = [Hashes(key), Hashes(key, "/length"), Hashes(key, "/fields"), Hashes(key, "/values"), Hashes(key, "/random"), Hashes(key, "/scan"), FieldUrl(key, "a")];
+
+        var seen = new List<string>();
+        foreach (var write in writes)
+        {
+            var response = await write();
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+            var etag = response.ETag();
+            Assert.DoesNotContain(etag, seen);
+            seen.Add(etag);
+            foreach (var read in reads)
+                Assert.Equal(etag, (await _client.GetAsync(read)).ETag());
+        }
+    }
+
     // GET /hashes/{key}/length, /fields, /values
 
     [Fact]

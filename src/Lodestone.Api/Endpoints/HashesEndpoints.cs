@@ -35,7 +35,7 @@ public static class HashesEndpoints
         group.MapGet("/{key}/values", Values).ForCommand("HVALS").WithReadProblems()
             .Produces(StatusCodes.Status304NotModified).ProducesProblem(StatusCodes.Status400BadRequest);
         group.MapPost("/{key}/mget", MGet).ForCommand("HMGET").WithReadProblems().ProducesValidationProblem();
-        group.MapGet("/{key}/random", Random).ForCommand("HRANDFIELD").WithReadProblems().ProducesProblem(StatusCodes.Status400BadRequest);
+        group.MapGet("/{key}/random", Sample).ForCommand("HRANDFIELD").WithReadProblems().ProducesProblem(StatusCodes.Status400BadRequest);
         group.MapGet("/{key}/scan", Scan).ForCommand("HSCAN").WithReadProblems().ProducesValidationProblem();
 
         group.MapGet("/{key}/fields/{field}", Get).ForCommand("HGET").WithReadProblems().Produces(StatusCodes.Status304NotModified);
@@ -150,15 +150,15 @@ public static class HashesEndpoints
         KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
 
         var values = result.Reply.AsItems();
-        var encoding = BinaryText.Choose(request.Encoding == BinaryText.Base64 || BinaryText.Requested(http.Request), target.Bytes);
-        encoding ??= fields.Any(f => BinaryText.Choose(false, f) is not null) ? BinaryText.Base64 : Choose(http, target.Bytes, values);
+        var base64 = request.Encoding == BinaryText.Base64 || fields.Any(f => BinaryText.Choose(false, f) is not null);
+        var encoding = base64 ? BinaryText.Base64 : Choose(http, target.Bytes, values);
         var body = new Dictionary<string, string?>(fields.Length);
         for (var i = 0; i < fields.Length; i++)
             body[BinaryText.Encode(fields[i], encoding)] = values[i].IsNull ? null : BinaryText.Encode(values[i].AsBulk().Span, encoding);
         return TypedResults.Ok(new HashFieldValues(BinaryText.Encode(target.Bytes, encoding), body) { Encoding = encoding });
     }
 
-    private static async Task<Results<Ok<RandomFields>, ProblemHttpResult>> Random(
+    private static async Task<Results<Ok<RandomFields>, ProblemHttpResult>> Sample(
         RouteKey target, [AsParameters] RandomFieldsQuery query, HttpContext http, EngineClient engine, IOptions<HttpSettings> settings)
     {
         var count = query.Count ?? 1;
