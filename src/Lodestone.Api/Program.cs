@@ -43,6 +43,7 @@ app.MapLodestoneHealth();
 app.MapStrings();
 app.MapKeys();
 app.MapSets();
+app.MapHashes();
 app.MapCommands();
 
 try

@@ -42,6 +42,20 @@ public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
         { "post", "/sets/union", "SUNION", "SUNION key [key ...]" },
         { "post", "/sets/diff", "SDIFF", "SDIFF key [key ...]" },
         { "post", "/sets/intercard", "SINTERCARD", "SINTERCARD numkeys key [key ...] [LIMIT limit]" },
+        { "get", "/hashes/{key}", "HGETALL", "HGETALL key" },
+        { "put", "/hashes/{key}", "HMSET", "HMSET key field value [field value ...]" },
+        { "get", "/hashes/{key}/length", "HLEN", "HLEN key" },
+        { "get", "/hashes/{key}/fields", "HKEYS", "HKEYS key" },
+        { "get", "/hashes/{key}/values", "HVALS", "HVALS key" },
+        { "post", "/hashes/{key}/mget", "HMGET", "HMGET key field [field ...]" },
+        { "get", "/hashes/{key}/random", "HRANDFIELD", "HRANDFIELD key [count [WITHVALUES]]" },
+        { "get", "/hashes/{key}/scan", "HSCAN", "HSCAN key cursor [MATCH pattern] [COUNT count]" },
+        { "get", "/hashes/{key}/fields/{field}", "HGET", "HGET key field" },
+        { "head", "/hashes/{key}/fields/{field}", "HEXISTS", "HEXISTS key field" },
+        { "put", "/hashes/{key}/fields/{field}", "HSET", "HSET key field value [field value ...]" },
+        { "delete", "/hashes/{key}/fields/{field}", "HDEL", "HDEL key field [field ...]" },
+        { "post", "/hashes/{key}/fields/{field}/incr", "HINCRBY", "HINCRBY key field increment" },
+        { "post", "/hashes/{key}/fields/{field}/incrbyfloat", "HINCRBYFLOAT", "HINCRBYFLOAT key field increment" },
     };
 
     /// <summary>The command endpoint's routes, which run whatever command they are given.</summary>

@@ -209,9 +209,9 @@ internal static class SetCommands
         if (!ctx.TryInt64(2, out var count))
             return Errors.NotInteger;
         if (count == long.MinValue)
-            return Errors.ValueOutOfRange(-long.MaxValue, long.MaxValue);
+            return Errors.ValueNotBetween(-long.MaxValue, long.MaxValue);
         if (count < -MaxRandomRepeats)
-            return Errors.ValueOutOfRange(-MaxRandomRepeats, long.MaxValue);
+            return Errors.ValueNotBetween(-MaxRandomRepeats, long.MaxValue);
         if (set is null || count == 0)
             return Reply.EmptyArray;
 

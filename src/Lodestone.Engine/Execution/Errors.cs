@@ -88,13 +88,19 @@ internal static class Errors
     public static EngineError Internal(Exception exception) =>
         new(ErrorKind.Internal, "ERR internal error while executing the command", exception);
 
-    // SINTERCARD (the numkeys texts are those of every numkeys command) and SRANDMEMBER.
+    // Numkeys commands (SINTERCARD, LMPOP, ZUNION…): the texts every numkeys command shares.
     public static readonly EngineError NumKeysNotPositive = new(ErrorKind.BadRequest, "ERR numkeys should be greater than 0");
     public static readonly EngineError TooManyNumKeys = new(ErrorKind.BadRequest, "ERR Number of keys can't be greater than number of args");
     public static readonly EngineError NegativeLimit = new(ErrorKind.BadRequest, "ERR LIMIT can't be negative");
 
+    // Hashes (t_hash.c).
+    public static readonly EngineError HashValueNotInteger = new(ErrorKind.NotANumber, "ERR hash value is not an integer");
+    public static readonly EngineError HashValueNotFloat = new(ErrorKind.NotANumber, "ERR hash value is not a float");
+    public static readonly EngineError ValueNaNOrInfinity = new(ErrorKind.NotANumber, "ERR value is NaN or Infinity");
+    public static readonly EngineError ValueOutOfRange = new(ErrorKind.BadRequest, "ERR value is out of range");
+
     /// <summary>Redis's getRangeLongFromObjectOrReply text for an integer outside [min, max].</summary>
-    public static EngineError ValueOutOfRange(long min, long max) =>
+    public static EngineError ValueNotBetween(long min, long max) =>
         new(ErrorKind.BadRequest, $"ERR value is out of range, value must between {min} and {max}");
 
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max];

@@ -1,0 +1,117 @@
+using System.Text.Json.Serialization;
+
+namespace Lodestone.Api.Contracts;
+
+/// <summary>
+/// A whole hash, as <c>GET /hashes/{key}</c> returns it: its fields as a JSON object.
+/// </summary>
+/// <param name="Fields">Field name → value. With <c>"encoding": "base64"</c> the names, the values and the key are all base64.</param>
+/// <param name="TtlMs">Milliseconds until the key expires; null when it has no TTL.</param>
+public sealed record HashEntry(string Key, IReadOnlyDictionary<string, string> Fields, long? TtlMs)
+{
+    /// <summary>"base64" when the key, field names and values are base64 (see <see cref="BinaryText"/>); absent for UTF-8 text.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Encoding { get; init; }
+}
+
+/// <summary>Body of <c>PUT /hashes/{key}</c> (HMSET): sets these fields, leaving the hash's other fields as they are.</summary>
+/// <param name="Fields">Field name → value, at least one. Values are strings (a number is refused: send <c>"42"</c>).</param>
+/// <param name="Encoding">"utf8" (default) or "base64" for both names and values.</param>
+public sealed record SetHashRequest(IReadOnlyDictionary<string, string> Fields, string? Encoding = null);
+
+/// <summary>How many fields a hash has (HLEN, and the reply of <c>PUT /hashes/{key}</c>).</summary>
+public sealed record HashLength(string Key, long Length)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Encoding { get; init; }
+}
+
+/// <summary>One field of a hash and its value (HGET, HSET).</summary>
+public sealed record HashField(string Key, string Field, string Value)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Encoding { get; init; }
+}
+
+/// <summary>Body of <c>PUT /hashes/{key}/fields/{field}</c> (HSET).</summary>
+/// <param name="Value">The value: UTF-8 text, or base64 when <paramref name="Encoding"/> is "base64".</param>
+/// <param name="OnlyIfNew">Set the field only if it does not exist yet (HSETNX); otherwise the answer is 409.</param>
+/// <param name="Encoding">"utf8" (default) or "base64".</param>
+public sealed record SetFieldRequest(string Value, bool OnlyIfNew = false, string? Encoding = null);
+
+/// <summary>Body of <c>POST /hashes/{key}/fields/{field}/incr</c> (HINCRBY); optional, <c>by</c> defaults to 1.</summary>
+public sealed record FieldIncrementRequest(long By = 1);
+
+/// <summary>Body of <c>POST /hashes/{key}/fields/{field}/incrbyfloat</c> (HINCRBYFLOAT).</summary>
+public sealed record FieldIncrementByFloatRequest(double By);
+
+/// <summary>A field's integer value after HINCRBY.</summary>
+public sealed record HashFieldInteger(string Key, string Field, long Value)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Encoding { get; init; }
+}
+
+/// <summary>A field's value after HINCRBYFLOAT, as a JSON number.</summary>
+public sealed record HashFieldFloat(string Key, string Field, double Value)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Encoding { get; init; }
+}
+
+/// <summary>Body of <c>POST /hashes/{key}/mget</c> (HMGET): the fields to read.</summary>
+/// <param name="Encoding">"base64" when the field names are base64.</param>
+public sealed record HashFieldsRequest(IReadOnlyList<string> Fields, string? Encoding = null);
+
+/// <summary>Some fields of a hash (HMGET): each requested field → its value, or null when the hash has no such field.</summary>
+public sealed record HashFieldValues(string Key, IReadOnlyDictionary<string, string?> Fields)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Encoding { get; init; }
+}
+
+/// <summary>A hash's field names (HKEYS).</summary>
+public sealed record HashFieldNames(string Key, IReadOnlyList<string> Fields)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Encoding { get; init; }
+}
+
+/// <summary>A hash's values (HVALS), in the same order as its field names.</summary>
+public sealed record HashValues(string Key, IReadOnlyList<string> Values)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Encoding { get; init; }
+}
+
+/// <summary>Query of <c>GET /hashes/{key}/random</c> (HRANDFIELD).</summary>
+/// <param name="Count">How many fields (default 1). Positive: distinct fields, at most the hash's size. Negative: exactly -count fields, which may repeat.</param>
+/// <param name="WithValues">Include each field's value.</param>
+public sealed record RandomFieldsQuery(long? Count, bool? WithValues);
+
+/// <summary>Random fields of a hash (HRANDFIELD).</summary>
+public sealed record RandomFields(string Key, IReadOnlyList<RandomField> Fields)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Encoding { get; init; }
+}
+
+/// <summary>One random field; <see cref="Value"/> only when values were asked for.</summary>
+public sealed record RandomField(string Field)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Value { get; init; }
+}
+
+/// <summary>Query of <c>GET /hashes/{key}/scan</c> (HSCAN).</summary>
+/// <param name="Cursor">Where to continue; "0" (the default) starts a new scan.</param>
+/// <param name="Match">Glob-style pattern on field names (*, ?, [abc], \ escapes).</param>
+/// <param name="Count">How much work to do per page (a hint, 1–1000, default 10): pages may hold fewer or more fields.</param>
+public sealed record HashScanQuery(string? Cursor, string? Match, int? Count);
+
+/// <summary>One page of a hash scan (HSCAN). Pass <paramref name="Cursor"/> back for the next page; "0" means the scan is complete.</summary>
+public sealed record HashPage(string Key, string Cursor, IReadOnlyDictionary<string, string> Fields)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Encoding { get; init; }
+}

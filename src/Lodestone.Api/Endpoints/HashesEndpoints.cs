@@ -1,0 +1,356 @@
+using System.Globalization;
+using Lodestone.Api.Contracts;
+using Lodestone.Api.Errors;
+using Lodestone.Api.Infrastructure;
+using Lodestone.Api.Validation;
+using Lodestone.Engine.Execution;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace Lodestone.Api.Endpoints;
+
+/// <summary>
+/// <c>/hashes</c>: hash keys as a resource — user profiles, catalogue entries, shopping carts, counters.
+/// The whole hash reads and writes as a JSON object; each field is a sub-resource at
+/// <c>/hashes/{key}/fields/{field}</c> (the field, like the key, is percent-encoded bytes).
+/// </summary>
+/// <remarks>
+/// Reads of a missing key are 404 (Redis answers an empty hash: an empty hash does not exist). Reads
+/// carry the key's ETag; writes honour If-Match / If-None-Match on the key. Deleting the whole hash
+/// is <c>DELETE /keys/{key}</c>.
+/// </remarks>
+public static class HashesEndpoints
+{
+    public static RouteGroupBuilder MapHashes(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/hashes").WithTags("Hashes").WithValidation().RequireAuthorization(ApiKeys.Policy);
+
+        group.MapGet("/{key}", GetAll).ForCommand("HGETALL").WithReadProblems()
+            .Produces(StatusCodes.Status304NotModified).ProducesProblem(StatusCodes.Status400BadRequest);
+        group.MapPut("/{key}", SetAll).ForCommand("HMSET").WithWriteProblems().ProducesValidationProblem();
+        group.MapGet("/{key}/length", Length).ForCommand("HLEN").WithReadProblems().Produces(StatusCodes.Status304NotModified);
+        group.MapGet("/{key}/fields", Keys).ForCommand("HKEYS").WithReadProblems()
+            .Produces(StatusCodes.Status304NotModified).ProducesProblem(StatusCodes.Status400BadRequest);
+        group.MapGet("/{key}/values", Values).ForCommand("HVALS").WithReadProblems()
+            .Produces(StatusCodes.Status304NotModified).ProducesProblem(StatusCodes.Status400BadRequest);
+        group.MapPost("/{key}/mget", MGet).ForCommand("HMGET").WithReadProblems().ProducesValidationProblem();
+        group.MapGet("/{key}/random", Sample).ForCommand("HRANDFIELD").WithReadProblems().ProducesProblem(StatusCodes.Status400BadRequest);
+        group.MapGet("/{key}/scan", Scan).ForCommand("HSCAN").WithReadProblems().ProducesValidationProblem();
+
+        group.MapGet("/{key}/fields/{field}", Get).ForCommand("HGET").WithReadProblems().Produces(StatusCodes.Status304NotModified);
+        group.MapMethods("/{key}/fields/{field}", [HttpMethods.Head], Exists).ForCommand("HEXISTS").WithReadProblems()
+            .Produces(StatusCodes.Status304NotModified);
+        group.MapPut("/{key}/fields/{field}", Set).ForCommand("HSET").WithWriteProblems().ProducesValidationProblem();
+        group.MapDelete("/{key}/fields/{field}", Delete).ForCommand("HDEL").WithWriteProblems().ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{key}/fields/{field}/incr", IncrBy).ForCommand("HINCRBY").WithWriteProblems()
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        group.MapPost("/{key}/fields/{field}/incrbyfloat", IncrByFloat).ForCommand("HINCRBYFLOAT").WithWriteProblems()
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        return group;
+    }
+
+    // The whole hash
+
+    private static async Task<Results<Ok<HashEntry>, StatusCodeHttpResult, ProblemHttpResult>> GetAll(
+        RouteKey target, HttpContext http, EngineClient engine, IOptions<HttpSettings> settings)
+    {
+        var (result, problem) = await ReadAsync(engine, http, target, Argv.Of("HGETALL", target.Bytes));
+        if (problem is not null)
+            return problem;
+        if (NotModified(http, result, engine) is { } notModified)
+            return notModified;
+        var items = result.Reply.AsItems();
+        if (Collections.TooMany(items.Count / 2, settings.Value) is { } tooMany)
+            return tooMany;
+
+        var ttl = KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+        var encoding = Choose(http, target.Bytes, items);
+        return TypedResults.Ok(new HashEntry(BinaryText.Encode(target.Bytes, encoding), Object(items, encoding), ttl) { Encoding = encoding });
+    }
+
+    private static async Task<Results<Created<HashLength>, Ok<HashLength>, ProblemHttpResult>> SetAll(
+        RouteKey target, SetHashRequest request, HttpContext http, EngineClient engine)
+    {
+        if (!KeyHttp.TryPrecondition(http.Request, out var condition, out var invalid))
+            return invalid!;
+        var args = new List<byte[]>(request.Fields.Count * 2 + 2) { "HMSET"u8.ToArray(), target.Bytes };
+        foreach (var (field, value) in request.Fields)
+        {
+            args.Add(BinaryText.Decode(field, request.Encoding));
+            args.Add(BinaryText.Decode(value, request.Encoding));
+        }
+        // The length is read in the same atomic step, so it is the length this write produced.
+        var results = await engine.ExecuteAtomicAsync(
+        [
+            (args.ToArray(), target.Bytes, condition),
+            (Argv.Of("HLEN", target.Bytes), null, null),
+        ]);
+        var (set, length) = (results[0], results[1]);
+        if (set.Reply.IsProblem(out var problem))
+            return problem;
+
+        KeyHttp.WriteEntityHeaders(http.Response, set.After, engine.Time);
+        var encoding = BinaryText.Choose(request.Encoding == BinaryText.Base64 || BinaryText.Requested(http.Request), target.Bytes);
+        var body = new HashLength(BinaryText.Encode(target.Bytes, encoding), length.Reply.AsInteger()) { Encoding = encoding };
+        return set.Before.Exists ? TypedResults.Ok(body) : TypedResults.Created(HashUrl(target.Bytes), body);
+    }
+
+    private static async Task<Results<Ok<HashLength>, StatusCodeHttpResult, ProblemHttpResult>> Length(RouteKey target, HttpContext http, EngineClient engine)
+    {
+        var (result, problem) = await ReadAsync(engine, http, target, Argv.Of("HLEN", target.Bytes));
+        if (problem is not null)
+            return problem;
+        if (NotModified(http, result, engine) is { } notModified)
+            return notModified;
+        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+        var encoding = BinaryText.Choose(BinaryText.Requested(http.Request), target.Bytes);
+        return TypedResults.Ok(new HashLength(BinaryText.Encode(target.Bytes, encoding), result.Reply.AsInteger()) { Encoding = encoding });
+    }
+
+    private static async Task<Results<Ok<HashFieldNames>, StatusCodeHttpResult, ProblemHttpResult>> Keys(
+        RouteKey target, HttpContext http, EngineClient engine, IOptions<HttpSettings> settings)
+    {
+        var (result, problem) = await ReadAsync(engine, http, target, Argv.Of("HKEYS", target.Bytes));
+        if (problem is not null)
+            return problem;
+        if (NotModified(http, result, engine) is { } notModified)
+            return notModified;
+        var items = result.Reply.AsItems();
+        if (Collections.TooMany(items.Count, settings.Value) is { } tooMany)
+            return tooMany;
+        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+        var encoding = Choose(http, target.Bytes, items);
+        return TypedResults.Ok(new HashFieldNames(BinaryText.Encode(target.Bytes, encoding), List(items, encoding)) { Encoding = encoding });
+    }
+
+    private static async Task<Results<Ok<HashValues>, StatusCodeHttpResult, ProblemHttpResult>> Values(
+        RouteKey target, HttpContext http, EngineClient engine, IOptions<HttpSettings> settings)
+    {
+        var (result, problem) = await ReadAsync(engine, http, target, Argv.Of("HVALS", target.Bytes));
+        if (problem is not null)
+            return problem;
+        if (NotModified(http, result, engine) is { } notModified)
+            return notModified;
+        var items = result.Reply.AsItems();
+        if (Collections.TooMany(items.Count, settings.Value) is { } tooMany)
+            return tooMany;
+        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+        var encoding = Choose(http, target.Bytes, items);
+        return TypedResults.Ok(new HashValues(BinaryText.Encode(target.Bytes, encoding), List(items, encoding)) { Encoding = encoding });
+    }
+
+    private static async Task<Results<Ok<HashFieldValues>, ProblemHttpResult>> MGet(
+        RouteKey target, HashFieldsRequest request, HttpContext http, EngineClient engine)
+    {
+        var fields = request.Fields.Select(f => BinaryText.Decode(f, request.Encoding)).ToArray();
+        var (result, problem) = await ReadAsync(engine, http, target, [.. Argv.Of("HMGET", target.Bytes), .. fields]);
+        if (problem is not null)
+            return problem;
+        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+
+        var values = result.Reply.AsItems();
+        var base64 = request.Encoding == BinaryText.Base64 || fields.Any(f => BinaryText.Choose(false, f) is not null);
+        var encoding = base64 ? BinaryText.Base64 : Choose(http, target.Bytes, values);
+        var body = new Dictionary<string, string?>(fields.Length);
+        for (var i = 0; i < fields.Length; i++)
+            body[BinaryText.Encode(fields[i], encoding)] = values[i].IsNull ? null : BinaryText.Encode(values[i].AsBulk().Span, encoding);
+        return TypedResults.Ok(new HashFieldValues(BinaryText.Encode(target.Bytes, encoding), body) { Encoding = encoding });
+    }
+
+    private static async Task<Results<Ok<RandomFields>, ProblemHttpResult>> Sample(
+        RouteKey target, [AsParameters] RandomFieldsQuery query, HttpContext http, EngineClient engine, IOptions<HttpSettings> settings)
+    {
+        var count = query.Count ?? 1;
+        // Checked before the engine runs: a negative count is not bounded by the hash's size.
+        if (Collections.TooMany(count == long.MinValue ? long.MaxValue : Math.Abs(count), settings.Value) is { } tooMany)
+            return tooMany;
+        var withValues = query.WithValues == true;
+        var args = withValues ? Argv.Of("HRANDFIELD", target.Bytes, count, "WITHVALUES") : Argv.Of("HRANDFIELD", target.Bytes, count);
+        var (result, problem) = await ReadAsync(engine, http, target, args);
+        if (problem is not null)
+            return problem;
+        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+
+        var items = result.Reply.AsItems();
+        var encoding = Choose(http, target.Bytes, items);
+        var step = withValues ? 2 : 1;
+        var fields = new List<RandomField>(items.Count / step);
+        for (var i = 0; i < items.Count; i += step)
+        {
+            fields.Add(new RandomField(BinaryText.Encode(items[i].AsBulk().Span, encoding))
+            {
+                Value = withValues ? BinaryText.Encode(items[i + 1].AsBulk().Span, encoding) : null,
+            });
+        }
+        return TypedResults.Ok(new RandomFields(BinaryText.Encode(target.Bytes, encoding), fields) { Encoding = encoding });
+    }
+
+    private static async Task<Results<Ok<HashPage>, ProblemHttpResult>> Scan(
+        RouteKey target, [AsParameters] HashScanQuery query, HttpContext http, EngineClient engine)
+    {
+        var args = new List<object> { "HSCAN", target.Bytes, query.Cursor ?? "0", "COUNT", query.Count ?? 10 };
+        if (query.Match is { } match)
+            args.AddRange(["MATCH", match]);
+        var (result, problem) = await ReadAsync(engine, http, target, Argv.Of([.. args]));
+        if (problem is not null)
+            return problem;
+        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+
+        var cursor = System.Text.Encoding.ASCII.GetString(result.Reply.AsItems()[0].AsBulk().Span);
+        var items = result.Reply.AsItems()[1].AsItems();
+        var encoding = Choose(http, target.Bytes, items);
+        return TypedResults.Ok(new HashPage(BinaryText.Encode(target.Bytes, encoding), cursor, Object(items, encoding)) { Encoding = encoding });
+    }
+
+    // One field
+
+    private static async Task<Results<Ok<HashField>, StatusCodeHttpResult, ProblemHttpResult>> Get(RouteKey target, HttpContext http, EngineClient engine)
+    {
+        var field = RouteKey.Segment(http, "field");
+        var (result, problem) = await ReadAsync(engine, http, target, Argv.Of("HGET", target.Bytes, field));
+        if (problem is not null)
+            return problem;
+        if (result.Reply.IsNull)
+            return NoSuchField(target.Bytes, field);
+        if (NotModified(http, result, engine) is { } notModified)
+            return notModified;
+        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+        return TypedResults.Ok(Field(target.Bytes, field, result.Reply.AsBulk().Span, BinaryText.Requested(http.Request)));
+    }
+
+    private static async Task<Results<Ok, StatusCodeHttpResult, ProblemHttpResult>> Exists(RouteKey target, HttpContext http, EngineClient engine)
+    {
+        var field = RouteKey.Segment(http, "field");
+        var (result, problem) = await ReadAsync(engine, http, target, Argv.Of("HEXISTS", target.Bytes, field));
+        if (problem is not null)
+            return problem;
+        if (result.Reply.AsInteger() == 0)
+            return NoSuchField(target.Bytes, field);
+        if (NotModified(http, result, engine) is { } notModified)
+            return notModified;
+        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+        return TypedResults.Ok();
+    }
+
+    private static async Task<Results<Created<HashField>, Ok<HashField>, ProblemHttpResult>> Set(
+        RouteKey target, SetFieldRequest request, HttpContext http, EngineClient engine)
+    {
+        var field = RouteKey.Segment(http, "field");
+        var value = BinaryText.Decode(request.Value, request.Encoding);
+        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of(request.OnlyIfNew ? "HSETNX" : "HSET", target.Bytes, field, value));
+        if (problem is not null)
+            return problem;
+        var added = result.Reply.AsInteger() == 1;
+        if (request.OnlyIfNew && !added)
+            return Problems.Conflict($"Field '{KeyHttp.Display(field)}' already exists in hash '{target}'.");
+
+        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+        var body = Field(target.Bytes, field, value, request.Encoding == BinaryText.Base64 || BinaryText.Requested(http.Request));
+        return added ? TypedResults.Created($"{HashUrl(target.Bytes)}/fields/{KeyHttp.PathSegment(field)}", body) : TypedResults.Ok(body);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(RouteKey target, HttpContext http, EngineClient engine)
+    {
+        var field = RouteKey.Segment(http, "field");
+        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("HDEL", target.Bytes, field));
+        if (problem is not null)
+            return problem;
+        if (result.Reply.AsInteger() == 0)
+            return result.Before.Exists ? NoSuchField(target.Bytes, field) : Problems.NoSuchKey(target.ToString());
+        // The hash may be gone (its last field was deleted); if not, its new version is the ETag.
+        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<Ok<HashFieldInteger>, ProblemHttpResult>> IncrBy(
+        RouteKey target, [FromBody] FieldIncrementRequest? request, HttpContext http, EngineClient engine)
+    {
+        var field = RouteKey.Segment(http, "field");
+        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("HINCRBY", target.Bytes, field, request?.By ?? 1));
+        if (problem is not null)
+            return problem;
+        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+        var encoding = BinaryText.Choose(BinaryText.Requested(http.Request), target.Bytes, field);
+        return TypedResults.Ok(new HashFieldInteger(BinaryText.Encode(target.Bytes, encoding), BinaryText.Encode(field, encoding), result.Reply.AsInteger()) { Encoding = encoding });
+    }
+
+    private static async Task<Results<Ok<HashFieldFloat>, ProblemHttpResult>> IncrByFloat(
+        RouteKey target, FieldIncrementByFloatRequest request, HttpContext http, EngineClient engine)
+    {
+        var field = RouteKey.Segment(http, "field");
+        var increment = request.By.ToString("R", CultureInfo.InvariantCulture);
+        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("HINCRBYFLOAT", target.Bytes, field, increment));
+        if (problem is not null)
+            return problem;
+        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+        var value = double.Parse(result.Reply.AsBulk().Span, CultureInfo.InvariantCulture);
+        var encoding = BinaryText.Choose(BinaryText.Requested(http.Request), target.Bytes, field);
+        return TypedResults.Ok(new HashFieldFloat(BinaryText.Encode(target.Bytes, encoding), BinaryText.Encode(field, encoding), value) { Encoding = encoding });
+    }
+
+    // Shared
+
+    /// <summary>Runs a read on the route's key (If-Match applies); a missing key is a 404 problem.</summary>
+    private static async Task<(CommandResult Result, ProblemHttpResult? Problem)> ReadAsync(EngineClient engine, HttpContext http, RouteKey target, byte[][] args)
+    {
+        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, args, read: true);
+        if (problem is null && !result.After.Exists)
+            problem = Problems.NoSuchKey(target.ToString());
+        return (result, problem);
+    }
+
+    /// <summary>A 304 (with the ETag) when the request's If-None-Match matches the key's version, or null.</summary>
+    private static StatusCodeHttpResult? NotModified(HttpContext http, CommandResult result, EngineClient engine)
+    {
+        if (!KeyHttp.IsNotModified(http.Request, result.After))
+            return null;
+        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+        return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+    }
+
+    private static ProblemHttpResult NoSuchField(byte[] key, byte[] field) =>
+        Problems.Create(ProblemTable.ForStatus(StatusCodes.Status404NotFound),
+            $"Field '{KeyHttp.Display(field)}' does not exist in hash '{KeyHttp.Display(key)}'.", "ERR");
+
+    /// <summary>The encoding of an object holding the key and these byte strings: base64 when asked for or when any is not UTF-8.</summary>
+    private static string? Choose(HttpContext http, byte[] key, IReadOnlyList<Reply> items)
+    {
+        var encoding = BinaryText.Choose(BinaryText.Requested(http.Request), key);
+        for (var i = 0; encoding is null && i < items.Count; i++)
+        {
+            if (items[i].Kind == ReplyKind.Bulk)
+                encoding = BinaryText.Choose(false, items[i].AsBulk().Span);
+        }
+        return encoding;
+    }
+
+    /// <summary>Field, value, field, value… as a JSON object (distinct fields stay distinct: text is valid UTF-8, base64 is one-to-one).</summary>
+    private static Dictionary<string, string> Object(IReadOnlyList<Reply> pairs, string? encoding)
+    {
+        var fields = new Dictionary<string, string>(pairs.Count / 2);
+        for (var i = 0; i < pairs.Count; i += 2)
+            fields[BinaryText.Encode(pairs[i].AsBulk().Span, encoding)] = BinaryText.Encode(pairs[i + 1].AsBulk().Span, encoding);
+        return fields;
+    }
+
+    private static List<string> List(IReadOnlyList<Reply> items, string? encoding) =>
+        items.Select(item => BinaryText.Encode(item.AsBulk().Span, encoding)).ToList();
+
+    private static HashField Field(byte[] key, byte[] field, ReadOnlySpan<byte> value, bool base64Requested)
+    {
+        var encoding = BinaryText.Choose(base64Requested, key, field) ?? BinaryText.Choose(false, value);
+        return new HashField(BinaryText.Encode(key, encoding), BinaryText.Encode(field, encoding), BinaryText.Encode(value, encoding)) { Encoding = encoding };
+    }
+
+    private static string HashUrl(byte[] key) => $"/hashes/{KeyHttp.PathSegment(key)}";
+
+    private static RouteHandlerBuilder WithReadProblems(this RouteHandlerBuilder builder) =>
+        builder.ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+
+    private static RouteHandlerBuilder WithWriteProblems(this RouteHandlerBuilder builder) =>
+        builder.ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+}
