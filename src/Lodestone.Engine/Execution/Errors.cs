@@ -76,6 +76,14 @@ internal static class Errors
     public static EngineError Internal(Exception exception) =>
         new(ErrorKind.Internal, "ERR internal error while executing the command", exception);
 
+    public static readonly EngineError IndexOutOfRange = new(ErrorKind.BadRequest, "ERR index out of range");
+    public static readonly EngineError NumKeysNotPositive = new(ErrorKind.BadRequest, "ERR numkeys should be greater than 0");
+    public static readonly EngineError CountNotPositive = new(ErrorKind.BadRequest, "ERR count should be greater than 0");
+    public static readonly EngineError RankZero = new(ErrorKind.BadRequest, "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list");
+    public static readonly EngineError RankOutOfRange = new(ErrorKind.BadRequest, "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
+    public static readonly EngineError CountNegative = new(ErrorKind.BadRequest, "ERR COUNT can't be negative");
+    public static readonly EngineError MaxLenNegative = new(ErrorKind.BadRequest, "ERR MAXLEN can't be negative");
+
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max];
 
     /// <summary>
