@@ -130,6 +130,24 @@ public sealed partial class ListCommandsTests
     }
 
     [Fact]
+    public async Task A_list_renamed_or_copied_onto_a_waited_key_serves_its_waiters()
+    {
+        await _engine.Run("RPUSH", "staging", "a");
+        await _engine.Run("RPUSH", "other", "b");
+        var first = Blocking("BLPOP", "q", "0");
+        await Parked(1);
+        var second = Blocking("BLMOVE", "r", "done", "LEFT", "LEFT", "0");
+        await Parked(2);
+
+        await _engine.Run("RENAME", "staging", "q");
+        await _engine.Run("COPY", "other", "r");
+
+        ReplyAssert.BulkArray((await first).Reply, "q", "a");
+        ReplyAssert.Bulk((await second).Reply, "b");
+        Assert.Equal(["b"], await Range("other"));
+    }
+
+    [Fact]
     public async Task A_blocking_move_times_out_with_nil()
     {
         var move = Blocking("BLMOVE", "src", "dst", "LEFT", "LEFT", "1");

@@ -12,18 +12,22 @@ public sealed partial class ListCommandsTests
     private static readonly string[] ModelKeys = ["a", "b", "c"];
     private static readonly string[] ModelElements = ["x", "y", "z", "w"];
 
+    /// <param name="large">Push up to 40 elements at a time and use indexes up to ±60, so lists grow
+    /// past the buffer's first capacity, wrap around it and shrink back.</param>
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
-    public async Task Random_commands_answer_as_a_simple_model_of_lists_does(int seed)
+    [InlineData(1, false)]
+    [InlineData(2, false)]
+    [InlineData(3, false)]
+    [InlineData(4, true)]
+    [InlineData(5, true)]
+    public async Task Random_commands_answer_as_a_simple_model_of_lists_does(int seed, bool large)
     {
         var random = new Random(seed);
         var model = new ListModel();
 
         for (var step = 0; step < 3000; step++)
         {
-            var args = RandomCommand(random);
+            var args = RandomCommand(random, large);
             var expected = model.Apply(args);
 
             var actual = (await _engine.Run(args)).ToString();
@@ -43,21 +47,22 @@ public sealed partial class ListCommandsTests
         }
     }
 
-    private static string[] RandomCommand(Random random)
+    private static string[] RandomCommand(Random random, bool large)
     {
+        var (maxPush, maxIndex) = large ? (40, 60) : (3, 7);
         string Key() => ModelKeys[random.Next(ModelKeys.Length)];
         string Element() => ModelElements[random.Next(ModelElements.Length)];
-        string Index() => random.Next(20) == 0 ? (random.Next(2) == 0 ? "9223372036854775807" : "-9223372036854775808") : random.Next(-7, 8).ToString(CultureInfo.InvariantCulture);
+        string Index() => random.Next(20) == 0 ? (random.Next(2) == 0 ? "9223372036854775807" : "-9223372036854775808") : random.Next(-maxIndex, maxIndex + 1).ToString(CultureInfo.InvariantCulture);
         string End() => random.Next(2) == 0 ? "LEFT" : "RIGHT";
-        string[] Elements() => [.. Enumerable.Range(0, random.Next(1, 4)).Select(_ => Element())];
+        string[] Elements() => [.. Enumerable.Range(0, random.Next(1, maxPush + 1)).Select(_ => Element())];
 
         return random.Next(18) switch
         {
             0 => ["LPUSH", Key(), .. Elements()],
             1 => ["RPUSH", Key(), .. Elements()],
             2 => [random.Next(2) == 0 ? "LPUSHX" : "RPUSHX", Key(), .. Elements()],
-            3 => random.Next(2) == 0 ? ["LPOP", Key()] : ["LPOP", Key(), random.Next(0, 5).ToString(CultureInfo.InvariantCulture)],
-            4 => random.Next(2) == 0 ? ["RPOP", Key()] : ["RPOP", Key(), random.Next(0, 5).ToString(CultureInfo.InvariantCulture)],
+            3 => random.Next(2) == 0 ? ["LPOP", Key()] : ["LPOP", Key(), random.Next(0, maxPush + 2).ToString(CultureInfo.InvariantCulture)],
+            4 => random.Next(2) == 0 ? ["RPOP", Key()] : ["RPOP", Key(), random.Next(0, maxPush + 2).ToString(CultureInfo.InvariantCulture)],
             5 => ["LLEN", Key()],
             6 => ["LRANGE", Key(), Index(), Index()],
             7 => ["LINDEX", Key(), Index()],

@@ -2,7 +2,7 @@ namespace Lodestone.Engine.Types;
 
 /// <summary>
 /// A Redis list: a double-ended queue over a circular buffer — O(1) push and pop at both ends, O(1)
-/// access by index, and insertion or removal in the middle in O(distance to the nearer end).
+/// access by index, and insertion in the middle in O(distance to the nearer end).
 /// Elements are byte arrays that are never changed once stored, so they may be shared with replies
 /// and copies.
 /// </summary>
@@ -80,23 +80,6 @@ internal sealed class ListValue : IValue
                 this[i] = this[i - 1];
         }
         this[index] = item;
-    }
-
-    /// <summary>Removes the element at <paramref name="index"/>, shifting the elements on the shorter side.</summary>
-    public void RemoveAt(int index)
-    {
-        if (index < Count / 2)
-        {
-            for (var i = index; i > 0; i--)
-                this[i] = this[i - 1];
-            PopHead();
-        }
-        else
-        {
-            for (var i = index; i < Count - 1; i++)
-                this[i] = this[i + 1];
-            PopTail();
-        }
     }
 
     /// <summary>The index of the first element equal to <paramref name="element"/>, from the head; -1 if none.</summary>
