@@ -24,6 +24,22 @@ public sealed partial class ListCommandsTests
         }
     }
 
+    // BLPOP, BRPOP (the rest of their tests are in BlockingTests)
+
+    [Fact]
+    public async Task Blocking_pops_try_keys_in_order_so_a_later_key_of_another_type_does_not_matter()
+    {
+        await _engine.Run("RPUSH", "l", "x", "y");
+        await _engine.Run("SET", "s", "v");
+
+        ReplyAssert.BulkArray((await Blocking("BLPOP", "l", "s", "0")).Reply, "l", "x");
+        ReplyAssert.BulkArray((await Blocking("BRPOP", "missing", "l", "s", "0")).Reply, "l", "y");
+        ReplyAssert.Error((await Blocking("BLPOP", "s", "l", "0")).Reply, WrongType);
+        ReplyAssert.Error((await Blocking("BLPOP", "missing", "s", "0")).Reply, WrongType);
+        ReplyAssert.Error((await Blocking("BLPOP", "s", "x")).Reply, "ERR timeout is not a float or out of range");
+        Assert.Equal(0, _engine.Executor.BlockedCount);
+    }
+
     // BLMOVE, BRPOPLPUSH
 
     [Fact]

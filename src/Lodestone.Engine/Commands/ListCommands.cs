@@ -9,8 +9,8 @@ namespace Lodestone.Engine.Commands;
 /// The list commands (Redis's t_list.c). Values are <see cref="ListValue"/>s; a list whose last
 /// element is removed is deleted, so an existing list key is never empty. The executor has checked
 /// that every declared key holds a list (or is missing) when KeyType is List; the moves and the
-/// multi-key pops check types themselves, in Redis's order (a missing source is nil whatever the
-/// destination holds).
+/// multi-key and blocking pops check types themselves, in Redis's order (a missing source is nil
+/// whatever the destination holds; the first list with elements is popped whatever later keys hold).
 /// </summary>
 /// <remarks>
 /// Blocking commands (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP) block on their source keys only and
@@ -287,15 +287,18 @@ internal static class ListCommands
     public static Reply LMPop(CommandContext ctx) => MultiPopGeneric(ctx, numKeysIndex: 1, blocking: false);
 
     /// <summary>BLPOP key [key ...] timeout</summary>
-    /// <remarks>O(N) in the number of keys. Logged as the LPOP that happened.</remarks>
-    [Command("BLPOP", -3, Flags = CommandFlags.Write | CommandFlags.Blocking, FirstKey = 1, LastKey = -2, KeyType = RedisType.List,
+    /// <remarks>
+    /// O(N) in the number of keys. Keys are tried in order, as Redis does: the first list with elements
+    /// is popped even if a later key holds another type. Logged as the LPOP that happened.
+    /// </remarks>
+    [Command("BLPOP", -3, Flags = CommandFlags.Write | CommandFlags.Blocking, FirstKey = 1, LastKey = -2,
         Syntax = "BLPOP key [key ...] timeout", Summary = "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.",
         Complexity = "O(N) where N is the number of provided keys.", Group = Group, Since = "2.0.0")]
     public static Reply BLPop(CommandContext ctx) => BlockingPopGeneric(ctx, head: true);
 
     /// <summary>BRPOP key [key ...] timeout</summary>
-    /// <remarks>O(N) in the number of keys. Logged as the RPOP that happened.</remarks>
-    [Command("BRPOP", -3, Flags = CommandFlags.Write | CommandFlags.Blocking, FirstKey = 1, LastKey = -2, KeyType = RedisType.List,
+    /// <remarks>O(N) in the number of keys, tried in order as BLPOP's are. Logged as the RPOP that happened.</remarks>
+    [Command("BRPOP", -3, Flags = CommandFlags.Write | CommandFlags.Blocking, FirstKey = 1, LastKey = -2,
         Syntax = "BRPOP key [key ...] timeout", Summary = "Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.",
         Complexity = "O(N) where N is the number of provided keys.", Group = Group, Since = "2.0.0")]
     public static Reply BRPop(CommandContext ctx) => BlockingPopGeneric(ctx, head: false);
@@ -379,6 +382,8 @@ internal static class ListCommands
         {
             if (ctx.Keyspace.Lookup(ctx.Arg(i)) is not { } entry)
                 continue;
+            if (entry.Type != RedisType.List)
+                return Errors.WrongType;
             var item = PopOne(ctx, entry, head);
             // A blocking pop replays as the plain pop it turned into.
             ctx.Propagate(Effects.Argv(head ? "LPOP" : "RPOP", entry.Key));
