@@ -733,3 +733,39 @@ public sealed class ListsEndpointsTests(ListsApiFactory factory) : IClassFixture
         Assert.Equal(["a"], await Read(key + ":done"));
     }
 }
+
+/// <summary>API keys on <c>/lists</c>: roles and key patterns apply to every list a route touches.</summary>
+public sealed class ListsEndpointsAuthTests(SecuredApiFactory factory) : IClassFixture<SecuredApiFactory>
+{
+    private static string Lists(string key, string suffix = "") => $"/lists/{Segment(key)}{suffix}";
+
+    [Fact]
+    public async Task A_scoped_key_uses_its_own_lists_but_may_not_move_into_another()
+    {
+        var scoped = factory.ClientWith(SecuredApiFactory.ScopedToken);
+        var mine = "app1:" + ApiFactory.Key();
+        var theirs = ApiFactory.Key();
+
+        Assert.Equal(HttpStatusCode.Created, (await scoped.PostAsync(Lists(mine, "/right"), Json("""{"items":["a","b"]}"""))).StatusCode);
+        await scoped.PostAsync(Lists(mine, "/move"), Json(JsonSerializer.Serialize(new { destination = theirs, from = "left", to = "left" })))
+            .Problem(HttpStatusCode.Forbidden, "NOPERM");
+        await scoped.GetAsync(Lists(theirs)).Problem(HttpStatusCode.Forbidden, "NOPERM");
+
+        var items = (await (await scoped.GetAsync(Lists(mine))).Body(HttpStatusCode.OK)).GetProperty("items");
+        Assert.Equal(["a", "b"], items.EnumerateArray().Select(item => item.GetString()!));
+    }
+
+    [Fact]
+    public async Task A_read_key_may_read_a_list_but_not_pop_it()
+    {
+        var key = ApiFactory.Key();
+        await factory.ClientWith(SecuredApiFactory.WriteToken).PostAsync(Lists(key, "/right"), Json("""{"items":["a"]}"""));
+        var reader = factory.ClientWith(SecuredApiFactory.ReadToken);
+
+        Assert.Equal(HttpStatusCode.OK, (await reader.GetAsync(Lists(key, "/length"))).StatusCode);
+        await reader.PostAsync(Lists(key, "/left/pop"), null).Problem(HttpStatusCode.Forbidden, "NOPERM");
+        await reader.PostAsync(Lists(key, "/left/pop?timeout=1"), null).Problem(HttpStatusCode.Forbidden, "NOPERM");
+
+        Assert.Equal(1, (await (await reader.GetAsync(Lists(key, "/length"))).Body(HttpStatusCode.OK)).GetProperty("length").GetInt64());
+    }
+}
