@@ -44,6 +44,7 @@ app.MapStrings();
 app.MapKeys();
 app.MapSets();
 app.MapHashes();
+app.MapLists();
 app.MapCommands();
 
 try

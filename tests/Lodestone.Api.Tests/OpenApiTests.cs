@@ -56,6 +56,20 @@ public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
         { "delete", "/hashes/{key}/fields/{field}", "HDEL", "HDEL key field [field ...]" },
         { "post", "/hashes/{key}/fields/{field}/incr", "HINCRBY", "HINCRBY key field increment" },
         { "post", "/hashes/{key}/fields/{field}/incrbyfloat", "HINCRBYFLOAT", "HINCRBYFLOAT key field increment" },
+        { "get", "/lists/{key}", "LRANGE", "LRANGE key start stop" },
+        { "get", "/lists/{key}/length", "LLEN", "LLEN key" },
+        { "get", "/lists/{key}/items/{index}", "LINDEX", "LINDEX key index" },
+        { "get", "/lists/{key}/position", "LPOS", "LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]" },
+        { "post", "/lists/{key}/left", "LPUSH", "LPUSH key element [element ...]" },
+        { "post", "/lists/{key}/right", "RPUSH", "RPUSH key element [element ...]" },
+        { "post", "/lists/{key}/left/pop", "LPOP", "LPOP key [count]" },
+        { "post", "/lists/{key}/right/pop", "RPOP", "RPOP key [count]" },
+        { "put", "/lists/{key}/items/{index}", "LSET", "LSET key index element" },
+        { "post", "/lists/{key}/insert", "LINSERT", "LINSERT key <BEFORE | AFTER> pivot element" },
+        { "post", "/lists/{key}/remove", "LREM", "LREM key count element" },
+        { "post", "/lists/{key}/trim", "LTRIM", "LTRIM key start stop" },
+        { "post", "/lists/{key}/move", "LMOVE", "LMOVE source destination <LEFT | RIGHT> <LEFT | RIGHT>" },
+        { "post", "/lists/mpop", "LMPOP", "LMPOP numkeys key [key ...] <LEFT | RIGHT> [COUNT count]" },
     };
 
     /// <summary>The command endpoint's routes, which run whatever command they are given.</summary>

@@ -103,6 +103,14 @@ internal static class Errors
     public static EngineError ValueNotBetween(long min, long max) =>
         new(ErrorKind.BadRequest, $"ERR value is out of range, value must between {min} and {max}");
 
+    // Lists (t_list.c).
+    public static readonly EngineError IndexOutOfRange = new(ErrorKind.BadRequest, "ERR index out of range");
+    public static readonly EngineError CountNotPositive = new(ErrorKind.BadRequest, "ERR count should be greater than 0");
+    public static readonly EngineError RankZero = new(ErrorKind.BadRequest, "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list");
+    public static readonly EngineError RankOutOfRange = ValueNotBetween(-long.MaxValue, long.MaxValue);
+    public static readonly EngineError CountNegative = new(ErrorKind.BadRequest, "ERR COUNT can't be negative");
+    public static readonly EngineError MaxLenNegative = new(ErrorKind.BadRequest, "ERR MAXLEN can't be negative");
+
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max];
 
     /// <summary>
