@@ -76,6 +76,27 @@ internal static class Errors
     public static EngineError Internal(Exception exception) =>
         new(ErrorKind.Internal, "ERR internal error while executing the command", exception);
 
+    // Sorted sets (t_zset.c).
+    public static readonly EngineError ZAddXxAndNx = new(ErrorKind.BadRequest, "ERR XX and NX options at the same time are not compatible");
+    public static readonly EngineError ZAddGtLtAndNx = new(ErrorKind.BadRequest, "ERR GT, LT, and/or NX options at the same time are not compatible");
+    public static readonly EngineError ZAddIncrOnePair = new(ErrorKind.BadRequest, "ERR INCR option supports a single increment-element pair");
+    public static readonly EngineError ScoreIsNaN = new(ErrorKind.NotANumber, "ERR resulting score is not a number (NaN)");
+    public static readonly EngineError MinMaxNotFloat = new(ErrorKind.BadRequest, "ERR min or max is not a float");
+    public static readonly EngineError MinMaxNotLexRange = new(ErrorKind.BadRequest, "ERR min or max not valid string range item");
+    public static readonly EngineError LimitNeedsByScoreOrLex = new(ErrorKind.BadRequest, "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX");
+    public static readonly EngineError WithScoresNotWithByLex = new(ErrorKind.BadRequest, "ERR syntax error, WITHSCORES not supported in combination with BYLEX");
+    public static readonly EngineError NumKeysNotPositive = new(ErrorKind.BadRequest, "ERR numkeys should be greater than 0");
+    public static readonly EngineError CountNotPositive = new(ErrorKind.BadRequest, "ERR count should be greater than 0");
+    public static readonly EngineError WeightNotFloat = new(ErrorKind.BadRequest, "ERR weight value is not a float");
+    public static readonly EngineError LimitNegative = new(ErrorKind.BadRequest, "ERR LIMIT can't be negative");
+    public static readonly EngineError ValueOutOfRange = new(ErrorKind.BadRequest, "ERR value is out of range");
+
+    public static EngineError AtLeastOneInputKey(string command) =>
+        new(ErrorKind.BadRequest, $"ERR at least 1 input key is needed for '{command.ToLowerInvariant()}' command");
+
+    public static EngineError ValueOutOfRangeBetween(long min, long max) =>
+        new(ErrorKind.BadRequest, $"ERR value is out of range, value must between {min} and {max}");
+
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max];
 
     /// <summary>
