@@ -39,6 +39,7 @@ app.MapLodestoneDocs();
 app.MapLodestoneHealth();
 app.MapStrings();
 app.MapKeys();
+app.MapZSets();
 app.MapCommands();
 
 try

@@ -30,6 +30,40 @@ public sealed partial class SortedSetCommandsTests
             await Shows(Model.Show(model.Sorted(key), withScores: true), "ZRANGE", key, "0", "-1", "WITHSCORES");
     }
 
+    [Fact]
+    public async Task A_large_set_keeps_ranks_ranges_and_counts_exact_through_updates_and_removals()
+    {
+        // Thousands of members make a skip list many levels high, which the small model sets do not.
+        var random = new Random(7);
+        var scores = new Dictionary<string, double>();
+        for (var i = 0; i < 3000; i++)
+        {
+            var member = $"m{random.Next(2500):D4}";
+            var score = random.Next(-500, 500);
+            await Run("ZADD", "big", F(score), member);
+            scores[member] = score;
+            if (i % 7 == 0)
+            {
+                var gone = $"m{random.Next(2500):D4}";
+                await Run("ZREM", "big", gone);
+                scores.Remove(gone);
+            }
+        }
+        var sorted = scores.OrderBy(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).ToList();
+
+        ReplyAssert.Integer(await Run("ZCARD", "big"), sorted.Count);
+        for (var i = 0; i < 200; i++)
+        {
+            var rank = random.Next(sorted.Count);
+            ReplyAssert.Integer(await Run("ZRANK", "big", sorted[rank].Key), rank);
+            ReplyAssert.Integer(await Run("ZREVRANK", "big", sorted[rank].Key), sorted.Count - 1 - rank);
+            var window = sorted.Skip(rank).Take(3).Select(p => p.Key);
+            await Shows("[" + string.Join(", ", window) + "]", "ZRANGE", "big", I(rank), I(rank + 2));
+            double low = random.Next(-500, 500), high = low + random.Next(0, 50);
+            ReplyAssert.Integer(await Run("ZCOUNT", "big", F(low), "(" + F(high)), sorted.Count(p => p.Value >= low && p.Value < high));
+        }
+    }
+
     private static (string[] Command, string Expected) NextCommand(Random random, Model model)
     {
         var key = Keys[random.Next(Keys.Length)];
