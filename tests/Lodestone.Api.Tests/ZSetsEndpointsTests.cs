@@ -79,6 +79,19 @@ public sealed class ZSetsEndpointsTests(ApiFactory factory) : IClassFixture<ApiF
     }
 
     [Fact]
+    public async Task Get_reports_the_ttl_in_the_body_and_header()
+    {
+        var key = ApiFactory.Key();
+        await Add(key, """[{"member":"a","score":1}]""");
+        await _client.PutAsync(Keys(key, "/expiry"), Json("""{"ttlMs":5000}"""));
+
+        var response = await _client.GetAsync(ZSets(key));
+
+        Assert.Equal(5000, (await response.Body(HttpStatusCode.OK)).GetProperty("ttlMs").GetInt64());
+        Assert.Equal("5000", response.Header("Lodestone-Ttl-Ms"));
+    }
+
+    [Fact]
     public async Task Get_of_a_missing_key_is_404_and_of_another_type_409()
     {
         var key = ApiFactory.Key();
@@ -171,6 +184,10 @@ public sealed class ZSetsEndpointsTests(ApiFactory factory) : IClassFixture<ApiF
     [InlineData("""{"members":[{"member":"a"}]}""")]
     [InlineData("""{"members":[{"member":"a","score":1,"weight":2}]}""")]
     [InlineData("""{"members":[null]}""")]
+    [InlineData("""{"members":[{"member":null,"score":1}]}""")]
+    [InlineData("""{"members":[{"member":"a","score":1e400}]}""")]
+    [InlineData("""{"members":[{"member":"a","score":"NaN"}]}""")]
+    [InlineData("""{"members":[{"member":"a","score":true}]}""")]
     public async Task Add_with_malformed_json_is_a_400_problem(string body)
     {
         var key = ApiFactory.Key();
@@ -417,6 +434,18 @@ public sealed class ZSetsEndpointsTests(ApiFactory factory) : IClassFixture<ApiF
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.GetRawText());
     }
 
+    [Theory]
+    [InlineData("/range?start=abc")]
+    [InlineData("/range?reverse=maybe")]
+    [InlineData("/popmin?count=many")]
+    [InlineData("/members/a/rank?reverse=2")]
+    public async Task Query_values_of_the_wrong_type_are_400_problems(string suffix)
+    {
+        var method = suffix.StartsWith("/popmin", StringComparison.Ordinal) ? HttpMethod.Post : HttpMethod.Get;
+
+        await _client.SendAsync(Request(method, ZSets(ApiFactory.Key(), suffix))).Problem(HttpStatusCode.BadRequest);
+    }
+
     [Fact]
     public async Task A_range_larger_than_the_response_cap_is_400_naming_the_cap_before_it_is_read()
     {
@@ -465,6 +494,18 @@ public sealed class ZSetsEndpointsTests(ApiFactory factory) : IClassFixture<ApiF
         await _client.PostAsync(ZSets(key, "/popmin" + query), null).Problem(HttpStatusCode.BadRequest);
 
         Assert.Equal(1, await Card(key));
+    }
+
+    [Fact]
+    public async Task A_pop_with_a_stale_if_match_is_412_and_pops_nothing()
+    {
+        var key = ApiFactory.Key();
+        var first = await Add(key, """[{"member":"a","score":1}]""");
+        await Add(key, """[{"member":"b","score":2}]""");
+
+        await _client.SendAsync(Request(HttpMethod.Post, ZSets(key, "/popmin"), null, ("If-Match", first.ETag()))).Problem(HttpStatusCode.PreconditionFailed, "PRECONDITION");
+
+        Assert.Equal(2, await Card(key));
     }
 
     [Fact]
@@ -553,6 +594,17 @@ public sealed class ZSetsEndpointsTests(ApiFactory factory) : IClassFixture<ApiF
     }
 
     [Fact]
+    public async Task Weights_may_be_infinite()
+    {
+        var key = ApiFactory.Key();
+        await Add(key, """[{"member":"a","score":1},{"member":"b","score":-2}]""");
+
+        var union = await (await _client.PostAsync("/zsets/union", Json($$"""{"keys":["{{key}}"],"weights":["inf"]}"""))).Body(HttpStatusCode.OK);
+
+        Assert.Equal(["b=-inf", "a=inf"], Pairs(union));
+    }
+
+    [Fact]
     public async Task A_store_writes_the_result_to_a_key_under_its_preconditions()
     {
         string k1 = ApiFactory.Key("a"), k2 = ApiFactory.Key("b"), destination = ApiFactory.Key("out");
@@ -575,6 +627,10 @@ public sealed class ZSetsEndpointsTests(ApiFactory factory) : IClassFixture<ApiF
     [InlineData("/zsets/inter", """{"keys":[""]}""")]
     [InlineData("/zsets/diff", """{"keys":["a","b"],"weights":[1,2]}""")]
     [InlineData("/zsets/diff", """{"keys":["a"],"aggregate":"sum"}""")]
+    [InlineData("/zsets/union", """{"keys":["a"],"weights":[1e400]}""")]
+    [InlineData("/zsets/union", """{"keys":["a"],"weights":["lots"]}""")]
+    [InlineData("/zsets/union", """{"keys":["a"],"weights":{"a":1}}""")]
+    [InlineData("/zsets/union", """{"keys":null}""")]
     public async Task The_algebra_refuses_bad_bodies_with_400(string path, string body)
     {
         await _client.PostAsync(path, Json(body)).Problem(HttpStatusCode.BadRequest);

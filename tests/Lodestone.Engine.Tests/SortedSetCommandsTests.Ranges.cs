@@ -303,6 +303,8 @@ public sealed partial class SortedSetCommandsTests
         await FiveByScore();
 
         ReplyAssert.Error(await Run("ZRANGESTORE", "dst", "z", "0", "1", "WITHSCORES"), "ERR syntax error");
+        ReplyAssert.Error(await Run("ZRANGESTORE", "dst", "z", "0", "1", "LIMIT", "0", "1"), "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX");
+        ReplyAssert.Error(await Run("ZRANGESTORE", "dst", "z", "a", "b", "BYSCORE"), "ERR min or max is not a float");
         ReplyAssert.Error(await Run("ZRANGESTORE", "dst", "s", "0", "1"), WrongType);
         ReplyAssert.Error(await Run("ZRANGESTORE", "dst", "z", "0"), "ERR wrong number of arguments for 'zrangestore' command");
         ReplyAssert.Integer(await Run("EXISTS", "dst"), 0);

@@ -332,6 +332,24 @@ public sealed partial class SortedSetCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task Changes_in_place_keep_the_ttl_and_an_expired_sorted_set_is_gone()
+    {
+        await Run("ZADD", "z", "1", "a");
+        await Run("PEXPIRE", "z", "1000");
+
+        await Run("ZADD", "z", "2", "b");
+        await Run("ZINCRBY", "z", "1", "a");
+        await Run("ZREM", "z", "b");
+        await Run("ZPOPMIN", "z", "0");
+        ReplyAssert.Integer(await Run("PTTL", "z"), 1000);
+
+        _engine.Advance(TimeSpan.FromMilliseconds(1001));
+        ReplyAssert.Integer(await Run("ZCARD", "z"), 0);
+        ReplyAssert.Null(await Run("ZSCORE", "z", "a"));
+        await Shows("[]", "ZPOPMIN", "z");
+    }
+
+    [Fact]
     public async Task Copy_makes_an_independent_sorted_set()
     {
         await Run("ZADD", "z", "1", "a", "2", "b");
@@ -409,6 +427,16 @@ public sealed partial class SortedSetCommandsTests : IDisposable
     public async Task Zrandmember_refuses_bad_counts_and_options_even_for_a_missing_key(string error, params string[] arguments)
     {
         ReplyAssert.Error(await Run(["ZRANDMEMBER", "missing", .. arguments]), error);
+    }
+
+    [Fact]
+    public async Task Zrandmember_refuses_a_repeating_reply_too_large_to_build()
+    {
+        await Run("ZADD", "z", "1", "a");
+
+        ReplyAssert.Error(await Run("ZRANDMEMBER", "z", "-16777217"), "ERR value is out of range");
+        ReplyAssert.Error(await Run("ZRANDMEMBER", "z", "-8388609", "WITHSCORES"), "ERR value is out of range");
+        await Shows("[a]", "ZRANDMEMBER", "z", "16777217");
     }
 
     [Fact]

@@ -13,8 +13,9 @@ public sealed class ScoreJsonConverter : JsonConverter<double>
 {
     public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
-        if (reader.TokenType == JsonTokenType.Number)
-            return reader.GetDouble();
+        // A literal beyond double's range (1e400) reads as infinity: refused, as Redis refuses it as a score.
+        if (reader.TokenType == JsonTokenType.Number && reader.GetDouble() is var number && double.IsFinite(number))
+            return number;
         if (reader.TokenType == JsonTokenType.String)
         {
             switch (reader.GetString()?.ToUpperInvariant())
@@ -25,7 +26,7 @@ public sealed class ScoreJsonConverter : JsonConverter<double>
                     return double.NegativeInfinity;
             }
         }
-        throw new JsonException("A score is a number, or \"inf\" / \"-inf\".");
+        throw new JsonException("A score is a number within double's range, or \"inf\" / \"-inf\".");
     }
 
     public override void Write(Utf8JsonWriter writer, double value, JsonSerializerOptions options)
@@ -63,6 +64,32 @@ public sealed class NullableScoreJsonConverter : JsonConverter<double?>
             Score.Write(writer, score, options);
         else
             writer.WriteNullValue();
+    }
+}
+
+/// <summary>A list of scores (weights), each read and written as <see cref="ScoreJsonConverter"/> does.</summary>
+public sealed class ScoreListJsonConverter : JsonConverter<IReadOnlyList<double>>
+{
+    private static readonly ScoreJsonConverter Score = new();
+
+    public override IReadOnlyList<double> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+            throw new JsonException("Expected an array of numbers.");
+        var scores = new List<double>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            scores.Add(Score.Read(ref reader, typeof(double), options));
+        return scores;
+    }
+
+    public override void Write(Utf8JsonWriter writer, IReadOnlyList<double> value, JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(value);
+        writer.WriteStartArray();
+        foreach (var score in value)
+            Score.Write(writer, score, options);
+        writer.WriteEndArray();
     }
 }
 
@@ -152,11 +179,12 @@ public sealed record ZPopQuery(int? Count, double? Timeout);
 
 /// <summary>Body of <c>POST /zsets/union</c>, <c>/zsets/inter</c> and <c>/zsets/diff</c>.</summary>
 /// <param name="Keys">The input sorted sets, 1 to 1000; a missing key is an empty set.</param>
-/// <param name="Weights">Union and intersection: one multiplier per key (default 1 each).</param>
+/// <param name="Weights">Union and intersection: one multiplier per key (default 1 each); numbers, or "inf" / "-inf".</param>
 /// <param name="Aggregate">Union and intersection: how a member's scores combine — "sum" (default), "min" or "max".</param>
 /// <param name="Store">Store the result in this key (ZUNIONSTORE…) instead of returning it; an empty result deletes it.</param>
 /// <param name="Encoding">"base64" when the keys are base64.</param>
-public sealed record ZSetAlgebraRequest(IReadOnlyList<string> Keys, IReadOnlyList<double>? Weights = null, string? Aggregate = null,
+public sealed record ZSetAlgebraRequest(IReadOnlyList<string> Keys,
+    [property: JsonConverter(typeof(ScoreListJsonConverter))] IReadOnlyList<double>? Weights = null, string? Aggregate = null,
     string? Store = null, string? Encoding = null);
 
 /// <summary>What a store form of the algebra stored: the destination and its size.</summary>

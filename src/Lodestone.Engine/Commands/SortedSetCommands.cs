@@ -94,8 +94,9 @@ internal static partial class SortedSetCommands
     /// <summary>ZRANDMEMBER key [count [WITHSCORES]]</summary>
     /// <remarks>
     /// O(N) in the members returned. A positive count gives distinct members, a negative one may
-    /// repeat them. Differs from Redis: a count whose reply could not be one array (more than about
-    /// 2^31 items) is refused as out of range instead of exhausting memory.
+    /// repeat them. Differs from Redis: a negative count whose reply would hold more than
+    /// <see cref="MaxRandomReply"/> items is refused as out of range, rather than building a reply
+    /// that could exhaust the engine's memory (a positive count is bounded by the set's size).
     /// </remarks>
     [Command("ZRANDMEMBER", -2, Flags = CommandFlags.ReadOnly | CommandFlags.Random, FirstKey = 1, LastKey = 1, KeyType = RedisType.ZSet,
         Syntax = "ZRANDMEMBER key [count [WITHSCORES]]", Summary = "Returns one or more random members from a sorted set.",
@@ -176,6 +177,9 @@ internal static partial class SortedSetCommands
         }
         return Reply.Array([Reply.Bulk(cursor.ToString(CultureInfo.InvariantCulture)), Reply.Array([.. items])]);
     }
+
+    /// <summary>The most items a ZRANDMEMBER reply with repetitions may hold (2^24).</summary>
+    public const int MaxRandomReply = 1 << 24;
 
     [Flags]
     private enum ZAddFlags
@@ -259,7 +263,7 @@ internal static partial class SortedSetCommands
                 zset.Set(member, score);
                 added++;
                 processed++;
-                newScore = score + 0.0;
+                newScore = score;
             }
         }
 
@@ -313,7 +317,7 @@ internal static partial class SortedSetCommands
 
         if (!unique || count == 1)
         {
-            if (count > Array.MaxLength / (withScores ? 2 : 1))
+            if (count > MaxRandomReply / (withScores ? 2 : 1))
                 return Errors.ValueOutOfRange;
             var picks = new List<ScoredMember>((int)count);
             for (var i = 0; i < count; i++)
