@@ -45,6 +45,7 @@ app.MapKeys();
 app.MapSets();
 app.MapHashes();
 app.MapLists();
+app.MapZSets();
 app.MapCommands();
 
 try

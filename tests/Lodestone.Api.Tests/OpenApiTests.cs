@@ -70,6 +70,19 @@ public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
         { "post", "/lists/{key}/trim", "LTRIM", "LTRIM key start stop" },
         { "post", "/lists/{key}/move", "LMOVE", "LMOVE source destination <LEFT | RIGHT> <LEFT | RIGHT>" },
         { "post", "/lists/mpop", "LMPOP", "LMPOP numkeys key [key ...] <LEFT | RIGHT> [COUNT count]" },
+        { "get", "/zsets/{key}", "ZCARD", "ZCARD key" },
+        { "post", "/zsets/{key}/members", "ZADD", "ZADD key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]" },
+        { "get", "/zsets/{key}/members/{member}", "ZSCORE", "ZSCORE key member" },
+        { "delete", "/zsets/{key}/members/{member}", "ZREM", "ZREM key member [member ...]" },
+        { "post", "/zsets/{key}/members/{member}/incr", "ZINCRBY", "ZINCRBY key increment member" },
+        { "get", "/zsets/{key}/members/{member}/rank", "ZRANK", "ZRANK key member [WITHSCORE]" },
+        { "get", "/zsets/{key}/count", "ZCOUNT", "ZCOUNT key min max" },
+        { "get", "/zsets/{key}/range", "ZRANGE", "ZRANGE key start stop [BYSCORE | BYLEX] [REV] [LIMIT offset count] [WITHSCORES]" },
+        { "post", "/zsets/{key}/popmin", "ZPOPMIN", "ZPOPMIN key [count]" },
+        { "post", "/zsets/{key}/popmax", "ZPOPMAX", "ZPOPMAX key [count]" },
+        { "post", "/zsets/union", "ZUNION", "ZUNION numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>] [WITHSCORES]" },
+        { "post", "/zsets/inter", "ZINTER", "ZINTER numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>] [WITHSCORES]" },
+        { "post", "/zsets/diff", "ZDIFF", "ZDIFF numkeys key [key ...] [WITHSCORES]" },
     };
 
     /// <summary>The command endpoint's routes, which run whatever command they are given.</summary>

@@ -111,6 +111,20 @@ internal static class Errors
     public static readonly EngineError CountNegative = new(ErrorKind.BadRequest, "ERR COUNT can't be negative");
     public static readonly EngineError MaxLenNegative = new(ErrorKind.BadRequest, "ERR MAXLEN can't be negative");
 
+    // Sorted sets (t_zset.c).
+    public static readonly EngineError ZAddXxAndNx = new(ErrorKind.BadRequest, "ERR XX and NX options at the same time are not compatible");
+    public static readonly EngineError ZAddGtLtAndNx = new(ErrorKind.BadRequest, "ERR GT, LT, and/or NX options at the same time are not compatible");
+    public static readonly EngineError ZAddIncrOnePair = new(ErrorKind.BadRequest, "ERR INCR option supports a single increment-element pair");
+    public static readonly EngineError ScoreIsNaN = new(ErrorKind.NotANumber, "ERR resulting score is not a number (NaN)");
+    public static readonly EngineError MinMaxNotFloat = new(ErrorKind.BadRequest, "ERR min or max is not a float");
+    public static readonly EngineError MinMaxNotLexRange = new(ErrorKind.BadRequest, "ERR min or max not valid string range item");
+    public static readonly EngineError LimitNeedsByScoreOrLex = new(ErrorKind.BadRequest, "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX");
+    public static readonly EngineError WithScoresNotWithByLex = new(ErrorKind.BadRequest, "ERR syntax error, WITHSCORES not supported in combination with BYLEX");
+    public static readonly EngineError WeightNotFloat = new(ErrorKind.BadRequest, "ERR weight value is not a float");
+
+    public static EngineError AtLeastOneInputKey(string command) =>
+        new(ErrorKind.BadRequest, $"ERR at least 1 input key is needed for '{command.ToLowerInvariant()}' command");
+
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max];
 
     /// <summary>

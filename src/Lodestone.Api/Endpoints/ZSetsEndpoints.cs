@@ -1,0 +1,200 @@
+using Lodestone.Api.Contracts;
+using Lodestone.Api.Errors;
+using Lodestone.Api.Infrastructure;
+using Lodestone.Api.Validation;
+using Lodestone.Engine.Execution;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Lodestone.Api.Endpoints;
+
+/// <summary>
+/// <c>/zsets</c>: sorted sets as a resource — leaderboards, priority queues, time series, geohash
+/// ranges. Members are JSON text (base64 for bytes); scores are JSON numbers, with the infinities as
+/// the strings "inf" and "-inf". The range read, pops and the set algebra are in the other part of
+/// this class.
+/// </summary>
+public static partial class ZSetsEndpoints
+{
+    public static RouteGroupBuilder MapZSets(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/zsets").WithTags("Sorted sets").WithValidation().RequireAuthorization(ApiKeys.Policy);
+
+        group.MapGet("/{key}", Get).ForCommand("ZCARD")
+            .Produces(StatusCodes.Status304NotModified).WithReadProblems();
+        group.MapPost("/{key}/members", Add).ForCommand("ZADD")
+            .ProducesValidationProblem().WithWriteProblems().ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        group.MapGet("/{key}/members/{member}", Score).ForCommand("ZSCORE")
+            .Produces(StatusCodes.Status304NotModified).WithReadProblems();
+        group.MapDelete("/{key}/members/{member}", Remove).ForCommand("ZREM")
+            .WithWriteProblems().ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{key}/members/{member}/incr", Increment).ForCommand("ZINCRBY")
+            .WithWriteProblems().ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        group.MapGet("/{key}/members/{member}/rank", Rank).ForCommand("ZRANK")
+            .Produces(StatusCodes.Status304NotModified).WithReadProblems();
+        group.MapGet("/{key}/count", Count).ForCommand("ZCOUNT")
+            .Produces(StatusCodes.Status304NotModified).ProducesValidationProblem().WithReadProblems();
+        group.MapGet("/{key}/range", Range).ForCommand("ZRANGE")
+            .Produces(StatusCodes.Status304NotModified).ProducesValidationProblem().WithReadProblems();
+        group.MapPost("/{key}/popmin", PopMin).ForCommand("ZPOPMIN")
+            .ProducesValidationProblem().WithWriteProblems();
+        group.MapPost("/{key}/popmax", PopMax).ForCommand("ZPOPMAX")
+            .ProducesValidationProblem().WithWriteProblems();
+        group.MapPost("/union", Union).ForCommand("ZUNION")
+            .ProducesValidationProblem().WithWriteProblems();
+        group.MapPost("/inter", Inter).ForCommand("ZINTER")
+            .ProducesValidationProblem().WithWriteProblems();
+        group.MapPost("/diff", Diff).ForCommand("ZDIFF")
+            .ProducesValidationProblem().WithWriteProblems();
+        return group;
+    }
+
+    private static async Task<Results<Ok<ZSetInfo>, StatusCodeHttpResult, ProblemHttpResult>> Get(RouteKey target, HttpContext http, EngineClient engine)
+    {
+        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("ZCARD", target.Bytes), read: true);
+        if (problem is not null)
+            return problem;
+        if (!result.After.Exists)
+            return Problems.NoSuchKey(target.ToString());
+        var ttl = KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+        if (KeyHttp.IsNotModified(http.Request, result.After))
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        var encoding = BinaryText.Choose(BinaryText.Requested(http.Request), target.Bytes);
+        return TypedResults.Ok(new ZSetInfo(BinaryText.Encode(target.Bytes, encoding), result.Reply.AsInteger(), ttl) { Encoding = encoding });
+    }
+
+    private static async Task<Results<Created<ZAddResult>, Ok<ZAddResult>, Created<ZMemberScore>, Ok<ZMemberScore>, ProblemHttpResult>> Add(
+        RouteKey target, ZAddRequest request, HttpContext http, EngineClient engine)
+    {
+        var args = new List<object> { "ZADD", target.Bytes };
+        if (request.Condition is { } condition)
+            args.Add(condition.ToUpperInvariant());
+        if (request.Compare is { } compare)
+            args.Add(compare.ToUpperInvariant());
+        if (request.Ch)
+            args.Add("CH");
+        if (request.Incr)
+            args.Add("INCR");
+        foreach (var member in request.Members)
+            args.AddRange([ScoreJsonConverter.Argument(member.Score), BinaryText.Decode(member.Member, request.Encoding)]);
+
+        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of([.. args]));
+        if (problem is not null)
+            return problem;
+        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+        var created = !result.Before.Exists && result.After.Exists;
+        var location = $"/zsets/{KeyHttp.PathSegment(target.Bytes)}";
+        var base64 = request.Encoding == BinaryText.Base64 || BinaryText.Requested(http.Request);
+        if (request.Incr)
+        {
+            var score = result.Reply.IsNull ? (double?)null : result.Reply.AsDouble();
+            var entry = MemberScore(target.Bytes, BinaryText.Decode(request.Members[0].Member, request.Encoding), score, base64);
+            return created ? TypedResults.Created(location, entry) : TypedResults.Ok(entry);
+        }
+        var encoding = BinaryText.Choose(base64, target.Bytes);
+        var added = new ZAddResult(BinaryText.Encode(target.Bytes, encoding), result.Reply.AsInteger()) { Encoding = encoding };
+        return created ? TypedResults.Created(location, added) : TypedResults.Ok(added);
+    }
+
+    private static async Task<Results<Ok<ZMemberScore>, StatusCodeHttpResult, ProblemHttpResult>> Score(RouteKey target, HttpContext http, EngineClient engine)
+    {
+        var member = RouteKey.Segment(http, "member");
+        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("ZSCORE", target.Bytes, member), read: true);
+        if (problem is not null)
+            return problem;
+        if (MissingMember(target, member, result) is { } missing)
+            return missing;
+        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+        if (KeyHttp.IsNotModified(http.Request, result.After))
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        return TypedResults.Ok(MemberScore(target.Bytes, member, result.Reply.AsDouble(), BinaryText.Requested(http.Request)));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Remove(RouteKey target, HttpContext http, EngineClient engine)
+    {
+        var member = RouteKey.Segment(http, "member");
+        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("ZREM", target.Bytes, member));
+        if (problem is not null)
+            return problem;
+        if (result.Reply.AsInteger() == 0)
+            return result.Before.Exists ? NoSuchMember(target, member) : Problems.NoSuchKey(target.ToString());
+        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<Ok<ZMemberScore>, ProblemHttpResult>> Increment(
+        RouteKey target, [FromBody] ZIncrementRequest? request, HttpContext http, EngineClient engine)
+    {
+        var member = RouteKey.Segment(http, "member");
+        var by = ScoreJsonConverter.Argument(request?.By ?? 1);
+        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("ZINCRBY", target.Bytes, by, member));
+        if (problem is not null)
+            return problem;
+        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+        return TypedResults.Ok(MemberScore(target.Bytes, member, result.Reply.AsDouble(), BinaryText.Requested(http.Request)));
+    }
+
+    private static async Task<Results<Ok<ZMemberRank>, StatusCodeHttpResult, ProblemHttpResult>> Rank(
+        RouteKey target, bool? reverse, HttpContext http, EngineClient engine)
+    {
+        var member = RouteKey.Segment(http, "member");
+        var command = reverse == true ? "ZREVRANK" : "ZRANK";
+        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of(command, target.Bytes, member, "WITHSCORE"), read: true);
+        if (problem is not null)
+            return problem;
+        if (MissingMember(target, member, result) is { } missing)
+            return missing;
+        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+        if (KeyHttp.IsNotModified(http.Request, result.After))
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        var encoding = BinaryText.Choose(BinaryText.Requested(http.Request), target.Bytes, member);
+        var rankAndScore = result.Reply.AsItems();
+        return TypedResults.Ok(new ZMemberRank(BinaryText.Encode(target.Bytes, encoding), BinaryText.Encode(member, encoding),
+            rankAndScore[0].AsInteger(), rankAndScore[1].AsDouble()) { Encoding = encoding });
+    }
+
+    private static async Task<Results<Ok<ZCountResult>, StatusCodeHttpResult, ProblemHttpResult>> Count(
+        RouteKey target, [AsParameters] ZCountQuery query, HttpContext http, EngineClient engine)
+    {
+        var args = Argv.Of("ZCOUNT", target.Bytes, query.Min ?? "-inf", query.Max ?? "+inf");
+        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, args, read: true);
+        if (problem is not null)
+            return problem;
+        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+        if (KeyHttp.IsNotModified(http.Request, result.After))
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        var encoding = BinaryText.Choose(BinaryText.Requested(http.Request), target.Bytes);
+        return TypedResults.Ok(new ZCountResult(BinaryText.Encode(target.Bytes, encoding), result.Reply.AsInteger()) { Encoding = encoding });
+    }
+
+    /// <summary>A 404 when the key or the member is missing (the reply is nil), naming which.</summary>
+    private static ProblemHttpResult? MissingMember(RouteKey target, byte[] member, CommandResult result)
+    {
+        if (!result.Reply.IsNull)
+            return null;
+        return result.After.Exists ? NoSuchMember(target, member) : Problems.NoSuchKey(target.ToString());
+    }
+
+    private static ProblemHttpResult NoSuchMember(RouteKey target, byte[] member) =>
+        Problems.Create(ProblemTable.ForStatus(StatusCodes.Status404NotFound),
+            $"Member '{KeyHttp.Display(member)}' is not in sorted set '{target}'.", "ERR");
+
+    private static ZMemberScore MemberScore(byte[] key, byte[] member, double? score, bool base64Requested)
+    {
+        var encoding = BinaryText.Choose(base64Requested, key, member);
+        return new ZMemberScore(BinaryText.Encode(key, encoding), BinaryText.Encode(member, encoding), score) { Encoding = encoding };
+    }
+
+    private static ZMember Member(ReadOnlySpan<byte> member, double? score, bool base64Requested)
+    {
+        var encoding = BinaryText.Choose(base64Requested, member);
+        return new ZMember(BinaryText.Encode(member, encoding), score) { Encoding = encoding };
+    }
+
+    private static RouteHandlerBuilder WithReadProblems(this RouteHandlerBuilder builder) =>
+        builder.ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed);
+
+    private static RouteHandlerBuilder WithWriteProblems(this RouteHandlerBuilder builder) =>
+        builder.ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed);
+}

@@ -1,0 +1,278 @@
+using Lodestone.Engine.Execution;
+using Lodestone.Engine.Keyspace;
+using Lodestone.Engine.Types;
+
+namespace Lodestone.Engine.Commands;
+
+/// <summary>Union, intersection and difference of sorted sets (Redis's zunionInterDiffGenericCommand).</summary>
+/// <remarks>
+/// These commands name their keys after a numkeys argument, which the command table's (first, last,
+/// step) cannot express; like Redis's legacy triple for ZUNION they declare no key positions (so a
+/// key-scoped API key may not run them) and check their keys' types themselves.
+/// Differs from Redis: Redis also takes plain sets as inputs (every member scoring 1); here an input
+/// that is not a sorted set is WRONGTYPE (see <see cref="ReadSource"/>).
+/// </remarks>
+internal static partial class SortedSetCommands
+{
+    /// <summary>ZUNION numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE &lt;SUM | MIN | MAX&gt;] [WITHSCORES]</summary>
+    [Command("ZUNION", -3, Flags = CommandFlags.ReadOnly,
+        Syntax = "ZUNION numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>] [WITHSCORES]",
+        Summary = "Returns the union of multiple sorted sets.", Complexity = UnionComplexity, Group = Group, Since = "6.2.0")]
+    public static Reply ZUnion(CommandContext ctx) => SetOperation(ctx, SetOp.Union, numKeysIndex: 1);
+
+    /// <summary>ZINTER numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE &lt;SUM | MIN | MAX&gt;] [WITHSCORES]</summary>
+    [Command("ZINTER", -3, Flags = CommandFlags.ReadOnly,
+        Syntax = "ZINTER numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>] [WITHSCORES]",
+        Summary = "Returns the intersect of multiple sorted sets.", Complexity = InterComplexity, Group = Group, Since = "6.2.0")]
+    public static Reply ZInter(CommandContext ctx) => SetOperation(ctx, SetOp.Inter, numKeysIndex: 1);
+
+    /// <summary>ZDIFF numkeys key [key ...] [WITHSCORES]</summary>
+    [Command("ZDIFF", -3, Flags = CommandFlags.ReadOnly,
+        Syntax = "ZDIFF numkeys key [key ...] [WITHSCORES]",
+        Summary = "Returns the difference between multiple sorted sets.", Complexity = DiffComplexity, Group = Group, Since = "6.2.0")]
+    public static Reply ZDiff(CommandContext ctx) => SetOperation(ctx, SetOp.Diff, numKeysIndex: 1);
+
+    /// <summary>ZUNIONSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE &lt;SUM | MIN | MAX&gt;]</summary>
+    [Command("ZUNIONSTORE", -4, Flags = CommandFlags.Write | CommandFlags.DenyOom,
+        Syntax = "ZUNIONSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>]",
+        Summary = "Stores the union of multiple sorted sets in a key.", Complexity = UnionComplexity, Group = Group, Since = "2.0.0")]
+    public static Reply ZUnionStore(CommandContext ctx) => SetOperation(ctx, SetOp.Union, numKeysIndex: 2);
+
+    /// <summary>ZINTERSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE &lt;SUM | MIN | MAX&gt;]</summary>
+    [Command("ZINTERSTORE", -4, Flags = CommandFlags.Write | CommandFlags.DenyOom,
+        Syntax = "ZINTERSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>]",
+        Summary = "Stores the intersect of multiple sorted sets in a key.", Complexity = InterComplexity, Group = Group, Since = "2.0.0")]
+    public static Reply ZInterStore(CommandContext ctx) => SetOperation(ctx, SetOp.Inter, numKeysIndex: 2);
+
+    /// <summary>ZDIFFSTORE destination numkeys key [key ...]</summary>
+    [Command("ZDIFFSTORE", -4, Flags = CommandFlags.Write | CommandFlags.DenyOom,
+        Syntax = "ZDIFFSTORE destination numkeys key [key ...]",
+        Summary = "Stores the difference of multiple sorted sets in a key.", Complexity = DiffComplexity, Group = Group, Since = "6.2.0")]
+    public static Reply ZDiffStore(CommandContext ctx) => SetOperation(ctx, SetOp.Diff, numKeysIndex: 2);
+
+    /// <summary>ZINTERCARD numkeys key [key ...] [LIMIT limit]</summary>
+    /// <remarks>Stops counting at LIMIT (0: no limit).</remarks>
+    [Command("ZINTERCARD", -3, Flags = CommandFlags.ReadOnly,
+        Syntax = "ZINTERCARD numkeys key [key ...] [LIMIT limit]",
+        Summary = "Returns the number of members of the intersect of multiple sorted sets.",
+        Complexity = "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.", Group = Group, Since = "7.0.0")]
+    public static Reply ZInterCard(CommandContext ctx) => SetOperation(ctx, SetOp.Inter, numKeysIndex: 1, cardinalityOnly: true);
+
+    private const string UnionComplexity =
+        "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.";
+
+    private const string InterComplexity =
+        "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.";
+
+    private const string DiffComplexity =
+        "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.";
+
+    private enum SetOp
+    {
+        Union,
+        Inter,
+        Diff,
+    }
+
+    private enum Aggregate
+    {
+        Sum,
+        Min,
+        Max,
+    }
+
+    /// <summary>One input: its members (null for a missing key) and its weight.</summary>
+    private sealed record Source(SortedSetValue? Set, double Weight = 1)
+    {
+        public int Count => Set?.Count ?? 0;
+
+        public double Weight { get; set; } = Weight;
+    }
+
+    /// <summary>
+    /// Redis's order of checks: numkeys, then every input key's type, then the options; then the
+    /// result, which ZUNION/ZINTER/ZDIFF return, the STORE forms store and ZINTERCARD counts.
+    /// </summary>
+    private static Reply SetOperation(CommandContext ctx, SetOp op, int numKeysIndex, bool cardinalityOnly = false)
+    {
+        var store = numKeysIndex == 2;
+        if (!ctx.TryInt64(numKeysIndex, out var numKeys))
+            return Errors.NotInteger;
+        if (numKeys < 1)
+            return Errors.AtLeastOneInputKey(ctx.Spec.Name);
+        if (numKeys > ctx.ArgCount - numKeysIndex - 1)
+            return Errors.Syntax;
+
+        var sources = new Source[numKeys];
+        var j = numKeysIndex + 1;
+        for (var i = 0; i < sources.Length; i++, j++)
+        {
+            if (ReadSource(ctx, ctx.Arg(j)) is not { } source)
+                return Errors.WrongType;
+            sources[i] = source;
+        }
+
+        var aggregate = Aggregate.Sum;
+        var withScores = false;
+        long limit = 0;
+        while (j < ctx.ArgCount)
+        {
+            var remaining = ctx.ArgCount - j;
+            if (op != SetOp.Diff && !cardinalityOnly && remaining >= sources.Length + 1 && ctx.ArgIs(j, "WEIGHTS"))
+            {
+                j++;
+                foreach (var source in sources)
+                {
+                    if (!TryParseScore(ctx.Arg(j++), out var weight))
+                        return Errors.WeightNotFloat;
+                    source.Weight = weight;
+                }
+            }
+            else if (op != SetOp.Diff && !cardinalityOnly && remaining >= 2 && ctx.ArgIs(j, "AGGREGATE"))
+            {
+                if (ctx.ArgIs(j + 1, "SUM"))
+                    aggregate = Aggregate.Sum;
+                else if (ctx.ArgIs(j + 1, "MIN"))
+                    aggregate = Aggregate.Min;
+                else if (ctx.ArgIs(j + 1, "MAX"))
+                    aggregate = Aggregate.Max;
+                else
+                    return Errors.Syntax;
+                j += 2;
+            }
+            else if (!store && !cardinalityOnly && ctx.ArgIs(j, "WITHSCORES"))
+            {
+                withScores = true;
+                j++;
+            }
+            else if (cardinalityOnly && remaining >= 2 && ctx.ArgIs(j, "LIMIT"))
+            {
+                if (!ctx.TryInt64(j + 1, out limit) || limit < 0)
+                    return Errors.NegativeLimit;
+                j += 2;
+            }
+            else
+            {
+                return Errors.Syntax;
+            }
+        }
+
+        if (cardinalityOnly)
+            return Reply.Integer(IntersectionCount(sources, limit));
+        var result = op switch
+        {
+            SetOp.Union => Union(sources, aggregate),
+            SetOp.Inter => Intersection(sources, aggregate),
+            _ => Difference(sources),
+        };
+        return store ? Store(ctx, ctx.Args[1], result) : Elements(result.All(), withScores);
+    }
+
+    /// <summary>
+    /// An input of the algebra: a sorted set, or an empty input for a missing key; null (WRONGTYPE)
+    /// for any other type. Redis also reads plain sets here (members scoring 1): this is where that
+    /// belongs once the set type is in.
+    /// </summary>
+    private static Source? ReadSource(CommandContext ctx, ReadOnlySpan<byte> key) =>
+        ctx.Keyspace.Lookup(key) switch
+        {
+            null => new Source(null),
+            { Value: SortedSetValue zset } => new Source(zset),
+            _ => null,
+        };
+
+    /// <summary>Every member of any input, its weighted scores combined. The inputs are visited smallest first, as in Redis.</summary>
+    private static SortedSetValue Union(Source[] sources, Aggregate aggregate)
+    {
+        var scores = new Dictionary<byte[], double>(ByteArrayComparer.Instance);
+        foreach (var source in sources.OrderBy(s => s.Count))
+        {
+            if (source.Set is null)
+                continue;
+            foreach (var (member, score) in source.Set.All())
+            {
+                var weighted = Weighted(score, source.Weight);
+                scores[member] = scores.TryGetValue(member, out var sum) ? Combine(sum, weighted, aggregate) : weighted;
+            }
+        }
+        var result = new SortedSetValue();
+        foreach (var (member, score) in scores)
+            result.Set(member, score);
+        return result;
+    }
+
+    /// <summary>The members of the smallest input that every other input has, their weighted scores combined.</summary>
+    private static SortedSetValue Intersection(Source[] sources, Aggregate aggregate)
+    {
+        var result = new SortedSetValue();
+        ForEachInAll(sources, aggregate, (member, score) =>
+        {
+            result.Set(member, score);
+            return true;
+        });
+        return result;
+    }
+
+    /// <summary>How many members every input has, counting no further than <paramref name="limit"/> (0: all).</summary>
+    private static long IntersectionCount(Source[] sources, long limit)
+    {
+        long count = 0;
+        ForEachInAll(sources, Aggregate.Sum, (_, _) => ++count != limit);
+        return count;
+    }
+
+    /// <summary>
+    /// Calls <paramref name="found"/> for each member of the smallest input present in all the
+    /// others, with its combined score, while it returns true.
+    /// </summary>
+    private static void ForEachInAll(Source[] sources, Aggregate aggregate, Func<byte[], double, bool> found)
+    {
+        var ordered = sources.OrderBy(s => s.Count).ToArray();
+        // The smallest input decides: when it is empty (or missing) so is the intersection.
+        if (ordered[0].Set is not { Count: > 0 } smallest)
+            return;
+        foreach (var (member, score) in smallest.All())
+        {
+            var combined = Weighted(score, ordered[0].Weight);
+            var inAll = true;
+            for (var i = 1; i < ordered.Length && inAll; i++)
+            {
+                inAll = ordered[i].Set!.TryGetScore(member, out var other);
+                if (inAll)
+                    combined = Combine(combined, other * ordered[i].Weight, aggregate);
+            }
+            if (inAll && !found(member, combined))
+                return;
+        }
+    }
+
+    /// <summary>The members of the first input that no other input has, with their scores (no weights).</summary>
+    private static SortedSetValue Difference(Source[] sources)
+    {
+        var result = new SortedSetValue();
+        if (sources[0].Set is not { } first)
+            return result;
+        var others = sources.Skip(1).Where(s => s.Set is not null).OrderBy(s => s.Count).ToArray();
+        foreach (var (member, score) in first.All())
+        {
+            if (!others.Any(other => other.Set!.TryGetScore(member, out _)))
+                result.Set(member, score);
+        }
+        return result;
+    }
+
+    /// <summary>A score times its input's weight; inf × 0 is NaN, which Redis makes 0.</summary>
+    private static double Weighted(double score, double weight)
+    {
+        var weighted = score * weight;
+        return double.IsNaN(weighted) ? 0 : weighted;
+    }
+
+    /// <summary>Redis's zunionInterAggregate: SUM (inf + -inf is 0, not NaN), MIN or MAX.</summary>
+    private static double Combine(double current, double value, Aggregate aggregate) => aggregate switch
+    {
+        Aggregate.Sum => double.IsNaN(current + value) ? 0 : current + value,
+        Aggregate.Min => value < current ? value : current,
+        _ => value > current ? value : current,
+    };
+}
