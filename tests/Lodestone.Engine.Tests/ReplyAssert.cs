@@ -62,6 +62,7 @@ public static class ReplyAssert
         ReplyKind.Bulk => Encoding.UTF8.GetString(item.AsBulk().Span),
         ReplyKind.SimpleString => item.AsSimple(),
         ReplyKind.Integer => item.AsInteger().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ReplyKind.Double => item.AsDouble().ToString("R", System.Globalization.CultureInfo.InvariantCulture),
         _ => item.ToString(),
     };
 }

@@ -27,6 +27,13 @@ internal sealed class CommandAttribute(string name, int arity) : Attribute
     public int KeyStep { get; init; } = 1;
 
     /// <summary>
+    /// For commands whose keys follow a count (<c>ZUNION numkeys key …</c>): the index of that count;
+    /// the keys are the arguments after it. A <see cref="FirstKey"/> before it (ZUNIONSTORE's
+    /// destination) is a key too. Redis's "keynum" key spec.
+    /// </summary>
+    public int NumKeysIndex { get; init; }
+
+    /// <summary>
     /// When set, the executor checks that every declared key, if it exists, holds this type and
     /// replies WRONGTYPE otherwise — before the handler runs.
     /// </summary>

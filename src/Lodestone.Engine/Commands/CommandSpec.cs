@@ -16,6 +16,7 @@ public sealed class CommandSpec
         FirstKey = declaration.FirstKey;
         LastKey = declaration.LastKey;
         KeyStep = declaration.KeyStep;
+        NumKeysIndex = declaration.NumKeysIndex;
         KeyType = declaration.KeyType;
         Syntax = declaration.Syntax;
         Summary = declaration.Summary;
@@ -41,6 +42,12 @@ public sealed class CommandSpec
 
     public int KeyStep { get; }
 
+    /// <summary>The index of the key count for commands whose keys follow one; 0 otherwise.</summary>
+    public int NumKeysIndex { get; }
+
+    /// <summary>Whether the key positions depend on the arguments (Redis's movablekeys).</summary>
+    public bool HasMovableKeys => NumKeysIndex > 0;
+
     /// <summary>The type every declared key must hold, checked before the handler; None for no check.</summary>
     public RedisType KeyType { get; }
 
@@ -62,13 +69,30 @@ public sealed class CommandSpec
     public bool AcceptsArgumentCount(int argumentCount) =>
         Arity >= 0 ? argumentCount == Arity : argumentCount >= -Arity;
 
-    /// <summary>The argument indexes that are keys, for a call with <paramref name="argumentCount"/> arguments.</summary>
-    public IEnumerable<int> KeyIndexes(int argumentCount)
+    /// <summary>
+    /// The argument indexes that are keys in this call. For a count-led command whose count is not a
+    /// valid number of keys, only the fixed key (if any): the handler then reports the bad count.
+    /// </summary>
+    public IEnumerable<int> KeyIndexes(byte[][] args)
     {
+        ArgumentNullException.ThrowIfNull(args);
+        if (NumKeysIndex > 0)
+        {
+            if (FirstKey > 0 && FirstKey < NumKeysIndex && FirstKey < args.Length)
+                yield return FirstKey;
+            if (NumKeysIndex < args.Length
+                && Text.RedisNumbers.TryParseInt64(args[NumKeysIndex], out var count)
+                && count > 0 && count <= args.Length - NumKeysIndex - 1)
+            {
+                for (var i = 1; i <= count; i++)
+                    yield return NumKeysIndex + i;
+            }
+            yield break;
+        }
         if (FirstKey <= 0)
             yield break;
-        var last = LastKey < 0 ? argumentCount + LastKey : LastKey;
-        for (var i = FirstKey; i <= last && i < argumentCount; i += KeyStep)
+        var last = LastKey < 0 ? args.Length + LastKey : LastKey;
+        for (var i = FirstKey; i <= last && i < args.Length; i += KeyStep)
             yield return i;
     }
 }

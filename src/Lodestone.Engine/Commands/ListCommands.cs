@@ -278,10 +278,10 @@ internal static class ListCommands
 
     /// <summary>LMPOP numkeys key [key ...] LEFT | RIGHT [COUNT count]</summary>
     /// <remarks>
-    /// O(N+M). Its keys follow numkeys, which the command table cannot describe: it declares none (as
-    /// Redis's legacy key triple 0 0 0) and checks types itself. Logged as the LPOP/RPOP it did.
+    /// O(N+M). Its keys follow numkeys (NumKeysIndex); it checks their types itself, in Redis's
+    /// order. Logged as the LPOP/RPOP it did.
     /// </remarks>
-    [Command("LMPOP", -4, Flags = CommandFlags.Write,
+    [Command("LMPOP", -4, Flags = CommandFlags.Write, NumKeysIndex = 1,
         Syntax = "LMPOP numkeys key [key ...] <LEFT | RIGHT> [COUNT count]", Summary = "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.",
         Complexity = MultiPopComplexity, Group = Group, Since = "7.0.0")]
     public static Reply LMPop(CommandContext ctx) => MultiPopGeneric(ctx, numKeysIndex: 1, blocking: false);
@@ -332,7 +332,7 @@ internal static class ListCommands
 
     /// <summary>BLMPOP timeout numkeys key [key ...] LEFT | RIGHT [COUNT count]</summary>
     /// <remarks>O(N+M). Declares no keys, as LMPOP. Logged as the LPOP/RPOP that happened.</remarks>
-    [Command("BLMPOP", -5, Flags = CommandFlags.Write | CommandFlags.Blocking,
+    [Command("BLMPOP", -5, Flags = CommandFlags.Write | CommandFlags.Blocking, NumKeysIndex = 2,
         Syntax = "BLMPOP timeout numkeys key [key ...] <LEFT | RIGHT> [COUNT count]", Summary = "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.",
         Complexity = MultiPopComplexity, Group = Group, Since = "7.0.0")]
     public static Reply BLMPop(CommandContext ctx) => MultiPopGeneric(ctx, numKeysIndex: 2, blocking: true);

@@ -98,7 +98,7 @@ internal static class ServerCommands
         var argc = ctx.ArgCount - 2;
         if (!spec.AcceptsArgumentCount(argc))
             return Errors.GetKeysInvalidArity;
-        var keys = spec.KeyIndexes(argc).Select(i => Reply.Bulk(ctx.Args[i + 2])).ToArray();
+        var keys = spec.KeyIndexes(ctx.Args[2..]).Select(i => Reply.Bulk(ctx.Args[i + 2])).ToArray();
         return keys.Length == 0 ? Errors.GetKeysNoKeys : Reply.Array(keys);
     }
 
@@ -107,7 +107,7 @@ internal static class ServerCommands
     [
         Reply.Bulk(spec.Name.ToLowerInvariant()),
         Reply.Integer(spec.Arity),
-        Reply.Set(FlagNames(spec.Flags).Select(Reply.Simple).ToArray()),
+        Reply.Set(FlagNames(spec).Select(Reply.Simple).ToArray()),
         Reply.Integer(spec.FirstKey),
         Reply.Integer(spec.LastKey),
         Reply.Integer(spec.FirstKey == 0 ? 0 : spec.KeyStep),
@@ -147,8 +147,9 @@ internal static class ServerCommands
         "    Prints this help.",
     ];
 
-    private static IEnumerable<string> FlagNames(CommandFlags flags)
+    private static IEnumerable<string> FlagNames(CommandSpec spec)
     {
+        var flags = spec.Flags;
         if ((flags & CommandFlags.Write) != 0) yield return "write";
         if ((flags & CommandFlags.ReadOnly) != 0) yield return "readonly";
         if ((flags & CommandFlags.DenyOom) != 0) yield return "denyoom";
@@ -157,6 +158,7 @@ internal static class ServerCommands
         if ((flags & CommandFlags.Loading) != 0) yield return "loading";
         if ((flags & CommandFlags.Stale) != 0) yield return "stale";
         if ((flags & CommandFlags.Fast) != 0) yield return "fast";
+        if (spec.HasMovableKeys) yield return "movablekeys";
     }
 
     /// <summary>

@@ -271,11 +271,9 @@ internal static class SetCommands
     /// <summary>SINTERCARD numkeys key [key ...] [LIMIT limit]</summary>
     /// <remarks>
     /// O(N*M) worst case, stopping early at the limit. The keys are the numkeys arguments after
-    /// numkeys, which a (first, last, step) declaration cannot say; it declares every argument from
-    /// the first key on, so that key permissions cover all the keys (and, conservatively, LIMIT and
-    /// its value too), and it checks the keys' types itself after the syntax, as Redis does.
+    /// numkeys (NumKeysIndex); the handler checks their types itself after the syntax, as Redis does.
     /// </remarks>
-    [Command("SINTERCARD", -3, Flags = CommandFlags.ReadOnly, FirstKey = 2, LastKey = -1,
+    [Command("SINTERCARD", -3, Flags = CommandFlags.ReadOnly, NumKeysIndex = 1,
         Syntax = "SINTERCARD numkeys key [key ...] [LIMIT limit]", Summary = "Returns the number of members of the intersect of multiple sets.",
         Complexity = "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", Group = Group, Since = "7.0.0")]
     public static Reply SInterCard(CommandContext ctx)

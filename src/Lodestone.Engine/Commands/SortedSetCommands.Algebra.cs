@@ -6,53 +6,51 @@ namespace Lodestone.Engine.Commands;
 
 /// <summary>Union, intersection and difference of sorted sets (Redis's zunionInterDiffGenericCommand).</summary>
 /// <remarks>
-/// These commands name their keys after a numkeys argument, which the command table's (first, last,
-/// step) cannot express; like Redis's legacy triple for ZUNION they declare no key positions (so a
-/// key-scoped API key may not run them) and check their keys' types themselves.
-/// Differs from Redis: Redis also takes plain sets as inputs (every member scoring 1); here an input
-/// that is not a sorted set is WRONGTYPE (see <see cref="ReadSource"/>).
+/// These commands name their keys after a numkeys argument (declared with NumKeysIndex), and check
+/// their keys' types themselves, after numkeys and before the options, as Redis does. Inputs may be
+/// sorted sets or plain sets (every member scoring 1), as in Redis.
 /// </remarks>
 internal static partial class SortedSetCommands
 {
     /// <summary>ZUNION numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE &lt;SUM | MIN | MAX&gt;] [WITHSCORES]</summary>
-    [Command("ZUNION", -3, Flags = CommandFlags.ReadOnly,
+    [Command("ZUNION", -3, Flags = CommandFlags.ReadOnly, NumKeysIndex = 1,
         Syntax = "ZUNION numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>] [WITHSCORES]",
         Summary = "Returns the union of multiple sorted sets.", Complexity = UnionComplexity, Group = Group, Since = "6.2.0")]
     public static Reply ZUnion(CommandContext ctx) => SetOperation(ctx, SetOp.Union, numKeysIndex: 1);
 
     /// <summary>ZINTER numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE &lt;SUM | MIN | MAX&gt;] [WITHSCORES]</summary>
-    [Command("ZINTER", -3, Flags = CommandFlags.ReadOnly,
+    [Command("ZINTER", -3, Flags = CommandFlags.ReadOnly, NumKeysIndex = 1,
         Syntax = "ZINTER numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>] [WITHSCORES]",
         Summary = "Returns the intersect of multiple sorted sets.", Complexity = InterComplexity, Group = Group, Since = "6.2.0")]
     public static Reply ZInter(CommandContext ctx) => SetOperation(ctx, SetOp.Inter, numKeysIndex: 1);
 
     /// <summary>ZDIFF numkeys key [key ...] [WITHSCORES]</summary>
-    [Command("ZDIFF", -3, Flags = CommandFlags.ReadOnly,
+    [Command("ZDIFF", -3, Flags = CommandFlags.ReadOnly, NumKeysIndex = 1,
         Syntax = "ZDIFF numkeys key [key ...] [WITHSCORES]",
         Summary = "Returns the difference between multiple sorted sets.", Complexity = DiffComplexity, Group = Group, Since = "6.2.0")]
     public static Reply ZDiff(CommandContext ctx) => SetOperation(ctx, SetOp.Diff, numKeysIndex: 1);
 
     /// <summary>ZUNIONSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE &lt;SUM | MIN | MAX&gt;]</summary>
-    [Command("ZUNIONSTORE", -4, Flags = CommandFlags.Write | CommandFlags.DenyOom,
+    [Command("ZUNIONSTORE", -4, Flags = CommandFlags.Write | CommandFlags.DenyOom, FirstKey = 1, LastKey = 1, NumKeysIndex = 2,
         Syntax = "ZUNIONSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>]",
         Summary = "Stores the union of multiple sorted sets in a key.", Complexity = UnionComplexity, Group = Group, Since = "2.0.0")]
     public static Reply ZUnionStore(CommandContext ctx) => SetOperation(ctx, SetOp.Union, numKeysIndex: 2);
 
     /// <summary>ZINTERSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE &lt;SUM | MIN | MAX&gt;]</summary>
-    [Command("ZINTERSTORE", -4, Flags = CommandFlags.Write | CommandFlags.DenyOom,
+    [Command("ZINTERSTORE", -4, Flags = CommandFlags.Write | CommandFlags.DenyOom, FirstKey = 1, LastKey = 1, NumKeysIndex = 2,
         Syntax = "ZINTERSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>]",
         Summary = "Stores the intersect of multiple sorted sets in a key.", Complexity = InterComplexity, Group = Group, Since = "2.0.0")]
     public static Reply ZInterStore(CommandContext ctx) => SetOperation(ctx, SetOp.Inter, numKeysIndex: 2);
 
     /// <summary>ZDIFFSTORE destination numkeys key [key ...]</summary>
-    [Command("ZDIFFSTORE", -4, Flags = CommandFlags.Write | CommandFlags.DenyOom,
+    [Command("ZDIFFSTORE", -4, Flags = CommandFlags.Write | CommandFlags.DenyOom, FirstKey = 1, LastKey = 1, NumKeysIndex = 2,
         Syntax = "ZDIFFSTORE destination numkeys key [key ...]",
         Summary = "Stores the difference of multiple sorted sets in a key.", Complexity = DiffComplexity, Group = Group, Since = "6.2.0")]
     public static Reply ZDiffStore(CommandContext ctx) => SetOperation(ctx, SetOp.Diff, numKeysIndex: 2);
 
     /// <summary>ZINTERCARD numkeys key [key ...] [LIMIT limit]</summary>
     /// <remarks>Stops counting at LIMIT (0: no limit).</remarks>
-    [Command("ZINTERCARD", -3, Flags = CommandFlags.ReadOnly,
+    [Command("ZINTERCARD", -3, Flags = CommandFlags.ReadOnly, NumKeysIndex = 1,
         Syntax = "ZINTERCARD numkeys key [key ...] [LIMIT limit]",
         Summary = "Returns the number of members of the intersect of multiple sorted sets.",
         Complexity = "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.", Group = Group, Since = "7.0.0")]
@@ -82,11 +80,25 @@ internal static partial class SortedSetCommands
     }
 
     /// <summary>One input: its members (null for a missing key) and its weight.</summary>
-    private sealed record Source(SortedSetValue? Set, double Weight = 1)
+    /// <summary>One input of the algebra: a sorted set, a plain set (members scoring 1), or nothing (a missing key).</summary>
+    private sealed record Source(SortedSetValue? Sorted, SetValue? Plain = null, double Weight = 1)
     {
-        public int Count => Set?.Count ?? 0;
+        public int Count => Sorted?.Count ?? Plain?.Count ?? 0;
+
+        public bool IsMissing => Sorted is null && Plain is null;
 
         public double Weight { get; set; } = Weight;
+
+        public IEnumerable<ScoredMember> All() =>
+            Sorted?.All() ?? Plain?.Members().Select(member => new ScoredMember(member, 1)) ?? [];
+
+        public bool TryGetScore(byte[] member, out double score)
+        {
+            if (Sorted is not null)
+                return Sorted.TryGetScore(member, out score);
+            score = 1;
+            return Plain?.Contains(member) == true;
+        }
     }
 
     /// <summary>
@@ -168,16 +180,13 @@ internal static partial class SortedSetCommands
         return store ? Store(ctx, ctx.Args[1], result) : Elements(result.All(), withScores);
     }
 
-    /// <summary>
-    /// An input of the algebra: a sorted set, or an empty input for a missing key; null (WRONGTYPE)
-    /// for any other type. Redis also reads plain sets here (members scoring 1): this is where that
-    /// belongs once the set type is in.
-    /// </summary>
+    /// <summary>An input of the algebra: a sorted set, a plain set, or an empty input for a missing key; null (WRONGTYPE) for any other type.</summary>
     private static Source? ReadSource(CommandContext ctx, ReadOnlySpan<byte> key) =>
         ctx.Keyspace.Lookup(key) switch
         {
             null => new Source(null),
             { Value: SortedSetValue zset } => new Source(zset),
+            { Value: SetValue set } => new Source(null, set),
             _ => null,
         };
 
@@ -187,9 +196,7 @@ internal static partial class SortedSetCommands
         var scores = new Dictionary<byte[], double>(ByteArrayComparer.Instance);
         foreach (var source in sources.OrderBy(s => s.Count))
         {
-            if (source.Set is null)
-                continue;
-            foreach (var (member, score) in source.Set.All())
+            foreach (var (member, score) in source.All())
             {
                 var weighted = Weighted(score, source.Weight);
                 scores[member] = scores.TryGetValue(member, out var sum) ? Combine(sum, weighted, aggregate) : weighted;
@@ -229,15 +236,15 @@ internal static partial class SortedSetCommands
     {
         var ordered = sources.OrderBy(s => s.Count).ToArray();
         // The smallest input decides: when it is empty (or missing) so is the intersection.
-        if (ordered[0].Set is not { Count: > 0 } smallest)
+        if (ordered[0].Count == 0)
             return;
-        foreach (var (member, score) in smallest.All())
+        foreach (var (member, score) in ordered[0].All())
         {
             var combined = Weighted(score, ordered[0].Weight);
             var inAll = true;
             for (var i = 1; i < ordered.Length && inAll; i++)
             {
-                inAll = ordered[i].Set!.TryGetScore(member, out var other);
+                inAll = ordered[i].TryGetScore(member, out var other);
                 if (inAll)
                     combined = Combine(combined, other * ordered[i].Weight, aggregate);
             }
@@ -250,12 +257,12 @@ internal static partial class SortedSetCommands
     private static SortedSetValue Difference(Source[] sources)
     {
         var result = new SortedSetValue();
-        if (sources[0].Set is not { } first)
+        if (sources[0].IsMissing)
             return result;
-        var others = sources.Skip(1).Where(s => s.Set is not null).OrderBy(s => s.Count).ToArray();
-        foreach (var (member, score) in first.All())
+        var others = sources.Skip(1).Where(s => !s.IsMissing).OrderBy(s => s.Count).ToArray();
+        foreach (var (member, score) in sources[0].All())
         {
-            if (!others.Any(other => other.Set!.TryGetScore(member, out _)))
+            if (!others.Any(other => other.TryGetScore(member, out _)))
                 result.Set(member, score);
         }
         return result;

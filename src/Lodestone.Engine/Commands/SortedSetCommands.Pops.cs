@@ -28,7 +28,7 @@ internal static partial class SortedSetCommands
     /// Pops from the first non-empty key: [key, [[member, score], …]], or nil. Declares no key
     /// positions (they follow numkeys, which the command table cannot express; see BZMPOP).
     /// </remarks>
-    [Command("ZMPOP", -4, Flags = CommandFlags.Write,
+    [Command("ZMPOP", -4, Flags = CommandFlags.Write, NumKeysIndex = 1,
         Syntax = "ZMPOP numkeys key [key ...] <MIN | MAX> [COUNT count]",
         Summary = "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them. Deletes the sorted set if the last member was popped.",
         Complexity = MultiPopComplexity, Group = Group, Since = "7.0.0")]
@@ -57,10 +57,9 @@ internal static partial class SortedSetCommands
 
     /// <summary>BZMPOP timeout numkeys key [key ...] &lt;MIN | MAX&gt; [COUNT count]</summary>
     /// <remarks>
-    /// As ZMPOP, waiting while every key is empty. Declares no key positions, as Redis's legacy
-    /// (first, last, step) triple does not either: the keys follow numkeys.
+    /// As ZMPOP, waiting while every key is empty. The keys follow numkeys (NumKeysIndex).
     /// </remarks>
-    [Command("BZMPOP", -5, Flags = CommandFlags.Write | CommandFlags.Blocking,
+    [Command("BZMPOP", -5, Flags = CommandFlags.Write | CommandFlags.Blocking, NumKeysIndex = 2,
         Syntax = "BZMPOP timeout numkeys key [key ...] <MIN | MAX> [COUNT count]",
         Summary = "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.",
         Complexity = MultiPopComplexity, Group = Group, Since = "7.0.0")]

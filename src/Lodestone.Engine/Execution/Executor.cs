@@ -301,7 +301,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     {
         if (spec.KeyType != Types.RedisType.None)
         {
-            foreach (var index in spec.KeyIndexes(args.Length))
+            foreach (var index in spec.KeyIndexes(args))
             {
                 var entry = _keyspace.Lookup(args[index]);
                 if (entry is not null && entry.Type != spec.KeyType)

@@ -56,9 +56,9 @@ public sealed class AclUser
             return null;
 
         var touchesData = (spec.Flags & (CommandFlags.Write | CommandFlags.ReadOnly)) != 0;
-        if (spec.FirstKey == 0)
+        if (spec.FirstKey == 0 && !spec.HasMovableKeys)
             return touchesData ? Errors.NoPermissionForKey : null;
-        foreach (var index in spec.KeyIndexes(args.Length))
+        foreach (var index in spec.KeyIndexes(args))
         {
             if (!_keyPatterns.Any(pattern => GlobPattern.IsMatch(pattern, args[index])))
                 return Errors.NoPermissionForKey;
