@@ -204,6 +204,8 @@ public sealed class AofTests
 
         public void Delete(string path) => throw new NotSupportedException("Not used by the writer.");
 
+        public void Rename(string from, string to) => throw new NotSupportedException("Not used by the writer.");
+
         public IReadOnlyList<string> List(string directory, string pattern) => [];
 
         public void CreateDirectory(string directory)

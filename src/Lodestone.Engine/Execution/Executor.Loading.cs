@@ -38,11 +38,49 @@ public sealed partial class Executor
         _loading = false;
     }
 
+    /// <summary>Adds snapshot entries while loading (keys must be new; expired ones are kept and reclaimed after loading, as replay needs them).</summary>
+    internal Task<string?> LoadSnapshotEntriesAsync(IReadOnlyList<(Types.RedisType Type, byte[] Key, long ExpireAtMs, Types.IValue Value)> entries)
+    {
+        if (!_loading)
+            throw new InvalidOperationException("Snapshot entries load only while loading (BeginLoading).");
+        var work = new SnapshotLoadWork(entries);
+        Enqueue(work);
+        return work.Task;
+    }
+
     private Reply Replay(byte[][] args)
     {
         if (Commands.Check(args, long.MaxValue, out var spec) is { } invalid)
             return invalid;
         return Dispatch(spec, args);
+    }
+
+    private sealed class SnapshotLoadWork(IReadOnlyList<(Types.RedisType Type, byte[] Key, long ExpireAtMs, Types.IValue Value)> entries)
+        : TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously), IWork
+    {
+        private string? _problem;
+
+        public bool Execute(Executor executor)
+        {
+            executor._keyspace.NowMs = 0;
+            foreach (var (type, key, expireAt, value) in entries)
+            {
+                if (executor._keyspace.Lookup(key) is not null)
+                {
+                    _problem = $"the key '{System.Text.Encoding.UTF8.GetString(key)}' appears twice";
+                    break;
+                }
+                var entry = executor._keyspace.Add(key, type, value);
+                if (expireAt != Keyspace.Entry.NoExpiry)
+                    executor._keyspace.SetExpiry(entry, expireAt);
+            }
+            executor._effects.Clear();
+            return true;
+        }
+
+        public void Complete() => TrySetResult(_problem);
+
+        public void Fail(EngineError error) => TrySetResult(error.Message);
     }
 
     private sealed class ReplayWork(IReadOnlyList<byte[][]> records)

@@ -61,6 +61,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         {
             KeyExpired = key => _effects.Add([Del, key]),
             KeyAdded = SignalKeyAsReady,
+            BeforeChange = SaveEntry,
         };
         _context = new CommandContext(_keyspace, options, Commands, time, _effects);
         _tick = new TickWork(this);
@@ -194,17 +195,30 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         var batch = new List<IWork>(_options.MaxBatchSize);
         while (true)
         {
+            // Between batches: nothing is half-done and every effect so far is committed.
+            BeginRequestedSnapshot();
             while (batch.Count < _options.MaxBatchSize && _queue.TryDequeue(out var work))
                 batch.Add(work);
 
             if (batch.Count == 0)
             {
                 if (_stopping)
+                {
+                    AbandonSnapshot();
                     return;
+                }
+                if (_snapshot is not null)
+                {
+                    // Idle while a snapshot runs: walk it, but wake for work (and let a slow disk catch up).
+                    AdvanceSnapshot();
+                    if (_snapshot is not null && _snapshot.Writer.QueuedBytes > MaxQueuedBytes)
+                        _wake.Wait(1);
+                    continue;
+                }
                 // Reset, look again, then sleep: an Enqueue racing with us either left its item
                 // where the second look finds it, or sets the event after our Reset.
                 _wake.Reset();
-                if (_queue.IsEmpty && !_stopping)
+                if (_queue.IsEmpty && !_stopping && _snapshotRequest is null)
                     _wake.Wait();
                 continue;
             }
@@ -228,6 +242,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
             }
             _completions.Clear();
             batch.Clear();
+            AdvanceSnapshot();
         }
     }
 
@@ -298,6 +313,20 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
 
     /// <summary>The type check, then the handler; then the effect is logged unless the handler logged its own.</summary>
     private Reply Dispatch(CommandSpec spec, byte[][] args)
+    {
+        // What a write command looks up it may change: a running snapshot saves it first.
+        _keyspace.WriteAccess = spec.IsWrite;
+        try
+        {
+            return DispatchChecked(spec, args);
+        }
+        finally
+        {
+            _keyspace.WriteAccess = false;
+        }
+    }
+
+    private Reply DispatchChecked(CommandSpec spec, byte[][] args)
     {
         if (spec.KeyType != Types.RedisType.None)
         {

@@ -40,6 +40,9 @@ internal sealed class Entry
     /// <summary>Next entry in the same hash bucket (a field so the table can unlink by reference).</summary>
     internal Entry? Next;
 
+    /// <summary>The last snapshot epoch this entry was saved in (see Executor.Snapshot.cs).</summary>
+    internal int SavedEpoch;
+
     /// <summary>Position in the keyspace's list of keys with a TTL, or -1.</summary>
     internal int ExpireSlot { get; set; } = -1;
 }

@@ -45,22 +45,43 @@ internal sealed class Keyspace
     /// <summary>Called with every key that comes into existence (Redis's signalKeyAsReady): blocked callers may be waiting for it.</summary>
     public Action<byte[]>? KeyAdded { get; set; }
 
+    /// <summary>
+    /// The epoch of the snapshot being taken, or 0. While it is set, every entry that existed when the
+    /// snapshot began and has not been saved yet (SavedEpoch below it) is handed to
+    /// <see cref="BeforeChange"/> before anything can change or remove it; entries created since are
+    /// not part of the snapshot.
+    /// </summary>
+    public int SnapshotEpoch { get; set; }
+
+    /// <summary>Set by the executor while a write command runs: what it looks up, it may change.</summary>
+    public bool WriteAccess { get; set; }
+
+    /// <summary>Saves an entry into the running snapshot before it changes (see <see cref="SnapshotEpoch"/>).</summary>
+    public Action<Entry>? BeforeChange { get; set; }
+
     public bool IsExpired(Entry entry) => entry.ExpireAtMs != Entry.NoExpiry && NowMs > entry.ExpireAtMs;
 
     /// <summary>The live entry for <paramref name="key"/>, deleting it first if it has expired.</summary>
     public Entry? Lookup(ReadOnlySpan<byte> key)
     {
         var entry = _table.Find(key, KeyTable.HashOf(key));
-        if (entry is null || !IsExpired(entry))
-            return entry;
-        Expire(entry);
-        return null;
+        if (entry is null)
+            return null;
+        if (IsExpired(entry))
+        {
+            Expire(entry);
+            return null;
+        }
+        if (WriteAccess)
+            SaveBeforeChange(entry);
+        return entry;
     }
 
     /// <summary>Adds a key that does not exist (the caller has looked it up).</summary>
     public Entry Add(byte[] key, RedisType type, object value)
     {
-        var entry = new Entry(key, KeyTable.HashOf(key), type, value) { Version = NextVersion() };
+        // A key created while a snapshot runs is not part of it (the log after the snapshot has it).
+        var entry = new Entry(key, KeyTable.HashOf(key), type, value) { Version = NextVersion(), SavedEpoch = SnapshotEpoch };
         _table.Add(entry);
         KeyAdded?.Invoke(key);
         return entry;
@@ -120,6 +141,11 @@ internal sealed class Keyspace
 
     public void Clear()
     {
+        if (SnapshotEpoch != 0)
+        {
+            foreach (var entry in All().ToList())
+                SaveBeforeChange(entry);
+        }
         _table.Clear();
         _withExpiry.Clear();
     }
@@ -139,6 +165,9 @@ internal sealed class Keyspace
         }
         return next;
     }
+
+    /// <summary>One table step of SCAN, expired entries included and left in place (for snapshots).</summary>
+    public ulong ScanAll(ulong cursor, List<Entry> into) => _table.Scan(cursor, into);
 
     /// <summary>A random live key, or null when there is none.</summary>
     public Entry? RandomEntry()
@@ -180,8 +209,15 @@ internal sealed class Keyspace
 
     private void Remove(Entry entry)
     {
+        SaveBeforeChange(entry);
         _table.Remove(entry);
         RemoveExpiry(entry);
+    }
+
+    private void SaveBeforeChange(Entry entry)
+    {
+        if (SnapshotEpoch != 0 && entry.SavedEpoch < SnapshotEpoch)
+            BeforeChange?.Invoke(entry);
     }
 
     private bool RemoveExpiry(Entry entry)

@@ -1,19 +1,34 @@
 using Lodestone.Engine.Execution;
 using Lodestone.Engine.Persistence.Aof;
+using Lodestone.Engine.Persistence.Snapshots;
+using Lodestone.Engine.Types;
 
 namespace Lodestone.Engine.Persistence;
 
 /// <summary>What recovery found and did.</summary>
-/// <param name="Records">Log records replayed.</param>
+/// <param name="SnapshotEntries">Keys loaded from the snapshot (0 without one).</param>
+/// <param name="Records">Log records replayed after it.</param>
 /// <param name="NextOffset">The offset the next write gets.</param>
 /// <param name="Truncated">When a torn last record was cut off: where, and why. Null otherwise.</param>
-public sealed record RecoveryReport(long Records, long NextOffset, string? Truncated, TimeSpan Duration);
+public sealed record RecoveryReport(long SnapshotEntries, long Records, long NextOffset, string? Truncated, TimeSpan Duration);
+
+/// <summary>The state of snapshots, for operators (GET /admin/snapshots).</summary>
+public sealed record SnapshotStatus(
+    bool InProgress, DateTimeOffset? LastSaveTime, long? LastSaveOffset, TimeSpan? LastDuration, long? LastSize, string? LastError, long LogBytes);
 
 /// <summary>
-/// The append-only log as the engine's effect sink, and the recovery that opens it: read the
-/// manifest, replay its segments through the engine, cut a torn tail, then append from where the log
-/// ends. Until recovery has run, the engine is loading and logs nothing.
+/// Persistence: the append-only log as the engine's effect sink, the recovery that opens it, and
+/// snapshots that compact it.
 /// </summary>
+/// <remarks>
+/// Design note. The data directory holds a manifest naming a snapshot (optional) and the log segments
+/// after it. Recovery loads the snapshot and replays the segments. A snapshot (<see cref="SnapshotAsync"/>)
+/// is also a compaction: at its offset O the log switches to a new segment starting at O, and an
+/// intermediate manifest naming old segments and the new one is made durable before anything is
+/// written there; once the snapshot is durable, the manifest is replaced by {snapshot O, segment O}
+/// and the old files are deleted. A crash at any point leaves a manifest whose files are all there
+/// and together hold every acknowledged write.
+/// </remarks>
 public sealed class AppendOnlyLog : IEffectSink, IDisposable
 {
     private const int ReplayChunk = 4096;
@@ -21,7 +36,14 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
     private readonly IFileSystem _files;
     private readonly PersistenceOptions _options;
     private readonly TimeProvider _time;
+    private readonly object _gate = new();
     private AofWriter? _writer;
+    private Manifest? _manifest;
+    private long _sizeAtLastRewrite;
+    private DateTimeOffset _lastSaveAttempt;
+    private long _offsetAtLastSave;
+    private SnapshotStatus _status = new(false, null, null, null, null, null, 0);
+    private Task? _running;
 
     public AppendOnlyLog(IFileSystem files, PersistenceOptions options, TimeProvider time)
     {
@@ -31,11 +53,21 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
         _files = files;
         _options = options;
         _time = time;
+        _lastSaveAttempt = time.GetUtcNow();
     }
 
     public string Directory => _options.DataDirectory;
 
     public EngineError? Failure => _writer?.Failure;
+
+    public SnapshotStatus Status
+    {
+        get
+        {
+            lock (_gate)
+                return _status with { LogBytes = _writer?.Length ?? 0 };
+        }
+    }
 
     public bool TryRecover() => _writer?.TryRecover() ?? true;
 
@@ -43,8 +75,8 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
         (_writer ?? throw new InvalidOperationException("The log is not open: recovery has not run.")).Commit(effects);
 
     /// <summary>
-    /// Loads the data directory into <paramref name="executor"/> (which must be loading), then opens
-    /// the log for appending and ends loading.
+    /// Loads the data directory into <paramref name="executor"/> (which must be loading): the snapshot,
+    /// then the log after it; opens the log for appending and ends loading.
     /// </summary>
     /// <exception cref="PersistenceException">The files cannot be trusted: the message names file, offset and record.</exception>
     public RecoveryReport Recover(Executor executor)
@@ -52,7 +84,7 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
         ArgumentNullException.ThrowIfNull(executor);
         var started = _time.GetTimestamp();
         _files.CreateDirectory(Directory);
-        var manifestPath = Path.Combine(Directory, Manifest.FileName);
+        var manifestPath = ManifestPath;
         if (!_files.Exists(manifestPath))
         {
             var strays = _files.List(Directory, "log-*.aof");
@@ -61,29 +93,26 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
             // The segment first (its header written and synced), then the manifest naming it: the
             // manifest never names a file that is not there.
             var fresh = new Manifest(Manifest.CurrentVersion, null, 0, [Manifest.SegmentName(0)]);
-            AofWriter.Open(_files, Path.Combine(Directory, fresh.Segments[0]), 0, _options.AppendFsync, _time).Dispose();
+            AofWriter.Open(_files, PathOf(fresh.Segments[0]), 0, _options.AppendFsync, _time).Dispose();
             _files.WriteAtomically(manifestPath, fresh.Serialize());
         }
 
-        Manifest manifest;
-        using (var stream = _files.OpenRead(manifestPath))
-        using (var buffer = new MemoryStream())
-        {
-            stream.CopyTo(buffer);
-            manifest = Manifest.Parse(buffer.ToArray(), manifestPath);
-        }
+        var manifest = ReadManifest(manifestPath);
+        long snapshotEntries = 0;
+        if (manifest.Snapshot is { } snapshot)
+            snapshotEntries = LoadSnapshot(executor, PathOf(snapshot), manifest.SnapshotOffset);
 
         var next = manifest.SnapshotOffset;
         long replayed = 0;
         string? truncated = null;
         for (var i = 0; i < manifest.Segments.Count; i++)
         {
-            var path = Path.Combine(Directory, manifest.Segments[i]);
+            var path = PathOf(manifest.Segments[i]);
             var last = i == manifest.Segments.Count - 1;
             if (!_files.Exists(path))
             {
                 if (last && i > 0)
-                    continue; // a rewrite named a new segment but crashed before the first write: start it now
+                    continue; // named by a compaction that crashed before its first write: started below
                 throw new PersistenceException($"{path}, named by {manifestPath}, is missing.");
             }
             var result = ReplaySegment(executor, path);
@@ -106,12 +135,186 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
             }
         }
 
-        _writer = AofWriter.Open(_files, Path.Combine(Directory, manifest.Segments[^1]), next, _options.AppendFsync, _time);
+        _writer = AofWriter.Open(_files, PathOf(manifest.Segments[^1]), next, _options.AppendFsync, _time);
+        lock (_gate)
+        {
+            _manifest = manifest;
+            _sizeAtLastRewrite = _writer.Length;
+            _offsetAtLastSave = next;
+        }
         executor.FinishLoading(next);
-        return new RecoveryReport(replayed, next, truncated, _time.GetElapsedTime(started));
+        return new RecoveryReport(snapshotEntries, replayed, next, truncated, _time.GetElapsedTime(started));
     }
 
-    public void Dispose() => _writer?.Dispose();
+    /// <summary>
+    /// Takes a snapshot now (Redis's BGSAVE / BGREWRITEAOF) and compacts the log to it; completes when
+    /// the snapshot is durable and the old files are gone.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A snapshot is already running, or the log is failing.</exception>
+    public Task SnapshotAsync(Executor executor)
+    {
+        ArgumentNullException.ThrowIfNull(executor);
+        lock (_gate)
+        {
+            if (_running is { IsCompleted: false })
+                throw new InvalidOperationException("A snapshot is already being taken.");
+            if (_manifest is null)
+                throw new InvalidOperationException("The log is not open: recovery has not run.");
+            _status = _status with { InProgress = true };
+            _lastSaveAttempt = _time.GetUtcNow();
+            return _running = RunSnapshotAsync(executor);
+        }
+    }
+
+    /// <summary>
+    /// Whether a snapshot is due: a save rule is met (time since the last one and writes since), or the
+    /// log has outgrown its last compaction.
+    /// </summary>
+    public bool SnapshotDue(long committedOffset)
+    {
+        lock (_gate)
+        {
+            if (_manifest is null || _running is { IsCompleted: false })
+                return false;
+            var changes = committedOffset - _offsetAtLastSave;
+            var elapsed = _time.GetUtcNow() - _lastSaveAttempt;
+            if (changes > 0 && _options.SnapshotRules.Any(rule => elapsed.TotalSeconds >= rule.Seconds && changes >= rule.Changes))
+                return true;
+            var size = _writer?.Length ?? 0;
+            return _options.AutoRewritePercentage > 0 && size >= _options.AutoRewriteMinSizeBytes
+                && size >= _sizeAtLastRewrite * (100 + _options.AutoRewritePercentage) / 100;
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            _running?.Wait(TimeSpan.FromSeconds(30));
+        }
+        catch (AggregateException)
+        {
+            // Its failure is in Status; the log itself is still whole.
+        }
+        _writer?.Dispose();
+    }
+
+    private string ManifestPath => Path.Combine(Directory, Manifest.FileName);
+
+    private string PathOf(string file) => Path.Combine(Directory, file);
+
+    private async Task RunSnapshotAsync(Executor executor)
+    {
+        var started = _time.GetTimestamp();
+        Manifest before;
+        lock (_gate)
+            before = _manifest!;
+        try
+        {
+            SnapshotWriter? writer = null;
+            var offset = await executor.StartSnapshotAsync(offset =>
+            {
+                // On the engine thread, between batches: switch the log to a new segment at this offset.
+                writer = SwitchSegment(offset);
+                return writer;
+            }).ConfigureAwait(false);
+            var size = await writer!.Done.ConfigureAwait(false);
+            writer.Dispose();
+
+            Manifest after;
+            lock (_gate)
+                after = new Manifest(Manifest.CurrentVersion, SnapshotFile.Name(offset), offset, [Manifest.SegmentName(offset)]);
+            _files.WriteAtomically(ManifestPath, after.Serialize());
+            lock (_gate)
+            {
+                _manifest = after;
+                _sizeAtLastRewrite = _writer?.Length ?? 0;
+                _offsetAtLastSave = offset;
+                _status = new SnapshotStatus(false, _time.GetUtcNow(), offset, _time.GetElapsedTime(started), size, null, 0);
+            }
+            // Only now, with the new manifest durable, are the old files unneeded.
+            var live = new[] { after.Snapshot!, after.Segments[0] };
+            foreach (var old in before.Segments.Append(before.Snapshot).OfType<string>().Except(live))
+            {
+                if (_files.Exists(PathOf(old)))
+                    _files.Delete(PathOf(old));
+            }
+        }
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            lock (_gate)
+                _status = _status with { InProgress = false, LastError = failure.Message };
+        }
+    }
+
+    /// <summary>
+    /// Engine thread, at the snapshot's offset: every record before it is in the current segment. Open
+    /// the new segment, make an intermediate manifest naming it durable, then append there.
+    /// </summary>
+    private SnapshotWriter SwitchSegment(long offset)
+    {
+        if (_writer is { Failure: { } failure })
+            throw new InvalidOperationException($"The log is failing ({failure.Message}); no snapshot until it recovers.");
+        Manifest current;
+        lock (_gate)
+            current = _manifest!;
+        var segment = Manifest.SegmentName(offset);
+        if (current.Segments[^1] != segment)
+        {
+            var next = AofWriter.Open(_files, PathOf(segment), offset, _options.AppendFsync, _time);
+            var intermediate = current with { Segments = [.. current.Segments, segment] };
+            _files.WriteAtomically(ManifestPath, intermediate.Serialize());
+            _writer?.Dispose();
+            _writer = next;
+            lock (_gate)
+                _manifest = intermediate;
+        }
+        return new SnapshotWriter(_files, PathOf(SnapshotFile.Name(offset)));
+    }
+
+    private Manifest ReadManifest(string path)
+    {
+        using var stream = _files.OpenRead(path);
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        return Manifest.Parse(buffer.ToArray(), path);
+    }
+
+    private long LoadSnapshot(Executor executor, string path, long expectedOffset)
+    {
+        if (!_files.Exists(path))
+            throw new PersistenceException($"{path}, named by {ManifestPath}, is missing.");
+        var chunk = new List<(RedisType, byte[], long, IValue)>(ReplayChunk);
+        try
+        {
+            using var stream = _files.OpenRead(path);
+            var (offset, count) = SnapshotFile.Read(stream, (type, key, expireAt, value) =>
+            {
+                chunk.Add((type, key, expireAt, value));
+                if (chunk.Count == ReplayChunk)
+                {
+                    LoadChunk(executor, chunk, path);
+                    chunk = new List<(RedisType, byte[], long, IValue)>(ReplayChunk);
+                }
+            });
+            LoadChunk(executor, chunk, path);
+            if (offset != expectedOffset)
+                throw new PersistenceException($"{path} was taken at offset {offset}, but {ManifestPath} says {expectedOffset}.");
+            return count;
+        }
+        catch (Exception invalid) when (invalid is InvalidDataException or EndOfStreamException)
+        {
+            throw new PersistenceException($"The snapshot {path} cannot be loaded: {invalid.Message}", invalid);
+        }
+    }
+
+    private static void LoadChunk(Executor executor, List<(RedisType, byte[], long, IValue)> chunk, string path)
+    {
+        if (chunk.Count == 0)
+            return;
+        if (executor.LoadSnapshotEntriesAsync(chunk).GetAwaiter().GetResult() is { } problem)
+            throw new PersistenceException($"The snapshot {path} cannot be loaded: {problem}.");
+    }
 
     private AofReadResult ReplaySegment(Executor executor, string path)
     {

@@ -25,6 +25,9 @@ public interface IFileSystem
 
     void Delete(string path);
 
+    /// <summary>Renames a file over another, durably (the directory is fsynced).</summary>
+    void Rename(string from, string to);
+
     /// <summary>The file names (not paths) in <paramref name="directory"/> matching <paramref name="pattern"/>.</summary>
     IReadOnlyList<string> List(string directory, string pattern);
 

@@ -37,6 +37,12 @@ public sealed partial class LocalFileSystem : IFileSystem
 
     public void Delete(string path) => File.Delete(path);
 
+    public void Rename(string from, string to)
+    {
+        File.Move(from, to, overwrite: true);
+        SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(to))!);
+    }
+
     public IReadOnlyList<string> List(string directory, string pattern) =>
         Directory.Exists(directory)
             ? Directory.GetFiles(directory, pattern).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList()

@@ -1,0 +1,227 @@
+using System.Buffers;
+using System.Text;
+using Lodestone.Engine.Execution;
+using Lodestone.Engine.Persistence;
+using Lodestone.Engine.Persistence.Snapshots;
+using Lodestone.Engine.Types;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Lodestone.Engine.Tests;
+
+/// <summary>Snapshots: exact point-in-time images that compact the log, taken while writes go on.</summary>
+public sealed class SnapshotTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "lodestone-snapshot-" + Guid.NewGuid().ToString("N"));
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.FromUnixTimeMilliseconds(TestEngine.StartMs));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_directory))
+            Directory.Delete(_directory, recursive: true);
+    }
+
+    private sealed class Node(Executor executor, AppendOnlyLog log, RecoveryReport report) : IDisposable
+    {
+        public Executor Executor { get; } = executor;
+
+        public AppendOnlyLog Log { get; } = log;
+
+        public RecoveryReport Report { get; } = report;
+
+        public Task<Reply> Run(params string[] args) => Executor.ExecuteAsync(args.Select(Encoding.UTF8.GetBytes).ToArray());
+
+        public Task Snapshot() => Log.SnapshotAsync(Executor);
+
+        public void Dispose()
+        {
+            Executor.Dispose();
+            Log.Dispose();
+        }
+    }
+
+    private Node Start()
+    {
+        var options = new PersistenceOptions { DataDirectory = _directory, AppendFsync = AppendFsync.No, SnapshotRules = [] };
+        var log = new AppendOnlyLog(LocalFileSystem.Instance, options, _clock);
+        var executor = new Executor(new EngineOptions(), _clock, [log]);
+        executor.BeginLoading();
+        return new Node(executor, log, log.Recover(executor));
+    }
+
+    /// <summary>A seeded workload over every type, with TTLs, overwrites, deletions and pops.</summary>
+    private static async Task Workload(Node node, int seed, int steps)
+    {
+        var random = new Random(seed);
+        for (var i = 0; i < steps; i++)
+        {
+            var k = random.Next(40);
+            var v = random.Next(1000).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            switch (random.Next(14))
+            {
+                case 0: await node.Run("SET", $"s{k}", v); break;
+                case 1: await node.Run("SET", $"s{k}", v, "PX", (1000 + random.Next(100_000)).ToString(System.Globalization.CultureInfo.InvariantCulture)); break;
+                case 2: await node.Run("INCRBY", $"n{k}", v); break;
+                case 3: await node.Run("APPEND", $"s{k}", v); break;
+                case 4: await node.Run("RPUSH", $"l{k}", v, v + "x"); break;
+                case 5: await node.Run("LPOP", $"l{k}"); break;
+                case 6: await node.Run("SADD", $"t{k}", v); break;
+                case 7: await node.Run("SPOP", $"t{k}"); break;
+                case 8: await node.Run("HSET", $"h{k}", $"f{random.Next(5)}", v); break;
+                case 9: await node.Run("HINCRBYFLOAT", $"h{k}", "f9", "0.5"); break;
+                case 10: await node.Run("ZADD", $"z{k}", (random.NextDouble() * 100).ToString("R", System.Globalization.CultureInfo.InvariantCulture), v); break;
+                case 11: await node.Run("ZPOPMIN", $"z{k}"); break;
+                case 12: await node.Run("DEL", $"s{k}", $"l{k}"); break;
+                default: await node.Run("EXPIRE", $"h{k}", "500"); break;
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_restart_from_the_log_from_a_snapshot_and_from_both_gives_the_same_keyspace()
+    {
+        string expected;
+        using (var node = Start())
+        {
+            await Workload(node, seed: 1, steps: 3000);
+            expected = await KeyspaceDigest.OfAsync(node.Executor);
+        }
+        using (var fromLog = Start())
+        {
+            Assert.Equal(0, fromLog.Report.SnapshotEntries);
+            Assert.Equal(expected, await KeyspaceDigest.OfAsync(fromLog.Executor));
+            await fromLog.Snapshot();
+        }
+        using (var fromSnapshot = Start())
+        {
+            Assert.True(fromSnapshot.Report.SnapshotEntries > 0);
+            Assert.Equal(0, fromSnapshot.Report.Records);
+            Assert.Equal(expected, await KeyspaceDigest.OfAsync(fromSnapshot.Executor));
+            await Workload(fromSnapshot, seed: 2, steps: 2000);
+            expected = await KeyspaceDigest.OfAsync(fromSnapshot.Executor);
+        }
+        using var fromBoth = Start();
+
+        Assert.True(fromBoth.Report.SnapshotEntries > 0);
+        Assert.True(fromBoth.Report.Records > 0);
+        Assert.Equal(expected, await KeyspaceDigest.OfAsync(fromBoth.Executor));
+    }
+
+    [Fact]
+    public async Task A_snapshot_compacts_the_log_and_removes_the_old_files_only_after_the_new_manifest()
+    {
+        long offset;
+        using (var node = Start())
+        {
+            await Workload(node, seed: 3, steps: 500);
+            offset = node.Executor.CommittedOffset;
+            Assert.True(offset > 100);
+            await node.Snapshot();
+            var status = node.Log.Status;
+            Assert.False(status.InProgress);
+            Assert.Null(status.LastError);
+            Assert.Equal(offset, status.LastSaveOffset);
+            Assert.True(status.LastSize > 0);
+            await node.Run("SET", "after", "snapshot");
+        }
+
+        var files = Directory.GetFiles(_directory).Select(f => Path.GetFileName(f)!).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal([$"log-{offset:D20}.aof", "manifest.json", $"snapshot-{offset:D20}.snap"], files);
+        var manifest = File.ReadAllText(Path.Combine(_directory, "manifest.json"));
+        Assert.Contains($"\"snapshotOffset\": {offset}", manifest, StringComparison.Ordinal);
+        using var restarted = Start();
+        Assert.Equal(1, restarted.Report.Records);
+        ReplyAssert.Bulk(await restarted.Run("GET", "after"), "snapshot");
+    }
+
+    [Fact]
+    public async Task A_snapshot_taken_while_writers_run_plus_the_log_after_it_equals_the_final_keyspace()
+    {
+        string expected;
+        using (var node = Start())
+        {
+            for (var i = 0; i < 20_000; i++)
+                await node.Run("SET", $"k{i}", $"v{i}");
+            for (var i = 0; i < 200; i++)
+                await node.Run("RPUSH", "list", $"e{i}");
+
+            using var stop = new CancellationTokenSource();
+            var writers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+            {
+                var random = new Random(w);
+                while (!stop.IsCancellationRequested)
+                {
+                    var i = random.Next(20_000);
+                    switch (random.Next(4))
+                    {
+                        case 0: await node.Run("SET", $"k{i}", $"w{w}"); break;
+                        case 1: await node.Run("DEL", $"k{i}"); break;
+                        case 2: await node.Run("APPEND", $"k{i}", "+"); break;
+                        default: await node.Run("LPOP", "list"); await node.Run("RPUSH", "list", $"n{i}"); break;
+                    }
+                }
+            })).ToArray();
+
+            await node.Snapshot();
+            await stop.CancelAsync();
+            await Task.WhenAll(writers);
+            expected = await KeyspaceDigest.OfAsync(node.Executor);
+        }
+
+        using var restarted = Start();
+
+        Assert.True(restarted.Report.SnapshotEntries > 0);
+        Assert.Equal(expected, await KeyspaceDigest.OfAsync(restarted.Executor));
+    }
+
+    [Fact]
+    public async Task A_snapshot_while_one_is_running_is_refused()
+    {
+        using var node = Start();
+        for (var i = 0; i < 5000; i++)
+            await node.Run("SET", $"k{i}", "v");
+
+        var first = node.Snapshot();
+        Assert.Throws<InvalidOperationException>(() => { _ = node.Log.SnapshotAsync(node.Executor); });
+        await first;
+    }
+
+    [Fact]
+    public async Task A_damaged_snapshot_refuses_to_start_naming_it()
+    {
+        using (var node = Start())
+        {
+            await node.Run("SET", "a", "1");
+            await node.Snapshot();
+        }
+        var snapshot = Directory.GetFiles(_directory, "*.snap").Single();
+        var bytes = File.ReadAllBytes(snapshot);
+        bytes[^6] ^= 0xFF;
+        File.WriteAllBytes(snapshot, bytes);
+
+        var refused = Assert.Throws<PersistenceException>(() => Start());
+
+        Assert.Contains(snapshot, refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_snapshot_format_is_pinned_byte_for_byte()
+    {
+        // Golden bytes: type numbers and codecs are append-only; a change needs a new format version.
+        Assert.Equal([1, 2, 3, 4, 5, 6], new[] { RedisType.String, RedisType.List, RedisType.Set, RedisType.Hash, RedisType.ZSet, RedisType.Stream }.Select(t => (int)t));
+        var buffer = new ArrayBufferWriter<byte>();
+        SnapshotFile.WriteHeader(buffer, 7);
+        var encoder = new SnapshotEncoder(buffer);
+        SnapshotFile.WriteEntry(encoder, RedisType.String, "k"u8.ToArray(), -1, StringValue.Wrap("v"u8.ToArray()));
+        var zset = new SortedSetValue();
+        zset.Set("m"u8.ToArray(), 1.5);
+        SnapshotFile.WriteEntry(encoder, RedisType.ZSet, "z"u8.ToArray(), 1000, zset);
+        SnapshotFile.WriteEnd(encoder, 2);
+
+        Assert.Equal(
+            "4C4F444553544F4E452D534E41500A" + "01" + "0700000000000000" +
+            "01" + "016B" + "FFFFFFFFFFFFFFFF" + "0176" +
+            "05" + "017A" + "E803000000000000" + "01" + "016D" + "000000000000F83F" +
+            "FF" + "02",
+            Convert.ToHexString(buffer.WrittenSpan));
+    }
+}
