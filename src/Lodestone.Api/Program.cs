@@ -47,6 +47,7 @@ app.MapHashes();
 app.MapLists();
 app.MapZSets();
 app.MapCommands();
+app.MapAdmin();
 
 try
 {

@@ -85,7 +85,7 @@ public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
         { "post", "/zsets/diff", "ZDIFF", "ZDIFF numkeys key [key ...] [WITHSCORES]" },
     };
 
-    /// <summary>The command endpoint's routes, which run whatever command they are given.</summary>
+    /// <summary>Routes that are not one command's resource: the command endpoint and the admin routes.</summary>
     private static readonly (string Method, string Path)[] CommandEndpointOperations =
     [
         ("post", "/commands"),
@@ -95,6 +95,9 @@ public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
         ("post", "/commands/{command}/{arguments}"),
         ("put", "/commands/{command}/{arguments}"),
         ("head", "/commands/{command}/{arguments}"),
+        ("get", "/admin/snapshots"),
+        ("post", "/admin/snapshots"),
+        ("post", "/admin/aof/rewrite"),
     ];
 
     public static TheoryData<string, string> Operations

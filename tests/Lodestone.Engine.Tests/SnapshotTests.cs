@@ -41,7 +41,7 @@ public sealed class SnapshotTests : IDisposable
 
     private Node Start()
     {
-        var options = new PersistenceOptions { DataDirectory = _directory, AppendFsync = AppendFsync.No, SnapshotRules = [] };
+        var options = new PersistenceOptions { DataDirectory = _directory, AppendFsync = AppendFsync.No, Save = "" };
         var log = new AppendOnlyLog(LocalFileSystem.Instance, options, _clock);
         var executor = new Executor(new EngineOptions(), _clock, [log]);
         executor.BeginLoading();

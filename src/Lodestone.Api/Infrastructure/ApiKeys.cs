@@ -45,6 +45,7 @@ public static class ApiKeys
 {
     public const string Scheme = "ApiKey";
     public const string Policy = "ApiKey";
+    public const string AdminPolicy = "Admin";
     public const string WrongPass = "WRONGPASS invalid or missing auth token";
 
     public static IServiceCollection AddLodestoneAuth(this IServiceCollection services, IConfiguration configuration)
@@ -59,8 +60,9 @@ public static class ApiKeys
             .ValidateOnStart();
         services.AddSingleton<KeyRing>();
         services.AddAuthentication(Scheme).AddScheme<AuthenticationSchemeOptions, Handler>(Scheme, null);
-        services.AddAuthorizationBuilder().AddPolicy(Policy, policy =>
-            policy.AddAuthenticationSchemes(Scheme).AddRequirements(new KeyRequired()));
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Policy, policy => policy.AddAuthenticationSchemes(Scheme).AddRequirements(new KeyRequired()))
+            .AddPolicy(AdminPolicy, policy => policy.AddAuthenticationSchemes(Scheme).AddRequirements(new KeyRequired(AclRole.Admin)));
         services.AddSingleton<IAuthorizationHandler, KeyRequiredHandler>();
         return services;
     }
@@ -116,6 +118,10 @@ public static class ApiKeys
             return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, ApiKeys.Scheme)));
         }
 
+        protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+            Problems.Of(Lodestone.Engine.Execution.ErrorKind.NoPermission, "This route needs an API key with the admin role.", "NOPERM")
+                .ExecuteAsync(Context);
+
         protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
         {
             Response.StatusCode = StatusCodes.Status401Unauthorized;
@@ -139,14 +145,18 @@ public static class ApiKeys
         }
     }
 
-    private sealed class KeyRequired : IAuthorizationRequirement;
+    /// <summary>With keys configured, a key of at least <see cref="Role"/> is required.</summary>
+    private sealed class KeyRequired(AclRole role = AclRole.Read) : IAuthorizationRequirement
+    {
+        public AclRole Role { get; } = role;
+    }
 
-    /// <summary>With keys configured, the caller must have presented one; without, everyone passes.</summary>
+    /// <summary>With keys configured, the caller must have presented one (of the role the route needs); without, everyone passes.</summary>
     private sealed class KeyRequiredHandler(KeyRing keys) : AuthorizationHandler<KeyRequired>
     {
         protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, KeyRequired requirement)
         {
-            if (keys.IsOpen || context.User.Identity is KeyIdentity)
+            if (keys.IsOpen || (context.User.Identity is KeyIdentity identity && identity.AclUser.Role >= requirement.Role))
                 context.Succeed(requirement);
             return Task.CompletedTask;
         }

@@ -20,18 +20,55 @@ public static partial class PersistenceHosting
             .Bind(configuration.GetSection(Section))
             .Validate(o => !string.IsNullOrWhiteSpace(o.DataDirectory), "Persistence:DataDirectory must be set.")
             .Validate(o => Enum.IsDefined(o.AppendFsync), "Persistence:AppendFsync must be Always, EverySec or No.")
+            .Validate(o => o.SaveRules() is not null, "Persistence:Save must be pairs of positive integers, seconds then changes (\"3600 1 300 100\"), or empty.")
+            .Validate(o => o.AutoRewritePercentage >= 0 && o.AutoRewriteMinSizeBytes >= 0, "Persistence:AutoRewritePercentage and AutoRewriteMinSizeBytes must not be negative.")
             .ValidateOnStart();
         services.AddSingleton(sp => new AppendOnlyLog(LocalFileSystem.Instance,
             sp.GetRequiredService<IOptions<PersistenceOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IEffectSink>(sp =>
             sp.GetRequiredService<IOptions<PersistenceOptions>>().Value.AppendOnly ? sp.GetRequiredService<AppendOnlyLog>() : NoLog.Instance);
         services.AddHostedService<Recovery>();
+        services.AddHostedService<SnapshotSchedule>();
         return services;
     }
 
     /// <summary>Whether the engine must start loading (the log will be replayed into it).</summary>
     public static bool LoadsAtStart(IServiceProvider services) =>
         services.GetRequiredService<IOptions<PersistenceOptions>>().Value.AppendOnly;
+
+    /// <summary>Takes a snapshot when a Persistence:Save rule or the auto-rewrite size says so (checked every second).</summary>
+    private sealed partial class SnapshotSchedule(Executor executor, IServiceProvider services, ILogger<SnapshotSchedule> logger) : BackgroundService
+    {
+        protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+        {
+            if (!LoadsAtStart(services))
+                return;
+            var log = services.GetRequiredService<AppendOnlyLog>();
+            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                if (executor.IsLoading || !log.SnapshotDue(executor.CommittedOffset))
+                    continue;
+                try
+                {
+                    LogStarting(executor.CommittedOffset);
+                    await log.SnapshotAsync(executor);
+                    if (log.Status.LastError is { } error)
+                        LogFailed(error);
+                }
+                catch (InvalidOperationException busy)
+                {
+                    LogFailed(busy.Message);
+                }
+            }
+        }
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Taking a scheduled snapshot at offset {Offset}")]
+        private partial void LogStarting(long offset);
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "A scheduled snapshot failed: {Reason}")]
+        private partial void LogFailed(string reason);
+    }
 
     /// <summary>With AppendOnly off there is nothing to write to: the data lives in memory only.</summary>
     private sealed class NoLog : IEffectSink
@@ -56,7 +93,7 @@ public static partial class PersistenceHosting
                 var report = log.Recover(executor);
                 if (report.Truncated is { } torn)
                     LogTruncated(torn);
-                LogLoaded(report.Records, report.NextOffset, report.Duration.TotalMilliseconds, Path.GetFullPath(log.Directory));
+                LogLoaded(report.SnapshotEntries, report.Records, report.NextOffset, report.Duration.TotalMilliseconds, Path.GetFullPath(log.Directory));
             }
             catch (Exception failure) when (failure is PersistenceException or IOException or UnauthorizedAccessException)
             {
@@ -66,8 +103,8 @@ public static partial class PersistenceHosting
             }
         }, stoppingToken);
 
-        [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Records} log records in {Milliseconds:F0} ms from {Directory}; next offset {Offset}")]
-        private partial void LogLoaded(long records, long offset, double milliseconds, string directory);
+        [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Keys} keys from the snapshot and {Records} log records in {Milliseconds:F0} ms from {Directory}; next offset {Offset}")]
+        private partial void LogLoaded(long keys, long records, long offset, double milliseconds, string directory);
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "THE LOG ENDED WITH A TORN RECORD, WHICH WAS CUT OFF (a crash during a write). {Where}")]
         private partial void LogTruncated(string where);

@@ -178,7 +178,7 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
                 return false;
             var changes = committedOffset - _offsetAtLastSave;
             var elapsed = _time.GetUtcNow() - _lastSaveAttempt;
-            if (changes > 0 && _options.SnapshotRules.Any(rule => elapsed.TotalSeconds >= rule.Seconds && changes >= rule.Changes))
+            if (changes > 0 && (_options.SaveRules() ?? []).Any(rule => elapsed.TotalSeconds >= rule.Seconds && changes >= rule.Changes))
                 return true;
             var size = _writer?.Length ?? 0;
             return _options.AutoRewritePercentage > 0 && size >= _options.AutoRewriteMinSizeBytes
