@@ -35,8 +35,7 @@ app.UseStatusCodePages();
 app.UseRouting();
 app.UseBodySizeLimit();
 app.UseCors();
-app.UseAuthentication();
-app.UseAuthorization();
+app.UseLodestoneAuth();
 
 app.MapLodestoneDocs();
 app.MapLodestoneHealth();

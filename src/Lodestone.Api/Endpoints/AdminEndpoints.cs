@@ -15,7 +15,7 @@ public static class AdminEndpoints
 {
     public static RouteGroupBuilder MapAdmin(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/admin").WithTags("Admin").RequireAuthorization(ApiKeys.AdminPolicy);
+        var group = app.MapGroup("/admin").WithTags("Admin").RequireApiKey(app, ApiKeys.AdminPolicy);
 
         group.MapGet("/snapshots", GetSnapshots)
             .WithMetadata(new RedisCommandMetadata("LASTSAVE")).WithSummary("LASTSAVE")
@@ -54,6 +54,7 @@ public static class AdminEndpoints
     {
         var status = log.Status;
         return new SnapshotState(options.AppendOnly, status.InProgress, status.LastSaveTime, status.LastSaveOffset,
-            status.LastDuration?.TotalMilliseconds, status.LastSize, status.LastError, status.LogBytes, executor.CommittedOffset);
+            status.LastDuration?.TotalMilliseconds, status.LastSize, status.LastError, status.LogBytes, executor.CommittedOffset,
+            status.LogRecords, status.LogFsyncs);
     }
 }

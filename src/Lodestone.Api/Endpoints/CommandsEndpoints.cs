@@ -24,7 +24,7 @@ public static class CommandsEndpoints
         var limits = app.ServiceProvider.GetRequiredService<IOptions<CommandSettings>>().Value;
         var group = app.MapGroup("/commands").WithTags("Commands")
             .WithMetadata(UpstashErrors.Instance, new BodySizeLimit.Metadata(limits.MaxRequestBodyBytes))
-            .RequireAuthorization(ApiKeys.Policy);
+            .RequireApiKey(app);
 
         group.MapPost("", Single)
             .WithName("COMMAND-SINGLE").WithSummary("Run one command: [\"SET\",\"key\",\"value\"]")

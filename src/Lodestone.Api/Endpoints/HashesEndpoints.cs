@@ -24,7 +24,7 @@ public static class HashesEndpoints
 {
     public static RouteGroupBuilder MapHashes(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/hashes").WithTags("Hashes").WithValidation().RequireAuthorization(ApiKeys.Policy);
+        var group = app.MapGroup("/hashes").WithTags("Hashes").WithValidation().RequireApiKey(app);
 
         group.MapGet("/{key}", GetAll).ForCommand("HGETALL").WithReadProblems()
             .Produces(StatusCodes.Status304NotModified).ProducesProblem(StatusCodes.Status400BadRequest);

@@ -15,7 +15,7 @@ public static class KeysEndpoints
 {
     public static RouteGroupBuilder MapKeys(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/keys").WithTags("Keys").WithValidation().RequireAuthorization(ApiKeys.Policy);
+        var group = app.MapGroup("/keys").WithTags("Keys").WithValidation().RequireApiKey(app);
 
         group.MapGet("/", List).ForCommand("SCAN").ProducesValidationProblem();
         group.MapGet("/{key}", Get).ForCommand("TYPE")

@@ -23,7 +23,7 @@ public static partial class ListsEndpoints
 {
     public static RouteGroupBuilder MapLists(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/lists").WithTags("Lists").WithValidation().RequireAuthorization(ApiKeys.Policy);
+        var group = app.MapGroup("/lists").WithTags("Lists").WithValidation().RequireApiKey(app);
 
         group.MapGet("/{key}", LRange).ForCommand("LRANGE").WithReadProblems().ProducesProblem(StatusCodes.Status400BadRequest);
         group.MapGet("/{key}/length", LLen).ForCommand("LLEN").WithReadProblems();

@@ -19,7 +19,7 @@ public static class SetsEndpoints
 {
     public static RouteGroupBuilder MapSets(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/sets").WithTags("Sets").WithValidation().RequireAuthorization(ApiKeys.Policy);
+        var group = app.MapGroup("/sets").WithTags("Sets").WithValidation().RequireApiKey(app);
 
         group.MapGet("/{key}", SMembers).ForCommand("SMEMBERS")
             .Produces(StatusCodes.Status304NotModified).WithSetProblems().ProducesProblem(StatusCodes.Status404NotFound);

@@ -18,7 +18,7 @@ public static class StringsEndpoints
 
     public static RouteGroupBuilder MapStrings(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/strings").WithTags("Strings").WithValidation().RequireAuthorization(ApiKeys.Policy);
+        var group = app.MapGroup("/strings").WithTags("Strings").WithValidation().RequireApiKey(app);
 
         group.MapGet("/{key}", Get).ForCommand("GET")
             .WithMetadata(new AlsoServesRawBytes())

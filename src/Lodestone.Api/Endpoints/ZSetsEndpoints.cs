@@ -18,7 +18,7 @@ public static partial class ZSetsEndpoints
 {
     public static RouteGroupBuilder MapZSets(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/zsets").WithTags("Sorted sets").WithValidation().RequireAuthorization(ApiKeys.Policy);
+        var group = app.MapGroup("/zsets").WithTags("Sorted sets").WithValidation().RequireApiKey(app);
 
         group.MapGet("/{key}", Get).ForCommand("ZCARD")
             .Produces(StatusCodes.Status304NotModified).WithReadProblems();

@@ -67,6 +67,24 @@ public static class ApiKeys
         return services;
     }
 
+    /// <summary>
+    /// Requires an API key (of the role <paramref name="policy"/> names) on the group — when keys are
+    /// configured. An open service (no keys) skips authorization altogether, which it would always pass.
+    /// </summary>
+    public static TBuilder RequireApiKey<TBuilder>(this TBuilder group, IEndpointRouteBuilder app, string policy = Policy)
+        where TBuilder : IEndpointConventionBuilder =>
+        IsOpen(app.ServiceProvider) ? group : group.RequireAuthorization(policy);
+
+    /// <summary>Authentication and authorization middleware, when there are keys to check.</summary>
+    public static IApplicationBuilder UseLodestoneAuth(this IApplicationBuilder app)
+    {
+        if (IsOpen(app.ApplicationServices))
+            return app;
+        return app.UseAuthentication().UseAuthorization();
+    }
+
+    private static bool IsOpen(IServiceProvider services) => services.GetRequiredService<KeyRing>().IsOpen;
+
     /// <summary>The caller's permissions, or null for an open service (no keys configured).</summary>
     public static AclUser? AclUserOf(ClaimsPrincipal user) => (user.Identity as KeyIdentity)?.AclUser;
 

@@ -13,8 +13,11 @@ namespace Lodestone.Engine.Persistence;
 public sealed record RecoveryReport(long SnapshotEntries, long Records, long NextOffset, string? Truncated, TimeSpan Duration);
 
 /// <summary>The state of snapshots, for operators (GET /admin/snapshots).</summary>
+/// <param name="LogRecords">Records written to the current log segment since this process opened it.</param>
+/// <param name="LogFsyncs">fsyncs of it in that time (LogRecords ÷ LogFsyncs: records per fsync).</param>
 public sealed record SnapshotStatus(
-    bool InProgress, DateTimeOffset? LastSaveTime, long? LastSaveOffset, TimeSpan? LastDuration, long? LastSize, string? LastError, long LogBytes);
+    bool InProgress, DateTimeOffset? LastSaveTime, long? LastSaveOffset, TimeSpan? LastDuration, long? LastSize, string? LastError,
+    long LogBytes, long LogRecords = 0, long LogFsyncs = 0);
 
 /// <summary>
 /// Persistence: the append-only log as the engine's effect sink, the recovery that opens it, and
@@ -65,7 +68,7 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
         get
         {
             lock (_gate)
-                return _status with { LogBytes = _writer?.Length ?? 0 };
+                return _status with { LogBytes = _writer?.Length ?? 0, LogRecords = _writer?.Records ?? 0, LogFsyncs = _writer?.Fsyncs ?? 0 };
         }
     }
 

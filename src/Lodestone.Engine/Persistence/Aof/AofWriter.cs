@@ -33,6 +33,8 @@ public sealed class AofWriter : IEffectSink, IDisposable
     private volatile EngineError? _failure;
     private Exception? _lastException;
     private int _disposed;
+    private long _records;
+    private long _fsyncs;
 
     private AofWriter(IAppendFile file, long nextOffset, AppendFsync fsync, TimeProvider time)
     {
@@ -69,6 +71,12 @@ public sealed class AofWriter : IEffectSink, IDisposable
     /// <summary>Bytes of the segment known to be whole.</summary>
     public long Length => _goodLength;
 
+    /// <summary>Records handed to this writer since it opened.</summary>
+    public long Records => Interlocked.Read(ref _records);
+
+    /// <summary>fsyncs done since it opened (under Always, one per batch that wrote: records ÷ fsyncs is the group-commit factor).</summary>
+    public long Fsyncs => Interlocked.Read(ref _fsyncs);
+
     public EngineError? Failure => _failure;
 
     public void Commit(IReadOnlyList<byte[][]> effects)
@@ -76,6 +84,7 @@ public sealed class AofWriter : IEffectSink, IDisposable
         ArgumentNullException.ThrowIfNull(effects);
         foreach (var argv in effects)
             AofFormat.WriteRecord(_pending, _nextOffset++, argv);
+        Interlocked.Add(ref _records, effects.Count);
         if (!TryFlush(out var error) && _fsync == AppendFsync.Always)
             throw new IOException(error!.Message, _lastException);
     }
@@ -116,6 +125,7 @@ public sealed class AofWriter : IEffectSink, IDisposable
             if (_needsSync && _fsync == AppendFsync.Always)
             {
                 _file.Sync();
+                Interlocked.Increment(ref _fsyncs);
                 _needsSync = false;
             }
             else if (_needsSync && _fsync == AppendFsync.EverySec)
@@ -159,6 +169,7 @@ public sealed class AofWriter : IEffectSink, IDisposable
         try
         {
             _file.Sync();
+            Interlocked.Increment(ref _fsyncs);
         }
         catch (IOException exception)
         {
