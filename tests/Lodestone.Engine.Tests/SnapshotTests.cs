@@ -125,7 +125,7 @@ public sealed class SnapshotTests : IDisposable
         }
 
         var files = Directory.GetFiles(_directory).Select(f => Path.GetFileName(f)!).Order(StringComparer.Ordinal).ToArray();
-        Assert.Equal([$"log-{offset:D20}.aof", "manifest.json", $"snapshot-{offset:D20}.snap"], files);
+        Assert.Equal(["log-00000000000000000001.aof", "manifest.json", $"snapshot-{offset:D20}.snap"], files);
         var manifest = File.ReadAllText(Path.Combine(_directory, "manifest.json"));
         Assert.Contains($"\"snapshotOffset\": {offset}", manifest, StringComparison.Ordinal);
         using var restarted = Start();

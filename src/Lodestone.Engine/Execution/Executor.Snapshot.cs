@@ -23,7 +23,7 @@ namespace Lodestone.Engine.Execution;
 public sealed partial class Executor
 {
     private const int ChunkBytes = 256 * 1024;
-    private const long MaxQueuedBytes = 64L * 1024 * 1024;
+    private const long MaxQueuedBytes = 8L * 1024 * 1024;
     private static readonly TimeSpan SliceBudget = TimeSpan.FromMilliseconds(1);
 
     private SnapshotRequest? _snapshotRequest;
@@ -110,7 +110,7 @@ public sealed partial class Executor
     {
         if (job.Chunk.WrittenCount == 0 || (!force && job.Chunk.WrittenCount < ChunkBytes))
             return;
-        job.Writer.Add(job.Chunk.WrittenSpan.ToArray());
+        job.Writer.Add(job.Chunk.WrittenSpan);
         job.Chunk.ResetWrittenCount();
     }
 

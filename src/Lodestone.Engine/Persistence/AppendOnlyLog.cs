@@ -15,9 +15,10 @@ public sealed record RecoveryReport(long SnapshotEntries, long Records, long Nex
 /// <summary>The state of snapshots, for operators (GET /admin/snapshots).</summary>
 /// <param name="LogRecords">Records written to the current log segment since this process opened it.</param>
 /// <param name="LogFsyncs">fsyncs of it in that time (LogRecords ÷ LogFsyncs: records per fsync).</param>
+/// <param name="LastPeakBufferBytes">The most snapshot bytes that waited for the disk during the last snapshot: its extra memory.</param>
 public sealed record SnapshotStatus(
     bool InProgress, DateTimeOffset? LastSaveTime, long? LastSaveOffset, TimeSpan? LastDuration, long? LastSize, string? LastError,
-    long LogBytes, long LogRecords = 0, long LogFsyncs = 0);
+    long LogBytes, long LogRecords = 0, long LogFsyncs = 0, long? LastPeakBufferBytes = null);
 
 /// <summary>
 /// Persistence: the append-only log as the engine's effect sink, the recovery that opens it, and
@@ -214,29 +215,52 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
             before = _manifest!;
         try
         {
+            // Before the cut, off the engine thread: a manifest naming the segment the log will switch
+            // to. Recovery treats a missing last segment as not yet started, so this is safe to make
+            // durable now, and the switch itself needs no fsync.
+            var next = before.NextSegmentName();
+            var intermediate = before with { Segments = [.. before.Segments, next] };
+            _files.WriteAtomically(ManifestPath, intermediate.Serialize());
+            lock (_gate)
+                _manifest = intermediate;
+
             SnapshotWriter? writer = null;
-            var offset = await executor.StartSnapshotAsync(offset =>
+            AofWriter? previous = null;
+            long offset;
+            try
             {
-                // On the engine thread, between batches: switch the log to a new segment at this offset.
-                writer = SwitchSegment(offset);
-                return writer;
-            }).ConfigureAwait(false);
+                offset = await executor.StartSnapshotAsync(offset =>
+                {
+                    // On the engine thread, between batches: every record before the offset is in the
+                    // current segment; from it on, they go to the next one.
+                    (writer, previous) = SwitchSegment(next, offset);
+                    return writer;
+                }).ConfigureAwait(false);
+            }
+            catch (InvalidOperationException) when (writer is null)
+            {
+                // The log did not switch: name only the segments it writes to again.
+                _files.WriteAtomically(ManifestPath, before.Serialize());
+                lock (_gate)
+                    _manifest = before;
+                throw;
+            }
+            previous?.Dispose(); // its final fsync, here rather than on the engine thread
             var size = await writer!.Done.ConfigureAwait(false);
+            var peakBuffer = writer.PeakQueuedBytes;
             writer.Dispose();
 
-            Manifest after;
-            lock (_gate)
-                after = new Manifest(Manifest.CurrentVersion, SnapshotFile.Name(offset), offset, [Manifest.SegmentName(offset)]);
+            var after = new Manifest(Manifest.CurrentVersion, SnapshotFile.Name(offset), offset, [next]);
             _files.WriteAtomically(ManifestPath, after.Serialize());
             lock (_gate)
             {
                 _manifest = after;
                 _sizeAtLastRewrite = _writer?.Length ?? 0;
                 _offsetAtLastSave = offset;
-                _status = new SnapshotStatus(false, _time.GetUtcNow(), offset, _time.GetElapsedTime(started), size, null, 0);
+                _status = new SnapshotStatus(false, _time.GetUtcNow(), offset, _time.GetElapsedTime(started), size, null, 0, LastPeakBufferBytes: peakBuffer);
             }
             // Only now, with the new manifest durable, are the old files unneeded.
-            var live = new[] { after.Snapshot!, after.Segments[0] };
+            var live = new[] { after.Snapshot!, next };
             foreach (var old in before.Segments.Append(before.Snapshot).OfType<string>().Except(live))
             {
                 if (_files.Exists(PathOf(old)))
@@ -251,28 +275,16 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
     }
 
     /// <summary>
-    /// Engine thread, at the snapshot's offset: every record before it is in the current segment. Open
-    /// the new segment, make an intermediate manifest naming it durable, then append there.
+    /// Engine thread, at the snapshot's offset: append from now on to <paramref name="segment"/>, which
+    /// the manifest already names. No fsync here: the new header is made durable with the first records.
     /// </summary>
-    private SnapshotWriter SwitchSegment(long offset)
+    private (SnapshotWriter Writer, AofWriter? Previous) SwitchSegment(string segment, long offset)
     {
         if (_writer is { Failure: { } failure })
             throw new InvalidOperationException($"The log is failing ({failure.Message}); no snapshot until it recovers.");
-        Manifest current;
-        lock (_gate)
-            current = _manifest!;
-        var segment = Manifest.SegmentName(offset);
-        if (current.Segments[^1] != segment)
-        {
-            var next = AofWriter.Open(_files, PathOf(segment), offset, _options.AppendFsync, _time);
-            var intermediate = current with { Segments = [.. current.Segments, segment] };
-            _files.WriteAtomically(ManifestPath, intermediate.Serialize());
-            _writer?.Dispose();
-            _writer = next;
-            lock (_gate)
-                _manifest = intermediate;
-        }
-        return new SnapshotWriter(_files, PathOf(SnapshotFile.Name(offset)));
+        var previous = _writer;
+        _writer = AofWriter.Open(_files, PathOf(segment), offset, _options.AppendFsync, _time, syncHeader: false);
+        return (new SnapshotWriter(_files, PathOf(SnapshotFile.Name(offset))), previous);
     }
 
     private Manifest ReadManifest(string path)

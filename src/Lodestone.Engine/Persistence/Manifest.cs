@@ -19,8 +19,18 @@ internal sealed record Manifest(
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
-    /// <summary>The segment file name for a log starting at <paramref name="offset"/>; the offset keeps names sorted.</summary>
-    public static string SegmentName(long offset) => $"log-{offset:D20}.aof";
+    /// <summary>The name of segment number <paramref name="sequence"/> (the first is 0); a segment's header holds the offset it starts at.</summary>
+    public static string SegmentName(long sequence) => $"log-{sequence:D20}.aof";
+
+    /// <summary>A name for the segment after this manifest's last one.</summary>
+    public string NextSegmentName()
+    {
+        var last = Segments[^1];
+        var number = last.StartsWith("log-", StringComparison.Ordinal) && last.EndsWith(".aof", StringComparison.Ordinal)
+            && long.TryParse(last.AsSpan(4, last.Length - 8), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
+            ? n : Segments.Count - 1;
+        return SegmentName(number + 1);
+    }
 
     public byte[] Serialize() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
 

@@ -103,9 +103,11 @@ public static class AofFormat
     }
 
     /// <summary>CRC-32C (Castagnoli), hardware-accelerated where the CPU has it.</summary>
-    public static uint Checksum(ReadOnlySpan<byte> data)
+    public static uint Checksum(ReadOnlySpan<byte> data) => ~Crc32C(0xFFFFFFFFu, data);
+
+    /// <summary>Continues a running CRC-32C (not yet inverted) over <paramref name="data"/>.</summary>
+    public static uint Crc32C(uint crc, ReadOnlySpan<byte> data)
     {
-        var crc = 0xFFFFFFFFu;
         while (data.Length >= 8)
         {
             crc = BitOperations.Crc32C(crc, BinaryPrimitives.ReadUInt64LittleEndian(data));
@@ -113,7 +115,7 @@ public static class AofFormat
         }
         foreach (var b in data)
             crc = BitOperations.Crc32C(crc, b);
-        return ~crc;
+        return crc;
     }
 
     private static int VarintSize(ulong value)

@@ -50,19 +50,27 @@ public sealed class AofWriter : IEffectSink, IDisposable
     /// Opens <paramref name="path"/> for appending records from <paramref name="nextOffset"/>; a new (empty)
     /// file gets its header first. The file must hold exactly the records before that offset.
     /// </summary>
-    public static AofWriter Open(IFileSystem fileSystem, string path, long nextOffset, AppendFsync fsync, TimeProvider time)
+    /// <param name="syncHeader">Fsync a new header at once. Without it (a segment switched to on the engine
+    /// thread), the header becomes durable with the first records; a crash before leaves a torn header,
+    /// which recovery cuts like any torn tail.</param>
+    public static AofWriter Open(IFileSystem fileSystem, string path, long nextOffset, AppendFsync fsync, TimeProvider time, bool syncHeader = true)
     {
         ArgumentNullException.ThrowIfNull(fileSystem);
         ArgumentNullException.ThrowIfNull(time);
         var file = fileSystem.OpenAppend(path);
+        var writer = new AofWriter(file, nextOffset, fsync, time);
         if (file.Length == 0)
         {
             var header = new ArrayBufferWriter<byte>(AofFormat.HeaderSize);
             AofFormat.WriteHeader(header, nextOffset);
             file.Write(header.WrittenSpan);
-            file.Sync();
+            writer._goodLength = file.Length;
+            if (syncHeader)
+                file.Sync();
+            else
+                writer._needsSync = true;
         }
-        return new AofWriter(file, nextOffset, fsync, time);
+        return writer;
     }
 
     /// <summary>The offset the next record will get.</summary>

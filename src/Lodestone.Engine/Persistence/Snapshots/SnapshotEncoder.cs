@@ -109,8 +109,7 @@ internal sealed class SnapshotDecoder(Stream input)
                 throw new EndOfStreamException($"The snapshot ends early, at byte {Position + total}.");
             total += read;
         }
-        foreach (var b in buffer)
-            _crc = System.Numerics.BitOperations.Crc32C(_crc, b);
+        _crc = Aof.AofFormat.Crc32C(_crc, buffer);
         Position += total;
     }
 }

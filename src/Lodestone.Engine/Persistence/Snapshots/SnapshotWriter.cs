@@ -10,13 +10,14 @@ namespace Lodestone.Engine.Persistence.Snapshots;
 /// </summary>
 internal sealed class SnapshotWriter : IDisposable
 {
-    private readonly BlockingCollection<byte[]> _chunks = new();
+    private readonly BlockingCollection<(byte[] Buffer, int Length)> _chunks = new();
     private readonly Thread _thread;
     private readonly string _path;
     private readonly string _temp;
     private readonly IFileSystem _files;
     private readonly TaskCompletionSource<long> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _queuedBytes;
+    private long _peakQueuedBytes;
 
     public SnapshotWriter(IFileSystem files, string path)
     {
@@ -30,13 +31,21 @@ internal sealed class SnapshotWriter : IDisposable
     /// <summary>Bytes handed over but not yet written: how far the disk lags behind the engine.</summary>
     public long QueuedBytes => Interlocked.Read(ref _queuedBytes);
 
+    /// <summary>The most bytes that were ever waiting for the disk: the snapshot's extra memory.</summary>
+    public long PeakQueuedBytes => Interlocked.Read(ref _peakQueuedBytes);
+
     /// <summary>Completes with the file's size once it is durable under its final name; faults on an I/O error.</summary>
     public Task<long> Done => _done.Task;
 
-    public void Add(byte[] chunk)
+    /// <summary>Copies <paramref name="bytes"/> into a pooled buffer and queues it (the engine's chunk buffer is reused at once).</summary>
+    public void Add(ReadOnlySpan<byte> bytes)
     {
-        Interlocked.Add(ref _queuedBytes, chunk.Length);
-        _chunks.Add(chunk);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(bytes.Length);
+        bytes.CopyTo(buffer);
+        var queued = Interlocked.Add(ref _queuedBytes, bytes.Length);
+        if (queued > Interlocked.Read(ref _peakQueuedBytes))
+            Interlocked.Exchange(ref _peakQueuedBytes, queued);
+        _chunks.Add((buffer, bytes.Length));
     }
 
     /// <summary>No more chunks: finish the file.</summary>
@@ -59,12 +68,13 @@ internal sealed class SnapshotWriter : IDisposable
             using (var file = _files.OpenAppend(_temp))
             {
                 var crc = 0xFFFFFFFFu;
-                foreach (var chunk in _chunks.GetConsumingEnumerable())
+                foreach (var (buffer, length) in _chunks.GetConsumingEnumerable())
                 {
+                    var chunk = buffer.AsSpan(0, length);
                     file.Write(chunk);
-                    foreach (var b in chunk)
-                        crc = System.Numerics.BitOperations.Crc32C(crc, b);
-                    Interlocked.Add(ref _queuedBytes, -chunk.Length);
+                    crc = Aof.AofFormat.Crc32C(crc, chunk);
+                    Interlocked.Add(ref _queuedBytes, -length);
+                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
                 }
                 Span<byte> trailer = stackalloc byte[4];
                 BinaryPrimitives.WriteUInt32LittleEndian(trailer, ~crc);
@@ -78,8 +88,11 @@ internal sealed class SnapshotWriter : IDisposable
         catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
         {
             // Drain what the engine still hands over, so it never blocks on a dead writer.
-            foreach (var chunk in _chunks.GetConsumingEnumerable())
-                Interlocked.Add(ref _queuedBytes, -chunk.Length);
+            foreach (var (buffer, length) in _chunks.GetConsumingEnumerable())
+            {
+                Interlocked.Add(ref _queuedBytes, -length);
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            }
             _done.TrySetException(failure);
         }
     }
