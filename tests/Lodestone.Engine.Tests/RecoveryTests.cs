@@ -109,6 +109,22 @@ public sealed class RecoveryTests : IDisposable
     }
 
     [Fact]
+    public async Task Keys_that_expired_while_the_service_was_down_are_dropped_at_the_end_of_loading()
+    {
+        using (var node = Start())
+        {
+            await node.Run("SET", "short", "v", "PX", "100");
+            await node.Run("SET", "long", "v", "EX", "100");
+        }
+        _clock.Advance(TimeSpan.FromSeconds(1));
+
+        using var restarted = Start();
+
+        ReplyAssert.Integer(await restarted.Run("DBSIZE"), 1);
+        Assert.Equal(restarted.Report.NextOffset + 1, restarted.Executor.CommittedOffset);
+    }
+
+    [Fact]
     public async Task While_loading_callers_get_loading()
     {
         var executor = new Executor(new EngineOptions(), _clock);

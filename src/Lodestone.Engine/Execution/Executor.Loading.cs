@@ -31,11 +31,32 @@ public sealed partial class Executor
         return work.Task;
     }
 
-    /// <summary>Ends loading: callers are served, offsets continue from <paramref name="nextOffset"/>.</summary>
+    /// <summary>
+    /// Ends loading: keys whose time passed while the service was down are dropped (and logged as DEL),
+    /// then callers are served, with offsets continuing from <paramref name="nextOffset"/>.
+    /// </summary>
     public void FinishLoading(long nextOffset)
     {
         StartAtOffset(nextOffset);
+        var sweep = new ExpiredSweepWork();
+        Enqueue(sweep);
+        sweep.Task.GetAwaiter().GetResult();
         _loading = false;
+    }
+
+    /// <summary>Runs first after loading, before any caller: drops the keys that expired meanwhile.</summary>
+    private sealed class ExpiredSweepWork() : TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), IWork
+    {
+        public bool Execute(Executor executor)
+        {
+            executor.TakeTimeSnapshot();
+            executor._keyspace.RemoveExpired();
+            return true;
+        }
+
+        public void Complete() => TrySetResult();
+
+        public void Fail(EngineError error) => TrySetResult();
     }
 
     /// <summary>Adds snapshot entries while loading (keys must be new; expired ones are kept and reclaimed after loading, as replay needs them).</summary>

@@ -181,6 +181,15 @@ internal sealed class Keyspace
         return null;
     }
 
+    /// <summary>Removes every key whose time has passed (as expiry does, reporting each); returns how many.</summary>
+    public int RemoveExpired()
+    {
+        var expired = _withExpiry.Where(IsExpired).ToList();
+        foreach (var entry in expired)
+            Expire(entry);
+        return expired.Count;
+    }
+
     /// <summary>A random key among those with a TTL (expired or not), or null.</summary>
     public Entry? RandomEntryWithExpiry() =>
         _withExpiry.Count == 0 ? null : _withExpiry[_random.Next(_withExpiry.Count)];
