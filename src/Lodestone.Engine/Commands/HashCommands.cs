@@ -272,42 +272,22 @@ internal static class HashCommands
         if (Find(ctx) is not { } hash)
             return Reply.Array([Reply.Bulk("0"), Reply.EmptyArray]);
 
-        long count = 10;
-        byte[]? pattern = null;
-        for (var i = 3; i < ctx.ArgCount; i++)
-        {
-            var hasValue = i + 1 < ctx.ArgCount;
-            if (ctx.ArgIs(i, "COUNT") && hasValue)
-            {
-                if (!ctx.TryInt64(++i, out count))
-                    return Errors.NotInteger;
-                if (count < 1)
-                    return Errors.Syntax;
-            }
-            else if (ctx.ArgIs(i, "MATCH") && hasValue)
-            {
-                pattern = ctx.Args[++i];
-            }
-            else
-            {
-                return Errors.Syntax;
-            }
-        }
+        if (ScanOptions.Parse(ctx, 3, allowType: false, out var options) is { } invalid)
+            return invalid;
 
         var found = new List<KeyValuePair<byte[], byte[]>>();
-        // Bound the buckets visited per call, as Redis does; saturate rather than wrap for a huge COUNT.
-        var maxIterations = count > long.MaxValue / 10 ? long.MaxValue : count * 10;
+        // Bound the buckets visited per call, as Redis does.
+        var maxBuckets = options.MaxBuckets;
         do
         {
             cursor = hash.Scan(cursor, found);
         }
-        while (cursor != 0 && maxIterations-- > 0 && found.Count * 2L < count);
+        while (cursor != 0 && maxBuckets-- > 0 && found.Count * 2L < options.Count);
 
-        var matchAll = pattern is null || GlobPattern.MatchesAll(pattern);
         var items = new List<Reply>(found.Count * 2);
         foreach (var (field, value) in found)
         {
-            if (!matchAll && !GlobPattern.IsMatch(pattern, field))
+            if (!options.Matches(field))
                 continue;
             items.Add(Reply.Bulk(field));
             items.Add(Reply.Bulk(value));

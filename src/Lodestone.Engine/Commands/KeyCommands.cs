@@ -192,50 +192,24 @@ internal static class KeyCommands
     {
         if (!RedisNumbers.TryParseUInt64(ctx.Arg(1), out var cursor))
             return Errors.InvalidCursor;
-        long count = 10;
-        byte[]? pattern = null;
-        string? typeName = null;
-        for (var i = 2; i < ctx.ArgCount; i++)
-        {
-            var hasValue = i + 1 < ctx.ArgCount;
-            if (ctx.ArgIs(i, "COUNT") && hasValue)
-            {
-                if (!ctx.TryInt64(++i, out count))
-                    return Errors.NotInteger;
-                if (count < 1)
-                    return Errors.Syntax;
-            }
-            else if (ctx.ArgIs(i, "MATCH") && hasValue)
-            {
-                pattern = ctx.Args[++i];
-            }
-            else if (ctx.ArgIs(i, "TYPE") && hasValue)
-            {
-                typeName = ctx.ArgText(++i);
-            }
-            else
-            {
-                return Errors.Syntax;
-            }
-        }
+        if (ScanOptions.Parse(ctx, 2, allowType: true, out var options) is { } invalid)
+            return invalid;
 
         var found = new List<Entry>();
         // Bound the buckets visited per call, as Redis does, so a sparse table cannot stall the engine.
-        // Saturate rather than wrap: a wrapped bound would stop a huge COUNT after one bucket.
-        var maxIterations = count > long.MaxValue / 10 ? long.MaxValue : count * 10;
+        var maxBuckets = options.MaxBuckets;
         do
         {
             cursor = ctx.Keyspace.Scan(cursor, found);
         }
-        while (cursor != 0 && maxIterations-- > 0 && found.Count < count);
+        while (cursor != 0 && maxBuckets-- > 0 && found.Count < options.Count);
 
-        var matchAll = pattern is null || GlobPattern.MatchesAll(pattern);
         var keys = new List<Reply>(found.Count);
         foreach (var entry in found)
         {
-            if (!matchAll && !GlobPattern.IsMatch(pattern, entry.Key))
+            if (!options.Matches(entry.Key))
                 continue;
-            if (typeName is not null && !string.Equals(typeName, entry.Type.Name(), StringComparison.OrdinalIgnoreCase))
+            if (options.TypeName is { } typeName && !string.Equals(typeName, entry.Type.Name(), StringComparison.OrdinalIgnoreCase))
                 continue;
             keys.Add(Reply.Bulk(entry.Key));
         }

@@ -319,34 +319,12 @@ internal static class SetCommands
         if (ctx.Keyspace.Lookup(ctx.Arg(1))?.Value is not SetValue set)
             return ScanPage(0, []);
 
-        long count = 10;
-        byte[]? pattern = null;
-        for (var i = 3; i < ctx.ArgCount; i++)
-        {
-            var hasValue = i + 1 < ctx.ArgCount;
-            if (ctx.ArgIs(i, "COUNT") && hasValue)
-            {
-                if (!ctx.TryInt64(++i, out count))
-                    return Errors.NotInteger;
-                if (count < 1)
-                    return Errors.Syntax;
-            }
-            else if (ctx.ArgIs(i, "MATCH") && hasValue)
-            {
-                pattern = ctx.Args[++i];
-            }
-            else
-            {
-                return Errors.Syntax;
-            }
-        }
+        if (ScanOptions.Parse(ctx, 3, allowType: false, out var options) is { } invalid)
+            return invalid;
 
         var found = new List<byte[]>();
-        // At most ten buckets per member asked for, as Redis; saturate rather than wrap.
-        var maxBuckets = count > long.MaxValue / 10 ? long.MaxValue : count * 10;
-        cursor = set.Scan(cursor, count, maxBuckets, found);
-        if (pattern is not null && !GlobPattern.MatchesAll(pattern))
-            found.RemoveAll(member => !GlobPattern.IsMatch(pattern, member));
+        cursor = set.Scan(cursor, options.Count, options.MaxBuckets, found);
+        found.RemoveAll(member => !options.Matches(member));
         return ScanPage(cursor, found);
     }
 

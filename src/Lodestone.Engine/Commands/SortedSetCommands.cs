@@ -135,42 +135,22 @@ internal static partial class SortedSetCommands
         if (Find(ctx, 1) is not { } zset)
             return Reply.Array([Reply.Bulk("0"u8.ToArray()), Reply.EmptyArray]);
 
-        long count = 10;
-        byte[]? pattern = null;
-        for (var i = 3; i < ctx.ArgCount; i++)
-        {
-            var hasValue = i + 1 < ctx.ArgCount;
-            if (ctx.ArgIs(i, "COUNT") && hasValue)
-            {
-                if (!ctx.TryInt64(++i, out count))
-                    return Errors.NotInteger;
-                if (count < 1)
-                    return Errors.Syntax;
-            }
-            else if (ctx.ArgIs(i, "MATCH") && hasValue)
-            {
-                pattern = ctx.Args[++i];
-            }
-            else
-            {
-                return Errors.Syntax;
-            }
-        }
+        if (ScanOptions.Parse(ctx, 3, allowType: false, out var options) is { } invalid)
+            return invalid;
 
         var found = new List<ScoredMember>();
         // Bound the buckets visited per call, as Redis does, so a sparse table cannot stall the engine.
-        var maxIterations = count > long.MaxValue / 10 ? long.MaxValue : count * 10;
+        var maxBuckets = options.MaxBuckets;
         do
         {
             cursor = zset.Scan(cursor, found);
         }
-        while (cursor != 0 && maxIterations-- > 0 && found.Count < count);
+        while (cursor != 0 && maxBuckets-- > 0 && found.Count < options.Count);
 
-        var matchAll = pattern is null || GlobPattern.MatchesAll(pattern);
         var items = new List<Reply>(found.Count * 2);
         foreach (var (member, score) in found)
         {
-            if (!matchAll && !GlobPattern.IsMatch(pattern, member))
+            if (!options.Matches(member))
                 continue;
             items.Add(Reply.Bulk(member));
             items.Add(Reply.Double(score));
