@@ -131,6 +131,10 @@ public sealed class SnapshotTests : IDisposable
         using var restarted = Start();
         Assert.Equal(1, restarted.Report.Records);
         ReplyAssert.Bulk(await restarted.Run("GET", "after"), "snapshot");
+        var reloaded = restarted.Log.Status;
+        Assert.Equal(offset, reloaded.LastSaveOffset);
+        Assert.Equal(new FileInfo(Path.Combine(_directory, $"snapshot-{offset:D20}.snap")).Length, reloaded.LastSize);
+        Assert.NotNull(reloaded.LastSaveTime);
     }
 
     [Fact]

@@ -104,7 +104,13 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
         var manifest = ReadManifest(manifestPath);
         long snapshotEntries = 0;
         if (manifest.Snapshot is { } snapshot)
-            snapshotEntries = LoadSnapshot(executor, PathOf(snapshot), manifest.SnapshotOffset);
+        {
+            var snapshotPath = PathOf(snapshot);
+            snapshotEntries = LoadSnapshot(executor, snapshotPath, manifest.SnapshotOffset);
+            // The live snapshot is the last save, whichever process took it (its duration is not known).
+            lock (_gate)
+                _status = _status with { LastSaveTime = _files.LastWriteTime(snapshotPath), LastSaveOffset = manifest.SnapshotOffset, LastSize = _files.Length(snapshotPath) };
+        }
 
         var next = manifest.SnapshotOffset;
         long replayed = 0;

@@ -20,6 +20,9 @@ public interface IFileSystem
 
     long Length(string path);
 
+    /// <summary>When the file was last written, where the file system knows (null where it does not).</summary>
+    DateTimeOffset? LastWriteTime(string path) => null;
+
     /// <summary>Cuts a file to <paramref name="length"/> bytes and makes that durable.</summary>
     void Truncate(string path, long length);
 

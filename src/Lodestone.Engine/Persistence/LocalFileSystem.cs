@@ -28,6 +28,8 @@ public sealed partial class LocalFileSystem : IFileSystem
 
     public long Length(string path) => new FileInfo(path).Length;
 
+    public DateTimeOffset? LastWriteTime(string path) => File.GetLastWriteTimeUtc(path);
+
     public void Truncate(string path, long length)
     {
         using var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
