@@ -14,4 +14,10 @@ public sealed class EngineOptions
 
     /// <summary>Share of each tick, in percent, the active expiry cycle may spend.</summary>
     public int ActiveExpireCyclePercent { get; set; } = 25;
+
+    /// <summary>
+    /// The longest lease a lock may be granted or extended for, in milliseconds. It is also how long
+    /// lock grants are refused after a restart that may have lost lock writes (the delayed restart).
+    /// </summary>
+    public long LockMaxTtlMs { get; set; } = 60_000;
 }

@@ -120,16 +120,16 @@ public sealed class AofTests
         var disk = new FaultyFileSystem();
         using (var writer = AofWriter.Open(disk, "log", 0, AppendFsync.Always, TimeProvider.System))
         {
-            writer.Commit([Argv("SET", "a", "1")]);
+            writer.Commit([Argv("SET", "a", "1")], sync: false);
             disk.File.FailNextWrite(afterBytes: 5);
 
-            Assert.Throws<IOException>(() => writer.Commit([Argv("SET", "b", "2")]));
+            Assert.Throws<IOException>(() => writer.Commit([Argv("SET", "b", "2")], sync: false));
             Assert.Equal(ErrorKind.DiskFull, writer.Failure!.Kind);
             Assert.Equal(writer.Length, disk.File.Contents.Length);
 
             Assert.True(writer.TryRecover());
             Assert.Null(writer.Failure);
-            writer.Commit([Argv("SET", "c", "3")]);
+            writer.Commit([Argv("SET", "c", "3")], sync: false);
         }
 
         var (result, records) = Read(disk.File.Contents);
@@ -145,7 +145,7 @@ public sealed class AofTests
         using var writer = AofWriter.Open(disk, "log", 0, AppendFsync.Always, TimeProvider.System);
         disk.File.FailNextSync = true;
 
-        Assert.Throws<IOException>(() => writer.Commit([Argv("SET", "a", "1")]));
+        Assert.Throws<IOException>(() => writer.Commit([Argv("SET", "a", "1")], sync: false));
         Assert.NotNull(writer.Failure);
         var syncs = disk.File.Syncs;
 
@@ -161,7 +161,7 @@ public sealed class AofTests
         using var writer = AofWriter.Open(disk, "log", 0, AppendFsync.EverySec, clock);
         var syncs = disk.File.Syncs;
 
-        writer.Commit([Argv("SET", "a", "1")]);
+        writer.Commit([Argv("SET", "a", "1")], sync: false);
         Assert.Equal(syncs, disk.File.Syncs);
         Assert.Single(Read(disk.File.Contents).Records);
 
@@ -178,7 +178,7 @@ public sealed class AofTests
         using var writer = AofWriter.Open(disk, "log", 0, AppendFsync.EverySec, new FakeTimeProvider());
         disk.File.FailNextWrite(afterBytes: 0);
 
-        writer.Commit([Argv("SET", "a", "1")]);
+        writer.Commit([Argv("SET", "a", "1")], sync: false);
 
         Assert.NotNull(writer.Failure);
         Assert.True(writer.TryRecover());

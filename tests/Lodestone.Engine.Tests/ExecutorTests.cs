@@ -508,7 +508,7 @@ public sealed class ExecutorTests : IDisposable
             }
         }
 
-        public void Commit(IReadOnlyList<byte[][]> effects)
+        public void Commit(IReadOnlyList<byte[][]> effects, bool sync)
         {
             lock (_effects)
                 _effects.AddRange(effects.Select(argv => string.Join(' ', argv.Select(a => Encoding.UTF8.GetString(a)))));
@@ -528,7 +528,7 @@ public sealed class ExecutorTests : IDisposable
 
         public EngineError? Failure => _failed ? new EngineError(ErrorKind.DiskFull, "MISCONF Errors writing to the AOF file: No space left on device") : null;
 
-        public void Commit(IReadOnlyList<byte[][]> effects)
+        public void Commit(IReadOnlyList<byte[][]> effects, bool sync)
         {
             if (!Failing)
             {

@@ -36,6 +36,8 @@ public static class KeyspaceDigest
                 "set" => string.Join(",", (await Run("SMEMBERS", key)).AsItems().Select(Text).Order(StringComparer.Ordinal)),
                 "hash" => string.Join(",", (await Run("HGETALL", key)).AsItems().Select(Text).Chunk(2).Select(p => $"{p[0]}={p[1]}").Order(StringComparer.Ordinal)),
                 "zset" => Text(await Run("ZRANGE", key, "0", "-1", "WITHSCORES")),
+                // Holder, latest token and lease expiry (not the remaining time, which moves).
+                "lock" => string.Join(",", (await Run("LOCK.INFO", key)).AsItems().Where((_, i) => i is 3 or 5 or 7).Select(Text)),
                 _ => "?",
             };
             digest.Append(key).Append('|').Append(type).Append('|').Append(expiry).Append('|').Append(value).Append('\n');

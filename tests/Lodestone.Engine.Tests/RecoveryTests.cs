@@ -244,4 +244,35 @@ public sealed class RecoveryTests : IDisposable
         using var restarted = Start();
         ReplyAssert.BulkArray(await restarted.Run("MGET", "a", "b", "c"), "1", null, null);
     }
+
+    [Theory]
+    [InlineData(AppendFsync.EverySec, false, true)]
+    [InlineData(AppendFsync.No, false, true)]
+    [InlineData(AppendFsync.EverySec, true, false)]
+    [InlineData(AppendFsync.Always, false, false)]
+    public async Task Lock_grants_pause_after_a_stop_that_may_have_lost_lock_writes(AppendFsync fsync, bool clean, bool paused)
+    {
+        long token;
+        using (var node = Start(fsync))
+        {
+            Assert.False(node.Report.LockGrantsPaused); // a new directory has lost nothing
+            var grant = await node.Run("LOCK.ACQUIRE", "l", "1000", "OWNER", "a");
+            token = grant.AsItems()[5].AsInteger();
+        }
+        if (!clean)
+            File.WriteAllText(Path.Combine(_directory, "run-state"), "running\n"); // as a crash leaves it
+
+        using var restarted = Start(fsync);
+
+        Assert.Equal(paused, restarted.Report.LockGrantsPaused);
+        _clock.Advance(TimeSpan.FromMilliseconds(1000));
+        var next = await restarted.Run("LOCK.ACQUIRE", "l", "1000", "OWNER", "b");
+        if (paused)
+        {
+            Assert.Equal("LOCKED", next.AsError().Code);
+            _clock.Advance(TimeSpan.FromMilliseconds(new EngineOptions().LockMaxTtlMs));
+            next = await restarted.Run("LOCK.ACQUIRE", "l", "1000", "OWNER", "b");
+        }
+        Assert.True(next.AsItems()[5].AsInteger() > token);
+    }
 }

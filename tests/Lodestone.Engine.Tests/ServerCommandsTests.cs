@@ -111,9 +111,9 @@ public sealed class ServerCommandsTests : IDisposable
 
     [Theory]
     [InlineData("keyspace", "copy dbsize del exists expire expireat expiretime flushall flushdb keys persist pexpire pexpireat pexpiretime pttl randomkey rename renamenx scan touch ttl type unlink")]
-    [InlineData("string", "append decr decrby get getdel getex getrange getset incr incrby incrbyfloat mget mset msetnx psetex set setex setnx setrange strlen substr")]
+    [InlineData("string", "append decr decrby delex delifeq get getdel getex getrange getset incr incrby incrbyfloat mget mset msetnx psetex set setex setnx setrange strlen substr")]
     [InlineData("read", "dbsize exists expiretime get getrange keys mget pexpiretime pttl randomkey scan strlen substr touch ttl type")]
-    [InlineData("write", "append copy decr decrby del expire expireat flushall flushdb getdel getex getset incr incrby incrbyfloat mset msetnx persist pexpire pexpireat psetex rename renamenx set setex setnx setrange unlink")]
+    [InlineData("write", "append copy decr decrby del delex delifeq expire expireat flushall flushdb getdel getex getset incr incrby incrbyfloat mset msetnx persist pexpire pexpireat psetex rename renamenx set setex setnx setrange unlink")]
     [InlineData("server", "")]
     [InlineData("nosuchcategory", "")]
     public async Task Command_list_filters_by_acl_category_as_redis_does(string category, string expected)

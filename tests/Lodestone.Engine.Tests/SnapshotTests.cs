@@ -56,8 +56,11 @@ public sealed class SnapshotTests : IDisposable
         {
             var k = random.Next(40);
             var v = random.Next(1000).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            switch (random.Next(14))
+            switch (random.Next(17))
             {
+                case 14: await node.Run("LOCK.ACQUIRE", $"k{k % 5}", "30000", "OWNER", $"o{k % 3}"); break;
+                case 15: await node.Run("LOCK.RELEASE", $"k{k % 5}", $"o{k % 3}"); break;
+                case 16: await node.Run("LOCK.EXTEND", $"k{k % 5}", $"o{k % 3}", "45000"); break;
                 case 0: await node.Run("SET", $"s{k}", v); break;
                 case 1: await node.Run("SET", $"s{k}", v, "PX", (1000 + random.Next(100_000)).ToString(System.Globalization.CultureInfo.InvariantCulture)); break;
                 case 2: await node.Run("INCRBY", $"n{k}", v); break;
@@ -125,7 +128,7 @@ public sealed class SnapshotTests : IDisposable
         }
 
         var files = Directory.GetFiles(_directory).Select(f => Path.GetFileName(f)!).Order(StringComparer.Ordinal).ToArray();
-        Assert.Equal(["log-00000000000000000001.aof", "manifest.json", $"snapshot-{offset:D20}.snap"], files);
+        Assert.Equal(["log-00000000000000000001.aof", "manifest.json", "run-state", $"snapshot-{offset:D20}.snap"], files);
         var manifest = File.ReadAllText(Path.Combine(_directory, "manifest.json"));
         Assert.Contains($"\"snapshotOffset\": {offset}", manifest, StringComparison.Ordinal);
         using var restarted = Start();
@@ -226,6 +229,21 @@ public sealed class SnapshotTests : IDisposable
             "01" + "016B" + "FFFFFFFFFFFFFFFF" + "0176" +
             "05" + "017A" + "E803000000000000" + "01" + "016D" + "000000000000F83F" +
             "FF" + "02",
+            Convert.ToHexString(buffer.WrittenSpan));
+    }
+
+    [Fact]
+    public void The_lock_codec_is_pinned_byte_for_byte()
+    {
+        Assert.Equal(7, (int)RedisType.Lock);
+        var buffer = new ArrayBufferWriter<byte>();
+        var encoder = new SnapshotEncoder(buffer);
+        SnapshotFile.WriteEntry(encoder, RedisType.Lock, "l"u8.ToArray(), -1, new LockValue { Token = 300, Owner = "o"u8.ToArray(), ExpiresAtMs = 1000 });
+        SnapshotFile.WriteEntry(encoder, RedisType.Lock, "f"u8.ToArray(), -1, new LockValue { Token = 5 });
+
+        Assert.Equal(
+            "07" + "016C" + "FFFFFFFFFFFFFFFF" + "AC02" + "01" + "016F" + "E803000000000000" +
+            "07" + "0166" + "FFFFFFFFFFFFFFFF" + "05" + "00",
             Convert.ToHexString(buffer.WrittenSpan));
     }
 }

@@ -39,11 +39,16 @@ public sealed class RecordingSink : IEffectSink
 
     public int Batches { get; private set; }
 
-    public void Commit(IReadOnlyList<byte[][]> effects)
+    /// <summary>Batches committed with a request to fsync whatever the policy.</summary>
+    public int SyncedBatches { get; private set; }
+
+    public void Commit(IReadOnlyList<byte[][]> effects, bool sync)
     {
         lock (_effects)
         {
             Batches++;
+            if (sync)
+                SyncedBatches++;
             foreach (var argv in effects)
                 _effects.Add(string.Join(' ', argv.Select(a => Encoding.UTF8.GetString(a))));
         }

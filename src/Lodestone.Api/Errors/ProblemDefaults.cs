@@ -22,6 +22,9 @@ public static class ProblemDefaults
             // Loading, refused writes and a full disk pass by themselves: tell clients when to retry.
             if (status is StatusCodes.Status503ServiceUnavailable or StatusCodes.Status507InsufficientStorage)
                 context.HttpContext.Response.Headers.RetryAfter = "1";
+            // A problem that knows when (a lock's lease ends) says so: whole seconds, rounded up.
+            if (problem.Extensions.TryGetValue(Problems.RetryAfterMs, out var retryAfter) && retryAfter is long milliseconds)
+                context.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (milliseconds + 999) / 1000).ToString(System.Globalization.CultureInfo.InvariantCulture);
             problem.Extensions.TryAdd("code", "ERR");
         });
 

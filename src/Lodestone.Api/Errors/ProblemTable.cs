@@ -26,6 +26,7 @@ public static class ProblemTable
         ErrorKind.DiskFull => new(StatusCodes.Status507InsufficientStorage, "Disk full", "disk-full"),
         ErrorKind.PersistenceFailed => new(StatusCodes.Status503ServiceUnavailable, "Writes unavailable", "persistence-failed"),
         ErrorKind.Loading => new(StatusCodes.Status503ServiceUnavailable, "Loading", "loading"),
+        ErrorKind.Conflict => new(StatusCodes.Status409Conflict, "Conflict", "conflict"),
         _ => new(StatusCodes.Status500InternalServerError, "Internal error", "internal"),
     };
 

@@ -15,8 +15,14 @@ public static class Problems
         // Nothing else would log it: the engine hands the exception back as a value and moves on.
         if (error.Exception is { } failure)
             throw new InvalidOperationException($"The engine failed to execute a command: {error.Message}", failure);
-        return Create(ProblemTable.For(error.Kind), error.Message, error.Code);
+        var problem = Create(ProblemTable.For(error.Kind), error.Message, error.Code);
+        if (error.RetryAfter is { } retryAfter)
+            problem.ProblemDetails.Extensions[RetryAfterMs] = (long)Math.Ceiling(retryAfter.TotalMilliseconds);
+        return problem;
     }
+
+    /// <summary>The problem member saying when to try again, in milliseconds; the Retry-After header is set from it.</summary>
+    public const string RetryAfterMs = "retryAfterMs";
 
     /// <summary>A problem for a condition the API itself detects, in the engine's terms.</summary>
     public static ProblemHttpResult Of(ErrorKind kind, string detail, string code = "ERR") =>

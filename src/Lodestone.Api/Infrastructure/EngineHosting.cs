@@ -46,6 +46,8 @@ public static class EngineHosting
                 sp.GetServices<IEffectSink>());
             if (PersistenceHosting.LoadsAtStart(sp))
                 executor.BeginLoading();
+            else
+                executor.PauseLockGrants(); // memory only: every start may be a restart that forgot its locks
             return executor;
         });
         return services;

@@ -1,3 +1,4 @@
+using Lodestone.Engine;
 using Lodestone.Engine.Execution;
 using Lodestone.Engine.Persistence;
 using Microsoft.Extensions.Options;
@@ -75,7 +76,7 @@ public static partial class PersistenceHosting
     {
         public static NoLog Instance { get; } = new();
 
-        public void Commit(IReadOnlyList<byte[][]> effects)
+        public void Commit(IReadOnlyList<byte[][]> effects, bool sync)
         {
         }
     }
@@ -85,14 +86,20 @@ public static partial class PersistenceHosting
     {
         protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.Run(() =>
         {
+            var maxLeaseMs = services.GetRequiredService<IOptions<EngineOptions>>().Value.LockMaxTtlMs;
             if (!LoadsAtStart(services))
+            {
+                LogLocksPaused(maxLeaseMs, "Persistence:AppendOnly is off, so locks held before a restart are forgotten");
                 return;
+            }
             var log = services.GetRequiredService<AppendOnlyLog>();
             try
             {
                 var report = log.Recover(executor);
                 if (report.Truncated is { } torn)
                     LogTruncated(torn);
+                if (report.LockGrantsPaused)
+                    LogLocksPaused(maxLeaseMs, "the last stop was not clean and Persistence:AppendFsync is not Always");
                 LogLoaded(report.SnapshotEntries, report.Records, report.NextOffset, report.Duration.TotalMilliseconds, Path.GetFullPath(log.Directory));
             }
             catch (Exception failure) when (failure is PersistenceException or IOException or UnauthorizedAccessException)
@@ -105,6 +112,9 @@ public static partial class PersistenceHosting
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Keys} keys from the snapshot and {Records} log records in {Milliseconds:F0} ms from {Directory}; next offset {Offset}")]
         private partial void LogLoaded(long keys, long records, long offset, double milliseconds, string directory);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Lock grants are paused for {Milliseconds} ms (one maximum lease, Engine:LockMaxTtlMs): {Reason}")]
+        private partial void LogLocksPaused(long milliseconds, string reason);
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "THE LOG ENDED WITH A TORN RECORD, WHICH WAS CUT OFF (a crash during a write). {Where}")]
         private partial void LogTruncated(string where);

@@ -52,8 +52,38 @@ internal sealed class CommandContext
     /// <summary>Whether this command may park its caller (a standalone request, not one inside a transaction).</summary>
     public bool CanBlock { get; set; }
 
-    /// <summary>Set by <see cref="Block"/>: the keys to wait on and for how long.</summary>
-    public (byte[][] Keys, TimeSpan Timeout)? BlockRequest { get; private set; }
+    /// <summary>Set by <see cref="Block"/>: the keys to wait on, for how long, and when to look again regardless.</summary>
+    public BlockRequest? BlockRequest { get; private set; }
+
+    /// <summary>Whether this run is a parked command resumed at the head of its key's queue (not a new arrival).</summary>
+    public bool IsResumed { get; set; }
+
+    /// <summary>How many callers are parked on a key (set by the executor).</summary>
+    public Func<byte[], int> WaiterCount { get; set; } = _ => 0;
+
+    /// <summary>The log offset this command's first effect gets (set by the executor before the handler runs).</summary>
+    public long LogOffset { get; set; }
+
+    /// <summary>Whether a command of the current batch needs the batch fsynced before its reply, whatever the fsync policy.</summary>
+    public bool SyncRequested { get; private set; }
+
+    /// <summary>
+    /// Until when (on <see cref="MonotonicMs"/>'s clock) lock grants are refused: the delayed restart
+    /// after a restart that may have lost acknowledged lock writes. Written before loading ends.
+    /// </summary>
+    public long LockGrantsResumeAtMs
+    {
+        get => Volatile.Read(ref _lockGrantsResumeAtMs);
+        set => Volatile.Write(ref _lockGrantsResumeAtMs, value);
+    }
+
+    private long _lockGrantsResumeAtMs = long.MinValue;
+
+    /// <summary>
+    /// The engine's monotonic clock in milliseconds (from <see cref="Clock"/>'s timestamps): leases run
+    /// on it, so a wall-clock jump neither ends nor lengthens them. Only differences are meaningful.
+    /// </summary>
+    public long MonotonicMs => (long)((Int128)Clock.GetTimestamp() * 1000 / Clock.TimestampFrequency);
 
     public void Begin(CommandSpec spec, byte[][] args)
     {
@@ -68,16 +98,24 @@ internal sealed class CommandContext
 
     /// <summary>
     /// For a blocking command with nothing to serve yet: park the caller until one of
-    /// <paramref name="keys"/> comes into existence (the command then runs again) or
-    /// <paramref name="timeout"/> passes (<see cref="TimeSpan.Zero"/> waits forever). Returns nil,
-    /// which is the reply when the command may not wait (inside a transaction).
+    /// <paramref name="keys"/> becomes ready — comes into existence, or (a lock) is released — and the
+    /// command runs again, or until <paramref name="timeout"/> passes (<see cref="TimeSpan.Zero"/> waits
+    /// forever), when it runs once more without waiting and that is its answer. With
+    /// <paramref name="wakeAfter"/>, the keys are also looked at again after that long (a lease ending).
+    /// Returns nil, which is the reply when the command may not wait (inside a transaction).
     /// </summary>
-    public Reply Block(byte[][] keys, TimeSpan timeout)
+    public Reply Block(byte[][] keys, TimeSpan timeout, TimeSpan? wakeAfter = null)
     {
         if (CanBlock)
-            BlockRequest = (keys, timeout);
+            BlockRequest = new BlockRequest(keys, timeout, wakeAfter);
         return Reply.Null;
     }
+
+    /// <summary>Asks for this batch to be fsynced before any of its replies, whatever the fsync policy (lock grants).</summary>
+    public void RequireSync() => SyncRequested = true;
+
+    /// <summary>Called by the executor once the batch's effects are committed.</summary>
+    public void ClearSyncRequest() => SyncRequested = false;
 
     public void MarkDirty(int changes = 1) => Dirty += changes;
 
@@ -105,3 +143,6 @@ internal sealed class CommandContext
     /// <summary>Whether a value of <paramref name="length"/> bytes is within proto-max-bulk-len.</summary>
     public bool FitsBulkLimit(long length) => length <= Options.ProtoMaxBulkLen;
 }
+
+/// <summary>A blocking command's request to park its caller (see <see cref="CommandContext.Block"/>).</summary>
+internal sealed record BlockRequest(byte[][] Keys, TimeSpan Timeout, TimeSpan? WakeAfter);

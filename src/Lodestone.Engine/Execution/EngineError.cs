@@ -34,6 +34,8 @@ public enum ErrorKind
     PersistenceFailed = 12,
     /// <summary>The engine is loading its data at startup; try again shortly (Redis's LOADING).</summary>
     Loading = 13,
+    /// <summary>Someone else holds what the caller asked for (a lock), or the caller's claim on it is stale.</summary>
+    Conflict = 14,
 }
 
 /// <summary>
@@ -56,6 +58,9 @@ public sealed class EngineError
 
     /// <summary>For <see cref="ErrorKind.Internal"/> only: what went wrong, for the operator's log.</summary>
     public Exception? Exception { get; }
+
+    /// <summary>When trying again may succeed (a lock's lease ends), if the engine knows.</summary>
+    public TimeSpan? RetryAfter { get; init; }
 
     /// <summary>The Redis error code: the first word of <see cref="Message"/>.</summary>
     public string Code

@@ -125,6 +125,29 @@ internal static class Errors
     public static EngineError AtLeastOneInputKey(string command) =>
         new(ErrorKind.BadRequest, $"ERR at least 1 input key is needed for '{command.ToLowerInvariant()}' command");
 
+    // Locks (LOCK.*, Lodestone's own). Conflicts carry when to try again where it is known.
+    public static readonly EngineError NotLockOwner = new(ErrorKind.Conflict,
+        "NOTOWNER the lock is not held by this owner: it was released, its lease ended, or another owner holds it");
+    public static readonly EngineError UnknownLock = new(ErrorKind.Conflict, "STALE no grant of this lock is known");
+    public static readonly EngineError EmptyLockOwner = new(ErrorKind.BadRequest, "ERR the owner must not be empty");
+    public static readonly EngineError LockWaitNegative = new(ErrorKind.BadRequest, "ERR WAIT can't be negative");
+    public static readonly EngineError LockTokenWentBack = new(ErrorKind.BadRequest, "ERR a lock's fencing token can only grow");
+
+    public static EngineError LockHeld(long remainingMs) =>
+        new(ErrorKind.Conflict, $"LOCKED the lock is held by another owner for {remainingMs} more ms") { RetryAfter = TimeSpan.FromMilliseconds(remainingMs) };
+
+    public static EngineError LockQueued(int waiters) =>
+        new(ErrorKind.Conflict, $"LOCKED {waiters} caller(s) are already waiting for the lock");
+
+    public static EngineError LockGrantsPaused(long remainingMs) =>
+        new(ErrorKind.Conflict, $"LOCKED lock grants are paused for {remainingMs} more ms after an unclean restart") { RetryAfter = TimeSpan.FromMilliseconds(remainingMs) };
+
+    public static EngineError LockTtlOutOfRange(long max) =>
+        new(ErrorKind.BadRequest, $"ERR ttl-ms must be between 1 and {max} (Engine:LockMaxTtlMs)");
+
+    public static EngineError StaleFencingToken(long token, long latest) =>
+        new(ErrorKind.Conflict, $"STALE fencing token {token} is older than the lock's latest grant ({latest})");
+
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max];
 
     /// <summary>

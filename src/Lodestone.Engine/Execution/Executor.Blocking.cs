@@ -1,22 +1,30 @@
+using Lodestone.Engine.Commands;
 using Lodestone.Engine.Keyspace;
 
 namespace Lodestone.Engine.Execution;
 
-/// <summary>Blocking commands (Redis's blocked.c): parked callers, woken by keys that come into existence.</summary>
+/// <summary>Blocking commands (Redis's blocked.c): parked callers, woken by keys that become ready.</summary>
 /// <remarks>
-/// Design note. A blocking command (BLPOP…) that finds nothing calls <c>ctx.Block(keys, timeout)</c>;
-/// its caller is then parked — no thread waits — in a FIFO queue per key. Whenever a key with
-/// waiters comes into existence (<see cref="Keyspace.Keyspace.KeyAdded"/>; a list or sorted set that
-/// becomes empty is deleted, so "created" is the only way to become servable), the key is marked
-/// ready, and after the current command the oldest waiters are resumed by running their command
-/// again: the first gets the element, as in Redis. A waiter whose rerun blocks again keeps its place.
-/// A resumed waiter completes with the rest of the loop turn, after the effects are committed. A
-/// timer (from the <see cref="TimeProvider"/>) or the caller's cancellation removes a waiter that is
-/// still parked; each of those arrives as a work item, so all of this happens on the engine thread.
+/// Design note. A blocking command (BLPOP, LOCK.ACQUIRE…) that cannot answer yet calls
+/// <c>ctx.Block(keys, timeout)</c>; its caller is then parked — no thread waits — in a FIFO queue per
+/// key. Whenever a key with waiters becomes ready (<see cref="Keyspace.Keyspace.KeyReady"/>: it comes
+/// into existence — a list or sorted set that becomes empty is deleted, so "created" is the only way
+/// for those to become servable — or a lock is released), the key is marked, and after the current
+/// command the oldest waiters are resumed by running their command again: the first gets the
+/// element (or the lock), as in Redis. A waiter whose rerun blocks again keeps its place. A resumed
+/// waiter completes with the rest of the loop turn, after the effects are committed.
+///
+/// Three timers, all from the <see cref="TimeProvider"/> and all delivered as work items, so every
+/// change happens on the engine thread: a waiter's timeout, after which its command runs once more
+/// without waiting and that is its answer (nil for a pop, "held" for a lock); the caller's
+/// cancellation, which removes the waiter — a caller that has gone is never served, even if its
+/// removal is still queued; and a key's wake-up (<see cref="BlockRequest.WakeAfter"/>), which marks
+/// the key ready when something that is not a write changes what it can give: a lock's lease ending.
 /// </remarks>
 public sealed partial class Executor
 {
     private readonly Dictionary<byte[], LinkedList<Waiter>> _waiters = new(ByteArrayComparer.Instance);
+    private readonly Dictionary<byte[], ITimer> _keyWakes = new(ByteArrayComparer.Instance);
     private readonly List<byte[]> _readyKeys = [];
 
     /// <summary>How many callers are parked on blocking commands (for INFO's blocked_clients, and tests).</summary>
@@ -24,38 +32,66 @@ public sealed partial class Executor
 
     private int _blockedCount;
 
+    private int WaiterCount(byte[] key) => _waiters.TryGetValue(key, out var queue) ? queue.Count : 0;
+
     /// <summary>Runs a standalone command; parks the caller if it asked to block. True when it can complete now.</summary>
     private bool ExecuteOrPark(SingleWork work)
     {
+        var block = ExecuteBlocking(work.Request, resumed: false, out var result);
+        work.Result = result;
+        if (block is null)
+            return true;
+        Park(work, block);
+        return false;
+    }
+
+    /// <summary>Runs a command that may block; returns its request to block (null when it answered).</summary>
+    private BlockRequest? ExecuteBlocking(CommandRequest request, bool resumed, out CommandResult result)
+    {
         _context.CanBlock = true;
+        _context.IsResumed = resumed;
         try
         {
-            work.Result = Execute(work.Request);
+            result = Execute(request);
         }
         finally
         {
             _context.CanBlock = false;
+            _context.IsResumed = false;
         }
-        if (_context.BlockRequest is not { } block || work.Result.Reply.IsError)
-            return true;
-        Park(work, block.Keys, block.Timeout);
-        return false;
+        if (_context.BlockRequest is not { } block || result.Reply.IsError)
+            return null;
+        if (block.WakeAfter is { } wakeAfter)
+        {
+            foreach (var key in block.Keys)
+                ScheduleWake(key, wakeAfter);
+        }
+        return block;
     }
 
-    private void Park(SingleWork work, byte[][] keys, TimeSpan timeout)
+    private void Park(SingleWork work, BlockRequest block)
     {
-        var waiter = new Waiter(work, keys);
-        foreach (var key in keys.Distinct(ByteArrayComparer.Instance))
+        var waiter = new Waiter(work, block.Keys);
+        foreach (var key in block.Keys.Distinct(ByteArrayComparer.Instance))
         {
             if (!_waiters.TryGetValue(key, out var queue))
                 _waiters[key] = queue = new LinkedList<Waiter>();
             waiter.Nodes.Add((key, queue.AddLast(waiter)));
         }
         Interlocked.Increment(ref _blockedCount);
-        if (timeout > TimeSpan.Zero)
-            waiter.Timer = _time.CreateTimer(_ => Enqueue(new WaiterEnd(waiter, cancelled: false)), null, timeout, Timeout.InfiniteTimeSpan);
+        if (block.Timeout > TimeSpan.Zero)
+            waiter.Timer = _time.CreateTimer(_ => Enqueue(new WaiterEnd(waiter, cancelled: false)), null, block.Timeout, Timeout.InfiniteTimeSpan);
         // Registered last: if the caller is already gone, the callback runs now and queues the removal.
         waiter.Cancellation = work.Request.Aborted.Register(() => Enqueue(new WaiterEnd(waiter, cancelled: true)));
+    }
+
+    /// <summary>Marks <paramref name="key"/> ready after <paramref name="delay"/> (replacing an earlier wake-up of it: the latest lease is the one that counts).</summary>
+    private void ScheduleWake(byte[] key, TimeSpan delay)
+    {
+        if (_keyWakes.Remove(key, out var previous))
+            previous.Dispose();
+        var wake = new KeyWake(key);
+        _keyWakes[key] = wake.Timer = _time.CreateTimer(_ => Enqueue(wake), null, delay, Timeout.InfiniteTimeSpan);
     }
 
     private void SignalKeyAsReady(byte[] key)
@@ -64,7 +100,7 @@ public sealed partial class Executor
             _readyKeys.Add(key);
     }
 
-    /// <summary>Resumes waiters on keys that came into existence, oldest first, until a key has nothing more to give.</summary>
+    /// <summary>Resumes waiters on keys that became ready, oldest first, until a key has nothing more to give.</summary>
     private void ServeReadyKeys()
     {
         // Serving a waiter can create keys others wait on (BLMOVE pushes), so loop until quiet.
@@ -85,17 +121,10 @@ public sealed partial class Executor
     /// <summary>Runs a parked command again; true if it got its answer (and left the queues).</summary>
     private bool ExecuteOrResume(Waiter waiter)
     {
-        _context.CanBlock = true;
-        CommandResult result;
-        try
-        {
-            result = Execute(waiter.Work.Request);
-        }
-        finally
-        {
-            _context.CanBlock = false;
-        }
-        if (_context.BlockRequest is not null && !result.Reply.IsError)
+        // A caller that has gone is never served (its removal is queued: it re-signals the key then).
+        if (waiter.Work.Request.Aborted.IsCancellationRequested)
+            return false;
+        if (ExecuteBlocking(waiter.Work.Request, resumed: true, out var result) is not null)
             return false;
         Unpark(waiter);
         waiter.Work.Result = result;
@@ -112,7 +141,11 @@ public sealed partial class Executor
             var queue = node.List!;
             queue.Remove(node);
             if (queue.Count == 0)
+            {
                 _waiters.Remove(key);
+                if (_keyWakes.Remove(key, out var wake))
+                    wake.Dispose();
+            }
         }
         waiter.Nodes.Clear();
         waiter.Timer?.Dispose();
@@ -149,6 +182,7 @@ public sealed partial class Executor
     private sealed class WaiterEnd(Waiter waiter, bool cancelled) : IWork
     {
         private bool _ended;
+        private EngineError? _failure;
 
         public bool Execute(Executor executor)
         {
@@ -157,6 +191,16 @@ public sealed partial class Executor
                 return false;
             executor.Unpark(waiter);
             _ended = true;
+            if (cancelled)
+            {
+                // Waiters behind it may be servable now (it was skipped while its removal was queued).
+                foreach (var key in waiter.Keys)
+                    executor.SignalKeyAsReady(key);
+                return true;
+            }
+            // Time is up: one last run that may not wait gives the answer (nil, or why the lock is still held).
+            executor.TakeTimeSnapshot();
+            waiter.Work.Result = executor.Execute(waiter.Work.Request);
             return true;
         }
 
@@ -166,10 +210,42 @@ public sealed partial class Executor
                 return;
             if (cancelled)
                 waiter.Work.TrySetCanceled(waiter.Work.Request.Aborted);
+            else if (_failure is not null)
+                waiter.Work.Fail(_failure);
             else
-                waiter.Work.TrySetResult(new CommandResult(Reply.Null, default, default));
+                waiter.Work.Complete();
         }
 
-        public void Fail(EngineError error) => Complete();
+        public void Fail(EngineError error)
+        {
+            _failure = error;
+            Complete();
+        }
+    }
+
+    /// <summary>A key's wake-up: marks it ready, so its waiters run again (a lease has ended).</summary>
+    private sealed class KeyWake(byte[] key) : IWork
+    {
+        public ITimer? Timer { get; set; }
+
+        public bool Execute(Executor executor)
+        {
+            // Superseded by a later wake-up of the key, or its waiters are gone: nothing to do.
+            if (executor._keyWakes.TryGetValue(key, out var current) && ReferenceEquals(current, Timer))
+            {
+                executor._keyWakes.Remove(key);
+                Timer?.Dispose();
+                executor.SignalKeyAsReady(key);
+            }
+            return false;
+        }
+
+        public void Complete()
+        {
+        }
+
+        public void Fail(EngineError error)
+        {
+        }
     }
 }

@@ -32,6 +32,14 @@ public sealed partial class Executor
     }
 
     /// <summary>
+    /// Refuses lock grants for one maximum lease (<see cref="EngineOptions.LockMaxTtlMs"/>) from now:
+    /// Redis's "delayed restart", for a restart that may have lost lock writes (no log, or an unclean
+    /// stop under a relaxed fsync policy), so a lock held before it cannot be granted twice. Call
+    /// before the engine serves callers (while loading).
+    /// </summary>
+    public void PauseLockGrants() => _context.LockGrantsResumeAtMs = _context.MonotonicMs + _options.LockMaxTtlMs;
+
+    /// <summary>
     /// Ends loading: keys whose time passed while the service was down are dropped (and logged as DEL),
     /// then callers are served, with offsets continuing from <paramref name="nextOffset"/>.
     /// </summary>

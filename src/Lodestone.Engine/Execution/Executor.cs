@@ -54,16 +54,18 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(time);
         if (options.Hz is < 1 or > 500)
             throw new ArgumentOutOfRangeException(nameof(options), "Hz must be between 1 and 500.");
+        if (options.LockMaxTtlMs < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), "LockMaxTtlMs must be at least 1.");
         _options = options;
         _time = time;
         _sinks = sinks?.ToArray() ?? [];
         _keyspace = new Keyspace.Keyspace(new Random(), firstVersion: time.GetUtcNow().ToUnixTimeMilliseconds() * 1000)
         {
             KeyExpired = key => _effects.Add([Del, key]),
-            KeyAdded = SignalKeyAsReady,
+            KeyReady = SignalKeyAsReady,
             BeforeChange = SaveEntry,
         };
-        _context = new CommandContext(_keyspace, options, Commands, time, _effects);
+        _context = new CommandContext(_keyspace, options, Commands, time, _effects) { WaiterCount = WaiterCount };
         _tick = new TickWork(this);
 
         _thread = new Thread(Run) { IsBackground = true, Name = "lodestone-engine" };
@@ -249,11 +251,14 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     private EngineError? CommitEffects()
     {
         if (_effects.Count == 0)
+        {
+            _context.ClearSyncRequest();
             return null;
+        }
         try
         {
             foreach (var sink in _sinks)
-                sink.Commit(_effects);
+                sink.Commit(_effects, _context.SyncRequested);
             return null;
         }
         catch (IOException exception)
@@ -269,6 +274,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
             // Every effect handed over has its offset now, whether or not it is durable yet.
             Interlocked.Add(ref _committedOffset, _effects.Count);
             _effects.Clear();
+            _context.ClearSyncRequest();
             _writeRefusal = SinkFailure();
         }
     }
@@ -339,6 +345,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         }
 
         _context.Begin(spec, args);
+        _context.LogOffset = Volatile.Read(ref _committedOffset) + _effects.Count;
         Reply reply;
         try
         {

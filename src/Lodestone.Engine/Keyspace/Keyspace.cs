@@ -42,8 +42,14 @@ internal sealed class Keyspace
     /// <summary>Called with the key of every entry removed because it expired (lazily or actively).</summary>
     public Action<byte[]>? KeyExpired { get; set; }
 
-    /// <summary>Called with every key that comes into existence (Redis's signalKeyAsReady): blocked callers may be waiting for it.</summary>
-    public Action<byte[]>? KeyAdded { get; set; }
+    /// <summary>
+    /// Called with every key that may now serve blocked callers (Redis's signalKeyAsReady): each key
+    /// that comes into existence, and a lock that is released.
+    /// </summary>
+    public Action<byte[]>? KeyReady { get; set; }
+
+    /// <summary>Tells blocked callers that <paramref name="key"/> may serve them now.</summary>
+    public void SignalReady(byte[] key) => KeyReady?.Invoke(key);
 
     /// <summary>
     /// The epoch of the snapshot being taken, or 0. While it is set, every entry that existed when the
@@ -83,7 +89,7 @@ internal sealed class Keyspace
         // A key created while a snapshot runs is not part of it (the log after the snapshot has it).
         var entry = new Entry(key, KeyTable.HashOf(key), type, value) { Version = NextVersion(), SavedEpoch = SnapshotEpoch };
         _table.Add(entry);
-        KeyAdded?.Invoke(key);
+        SignalReady(key);
         return entry;
     }
 

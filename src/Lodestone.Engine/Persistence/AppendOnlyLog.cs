@@ -10,7 +10,9 @@ namespace Lodestone.Engine.Persistence;
 /// <param name="Records">Log records replayed after it.</param>
 /// <param name="NextOffset">The offset the next write gets.</param>
 /// <param name="Truncated">When a torn last record was cut off: where, and why. Null otherwise.</param>
-public sealed record RecoveryReport(long SnapshotEntries, long Records, long NextOffset, string? Truncated, TimeSpan Duration);
+/// <param name="LockGrantsPaused">The last stop was not clean and the fsync policy is not Always, so lock
+/// grants are paused for one maximum lease (<see cref="Executor.PauseLockGrants"/>).</param>
+public sealed record RecoveryReport(long SnapshotEntries, long Records, long NextOffset, string? Truncated, TimeSpan Duration, bool LockGrantsPaused = false);
 
 /// <summary>The state of snapshots, for operators (GET /admin/snapshots).</summary>
 /// <param name="LogRecords">Records written to the current log segment since this process opened it.</param>
@@ -75,8 +77,8 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
 
     public bool TryRecover() => _writer?.TryRecover() ?? true;
 
-    public void Commit(IReadOnlyList<byte[][]> effects) =>
-        (_writer ?? throw new InvalidOperationException("The log is not open: recovery has not run.")).Commit(effects);
+    public void Commit(IReadOnlyList<byte[][]> effects, bool sync) =>
+        (_writer ?? throw new InvalidOperationException("The log is not open: recovery has not run.")).Commit(effects, sync);
 
     /// <summary>
     /// Loads the data directory into <paramref name="executor"/> (which must be loading): the snapshot,
@@ -89,6 +91,10 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
         var started = _time.GetTimestamp();
         _files.CreateDirectory(Directory);
         var manifestPath = ManifestPath;
+        // Lock writes an unclean stop may have lost (not fsynced under EverySec/No) could let a lock be
+        // granted twice: pause grants for one maximum lease. A new directory has lost nothing.
+        var pauseLocks = _files.Exists(manifestPath) && _options.AppendFsync != AppendFsync.Always && !StoppedCleanly();
+        _files.WriteAtomically(RunStatePath, "running\n"u8);
         if (!_files.Exists(manifestPath))
         {
             var strays = _files.List(Directory, "log-*.aof");
@@ -152,8 +158,27 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
             _sizeAtLastRewrite = _writer.Length;
             _offsetAtLastSave = next;
         }
+        if (pauseLocks)
+            executor.PauseLockGrants();
         executor.FinishLoading(next);
-        return new RecoveryReport(snapshotEntries, replayed, next, truncated, _time.GetElapsedTime(started));
+        return new RecoveryReport(snapshotEntries, replayed, next, truncated, _time.GetElapsedTime(started), pauseLocks);
+    }
+
+    /// <summary>
+    /// A small file saying whether the process that last used the directory stopped cleanly: "running"
+    /// from recovery on, "clean" once <see cref="Dispose"/> has made the whole log durable.
+    /// </summary>
+    private const string RunStateFile = "run-state";
+
+    private string RunStatePath => Path.Combine(Directory, RunStateFile);
+
+    private bool StoppedCleanly()
+    {
+        if (!_files.Exists(RunStatePath))
+            return false;
+        using var stream = _files.OpenRead(RunStatePath);
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd().Trim() == "clean";
     }
 
     /// <summary>
@@ -206,7 +231,22 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
         {
             // Its failure is in Status; the log itself is still whole.
         }
-        _writer?.Dispose();
+        if (_writer is not { } writer)
+            return;
+        var healthy = writer.Failure is null;
+        writer.Dispose();
+        // Clean only if every record reached the disk (Dispose fsyncs); the engine has stopped by now.
+        if (healthy && writer.Failure is null)
+        {
+            try
+            {
+                _files.WriteAtomically(RunStatePath, "clean\n"u8);
+            }
+            catch (IOException)
+            {
+                // Then the next start treats this stop as unclean: the safe side.
+            }
+        }
     }
 
     private string ManifestPath => Path.Combine(Directory, Manifest.FileName);

@@ -14,6 +14,8 @@ public enum RedisType : byte
     Hash = 4,
     ZSet = 5,
     Stream = 6,
+    /// <summary>A Lodestone lock (LOCK.* commands): holder, lease and fencing token. Not a Redis type.</summary>
+    Lock = 7,
 }
 
 /// <summary>The names Redis uses for types (TYPE's reply, SCAN's TYPE filter).</summary>
@@ -27,6 +29,7 @@ public static class RedisTypeNames
         RedisType.Hash => "hash",
         RedisType.ZSet => "zset",
         RedisType.Stream => "stream",
+        RedisType.Lock => "lock",
         _ => "none",
     };
 
@@ -41,6 +44,7 @@ public static class RedisTypeNames
             "hash" => RedisType.Hash,
             "zset" => RedisType.ZSet,
             "stream" => RedisType.Stream,
+            "lock" => RedisType.Lock,
             _ => RedisType.None,
         };
         return type != RedisType.None;

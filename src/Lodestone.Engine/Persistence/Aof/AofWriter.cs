@@ -11,7 +11,9 @@ namespace Lodestone.Engine.Persistence.Aof;
 /// batch completes. It encodes the batch's records into a pending buffer, writes the buffer with
 /// one write, and under <see cref="AppendFsync.Always"/> fsyncs — one fsync for the whole batch (group
 /// commit). Under <see cref="AppendFsync.EverySec"/> a timer fsyncs once a second off the engine
-/// thread (a positional write and an fsync on the same file may overlap; the OS orders them).
+/// thread (a positional write and an fsync on the same file may overlap; the OS orders them). A batch
+/// the engine asks to sync (one holding a lock grant) is fsynced before Commit returns, under every
+/// policy, and treated as under Always if that fails.
 ///
 /// Failure: the pending buffer is kept until it is written, so nothing handed to the writer is ever
 /// dropped; a partly written batch is cut back to the last whole record. Under Always, Commit throws
@@ -87,24 +89,24 @@ public sealed class AofWriter : IEffectSink, IDisposable
 
     public EngineError? Failure => _failure;
 
-    public void Commit(IReadOnlyList<byte[][]> effects)
+    public void Commit(IReadOnlyList<byte[][]> effects, bool sync)
     {
         ArgumentNullException.ThrowIfNull(effects);
         foreach (var argv in effects)
             AofFormat.WriteRecord(_pending, _nextOffset++, argv);
         Interlocked.Add(ref _records, effects.Count);
-        if (!TryFlush(out var error) && _fsync == AppendFsync.Always)
+        if (!TryFlush(sync, out var error) && (sync || _fsync == AppendFsync.Always))
             throw new IOException(error!.Message, _lastException);
     }
 
-    public bool TryRecover() => _failure is null || TryFlush(out _);
+    public bool TryRecover() => _failure is null || TryFlush(sync: false, out _);
 
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
             return;
         _syncTimer?.Dispose();
-        if (TryFlush(out _) && _fsync != AppendFsync.Always)
+        if (TryFlush(sync: false, out _) && _fsync != AppendFsync.Always)
         {
             try
             {
@@ -118,8 +120,11 @@ public sealed class AofWriter : IEffectSink, IDisposable
         _file.Dispose();
     }
 
-    /// <summary>Writes (and under Always, fsyncs) everything pending; false, with the failure recorded, if the disk refused.</summary>
-    private bool TryFlush(out EngineError? error)
+    /// <summary>
+    /// Writes everything pending, and fsyncs under Always or when <paramref name="sync"/> asks (whatever the
+    /// policy); false, with the failure recorded, if the disk refused.
+    /// </summary>
+    private bool TryFlush(bool sync, out EngineError? error)
     {
         try
         {
@@ -130,7 +135,7 @@ public sealed class AofWriter : IEffectSink, IDisposable
                 _pending.ResetWrittenCount();
                 _needsSync = true;
             }
-            if (_needsSync && _fsync == AppendFsync.Always)
+            if (_needsSync && (sync || _fsync == AppendFsync.Always))
             {
                 _file.Sync();
                 Interlocked.Increment(ref _fsyncs);

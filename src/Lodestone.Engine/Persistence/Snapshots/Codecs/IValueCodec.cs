@@ -24,6 +24,7 @@ internal static class ValueCodecs
         [RedisType.Set] = new SetCodec(),
         [RedisType.Hash] = new HashCodec(),
         [RedisType.ZSet] = new SortedSetCodec(),
+        [RedisType.Lock] = new LockCodec(),
     };
 
     public static IValueCodec For(RedisType type) =>
