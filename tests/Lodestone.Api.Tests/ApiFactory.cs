@@ -53,8 +53,27 @@ public class ApiFactory : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing && Directory.Exists(DataDirectory))
-            Directory.Delete(DataDirectory, recursive: true);
+        if (disposing)
+            DeleteWhenQuiet(DataDirectory);
+    }
+
+    /// <summary>
+    /// The service's own Main (<c>app.RunAsync</c>) also disposes the host, on its thread, and may still
+    /// be writing its last files (the log's run-state) when the factory is done: retry for a moment.
+    /// </summary>
+    private static void DeleteWhenQuiet(string directory)
+    {
+        for (var attempt = 1; Directory.Exists(directory); attempt++)
+        {
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException) when (attempt < 50)
+            {
+                Thread.Sleep(100);
+            }
+        }
     }
 
     /// <summary>Settings a derived fixture adds on top of the defaults above.</summary>
