@@ -281,6 +281,22 @@ public sealed class LockCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task The_holder_raises_its_token_for_redlock_and_later_grants_go_above_it()
+    {
+        var token = await Acquire("l", "a");
+
+        ReplyAssert.Integer(await _engine.Run("LOCK.RAISE", "l", "a", "1000"), 1000);
+        ReplyAssert.Integer(await _engine.Run("LOCK.RAISE", "l", "a", "5"), 1000);
+        ReplyAssert.Error(await _engine.Run("LOCK.RAISE", "l", "b", "2000"), ErrorKind.Conflict);
+        ReplyAssert.Error(await _engine.Run("LOCK.RAISE", "l", "a", "-1"), "ERR value is out of range, value must between 0 and 4611686018427387904");
+        ReplyAssert.Integer(await _engine.Run("LOCK.FENCE", "l", "1000"), 1);
+        Assert.Equal("STALE", (await _engine.Run("LOCK.FENCE", "l", Text(token))).AsError().Code);
+        await _engine.Run("LOCK.RELEASE", "l", "a");
+
+        Assert.Equal(1001, await Acquire("l", "b"));
+    }
+
+    [Fact]
     public async Task Lock_state_is_administrative_and_never_takes_a_token_back()
     {
         ReplyAssert.Ok(await _engine.Run("LOCK.STATE", "l", "10", "o", Text(_engine.NowMs + 1000)));

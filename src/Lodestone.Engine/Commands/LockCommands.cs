@@ -133,6 +133,36 @@ internal static class LockCommands
         return Reply.One;
     }
 
+    /// <summary>LOCK.RAISE name owner token</summary>
+    /// <remarks>
+    /// Redlock's second step: a client that won a majority of N independent nodes raises the lock on
+    /// each to the largest token it was granted, so the nodes agree, and the next majority (which
+    /// shares a node with this one) grants a larger token still. Fsynced before the reply.
+    /// </remarks>
+    [Command("LOCK.RAISE", 4, Flags = CommandFlags.Write | CommandFlags.Fast, FirstKey = 1, LastKey = 1, KeyType = RedisType.Lock,
+        Syntax = "LOCK.RAISE name owner token",
+        Summary = "Raises the holder's fencing token to at least token (for Redlock across nodes); returns the token. Lodestone's own.",
+        Complexity = "O(1)", Group = Group, Since = Since)]
+    public static Reply Raise(CommandContext ctx)
+    {
+        if (!ctx.TryInt64(3, out var token) || token < 0 || token > MaxToken)
+            return Errors.ValueNotBetween(0, MaxToken);
+        var now = ctx.MonotonicMs;
+        if (HeldBy(ctx, now) is not ({ } entry, { } held))
+            return Errors.NotLockOwner;
+        if (token > held.Token)
+        {
+            ctx.Keyspace.Touch(entry);
+            held.Token = token;
+            Record(ctx, ctx.Args[1], held);
+            ctx.RequireSync();
+        }
+        return Reply.Integer(held.Token);
+    }
+
+    /// <summary>The largest token a caller may set: far beyond any log offset, and never near overflow.</summary>
+    private const long MaxToken = 1L << 62;
+
     /// <summary>LOCK.INFO name</summary>
     [Command("LOCK.INFO", 2, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, FirstKey = 1, LastKey = 1, KeyType = RedisType.Lock,
         Syntax = "LOCK.INFO name",
@@ -183,8 +213,8 @@ internal static class LockCommands
     {
         if (ctx.ArgCount is not (3 or 5))
             return Errors.Syntax;
-        if (!ctx.TryInt64(2, out var token) || token < 0)
-            return Errors.NotInteger;
+        if (!ctx.TryInt64(2, out var token) || token < 0 || token > MaxToken)
+            return Errors.ValueNotBetween(0, MaxToken);
         long expiresAt = 0;
         if (ctx.ArgCount == 5)
         {
