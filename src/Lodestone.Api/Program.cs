@@ -45,6 +45,7 @@ app.MapSets();
 app.MapHashes();
 app.MapLists();
 app.MapZSets();
+app.MapLocks();
 app.MapCommands();
 app.MapAdmin();
 

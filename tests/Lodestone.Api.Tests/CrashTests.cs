@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 
 namespace Lodestone.Api.Tests;
@@ -27,7 +25,7 @@ public sealed class CrashTests
         {
             for (var round = 0; round < iterations; round++)
             {
-                using var service = await Service.StartAsync(directory);
+                using var service = await ServiceProcess.StartAsync(directory, "--Persistence:AppendFsync", "Always");
                 var client = service.Client;
 
                 // What survived the last kill: never less than acknowledged, at most one more (in flight).
@@ -65,7 +63,7 @@ public sealed class CrashTests
                 await Task.WhenAll(writers);
             }
 
-            using var last = await Service.StartAsync(directory);
+            using var last = await ServiceProcess.StartAsync(directory, "--Persistence:AppendFsync", "Always");
             var final = await ReadAllAsync(last.Client);
             for (var w = 0; w < Writers; w++)
                 Assert.True(final[w] >= acknowledged[w] && final[w] <= acknowledged[w] + 1, $"Counter {w}: {final[w]} after the last restart, {acknowledged[w]} acknowledged.");
@@ -85,86 +83,5 @@ public sealed class CrashTests
         return reply.GetProperty("result").EnumerateArray()
             .Select(v => v.ValueKind == JsonValueKind.Null ? 0 : long.Parse(v.GetString()!, System.Globalization.CultureInfo.InvariantCulture))
             .ToArray();
-    }
-
-    /// <summary>The service as its own process (the built Lodestone.Api.dll) on a free loopback port.</summary>
-    private sealed class Service : IDisposable
-    {
-        private readonly Process _process;
-
-        private Service(Process process, HttpClient client)
-        {
-            _process = process;
-            Client = client;
-        }
-
-        public HttpClient Client { get; }
-
-        public static async Task<Service> StartAsync(string directory)
-        {
-            var port = FreePort();
-            var start = new ProcessStartInfo("dotnet")
-            {
-                WorkingDirectory = AppContext.BaseDirectory,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (var argument in new[]
-            {
-                Path.Combine(AppContext.BaseDirectory, "Lodestone.Api.dll"),
-                "--Urls", $"http://127.0.0.1:{port}",
-                "--Persistence:DataDirectory", directory,
-                "--Persistence:AppendFsync", "Always",
-                "--Serilog:MinimumLevel:Default", "Warning",
-            })
-            {
-                start.ArgumentList.Add(argument);
-            }
-            var process = Process.Start(start)!;
-            process.OutputDataReceived += (_, _) => { };
-            process.ErrorDataReceived += (_, _) => { };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (true)
-            {
-                try
-                {
-                    if ((await client.GetAsync("/health")).IsSuccessStatusCode)
-                        return new Service(process, client);
-                }
-                catch (HttpRequestException)
-                {
-                    // not listening yet
-                }
-                if (process.HasExited || DateTime.UtcNow > deadline)
-                    throw new InvalidOperationException($"The service did not become healthy (exited: {process.HasExited}).");
-                await Task.Delay(20);
-            }
-        }
-
-        /// <summary>SIGKILL: no shutdown, no flush — what a crash or power cut leaves is what is on disk.</summary>
-        public void Kill()
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit();
-        }
-
-        public void Dispose()
-        {
-            if (!_process.HasExited)
-                Kill();
-            _process.Dispose();
-            Client.Dispose();
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
     }
 }

@@ -83,6 +83,11 @@ public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
         { "post", "/zsets/union", "ZUNION", "ZUNION numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>] [WITHSCORES]" },
         { "post", "/zsets/inter", "ZINTER", "ZINTER numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>] [WITHSCORES]" },
         { "post", "/zsets/diff", "ZDIFF", "ZDIFF numkeys key [key ...] [WITHSCORES]" },
+        { "post", "/locks/{name}", "LOCK.ACQUIRE", "LOCK.ACQUIRE name ttl-ms [OWNER owner] [WAIT ms]" },
+        { "patch", "/locks/{name}", "LOCK.EXTEND", "LOCK.EXTEND name owner ttl-ms" },
+        { "delete", "/locks/{name}", "LOCK.RELEASE", "LOCK.RELEASE name owner" },
+        { "get", "/locks/{name}", "LOCK.INFO", "LOCK.INFO name" },
+        { "post", "/locks/{name}/fence", "LOCK.FENCE", "LOCK.FENCE name token" },
     };
 
     /// <summary>Routes that are not one command's resource: the command endpoint and the admin routes.</summary>

@@ -34,6 +34,9 @@ internal static class Collections
         return true;
     }
 
+    /// <summary>The answer to a long poll whose client has gone (nobody reads it; the log shows 499).</summary>
+    public static StatusCodeHttpResult ClientGone() => TypedResults.StatusCode(StatusCodes.Status499ClientClosedRequest);
+
     /// <summary>
     /// Runs a blocking command as a long poll: the engine parks it until data arrives or the timeout
     /// passes (nil). If the client disconnects first, the wait is cancelled and nothing is popped for it

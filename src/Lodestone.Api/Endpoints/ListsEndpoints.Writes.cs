@@ -70,7 +70,7 @@ public static partial class ListsEndpoints
                 ? Argv.Of("BLMPOP", timeout, 1, target.Bytes, end, "COUNT", count)
                 : Argv.Of(head ? "BLPOP" : "BRPOP", target.Bytes, timeout);
             if (await Collections.LongPollAsync(engine, http, args, target.Bytes) is not { } polled)
-                return ClientGone();
+                return Collections.ClientGone();
             if (polled.Reply.IsProblem(out var problem))
                 return problem;
             result = polled;
@@ -100,7 +100,7 @@ public static partial class ListsEndpoints
             if (!Collections.TryTimeout(request.Timeout, settings.Value, out var timeout, out var invalid))
                 return invalid!;
             if (await Collections.LongPollAsync(engine, http, Argv.Of(["BLMPOP", timeout, keys.Length, .. keys, end, "COUNT", request.Count])) is not { } polled)
-                return ClientGone();
+                return Collections.ClientGone();
             reply = polled.Reply;
         }
         if (reply.IsProblem(out var problem))
@@ -188,7 +188,7 @@ public static partial class ListsEndpoints
             if (!Collections.TryTimeout(request.Timeout, settings.Value, out var timeout, out var invalid))
                 return invalid!;
             if (await Collections.LongPollAsync(engine, http, Argv.Of("BLMOVE", target.Bytes, destination, from, to, timeout), target.Bytes) is not { } polled)
-                return ClientGone();
+                return Collections.ClientGone();
             if (polled.Reply.IsProblem(out var problem))
                 return problem;
             result = polled;
@@ -224,7 +224,4 @@ public static partial class ListsEndpoints
         StringValues.IsNullOrEmpty(request.Headers.IfMatch) && StringValues.IsNullOrEmpty(request.Headers.IfNoneMatch)
             ? null
             : Errors.Problems.Of(ErrorKind.BadRequest, "A blocking request (with a timeout) takes no If-Match or If-None-Match header.");
-
-    /// <summary>The client went away while waiting: nothing was popped for it, and nobody reads this answer.</summary>
-    private static StatusCodeHttpResult ClientGone() => TypedResults.StatusCode(StatusCodes.Status499ClientClosedRequest);
 }
