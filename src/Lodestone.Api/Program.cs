@@ -45,6 +45,7 @@ app.MapSets();
 app.MapHashes();
 app.MapLists();
 app.MapZSets();
+app.MapRateLimits();
 app.MapCommands();
 app.MapAdmin();
 

@@ -83,6 +83,7 @@ public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
         { "post", "/zsets/union", "ZUNION", "ZUNION numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>] [WITHSCORES]" },
         { "post", "/zsets/inter", "ZINTER", "ZINTER numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>] [WITHSCORES]" },
         { "post", "/zsets/diff", "ZDIFF", "ZDIFF numkeys key [key ...] [WITHSCORES]" },
+        { "post", "/ratelimits/{key}", "CL.THROTTLE", "CL.THROTTLE key max_burst count period [quantity]" },
     };
 
     /// <summary>Routes that are not one command's resource: the command endpoint and the admin routes.</summary>
