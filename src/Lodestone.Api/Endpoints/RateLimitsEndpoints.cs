@@ -28,6 +28,9 @@ public static class RateLimitsEndpoints
         var group = app.MapGroup("/ratelimits").WithTags("Rate limits").WithValidation().RequireApiKey(app);
 
         group.MapPost("/{key}", Throttle).ForCommand("CL.THROTTLE")
+            .WithDescription("Takes quantity tokens (default 1) from the key's GCRA limiter of count tokens per periodMs, in bursts of up to maxBurst + 1: " +
+                "200 when admitted, 429 when limited, both with the decision in milliseconds and the headers RateLimit-Policy and RateLimit " +
+                "(draft-ietf-httpapi-ratelimit-headers); a 429 adds Retry-After. Redis command: CL.THROTTLE. It runs as CL.THROTTLEMS, its millisecond form. Complexity: O(1)")
             .WithMetadata(new OpenApiExamples(
                 """{"maxBurst":14,"count":30,"periodMs":60000}""",
                 """{"limited":false,"limit":15,"remaining":14,"retryAfterMs":-1,"resetAfterMs":2000}"""))
