@@ -46,6 +46,7 @@ app.MapHashes();
 app.MapLists();
 app.MapZSets();
 app.MapLocks();
+app.MapRateLimits();
 app.MapCommands();
 app.MapAdmin();
 

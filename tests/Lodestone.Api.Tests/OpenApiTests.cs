@@ -88,6 +88,7 @@ public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
         { "delete", "/locks/{name}", "LOCK.RELEASE", "LOCK.RELEASE name owner" },
         { "get", "/locks/{name}", "LOCK.INFO", "LOCK.INFO name" },
         { "post", "/locks/{name}/fence", "LOCK.FENCE", "LOCK.FENCE name token" },
+        { "post", "/ratelimits/{key}", "CL.THROTTLE", "CL.THROTTLE key max_burst count period [quantity]" },
     };
 
     /// <summary>Routes that are not one command's resource: the command endpoint and the admin routes.</summary>

@@ -14,7 +14,7 @@ public static class Cors
                 .AllowAnyHeader()
                 .AllowAnyMethod()
                 // Browsers hide response headers from scripts unless exposed; these carry data.
-                .WithExposedHeaders("ETag", "Location", "Lodestone-Ttl-Ms", "Retry-After");
+                .WithExposedHeaders("ETag", "Location", "Lodestone-Ttl-Ms", "Retry-After", "RateLimit", "RateLimit-Policy");
         }));
         return services;
     }

@@ -148,6 +148,13 @@ internal static class Errors
     public static EngineError StaleFencingToken(long token, long latest) =>
         new(ErrorKind.Conflict, $"STALE fencing token {token} is older than the lock's latest grant ({latest})");
 
+    // Rate limits (CL.THROTTLE; redis-cell itself checks none of these).
+    public static readonly EngineError MaxBurstNegative = new(ErrorKind.BadRequest, "ERR max_burst can't be negative");
+    public static readonly EngineError PeriodNotPositive = new(ErrorKind.BadRequest, "ERR period should be greater than 0");
+    public static readonly EngineError QuantityNegative = new(ErrorKind.BadRequest, "ERR quantity can't be negative");
+    public static readonly EngineError RateOutOfRange = new(ErrorKind.BadRequest, "ERR rate out of range: period / count is less than 1 nanosecond");
+    public static readonly EngineError BurstOutOfRange = new(ErrorKind.BadRequest, "ERR burst out of range: (max_burst + 1) * period / count is more than 100 years");
+
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max];
 
     /// <summary>
