@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Lodestone side by side with the ceiling (bench/Baseline: the same routes over a ConcurrentDictionary)
+# and, when redis-server and webdis are installed (apt-get install redis-server webdis), Webdis in
+# front of Redis. Every workload runs against every system in alternation, ROUNDS times; the median
+# of each is reported (bench/report.py prints the table and draws bench/results/chart.svg).
+#
+#   bench/http.sh                        # 10 s per run, 3 rounds, 64 connections
+#   DURATION=5 ROUNDS=1 bench/http.sh    # a quick look
+#
+# Loopback only; every run is time-bounded (wrk -d); every process started here is stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-5}
+ROUNDS=${ROUNDS:-3}
+CONNECTIONS=${CONNECTIONS:-64}
+OUT=${OUT:-/tmp/lodestone-bench}
+WORKLOADS=${WORKLOADS:-"get put incr lists zsets pipeline1 pipeline10 pipeline100"}
+
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 2; }
+
+# Servers on the first half of the cores, wrk on the rest (on 2 cores: one each).
+CORES=$(nproc)
+if [ "$CORES" -ge 2 ]; then
+  HALF=$((CORES / 2))
+  SERVER_CPUS="0-$((HALF - 1))"
+  LOAD_CPUS="$HALF-$((CORES - 1))"
+  LOAD_THREADS=$((CORES - HALF))
+  pin() { local cpus=$1; shift; taskset -c "$cpus" "$@"; }
+else
+  HALF=1 SERVER_CPUS=0 LOAD_CPUS=0 LOAD_THREADS=1
+  pin() { shift; "$@"; }
+fi
+
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+rm -rf "$OUT" && mkdir -p "$OUT/data"
+echo "Building Release into $OUT…"
+dotnet publish src/Lodestone.Api -c Release -o "$OUT/lodestone" -v quiet -nologo >/dev/null
+dotnet publish bench/Baseline -c Release -o "$OUT/baseline" -v quiet -nologo >/dev/null
+
+wait_for() { # url status
+  for _ in $(seq 150); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$1")" = "$2" ] && return 0
+    sleep 0.2
+  done
+  echo "$1 did not answer $2" >&2; exit 1
+}
+
+declare -A BASE
+# Lodestone as it ships (appsettings.json next to the binary: log on, EverySec, request logging).
+(cd "$OUT/lodestone" && exec taskset -c "$SERVER_CPUS" dotnet Lodestone.Api.dll --Urls http://127.0.0.1:8390 \
+  --Persistence:DataDirectory "$OUT/data" >"$OUT/lodestone.log" 2>&1) &
+PIDS+=($!)
+BASE[lodestone]=http://127.0.0.1:8390
+(cd "$OUT/baseline" && exec taskset -c "$SERVER_CPUS" dotnet Baseline.dll --urls http://127.0.0.1:8391 >"$OUT/baseline.log" 2>&1) &
+PIDS+=($!)
+BASE[baseline]=http://127.0.0.1:8391
+wait_for "${BASE[lodestone]}/health" 200
+wait_for "${BASE[baseline]}/strings/none" 404
+
+SYSTEMS="lodestone baseline"
+if command -v redis-server >/dev/null && command -v webdis >/dev/null; then
+  taskset -c "$SERVER_CPUS" redis-server --port 6399 --bind 127.0.0.1 --save '' --appendonly no >"$OUT/redis.log" 2>&1 &
+  PIDS+=($!)
+  cat >"$OUT/webdis.json" <<JSON
+{"redis_host":"127.0.0.1","redis_port":6399,"http_host":"127.0.0.1","http_port":8392,
+ "threads":$HALF,"pool_size":$((HALF * 4)),"daemonize":false,"database":0,"verbosity":0,
+ "logfile":"$OUT/webdis.log","acl":[{"disabled":[],"enabled":["*"]}]}
+JSON
+  sleep 0.5
+  taskset -c "$SERVER_CPUS" webdis "$OUT/webdis.json" >/dev/null 2>&1 &
+  PIDS+=($!)
+  BASE[webdis]=http://127.0.0.1:8392
+  wait_for "${BASE[webdis]}/PING" 200
+  SYSTEMS="$SYSTEMS webdis"
+fi
+
+# The value GET reads, on every system.
+curl -sf -o /dev/null -X PUT "${BASE[lodestone]}/strings/bench64" -H 'Content-Type: application/json' -d "{\"value\":\"$(printf 'v%.0s' {1..64})\"}"
+curl -sf -o /dev/null -X PUT "${BASE[baseline]}/strings/bench64" -H 'Content-Type: application/json' -d "{\"value\":\"$(printf 'v%.0s' {1..64})\"}"
+[ -n "${BASE[webdis]:-}" ] && curl -sf -o /dev/null "${BASE[webdis]}/SET/bench64/$(printf 'v%.0s' {1..64})"
+
+# Which systems serve a workload: the baseline has only GET/PUT /strings, Webdis has no pipeline.
+serves() {
+  case "$1:$2" in
+    baseline:get|baseline:put) return 0 ;;
+    baseline:*) return 1 ;;
+    webdis:pipeline*) return 1 ;;
+    *) return 0 ;;
+  esac
+}
+
+run() { # system workload seconds → the RESULT line
+  local system=$1 workload=$2 seconds=$3 script=$2 pipeline=1
+  case "$workload" in pipeline*) script=pipeline pipeline=${workload#pipeline} ;; esac
+  SYSTEM=$system PIPELINE=$pipeline pin "$LOAD_CPUS" wrk -t"$LOAD_THREADS" -c"$CONNECTIONS" -d"${seconds}s" \
+    --latency -s "bench/wrk/$script.lua" "${BASE[$system]}" | grep '^RESULT' || echo "RESULT rps=0 p50=0 p99=0 failed=-1"
+}
+
+echo "Warming up ($WARMUP s per system)…"
+for system in $SYSTEMS; do run "$system" get "$WARMUP" >/dev/null; run "$system" put "$WARMUP" >/dev/null; done
+
+RESULTS="$OUT/results.tsv"
+printf 'workload\tsystem\tround\trps\tp50_ms\tp99_ms\tfailed\tcommands_per_request\n' >"$RESULTS"
+for workload in $WORKLOADS; do
+  per=1; case "$workload" in pipeline*) per=${workload#pipeline} ;; esac
+  for round in $(seq "$ROUNDS"); do
+    for system in $SYSTEMS; do
+      serves "$system" "$workload" || continue
+      line=$(run "$system" "$workload" "$DURATION")
+      echo "$workload $system round $round: ${line#RESULT }"
+      # shellcheck disable=SC2001
+      fields=$(echo "$line" | sed 's/RESULT rps=\([^ ]*\) p50=\([^ ]*\) p99=\([^ ]*\) failed=\([^ ]*\)/\1\t\2\t\3\t\4/')
+      printf '%s\t%s\t%s\t%s\t%s\n' "$workload" "$system" "$round" "$fields" "$per" >>"$RESULTS"
+    done
+  done
+done
+
+mkdir -p bench/results
+cp "$RESULTS" bench/results/latest.tsv
+{
+  echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/{print $2}') GiB;" \
+    "servers on CPUs $SERVER_CPUS, wrk on $LOAD_CPUS ($LOAD_THREADS threads, $CONNECTIONS connections, ${DURATION} s runs, $ROUNDS rounds)."
+} >bench/results/machine.txt
+python3 bench/report.py bench/results/latest.tsv bench/results/machine.txt bench/results/chart.svg
