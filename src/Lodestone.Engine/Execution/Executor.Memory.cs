@@ -1,0 +1,30 @@
+namespace Lodestone.Engine.Execution;
+
+/// <summary>Memory: work that reads the keyspace on the engine thread for statistics and checks.</summary>
+public sealed partial class Executor
+{
+    /// <summary>Runs <paramref name="read"/> on the engine thread between commands and returns its result.</summary>
+    internal Task<T> InvokeAsync<T>(Func<Keyspace.Keyspace, T> read)
+    {
+        var work = new InvokeWork<T>(read);
+        Enqueue(work);
+        return work.Task;
+    }
+
+    private sealed class InvokeWork<T>(Func<Keyspace.Keyspace, T> read)
+        : TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously), IWork
+    {
+        private T _result = default!;
+
+        public bool Execute(Executor executor)
+        {
+            executor.TakeTimeSnapshot();
+            _result = read(executor._keyspace);
+            return true;
+        }
+
+        public void Complete() => TrySetResult(_result);
+
+        public void Fail(EngineError error) => TrySetException(new InvalidOperationException(error.Message));
+    }
+}
