@@ -448,6 +448,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         TakeTimeSnapshot();
         var budget = TimeSpan.FromMilliseconds(1000.0 / _options.Hz * _options.ActiveExpireCyclePercent / 100);
         ActiveExpiry.RunCycle(_keyspace, budget);
+        _keyspace.HotKeys.Age(_keyspace.NowMs);
         // A limit lowered at run time applies without waiting for traffic.
         _keyspace.LfuMode = _eviction.Policy.IsLfu();
         _eviction.MakeRoom();

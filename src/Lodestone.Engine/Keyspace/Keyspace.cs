@@ -128,11 +128,11 @@ internal sealed class Keyspace
     public void RecordAccess(Entry entry)
     {
         entry.Access = LfuMode ? Eviction.LfuAccess(entry.Access, NowMs, _random) : Eviction.LruClock(NowMs);
-        AccessRecorded?.Invoke(entry);
+        HotKeys.Record(entry);
     }
 
-    /// <summary>Called on every access after the entry's own metadata is updated (hot-key statistics).</summary>
-    public Action<Entry>? AccessRecorded { get; set; }
+    /// <summary>Access statistics for the most accessed keys.</summary>
+    public HotKeys HotKeys { get; } = new();
 
     /// <summary>Adds a key that does not exist (the caller has looked it up).</summary>
     public Entry Add(byte[] key, RedisType type, object value)
@@ -223,6 +223,7 @@ internal sealed class Keyspace
         _table.Clear();
         _withExpiry.Clear();
         _entryBytes = 0;
+        HotKeys.Clear();
     }
 
     /// <summary>One SCAN step: adds one bucket's live entries and returns the next cursor (0 when done).</summary>
