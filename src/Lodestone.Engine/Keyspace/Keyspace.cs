@@ -154,7 +154,8 @@ internal sealed class Keyspace
     /// <param name="keepTtl">Keep the old key's TTL (KEEPTTL); otherwise the key has none.</param>
     public Entry Overwrite(byte[] key, RedisType type, object value, bool keepTtl = false)
     {
-        var entry = Lookup(key);
+        // The caller looked the key up already (that was the access); this lookup is not another.
+        var entry = Peek(key);
         if (entry is null)
             return Add(key, type, value);
         entry.Type = type;
