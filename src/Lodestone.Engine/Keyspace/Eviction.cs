@@ -95,13 +95,6 @@ internal sealed class Eviction
         return true;
     }
 
-    /// <summary>Forgets the candidates (after FLUSHALL, or a policy change).</summary>
-    public void ClearPool()
-    {
-        Array.Clear(_pool);
-        _poolCount = 0;
-    }
-
     /// <summary>The LRU clock for <paramref name="nowMs"/>: Unix seconds in 24 bits.</summary>
     public static uint LruClock(long nowMs) => (uint)(nowMs / 1000) & LruClockMax;
 
