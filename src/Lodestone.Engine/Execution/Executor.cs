@@ -23,7 +23,8 @@ namespace Lodestone.Engine.Execution;
 /// <item>only then complete the callers' tasks, so no caller sees a reply whose effect is not yet
 /// logged. Continuations run on the thread pool, never on the engine thread.</item>
 /// </list>
-/// Timer work (the active expiry cycle; later eviction, snapshots, heartbeats) arrives as a tick
+/// Timer work (the active expiry cycle, eviction to a lowered memory limit, hot-key ageing; later
+/// snapshots, heartbeats) arrives as a tick
 /// item from a <see cref="TimeProvider"/> timer, so it runs between commands, on the same thread.
 /// Blocking commands park their caller instead of completing it (Executor.Blocking.cs); a later
 /// write that creates a key they wait on resumes them in the same loop turn.
