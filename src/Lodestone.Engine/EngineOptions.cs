@@ -20,4 +20,13 @@ public sealed class EngineOptions
     /// lock grants are refused after a restart that may have lost lock writes (the delayed restart).
     /// </summary>
     public long LockMaxTtlMs { get; set; } = 60_000;
+
+    /// <summary>The memory limit in bytes for the data (Redis's <c>maxmemory</c>); 0 for none.</summary>
+    public long MaxMemoryBytes { get; set; }
+
+    /// <summary>What to do at the limit: a Redis policy name (<c>noeviction</c>, <c>allkeys-lru</c>, …; see <see cref="MaxMemoryPolicies"/>).</summary>
+    public string MaxMemoryPolicy { get; set; } = "noeviction";
+
+    /// <summary>Keys sampled per eviction round (Redis's <c>maxmemory-samples</c>): more is closer to true LRU/LFU, and slower.</summary>
+    public int MaxMemorySamples { get; set; } = 5;
 }

@@ -104,6 +104,8 @@ public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
         ("get", "/admin/snapshots"),
         ("post", "/admin/snapshots"),
         ("post", "/admin/aof/rewrite"),
+        ("get", "/admin/hotkeys"),
+        ("get", "/admin/bigkeys"),
     ];
 
     public static TheoryData<string, string> Operations

@@ -218,7 +218,7 @@ public static class CommandsEndpoints
             throw new InvalidOperationException($"The engine failed to execute a command: {reply.AsError().Message}", failure);
         UpstashErrors.StampSyncToken(http);
         http.Response.StatusCode = reply.IsError ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK;
-        if (reply.IsError && reply.AsError().Kind is ErrorKind.Loading or ErrorKind.PersistenceFailed or ErrorKind.DiskFull)
+        if (reply.IsError && reply.AsError().Kind is ErrorKind.Loading or ErrorKind.PersistenceFailed or ErrorKind.DiskFull or ErrorKind.OutOfMemory)
             http.Response.Headers.RetryAfter = "1";
         if (WantsResp2(http.Request))
         {

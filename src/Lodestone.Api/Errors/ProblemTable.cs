@@ -27,6 +27,7 @@ public static class ProblemTable
         ErrorKind.PersistenceFailed => new(StatusCodes.Status503ServiceUnavailable, "Writes unavailable", "persistence-failed"),
         ErrorKind.Loading => new(StatusCodes.Status503ServiceUnavailable, "Loading", "loading"),
         ErrorKind.Conflict => new(StatusCodes.Status409Conflict, "Conflict", "conflict"),
+        ErrorKind.OutOfMemory => new(StatusCodes.Status507InsufficientStorage, "Out of memory", "out-of-memory"),
         _ => new(StatusCodes.Status500InternalServerError, "Internal error", "internal"),
     };
 

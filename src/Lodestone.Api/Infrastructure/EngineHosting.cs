@@ -17,6 +17,10 @@ public static class EngineHosting
             .Validate(o => o.ProtoMaxBulkLen is >= 1 and <= int.MaxValue - 64, "Engine:ProtoMaxBulkLen must be between 1 and 2147483583 bytes.")
             .Validate(o => o.MaxBatchSize is >= 1 and <= 65536, "Engine:MaxBatchSize must be between 1 and 65536.")
             .Validate(o => o.ActiveExpireCyclePercent is >= 1 and <= 100, "Engine:ActiveExpireCyclePercent must be between 1 and 100.")
+            .Validate(o => o.MaxMemoryBytes >= 0, "Engine:MaxMemoryBytes must not be negative (0 means no limit).")
+            .Validate(o => MaxMemoryPolicies.TryParse(o.MaxMemoryPolicy, out _),
+                $"Engine:MaxMemoryPolicy must be one of {string.Join(", ", MaxMemoryPolicies.All)}.")
+            .Validate(o => o.MaxMemorySamples is >= 1 and <= 64, "Engine:MaxMemorySamples must be between 1 and 64.")
             .ValidateOnStart();
         services.AddOptions<HttpSettings>()
             .Bind(configuration.GetSection(HttpSettings.Section))

@@ -58,6 +58,9 @@ internal sealed class CommandContext
     /// <summary>Whether this run is a parked command resumed at the head of its key's queue (not a new arrival).</summary>
     public bool IsResumed { get; set; }
 
+    /// <summary>The memory limit's settings and counters (OBJECT FREQ/IDLETIME need the policy).</summary>
+    public Keyspace.Eviction Eviction { get; init; } = null!;
+
     /// <summary>How many callers are parked on a key (set by the executor).</summary>
     public Func<byte[], int> WaiterCount { get; set; } = _ => 0;
 

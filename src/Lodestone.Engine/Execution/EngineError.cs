@@ -36,6 +36,8 @@ public enum ErrorKind
     Loading = 13,
     /// <summary>Someone else holds what the caller asked for (a lock), or the caller's claim on it is stale.</summary>
     Conflict = 14,
+    /// <summary>The data is over the memory limit and nothing may be evicted: commands that may grow it are refused (Redis's OOM).</summary>
+    OutOfMemory = 15,
 }
 
 /// <summary>

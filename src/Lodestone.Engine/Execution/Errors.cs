@@ -31,6 +31,11 @@ internal static class Errors
     public static readonly EngineError EmptyCommand = new(ErrorKind.BadRequest, "ERR empty command");
     public static readonly EngineError PreconditionFailed = new(ErrorKind.PreconditionFailed, "PRECONDITION the key does not match the request's precondition");
     public static readonly EngineError Loading = new(ErrorKind.Loading, "LOADING Lodestone is loading the dataset in memory");
+    public static readonly EngineError OutOfMemory = new(ErrorKind.OutOfMemory, "OOM command not allowed when used memory > 'maxmemory'.");
+    public static readonly EngineError NotLfu = new(ErrorKind.BadRequest,
+        "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
+    public static readonly EngineError NotLru = new(ErrorKind.BadRequest,
+        "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
     public static readonly EngineError ShuttingDown = new(ErrorKind.Unavailable, "SHUTDOWN the engine is stopping");
 
     /// <summary>

@@ -23,7 +23,8 @@ namespace Lodestone.Engine.Execution;
 /// <item>only then complete the callers' tasks, so no caller sees a reply whose effect is not yet
 /// logged. Continuations run on the thread pool, never on the engine thread.</item>
 /// </list>
-/// Timer work (the active expiry cycle; later eviction, snapshots, heartbeats) arrives as a tick
+/// Timer work (the active expiry cycle, eviction to a lowered memory limit, hot-key ageing; later
+/// snapshots, heartbeats) arrives as a tick
 /// item from a <see cref="TimeProvider"/> timer, so it runs between commands, on the same thread.
 /// Blocking commands park their caller instead of completing it (Executor.Blocking.cs); a later
 /// write that creates a key they wait on resumes them in the same loop turn.
@@ -42,7 +43,11 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     private EngineError? _writeRefusal;
     private readonly CommandContext _context;
     private readonly Keyspace.Keyspace _keyspace;
+    private readonly Eviction _eviction;
     private readonly TickWork _tick;
+    private long _usedBytes;
+    private long _peakBytes;
+    private long _keyCount;
     private int _tickQueued;
     private long _committedOffset;
     private volatile bool _stopping;
@@ -56,17 +61,26 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
             throw new ArgumentOutOfRangeException(nameof(options), "Hz must be between 1 and 500.");
         if (options.LockMaxTtlMs < 1)
             throw new ArgumentOutOfRangeException(nameof(options), "LockMaxTtlMs must be at least 1.");
+        if (options.MaxMemoryBytes < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), "MaxMemoryBytes must not be negative.");
+        if (!MaxMemoryPolicies.TryParse(options.MaxMemoryPolicy, out var policy))
+            throw new ArgumentOutOfRangeException(nameof(options), $"MaxMemoryPolicy must be one of {string.Join(", ", MaxMemoryPolicies.All)}.");
+        if (options.MaxMemorySamples is < 1 or > 64)
+            throw new ArgumentOutOfRangeException(nameof(options), "MaxMemorySamples must be between 1 and 64.");
         _options = options;
         _time = time;
         _sinks = sinks?.ToArray() ?? [];
         _keyspace = new Keyspace.Keyspace(new Random(), firstVersion: time.GetUtcNow().ToUnixTimeMilliseconds() * 1000)
         {
             KeyExpired = key => _effects.Add([Del, key]),
+            KeyEvicted = key => _effects.Add([Del, key]),
             KeyReady = SignalKeyAsReady,
             BeforeChange = SaveEntry,
         };
-        _context = new CommandContext(_keyspace, options, Commands, time, _effects) { WaiterCount = WaiterCount };
+        _eviction = new Eviction(_keyspace) { MaxMemoryBytes = options.MaxMemoryBytes, Policy = policy, Samples = options.MaxMemorySamples };
+        _context = new CommandContext(_keyspace, options, Commands, time, _effects) { WaiterCount = WaiterCount, Eviction = _eviction };
         _tick = new TickWork(this);
+        PublishMemory();
 
         _thread = new Thread(Run) { IsBackground = true, Name = "lodestone-engine" };
         _thread.Start();
@@ -92,6 +106,49 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     public void StartAtOffset(long offset) => Interlocked.Exchange(ref _committedOffset, offset);
 
     private static readonly byte[] Del = "DEL"u8.ToArray();
+
+    /// <summary>
+    /// The memory limit in bytes (Redis's <c>maxmemory</c>); 0 for none. Settable from any thread at
+    /// run time (CONFIG SET): the engine applies it before its next command, or its next tick.
+    /// </summary>
+    public long MaxMemoryBytes
+    {
+        get => _eviction.MaxMemoryBytes;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            _eviction.MaxMemoryBytes = value;
+        }
+    }
+
+    /// <summary>What happens at the limit (Redis's <c>maxmemory-policy</c>). Settable from any thread at run time.</summary>
+    public MaxMemoryPolicy MaxMemoryPolicy
+    {
+        get => _eviction.Policy;
+        set
+        {
+            if (!Enum.IsDefined(value))
+                throw new ArgumentOutOfRangeException(nameof(value), value, "Not a memory policy.");
+            _eviction.Policy = value;
+        }
+    }
+
+    /// <summary>Keys sampled per eviction round, 1 to 64 (Redis's <c>maxmemory-samples</c>). Settable from any thread at run time.</summary>
+    public int MaxMemorySamples
+    {
+        get => _eviction.Samples;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 64);
+            _eviction.Samples = value;
+        }
+    }
+
+    /// <summary>The memory figures as of the engine's last loop turn (any thread).</summary>
+    public MemoryStats Memory => new(
+        Interlocked.Read(ref _usedBytes), Interlocked.Read(ref _peakBytes), _eviction.MaxMemoryBytes, _eviction.Policy,
+        _eviction.EvictedKeys, Interlocked.Read(ref _keyCount));
 
     /// <summary>
     /// The checks a command gets before it runs — it exists, its arity, argument sizes, the user's
@@ -234,6 +291,8 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
             }
 
             var sinkFailure = CommitEffects();
+            // Before the replies: a caller that reads Memory after its reply sees its own write counted.
+            PublishMemory();
             foreach (var (work, wrote) in _completions)
             {
                 // Only a caller whose command wrote depends on the commit; readers still get their answer.
@@ -302,6 +361,11 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         // While the log cannot be written, writes are refused; reads go on.
         if (_writeRefusal is not null && spec.IsWrite)
             return new CommandResult(_writeRefusal, default, default);
+        // Over the memory limit: evict first (before any command, as Redis); if that cannot get under
+        // it, refuse what may grow memory and let reads and deletes go on.
+        _keyspace.LfuMode = _eviction.Policy.IsLfu();
+        if (!_eviction.MakeRoom() && (spec.Flags & CommandFlags.DenyOom) != 0)
+            return new CommandResult(Errors.OutOfMemory, default, default);
         var before = Observe(request.Key);
         if (request.Condition is { } condition && !condition.HoldsFor(before))
             return new CommandResult(Errors.PreconditionFailed, before, before);
@@ -313,7 +377,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     {
         if (key is null)
             return default;
-        var entry = _keyspace.Lookup(key);
+        var entry = _keyspace.Peek(key);
         return entry is null ? KeyState.Missing : new KeyState(entry.Type, entry.Version, entry.ExpireAtMs);
     }
 
@@ -338,7 +402,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         {
             foreach (var index in spec.KeyIndexes(args))
             {
-                var entry = _keyspace.Lookup(args[index]);
+                var entry = _keyspace.Peek(args[index]);
                 if (entry is not null && entry.Type != spec.KeyType)
                     return Errors.WrongType;
             }
@@ -385,6 +449,20 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         TakeTimeSnapshot();
         var budget = TimeSpan.FromMilliseconds(1000.0 / _options.Hz * _options.ActiveExpireCyclePercent / 100);
         ActiveExpiry.RunCycle(_keyspace, budget);
+        _keyspace.HotKeys.Age(_keyspace.NowMs);
+        // A limit lowered at run time applies without waiting for traffic.
+        _keyspace.LfuMode = _eviction.Policy.IsLfu();
+        _eviction.MakeRoom();
+    }
+
+    /// <summary>Publishes the memory figures for <see cref="Memory"/> (engine thread, after each loop turn).</summary>
+    private void PublishMemory()
+    {
+        var used = _keyspace.UsedBytes;
+        Interlocked.Exchange(ref _usedBytes, used);
+        if (used > _peakBytes)
+            Interlocked.Exchange(ref _peakBytes, used);
+        Interlocked.Exchange(ref _keyCount, _keyspace.Count);
     }
 
     /// <summary>A unit of work for the engine thread.</summary>

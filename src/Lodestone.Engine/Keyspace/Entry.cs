@@ -45,4 +45,21 @@ internal sealed class Entry
 
     /// <summary>Position in the keyspace's list of keys with a TTL, or -1.</summary>
     internal int ExpireSlot { get; set; } = -1;
+
+    /// <summary>
+    /// Redis's 24-bit <c>lru</c> field: under an LRU (or no) policy the access clock in seconds
+    /// (<see cref="Eviction.LruClock"/>); under an LFU policy the minute of the last decrement in the
+    /// high 16 bits and the logarithmic access counter in the low 8 (see <see cref="Eviction"/>).
+    /// Updated on every access, without allocating.
+    /// </summary>
+    internal uint Access;
+
+    /// <summary>
+    /// The size this entry was last counted at in the keyspace's <c>used_memory</c> sum, or -1 once
+    /// the entry has left the keyspace.
+    /// </summary>
+    internal long AccountedBytes;
+
+    /// <summary>Whether the entry is in the keyspace's list of entries to recount (written to since the last count).</summary>
+    internal bool SizePending;
 }

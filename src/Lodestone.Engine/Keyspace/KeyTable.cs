@@ -23,6 +23,9 @@ internal sealed class KeyTable
 
     public int Count { get; private set; }
 
+    /// <summary>The bucket array's estimated bytes (the entries are counted by the keyspace).</summary>
+    public long OverheadBytes => MemoryModel.RefArray(_buckets.Length);
+
     public static int HashOf(ReadOnlySpan<byte> key)
     {
         var hash = new HashCode();

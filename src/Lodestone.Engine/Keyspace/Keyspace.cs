@@ -17,8 +17,10 @@ internal sealed class Keyspace
 {
     private readonly KeyTable _table = new();
     private readonly List<Entry> _withExpiry = [];
+    private readonly List<Entry> _sizePending = [];
     private readonly Random _random;
     private long _lastVersion;
+    private long _entryBytes;
 
     /// <param name="random">Source of randomness for sampling.</param>
     /// <param name="firstVersion">Versions start above this. Seeding it from the clock keeps ETags
@@ -38,6 +40,27 @@ internal sealed class Keyspace
     public int Count => _table.Count;
 
     public int ExpiresCount => _withExpiry.Count;
+
+    /// <summary>Whether accesses update the LFU counter (an LFU policy) rather than the LRU clock.</summary>
+    public bool LfuMode { get; set; }
+
+    /// <summary>
+    /// The estimated bytes the data takes (Redis's <c>used_memory</c>): <see cref="MemoryModel.BaseBytes"/>,
+    /// the tables, and every entry's key, value and TTL. O(entries written since the last call).
+    /// </summary>
+    /// <remarks>
+    /// How it stays incremental: every entry a write may change — added, looked up by a write command,
+    /// given or stripped of a TTL, touched — is queued once; this recounts only those (each value
+    /// reports its size in O(1)), and removal subtracts an entry's last count at once.
+    /// </remarks>
+    public long UsedBytes
+    {
+        get
+        {
+            SettleSizes();
+            return MemoryModel.BaseBytes + _table.OverheadBytes + MemoryModel.RefArray(_withExpiry.Capacity) + _entryBytes;
+        }
+    }
 
     /// <summary>Called with the key of every entry removed because it expired (lazily or actively).</summary>
     public Action<byte[]>? KeyExpired { get; set; }
@@ -67,8 +90,23 @@ internal sealed class Keyspace
 
     public bool IsExpired(Entry entry) => entry.ExpireAtMs != Entry.NoExpiry && NowMs > entry.ExpireAtMs;
 
-    /// <summary>The live entry for <paramref name="key"/>, deleting it first if it has expired.</summary>
+    /// <summary>
+    /// The live entry for <paramref name="key"/>, deleting it first if it has expired. Counts as an
+    /// access (LRU clock, LFU counter, hot keys).
+    /// </summary>
     public Entry? Lookup(ReadOnlySpan<byte> key)
+    {
+        var entry = Peek(key);
+        if (entry is not null)
+            RecordAccess(entry);
+        return entry;
+    }
+
+    /// <summary>
+    /// <see cref="Lookup"/> without counting an access (Redis's LOOKUP_NOTOUCH): for the executor's own
+    /// checks and for commands that inspect a key's metadata (OBJECT).
+    /// </summary>
+    public Entry? Peek(ReadOnlySpan<byte> key)
     {
         var entry = _table.Find(key, KeyTable.HashOf(key));
         if (entry is null)
@@ -79,16 +117,35 @@ internal sealed class Keyspace
             return null;
         }
         if (WriteAccess)
+        {
             SaveBeforeChange(entry);
+            MarkSizePending(entry);
+        }
         return entry;
     }
+
+    /// <summary>Records an access to <paramref name="entry"/>: its LRU clock or LFU counter. No allocation.</summary>
+    public void RecordAccess(Entry entry)
+    {
+        entry.Access = LfuMode ? Eviction.LfuAccess(entry.Access, NowMs, _random) : Eviction.LruClock(NowMs);
+        HotKeys.Record(entry);
+    }
+
+    /// <summary>Access statistics for the most accessed keys.</summary>
+    public HotKeys HotKeys { get; } = new();
 
     /// <summary>Adds a key that does not exist (the caller has looked it up).</summary>
     public Entry Add(byte[] key, RedisType type, object value)
     {
         // A key created while a snapshot runs is not part of it (the log after the snapshot has it).
-        var entry = new Entry(key, KeyTable.HashOf(key), type, value) { Version = NextVersion(), SavedEpoch = SnapshotEpoch };
+        var entry = new Entry(key, KeyTable.HashOf(key), type, value)
+        {
+            Version = NextVersion(),
+            SavedEpoch = SnapshotEpoch,
+            Access = LfuMode ? Eviction.LfuNew(NowMs) : Eviction.LruClock(NowMs),
+        };
         _table.Add(entry);
+        MarkSizePending(entry);
         SignalReady(key);
         return entry;
     }
@@ -97,11 +154,13 @@ internal sealed class Keyspace
     /// <param name="keepTtl">Keep the old key's TTL (KEEPTTL); otherwise the key has none.</param>
     public Entry Overwrite(byte[] key, RedisType type, object value, bool keepTtl = false)
     {
-        var entry = Lookup(key);
+        // The caller looked the key up already (that was the access); this lookup is not another.
+        var entry = Peek(key);
         if (entry is null)
             return Add(key, type, value);
         entry.Type = type;
         entry.Value = value;
+        MarkSizePending(entry);
         if (!keepTtl)
             RemoveExpiry(entry);
         Touch(entry);
@@ -109,7 +168,11 @@ internal sealed class Keyspace
     }
 
     /// <summary>Records a write to the entry's value: it gets a new version.</summary>
-    public void Touch(Entry entry) => entry.Version = NextVersion();
+    public void Touch(Entry entry)
+    {
+        entry.Version = NextVersion();
+        MarkSizePending(entry);
+    }
 
     public bool Delete(ReadOnlySpan<byte> key)
     {
@@ -128,6 +191,7 @@ internal sealed class Keyspace
     public void SetExpiry(Entry entry, long atMs)
     {
         entry.ExpireAtMs = atMs;
+        MarkSizePending(entry);
         if (entry.ExpireSlot < 0)
         {
             entry.ExpireSlot = _withExpiry.Count;
@@ -152,8 +216,15 @@ internal sealed class Keyspace
             foreach (var entry in All().ToList())
                 SaveBeforeChange(entry);
         }
+        foreach (var entry in _sizePending)
+            entry.SizePending = false;
+        foreach (var entry in All())
+            entry.AccountedBytes = -1;
+        _sizePending.Clear();
         _table.Clear();
         _withExpiry.Clear();
+        _entryBytes = 0;
+        HotKeys.Clear();
     }
 
     /// <summary>One SCAN step: adds one bucket's live entries and returns the next cursor (0 when done).</summary>
@@ -215,6 +286,34 @@ internal sealed class Keyspace
         while (cursor != 0);
     }
 
+    /// <summary>A random key among all (expired or not), or null: eviction's sample.</summary>
+    public Entry? RandomEntryAny() => _table.Random(_random);
+
+    /// <summary>
+    /// <see cref="UsedBytes"/> recomputed from scratch over every entry: O(N), for tests and checks
+    /// of the incremental sum.
+    /// </summary>
+    public long RecountUsedBytes()
+    {
+        SettleSizes();
+        return MemoryModel.BaseBytes + _table.OverheadBytes + MemoryModel.RefArray(_withExpiry.Capacity) + All().Sum(SizeOf);
+    }
+
+    /// <summary>The estimated bytes of one entry: the entry, its key, its value and its TTL slot.</summary>
+    public static long SizeOf(Entry entry) =>
+        MemoryModel.EntryBytes + MemoryModel.ByteArray(entry.Key.Length) + ((Types.IValue)entry.Value).EstimatedBytes
+        + (entry.HasExpiry ? MemoryModel.ExpiryBytes : 0);
+
+    /// <summary>Called with the key of every entry evicted for the memory limit.</summary>
+    public Action<byte[]>? KeyEvicted { get; set; }
+
+    /// <summary>Removes an entry to free memory and reports it (logged as DEL, as Redis propagates evictions).</summary>
+    public void Evict(Entry entry)
+    {
+        Remove(entry);
+        KeyEvicted?.Invoke(entry.Key);
+    }
+
     /// <summary>Removes an expired entry and reports it (lazy and active expiry).</summary>
     public void Expire(Entry entry)
     {
@@ -227,6 +326,31 @@ internal sealed class Keyspace
         SaveBeforeChange(entry);
         _table.Remove(entry);
         RemoveExpiry(entry);
+        _entryBytes -= entry.AccountedBytes;
+        entry.AccountedBytes = -1;
+    }
+
+    private void MarkSizePending(Entry entry)
+    {
+        if (entry.SizePending)
+            return;
+        entry.SizePending = true;
+        _sizePending.Add(entry);
+    }
+
+    /// <summary>Recounts the entries written since the last count (removed ones were subtracted already).</summary>
+    private void SettleSizes()
+    {
+        foreach (var entry in _sizePending)
+        {
+            entry.SizePending = false;
+            if (entry.AccountedBytes < 0)
+                continue;
+            var size = SizeOf(entry);
+            _entryBytes += size - entry.AccountedBytes;
+            entry.AccountedBytes = size;
+        }
+        _sizePending.Clear();
     }
 
     private void SaveBeforeChange(Entry entry)
@@ -246,6 +370,7 @@ internal sealed class Keyspace
         _withExpiry.RemoveAt(_withExpiry.Count - 1);
         entry.ExpireSlot = -1;
         entry.ExpireAtMs = Entry.NoExpiry;
+        MarkSizePending(entry);
         return true;
     }
 

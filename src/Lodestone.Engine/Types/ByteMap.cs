@@ -16,9 +16,21 @@ internal sealed class ByteMap<TValue>
 {
     private const int MinSize = 4;
 
+    private readonly Func<TValue, long>? _valueBytes;
     private Node?[] _buckets = new Node?[MinSize];
+    private long _payloadBytes;
+
+    /// <param name="valueBytes">The estimated size of a value that is an object of its own (a hash's
+    /// value arrays); null when values live inside the node.</param>
+    public ByteMap(Func<TValue, long>? valueBytes = null) => _valueBytes = valueBytes;
 
     public int Count { get; private set; }
+
+    /// <summary>Buckets in the table.</summary>
+    public int BucketCount => _buckets.Length;
+
+    /// <summary>Buckets, nodes, keys and values, estimated (<see cref="MemoryModel"/>); kept current as the map changes.</summary>
+    public long EstimatedBytes => MemoryModel.RefArray(_buckets.Length) + Count * MemoryModel.MapNodeBytes + _payloadBytes;
 
     public bool TryGetValue(ReadOnlySpan<byte> key, out TValue value)
     {
@@ -35,9 +47,12 @@ internal sealed class ByteMap<TValue>
         var hash = KeyTable.HashOf(key);
         if (Find(key, hash) is { } existing)
         {
+            if (_valueBytes is not null)
+                _payloadBytes += _valueBytes(value) - _valueBytes(existing.Value);
             existing.Value = value;
             return false;
         }
+        _payloadBytes += MemoryModel.ByteArray(key.Length) + (_valueBytes?.Invoke(value) ?? 0);
         if (Count >= _buckets.Length)
             Resize(_buckets.Length * 2);
         ref var head = ref _buckets[hash & (_buckets.Length - 1)];
@@ -57,6 +72,7 @@ internal sealed class ByteMap<TValue>
             if (link.Hash == hash && link.Key.AsSpan().SequenceEqual(key))
             {
                 value = link.Value;
+                _payloadBytes -= MemoryModel.ByteArray(link.Key.Length) + (_valueBytes?.Invoke(value) ?? 0);
                 link = link.Next;
                 Count--;
                 if (_buckets.Length > MinSize && Count * 8 < _buckets.Length)
@@ -111,7 +127,7 @@ internal sealed class ByteMap<TValue>
     /// <summary>A copy with the same keys; <paramref name="copyValue"/> copies values that can change.</summary>
     public ByteMap<TValue> Copy(Func<TValue, TValue>? copyValue = null)
     {
-        var copy = new ByteMap<TValue>();
+        var copy = new ByteMap<TValue>(_valueBytes);
         foreach (var (key, value) in Entries())
             copy.Set(key, copyValue is null ? value : copyValue(value));
         return copy;

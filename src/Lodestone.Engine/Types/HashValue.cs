@@ -14,7 +14,7 @@ internal sealed class HashValue : IValue
     private readonly ByteMap<byte[]> _fields;
 
     public HashValue()
-        : this(new ByteMap<byte[]>())
+        : this(new ByteMap<byte[]>(static value => Keyspace.MemoryModel.ByteArray(value.Length)))
     {
     }
 
@@ -22,7 +22,12 @@ internal sealed class HashValue : IValue
 
     public int Count => _fields.Count;
 
+    /// <summary>Buckets in the field table.</summary>
+    public int BucketCount => _fields.BucketCount;
+
     long IValue.Length => Count;
+
+    public long EstimatedBytes => Keyspace.MemoryModel.MapObjectBytes + _fields.EstimatedBytes;
 
     public bool TryGet(ReadOnlySpan<byte> field, out byte[] value) => _fields.TryGetValue(field, out value);
 

@@ -1,3 +1,5 @@
+using Lodestone.Engine.Keyspace;
+
 namespace Lodestone.Engine.Types;
 
 /// <summary>
@@ -17,16 +19,28 @@ internal sealed class ListValue : IValue
 
     private byte[][] _items = new byte[MinCapacity][];
     private int _head;
+    private long _elementBytes;
 
     public int Count { get; private set; }
 
     long IValue.Length => Count;
 
+    /// <summary>The object, its buffer (spare slots included) and the elements; kept current as the list changes.</summary>
+    public long EstimatedBytes => MemoryModel.ListObjectBytes + MemoryModel.RefArray(_items.Length) + _elementBytes;
+
+    /// <summary>Slots in the buffer, spare ones included.</summary>
+    public int Capacity => _items.Length;
+
     /// <summary>The element at <paramref name="index"/> (0 … Count-1, from the head).</summary>
     public byte[] this[int index]
     {
         get => _items[Slot(index)];
-        set => _items[Slot(index)] = value;
+        set
+        {
+            ref var slot = ref _items[Slot(index)];
+            _elementBytes += MemoryModel.ByteArray(value.Length) - MemoryModel.ByteArray(slot.Length);
+            slot = value;
+        }
     }
 
     public void PushHead(byte[] item)
@@ -34,6 +48,7 @@ internal sealed class ListValue : IValue
         GrowIfFull();
         _head = (_head - 1) & (_items.Length - 1);
         _items[_head] = item;
+        _elementBytes += MemoryModel.ByteArray(item.Length);
         Count++;
     }
 
@@ -41,6 +56,7 @@ internal sealed class ListValue : IValue
     {
         GrowIfFull();
         _items[Slot(Count)] = item;
+        _elementBytes += MemoryModel.ByteArray(item.Length);
         Count++;
     }
 
@@ -49,6 +65,7 @@ internal sealed class ListValue : IValue
         var item = _items[_head];
         _items[_head] = null!;
         _head = (_head + 1) & (_items.Length - 1);
+        _elementBytes -= MemoryModel.ByteArray(item.Length);
         Count--;
         ShrinkIfSparse();
         return item;
@@ -59,6 +76,7 @@ internal sealed class ListValue : IValue
         var slot = Slot(Count - 1);
         var item = _items[slot];
         _items[slot] = null!;
+        _elementBytes -= MemoryModel.ByteArray(item.Length);
         Count--;
         ShrinkIfSparse();
         return item;
@@ -67,19 +85,20 @@ internal sealed class ListValue : IValue
     /// <summary>Inserts at <paramref name="index"/> (0 … Count), shifting the elements on the shorter side.</summary>
     public void Insert(int index, byte[] item)
     {
+        // The pushes count the new element; the shifts only move references.
         if (index < Count / 2)
         {
             PushHead(item);
             for (var i = 0; i < index; i++)
-                this[i] = this[i + 1];
+                _items[Slot(i)] = _items[Slot(i + 1)];
         }
         else
         {
             PushTail(item);
             for (var i = Count - 1; i > index; i--)
-                this[i] = this[i - 1];
+                _items[Slot(i)] = _items[Slot(i - 1)];
         }
-        this[index] = item;
+        _items[Slot(index)] = item;
     }
 
     /// <summary>The index of the first element equal to <paramref name="element"/>, from the head; -1 if none.</summary>
@@ -108,12 +127,17 @@ internal sealed class ListValue : IValue
             {
                 var item = this[i];
                 if (removed < limit && element.SequenceEqual(item))
+                {
                     removed++;
+                    _elementBytes -= MemoryModel.ByteArray(item.Length);
+                }
                 else
-                    this[kept++] = item;
+                {
+                    _items[Slot(kept++)] = item;
+                }
             }
             for (var i = kept; i < Count; i++)
-                this[i] = null!;
+                _items[Slot(i)] = null!;
         }
         else
         {
@@ -122,12 +146,17 @@ internal sealed class ListValue : IValue
             {
                 var item = this[i];
                 if (removed < limit && element.SequenceEqual(item))
+                {
                     removed++;
+                    _elementBytes -= MemoryModel.ByteArray(item.Length);
+                }
                 else
-                    this[kept--] = item;
+                {
+                    _items[Slot(kept--)] = item;
+                }
             }
             for (var i = 0; i < removed; i++)
-                this[i] = null!;
+                _items[Slot(i)] = null!;
             _head = Slot(removed);
         }
         Count -= removed;
@@ -142,9 +171,9 @@ internal sealed class ListValue : IValue
     public void Trim(int start, int end)
     {
         for (var i = 0; i < start; i++)
-            _items[Slot(i)] = null!;
+            Drop(Slot(i));
         for (var i = end + 1; i < Count; i++)
-            _items[Slot(i)] = null!;
+            Drop(Slot(i));
         _head = Slot(start);
         Count = end - start + 1;
         ShrinkIfSparse();
@@ -152,13 +181,19 @@ internal sealed class ListValue : IValue
 
     public IValue DeepCopy()
     {
-        var copy = new ListValue { _items = new byte[CapacityFor(Count)][], Count = Count };
+        var copy = new ListValue { _items = new byte[CapacityFor(Count)][], Count = Count, _elementBytes = _elementBytes };
         for (var i = 0; i < Count; i++)
             copy._items[i] = this[i];
         return copy;
     }
 
     private int Slot(int index) => (_head + index) & (_items.Length - 1);
+
+    private void Drop(int slot)
+    {
+        _elementBytes -= MemoryModel.ByteArray(_items[slot].Length);
+        _items[slot] = null!;
+    }
 
     private void GrowIfFull()
     {

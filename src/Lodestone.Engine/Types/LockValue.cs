@@ -33,6 +33,9 @@ internal sealed class LockValue : IValue
     /// <summary>One lock is one element.</summary>
     public long Length => 1;
 
+    public long EstimatedBytes =>
+        Keyspace.MemoryModel.LockObjectBytes + (Owner is null ? 0 : Keyspace.MemoryModel.ByteArray(Owner.Length));
+
     public IValue DeepCopy() => new LockValue
     {
         Owner = Owner is null ? null : (byte[])Owner.Clone(),

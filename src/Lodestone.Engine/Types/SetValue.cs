@@ -16,7 +16,12 @@ internal sealed class SetValue : IValue
 
     public int Count => _members.Count;
 
+    /// <summary>Buckets in the member table.</summary>
+    public int BucketCount => _members.BucketCount;
+
     long IValue.Length => Count;
+
+    public long EstimatedBytes => Keyspace.MemoryModel.MapObjectBytes + _members.EstimatedBytes;
 
     /// <summary>Adds <paramref name="member"/>; true when it was not there yet.</summary>
     public bool Add(byte[] member) => _members.Set(member, true);

@@ -26,6 +26,9 @@ internal sealed class SkipList
 
     public int Count { get; private set; }
 
+    /// <summary>The levels of all nodes together (for the memory estimate).</summary>
+    public long LevelCount { get; private set; }
+
     /// <summary>The lowest node (rank 0), or null when empty.</summary>
     public Node? First => _header.Levels[0].Forward;
 
@@ -218,6 +221,7 @@ internal sealed class SkipList
         else
             _tail = node;
         Count++;
+        LevelCount += level;
     }
 
     /// <summary>Unlinks a node given the search path that ends before it (Redis's zslDeleteNode).</summary>
@@ -243,6 +247,7 @@ internal sealed class SkipList
         while (_level > 1 && _header.Levels[_level - 1].Forward is null)
             _level--;
         Count--;
+        LevelCount -= node.Levels.Length;
         // Clear the links so a relinked node starts clean and a removed one holds nothing alive.
         Array.Clear(node.Levels);
         node.Backward = null;

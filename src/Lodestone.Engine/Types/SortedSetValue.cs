@@ -42,7 +42,24 @@ internal sealed class SortedSetValue : IValue
 
     public int Count => _order.Count;
 
+    /// <summary>Buckets in the member table.</summary>
+    public int BucketCount => _members.BucketCount;
+
+    /// <summary>The skip-list levels of every element, walked one by one (O(N), for checks of the memory estimate).</summary>
+    public long CountLevels()
+    {
+        long levels = 0;
+        for (var node = _order.First; node is not null; node = node.Next)
+            levels += node.Levels.Length;
+        return levels;
+    }
+
     long IValue.Length => Count;
+
+    /// <summary>The map (whose keys are the members, shared with the nodes) and the skip list's nodes and levels.</summary>
+    public long EstimatedBytes =>
+        Keyspace.MemoryModel.SortedSetObjectBytes + _members.EstimatedBytes
+        + Count * Keyspace.MemoryModel.SkipListNodeBytes + _order.LevelCount * Keyspace.MemoryModel.SkipListLevelBytes;
 
     public bool TryGetScore(ReadOnlySpan<byte> member, out double score)
     {

@@ -25,6 +25,12 @@ internal sealed class StringValue : IValue
 
     long IValue.Length => Length;
 
+    /// <summary>The object and its whole buffer, spare capacity included (as sds's alloc).</summary>
+    public long EstimatedBytes => Keyspace.MemoryModel.StringObjectBytes + Keyspace.MemoryModel.ByteArray(_buffer.Length);
+
+    /// <summary>The buffer's size, spare capacity included (OBJECT ENCODING tells raw from embstr by it).</summary>
+    public int Capacity => _buffer.Length;
+
     IValue IValue.DeepCopy() => Clone();
 
     public ReadOnlySpan<byte> Span => _buffer.AsSpan(0, Length);

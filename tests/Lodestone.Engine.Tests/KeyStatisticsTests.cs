@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Text;
+using Lodestone.Engine.Types;
+
+namespace Lodestone.Engine.Tests;
+
+/// <summary>Hot keys (a count-min sketch with a top-K list, updated on access) and big keys (a sliced walk).</summary>
+public sealed class KeyStatisticsTests : IDisposable
+{
+    private readonly TestEngine _engine = new();
+
+    public void Dispose() => _engine.Dispose();
+
+    private static string N(int i) => i.ToString(CultureInfo.InvariantCulture);
+
+    [Fact]
+    public async Task The_most_accessed_keys_come_first_with_estimated_counts()
+    {
+        for (var i = 0; i < 200; i++)
+            await _engine.Run("SET", "cold" + N(i), "v");
+        await _engine.Run("SET", "warm", "w");
+        for (var round = 0; round < 50; round++)
+        {
+            await _engine.Run("GET", "hottest");
+            await _engine.Run("INCR", "hottest");
+            if (round % 2 == 0)
+                await _engine.Run("GET", "warm");
+            await _engine.Run("GET", "cold" + N(round));
+        }
+
+        var hot = await _engine.Executor.HotKeysAsync(2);
+
+        Assert.Equal(["hottest", "warm"], hot.Select(k => Encoding.UTF8.GetString(k.Key)));
+        // 50 GETs and 50 INCRs, less the first of each, which found no key.
+        Assert.InRange(hot[0].EstimatedAccesses, 98, 110);
+        Assert.Equal(RedisType.String, hot[0].Type);
+        Assert.True(hot[0].AccessesPerSecond > 0);
+        Assert.Null(hot[0].LfuFrequency);
+    }
+
+    [Fact]
+    public async Task Counts_halve_every_ten_seconds_and_deleted_keys_leave_the_list()
+    {
+        await _engine.Run("SET", "a", "1");
+        await _engine.Run("SET", "b", "1");
+        for (var i = 0; i < 40; i++)
+            await _engine.Run("GET", "a");
+        for (var i = 0; i < 10; i++)
+            await _engine.Run("GET", "b");
+        var before = (await _engine.Executor.HotKeysAsync(10))[0].EstimatedAccesses;
+
+        // Ticks age the sketch: the first tick starts the clock, one 10 s later halves.
+        _engine.Advance(TimeSpan.FromMilliseconds(100));
+        await _engine.Run("PING");
+        _engine.Advance(TimeSpan.FromSeconds(10));
+        await _engine.Run("PING");
+        var after = (await _engine.Executor.HotKeysAsync(10))[0].EstimatedAccesses;
+
+        Assert.Equal(before / 2, after);
+        await _engine.Run("DEL", "a");
+        Assert.Equal(["b"], (await _engine.Executor.HotKeysAsync(10)).Select(k => Encoding.UTF8.GetString(k.Key)));
+    }
+
+    [Fact]
+    public async Task Under_an_lfu_policy_hot_keys_carry_their_lfu_counter()
+    {
+        _engine.Executor.MaxMemoryPolicy = MaxMemoryPolicy.AllKeysLfu;
+        await _engine.Run("SET", "k", "v");
+        for (var i = 0; i < 20; i++)
+            await _engine.Run("GET", "k");
+
+        var hot = Assert.Single(await _engine.Executor.HotKeysAsync(5));
+
+        Assert.Equal((int)(await _engine.Run("OBJECT", "FREQ", "k")).AsInteger(), hot.LfuFrequency!.Value);
+    }
+
+    [Fact]
+    public async Task Big_keys_reports_the_largest_keys_per_type_by_elements_and_by_bytes()
+    {
+        for (var i = 0; i < 300; i++)
+            await _engine.Run("SET", "s" + N(i), new string('x', i));
+        await _engine.Run("RPUSH", "long-list", "a", "b", "c", "d", "e");
+        await _engine.Run("RPUSH", "fat-list", new string('y', 5000));
+        await _engine.Run("SADD", "set", "m");
+        await _engine.Run("SET", "gone", "x", "PX", "1");
+        _engine.Advance(TimeSpan.FromMilliseconds(5));
+
+        var report = await _engine.Executor.BigKeysAsync(RedisType.None, 2);
+
+        Assert.Equal(303, report.KeysScanned);
+        Assert.True(report.Slices >= 1);
+        var strings = report.Types.Single(t => t.Type == RedisType.String);
+        Assert.Equal(300, strings.Keys);
+        Assert.Equal(["s299", "s298"], strings.LargestByElements.Select(k => Encoding.UTF8.GetString(k.Key)));
+        Assert.Equal(299, strings.LargestByElements[0].Elements);
+        var lists = report.Types.Single(t => t.Type == RedisType.List);
+        Assert.Equal("long-list", Encoding.UTF8.GetString(lists.LargestByElements[0].Key));
+        Assert.Equal("fat-list", Encoding.UTF8.GetString(lists.LargestByBytes[0].Key));
+        Assert.True(lists.LargestByBytes[0].EstimatedBytes > 5000);
+        Assert.Equal([RedisType.String, RedisType.List, RedisType.Set], report.Types.Select(t => t.Type));
+
+        var onlySets = await _engine.Executor.BigKeysAsync(RedisType.Set, 5);
+        Assert.Equal(RedisType.Set, Assert.Single(onlySets.Types).Type);
+        Assert.Equal(1, onlySets.KeysScanned);
+    }
+
+    [Fact]
+    public async Task A_big_keys_walk_of_many_keys_runs_in_slices_with_commands_in_between()
+    {
+        var sets = Enumerable.Range(0, 200_000).Select(i => new[] { "SET", "k" + N(i), "v" }).ToList();
+        foreach (var chunk in sets.Chunk(5000))
+            await Task.WhenAll(chunk.Select(args => _engine.Run(args)));
+
+        var walk = _engine.Executor.BigKeysAsync(RedisType.None, 1);
+        var meanwhile = await _engine.Run("SET", "during", "the walk");
+        var report = await walk;
+
+        ReplyAssert.Ok(meanwhile);
+        Assert.InRange(report.KeysScanned, 200_000, 200_001);
+        Assert.True(report.Slices > 1, $"{report.Slices} slice(s)");
+    }
+}
