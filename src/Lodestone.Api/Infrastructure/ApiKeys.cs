@@ -136,9 +136,17 @@ public static class ApiKeys
             return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, ApiKeys.Scheme)));
         }
 
-        protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-            Problems.Of(Lodestone.Engine.Execution.ErrorKind.NoPermission, "This route needs an API key with the admin role.", "NOPERM")
-                .ExecuteAsync(Context);
+        protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
+        {
+            var endpoint = Context.GetEndpoint();
+            // A resource route refused for its command says so in Redis's words, as the engine would;
+            // /admin routes (whose group needs admin) and admin commands name the role.
+            var command = endpoint?.Metadata.GetMetadata<RedisCommandMetadata>()?.Command;
+            var detail = command is null || Lodestone.Engine.Commands.CommandTable.Default.Find(command) is null || RequiredRole(endpoint, AclRole.Read) == AclRole.Admin
+                ? "This route needs an API key with the admin role."
+                : $"NOPERM this user has no permissions to run the '{command.ToLowerInvariant()}' command";
+            return Problems.Of(Lodestone.Engine.Execution.ErrorKind.NoPermission, detail, "NOPERM").ExecuteAsync(Context);
+        }
 
         protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
         {
@@ -163,6 +171,23 @@ public static class ApiKeys
         }
     }
 
+    /// <summary>
+    /// The role a route needs: at least <paramref name="floor"/> (its group's policy), and what its
+    /// Redis command needs — write for a write command, admin for an admin or @dangerous one. Checked
+    /// before the route runs, so a read key is refused a write route whatever the body; the engine
+    /// checks each command again as it runs (the only check on <c>/commands</c>, which names no command).
+    /// </summary>
+    internal static AclRole RequiredRole(Endpoint? endpoint, AclRole floor)
+    {
+        if (endpoint?.Metadata.GetMetadata<RedisCommandMetadata>() is not { } command
+            || Lodestone.Engine.Commands.CommandTable.Default.Find(command.Command) is not { } spec)
+            return floor;
+        var role = (spec.Flags & (Lodestone.Engine.Commands.CommandFlags.Admin | Lodestone.Engine.Commands.CommandFlags.Dangerous)) != 0 ? AclRole.Admin
+            : spec.IsWrite ? AclRole.Write
+            : AclRole.Read;
+        return role > floor ? role : floor;
+    }
+
     /// <summary>With keys configured, a key of at least <see cref="Role"/> is required.</summary>
     private sealed class KeyRequired(AclRole role = AclRole.Read) : IAuthorizationRequirement
     {
@@ -174,7 +199,8 @@ public static class ApiKeys
     {
         protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, KeyRequired requirement)
         {
-            if (keys.IsOpen || (context.User.Identity is KeyIdentity identity && identity.AclUser.Role >= requirement.Role))
+            var endpoint = (context.Resource as HttpContext)?.GetEndpoint();
+            if (keys.IsOpen || (context.User.Identity is KeyIdentity identity && identity.AclUser.Role >= RequiredRole(endpoint, requirement.Role)))
                 context.Succeed(requirement);
             return Task.CompletedTask;
         }
