@@ -33,6 +33,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 // Inside the exception handler, so a routing failure (an ambiguous match) is a problem, not a bare 500.
 app.UseRouting();
+app.UseProtectedMode();
 app.UseBodySizeLimit();
 app.UseCors();
 app.UseLodestoneAuth();

@@ -15,8 +15,11 @@ public sealed class AuthSettings
 {
     public const string Section = "Auth";
 
-    /// <summary>The API keys; none means the service is open (to loopback clients, by default binding).</summary>
+    /// <summary>The API keys; none means the service is open — to loopback clients only, unless <see cref="ProtectedMode"/> is off.</summary>
     public List<ApiKeySetting> ApiKeys { get; set; } = [];
+
+    /// <summary>With no API keys, serve only loopback clients (Redis's protected-mode); see <see cref="Infrastructure.ProtectedMode"/>.</summary>
+    public bool ProtectedMode { get; set; } = true;
 }
 
 /// <summary>One API key, stored only as its SHA-256 hash.</summary>
@@ -39,7 +42,7 @@ public sealed class ApiKeySetting
 /// Bearer API keys: <c>Authorization: Bearer &lt;key&gt;</c> (or <c>?_token=</c>, as Upstash clients
 /// allow). A key is hashed and compared in constant time against every configured hash; a match
 /// gives the caller an <see cref="AclUser"/> whose role and key patterns the engine enforces on each
-/// command. With no keys configured every caller is let in.
+/// command. With no keys configured every caller is let in (loopback callers only, in protected mode).
 /// </summary>
 public static class ApiKeys
 {
