@@ -16,6 +16,7 @@ builder.AddLodestoneLogging();
 builder.Services.AddLodestoneEngine(builder.Configuration);
 builder.Services.AddLodestonePersistence(builder.Configuration);
 builder.Services.AddLodestoneAuth(builder.Configuration);
+builder.Services.AddLodestoneRateLimiting(builder.Configuration);
 builder.Services.AddStrictJson();
 builder.Services.AddLodestoneValidation();
 builder.Services.AddLodestoneProblems();
@@ -36,7 +37,7 @@ app.UseRouting();
 app.UseProtectedMode();
 app.UseBodySizeLimit();
 app.UseCors();
-app.UseLodestoneAuth();
+app.UseLodestoneAuth(between: RateLimiting.UseLodestoneRateLimiting);
 
 app.MapLodestoneDocs();
 app.MapLodestoneHealth();

@@ -78,12 +78,17 @@ public static class ApiKeys
         where TBuilder : IEndpointConventionBuilder =>
         IsOpen(app.ServiceProvider) ? group : group.RequireAuthorization(policy);
 
-    /// <summary>Authentication and authorization middleware, when there are keys to check.</summary>
-    public static IApplicationBuilder UseLodestoneAuth(this IApplicationBuilder app)
+    /// <summary>
+    /// Authentication, then <paramref name="between"/> (rate limiting, which needs to know the caller
+    /// and must also limit callers about to be refused), then authorization — when there are keys to
+    /// check; without keys only <paramref name="between"/>.
+    /// </summary>
+    public static IApplicationBuilder UseLodestoneAuth(this IApplicationBuilder app, Func<IApplicationBuilder, IApplicationBuilder> between)
     {
+        ArgumentNullException.ThrowIfNull(between);
         if (IsOpen(app.ApplicationServices))
-            return app;
-        return app.UseAuthentication().UseAuthorization();
+            return between(app);
+        return between(app.UseAuthentication()).UseAuthorization();
     }
 
     private static bool IsOpen(IServiceProvider services) => services.GetRequiredService<KeyRing>().IsOpen;
