@@ -60,6 +60,8 @@ public static class ApiKeys
             .Validate(s => s.ApiKeys.All(k => k.Sha256.Length == 64 && k.Sha256.All(char.IsAsciiHexDigit)),
                 "Auth:ApiKeys: Sha256 must be the 64 hex digits of the key's SHA-256.")
             .Validate(s => s.ApiKeys.All(k => k.Role is "read" or "write" or "admin"), "Auth:ApiKeys: Role must be read, write or admin.")
+            .Validate(s => s.ApiKeys.All(k => k.KeyPatterns.All(p => p.Length > 0 && Lodestone.Engine.Text.GlobPattern.Refusal(Encoding.UTF8.GetBytes(p)) is null)),
+                $"Auth:ApiKeys: each of KeyPatterns must be a non-empty glob of at most {Lodestone.Engine.Text.GlobPattern.MaxLength} bytes and {Lodestone.Engine.Text.GlobPattern.MaxStars} '*'.")
             .ValidateOnStart();
         services.AddSingleton<KeyRing>();
         services.AddAuthentication(Scheme).AddScheme<AuthenticationSchemeOptions, Handler>(Scheme, null);

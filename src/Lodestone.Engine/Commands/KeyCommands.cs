@@ -169,6 +169,8 @@ internal static class KeyCommands
     public static Reply Keys(CommandContext ctx)
     {
         var pattern = ctx.Args[1];
+        if (GlobPattern.Refusal(pattern) is { } why)
+            return Errors.PatternTooComplex(why);
         var matchAll = GlobPattern.MatchesAll(pattern);
         var keys = new List<Reply>();
         foreach (var entry in ctx.Keyspace.All())
