@@ -1,4 +1,3 @@
-using Lodestone.Api.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -26,9 +25,9 @@ public sealed class RateLimitedApiFactory : ApiFactory
         .. Bucket("Write", 1000),
         .. Bucket("Admin", 1000),
         .. Bucket("AdminRoutes", 2),
-        .. Key(0, "rl-reader", ReadToken, "read"),
-        .. Key(1, "rl-writer", WriteToken, "write"),
-        .. Key(2, "rl-admin", AdminToken, "admin"),
+        .. ApiKey(0, "rl-reader", ReadToken, "read"),
+        .. ApiKey(1, "rl-writer", WriteToken, "write"),
+        .. ApiKey(2, "rl-admin", AdminToken, "admin"),
     ];
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -37,24 +36,10 @@ public sealed class RateLimitedApiFactory : ApiFactory
         builder.ConfigureServices(services => services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter, FakePeer>());
     }
 
-    public HttpClient ClientWith(string token)
-    {
-        var client = CreateClient();
-        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
-
     private static (string, string)[] Bucket(string policy, int tokens) =>
     [
         ($"RateLimiting:Policies:{policy}:TokenLimit", tokens.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         ($"RateLimiting:Policies:{policy}:TokensPerPeriod", "1"),
         ($"RateLimiting:Policies:{policy}:ReplenishmentPeriodMs", "60000"),
-    ];
-
-    private static (string, string)[] Key(int index, string name, string token, string role) =>
-    [
-        ($"Auth:ApiKeys:{index}:Name", name),
-        ($"Auth:ApiKeys:{index}:Sha256", ApiKeys.Hash(token)),
-        ($"Auth:ApiKeys:{index}:Role", role),
     ];
 }
