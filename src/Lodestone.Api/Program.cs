@@ -16,6 +16,7 @@ builder.AddLodestoneLogging();
 builder.Services.AddLodestoneEngine(builder.Configuration);
 builder.Services.AddLodestonePersistence(builder.Configuration);
 builder.Services.AddLodestoneAuth(builder.Configuration);
+builder.Services.AddLodestoneRateLimiting(builder.Configuration);
 builder.Services.AddStrictJson();
 builder.Services.AddLodestoneValidation();
 builder.Services.AddLodestoneProblems();
@@ -33,9 +34,10 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 // Inside the exception handler, so a routing failure (an ambiguous match) is a problem, not a bare 500.
 app.UseRouting();
+app.UseProtectedMode();
 app.UseBodySizeLimit();
 app.UseCors();
-app.UseLodestoneAuth();
+app.UseLodestoneAuth(between: RateLimiting.UseLodestoneRateLimiting);
 
 app.MapLodestoneDocs();
 app.MapLodestoneHealth();

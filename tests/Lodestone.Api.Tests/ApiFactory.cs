@@ -79,6 +79,22 @@ public class ApiFactory : WebApplicationFactory<Program>
     /// <summary>Settings a derived fixture adds on top of the defaults above.</summary>
     protected virtual IEnumerable<(string Key, string Value)> Settings => [];
 
+    /// <summary>An HTTP client that sends <paramref name="token"/> as its bearer token.</summary>
+    public HttpClient ClientWith(string token)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    /// <summary>The settings of API key number <paramref name="index"/>, stored as its hash.</summary>
+    protected static (string, string)[] ApiKey(int index, string name, string token, string role) =>
+    [
+        ($"Auth:ApiKeys:{index}:Name", name),
+        ($"Auth:ApiKeys:{index}:Sha256", Lodestone.Api.Infrastructure.ApiKeys.Hash(token)),
+        ($"Auth:ApiKeys:{index}:Role", role),
+    ];
+
     /// <summary>A key no other test uses.</summary>
     public static string Key(string name = "k") => $"t{Guid.NewGuid():N}:{name}";
 }

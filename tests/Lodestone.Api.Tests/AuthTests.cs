@@ -100,6 +100,47 @@ public sealed class AuthTests(SecuredApiFactory factory) : IClassFixture<Secured
     }
 
     [Fact]
+    public async Task A_scoped_token_lists_only_its_own_keys_through_get_keys_and_scan()
+    {
+        var admin = factory.ClientWith(SecuredApiFactory.AdminToken);
+        var scoped = factory.ClientWith(SecuredApiFactory.ScopedToken);
+        var tag = Guid.NewGuid().ToString("N");
+        for (var i = 0; i < 5; i++)
+        {
+            await admin.PutString($"app1:{tag}:{i}", "v");
+            await admin.PutString($"app2:{tag}:{i}", "v");
+        }
+
+        var listed = new List<string>();
+        var cursor = "0";
+        do
+        {
+            var page = await (await scoped.GetAsync($"/keys?cursor={cursor}&count=1000&match=*{tag}*")).Body(HttpStatusCode.OK);
+            cursor = page.GetProperty("cursor").GetString()!;
+            listed.AddRange(page.GetProperty("keys").EnumerateArray().Select(k => k.GetProperty("key").GetString()!));
+        }
+        while (cursor != "0");
+        var scan = await scoped.PostAsync("/commands", Json($"""["SCAN","0","MATCH","*{tag}*","COUNT","100000"]"""));
+
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => $"app1:{tag}:{i}").Order(), listed.Order());
+        var scanned = JsonDocument.Parse(await scan.Content.ReadAsStringAsync()).RootElement.GetProperty("result")[1];
+        Assert.Equal(5, scanned.GetArrayLength());
+        Assert.All(scanned.EnumerateArray(), k => Assert.StartsWith("app1:", k.GetString(), StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("""["KEYS","*"]""")]
+    [InlineData("""["DBSIZE"]""")]
+    [InlineData("""["RANDOMKEY"]""")]
+    [InlineData("""["FLUSHDB"]""")]
+    public async Task A_scoped_token_may_not_run_keyspace_wide_commands(string command)
+    {
+        var response = await factory.ClientWith(SecuredApiFactory.ScopedToken).PostAsync("/commands", Json(command));
+
+        Assert.StartsWith("NOPERM", await UpstashError(response, HttpStatusCode.BadRequest), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Health_and_the_api_document_stay_open()
     {
         var client = factory.CreateClient();

@@ -1,5 +1,3 @@
-using Lodestone.Api.Infrastructure;
-
 namespace Lodestone.Api.Tests;
 
 /// <summary>The service with API keys configured: one per role, and one limited to keys matching <c>app1:*</c>.</summary>
@@ -12,25 +10,10 @@ public sealed class SecuredApiFactory : ApiFactory
 
     protected override IEnumerable<(string Key, string Value)> Settings =>
     [
-        .. Key(0, "admin", AdminToken, "admin"),
-        .. Key(1, "writer", WriteToken, "write"),
-        .. Key(2, "reader", ReadToken, "read"),
-        .. Key(3, "app1", ScopedToken, "write"),
+        .. ApiKey(0, "admin", AdminToken, "admin"),
+        .. ApiKey(1, "writer", WriteToken, "write"),
+        .. ApiKey(2, "reader", ReadToken, "read"),
+        .. ApiKey(3, "app1", ScopedToken, "write"),
         ("Auth:ApiKeys:3:KeyPatterns:0", "app1:*"),
-    ];
-
-    /// <summary>An HTTP client that sends <paramref name="token"/> as its bearer token.</summary>
-    public HttpClient ClientWith(string token)
-    {
-        var client = CreateClient();
-        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
-
-    private static (string, string)[] Key(int index, string name, string token, string role) =>
-    [
-        ($"Auth:ApiKeys:{index}:Name", name),
-        ($"Auth:ApiKeys:{index}:Sha256", ApiKeys.Hash(token)),
-        ($"Auth:ApiKeys:{index}:Role", role),
     ];
 }

@@ -66,10 +66,90 @@ public sealed class AclTests : IDisposable
         var scoped = Writer("app1:*");
 
         ReplyAssert.Error((await RunAs(scoped, "FLUSHALL")).Reply, ErrorKind.NoPermission);
+        ReplyAssert.Error((await RunAs(scoped, "FLUSHDB")).Reply, ErrorKind.NoPermission);
         ReplyAssert.Error((await RunAs(scoped, "KEYS", "*")).Reply, ErrorKind.NoPermission);
-        ReplyAssert.Error((await RunAs(scoped, "SCAN", "0")).Reply, ErrorKind.NoPermission);
+        ReplyAssert.Error((await RunAs(scoped, "DBSIZE")).Reply, ErrorKind.NoPermission);
+        ReplyAssert.Error((await RunAs(scoped, "RANDOMKEY")).Reply, ErrorKind.NoPermission);
         ReplyAssert.Simple((await RunAs(scoped, "PING")).Reply, "PONG");
         ReplyAssert.Integer(await _engine.Run("DBSIZE"), 1);
+    }
+
+    [Fact]
+    public async Task A_scoped_user_scans_only_its_own_keys_across_a_whole_iteration()
+    {
+        for (var i = 0; i < 50; i++)
+        {
+            await _engine.Run("SET", $"app1:{i}", "v");
+            await _engine.Run("SET", $"other:{i}", "v");
+        }
+        var scoped = Reader("app1:*");
+
+        var seen = new HashSet<string>();
+        var cursor = "0";
+        var calls = 0;
+        do
+        {
+            var reply = (await RunAs(scoped, "SCAN", cursor, "COUNT", "7")).Reply;
+            cursor = Encoding.UTF8.GetString(reply.AsItems()[0].AsBulk().Span);
+            foreach (var key in reply.AsItems()[1].AsItems())
+                seen.Add(Encoding.UTF8.GetString(key.AsBulk().Span));
+            calls++;
+        }
+        while (cursor != "0" && calls < 1000);
+
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => $"app1:{i}").Order(), seen.Order());
+    }
+
+    [Fact]
+    public async Task A_scoped_scan_page_may_be_empty_with_a_cursor_to_go_on()
+    {
+        for (var i = 0; i < 40; i++)
+            await _engine.Run("SET", $"other:{i}", "v");
+        await _engine.Run("SET", "app1:only", "v");
+
+        var reply = (await RunAs(Reader("app1:*"), "SCAN", "0", "COUNT", "1")).Reply;
+
+        Assert.NotEqual("0", Encoding.UTF8.GetString(reply.AsItems()[0].AsBulk().Span));
+        Assert.All(reply.AsItems()[1].AsItems(), key => Assert.StartsWith("app1:", Encoding.UTF8.GetString(key.AsBulk().Span), StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("KEYS", "*")]
+    [InlineData("FLUSHALL")]
+    [InlineData("FLUSHDB")]
+    public async Task Dangerous_commands_need_the_admin_role(params string[] command)
+    {
+        await _engine.Run("SET", "k", "v");
+
+        ReplyAssert.Error((await RunAs(Writer(), command)).Reply, $"NOPERM this user has no permissions to run the '{command[0].ToLowerInvariant()}' command");
+        Assert.False((await RunAs(new AclUser("admin", AclRole.Admin), command)).Reply.IsError);
+    }
+
+    [Theory]
+    [InlineData("MSET app1:a 1 other 2")]
+    [InlineData("DEL app1:a other")]
+    [InlineData("SINTERSTORE app1:d app1:s other")]
+    [InlineData("SINTERSTORE other app1:s app1:s")]
+    [InlineData("ZUNIONSTORE app1:d 2 app1:z other")]
+    [InlineData("ZUNIONSTORE other 1 app1:z")]
+    [InlineData("LMOVE app1:l other LEFT RIGHT")]
+    [InlineData("RENAME app1:a other")]
+    [InlineData("RENAME other app1:a")]
+    public async Task A_multi_key_command_with_one_key_out_of_scope_is_noperm_and_changes_nothing(string command)
+    {
+        await _engine.Run("MSET", "app1:a", "1", "other", "2");
+        await _engine.Run("SADD", "app1:s", "m");
+        await _engine.Run("ZADD", "app1:z", "1", "m");
+        await _engine.Run("RPUSH", "app1:l", "x");
+        var before = _engine.Executor.CommittedOffset;
+
+        var result = await RunAs(Writer("app1:*"), command.Split(' '));
+
+        ReplyAssert.Error(result.Reply, "NOPERM this user has no permissions to access one of the keys used as arguments");
+        Assert.Equal(before, _engine.Executor.CommittedOffset);
+        ReplyAssert.BulkArray(await _engine.Run("MGET", "app1:a", "other"), "1", "2");
+        ReplyAssert.Integer(await _engine.Run("EXISTS", "app1:d"), 0);
+        ReplyAssert.Integer(await _engine.Run("LLEN", "app1:l"), 1);
     }
 
     [Fact]

@@ -186,4 +186,28 @@ public sealed class GlobPatternTests
     {
         Assert.Equal(expected, GlobPattern.MatchesAll(Encoding.Latin1.GetBytes(pattern)));
     }
+
+    [Theory]
+    [InlineData(10)]
+    [InlineData(15)]
+    public void A_pathological_pattern_costs_steps_linear_in_the_text_not_exponential(int stars)
+    {
+        var pattern = Encoding.Latin1.GetBytes(string.Concat(Enumerable.Repeat("*a", stars)) + "*b");
+        var text = Encoding.Latin1.GetBytes(new string('a', 10_000));
+        long steps = 0;
+
+        var matched = GlobPattern.IsMatch(pattern, text, ignoreCase: false, ref steps);
+
+        Assert.False(matched);
+        // Without skipLongerMatches this would be on the order of 10,000^stars steps.
+        Assert.True(steps <= (stars + 2) * 2L * text.Length, $"{steps} steps");
+    }
+
+    [Theory]
+    [InlineData("*a*b*c*d*e*f*g*h*i*j*k*l*m*n*o*p", null)]
+    [InlineData("*a*b*c*d*e*f*g*h*i*j*k*l*m*n*o*p*q", "it has 17 '*' wildcards; the limit is 16")]
+    [InlineData("**a**b**c**d**e**f**g**h**i**j**k**l**m**n**o**p", null)]
+    [InlineData(@"\*\*\*\*\*\*\*\*\*\*\*\*\*\*\*\*\*", null)]
+    public void Commands_refuse_patterns_with_too_many_stars_counting_a_run_once_and_not_escaped_ones(string pattern, string? refusal) =>
+        Assert.Equal(refusal, GlobPattern.Refusal(Encoding.Latin1.GetBytes(pattern)));
 }

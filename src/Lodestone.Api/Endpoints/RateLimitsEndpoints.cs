@@ -1,4 +1,3 @@
-using System.Globalization;
 using Lodestone.Api.Contracts;
 using Lodestone.Api.Infrastructure;
 using Lodestone.Api.Validation;
@@ -21,7 +20,7 @@ namespace Lodestone.Api.Endpoints;
 /// </remarks>
 public static class RateLimitsEndpoints
 {
-    private const string Policy = "\"default\"";
+    private const string Policy = "default";
 
     public static RouteGroupBuilder MapRateLimits(this IEndpointRouteBuilder app)
     {
@@ -72,20 +71,10 @@ public static class RateLimitsEndpoints
     /// </remarks>
     private static void WriteHeaders(HttpResponse response, RateLimitRequest request, RateLimitDecision decision)
     {
-        var window = CeilingDivide((Int128)decision.Limit * request.PeriodMs, (Int128)request.Count * 1000);
-        response.Headers["RateLimit-Policy"] = $"{Policy};q={decision.Limit};w={window}";
-
-        var untilFull = CeilingDivide(decision.ResetAfterMs, 1000);
-        if (decision.Limited && decision.RetryAfterMs >= 0)
-        {
-            var retry = CeilingDivide(decision.RetryAfterMs, 1000);
-            response.Headers["RateLimit"] = $"{Policy};r={decision.Remaining};t={retry}";
-            response.Headers.RetryAfter = ((long)retry).ToString(CultureInfo.InvariantCulture);
-        }
-        else
-        {
-            response.Headers["RateLimit"] = $"{Policy};r={decision.Remaining};t={untilFull}";
-        }
+        var windowMs = CeilingDivide((Int128)decision.Limit * request.PeriodMs, request.Count);
+        var refused = decision.Limited && decision.RetryAfterMs >= 0;
+        RateLimitHeaders.Write(response, Policy, decision.Limit, windowMs, decision.Remaining, decision.ResetAfterMs,
+            refused ? decision.RetryAfterMs : null);
     }
 
     private static Int128 CeilingDivide(Int128 dividend, Int128 divisor) => (dividend + divisor - 1) / divisor;

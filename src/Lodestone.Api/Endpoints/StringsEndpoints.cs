@@ -31,7 +31,7 @@ public static class StringsEndpoints
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         // The same operation with a raw body; documented on the JSON route above. Without a Content-Type
         // both routes match: the JSON one, ordered first, answers (415 naming the accepted types).
-        group.MapPut("/{key}", SetRaw).Accepts<byte[]>(OctetStream).WithOrder(1).ExcludeFromDescription();
+        group.MapPut("/{key}", SetRaw).Accepts<byte[]>(OctetStream).WithOrder(1).WithMetadata(new RedisCommandMetadata("SET")).ExcludeFromDescription();
         group.MapDelete("/{key}", Delete).ForCommand("GETDEL")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed);

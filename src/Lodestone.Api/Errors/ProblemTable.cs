@@ -44,6 +44,7 @@ public static class ProblemTable
         StatusCodes.Status413PayloadTooLarge => For(ErrorKind.TooLarge),
         StatusCodes.Status415UnsupportedMediaType => new(status, "Unsupported media type", "unsupported-media-type"),
         StatusCodes.Status422UnprocessableEntity => For(ErrorKind.NotANumber),
+        StatusCodes.Status429TooManyRequests => new(status, "Too many requests", "rate-limited"),
         >= 500 => For(ErrorKind.Internal),
         _ => new(status, "Request failed", "request-failed"),
     };

@@ -15,8 +15,11 @@ public sealed class AuthSettings
 {
     public const string Section = "Auth";
 
-    /// <summary>The API keys; none means the service is open (to loopback clients, by default binding).</summary>
+    /// <summary>The API keys; none means the service is open — to loopback clients only, unless <see cref="ProtectedMode"/> is off.</summary>
     public List<ApiKeySetting> ApiKeys { get; set; } = [];
+
+    /// <summary>With no API keys, serve only loopback clients (Redis's protected-mode); see <see cref="Infrastructure.ProtectedMode"/>.</summary>
+    public bool ProtectedMode { get; set; } = true;
 }
 
 /// <summary>One API key, stored only as its SHA-256 hash.</summary>
@@ -39,7 +42,7 @@ public sealed class ApiKeySetting
 /// Bearer API keys: <c>Authorization: Bearer &lt;key&gt;</c> (or <c>?_token=</c>, as Upstash clients
 /// allow). A key is hashed and compared in constant time against every configured hash; a match
 /// gives the caller an <see cref="AclUser"/> whose role and key patterns the engine enforces on each
-/// command. With no keys configured every caller is let in.
+/// command. With no keys configured every caller is let in (loopback callers only, in protected mode).
 /// </summary>
 public static class ApiKeys
 {
@@ -57,6 +60,8 @@ public static class ApiKeys
             .Validate(s => s.ApiKeys.All(k => k.Sha256.Length == 64 && k.Sha256.All(char.IsAsciiHexDigit)),
                 "Auth:ApiKeys: Sha256 must be the 64 hex digits of the key's SHA-256.")
             .Validate(s => s.ApiKeys.All(k => k.Role is "read" or "write" or "admin"), "Auth:ApiKeys: Role must be read, write or admin.")
+            .Validate(s => s.ApiKeys.All(k => k.KeyPatterns.All(p => p.Length > 0 && Lodestone.Engine.Text.GlobPattern.Refusal(Encoding.UTF8.GetBytes(p)) is null)),
+                $"Auth:ApiKeys: each of KeyPatterns must be a non-empty glob of at most {Lodestone.Engine.Text.GlobPattern.MaxLength} bytes and {Lodestone.Engine.Text.GlobPattern.MaxStars} '*'.")
             .ValidateOnStart();
         services.AddSingleton<KeyRing>();
         services.AddAuthentication(Scheme).AddScheme<AuthenticationSchemeOptions, Handler>(Scheme, null);
@@ -75,12 +80,17 @@ public static class ApiKeys
         where TBuilder : IEndpointConventionBuilder =>
         IsOpen(app.ServiceProvider) ? group : group.RequireAuthorization(policy);
 
-    /// <summary>Authentication and authorization middleware, when there are keys to check.</summary>
-    public static IApplicationBuilder UseLodestoneAuth(this IApplicationBuilder app)
+    /// <summary>
+    /// Authentication, then <paramref name="between"/> (rate limiting, which needs to know the caller
+    /// and must also limit callers about to be refused), then authorization — when there are keys to
+    /// check; without keys only <paramref name="between"/>.
+    /// </summary>
+    public static IApplicationBuilder UseLodestoneAuth(this IApplicationBuilder app, Func<IApplicationBuilder, IApplicationBuilder> between)
     {
+        ArgumentNullException.ThrowIfNull(between);
         if (IsOpen(app.ApplicationServices))
-            return app;
-        return app.UseAuthentication().UseAuthorization();
+            return between(app);
+        return between(app.UseAuthentication()).UseAuthorization();
     }
 
     private static bool IsOpen(IServiceProvider services) => services.GetRequiredService<KeyRing>().IsOpen;
@@ -136,9 +146,17 @@ public static class ApiKeys
             return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, ApiKeys.Scheme)));
         }
 
-        protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-            Problems.Of(Lodestone.Engine.Execution.ErrorKind.NoPermission, "This route needs an API key with the admin role.", "NOPERM")
-                .ExecuteAsync(Context);
+        protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
+        {
+            var endpoint = Context.GetEndpoint();
+            // A resource route refused for its command says so in Redis's words, as the engine would;
+            // /admin routes (whose group needs admin) and admin commands name the role.
+            var command = endpoint?.Metadata.GetMetadata<RedisCommandMetadata>()?.Command;
+            var detail = command is null || Lodestone.Engine.Commands.CommandTable.Default.Find(command) is null || RequiredRole(endpoint, AclRole.Read) == AclRole.Admin
+                ? "This route needs an API key with the admin role."
+                : $"NOPERM this user has no permissions to run the '{command.ToLowerInvariant()}' command";
+            return Problems.Of(Lodestone.Engine.Execution.ErrorKind.NoPermission, detail, "NOPERM").ExecuteAsync(Context);
+        }
 
         protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
         {
@@ -163,6 +181,23 @@ public static class ApiKeys
         }
     }
 
+    /// <summary>
+    /// The role a route needs: at least <paramref name="floor"/> (its group's policy), and what its
+    /// Redis command needs — write for a write command, admin for an admin or @dangerous one. Checked
+    /// before the route runs, so a read key is refused a write route whatever the body; the engine
+    /// checks each command again as it runs (the only check on <c>/commands</c>, which names no command).
+    /// </summary>
+    internal static AclRole RequiredRole(Endpoint? endpoint, AclRole floor)
+    {
+        if (endpoint?.Metadata.GetMetadata<RedisCommandMetadata>() is not { } command
+            || Lodestone.Engine.Commands.CommandTable.Default.Find(command.Command) is not { } spec)
+            return floor;
+        var role = (spec.Flags & (Lodestone.Engine.Commands.CommandFlags.Admin | Lodestone.Engine.Commands.CommandFlags.Dangerous)) != 0 ? AclRole.Admin
+            : spec.IsWrite ? AclRole.Write
+            : AclRole.Read;
+        return role > floor ? role : floor;
+    }
+
     /// <summary>With keys configured, a key of at least <see cref="Role"/> is required.</summary>
     private sealed class KeyRequired(AclRole role = AclRole.Read) : IAuthorizationRequirement
     {
@@ -174,7 +209,8 @@ public static class ApiKeys
     {
         protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, KeyRequired requirement)
         {
-            if (keys.IsOpen || (context.User.Identity is KeyIdentity identity && identity.AclUser.Role >= requirement.Role))
+            var endpoint = (context.Resource as HttpContext)?.GetEndpoint();
+            if (keys.IsOpen || (context.User.Identity is KeyIdentity identity && identity.AclUser.Role >= RequiredRole(endpoint, requirement.Role)))
                 context.Succeed(requirement);
             return Task.CompletedTask;
         }

@@ -27,7 +27,29 @@ public static class EngineHosting
             .Validate(o => o.MaxRequestBodyBytes > 0, "Http:MaxRequestBodyBytes must be positive.")
             .Validate(o => o.MaxResponseElements > 0, "Http:MaxResponseElements must be positive.")
             .Validate(o => o.MaxBlockingTimeoutSeconds is > 0 and <= 3600, "Http:MaxBlockingTimeoutSeconds must be between 0 and 3600.")
+            .Validate(o => o.MaxConcurrentConnections > 0, "Http:MaxConcurrentConnections must be positive.")
+            .Validate(o => o.MaxRequestHeadersTotalSize is >= 1024, "Http:MaxRequestHeadersTotalSize must be at least 1024 bytes.")
+            .Validate(o => o.MaxRequestHeaderCount is >= 8, "Http:MaxRequestHeaderCount must be at least 8.")
+            .Validate(o => o.MaxRequestLineSize is >= 1024, "Http:MaxRequestLineSize must be at least 1024 bytes.")
+            .Validate(o => o.RequestHeadersTimeoutSeconds is > 0 and <= 3600, "Http:RequestHeadersTimeoutSeconds must be between 0 and 3600.")
+            .Validate(o => o.MinRequestBodyDataRateBytesPerSecond >= 0 && o.MinRequestBodyDataRateGraceSeconds > 0,
+                "Http:MinRequestBodyDataRateBytesPerSecond must not be negative and Http:MinRequestBodyDataRateGraceSeconds must be positive.")
             .ValidateOnStart();
+        services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>().Configure<IOptions<HttpSettings>>((kestrel, http) =>
+        {
+            // Set explicitly, not left to Kestrel's defaults, so they are visible, documented and validated.
+            var limits = kestrel.Limits;
+            var settings = http.Value;
+            limits.MaxConcurrentConnections = settings.MaxConcurrentConnections;
+            limits.MaxConcurrentUpgradedConnections = settings.MaxConcurrentConnections;
+            limits.MaxRequestHeadersTotalSize = settings.MaxRequestHeadersTotalSize;
+            limits.MaxRequestHeaderCount = settings.MaxRequestHeaderCount;
+            limits.MaxRequestLineSize = settings.MaxRequestLineSize;
+            limits.RequestHeadersTimeout = TimeSpan.FromSeconds(settings.RequestHeadersTimeoutSeconds);
+            limits.MinRequestBodyDataRate = settings.MinRequestBodyDataRateBytesPerSecond > 0
+                ? new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(settings.MinRequestBodyDataRateBytesPerSecond, TimeSpan.FromSeconds(settings.MinRequestBodyDataRateGraceSeconds))
+                : null;
+        });
         services.AddOptions<CommandSettings>()
             .Bind(configuration.GetSection(CommandSettings.Section))
             .Validate(o => o.MaxRequestBodyBytes > 0, "Commands:MaxRequestBodyBytes must be positive.")

@@ -16,6 +16,27 @@ public sealed class HttpSettings
 
     /// <summary>Longest a blocking pop may wait over HTTP (a long poll), in seconds.</summary>
     public double MaxBlockingTimeoutSeconds { get; set; } = 60;
+
+    /// <summary>Most connections open at once; more are refused by the server (Kestrel closes them).</summary>
+    public long MaxConcurrentConnections { get; set; } = 10_000;
+
+    /// <summary>Largest total size of a request's headers, in bytes; larger is 431.</summary>
+    public int MaxRequestHeadersTotalSize { get; set; } = 32 * 1024;
+
+    /// <summary>Most headers one request may carry; more is 431.</summary>
+    public int MaxRequestHeaderCount { get; set; } = 100;
+
+    /// <summary>Longest request line (method, path and query), in bytes; longer is 414.</summary>
+    public int MaxRequestLineSize { get; set; } = 16 * 1024;
+
+    /// <summary>How long a client has to send all of a request's headers, in seconds; slower is 408 (slowloris).</summary>
+    public double RequestHeadersTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Slowest a request body may arrive after a grace period, in bytes per second; slower is 408. 0 turns the check off.</summary>
+    public double MinRequestBodyDataRateBytesPerSecond { get; set; } = 240;
+
+    /// <summary>The grace period before <see cref="MinRequestBodyDataRateBytesPerSecond"/> applies, in seconds.</summary>
+    public double MinRequestBodyDataRateGraceSeconds { get; set; } = 5;
 }
 
 /// <summary>The <c>RequestLogging</c> configuration section.</summary>

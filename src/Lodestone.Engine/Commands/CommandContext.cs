@@ -88,6 +88,9 @@ internal sealed class CommandContext
     /// </summary>
     public long MonotonicMs => (long)((Int128)Clock.GetTimestamp() * 1000 / Clock.TimestampFrequency);
 
+    /// <summary>Who runs the command (null: the engine itself, AOF replay, an open service); commands that iterate the keyspace filter by it.</summary>
+    public Security.AclUser? User { get; set; }
+
     public void Begin(CommandSpec spec, byte[][] args)
     {
         Spec = spec;

@@ -23,4 +23,11 @@ public enum CommandFlags
     Loading = 1 << 7,
     /// <summary>Allowed on a replica that has lost its master.</summary>
     Stale = 1 << 8,
+    /// <summary>Redis's @dangerous (KEYS, FLUSHALL…): may stall the server or destroy data; only admins may run it.</summary>
+    Dangerous = 1 << 9,
+    /// <summary>
+    /// Iterates the keyspace and returns only the keys the caller's key patterns allow (SCAN), so a
+    /// user limited to some keys may run it although it declares none.
+    /// </summary>
+    FiltersKeys = 1 << 10,
 }

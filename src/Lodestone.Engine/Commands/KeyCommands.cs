@@ -163,12 +163,14 @@ internal static class KeyCommands
     }
 
     /// <summary>KEYS pattern</summary>
-    [Command("KEYS", 2, Flags = CommandFlags.ReadOnly,
+    [Command("KEYS", 2, Flags = CommandFlags.ReadOnly | CommandFlags.Dangerous,
         Syntax = "KEYS pattern", Summary = "Returns all key names that match a pattern.",
         Complexity = "O(N) with N being the number of keys in the database.", Group = Group, Since = "1.0.0")]
     public static Reply Keys(CommandContext ctx)
     {
         var pattern = ctx.Args[1];
+        if (GlobPattern.Refusal(pattern) is { } why)
+            return Errors.PatternTooComplex(why);
         var matchAll = GlobPattern.MatchesAll(pattern);
         var keys = new List<Reply>();
         foreach (var entry in ctx.Keyspace.All())
@@ -183,8 +185,10 @@ internal static class KeyCommands
     /// <remarks>
     /// O(1) per call, O(N) for a full iteration. Every key present for the whole iteration is returned
     /// at least once; a key may be returned more than once. An unknown TYPE matches nothing (Redis 7.0).
+    /// Differs from Redis: a caller limited to key patterns (an API key's KeyPatterns) gets only the
+    /// keys its patterns allow, where Redis refuses SCAN to such a user unless it may read all keys.
     /// </remarks>
-    [Command("SCAN", -2, Flags = CommandFlags.ReadOnly | CommandFlags.Random,
+    [Command("SCAN", -2, Flags = CommandFlags.ReadOnly | CommandFlags.Random | CommandFlags.FiltersKeys,
         Syntax = "SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]", Summary = "Iterates over the key names in the database.",
         Complexity = "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.",
         Group = Group, Since = "2.8.0")]
@@ -209,6 +213,9 @@ internal static class KeyCommands
         {
             if (!options.Matches(entry.Key))
                 continue;
+            // A user limited to some keys sees only those: the page may come back short, as with MATCH.
+            if (ctx.User is { IsScoped: true } user && !user.MayAccess(entry.Key))
+                continue;
             if (options.TypeName is { } typeName && !string.Equals(typeName, entry.Type.Name(), StringComparison.OrdinalIgnoreCase))
                 continue;
             keys.Add(Reply.Bulk(entry.Key));
@@ -228,10 +235,10 @@ internal static class KeyCommands
     public static Reply DbSize(CommandContext ctx) => Reply.Integer(ctx.Keyspace.Count);
 
     /// <summary>FLUSHDB [ASYNC | SYNC] (and FLUSHALL: there is one database)</summary>
-    [Command("FLUSHDB", -1, Flags = CommandFlags.Write,
+    [Command("FLUSHDB", -1, Flags = CommandFlags.Write | CommandFlags.Dangerous,
         Syntax = "FLUSHDB [ASYNC | SYNC]", Summary = "Remove all keys from the current database.",
         Complexity = "O(N) where N is the number of keys in the selected database", Group = "server", Since = "1.0.0")]
-    [Command("FLUSHALL", -1, Flags = CommandFlags.Write,
+    [Command("FLUSHALL", -1, Flags = CommandFlags.Write | CommandFlags.Dangerous,
         Syntax = "FLUSHALL [ASYNC | SYNC]", Summary = "Removes all keys from all databases.",
         Complexity = "O(N) where N is the total number of keys in all databases", Group = "server", Since = "1.0.0")]
     public static Reply FlushDb(CommandContext ctx)

@@ -9,6 +9,9 @@ namespace Lodestone.Engine.Commands;
 /// </summary>
 internal readonly record struct ScanOptions(long Count, byte[]? Pattern, string? TypeName)
 {
+    /// <summary>Largest COUNT accepted: one call does at most ten buckets per element asked for on the engine thread. Differs from Redis, which caps nothing.</summary>
+    public const long MaxCount = 100_000;
+
     /// <summary>Parses the options from argument <paramref name="first"/> on.</summary>
     public static EngineError? Parse(CommandContext ctx, int first, bool allowType, out ScanOptions options)
     {
@@ -25,10 +28,14 @@ internal readonly record struct ScanOptions(long Count, byte[]? Pattern, string?
                     return Errors.NotInteger;
                 if (count < 1)
                     return Errors.Syntax;
+                if (count > MaxCount)
+                    return Errors.ScanCountTooLarge;
             }
             else if (ctx.ArgIs(i, "MATCH") && hasValue)
             {
                 pattern = ctx.Args[++i];
+                if (GlobPattern.Refusal(pattern) is { } why)
+                    return Errors.PatternTooComplex(why);
             }
             else if (allowType && ctx.ArgIs(i, "TYPE") && hasValue)
             {

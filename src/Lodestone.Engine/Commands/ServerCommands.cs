@@ -166,7 +166,7 @@ internal static class ServerCommands
     /// group, except that Redis has no @server category: its server commands that read or write keys
     /// (DBSIZE, FLUSHDB…) are @keyspace, and the others (TIME) have none.
     /// </summary>
-    /// <remarks>Differs from Redis: no @dangerous (KEYS, FLUSHDB, FLUSHALL), and COMMAND lacks @connection.</remarks>
+    /// <remarks>Differs from Redis: COMMAND lacks @connection.</remarks>
     private static IEnumerable<string> AclCategories(CommandSpec spec)
     {
         var reads = (spec.Flags & CommandFlags.ReadOnly) != 0;
@@ -185,6 +185,7 @@ internal static class ServerCommands
                 break;
         }
         if ((spec.Flags & CommandFlags.Admin) != 0) yield return "@admin";
+        if ((spec.Flags & CommandFlags.Dangerous) != 0) yield return "@dangerous";
         yield return (spec.Flags & CommandFlags.Fast) != 0 ? "@fast" : "@slow";
     }
 }

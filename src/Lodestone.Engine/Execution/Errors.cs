@@ -64,6 +64,12 @@ internal static class Errors
     public static readonly EngineError TimeoutOutOfRange = new(ErrorKind.BadRequest, "ERR timeout is out of range");
     public static readonly EngineError NoPermissionForKey = new(ErrorKind.NoPermission, "NOPERM this user has no permissions to access one of the keys used as arguments");
 
+    /// <summary>A glob pattern over the caps of <see cref="Text.GlobPattern"/>. Differs from Redis, which caps none.</summary>
+    public static EngineError PatternTooComplex(string why) => new(ErrorKind.BadRequest, "ERR pattern refused: " + why);
+
+    public static readonly EngineError ScanCountTooLarge = new(ErrorKind.BadRequest,
+        $"ERR COUNT is out of range: at most {Commands.ScanOptions.MaxCount} per call (Lodestone's cap; page with the cursor)");
+
     public static EngineError NoPermissionForCommand(string name) =>
         new(ErrorKind.NoPermission, $"NOPERM this user has no permissions to run the '{name.ToLowerInvariant()}' command");
 

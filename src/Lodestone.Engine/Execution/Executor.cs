@@ -369,7 +369,16 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         var before = Observe(request.Key);
         if (request.Condition is { } condition && !condition.HoldsFor(before))
             return new CommandResult(Errors.PreconditionFailed, before, before);
-        var reply = Dispatch(spec, request.Args);
+        _context.User = request.User;
+        Reply reply;
+        try
+        {
+            reply = Dispatch(spec, request.Args);
+        }
+        finally
+        {
+            _context.User = null;
+        }
         return new CommandResult(reply, before, request.Key is null ? default : Observe(request.Key));
     }
 

@@ -22,8 +22,10 @@ public enum AclRole
 /// <remarks>
 /// Key patterns are globs over the command table's declared key positions, so every key of a
 /// multi-key command is checked. A command that declares no keys but reaches into the keyspace
-/// (SCAN, KEYS, RANDOMKEY, DBSIZE, FLUSHALL…) could see or change keys outside the patterns, so a
-/// user with patterns may not run it.
+/// (KEYS, RANDOMKEY, DBSIZE, FLUSHALL…) could see or change keys outside the patterns, so a user with
+/// patterns may not run it — except SCAN (<see cref="CommandFlags.FiltersKeys"/>), which returns such
+/// a user only the keys its patterns allow. @dangerous commands (KEYS, FLUSHDB, FLUSHALL) need the
+/// admin role: one KEYS stalls the single engine thread for the whole keyspace, one FLUSHALL loses it.
 /// </remarks>
 public sealed class AclUser
 {
@@ -49,7 +51,7 @@ public sealed class AclUser
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(args);
-        var admin = (spec.Flags & CommandFlags.Admin) != 0;
+        var admin = (spec.Flags & (CommandFlags.Admin | CommandFlags.Dangerous)) != 0;
         if ((admin && Role < AclRole.Admin) || (spec.IsWrite && Role < AclRole.Write))
             return Errors.NoPermissionForCommand(spec.Name);
         if (!IsScoped)
@@ -57,12 +59,25 @@ public sealed class AclUser
 
         var touchesData = (spec.Flags & (CommandFlags.Write | CommandFlags.ReadOnly)) != 0;
         if (spec.FirstKey == 0 && !spec.HasMovableKeys)
-            return touchesData ? Errors.NoPermissionForKey : null;
+            return touchesData && (spec.Flags & CommandFlags.FiltersKeys) == 0 ? Errors.NoPermissionForKey : null;
         foreach (var index in spec.KeyIndexes(args))
         {
-            if (!_keyPatterns.Any(pattern => GlobPattern.IsMatch(pattern, args[index])))
+            if (!MayAccess(args[index]))
                 return Errors.NoPermissionForKey;
         }
         return null;
+    }
+
+    /// <summary>Whether <paramref name="key"/> matches one of the user's patterns (always, for a user without any).</summary>
+    public bool MayAccess(ReadOnlySpan<byte> key)
+    {
+        if (!IsScoped)
+            return true;
+        foreach (var pattern in _keyPatterns)
+        {
+            if (GlobPattern.IsMatch(pattern, key))
+                return true;
+        }
+        return false;
     }
 }
