@@ -20,4 +20,13 @@ public sealed class EngineOptions
     /// lock grants are refused after a restart that may have lost lock writes (the delayed restart).
     /// </summary>
     public long LockMaxTtlMs { get; set; } = 60_000;
+
+    /// <summary>Commands that run for at least this many microseconds go to the slow log; negative logs none, 0 logs all (slowlog-log-slower-than).</summary>
+    public long SlowlogLogSlowerThan { get; set; } = 10_000;
+
+    /// <summary>How many entries the slow log keeps (slowlog-max-len).</summary>
+    public long SlowlogMaxLen { get; set; } = 128;
+
+    /// <summary>Latency spikes of at least this many milliseconds are recorded by event; 0 turns the latency monitor off (latency-monitor-threshold).</summary>
+    public long LatencyMonitorThreshold { get; set; }
 }

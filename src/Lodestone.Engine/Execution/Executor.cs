@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Lodestone.Engine.Commands;
+using Lodestone.Engine.Diagnostics;
 using Lodestone.Engine.Keyspace;
 
 namespace Lodestone.Engine.Execution;
@@ -43,6 +45,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     private readonly CommandContext _context;
     private readonly Keyspace.Keyspace _keyspace;
     private readonly TickWork _tick;
+    private readonly EngineDiagnostics _diagnostics;
     private int _tickQueued;
     private long _committedOffset;
     private volatile bool _stopping;
@@ -61,11 +64,16 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         _sinks = sinks?.ToArray() ?? [];
         _keyspace = new Keyspace.Keyspace(new Random(), firstVersion: time.GetUtcNow().ToUnixTimeMilliseconds() * 1000)
         {
-            KeyExpired = key => _effects.Add([Del, key]),
+            KeyExpired = key =>
+            {
+                _effects.Add([Del, key]);
+                _diagnostics!.Stats.KeyExpired();
+            },
             KeyReady = SignalKeyAsReady,
             BeforeChange = SaveEntry,
         };
-        _context = new CommandContext(_keyspace, options, Commands, time, _effects) { WaiterCount = WaiterCount };
+        _diagnostics = new EngineDiagnostics(this, Commands, options, time);
+        _context = new CommandContext(_keyspace, options, Commands, time, _effects) { WaiterCount = WaiterCount, Diagnostics = _diagnostics };
         _tick = new TickWork(this);
 
         _thread = new Thread(Run) { IsBackground = true, Name = "lodestone-engine" };
@@ -73,6 +81,9 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         var period = TimeSpan.FromMilliseconds(1000.0 / options.Hz);
         _ticker = time.CreateTimer(_ => QueueTick(), null, period, period);
     }
+
+    /// <summary>Counters, slow log, latency events, MONITOR and the host's facts (see <see cref="EngineDiagnostics"/>).</summary>
+    public EngineDiagnostics Diagnostics => _diagnostics;
 
     /// <summary>The commands this engine executes.</summary>
     public CommandTable Commands { get; } = CommandTable.Default;
@@ -255,10 +266,12 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
             _context.ClearSyncRequest();
             return null;
         }
+        var started = Stopwatch.GetTimestamp();
         try
         {
             foreach (var sink in _sinks)
                 sink.Commit(_effects, _context.SyncRequested);
+            LatencySince("aof-write", started);
             return null;
         }
         catch (IOException exception)
@@ -296,16 +309,18 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     {
         _context.ClearBlockRequest();
         if (_loading)
-            return new CommandResult(Errors.Loading, default, default);
+            return Refuse(request, Errors.Loading);
         if (Check(request.Args, request.User, out var spec) is { } refused)
-            return new CommandResult(refused, default, default);
+            return Refuse(request, refused);
         // While the log cannot be written, writes are refused; reads go on.
         if (_writeRefusal is not null && spec.IsWrite)
-            return new CommandResult(_writeRefusal, default, default);
+            return Refuse(request, _writeRefusal);
         var before = Observe(request.Key);
         if (request.Condition is { } condition && !condition.HoldsFor(before))
-            return new CommandResult(Errors.PreconditionFailed, before, before);
+            return Refuse(request, Errors.PreconditionFailed, before);
+        var started = Stopwatch.GetTimestamp();
         var reply = Dispatch(spec, request.Args);
+        Executed(spec, request, reply, started);
         return new CommandResult(reply, before, request.Key is null ? default : Observe(request.Key));
     }
 
@@ -347,6 +362,8 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         _context.Begin(spec, args);
         _context.LogOffset = Volatile.Read(ref _committedOffset) + _effects.Count;
         Reply reply;
+        // What a read-only command looks up counts as a keyspace hit or miss (INFO stats).
+        _keyspace.CountsReads = (spec.Flags & CommandFlags.ReadOnly) != 0;
         try
         {
             reply = spec.Handler(_context);
@@ -354,6 +371,10 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
             return Errors.Internal(exception);
+        }
+        finally
+        {
+            _keyspace.CountsReads = false;
         }
         if (spec.IsWrite && _context.Dirty > 0 && !_context.Propagated)
             _effects.Add(args);
@@ -383,8 +404,12 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         if (_loading)
             return;
         TakeTimeSnapshot();
+        _diagnostics.Stats.SampleOps(Stopwatch.GetTimestamp(), Stopwatch.Frequency);
+        _diagnostics.SampleMemory();
         var budget = TimeSpan.FromMilliseconds(1000.0 / _options.Hz * _options.ActiveExpireCyclePercent / 100);
+        var started = Stopwatch.GetTimestamp();
         ActiveExpiry.RunCycle(_keyspace, budget);
+        LatencySince("expire-cycle", started);
     }
 
     /// <summary>A unit of work for the engine thread.</summary>
