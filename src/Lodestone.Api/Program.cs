@@ -24,6 +24,7 @@ builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadReq
 builder.Services.AddLodestoneCors(builder.Configuration);
 builder.Services.AddLodestoneOpenApi();
 builder.Services.AddLodestoneHealth();
+builder.Services.AddLodestoneObservability();
 
 var app = builder.Build();
 
@@ -49,6 +50,7 @@ app.MapLocks();
 app.MapRateLimits();
 app.MapCommands();
 app.MapAdmin();
+app.MapMetrics();
 
 try
 {

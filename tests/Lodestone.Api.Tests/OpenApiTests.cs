@@ -104,6 +104,18 @@ public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
         ("get", "/admin/snapshots"),
         ("post", "/admin/snapshots"),
         ("post", "/admin/aof/rewrite"),
+        ("get", "/admin/info"),
+        ("get", "/admin/replication"),
+        ("get", "/admin/slowlog"),
+        ("get", "/admin/slowlog/length"),
+        ("delete", "/admin/slowlog"),
+        ("get", "/admin/config"),
+        ("patch", "/admin/config"),
+        ("get", "/admin/latency"),
+        ("get", "/admin/latency/doctor"),
+        ("get", "/admin/latency/{event}"),
+        ("delete", "/admin/latency"),
+        ("get", "/admin/monitor"),
     ];
 
     public static TheoryData<string, string> Operations

@@ -11,7 +11,7 @@ namespace Lodestone.Api.Endpoints;
 /// <summary>
 /// <c>/admin</c>: operating the service. With API keys configured, every route needs the admin role.
 /// </summary>
-public static class AdminEndpoints
+public static partial class AdminEndpoints
 {
     public static RouteGroupBuilder MapAdmin(this IEndpointRouteBuilder app)
     {
@@ -29,6 +29,7 @@ public static class AdminEndpoints
             .WithMetadata(new RedisCommandMetadata("BGREWRITEAOF")).WithSummary("BGREWRITEAOF")
             .WithDescription("Compacts the log: a new snapshot, then a new log segment from its offset (the same operation as POST /admin/snapshots).")
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+        MapObservability(group);
         return group;
     }
 

@@ -17,6 +17,9 @@ public static class EngineHosting
             .Validate(o => o.ProtoMaxBulkLen is >= 1 and <= int.MaxValue - 64, "Engine:ProtoMaxBulkLen must be between 1 and 2147483583 bytes.")
             .Validate(o => o.MaxBatchSize is >= 1 and <= 65536, "Engine:MaxBatchSize must be between 1 and 65536.")
             .Validate(o => o.ActiveExpireCyclePercent is >= 1 and <= 100, "Engine:ActiveExpireCyclePercent must be between 1 and 100.")
+            .Validate(o => o.SlowlogLogSlowerThan >= -1, "Engine:SlowlogLogSlowerThan must be -1 (off) or more microseconds.")
+            .Validate(o => o.SlowlogMaxLen >= 0, "Engine:SlowlogMaxLen must not be negative.")
+            .Validate(o => o.LatencyMonitorThreshold >= 0, "Engine:LatencyMonitorThreshold must not be negative (0 turns the latency monitor off).")
             .ValidateOnStart();
         services.AddOptions<HttpSettings>()
             .Bind(configuration.GetSection(HttpSettings.Section))

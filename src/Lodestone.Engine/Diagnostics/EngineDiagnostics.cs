@@ -19,9 +19,10 @@ namespace Lodestone.Engine.Diagnostics;
 /// </remarks>
 public sealed class EngineDiagnostics
 {
-    internal EngineDiagnostics(Executor executor, CommandTable table, EngineOptions options, TimeProvider time)
+    internal EngineDiagnostics(Executor executor, Keyspace.Keyspace keyspace, CommandTable table, EngineOptions options, TimeProvider time)
     {
         Engine = executor;
+        _keyspace = keyspace;
         Stats = new EngineStats(table);
         Slowlog = new Slowlog(options.SlowlogLogSlowerThan, options.SlowlogMaxLen);
         Latency = new LatencyMonitor(options.LatencyMonitorThreshold);
@@ -31,7 +32,24 @@ public sealed class EngineDiagnostics
 
     internal Executor Engine { get; }
 
+    /// <summary>The section names INFO knows, and the groups "default", "all" and "everything".</summary>
+    public static IReadOnlyList<string> InfoSections => InfoReport.Names;
+
+    private readonly Keyspace.Keyspace _keyspace;
+
     public EngineStats Stats { get; }
+
+    /// <summary>How many keys there are (engine thread only, as every figure here).</summary>
+    public long Keys => _keyspace.Count;
+
+    /// <summary>How many keys have a time to live.</summary>
+    public long Expires => _keyspace.ExpiresCount;
+
+    /// <summary>Lookups by read-only commands that found their key (keyspace_hits).</summary>
+    public long KeyspaceHits => _keyspace.Hits;
+
+    /// <summary>Lookups by read-only commands that did not (keyspace_misses).</summary>
+    public long KeyspaceMisses => _keyspace.Misses;
 
     public Slowlog Slowlog { get; }
 

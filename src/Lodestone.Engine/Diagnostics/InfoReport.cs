@@ -29,6 +29,9 @@ internal static class InfoReport
         ("keyspace", Keyspace),
     ];
 
+    /// <summary>The section names INFO knows, and the groups "default", "all" and "everything".</summary>
+    public static readonly IReadOnlyList<string> Names = [.. Sections.Select(s => s.Name), "default", "all", "everything"];
+
     /// <summary>Sections left out unless asked for by name, "all" or "everything" (as Redis leaves commandstats out of the default).</summary>
     private static readonly string[] NotByDefault = ["commandstats"];
 

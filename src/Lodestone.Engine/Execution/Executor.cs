@@ -72,7 +72,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
             KeyReady = SignalKeyAsReady,
             BeforeChange = SaveEntry,
         };
-        _diagnostics = new EngineDiagnostics(this, Commands, options, time);
+        _diagnostics = new EngineDiagnostics(this, _keyspace, Commands, options, time);
         _context = new CommandContext(_keyspace, options, Commands, time, _effects) { WaiterCount = WaiterCount, Diagnostics = _diagnostics };
         _tick = new TickWork(this);
 
