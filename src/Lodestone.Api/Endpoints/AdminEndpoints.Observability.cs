@@ -23,61 +23,59 @@ public static partial class AdminEndpoints
     private static void MapObservability(RouteGroupBuilder group)
     {
         group.MapGet("/info", Info)
-            .WithMetadata(new RedisCommandMetadata("INFO")).WithSummary("INFO [section [section ...]]")
-            .WithDescription("INFO as JSON: section → field → value, numbers as numbers, and 'calls=1,usec=2' values (commandstats, keyspace, errorstats) as objects. " +
+            .Describe("INFO", "INFO [section [section ...]]",
+                "INFO as JSON: section → field → value, numbers as numbers, and 'calls=1,usec=2' values (commandstats, keyspace, errorstats) as objects. " +
                 "?section= may repeat (server, clients, memory, persistence, stats, replication, cpu, commandstats, errorstats, keyspace, default, all, everything).")
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+            .ProducesProblem(StatusCodes.Status400BadRequest);
         group.MapGet("/replication", Replication)
-            .WithMetadata(new RedisCommandMetadata("INFO-REPLICATION")).WithSummary("INFO replication")
-            .WithDescription("The replication state: this node is a master without replicas; its offset is the committed log offset.")
-            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+            .Describe("INFO-REPLICATION", "INFO replication",
+                "The replication state: this node is a master without replicas; its offset is the committed log offset.");
         group.MapGet("/slowlog", GetSlowlog)
-            .WithMetadata(new RedisCommandMetadata("SLOWLOG-GET")).WithSummary("SLOWLOG GET [count]")
-            .WithDescription("The newest slow commands, newest first (count: default 10, -1 for all). Thresholds: CONFIG slowlog-log-slower-than (µs) and slowlog-max-len.")
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+            .Describe("SLOWLOG-GET", "SLOWLOG GET [count]",
+                "The newest slow commands, newest first (count: default 10, -1 for all). Thresholds: CONFIG slowlog-log-slower-than (µs) and slowlog-max-len.")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
         group.MapGet("/slowlog/length", SlowlogLength)
-            .WithMetadata(new RedisCommandMetadata("SLOWLOG-LEN")).WithSummary("SLOWLOG LEN")
-            .WithDescription("How many entries the slow log holds.")
-            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+            .Describe("SLOWLOG-LEN", "SLOWLOG LEN",
+                "How many entries the slow log holds.");
         group.MapDelete("/slowlog", ResetSlowlog)
-            .WithMetadata(new RedisCommandMetadata("SLOWLOG-RESET")).WithSummary("SLOWLOG RESET")
-            .WithDescription("Empties the slow log (entry ids keep growing).")
-            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+            .Describe("SLOWLOG-RESET", "SLOWLOG RESET",
+                "Empties the slow log (entry ids keep growing).");
         group.MapGet("/config", GetConfig)
-            .WithMetadata(new RedisCommandMetadata("CONFIG-GET")).WithSummary("CONFIG GET parameter [parameter ...]")
-            .WithDescription("The runtime parameters and their values (?pattern= globs, may repeat; default *).")
-            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+            .Describe("CONFIG-GET", "CONFIG GET parameter [parameter ...]",
+                "The runtime parameters and their values (?pattern= globs, may repeat; default *).");
         group.MapPatch("/config", SetConfig)
-            .WithMetadata(new RedisCommandMetadata("CONFIG-SET")).WithSummary("CONFIG SET parameter value [parameter value ...]")
-            .WithDescription("Sets parameters, all or none: a JSON object of name → string value, e.g. {\"slowlog-log-slower-than\":\"5000\"}. " +
+            .Describe("CONFIG-SET", "CONFIG SET parameter value [parameter value ...]",
+                "Sets parameters, all or none: a JSON object of name → string value, e.g. {\"slowlog-log-slower-than\":\"5000\"}. " +
                 "Answers with every parameter's value. Unknown, read-only or invalid parameters are a 400 with Redis's message.")
             .WithMetadata(new OpenApiExamples("""{"slowlog-log-slower-than":"5000","latency-monitor-threshold":"100"}""", """{"hz":"10","slowlog-log-slower-than":"5000"}"""))
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+            .ProducesProblem(StatusCodes.Status400BadRequest);
         group.MapGet("/latency", LatencyLatest)
-            .WithMetadata(new RedisCommandMetadata("LATENCY-LATEST")).WithSummary("LATENCY LATEST")
-            .WithDescription("Each event class's latest and worst spike (events: " + string.Join(", ", LatencyMonitor.EventNames) + "). Empty while latency-monitor-threshold is 0.")
-            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+            .Describe("LATENCY-LATEST", "LATENCY LATEST",
+                "Each event class's latest and worst spike (events: " + string.Join(", ", LatencyMonitor.EventNames) + "). Empty while latency-monitor-threshold is 0.");
         group.MapGet("/latency/doctor", LatencyDoctor)
-            .WithMetadata(new RedisCommandMetadata("LATENCY-DOCTOR")).WithSummary("LATENCY DOCTOR")
-            .WithDescription("A plain-English report on the latency events, with advice (text/plain).")
-            .Produces<string>(StatusCodes.Status200OK, "text/plain")
-            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+            .Describe("LATENCY-DOCTOR", "LATENCY DOCTOR",
+                "A plain-English report on the latency events, with advice (text/plain).")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain");
         group.MapGet("/latency/{event}", LatencyHistory)
-            .WithMetadata(new RedisCommandMetadata("LATENCY-HISTORY")).WithSummary("LATENCY HISTORY event")
-            .WithDescription("An event class's spikes, oldest first (at most 160, one per second).")
-            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+            .Describe("LATENCY-HISTORY", "LATENCY HISTORY event",
+                "An event class's spikes, oldest first (at most 160, one per second).")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapDelete("/latency", LatencyResetAll)
-            .WithMetadata(new RedisCommandMetadata("LATENCY-RESET")).WithSummary("LATENCY RESET [event ...]")
-            .WithDescription("Forgets the named event classes (?event=, may repeat), or all of them.")
-            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+            .Describe("LATENCY-RESET", "LATENCY RESET [event ...]",
+                "Forgets the named event classes (?event=, may repeat), or all of them.");
         group.MapGet("/monitor", Monitor)
-            .WithMetadata(new RedisCommandMetadata("MONITOR")).WithSummary("MONITOR")
-            .WithDescription("Every executed command, as Server-Sent Events: data: {\"time\":…,\"client\":…,\"command\":…,\"args\":[…]}. " +
+            .Describe("MONITOR", "MONITOR",
+                "Every executed command, as Server-Sent Events: data: {\"time\":…,\"client\":…,\"command\":…,\"args\":[…]}. " +
                 "?command= keeps one command, ?match= only commands with a key matching the glob. Administrative commands are not shown. " +
                 "A reader that falls " + MonitorBuffer + " events behind gets 'event: overflow' and is disconnected.")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+            .ProducesProblem(StatusCodes.Status400BadRequest);
     }
+
+    /// <summary>An admin route named after its Redis command: operationId, syntax line, description, and the 401/403 every admin route can answer.</summary>
+    private static RouteHandlerBuilder Describe(this RouteHandlerBuilder route, string command, string syntax, string description) =>
+        route.WithMetadata(new RedisCommandMetadata(command)).WithSummary(syntax).WithDescription(description)
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
 
     /// <summary>How many events may wait for a MONITOR reader before it is dropped.</summary>
     private const int MonitorBuffer = 4096;
