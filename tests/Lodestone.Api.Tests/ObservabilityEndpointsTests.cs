@@ -205,6 +205,24 @@ public sealed class ObservabilityEndpointsTests(SecuredApiFactory factory) : ICl
     }
 
     [Fact]
+    public async Task A_monitor_stream_ends_when_the_service_stops_so_it_does_not_hold_up_shutdown()
+    {
+        var host = factory.WithWebHostBuilder(_ => { });
+        var client = host.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", SecuredApiFactory.AdminToken);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var response = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/admin/monitor"), HttpCompletionOption.ResponseHeadersRead, cancel.Token);
+        using var stream = new StreamReader(await response.Content.ReadAsStreamAsync(cancel.Token));
+        Assert.Equal(": monitoring", await stream.ReadLineAsync(cancel.Token));
+
+        var stopping = host.DisposeAsync();
+
+        // The blank line that ends the first comment, then the end of the stream.
+        Assert.Equal("\n", await stream.ReadToEndAsync(cancel.Token));
+        await stopping;
+    }
+
+    [Fact]
     public async Task Monitor_of_an_unknown_command_is_400_and_monitor_on_the_command_endpoint_points_at_the_stream()
     {
         var unknown = await Admin.GetAsync("/admin/monitor?command=nosuch");

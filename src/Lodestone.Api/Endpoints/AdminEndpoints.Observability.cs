@@ -184,43 +184,62 @@ public static partial class AdminEndpoints
     /// MONITOR as Server-Sent Events. The engine writes into this subscriber's bounded buffer and
     /// never waits for it; a reader that lets the buffer fill is told so and disconnected.
     /// </summary>
-    private static async Task<IResult> Monitor(HttpContext http, Executor executor, string? command, string? match)
+    private static async Task<IResult> Monitor(HttpContext http, Executor executor, IHostApplicationLifetime lifetime, string? command, string? match)
     {
         if (command is not null && executor.Commands.Find(command) is null)
             return Problems.Of(ErrorKind.BadRequest, $"There is no command '{command}' to monitor.");
         using var subscription = executor.Diagnostics.Monitor.Subscribe(command, match is null ? null : Bytes(match), MonitorBuffer);
+        // The stream ends when the client leaves or the service stops (it must not hold up shutdown).
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
+        var token = ended.Token;
         var response = http.Response;
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no";
-        await response.WriteAsync(": monitoring\n\n", http.RequestAborted);
-        await response.Body.FlushAsync(http.RequestAborted);
         try
         {
+            await response.WriteAsync(": monitoring\n\n", token);
+            await response.Body.FlushAsync(token);
             var reader = subscription.Events;
-            while (await reader.WaitToReadAsync(http.RequestAborted))
+            Task<bool>? waiting = null;
+            while (true)
             {
+                waiting ??= reader.WaitToReadAsync(token).AsTask();
+                var first = await Task.WhenAny(waiting, Task.Delay(MonitorKeepAlive, token));
+                token.ThrowIfCancellationRequested();
+                if (first != waiting)
+                {
+                    // A comment line now and then, so proxies do not close a quiet stream.
+                    await response.WriteAsync(": keep-alive\n\n", token);
+                    await response.Body.FlushAsync(token);
+                    continue;
+                }
+                if (!await waiting)
+                    break;
+                waiting = null;
                 while (reader.TryRead(out var shown))
                 {
                     var encoding = shown.Args.Any(a => !System.Text.Unicode.Utf8.IsValid(a)) ? BinaryText.Base64 : null;
                     var view = new MonitorEventView(shown.Time, shown.Client, shown.Command,
                         shown.Args.Select(a => BinaryText.Encode(a, encoding)).ToArray(), encoding);
-                    await response.WriteAsync("data: " + JsonSerializer.Serialize(view, MonitorJson) + "\n\n", http.RequestAborted);
+                    await response.WriteAsync("data: " + JsonSerializer.Serialize(view, MonitorJson) + "\n\n", token);
                 }
-                await response.Body.FlushAsync(http.RequestAborted);
+                await response.Body.FlushAsync(token);
             }
             if (subscription.Overflowed)
             {
                 await response.WriteAsync(
-                    $"event: overflow\ndata: {{\"error\":\"the reader fell {MonitorBuffer} events behind and was disconnected\"}}\n\n", http.RequestAborted);
+                    $"event: overflow\ndata: {{\"error\":\"the reader fell {MonitorBuffer} events behind and was disconnected\"}}\n\n", token);
             }
         }
-        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
-            // The client left; leaving the subscription (dispose) is all there is to do.
+            // The client left or the service is stopping; leaving the subscription (dispose) is all there is to do.
         }
         return Results.Empty;
     }
+
+    private static readonly TimeSpan MonitorKeepAlive = TimeSpan.FromSeconds(15);
 
     private static readonly JsonSerializerOptions MonitorJson = new(JsonSerializerDefaults.Web)
     {
