@@ -110,6 +110,24 @@ public sealed class DiagnosticCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task A_blocked_command_counts_as_one_call_when_it_is_served()
+    {
+        var pop = _engine.Executor.ExecuteAsync(new CommandRequest([.. new[] { "BLPOP", "q", "0" }.Select(Encoding.UTF8.GetBytes)]));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (_engine.Executor.BlockedCount == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "BLPOP did not block.");
+            await Task.Delay(5);
+        }
+        Assert.DoesNotContain("cmdstat_blpop", (await Info("commandstats")).Keys);
+
+        await _engine.Run("RPUSH", "q", "job");
+        ReplyAssert.BulkArray((await pop).Reply, "q", "job");
+
+        Assert.StartsWith("calls=1,", (await Info("commandstats"))["cmdstat_blpop"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Keyspace_hits_and_misses_count_lookups_of_read_commands_only()
     {
         await _engine.Run("SET", "k", "v");

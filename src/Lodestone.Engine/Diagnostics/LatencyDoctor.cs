@@ -50,8 +50,10 @@ internal static class LatencyDoctor
             "Spread expiry times (add a little randomness to TTLs), or lower Engine:ActiveExpireCyclePercent.",
         "snapshot" => "snapshot: a slice of a running snapshot paused the engine. Slices are budgeted at about 1 ms; longer ones mean " +
             "very large values or a slow disk holding the writer back. Take snapshots less often (Persistence:Save) or on faster storage.",
-        "aof-write" => "aof-write: writing (and under appendfsync always, fsyncing) the log delayed replies. Use a faster disk, " +
-            "or Persistence:AppendFsync EverySec if losing up to a second of writes in a crash of the machine is acceptable.",
+        "aof-write" => "aof-write: writing the log delayed replies: the disk is slow or busy (other processes, a snapshot being written). " +
+            "Put the data directory on a faster or less busy disk.",
+        "aof-fsync-always" => "aof-fsync-always: fsyncing the log (appendfsync always, or a lock grant) delayed replies. Use a disk with fast " +
+            "fsync, or Persistence:AppendFsync EverySec if losing up to a second of writes in a crash of the machine is acceptable.",
         _ => eventName + ": no advice for this event class.",
     };
 }

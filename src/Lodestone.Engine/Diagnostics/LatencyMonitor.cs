@@ -14,7 +14,7 @@ public sealed record LatencyEvent(string Name, LatencySample Latest, long MaxMs,
 /// Event classes: <c>command</c> and <c>fast-command</c> (a command — one flagged fast — that ran
 /// that long), <c>expire-cycle</c> (one active expiry cycle), <c>snapshot</c> (one slice of a
 /// running snapshot's walk, which pauses the engine), <c>aof-write</c> (writing a batch's effects to
-/// the log, with the fsync under appendfsync always). Samples in the same second are merged, keeping the
+/// the log) and <c>aof-fsync-always</c> (writing and fsyncing it, under appendfsync always or for a lock grant). Samples in the same second are merged, keeping the
 /// worse, and at most 160 are kept per event, as in Redis.
 /// </remarks>
 public sealed class LatencyMonitor
@@ -22,7 +22,7 @@ public sealed class LatencyMonitor
     public const int HistoryLength = 160;
 
     /// <summary>The event classes this engine reports.</summary>
-    public static readonly string[] EventNames = ["command", "fast-command", "expire-cycle", "snapshot", "aof-write"];
+    public static readonly string[] EventNames = ["command", "fast-command", "expire-cycle", "snapshot", "aof-write", "aof-fsync-always"];
 
     private readonly Dictionary<string, Series> _series = new(StringComparer.Ordinal);
 

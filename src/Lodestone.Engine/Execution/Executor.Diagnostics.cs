@@ -11,8 +11,8 @@ namespace Lodestone.Engine.Execution;
 /// and MONITOR each cost one comparison unless they have something to record. A command refused
 /// before it runs (unknown, arity, permission, loading, log failure, precondition) counts as a
 /// rejected call; one that runs and answers an error, as a failed call (Redis 7's
-/// rejected_calls/failed_calls). A blocking command counts once per run: when it parks, and again
-/// when it is resumed or times out.
+/// rejected_calls/failed_calls). A blocking command that parks its caller is counted once, when it
+/// answers (served or timed out), with the time of that last run — not the time it waited.
 /// </remarks>
 public sealed partial class Executor
 {

@@ -271,7 +271,9 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         {
             foreach (var sink in _sinks)
                 sink.Commit(_effects, _context.SyncRequested);
-            LatencySince("aof-write", started);
+            // Under appendfsync always (or a lock grant's sync) the batch was fsynced too: Redis's aof-fsync-always.
+            var synced = _context.SyncRequested || _diagnostics.Persistence?.AppendFsync == Persistence.AppendFsync.Always;
+            LatencySince(synced ? "aof-fsync-always" : "aof-write", started);
             return null;
         }
         catch (IOException exception)
@@ -320,7 +322,9 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
             return Refuse(request, Errors.PreconditionFailed, before);
         var started = Stopwatch.GetTimestamp();
         var reply = Dispatch(spec, request.Args);
-        Executed(spec, request, reply, started);
+        // A command that parks its caller is counted when it answers, as Redis counts a blocked command on unblock.
+        if (_context.BlockRequest is null || reply.IsError)
+            Executed(spec, request, reply, started);
         return new CommandResult(reply, before, request.Key is null ? default : Observe(request.Key));
     }
 
