@@ -237,6 +237,8 @@ public sealed class ObservabilityEndpointsTests(SecuredApiFactory factory) : ICl
     public async Task Metrics_are_prometheus_text_with_commands_latency_and_keys()
     {
         await Writer.PutString(ApiFactory.Key(), "v");
+        // Refused: a write key may not run CONFIG (NOPERM).
+        await Writer.PostAsync("/commands", Json("""["CONFIG","GET","hz"]"""));
 
         var response = await Admin.GetAsync("/metrics");
 
@@ -248,6 +250,7 @@ public sealed class ObservabilityEndpointsTests(SecuredApiFactory factory) : ICl
         Assert.Contains("# TYPE lodestone_command_latency_seconds histogram\n", text, StringComparison.Ordinal);
         Assert.Matches(@"\nlodestone_command_latency_seconds_bucket\{group=""string"",le=""\+Inf""\} [1-9][0-9]*\n", text);
         Assert.Matches(@"\nlodestone_keys [1-9][0-9]*\n", text);
+        Assert.Matches(@"\nlodestone_error_replies_by_code_total\{code=""NOPERM""\} [1-9][0-9]*\n", text);
         Assert.Contains("\nlodestone_aof_enabled 1\n", text, StringComparison.Ordinal);
         Assert.Matches(@"\nlodestone_connected_clients [1-9][0-9]*\n", text);
         Assert.All(text.Split('\n', StringSplitOptions.RemoveEmptyEntries), line =>

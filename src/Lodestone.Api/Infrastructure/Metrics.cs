@@ -26,6 +26,7 @@ public static class Metrics
         // One consistent read of the counters, between two commands on the engine thread.
         var engine = await executor.ReadDiagnosticsAsync(d => new EngineFigures(
             [.. d.Stats.Commands()],
+            [.. d.Stats.ErrorCounts()],
             [.. d.Stats.Groups],
             [.. Enumerable.Range(0, d.Stats.Groups.Count).Select(d.Stats.Histogram)],
             d.Stats.CommandsProcessed, d.Stats.ErrorReplies, d.Stats.RejectedCalls, d.Stats.FailedCalls,
@@ -43,6 +44,8 @@ public static class Metrics
             engine.Commands.Select(c => (Label("command", c.Name), (double)c.FailedCalls)));
         text.Counter("lodestone_commands_processed_total", "Commands executed.", engine.Processed);
         text.Counter("lodestone_error_replies_total", "Error replies, rejected or failed (unknown commands included).", engine.ErrorReplies);
+        text.Counter("lodestone_error_replies_by_code_total", "Error replies by Redis error code (ERR, WRONGTYPE, NOPERM…), as INFO errorstats.",
+            engine.ErrorCodes.Select(e => (Label("code", e.Key), (double)e.Value)));
         text.Counter("lodestone_rejected_calls_total", "Commands refused before they ran.", engine.Rejected);
         text.Counter("lodestone_failed_calls_total", "Commands that ran and answered an error.", engine.Failed);
         text.Histogram("lodestone_command_latency_seconds", "Command execution time on the engine thread, by command group.", engine.Groups, engine.Histograms);
@@ -89,7 +92,7 @@ public static class Metrics
         $"{name}=\"{value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal)}\"";
 
     private sealed record EngineFigures(
-        CommandCounters[] Commands, string[] Groups, (long[] Buckets, long SumUs, long Count)[] Histograms,
+        CommandCounters[] Commands, KeyValuePair<string, long>[] ErrorCodes, string[] Groups, (long[] Buckets, long SumUs, long Count)[] Histograms,
         long Processed, long ErrorReplies, long Rejected, long Failed, long Expired, long Evicted, long Hits, long Misses,
         long Keys, long Expires, long UsedMemory, long UsedMemoryPeak, long MaxMemory, long SlowlogLength, long OpsPerSec);
 
