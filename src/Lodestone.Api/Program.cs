@@ -25,6 +25,7 @@ builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadReq
 builder.Services.AddLodestoneCors(builder.Configuration);
 builder.Services.AddLodestoneOpenApi();
 builder.Services.AddLodestoneHealth();
+builder.Services.AddLodestoneObservability();
 
 var app = builder.Build();
 
@@ -51,6 +52,7 @@ app.MapLocks();
 app.MapRateLimits();
 app.MapCommands();
 app.MapAdmin();
+app.MapMetrics();
 
 try
 {

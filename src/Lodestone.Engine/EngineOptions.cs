@@ -29,4 +29,13 @@ public sealed class EngineOptions
 
     /// <summary>Keys sampled per eviction round (Redis's <c>maxmemory-samples</c>): more is closer to true LRU/LFU, and slower.</summary>
     public int MaxMemorySamples { get; set; } = 5;
+
+    /// <summary>Commands that run for at least this many microseconds go to the slow log; negative logs none, 0 logs all (slowlog-log-slower-than).</summary>
+    public long SlowlogLogSlowerThan { get; set; } = 10_000;
+
+    /// <summary>How many entries the slow log keeps (slowlog-max-len).</summary>
+    public long SlowlogMaxLen { get; set; } = 128;
+
+    /// <summary>Latency spikes of at least this many milliseconds are recorded by event; 0 turns the latency monitor off (latency-monitor-threshold).</summary>
+    public long LatencyMonitorThreshold { get; set; }
 }

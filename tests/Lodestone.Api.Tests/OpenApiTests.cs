@@ -106,6 +106,18 @@ public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
         ("post", "/admin/aof/rewrite"),
         ("get", "/admin/hotkeys"),
         ("get", "/admin/bigkeys"),
+        ("get", "/admin/info"),
+        ("get", "/admin/replication"),
+        ("get", "/admin/slowlog"),
+        ("get", "/admin/slowlog/length"),
+        ("delete", "/admin/slowlog"),
+        ("get", "/admin/config"),
+        ("patch", "/admin/config"),
+        ("get", "/admin/latency"),
+        ("get", "/admin/latency/doctor"),
+        ("get", "/admin/latency/{event}"),
+        ("delete", "/admin/latency"),
+        ("get", "/admin/monitor"),
     ];
 
     public static TheoryData<string, string> Operations

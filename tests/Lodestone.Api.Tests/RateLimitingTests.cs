@@ -42,6 +42,8 @@ public sealed class RateLimitingTests(RateLimitedApiFactory factory) : IClassFix
         Assert.True(counters.Rejected > rejectedBefore);
         Assert.True(counters.RejectedByPolicy["anonymous"] >= 1);
         Assert.Equal(HttpStatusCode.Unauthorized, (await From(NewAddress(), "/keys")).StatusCode);
+        var metrics = await factory.ClientWith(RateLimitedApiFactory.AdminToken).GetStringAsync("/metrics");
+        Assert.Matches("lodestone_http_rate_limited_total\\{policy=\"anonymous\"\\} [1-9]", metrics);
     }
 
     [Fact]

@@ -115,6 +115,7 @@ public sealed class ServerCommandsTests : IDisposable
     [InlineData("read", "dbsize exists expiretime get getrange keys mget object pexpiretime pttl randomkey scan strlen substr touch ttl type")]
     [InlineData("write", "append copy decr decrby del delex delifeq expire expireat flushall flushdb getdel getex getset incr incrby incrbyfloat mset msetnx persist pexpire pexpireat psetex rename renamenx set setex setnx setrange unlink")]
     [InlineData("server", "")]
+    [InlineData("admin", "config latency monitor slowlog")]
     [InlineData("nosuchcategory", "")]
     public async Task Command_list_filters_by_acl_category_as_redis_does(string category, string expected)
     {
@@ -178,6 +179,11 @@ public sealed class ServerCommandsTests : IDisposable
     [InlineData("time", 1, "fast loading stale", 0, 0, 0, "@fast")]
     // Redis describes OBJECT's subcommands separately (object|freq: 3, readonly, key 2); our one row carries their flags and key.
     [InlineData("object", -2, "readonly", 2, 2, 1, "@keyspace @read @slow")]
+    [InlineData("info", -1, "loading stale", 0, 0, 0, "@dangerous @slow")]
+    [InlineData("slowlog", -2, "admin loading stale", 0, 0, 0, "@admin @dangerous @slow")]
+    [InlineData("config", -2, "admin loading stale", 0, 0, 0, "@admin @dangerous @slow")]
+    [InlineData("latency", -2, "admin loading stale", 0, 0, 0, "@admin @dangerous @slow")]
+    [InlineData("monitor", 1, "admin loading stale", 0, 0, 0, "@admin @dangerous @slow")]
     public async Task Command_info_matches_redis_for_commands_of_each_kind(string name, long arity, string flags, long first, long last, long step, string categories)
     {
         var info = (await _engine.Run("COMMAND", "INFO", name)).AsItems()[0].AsItems();

@@ -30,6 +30,7 @@ public static partial class AdminEndpoints
             .WithDescription("Compacts the log: a new snapshot, then a new log segment from its offset (the same operation as POST /admin/snapshots).")
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         MapMemory(group);
+        MapObservability(group);
         return group;
     }
 

@@ -14,32 +14,47 @@ public sealed class EngineClient
 {
     private readonly Executor _executor;
 
-    private EngineClient(Executor executor, AclUser? user)
+    private EngineClient(Executor executor, AclUser? user, string? address)
     {
         _executor = executor;
         User = user;
+        Address = address;
     }
 
     /// <summary>The caller's permissions; null when the service is open (no API keys).</summary>
     public AclUser? User { get; }
 
+    /// <summary>The caller's address (ip:port), for the slow log and MONITOR; null when the transport has none.</summary>
+    public string? Address { get; }
+
     public TimeProvider Time => _executor.Time;
 
     public static ValueTask<EngineClient?> BindAsync(HttpContext context, ParameterInfo parameter) =>
         ValueTask.FromResult<EngineClient?>(new EngineClient(
-            context.RequestServices.GetRequiredService<Executor>(), ApiKeys.AclUserOf(context.User)));
+            context.RequestServices.GetRequiredService<Executor>(), ApiKeys.AclUserOf(context.User), AddressOf(context.Connection)));
+
+    /// <summary>ip:port as Redis shows a client ([v6]:port for IPv6).</summary>
+    public static string? AddressOf(ConnectionInfo connection) => connection.RemoteIpAddress switch
+    {
+        null => null,
+        { AddressFamily: System.Net.Sockets.AddressFamily.InterNetworkV6 } ip when !ip.IsIPv4MappedToIPv6 => $"[{ip}]:{connection.RemotePort}",
+        { } ip => $"{(ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip)}:{connection.RemotePort}",
+    };
+
+    private CommandRequest Request(byte[][] args, byte[]? key = null, KeyCondition? condition = null, CancellationToken aborted = default) =>
+        new(args, key, condition) { User = User, Aborted = aborted, ClientAddress = Address, ClientName = User?.Name };
 
     /// <summary>Runs one command as the caller, observing <paramref name="key"/> and checking <paramref name="condition"/> on it.</summary>
     /// <param name="aborted">For blocking commands: the caller went away, stop waiting (the task is then cancelled).</param>
     public Task<CommandResult> ExecuteAsync(byte[][] args, byte[]? key = null, KeyCondition? condition = null, CancellationToken aborted = default) =>
-        _executor.ExecuteAsync(new CommandRequest(args, key, condition) { User = User, Aborted = aborted });
+        _executor.ExecuteAsync(Request(args, key, condition, aborted));
 
     /// <summary>Runs one command as the caller and returns its reply.</summary>
     public async Task<Reply> RunAsync(byte[][] args) => (await ExecuteAsync(args)).Reply;
 
     /// <summary>Runs the commands as the caller with nothing in between (see <see cref="Executor.ExecuteAtomicAsync"/>).</summary>
     public Task<CommandResult[]> ExecuteAtomicAsync(IEnumerable<(byte[][] Args, byte[]? Key, KeyCondition? Condition)> commands) =>
-        _executor.ExecuteAtomicAsync(commands.Select(c => new CommandRequest(c.Args, c.Key, c.Condition) { User = User }).ToArray());
+        _executor.ExecuteAtomicAsync(commands.Select(c => Request(c.Args, c.Key, c.Condition)).ToArray());
 
     /// <summary>The checks a queued transaction command gets (exists, arity, size, permission), without running it.</summary>
     public EngineError? Check(byte[][] args) => _executor.Check(args, User);

@@ -21,6 +21,9 @@ public static class EngineHosting
             .Validate(o => MaxMemoryPolicies.TryParse(o.MaxMemoryPolicy, out _),
                 $"Engine:MaxMemoryPolicy must be one of {string.Join(", ", MaxMemoryPolicies.All)}.")
             .Validate(o => o.MaxMemorySamples is >= 1 and <= 64, "Engine:MaxMemorySamples must be between 1 and 64.")
+            .Validate(o => o.SlowlogLogSlowerThan >= -1, "Engine:SlowlogLogSlowerThan must be -1 (off) or more microseconds.")
+            .Validate(o => o.SlowlogMaxLen >= 0, "Engine:SlowlogMaxLen must not be negative.")
+            .Validate(o => o.LatencyMonitorThreshold >= 0, "Engine:LatencyMonitorThreshold must not be negative (0 turns the latency monitor off).")
             .ValidateOnStart();
         services.AddOptions<HttpSettings>()
             .Bind(configuration.GetSection(HttpSettings.Section))

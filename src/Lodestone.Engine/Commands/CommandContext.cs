@@ -23,6 +23,9 @@ internal sealed class CommandContext
 
     public Keyspace.Keyspace Keyspace { get; }
 
+    /// <summary>Counters, slow log, latency events and the host's facts, for INFO, SLOWLOG, LATENCY and CONFIG.</summary>
+    public Diagnostics.EngineDiagnostics Diagnostics { get; init; } = null!;
+
     public EngineOptions Options { get; }
 
     public CommandTable Table { get; }

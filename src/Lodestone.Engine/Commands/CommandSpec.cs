@@ -29,6 +29,9 @@ public sealed class CommandSpec
     /// <summary>Upper-case command name.</summary>
     public string Name { get; }
 
+    /// <summary>The command's index in its <see cref="CommandTable"/> (0 … Count-1): per-command statistics are arrays indexed by it.</summary>
+    public int Id { get; internal set; }
+
     /// <summary>Exact argument count (command included) when positive; the minimum when negative.</summary>
     public int Arity { get; }
 

@@ -20,6 +20,7 @@ public sealed class CommandTable
         {
             if (!_byName.TryAdd(spec.Name, spec))
                 throw new InvalidOperationException($"Command {spec.Name} is declared twice.");
+            spec.Id = _byName.Count - 1;
         }
         _byChars = _byName.GetAlternateLookup<ReadOnlySpan<char>>();
     }

@@ -82,6 +82,12 @@ public sealed class CommandRequest
     /// waiting is removed, pops nothing, and its task is cancelled.
     /// </summary>
     public CancellationToken Aborted { get; init; }
+
+    /// <summary>Where the caller is (ip:port), for the slow log and MONITOR; null when unknown.</summary>
+    public string? ClientAddress { get; init; }
+
+    /// <summary>Who the caller is (the API key's name), for the slow log; null when unknown.</summary>
+    public string? ClientName { get; init; }
 }
 
 /// <summary>A command's reply, and the observed key's state before and after it ran.</summary>

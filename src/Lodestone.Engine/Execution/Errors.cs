@@ -58,6 +58,20 @@ internal static class Errors
     public static EngineError UnknownSubcommand(string subcommand, string command) =>
         new(ErrorKind.UnknownCommand, $"ERR unknown subcommand '{Truncate(subcommand, 128)}'. Try {command.ToUpperInvariant()} HELP.");
 
+    public static EngineError UnknownSubcommandOrArity(string subcommand, string command) =>
+        new(ErrorKind.BadRequest, $"ERR unknown subcommand or wrong number of arguments for '{Truncate(subcommand, 128)}'. Try {command.ToUpperInvariant()} HELP.");
+
+    public static readonly EngineError SlowlogCountBelowMinusOne = new(ErrorKind.BadRequest, "ERR count should be greater than or equal to -1");
+
+    public static EngineError UnknownConfigOption(string name) =>
+        new(ErrorKind.BadRequest, $"ERR Unknown option or number of arguments for CONFIG SET - '{Truncate(name, 128)}'");
+
+    public static EngineError ConfigSetFailed(string name, string reason) =>
+        new(ErrorKind.BadRequest, $"ERR CONFIG SET failed (possibly related to argument '{Truncate(name, 128)}') - {reason}");
+
+    public static readonly EngineError MonitorOverHttp = new(ErrorKind.BadRequest,
+        "ERR MONITOR streams over HTTP: GET /admin/monitor (Server-Sent Events, admin key; filters ?command= and ?match=)");
+
     public static readonly EngineError MustBePositive = new(ErrorKind.BadRequest, "ERR value is out of range, must be positive");
     public static readonly EngineError TimeoutNotFloat = new(ErrorKind.BadRequest, "ERR timeout is not a float or out of range");
     public static readonly EngineError TimeoutNegative = new(ErrorKind.BadRequest, "ERR timeout is negative");

@@ -93,6 +93,7 @@ public sealed partial class Executor
         }
         while (Stopwatch.GetElapsedTime(started) < SliceBudget);
         FlushChunk(job, force: false);
+        LatencySince("snapshot", started);
     }
 
     /// <summary>Writes an entry into the running snapshot unless it is already in it (or not part of it).</summary>

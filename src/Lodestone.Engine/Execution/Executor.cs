@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Lodestone.Engine.Commands;
+using Lodestone.Engine.Diagnostics;
 using Lodestone.Engine.Keyspace;
 
 namespace Lodestone.Engine.Execution;
@@ -48,6 +50,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     private long _usedBytes;
     private long _peakBytes;
     private long _keyCount;
+    private readonly EngineDiagnostics _diagnostics;
     private int _tickQueued;
     private long _committedOffset;
     private volatile bool _stopping;
@@ -72,13 +75,25 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         _sinks = sinks?.ToArray() ?? [];
         _keyspace = new Keyspace.Keyspace(new Random(), firstVersion: time.GetUtcNow().ToUnixTimeMilliseconds() * 1000)
         {
-            KeyExpired = key => _effects.Add([Del, key]),
-            KeyEvicted = key => _effects.Add([Del, key]),
+            KeyExpired = key =>
+            {
+                _effects.Add([Del, key]);
+                _diagnostics!.Stats.KeyExpired();
+            },
+            KeyEvicted = key =>
+            {
+                _effects.Add([Del, key]);
+                _diagnostics!.Stats.KeyEvicted();
+            },
             KeyReady = SignalKeyAsReady,
             BeforeChange = SaveEntry,
         };
         _eviction = new Eviction(_keyspace) { MaxMemoryBytes = options.MaxMemoryBytes, Policy = policy, Samples = options.MaxMemorySamples };
-        _context = new CommandContext(_keyspace, options, Commands, time, _effects) { WaiterCount = WaiterCount, Eviction = _eviction };
+        _diagnostics = new EngineDiagnostics(this, _keyspace, _eviction, Commands, options, time);
+        _context = new CommandContext(_keyspace, options, Commands, time, _effects)
+        {
+            WaiterCount = WaiterCount, Eviction = _eviction, Diagnostics = _diagnostics,
+        };
         _tick = new TickWork(this);
         PublishMemory();
 
@@ -87,6 +102,9 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         var period = TimeSpan.FromMilliseconds(1000.0 / options.Hz);
         _ticker = time.CreateTimer(_ => QueueTick(), null, period, period);
     }
+
+    /// <summary>Counters, slow log, latency events, MONITOR and the host's facts (see <see cref="EngineDiagnostics"/>).</summary>
+    public EngineDiagnostics Diagnostics => _diagnostics;
 
     /// <summary>The commands this engine executes.</summary>
     public CommandTable Commands { get; } = CommandTable.Default;
@@ -314,10 +332,14 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
             _context.ClearSyncRequest();
             return null;
         }
+        var started = Stopwatch.GetTimestamp();
         try
         {
             foreach (var sink in _sinks)
                 sink.Commit(_effects, _context.SyncRequested);
+            // Under appendfsync always (or a lock grant's sync) the batch was fsynced too: Redis's aof-fsync-always.
+            var synced = _context.SyncRequested || _diagnostics.Persistence?.AppendFsync == Persistence.AppendFsync.Always;
+            LatencySince(synced ? "aof-fsync-always" : "aof-write", started);
             return null;
         }
         catch (IOException exception)
@@ -355,20 +377,21 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     {
         _context.ClearBlockRequest();
         if (_loading)
-            return new CommandResult(Errors.Loading, default, default);
+            return Refuse(request, Errors.Loading);
         if (Check(request.Args, request.User, out var spec) is { } refused)
-            return new CommandResult(refused, default, default);
+            return Refuse(request, refused);
         // While the log cannot be written, writes are refused; reads go on.
         if (_writeRefusal is not null && spec.IsWrite)
-            return new CommandResult(_writeRefusal, default, default);
+            return Refuse(request, _writeRefusal);
         // Over the memory limit: evict first (before any command, as Redis); if that cannot get under
         // it, refuse what may grow memory and let reads and deletes go on.
         _keyspace.LfuMode = _eviction.Policy.IsLfu();
         if (!_eviction.MakeRoom() && (spec.Flags & CommandFlags.DenyOom) != 0)
-            return new CommandResult(Errors.OutOfMemory, default, default);
+            return Refuse(request, Errors.OutOfMemory);
         var before = Observe(request.Key);
         if (request.Condition is { } condition && !condition.HoldsFor(before))
-            return new CommandResult(Errors.PreconditionFailed, before, before);
+            return Refuse(request, Errors.PreconditionFailed, before);
+        var started = Stopwatch.GetTimestamp();
         _context.User = request.User;
         Reply reply;
         try
@@ -379,6 +402,9 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         {
             _context.User = null;
         }
+        // A command that parks its caller is counted when it answers, as Redis counts a blocked command on unblock.
+        if (_context.BlockRequest is null || reply.IsError)
+            Executed(spec, request, reply, started);
         return new CommandResult(reply, before, request.Key is null ? default : Observe(request.Key));
     }
 
@@ -420,6 +446,8 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         _context.Begin(spec, args);
         _context.LogOffset = Volatile.Read(ref _committedOffset) + _effects.Count;
         Reply reply;
+        // What a read-only command looks up counts as a keyspace hit or miss (INFO stats).
+        _keyspace.CountsReads = (spec.Flags & CommandFlags.ReadOnly) != 0;
         try
         {
             reply = spec.Handler(_context);
@@ -427,6 +455,10 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
             return Errors.Internal(exception);
+        }
+        finally
+        {
+            _keyspace.CountsReads = false;
         }
         if (spec.IsWrite && _context.Dirty > 0 && !_context.Propagated)
             _effects.Add(args);
@@ -456,8 +488,12 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         if (_loading)
             return;
         TakeTimeSnapshot();
+        _diagnostics.Stats.SampleOps(Stopwatch.GetTimestamp(), Stopwatch.Frequency);
+        _diagnostics.SampleMemory();
         var budget = TimeSpan.FromMilliseconds(1000.0 / _options.Hz * _options.ActiveExpireCyclePercent / 100);
+        var started = Stopwatch.GetTimestamp();
         ActiveExpiry.RunCycle(_keyspace, budget);
+        LatencySince("expire-cycle", started);
         _keyspace.HotKeys.Age(_keyspace.NowMs);
         // A limit lowered at run time applies without waiting for traffic.
         _keyspace.LfuMode = _eviction.Policy.IsLfu();

@@ -88,6 +88,15 @@ internal sealed class Keyspace
     /// <summary>Saves an entry into the running snapshot before it changes (see <see cref="SnapshotEpoch"/>).</summary>
     public Action<Entry>? BeforeChange { get; set; }
 
+    /// <summary>Set by the executor while a read-only command's handler runs: its lookups count as keyspace hits or misses (INFO stats).</summary>
+    public bool CountsReads { get; set; }
+
+    /// <summary>Lookups made while <see cref="CountsReads"/> that found a live key.</summary>
+    public long Hits { get; set; }
+
+    /// <summary>Lookups made while <see cref="CountsReads"/> that found none (or an expired one).</summary>
+    public long Misses { get; set; }
+
     public bool IsExpired(Entry entry) => entry.ExpireAtMs != Entry.NoExpiry && NowMs > entry.ExpireAtMs;
 
     /// <summary>
@@ -110,12 +119,20 @@ internal sealed class Keyspace
     {
         var entry = _table.Find(key, KeyTable.HashOf(key));
         if (entry is null)
+        {
+            if (CountsReads)
+                Misses++;
             return null;
+        }
         if (IsExpired(entry))
         {
             Expire(entry);
+            if (CountsReads)
+                Misses++;
             return null;
         }
+        if (CountsReads)
+            Hits++;
         if (WriteAccess)
         {
             SaveBeforeChange(entry);

@@ -1,0 +1,43 @@
+using System.Text.Json.Serialization;
+
+namespace Lodestone.Api.Contracts;
+
+/// <summary>One slow command (GET /admin/slowlog), as SLOWLOG GET reports it.</summary>
+/// <param name="Id">Grows by one per logged command, never reused.</param>
+/// <param name="Timestamp">When it ran, Unix seconds.</param>
+/// <param name="DurationUs">How long it ran, microseconds.</param>
+/// <param name="Args">The command and its arguments (at most 32, each cut to 128 bytes, as Redis does).</param>
+/// <param name="ClientAddress">The caller's ip:port, or empty.</param>
+/// <param name="ClientName">The caller's API key name, or empty.</param>
+/// <param name="Encoding">"base64" when an argument is not UTF-8 text (then all are base64), else absent.</param>
+public sealed record SlowlogEntryView(long Id, long Timestamp, long DurationUs, string[] Args, string ClientAddress, string ClientName,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Encoding);
+
+/// <summary>How many entries the slow log holds (GET /admin/slowlog/length).</summary>
+public sealed record SlowlogLength(long Length);
+
+/// <summary>An event class's latest and worst latency spike (GET /admin/latency), as LATENCY LATEST.</summary>
+public sealed record LatencyLatest(string Event, long Timestamp, long LatestMs, long MaxMs);
+
+/// <summary>One latency sample: Unix seconds, milliseconds.</summary>
+public sealed record LatencySampleView(long Timestamp, long LatencyMs);
+
+/// <summary>An event class's spikes, oldest first (GET /admin/latency/{event}), as LATENCY HISTORY.</summary>
+public sealed record LatencyHistory(string Event, LatencySampleView[] History);
+
+/// <summary>How many event classes had data and were reset (DELETE /admin/latency).</summary>
+public sealed record LatencyReset(long Reset);
+
+/// <summary>INFO replication as JSON (GET /admin/replication): one node, a master without replicas.</summary>
+public sealed record ReplicationState(
+    string Role, long ConnectedSlaves, string[] Replicas, string MasterReplid, string MasterReplid2, long MasterReplOffset,
+    long SecondReplOffset, long ReplBacklogActive, long ReplBacklogSize);
+
+/// <summary>One executed command on the MONITOR stream (GET /admin/monitor, one Server-Sent Event each).</summary>
+/// <param name="Time">Unix seconds, with microseconds.</param>
+/// <param name="Client">The caller's ip:port, or empty.</param>
+/// <param name="Command">The command, lower case.</param>
+/// <param name="Args">Its arguments.</param>
+/// <param name="Encoding">"base64" when an argument is not UTF-8 text (then all are base64), else absent.</param>
+public sealed record MonitorEventView(double Time, string Client, string Command, string[] Args,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Encoding);

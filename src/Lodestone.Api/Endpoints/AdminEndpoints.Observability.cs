@@ -1,0 +1,311 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Lodestone.Api.Contracts;
+using Lodestone.Api.Errors;
+using Lodestone.Api.Infrastructure;
+using Lodestone.Engine.Diagnostics;
+using Lodestone.Engine.Execution;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Lodestone.Api.Endpoints;
+
+/// <summary>
+/// <c>/admin</c> observability: INFO, the slow log, runtime parameters, latency events, MONITOR as
+/// Server-Sent Events, and the replication state. Each route runs the Redis command it is named
+/// after, as the caller, so the command endpoint and these routes cannot disagree.
+/// </summary>
+public static partial class AdminEndpoints
+{
+    private static void MapObservability(RouteGroupBuilder group)
+    {
+        group.MapGet("/info", Info)
+            .Describe("INFO", "INFO [section [section ...]]",
+                "INFO as JSON: section → field → value, numbers as numbers, and 'calls=1,usec=2' values (commandstats, keyspace, errorstats) as objects. " +
+                "?section= may repeat (server, clients, memory, persistence, stats, replication, cpu, commandstats, errorstats, keyspace, default, all, everything).")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        group.MapGet("/replication", Replication)
+            .Describe("INFO-REPLICATION", "INFO replication",
+                "The replication state: this node is a master without replicas; its offset is the committed log offset.");
+        group.MapGet("/slowlog", GetSlowlog)
+            .Describe("SLOWLOG-GET", "SLOWLOG GET [count]",
+                "The newest slow commands, newest first (count: default 10, -1 for all). Thresholds: CONFIG slowlog-log-slower-than (µs) and slowlog-max-len.")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        group.MapGet("/slowlog/length", SlowlogLength)
+            .Describe("SLOWLOG-LEN", "SLOWLOG LEN",
+                "How many entries the slow log holds.");
+        group.MapDelete("/slowlog", ResetSlowlog)
+            .Describe("SLOWLOG-RESET", "SLOWLOG RESET",
+                "Empties the slow log (entry ids keep growing).");
+        group.MapGet("/config", GetConfig)
+            .Describe("CONFIG-GET", "CONFIG GET parameter [parameter ...]",
+                "The runtime parameters and their values (?pattern= globs, may repeat; default *).");
+        group.MapPatch("/config", SetConfig)
+            .Describe("CONFIG-SET", "CONFIG SET parameter value [parameter value ...]",
+                "Sets parameters, all or none: a JSON object of name → string value, e.g. {\"slowlog-log-slower-than\":\"5000\"}. " +
+                "Answers with every parameter's value. Unknown, read-only or invalid parameters are a 400 with Redis's message.")
+            .WithMetadata(new OpenApiExamples("""{"slowlog-log-slower-than":"5000","latency-monitor-threshold":"100"}""", """{"hz":"10","slowlog-log-slower-than":"5000"}"""))
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        group.MapGet("/latency", LatencyLatest)
+            .Describe("LATENCY-LATEST", "LATENCY LATEST",
+                "Each event class's latest and worst spike (events: " + string.Join(", ", LatencyMonitor.EventNames) + "). Empty while latency-monitor-threshold is 0.");
+        group.MapGet("/latency/doctor", LatencyDoctor)
+            .Describe("LATENCY-DOCTOR", "LATENCY DOCTOR",
+                "A plain-English report on the latency events, with advice (text/plain).")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain");
+        group.MapGet("/latency/{event}", LatencyHistory)
+            .Describe("LATENCY-HISTORY", "LATENCY HISTORY event",
+                "An event class's spikes, oldest first (at most 160, one per second).")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapDelete("/latency", LatencyResetAll)
+            .Describe("LATENCY-RESET", "LATENCY RESET [event ...]",
+                "Forgets the named event classes (?event=, may repeat), or all of them.");
+        group.MapGet("/monitor", Monitor)
+            .Describe("MONITOR", "MONITOR",
+                "Every executed command, as Server-Sent Events: data: {\"time\":…,\"client\":…,\"command\":…,\"args\":[…]}. " +
+                "?command= keeps one command, ?match= only commands with a key matching the glob. Administrative commands are not shown. " +
+                "A reader that falls " + MonitorBuffer + " events behind gets 'event: overflow' and is disconnected.")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+    }
+
+    /// <summary>An admin route named after its Redis command: operationId, syntax line, description, and the 401/403 every admin route can answer.</summary>
+    private static RouteHandlerBuilder Describe(this RouteHandlerBuilder route, string command, string syntax, string description) =>
+        route.WithMetadata(new RedisCommandMetadata(command)).WithSummary(syntax).WithDescription(description)
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+
+    /// <summary>How many events may wait for a MONITOR reader before it is dropped.</summary>
+    private const int MonitorBuffer = 4096;
+
+    private static async Task<Results<Ok<JsonObject>, ProblemHttpResult>> Info(EngineClient engine, [FromQuery] string[]? section)
+    {
+        var sections = section ?? [];
+        if (sections.FirstOrDefault(s => !EngineDiagnostics.InfoSections.Contains(s, StringComparer.OrdinalIgnoreCase)) is { } unknown)
+            return Problems.Of(ErrorKind.BadRequest, $"There is no INFO section '{unknown}'. Sections: {string.Join(", ", EngineDiagnostics.InfoSections)}.");
+        var reply = await engine.RunAsync([Bytes("INFO"), .. sections.Select(Bytes)]);
+        if (reply.IsProblem(out var problem))
+            return problem;
+        return TypedResults.Ok(InfoJson(Text(reply)));
+    }
+
+    private static async Task<Results<Ok<ReplicationState>, ProblemHttpResult>> Replication(EngineClient engine)
+    {
+        var reply = await engine.RunAsync([Bytes("INFO"), Bytes("replication")]);
+        if (reply.IsProblem(out var problem))
+            return problem;
+        var info = InfoJson(Text(reply))["replication"]!;
+        return TypedResults.Ok(new ReplicationState(
+            (string)info["role"]!, (long)info["connected_slaves"]!, [], (string)info["master_replid"]!, (string)info["master_replid2"]!,
+            (long)info["master_repl_offset"]!, (long)info["second_repl_offset"]!, (long)info["repl_backlog_active"]!, (long)info["repl_backlog_size"]!));
+    }
+
+    private static async Task<Results<Ok<SlowlogEntryView[]>, ProblemHttpResult>> GetSlowlog(EngineClient engine, long? count)
+    {
+        var reply = await engine.RunAsync([Bytes("SLOWLOG"), Bytes("GET"), Bytes((count ?? 10).ToString(CultureInfo.InvariantCulture))]);
+        if (reply.IsProblem(out var problem))
+            return problem;
+        return TypedResults.Ok(reply.AsItems().Select(entry =>
+        {
+            var fields = entry.AsItems();
+            var args = fields[3].AsItems().Select(a => a.AsBulk()).ToArray();
+            var encoding = args.Any(a => !System.Text.Unicode.Utf8.IsValid(a.Span)) ? BinaryText.Base64 : null;
+            return new SlowlogEntryView(fields[0].AsInteger(), fields[1].AsInteger(), fields[2].AsInteger(),
+                args.Select(a => BinaryText.Encode(a.Span, encoding)).ToArray(), Text(fields[4]), Text(fields[5]), encoding);
+        }).ToArray());
+    }
+
+    private static async Task<Results<Ok<SlowlogLength>, ProblemHttpResult>> SlowlogLength(EngineClient engine)
+    {
+        var reply = await engine.RunAsync([Bytes("SLOWLOG"), Bytes("LEN")]);
+        return reply.IsProblem(out var problem) ? problem : TypedResults.Ok(new SlowlogLength(reply.AsInteger()));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> ResetSlowlog(EngineClient engine)
+    {
+        var reply = await engine.RunAsync([Bytes("SLOWLOG"), Bytes("RESET")]);
+        return reply.IsProblem(out var problem) ? problem : TypedResults.NoContent();
+    }
+
+    private static async Task<Results<Ok<Dictionary<string, string>>, ProblemHttpResult>> GetConfig(EngineClient engine, [FromQuery] string[]? pattern)
+    {
+        var patterns = pattern is { Length: > 0 } ? pattern : ["*"];
+        var reply = await engine.RunAsync([Bytes("CONFIG"), Bytes("GET"), .. patterns.Select(Bytes)]);
+        return reply.IsProblem(out var problem) ? problem : TypedResults.Ok(ConfigMap(reply));
+    }
+
+    private static async Task<Results<Ok<Dictionary<string, string>>, ProblemHttpResult>> SetConfig(EngineClient engine, Dictionary<string, string>? parameters)
+    {
+        if (parameters is null || parameters.Count == 0)
+            return Problems.Of(ErrorKind.BadRequest, "The body must be a JSON object of parameter names to string values, e.g. {\"slowlog-log-slower-than\":\"5000\"}.");
+        var reply = await engine.RunAsync([Bytes("CONFIG"), Bytes("SET"), .. parameters.SelectMany(p => new[] { Bytes(p.Key), Bytes(p.Value ?? "") })]);
+        if (reply.IsProblem(out var problem))
+            return problem;
+        var current = await engine.RunAsync([Bytes("CONFIG"), Bytes("GET"), Bytes("*")]);
+        return current.IsProblem(out problem) ? problem : TypedResults.Ok(ConfigMap(current));
+    }
+
+    private static async Task<Results<Ok<LatencyLatest[]>, ProblemHttpResult>> LatencyLatest(EngineClient engine)
+    {
+        var reply = await engine.RunAsync([Bytes("LATENCY"), Bytes("LATEST")]);
+        if (reply.IsProblem(out var problem))
+            return problem;
+        return TypedResults.Ok(reply.AsItems().Select(e => e.AsItems())
+            .Select(f => new LatencyLatest(Text(f[0]), f[1].AsInteger(), f[2].AsInteger(), f[3].AsInteger())).ToArray());
+    }
+
+    private static async Task<Results<Ok<LatencyHistory>, ProblemHttpResult>> LatencyHistory(EngineClient engine, string @event)
+    {
+        if (!LatencyMonitor.EventNames.Contains(@event, StringComparer.Ordinal))
+            return Problems.Create(ProblemTable.ForStatus(StatusCodes.Status404NotFound),
+                $"There is no latency event '{@event}'. Events: {string.Join(", ", LatencyMonitor.EventNames)}.", "ERR");
+        var reply = await engine.RunAsync([Bytes("LATENCY"), Bytes("HISTORY"), Bytes(@event)]);
+        if (reply.IsProblem(out var problem))
+            return problem;
+        return TypedResults.Ok(new LatencyHistory(@event, reply.AsItems().Select(s => s.AsItems())
+            .Select(f => new LatencySampleView(f[0].AsInteger(), f[1].AsInteger())).ToArray()));
+    }
+
+    private static async Task<Results<Ok<LatencyReset>, ProblemHttpResult>> LatencyResetAll(EngineClient engine, [FromQuery(Name = "event")] string[]? events)
+    {
+        var reply = await engine.RunAsync([Bytes("LATENCY"), Bytes("RESET"), .. (events ?? []).Select(Bytes)]);
+        return reply.IsProblem(out var problem) ? problem : TypedResults.Ok(new LatencyReset(reply.AsInteger()));
+    }
+
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> LatencyDoctor(EngineClient engine)
+    {
+        var reply = await engine.RunAsync([Bytes("LATENCY"), Bytes("DOCTOR")]);
+        return reply.IsProblem(out var problem) ? problem : TypedResults.Text(Text(reply), "text/plain", Encoding.UTF8);
+    }
+
+    /// <summary>
+    /// MONITOR as Server-Sent Events. The engine writes into this subscriber's bounded buffer and
+    /// never waits for it; a reader that lets the buffer fill is told so and disconnected.
+    /// </summary>
+    private static async Task<IResult> Monitor(HttpContext http, Executor executor, IHostApplicationLifetime lifetime, string? command, string? match)
+    {
+        if (command is not null && executor.Commands.Find(command) is null)
+            return Problems.Of(ErrorKind.BadRequest, $"There is no command '{command}' to monitor.");
+        using var subscription = executor.Diagnostics.Monitor.Subscribe(command, match is null ? null : Bytes(match), MonitorBuffer);
+        // The stream ends when the client leaves or the service stops (it must not hold up shutdown).
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
+        var token = ended.Token;
+        var response = http.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+        try
+        {
+            await response.WriteAsync(": monitoring\n\n", token);
+            await response.Body.FlushAsync(token);
+            var reader = subscription.Events;
+            Task<bool>? waiting = null;
+            while (true)
+            {
+                waiting ??= reader.WaitToReadAsync(token).AsTask();
+                var first = await Task.WhenAny(waiting, Task.Delay(MonitorKeepAlive, token));
+                token.ThrowIfCancellationRequested();
+                if (first != waiting)
+                {
+                    // A comment line now and then, so proxies do not close a quiet stream.
+                    await response.WriteAsync(": keep-alive\n\n", token);
+                    await response.Body.FlushAsync(token);
+                    continue;
+                }
+                if (!await waiting)
+                    break;
+                waiting = null;
+                while (reader.TryRead(out var shown))
+                {
+                    var encoding = shown.Args.Any(a => !System.Text.Unicode.Utf8.IsValid(a)) ? BinaryText.Base64 : null;
+                    var view = new MonitorEventView(shown.Time, shown.Client, shown.Command,
+                        shown.Args.Select(a => BinaryText.Encode(a, encoding)).ToArray(), encoding);
+                    await response.WriteAsync("data: " + JsonSerializer.Serialize(view, MonitorJson) + "\n\n", token);
+                }
+                await response.Body.FlushAsync(token);
+            }
+            if (subscription.Overflowed)
+            {
+                await response.WriteAsync(
+                    $"event: overflow\ndata: {{\"error\":\"the reader fell {MonitorBuffer} events behind and was disconnected\"}}\n\n", token);
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // The client left or the service is stopping; leaving the subscription (dispose) is all there is to do.
+        }
+        return Results.Empty;
+    }
+
+    private static readonly TimeSpan MonitorKeepAlive = TimeSpan.FromSeconds(15);
+
+    private static readonly JsonSerializerOptions MonitorJson = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
+
+    private static string Text(Reply reply) => reply.Kind == ReplyKind.SimpleString ? reply.AsSimple() : Encoding.UTF8.GetString(reply.AsBulk().Span);
+
+    private static Dictionary<string, string> ConfigMap(Reply reply)
+    {
+        var items = reply.AsItems();
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i + 1 < items.Count; i += 2)
+            map[Text(items[i])] = Text(items[i + 1]);
+        return map;
+    }
+
+    /// <summary>INFO's text as JSON: "# Section" → an object; "field:value" → a member; numbers as numbers; "a=1,b=2" as an object.</summary>
+    internal static JsonObject InfoJson(string text)
+    {
+        var root = new JsonObject();
+        JsonObject? section = null;
+        foreach (var line in text.Split("\r\n", StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (line.StartsWith("# ", StringComparison.Ordinal))
+            {
+                section = [];
+                root[line[2..].ToLowerInvariant()] = section;
+                continue;
+            }
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (section is null || colon < 0)
+                continue;
+            section[line[..colon]] = InfoValue(line[(colon + 1)..], nested: true);
+        }
+        return root;
+    }
+
+    private static JsonNode InfoValue(string value, bool nested)
+    {
+        if (Integer().IsMatch(value) && long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
+            return JsonValue.Create(integer);
+        if (Decimal().IsMatch(value))
+            return JsonValue.Create(double.Parse(value, NumberStyles.Float, CultureInfo.InvariantCulture));
+        if (nested && Pairs().IsMatch(value))
+        {
+            var members = new JsonObject();
+            foreach (var pair in value.Split(','))
+            {
+                var equals = pair.IndexOf('=', StringComparison.Ordinal);
+                members[pair[..equals]] = InfoValue(pair[(equals + 1)..], nested: false);
+            }
+            return members;
+        }
+        return JsonValue.Create(value);
+    }
+
+    // No leading zeros: "0000…" (master_replid2) is an identifier, not a number.
+    [GeneratedRegex(@"^-?(0|[1-9][0-9]*)$")]
+    private static partial Regex Integer();
+
+    [GeneratedRegex(@"^-?(0|[1-9][0-9]*)\.[0-9]+$")]
+    private static partial Regex Decimal();
+
+    [GeneratedRegex(@"^[a-z_]+=[^,=]*(,[a-z_]+=[^,=]*)*$")]
+    private static partial Regex Pairs();
+}

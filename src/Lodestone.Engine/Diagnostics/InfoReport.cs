@@ -1,0 +1,250 @@
+using System.Globalization;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Text;
+using Lodestone.Engine.Commands;
+
+namespace Lodestone.Engine.Diagnostics;
+
+/// <summary>
+/// INFO's text (Redis's genRedisInfoString): "# Section" headers, then "field:value" lines, CRLF, a
+/// blank line between sections. Field names are Redis 7.0's wherever the meaning is the same.
+/// </summary>
+internal static class InfoReport
+{
+    /// <summary>The Redis version whose commands and replies Lodestone follows (clients read redis_version to pick features).</summary>
+    public const string RedisCompatibleVersion = "7.0.0";
+
+    private static readonly (string Name, Action<StringBuilder, CommandContext> Write)[] Sections =
+    [
+        ("server", Server),
+        ("clients", Clients),
+        ("memory", Memory),
+        ("persistence", Persistence),
+        ("stats", Stats),
+        ("replication", Replication),
+        ("cpu", Cpu),
+        ("commandstats", CommandStats),
+        ("errorstats", ErrorStats),
+        ("keyspace", Keyspace),
+    ];
+
+    /// <summary>The section names INFO knows, and the groups "default", "all" and "everything".</summary>
+    public static readonly IReadOnlyList<string> Names = [.. Sections.Select(s => s.Name), "default", "all", "everything"];
+
+    /// <summary>Sections left out unless asked for by name, "all" or "everything" (as Redis leaves commandstats out of the default).</summary>
+    private static readonly string[] NotByDefault = ["commandstats"];
+
+    public static string Build(CommandContext ctx, IReadOnlyCollection<string> requested)
+    {
+        var names = requested.Select(n => n.ToLowerInvariant()).ToHashSet(StringComparer.Ordinal);
+        var all = names.Contains("all") || names.Contains("everything");
+        var byDefault = names.Count == 0 || names.Contains("default");
+        var text = new StringBuilder(4096);
+        foreach (var (name, write) in Sections)
+        {
+            if (!(all || names.Contains(name) || (byDefault && !NotByDefault.Contains(name))))
+                continue;
+            if (text.Length > 0)
+                text.Append("\r\n");
+            text.Append("# ").Append(Title(name)).Append("\r\n");
+            write(text, ctx);
+        }
+        return text.ToString();
+    }
+
+    private static string Title(string name) => name switch
+    {
+        "cpu" => "CPU",
+        _ => char.ToUpperInvariant(name[0]) + name[1..],
+    };
+
+    private static void Field(StringBuilder text, string name, string value) => text.Append(name).Append(':').Append(value).Append("\r\n");
+
+    private static void Field(StringBuilder text, string name, long value) => Field(text, name, value.ToString(CultureInfo.InvariantCulture));
+
+    private static void Field(StringBuilder text, string name, double value, string format) =>
+        Field(text, name, value.ToString(format, CultureInfo.InvariantCulture));
+
+    private static void Server(StringBuilder text, CommandContext ctx)
+    {
+        var d = ctx.Diagnostics;
+        var uptime = (long)ctx.Clock.GetElapsedTime(d.StartedTimestamp).TotalSeconds;
+        var now = ctx.Clock.GetUtcNow() - DateTimeOffset.UnixEpoch;
+        Field(text, "redis_version", RedisCompatibleVersion);
+        Field(text, "lodestone_version", typeof(InfoReport).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0");
+        Field(text, "redis_mode", "standalone");
+        Field(text, "os", $"{RuntimeInformation.OSDescription} {RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant()}");
+        Field(text, "arch_bits", IntPtr.Size * 8);
+        Field(text, "runtime", RuntimeInformation.FrameworkDescription);
+        Field(text, "process_id", Environment.ProcessId);
+        Field(text, "run_id", d.RunId);
+        if (d.TcpPort is { } port)
+            Field(text, "tcp_port", port);
+        Field(text, "server_time_usec", now.Ticks / TimeSpan.TicksPerMicrosecond);
+        Field(text, "uptime_in_seconds", uptime);
+        Field(text, "uptime_in_days", uptime / 86400);
+        Field(text, "hz", ctx.Options.Hz);
+        Field(text, "configured_hz", ctx.Options.Hz);
+        Field(text, "executable", Environment.ProcessPath ?? "");
+        Field(text, "config_file", d.ConfigFile);
+    }
+
+    private static void Clients(StringBuilder text, CommandContext ctx)
+    {
+        var d = ctx.Diagnostics;
+        if (d.ConnectedClients is { } connected)
+            Field(text, "connected_clients", connected());
+        Field(text, "blocked_clients", d.Engine.BlockedCount);
+        Field(text, "monitor_clients", d.Monitor.Count);
+    }
+
+    private static void Memory(StringBuilder text, CommandContext ctx)
+    {
+        var d = ctx.Diagnostics;
+        var used = d.SampleMemory();
+        var peak = d.UsedMemoryPeak;
+        var rss = Environment.WorkingSet;
+        Field(text, "used_memory", used);
+        Field(text, "used_memory_human", Human(used));
+        Field(text, "used_memory_rss", rss);
+        Field(text, "used_memory_rss_human", Human(rss));
+        Field(text, "used_memory_peak", peak);
+        Field(text, "used_memory_peak_human", Human(peak));
+        Field(text, "used_memory_peak_perc", peak == 0 ? "0.00%" : (100.0 * used / peak).ToString("F2", CultureInfo.InvariantCulture) + "%");
+        var total = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        Field(text, "total_system_memory", total);
+        Field(text, "total_system_memory_human", Human(total));
+        Field(text, "maxmemory", d.Memory.MaxMemory);
+        Field(text, "maxmemory_human", Human(d.Memory.MaxMemory));
+        Field(text, "maxmemory_policy", d.Memory.MaxMemoryPolicy);
+        Field(text, "mem_fragmentation_ratio", used == 0 ? 0 : (double)rss / used, "F2");
+        Field(text, "mem_allocator", "dotnet-gc");
+    }
+
+    private static void Persistence(StringBuilder text, CommandContext ctx)
+    {
+        var d = ctx.Diagnostics;
+        var status = d.Log?.Status;
+        var committed = d.Engine.CommittedOffset;
+        var lastSave = status?.LastSaveTime ?? d.StartedAt;
+        var saving = status?.InProgress ?? false;
+        var lastOk = status?.LastError is null;
+        var writeOk = d.Log?.Failure is null;
+        Field(text, "loading", d.Engine.IsLoading ? 1 : 0);
+        Field(text, "async_loading", 0);
+        Field(text, "rdb_changes_since_last_save", committed - (status?.LastSaveOffset ?? 0));
+        Field(text, "rdb_bgsave_in_progress", saving ? 1 : 0);
+        Field(text, "rdb_last_save_time", lastSave.ToUnixTimeSeconds());
+        Field(text, "rdb_last_bgsave_status", lastOk ? "ok" : "err");
+        Field(text, "rdb_last_bgsave_time_sec", status?.LastDuration is { } took ? (long)Math.Round(took.TotalSeconds) : -1);
+        Field(text, "aof_enabled", d.Log is null ? 0 : 1);
+        // A snapshot is also the log's rewrite here (see AppendOnlyLog).
+        Field(text, "aof_rewrite_in_progress", saving ? 1 : 0);
+        Field(text, "aof_rewrite_scheduled", 0);
+        Field(text, "aof_last_bgrewrite_status", lastOk ? "ok" : "err");
+        Field(text, "aof_last_write_status", writeOk ? "ok" : "err");
+        if (status is not null)
+        {
+            Field(text, "aof_current_size", status.LogBytes);
+            Field(text, "aof_fsync_policy", (d.Persistence?.AppendFsync ?? Lodestone.Engine.Persistence.AppendFsync.EverySec).ToString().ToLowerInvariant());
+            Field(text, "aof_records", status.LogRecords);
+            Field(text, "aof_fsyncs", status.LogFsyncs);
+            if (status.LastError is { } error)
+                Field(text, "last_save_error", error.ReplaceLineEndings(" "));
+        }
+    }
+
+    private static void Stats(StringBuilder text, CommandContext ctx)
+    {
+        var stats = ctx.Diagnostics.Stats;
+        Field(text, "total_commands_processed", stats.CommandsProcessed);
+        Field(text, "instantaneous_ops_per_sec", stats.InstantaneousOpsPerSec);
+        Field(text, "expired_keys", stats.ExpiredKeys);
+        Field(text, "evicted_keys", stats.EvictedKeys);
+        Field(text, "keyspace_hits", ctx.Keyspace.Hits);
+        Field(text, "keyspace_misses", ctx.Keyspace.Misses);
+        Field(text, "total_error_replies", stats.ErrorReplies);
+        Field(text, "total_rejected_calls", stats.RejectedCalls);
+        Field(text, "total_failed_calls", stats.FailedCalls);
+    }
+
+    private static void Replication(StringBuilder text, CommandContext ctx)
+    {
+        Field(text, "role", "master");
+        Field(text, "connected_slaves", 0);
+        Field(text, "master_failover_state", "no-failover");
+        Field(text, "master_replid", ctx.Diagnostics.ReplicationId);
+        Field(text, "master_replid2", new string('0', 40));
+        Field(text, "master_repl_offset", ctx.Diagnostics.Engine.CommittedOffset);
+        Field(text, "second_repl_offset", -1);
+        Field(text, "repl_backlog_active", 0);
+        Field(text, "repl_backlog_size", 0);
+        Field(text, "repl_backlog_first_byte_offset", 0);
+        Field(text, "repl_backlog_histlen", 0);
+    }
+
+    private static void Cpu(StringBuilder text, CommandContext ctx)
+    {
+        var (system, user) = EngineDiagnostics.CpuSeconds();
+        Field(text, "used_cpu_sys", system, "F6");
+        Field(text, "used_cpu_user", user, "F6");
+    }
+
+    private static void CommandStats(StringBuilder text, CommandContext ctx)
+    {
+        foreach (var c in ctx.Diagnostics.Stats.Commands())
+        {
+            Field(text, "cmdstat_" + c.Name, string.Create(CultureInfo.InvariantCulture,
+                $"calls={c.Calls},usec={c.Usec},usec_per_call={c.UsecPerCall:F2},rejected_calls={c.RejectedCalls},failed_calls={c.FailedCalls}"));
+        }
+    }
+
+    private static void ErrorStats(StringBuilder text, CommandContext ctx)
+    {
+        foreach (var (code, count) in ctx.Diagnostics.Stats.ErrorCounts())
+            Field(text, "errorstat_" + code, string.Create(CultureInfo.InvariantCulture, $"count={count}"));
+    }
+
+    private static void Keyspace(StringBuilder text, CommandContext ctx)
+    {
+        var keyspace = ctx.Keyspace;
+        if (keyspace.Count == 0)
+            return;
+        Field(text, "db0", string.Create(CultureInfo.InvariantCulture,
+            $"keys={keyspace.Count},expires={keyspace.ExpiresCount},avg_ttl={AverageTtl(keyspace)}"));
+    }
+
+    /// <summary>An estimate from up to 64 random keys with a TTL (Redis estimates too, from its expiry cycle's samples).</summary>
+    private static long AverageTtl(Keyspace.Keyspace keyspace)
+    {
+        if (keyspace.ExpiresCount == 0)
+            return 0;
+        long sum = 0;
+        var samples = 0;
+        for (var i = 0; i < Math.Min(64, keyspace.ExpiresCount); i++)
+        {
+            if (keyspace.RandomEntryWithExpiry() is not { } entry || entry.ExpireAtMs < keyspace.NowMs)
+                continue;
+            sum += entry.ExpireAtMs - keyspace.NowMs;
+            samples++;
+        }
+        return samples == 0 ? 0 : sum / samples;
+    }
+
+    /// <summary>Redis's bytesToHuman: B, K, M, G, T with two decimals.</summary>
+    private static string Human(long bytes)
+    {
+        string[] units = ["K", "M", "G", "T", "P"];
+        if (bytes < 1024)
+            return bytes.ToString(CultureInfo.InvariantCulture) + "B";
+        var value = (double)bytes;
+        var unit = -1;
+        while (value >= 1024 && unit < units.Length - 1)
+        {
+            value /= 1024;
+            unit++;
+        }
+        return value.ToString("F2", CultureInfo.InvariantCulture) + units[unit];
+    }
+}

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using Lodestone.Engine.Commands;
+using Lodestone.Engine.Diagnostics;
+
+namespace Lodestone.Engine.Execution;
+
+/// <summary>What the engine records about the commands it runs: stats, the slow log, latency events, MONITOR.</summary>
+/// <remarks>
+/// Design note. The cost per command is two <see cref="Stopwatch.GetTimestamp"/> calls and a few
+/// increments of arrays indexed by <see cref="CommandSpec.Id"/>; the slow log, the latency monitor
+/// and MONITOR each cost one comparison unless they have something to record. A command refused
+/// before it runs (unknown, arity, permission, loading, log failure, precondition) counts as a
+/// rejected call; one that runs and answers an error, as a failed call (Redis 7's
+/// rejected_calls/failed_calls). A blocking command that parks its caller is counted once, when it
+/// answers (served or timed out), with the time of that last run — not the time it waited.
+/// </remarks>
+public sealed partial class Executor
+{
+    /// <summary>
+    /// Runs <paramref name="read"/> on the engine thread between commands, so it sees a consistent
+    /// set of counters (for <c>/metrics</c> and the admin routes). It must be quick and must not block.
+    /// </summary>
+    public Task<T> ReadDiagnosticsAsync<T>(Func<EngineDiagnostics, T> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        var work = new DiagnosticsWork<T>(read);
+        Enqueue(work);
+        return work.Task;
+    }
+
+    /// <summary>Changes the timer frequency (CONFIG SET hz), clamped to 1…500 as Redis does.</summary>
+    internal void ChangeHz(long hz)
+    {
+        _options.Hz = (int)Math.Clamp(hz, 1, 500);
+        var period = TimeSpan.FromMilliseconds(1000.0 / _options.Hz);
+        _ticker.Change(period, period);
+    }
+
+    private CommandResult Refuse(CommandRequest request, EngineError error, KeyState before = default)
+    {
+        var stats = _diagnostics.Stats;
+        stats.Rejected(request.Args.Length > 0 ? Commands.Find(request.Args[0]) : null);
+        stats.ErrorReply(error);
+        return new CommandResult(error, before, before);
+    }
+
+    private void Executed(CommandSpec spec, CommandRequest request, Reply reply, long started)
+    {
+        var usec = (Stopwatch.GetTimestamp() - started) * 1_000_000 / Stopwatch.Frequency;
+        _diagnostics.Stats.Executed(spec, usec, reply.IsError);
+        if (reply.IsError)
+            _diagnostics.Stats.ErrorReply(reply.AsError());
+        if (_diagnostics.Slowlog.IsSlow(usec))
+            _diagnostics.Slowlog.Add(request.Args, _keyspace.NowMs / 1000, usec, request.ClientAddress, request.ClientName);
+        if (_diagnostics.Latency.Enabled)
+        {
+            var fast = (spec.Flags & CommandFlags.Fast) != 0;
+            _diagnostics.Latency.AddIfNeeded(fast ? "fast-command" : "command", usec / 1000, _keyspace.NowMs / 1000);
+        }
+        if (_diagnostics.Monitor.HasSubscribers)
+        {
+            var now = _time.GetUtcNow() - DateTimeOffset.UnixEpoch;
+            _diagnostics.Monitor.Publish(spec, request.Args, request.ClientAddress, Math.Round(now.TotalSeconds, 6));
+        }
+    }
+
+    /// <summary>Records a latency event for work that began at <paramref name="started"/>, when the monitor is on.</summary>
+    private void LatencySince(string eventName, long started)
+    {
+        if (!_diagnostics.Latency.Enabled)
+            return;
+        var ms = (Stopwatch.GetTimestamp() - started) * 1000 / Stopwatch.Frequency;
+        _diagnostics.Latency.AddIfNeeded(eventName, ms, _time.GetUtcNow().ToUnixTimeSeconds());
+    }
+
+    private sealed class DiagnosticsWork<T>(Func<EngineDiagnostics, T> read)
+        : TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously), IWork
+    {
+        private T? _result;
+
+        public bool Execute(Executor executor)
+        {
+            try
+            {
+                _result = read(executor._diagnostics);
+            }
+            catch (Exception failure) when (failure is not OutOfMemoryException)
+            {
+                TrySetException(failure);
+            }
+            return true;
+        }
+
+        public void Complete() => TrySetResult(_result!);
+
+        public void Fail(EngineError error) => TrySetException(new InvalidOperationException(error.Message));
+    }
+}
