@@ -72,11 +72,6 @@ public static partial class AdminEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest);
     }
 
-    /// <summary>An admin route named after its Redis command: operationId, syntax line, description, and the 401/403 every admin route can answer.</summary>
-    private static RouteHandlerBuilder Describe(this RouteHandlerBuilder route, string command, string syntax, string description) =>
-        route.WithMetadata(new RedisCommandMetadata(command)).WithSummary(syntax).WithDescription(description)
-            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
-
     /// <summary>How many events may wait for a MONITOR reader before it is dropped.</summary>
     private const int MonitorBuffer = 4096;
 

@@ -72,8 +72,8 @@ public sealed class EngineDiagnostics
     /// <summary>The memory figures: the engine's per-value accounting, its limit and policy.</summary>
     public IMemoryReport Memory { get; }
 
-    /// <summary>The most <see cref="IMemoryReport.UsedMemory"/> seen (sampled on timer ticks and by INFO).</summary>
-    public long UsedMemoryPeak { get; private set; }
+    /// <summary>The most <see cref="IMemoryReport.UsedMemory"/> seen: the engine's peak as of its last loop turn, or what is in use now if more.</summary>
+    public long UsedMemoryPeak => Math.Max(Engine.Memory.PeakBytes, Memory.UsedMemory);
 
     /// <summary>The TCP port callers reach the service on, when the host knows one.</summary>
     public int? TcpPort { get; set; }
@@ -90,13 +90,6 @@ public sealed class EngineDiagnostics
     /// <summary>The append-only log, when persistence is on.</summary>
     public AppendOnlyLog? Log { get; set; }
 
-    internal long SampleMemory()
-    {
-        var used = Memory.UsedMemory;
-        if (used > UsedMemoryPeak)
-            UsedMemoryPeak = used;
-        return used;
-    }
 
     /// <summary>The process's CPU time: system, then user, in seconds.</summary>
     internal static (double System, double User) CpuSeconds()

@@ -102,7 +102,7 @@ internal static class InfoReport
     private static void Memory(StringBuilder text, CommandContext ctx)
     {
         var d = ctx.Diagnostics;
-        var used = d.SampleMemory();
+        var used = d.Memory.UsedMemory;
         var peak = d.UsedMemoryPeak;
         var rss = Environment.WorkingSet;
         Field(text, "used_memory", used);

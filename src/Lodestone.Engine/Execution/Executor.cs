@@ -428,6 +428,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         finally
         {
             _keyspace.WriteAccess = false;
+            _keyspace.CountsReads = false;
         }
     }
 
@@ -447,6 +448,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         _context.LogOffset = Volatile.Read(ref _committedOffset) + _effects.Count;
         Reply reply;
         // What a read-only command looks up counts as a keyspace hit or miss (INFO stats).
+        // (Reset with WriteAccess when Dispatch returns.)
         _keyspace.CountsReads = (spec.Flags & CommandFlags.ReadOnly) != 0;
         try
         {
@@ -455,10 +457,6 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
             return Errors.Internal(exception);
-        }
-        finally
-        {
-            _keyspace.CountsReads = false;
         }
         if (spec.IsWrite && _context.Dirty > 0 && !_context.Propagated)
             _effects.Add(args);
@@ -489,7 +487,6 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
             return;
         TakeTimeSnapshot();
         _diagnostics.Stats.SampleOps(Stopwatch.GetTimestamp(), Stopwatch.Frequency);
-        _diagnostics.SampleMemory();
         var budget = TimeSpan.FromMilliseconds(1000.0 / _options.Hz * _options.ActiveExpireCyclePercent / 100);
         var started = Stopwatch.GetTimestamp();
         ActiveExpiry.RunCycle(_keyspace, budget);
