@@ -64,6 +64,12 @@ public static class ApiKeys
                 $"Auth:ApiKeys: each of KeyPatterns must be a non-empty glob of at most {Lodestone.Engine.Text.GlobPattern.MaxLength} bytes and {Lodestone.Engine.Text.GlobPattern.MaxStars} '*'.")
             .ValidateOnStart();
         services.AddSingleton<KeyRing>();
+        // An open service registers no authentication or authorization at all: the host would add
+        // their middleware by itself, and authenticating each request (a handler built per request)
+        // would only ever find nothing. The keys come from the same configuration the KeyRing reads.
+        if (!configuration.GetSection($"{AuthSettings.Section}:ApiKeys").GetChildren().Any())
+            return services;
+        services.AddSingleton<HandlerLogs>();
         services.AddAuthentication(Scheme).AddScheme<AuthenticationSchemeOptions, Handler>(Scheme, null);
         services.AddAuthorizationBuilder()
             .AddPolicy(Policy, policy => policy.AddAuthenticationSchemes(Scheme).AddRequirements(new KeyRequired()))
@@ -130,8 +136,25 @@ public static class ApiKeys
         public AclUser AclUser { get; } = user;
     }
 
-    private sealed class Handler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, KeyRing keys)
-        : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    /// <summary>
+    /// The handler's logger, made once: the host builds a handler per request, and each would
+    /// otherwise ask the logger factory for a new logger.
+    /// </summary>
+    private sealed class HandlerLogs(ILoggerFactory factory) : ILoggerFactory
+    {
+        private readonly ILogger _logger = factory.CreateLogger(typeof(Handler).FullName!);
+
+        public ILogger CreateLogger(string categoryName) => _logger;
+
+        public void AddProvider(ILoggerProvider provider) => factory.AddProvider(provider);
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private sealed class Handler(IOptionsMonitor<AuthenticationSchemeOptions> options, HandlerLogs logs, UrlEncoder encoder, KeyRing keys)
+        : AuthenticationHandler<AuthenticationSchemeOptions>(options, logs, encoder)
     {
         protected override Task<AuthenticateResult> HandleAuthenticateAsync()
         {

@@ -18,24 +18,24 @@ public static class BodySizeLimit
     public static IApplicationBuilder UseBodySizeLimit(this IApplicationBuilder app)
     {
         var defaultLimit = app.ApplicationServices.GetRequiredService<IOptions<HttpSettings>>().Value.MaxRequestBodyBytes;
-        return app.Use(async (context, next) =>
+        return app.Use(next => context =>
         {
             var endpoint = context.GetEndpoint();
             var routeLimit = endpoint?.Metadata.GetMetadata<Metadata>();
             var limit = routeLimit?.Bytes ?? defaultLimit;
             if (context.Request.ContentLength > limit)
-            {
-                var setting = routeLimit is null ? "Http:MaxRequestBodyBytes" : "the route's body limit";
-                var detail = $"The request body is {context.Request.ContentLength} bytes; the limit is {limit} bytes ({setting}).";
-                if (endpoint?.Metadata.GetMetadata<UpstashErrors>() is not null)
-                    await UpstashErrors.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "ERR " + detail);
-                else
-                    await Problems.Create(ProblemTable.ForStatus(StatusCodes.Status413PayloadTooLarge), detail, "ERR").ExecuteAsync(context);
-                return;
-            }
+                return Refuse(context, endpoint, limit, routeLimit is null ? "Http:MaxRequestBodyBytes" : "the route's body limit");
             if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
                 feature.MaxRequestBodySize = limit;
-            await next(context);
+            return next(context);
         });
+    }
+
+    private static Task Refuse(HttpContext context, Endpoint? endpoint, long limit, string setting)
+    {
+        var detail = $"The request body is {context.Request.ContentLength} bytes; the limit is {limit} bytes ({setting}).";
+        return endpoint?.Metadata.GetMetadata<UpstashErrors>() is not null
+            ? UpstashErrors.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "ERR " + detail)
+            : Problems.Create(ProblemTable.ForStatus(StatusCodes.Status413PayloadTooLarge), detail, "ERR").ExecuteAsync(context);
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Serilog;
 using Serilog.Events;
@@ -27,16 +28,67 @@ public static class Logging
         return builder;
     }
 
-    public static IApplicationBuilder UseLodestoneRequestLogging(this IApplicationBuilder app)
+    /// <summary>One event per request; see <see cref="RequestLog"/>.</summary>
+    public static IApplicationBuilder UseLodestoneRequestLogging(this IApplicationBuilder app) =>
+        app.UseMiddleware<RequestLog>();
+}
+
+/// <summary>
+/// Logs each request once it has been answered, at a level from its outcome: Error for a 5xx,
+/// Warning when slower than <see cref="RequestLoggingSettings.SlowRequestMs"/>, Information for
+/// another 4xx, Debug for the rest. A request whose level is off costs two timestamps and a
+/// comparison — no allocation, no async-local state — so logging stays on in production.
+/// </summary>
+/// <remarks>
+/// Outermost in the pipeline, so the status logged is the one the client got (the exception
+/// handler has already turned a failure into its 500).
+/// </remarks>
+internal sealed class RequestLog(RequestDelegate next, ILogger<RequestLog> logger, IOptions<RequestLoggingSettings> settings)
+{
+    private readonly long _slowTicks = (long)(settings.Value.SlowRequestMs * (Stopwatch.Frequency / 1000.0));
+
+    public Task InvokeAsync(HttpContext context)
     {
-        var settings = app.ApplicationServices.GetRequiredService<IOptions<RequestLoggingSettings>>().Value;
-        return app.UseSerilogRequestLogging(options =>
-        {
-            options.GetLevel = (context, elapsedMs, exception) =>
-                exception is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error
-                : elapsedMs > settings.SlowRequestMs ? LogEventLevel.Warning
-                : context.Response.StatusCode >= 400 ? LogEventLevel.Information
-                : LogEventLevel.Debug;
-        });
+        var started = Stopwatch.GetTimestamp();
+        var pending = next(context);
+        if (!pending.IsCompletedSuccessfully)
+            return Awaited(pending, context, started);
+        Write(context, started);
+        return Task.CompletedTask;
     }
+
+    private async Task Awaited(Task pending, HttpContext context, long started)
+    {
+        try
+        {
+            await pending;
+        }
+        catch (Exception exception)
+        {
+            // Only when something below let it through (the exception handler answers first).
+            if (logger.IsEnabled(LogLevel.Error))
+                logger.LogError(exception, Template, context.Request.Method, Path(context), StatusCodes.Status500InternalServerError, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            throw;
+        }
+        Write(context, started);
+    }
+
+    private void Write(HttpContext context, long started)
+    {
+        var elapsed = Stopwatch.GetTimestamp() - started;
+        var level = LevelOf(context.Response.StatusCode, elapsed > _slowTicks);
+        if (!logger.IsEnabled(level))
+            return;
+        logger.Log(level, Template, context.Request.Method, Path(context), context.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    internal static LogLevel LevelOf(int status, bool slow) =>
+        status >= 500 ? LogLevel.Error
+        : slow ? LogLevel.Warning
+        : status >= 400 ? LogLevel.Information
+        : LogLevel.Debug;
+
+    private const string Template = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0000} ms";
+
+    private static string Path(HttpContext context) => context.Request.PathBase.Add(context.Request.Path).ToString();
 }

@@ -66,12 +66,14 @@ public static class OpenApi
     public static WebApplication MapLodestoneDocs(this WebApplication app)
     {
         app.MapOpenApi();
-        app.UseSwaggerUI(options =>
+        // Only on its own path: the UI's middleware matches each request against its routes, which
+        // no other request should pay for.
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/swagger"), branch => branch.UseSwaggerUI(options =>
         {
             options.SwaggerEndpoint("/openapi/v1.json", "Lodestone v1");
             options.RoutePrefix = "swagger";
             options.DocumentTitle = "Lodestone API";
-        });
+        }));
         return app;
     }
 

@@ -26,19 +26,16 @@ public static class ProtectedMode
         var settings = app.ApplicationServices.GetRequiredService<IOptions<AuthSettings>>().Value;
         if (!settings.ProtectedMode || settings.ApiKeys.Count > 0)
             return app;
-        return app.Use(async (context, next) =>
-        {
-            if (IsLocal(context.Connection.RemoteIpAddress) || context.Request.Path.StartsWithSegments("/health") || context.Request.Path.StartsWithSegments("/alive"))
-            {
-                await next(context);
-                return;
-            }
-            if (context.GetEndpoint()?.Metadata.GetMetadata<UpstashErrors>() is not null)
-                await UpstashErrors.WriteAsync(context, StatusCodes.Status403Forbidden, Denied);
-            else
-                await Problems.Create(ProblemTable.ForStatus(StatusCodes.Status403Forbidden), Denied, "DENIED").ExecuteAsync(context);
-        });
+        return app.Use(next => context =>
+            IsLocal(context.Connection.RemoteIpAddress) || context.Request.Path.StartsWithSegments("/health") || context.Request.Path.StartsWithSegments("/alive")
+                ? next(context)
+                : Refuse(context));
     }
+
+    private static Task Refuse(HttpContext context) =>
+        context.GetEndpoint()?.Metadata.GetMetadata<UpstashErrors>() is not null
+            ? UpstashErrors.WriteAsync(context, StatusCodes.Status403Forbidden, Denied)
+            : Problems.Create(ProblemTable.ForStatus(StatusCodes.Status403Forbidden), Denied, "DENIED").ExecuteAsync(context);
 
     private static bool IsLocal(IPAddress? address) => address is null || IPAddress.IsLoopback(address);
 }

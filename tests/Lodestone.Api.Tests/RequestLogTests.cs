@@ -1,0 +1,64 @@
+using Lodestone.Api.Infrastructure;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Lodestone.Api.Tests;
+
+/// <summary>One event per request, at the level its outcome calls for; nothing built for a level that is off.</summary>
+public sealed class RequestLogTests
+{
+    [Theory]
+    [InlineData(200, false, LogLevel.Debug)]
+    [InlineData(201, false, LogLevel.Debug)]
+    [InlineData(404, false, LogLevel.Information)]
+    [InlineData(200, true, LogLevel.Warning)]
+    [InlineData(404, true, LogLevel.Warning)]
+    [InlineData(500, false, LogLevel.Error)]
+    [InlineData(503, true, LogLevel.Error)]
+    public async Task A_request_is_logged_at_the_level_of_its_outcome(int status, bool slow, LogLevel expected)
+    {
+        var logger = new CapturingLogger(LogLevel.Trace);
+        var log = new RequestLog(async context =>
+        {
+            if (slow)
+                await Task.Delay(30);
+            context.Response.StatusCode = status;
+        }, logger, Options.Create(new RequestLoggingSettings { SlowRequestMs = slow ? 10 : 10_000 }));
+        var context = new DefaultHttpContext();
+        context.Request.Method = "GET";
+        context.Request.Path = "/strings/k";
+
+        await log.InvokeAsync(context);
+
+        var entry = Assert.Single(logger.Entries);
+        Assert.Equal(expected, entry.Level);
+        Assert.StartsWith($"HTTP GET /strings/k responded {status} in ", entry.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_request_below_the_minimum_level_writes_nothing()
+    {
+        var logger = new CapturingLogger(LogLevel.Information);
+        var log = new RequestLog(_ => Task.CompletedTask, logger, Options.Create(new RequestLoggingSettings()));
+
+        await log.InvokeAsync(new DefaultHttpContext());
+
+        Assert.Empty(logger.Entries);
+    }
+
+    private sealed class CapturingLogger(LogLevel minimum) : ILogger<RequestLog>
+    {
+        public List<(LogLevel Level, string Message)> Entries { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= minimum;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            Assert.True(IsEnabled(logLevel), "Logged at a level that is off.");
+            Entries.Add((logLevel, formatter(state, exception)));
+        }
+    }
+}
