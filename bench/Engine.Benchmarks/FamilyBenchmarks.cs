@@ -6,16 +6,33 @@ using Lodestone.Engine.Execution;
 namespace Lodestone.Bench.Engine;
 
 /// <summary>
-/// The executor in-process, per command family, with no log: <see cref="Batch"/> commands are queued
-/// at once and awaited together, so the engine thread runs them in one batch as it does under load.
-/// Results are per command (OperationsPerInvoke); allocated bytes include the caller's task and reply.
+/// The executor in-process, per command family, with no log: <see cref="Depth"/> × <see cref="Batch"/>
+/// commands in flight at a time — enough that the engine thread runs them back to back rather than
+/// waiting for the caller — either queued one by one (<see cref="Submission.Single"/>: what
+/// concurrent HTTP requests do) or as pipelines of <see cref="Batch"/> (<see cref="Submission.Pipeline"/>:
+/// one work item and one task per pipeline, as <c>/commands/pipeline</c> sends them). Results are per
+/// command (OperationsPerInvoke); allocated bytes include the caller's tasks and replies.
 /// </summary>
 [MemoryDiagnoser]
 public class FamilyBenchmarks : IDisposable
 {
     private const int Batch = 100;
-    private readonly Task<Reply>[] _pending = new Task<Reply>[Batch];
+    private const int Depth = 10;
+    private const int PerInvoke = Batch * Depth;
+    private readonly Task<Reply>[] _pending = new Task<Reply>[PerInvoke];
+    private readonly Task<CommandResult[]>[] _pipelines = new Task<CommandResult[]>[Depth];
     private Executor _engine = null!;
+    private readonly Dictionary<byte[][][], CommandRequest[]> _requests = [];
+
+    /// <summary>How the commands reach the engine.</summary>
+    public enum Submission
+    {
+        Single,
+        Pipeline,
+    }
+
+    [Params(Submission.Single, Submission.Pipeline)]
+    public Submission Mode { get; set; }
     private byte[][][] _get = null!, _set = null!, _incr = null!, _lpush = null!, _rpop = null!,
         _sadd = null!, _sismember = null!, _hset = null!, _hget = null!, _zadd = null!, _zrange = null!, _mixed = null!;
 
@@ -57,23 +74,36 @@ public class FamilyBenchmarks : IDisposable
         GC.SuppressFinalize(this);
     }
 
-    [Benchmark(OperationsPerInvoke = Batch)] public void Get() => Run(_get);
-    [Benchmark(OperationsPerInvoke = Batch)] public void Set() => Run(_set);
-    [Benchmark(OperationsPerInvoke = Batch)] public void Incr() => Run(_incr);
-    [Benchmark(OperationsPerInvoke = Batch * 2)] public void LPushRPop() { Run(_lpush); Run(_rpop); }
-    [Benchmark(OperationsPerInvoke = Batch)] public void SAdd() => Run(_sadd);
-    [Benchmark(OperationsPerInvoke = Batch)] public void SIsMember() => Run(_sismember);
-    [Benchmark(OperationsPerInvoke = Batch)] public void HSet() => Run(_hset);
-    [Benchmark(OperationsPerInvoke = Batch)] public void HGet() => Run(_hget);
-    [Benchmark(OperationsPerInvoke = Batch)] public void ZAdd() => Run(_zadd);
-    [Benchmark(OperationsPerInvoke = Batch)] public void ZRangeTop10() => Run(_zrange);
-    [Benchmark(OperationsPerInvoke = Batch)] public void Mixed100() => Run(_mixed);
+    [Benchmark(OperationsPerInvoke = PerInvoke)] public void Get() => Run(_get);
+    [Benchmark(OperationsPerInvoke = PerInvoke)] public void Set() => Run(_set);
+    [Benchmark(OperationsPerInvoke = PerInvoke)] public void Incr() => Run(_incr);
+    [Benchmark(OperationsPerInvoke = PerInvoke * 2)] public void LPushRPop() { Run(_lpush); Run(_rpop); }
+    [Benchmark(OperationsPerInvoke = PerInvoke)] public void SAdd() => Run(_sadd);
+    [Benchmark(OperationsPerInvoke = PerInvoke)] public void SIsMember() => Run(_sismember);
+    [Benchmark(OperationsPerInvoke = PerInvoke)] public void HSet() => Run(_hset);
+    [Benchmark(OperationsPerInvoke = PerInvoke)] public void HGet() => Run(_hget);
+    [Benchmark(OperationsPerInvoke = PerInvoke)] public void ZAdd() => Run(_zadd);
+    [Benchmark(OperationsPerInvoke = PerInvoke)] public void ZRangeTop10() => Run(_zrange);
+    [Benchmark(OperationsPerInvoke = PerInvoke)] public void Mixed100() => Run(_mixed);
 
     private void Run(byte[][][] commands)
     {
-        for (var i = 0; i < commands.Length; i++)
-            _pending[i] = _engine.ExecuteAsync(commands[i]);
-        for (var i = 0; i < commands.Length; i++)
+        if (Mode == Submission.Pipeline)
+        {
+            if (!_requests.TryGetValue(commands, out var requests))
+                _requests[commands] = requests = [.. commands.Select(args => new CommandRequest(args))];
+            for (var d = 0; d < Depth; d++)
+                _pipelines[d] = _engine.ExecuteBatchAsync(requests);
+            foreach (var pipeline in _pipelines)
+            {
+                if (pipeline.GetAwaiter().GetResult().Any(result => result.Reply.IsError))
+                    throw new InvalidOperationException("A command failed.");
+            }
+            return;
+        }
+        for (var i = 0; i < PerInvoke; i++)
+            _pending[i] = _engine.ExecuteAsync(commands[i % Batch]);
+        for (var i = 0; i < PerInvoke; i++)
         {
             if (_pending[i].GetAwaiter().GetResult().IsError)
                 throw new InvalidOperationException($"Command {i} failed.");

@@ -381,6 +381,95 @@ public sealed class ExecutorTests : IDisposable
         Assert.All(results, result => ReplyAssert.Error(result.Reply, ErrorKind.DiskFull));
     }
 
+    // Pipelines (batches that are not atomic)
+
+    [Fact]
+    public async Task A_batch_runs_every_request_in_order_and_reports_each()
+    {
+        var results = await _engine.Executor.ExecuteBatchAsync(
+        [
+            new CommandRequest(Args("SET", "k", "1"), Key),
+            new CommandRequest(Args("INCR", "nokey", "extra")),
+            new CommandRequest(Args("INCR", "k"), Key),
+            new CommandRequest(Args("GET", "k"), Key, KeyCondition.NotExists),
+            new CommandRequest(Args("GET", "k")),
+        ]);
+
+        Assert.Equal(5, results.Length);
+        ReplyAssert.Ok(results[0].Reply);
+        ReplyAssert.Error(results[1].Reply, "ERR wrong number of arguments for 'incr' command");
+        ReplyAssert.Integer(results[2].Reply, 2);
+        Assert.Equal(results[0].After, results[2].Before);
+        ReplyAssert.Error(results[3].Reply, ErrorKind.PreconditionFailed);
+        ReplyAssert.Bulk(results[4].Reply, "2");
+    }
+
+    [Fact]
+    public async Task A_batch_serves_a_blocked_client_before_its_next_command_as_a_redis_pipeline_does()
+    {
+        var waiting = _engine.Executor.ExecuteAsync(new CommandRequest(Args("BLPOP", "q", "0")));
+        await WaitUntil(() => _engine.Executor.BlockedCount == 1);
+
+        var results = await _engine.Executor.ExecuteBatchAsync(
+            [new CommandRequest(Args("RPUSH", "q", "a")), new CommandRequest(Args("LLEN", "q"))]);
+
+        ReplyAssert.Integer(results[0].Reply, 1);
+        // The waiter took the element between the two commands.
+        ReplyAssert.Integer(results[1].Reply, 0);
+        ReplyAssert.BulkArray((await waiting).Reply, "q", "a");
+    }
+
+    [Fact]
+    public async Task A_blocking_command_in_a_batch_parks_only_itself()
+    {
+        var batch = _engine.Executor.ExecuteBatchAsync(
+            [new CommandRequest(Args("SET", "before", "1")), new CommandRequest(Args("BLPOP", "q", "0")), new CommandRequest(Args("SET", "after", "1"))]);
+        await WaitUntil(() => _engine.Executor.BlockedCount == 1);
+
+        // The command after the blocked one has run; the batch answers when the pop does.
+        ReplyAssert.Integer(await _engine.Run("EXISTS", "before", "after"), 2);
+        Assert.False(batch.IsCompleted);
+        await _engine.Run("RPUSH", "q", "x");
+        var results = await batch;
+        ReplyAssert.BulkArray(results[1].Reply, "q", "x");
+    }
+
+    [Fact]
+    public async Task A_sink_failure_fails_the_writers_of_a_batch_and_its_reads_keep_their_answers()
+    {
+        var sink = new ThrowingSink { Failing = true };
+        using var executor = new Executor(new EngineOptions(), StoppedClock(), [sink]);
+
+        var results = await executor.ExecuteBatchAsync(
+            [new CommandRequest(Args("SET", "a", "1")), new CommandRequest(Args("GET", "a")), new CommandRequest(Args("DEL", "none"))]);
+
+        ReplyAssert.Error(results[0].Reply, ErrorKind.DiskFull);
+        ReplyAssert.Bulk(results[1].Reply, "1");
+        // A write that changed nothing has nothing to make durable.
+        ReplyAssert.Integer(results[2].Reply, 0);
+    }
+
+    [Fact]
+    public async Task A_batch_queued_after_shutdown_fails_every_command()
+    {
+        var executor = new Executor(new EngineOptions(), StoppedClock());
+        executor.Dispose();
+
+        var results = await executor.ExecuteBatchAsync([new CommandRequest(Args("SET", "a", "1")), new CommandRequest(Args("GET", "a"))]);
+
+        Assert.All(results, result => ReplyAssert.Error(result.Reply, ErrorKind.Unavailable));
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The condition did not hold within 10 s.");
+            await Task.Delay(5);
+        }
+    }
+
     [Fact]
     public async Task While_a_sink_reports_a_failure_writes_are_refused_reads_go_on_and_recovery_resumes_writes()
     {

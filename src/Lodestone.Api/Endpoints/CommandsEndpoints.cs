@@ -115,8 +115,8 @@ public static class CommandsEndpoints
         var commands = await ReadCommandListAsync(http, settings.Value.MaxArguments);
         if (commands is null)
             return;
-        // Enqueued one after another from this thread, so they run in order; other callers may interleave.
-        var replies = await Task.WhenAll(commands.Select(engine.RunAsync));
+        // In order, as one batch; other callers may interleave.
+        var replies = await engine.RunBatchAsync(commands);
         await RespondAsync(http, replies, asTransaction: false);
     }
 

@@ -56,6 +56,19 @@ public sealed class EngineClient
     public Task<CommandResult[]> ExecuteAtomicAsync(IEnumerable<(byte[][] Args, byte[]? Key, KeyCondition? Condition)> commands) =>
         _executor.ExecuteAtomicAsync(commands.Select(c => Request(c.Args, c.Key, c.Condition)).ToArray());
 
+    /// <summary>Runs the commands as the caller, in order, as a pipeline (see <see cref="Executor.ExecuteBatchAsync"/>); their replies in the same order.</summary>
+    public async Task<Reply[]> RunBatchAsync(IReadOnlyList<byte[][]> commands)
+    {
+        var requests = new CommandRequest[commands.Count];
+        for (var i = 0; i < requests.Length; i++)
+            requests[i] = Request(commands[i]);
+        var results = await _executor.ExecuteBatchAsync(requests);
+        var replies = new Reply[results.Length];
+        for (var i = 0; i < replies.Length; i++)
+            replies[i] = results[i].Reply;
+        return replies;
+    }
+
     /// <summary>The checks a queued transaction command gets (exists, arity, size, permission), without running it.</summary>
     public EngineError? Check(byte[][] args) => _executor.Check(args, User);
 }

@@ -208,6 +208,28 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
+    /// Executes the requests in order, as one client's pipeline: each is a standalone command (its
+    /// own time; clients blocked on a key it fills are served before the next), and others' commands
+    /// may run in between — though a batch is normally taken in one loop turn, with one task for all
+    /// of it. A blocking command parks only itself, as it does when sent alone: the commands after it
+    /// go on.
+    /// </summary>
+    public Task<CommandResult[]> ExecuteBatchAsync(IReadOnlyList<CommandRequest> requests)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        foreach (var request in requests)
+        {
+            ArgumentNullException.ThrowIfNull(request, nameof(requests));
+            // Rare (BLPOP and the like in a pipeline): each command its own work item, still in order.
+            if (request.Args.Length > 0 && Commands.Find(request.Args[0]) is { } spec && (spec.Flags & CommandFlags.Blocking) != 0)
+                return Task.WhenAll(requests.Select(ExecuteAsync));
+        }
+        var work = new BatchWork(requests);
+        Enqueue(work);
+        return work.Task;
+    }
+
+    /// <summary>
     /// Stops the engine: commands already queued still run, later ones fail as
     /// <see cref="ErrorKind.Unavailable"/>. Returns when the engine thread has exited.
     /// </summary>
@@ -558,6 +580,41 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         public void Fail(EngineError error)
         {
             Array.Fill(_results, new CommandResult(error, default, default));
+            TrySetResult(_results);
+        }
+    }
+
+    private sealed class BatchWork(IReadOnlyList<CommandRequest> requests)
+        : TaskCompletionSource<CommandResult[]>(TaskCreationOptions.RunContinuationsAsynchronously), IWork
+    {
+        private readonly CommandResult[] _results = new CommandResult[requests.Count];
+        private bool[]? _wrote;
+
+        public bool Execute(Executor executor)
+        {
+            _wrote = new bool[_results.Length];
+            for (var i = 0; i < _results.Length; i++)
+            {
+                var effectsBefore = executor._effects.Count;
+                executor.TakeTimeSnapshot();
+                _results[i] = executor.Execute(requests[i]);
+                _wrote[i] = executor._effects.Count > effectsBefore;
+                executor.ServeReadyKeys();
+            }
+            return true;
+        }
+
+        public void Complete() => TrySetResult(_results);
+
+        public void Fail(EngineError error)
+        {
+            // Never run (shutdown): every command fails. Run, but the commit failed: the commands that
+            // wrote fail, the reads keep their answers — as for single commands.
+            for (var i = 0; i < _results.Length; i++)
+            {
+                if (_wrote is null || _wrote[i])
+                    _results[i] = new CommandResult(error, default, default);
+            }
             TrySetResult(_results);
         }
     }
