@@ -76,26 +76,93 @@ public sealed class CommandSpec
     /// The argument indexes that are keys in this call. For a count-led command whose count is not a
     /// valid number of keys, only the fixed key (if any): the handler then reports the bad count.
     /// </summary>
-    public IEnumerable<int> KeyIndexes(byte[][] args)
+    public KeyIndexSet KeyIndexes(byte[][] args)
     {
         ArgumentNullException.ThrowIfNull(args);
         if (NumKeysIndex > 0)
         {
-            if (FirstKey > 0 && FirstKey < NumKeysIndex && FirstKey < args.Length)
-                yield return FirstKey;
+            var fixedKey = FirstKey > 0 && FirstKey < NumKeysIndex && FirstKey < args.Length ? FirstKey : 0;
             if (NumKeysIndex < args.Length
                 && Text.RedisNumbers.TryParseInt64(args[NumKeysIndex], out var count)
                 && count > 0 && count <= args.Length - NumKeysIndex - 1)
-            {
-                for (var i = 1; i <= count; i++)
-                    yield return NumKeysIndex + i;
-            }
-            yield break;
+                return new KeyIndexSet(fixedKey, NumKeysIndex + 1, NumKeysIndex + (int)count, 1);
+            return new KeyIndexSet(fixedKey, 1, 0, 1);
         }
         if (FirstKey <= 0)
-            yield break;
+            return default;
         var last = LastKey < 0 ? args.Length + LastKey : LastKey;
-        for (var i = FirstKey; i <= last && i < args.Length; i += KeyStep)
-            yield return i;
+        return new KeyIndexSet(0, FirstKey, Math.Min(last, args.Length - 1), KeyStep);
+    }
+}
+
+/// <summary>
+/// The key positions of one call (see <see cref="CommandSpec.KeyIndexes"/>): a fixed key, if any,
+/// then a stepped range. Enumerating it allocates nothing — it runs for every command.
+/// </summary>
+public readonly struct KeyIndexSet : IEnumerable<int>
+{
+    private readonly int _fixed;
+    private readonly int _start;
+    private readonly int _end;
+    private readonly int _step;
+
+    internal KeyIndexSet(int fixedKey, int start, int end, int step)
+    {
+        _fixed = fixedKey;
+        _start = start;
+        _end = end;
+        _step = Math.Max(step, 1);
+    }
+
+    public Enumerator GetEnumerator() => new(this);
+
+    IEnumerator<int> IEnumerable<int>.GetEnumerator() => GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    public struct Enumerator : IEnumerator<int>
+    {
+        private readonly KeyIndexSet _set;
+        private int _next;
+        private bool _started;
+
+        internal Enumerator(KeyIndexSet set)
+        {
+            _set = set;
+            _next = set._start;
+        }
+
+        public int Current { get; private set; }
+
+        readonly object System.Collections.IEnumerator.Current => Current;
+
+        public bool MoveNext()
+        {
+            if (!_started)
+            {
+                _started = true;
+                if (_set._fixed > 0)
+                {
+                    Current = _set._fixed;
+                    return true;
+                }
+            }
+            // default(KeyIndexSet) is empty: start 0, end 0, step 0, and no key is at index 0.
+            if (_set._step == 0 || _next > _set._end)
+                return false;
+            Current = _next;
+            _next += _set._step;
+            return true;
+        }
+
+        public void Reset()
+        {
+            _started = false;
+            _next = _set._start;
+        }
+
+        public readonly void Dispose()
+        {
+        }
     }
 }
