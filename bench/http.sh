@@ -12,7 +12,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-10}
-WARMUP=${WARMUP:-5}
+# .NET compiles hot code again, optimised, after it has run a while (tiered compilation); Lodestone
+# has far more code on its request path than the baseline, and on one core it needs about half a
+# minute of load to reach its steady speed. So: WARMUP seconds of GET and PUT per system first, then
+# WORKLOAD_WARMUP seconds of each workload before its measured rounds.
+WARMUP=${WARMUP:-30}
+WORKLOAD_WARMUP=${WORKLOAD_WARMUP:-5}
 ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-64}
 OUT=${OUT:-/tmp/lodestone-bench}
@@ -105,12 +110,13 @@ run() { # system workload seconds → the RESULT line
 }
 
 echo "Warming up ($WARMUP s per system)…"
-for system in $SYSTEMS; do run "$system" get "$WARMUP" >/dev/null; run "$system" put "$WARMUP" >/dev/null; done
+for system in $SYSTEMS; do run "$system" get $((WARMUP / 2)) >/dev/null; run "$system" put $((WARMUP / 2)) >/dev/null; done
 
 RESULTS="$OUT/results.tsv"
 printf 'workload\tsystem\tround\trps\tp50_ms\tp99_ms\tfailed\tcommands_per_request\n' >"$RESULTS"
 for workload in $WORKLOADS; do
   per=1; case "$workload" in pipeline*) per=${workload#pipeline} ;; esac
+  for system in $SYSTEMS; do if serves "$system" "$workload"; then run "$system" "$workload" "$WORKLOAD_WARMUP" >/dev/null; fi; done
   for round in $(seq "$ROUNDS"); do
     for system in $SYSTEMS; do
       serves "$system" "$workload" || continue
