@@ -238,19 +238,22 @@ public sealed class ExecutorTests : IDisposable
         ReplyAssert.Bulk(await _engine.Run("GET", "k"), "new");
     }
 
-    // Atomic batches
+    // Batches: atomic, and pipelined
 
-    [Fact]
-    public async Task An_atomic_batch_runs_every_request_in_order_and_reports_each()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_batch_atomic_or_pipelined_runs_every_request_in_order_and_reports_each(bool atomic)
     {
-        var results = await _engine.Executor.ExecuteAtomicAsync(
+        CommandRequest[] requests =
         [
             new CommandRequest(Args("SET", "k", "1"), Key),
             new CommandRequest(Args("INCR", "nokey", "extra")),
             new CommandRequest(Args("INCR", "k"), Key),
             new CommandRequest(Args("GET", "k"), Key, KeyCondition.NotExists),
             new CommandRequest(Args("GET", "k"), Key),
-        ]);
+        ];
+        var results = atomic ? await _engine.Executor.ExecuteAtomicAsync(requests) : await _engine.Executor.ExecuteBatchAsync(requests);
 
         Assert.Equal(5, results.Length);
         ReplyAssert.Ok(results[0].Reply);
@@ -382,27 +385,6 @@ public sealed class ExecutorTests : IDisposable
     }
 
     // Pipelines (batches that are not atomic)
-
-    [Fact]
-    public async Task A_batch_runs_every_request_in_order_and_reports_each()
-    {
-        var results = await _engine.Executor.ExecuteBatchAsync(
-        [
-            new CommandRequest(Args("SET", "k", "1"), Key),
-            new CommandRequest(Args("INCR", "nokey", "extra")),
-            new CommandRequest(Args("INCR", "k"), Key),
-            new CommandRequest(Args("GET", "k"), Key, KeyCondition.NotExists),
-            new CommandRequest(Args("GET", "k")),
-        ]);
-
-        Assert.Equal(5, results.Length);
-        ReplyAssert.Ok(results[0].Reply);
-        ReplyAssert.Error(results[1].Reply, "ERR wrong number of arguments for 'incr' command");
-        ReplyAssert.Integer(results[2].Reply, 2);
-        Assert.Equal(results[0].After, results[2].Before);
-        ReplyAssert.Error(results[3].Reply, ErrorKind.PreconditionFailed);
-        ReplyAssert.Bulk(results[4].Reply, "2");
-    }
 
     [Fact]
     public async Task A_batch_serves_a_blocked_client_before_its_next_command_as_a_redis_pipeline_does()
