@@ -93,7 +93,9 @@ public sealed class ObjectCommandsTests : IDisposable
         for (var i = 0; i < 100; i++)
             await _engine.Run("GET", "k");
         var hot = (await _engine.Run("OBJECT", "FREQ", "k")).AsInteger();
-        Assert.InRange(hot, 7, 12);
+        // The counter is logarithmic and probabilistic (lfu-log-factor 10): ~10 expected; 13 was seen in CI.
+        // Reaching 15 would take ~460 hits on average, staying below 7 about 1 run in 10,000.
+        Assert.InRange(hot, 7, 15);
 
         _engine.Advance(TimeSpan.FromMinutes(2));
         ReplyAssert.Integer(await _engine.Run("OBJECT", "FREQ", "k"), hot - 2);
