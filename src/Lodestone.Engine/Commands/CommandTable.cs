@@ -11,7 +11,11 @@ namespace Lodestone.Engine.Commands;
 public sealed class CommandTable
 {
     private readonly Dictionary<string, CommandSpec> _byName;
-    private readonly Dictionary<string, CommandSpec>.AlternateLookup<ReadOnlySpan<char>> _byChars;
+
+    // Lookup by the name's bytes, for every command the engine runs: open addressing over the
+    // upper-cased names, a power-of-two size at least four times the count (short probes).
+    private readonly byte[]?[] _slotNames;
+    private readonly CommandSpec?[] _slotSpecs;
 
     private CommandTable(IEnumerable<CommandSpec> specs)
     {
@@ -22,7 +26,18 @@ public sealed class CommandTable
                 throw new InvalidOperationException($"Command {spec.Name} is declared twice.");
             spec.Id = _byName.Count - 1;
         }
-        _byChars = _byName.GetAlternateLookup<ReadOnlySpan<char>>();
+        var size = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(_byName.Count * 4, 16));
+        _slotNames = new byte[size][];
+        _slotSpecs = new CommandSpec[size];
+        foreach (var spec in _byName.Values)
+        {
+            var name = System.Text.Encoding.ASCII.GetBytes(spec.Name.ToUpperInvariant());
+            var slot = (int)HashUpper(name) & (size - 1);
+            while (_slotNames[slot] is not null)
+                slot = (slot + 1) & (size - 1);
+            _slotNames[slot] = name;
+            _slotSpecs[slot] = spec;
+        }
     }
 
     /// <summary>The table of this engine's commands.</summary>
@@ -38,16 +53,39 @@ public sealed class CommandTable
     /// <summary>The command whose name is these bytes (any case), or null.</summary>
     public CommandSpec? Find(ReadOnlySpan<byte> name)
     {
-        if (name.IsEmpty || name.Length > 64)
+        // No command's name is longer: a long first argument is refused without being hashed.
+        if (name.Length > 64)
             return null;
-        Span<char> chars = stackalloc char[name.Length];
+        var mask = _slotNames.Length - 1;
+        for (var slot = (int)HashUpper(name) & mask; _slotNames[slot] is { } candidate; slot = (slot + 1) & mask)
+        {
+            if (EqualsUpper(name, candidate))
+                return _slotSpecs[slot];
+        }
+        return null;
+    }
+
+    private static byte Upper(byte b) => b is >= (byte)'a' and <= (byte)'z' ? (byte)(b - 32) : b;
+
+    /// <summary>FNV-1a over the bytes with ASCII letters upper-cased.</summary>
+    private static uint HashUpper(ReadOnlySpan<byte> name)
+    {
+        var hash = 2166136261u;
+        foreach (var b in name)
+            hash = (hash ^ Upper(b)) * 16777619u;
+        return hash;
+    }
+
+    private static bool EqualsUpper(ReadOnlySpan<byte> name, byte[] upper)
+    {
+        if (name.Length != upper.Length)
+            return false;
         for (var i = 0; i < name.Length; i++)
         {
-            if (name[i] > 127)
-                return null;
-            chars[i] = (char)name[i];
+            if (Upper(name[i]) != upper[i])
+                return false;
         }
-        return _byChars.TryGetValue(chars, out var spec) ? spec : null;
+        return true;
     }
 
     /// <summary>

@@ -6,7 +6,7 @@ namespace Lodestone.Engine.Execution;
 
 /// <summary>What the engine records about the commands it runs: stats, the slow log, latency events, MONITOR.</summary>
 /// <remarks>
-/// Design note. The cost per command is two <see cref="Stopwatch.GetTimestamp"/> calls and a few
+/// Design note. The cost per command is one clock read (<see cref="LoopClock"/>) and a few
 /// increments of arrays indexed by <see cref="CommandSpec.Id"/>; the slow log, the latency monitor
 /// and MONITOR each cost one comparison unless they have something to record. A command refused
 /// before it runs (unknown, arity, permission, loading, log failure, precondition) counts as a
@@ -46,7 +46,7 @@ public sealed partial class Executor
 
     private void Executed(CommandSpec spec, CommandRequest request, Reply reply, long started)
     {
-        var usec = (Stopwatch.GetTimestamp() - started) * 1_000_000 / Stopwatch.Frequency;
+        var usec = _clock.MicrosecondsSince(started);
         _diagnostics.Stats.Executed(spec, usec, reply.IsError);
         if (reply.IsError)
             _diagnostics.Stats.ErrorReply(reply.AsError());

@@ -59,6 +59,7 @@ public sealed partial class Executor
         {
             executor.TakeTimeSnapshot();
             executor._keyspace.RemoveExpired();
+            executor._clock.Read();
             return true;
         }
 
@@ -104,6 +105,7 @@ public sealed partial class Executor
                     executor._keyspace.SetExpiry(entry, expireAt);
             }
             executor._effects.Clear();
+            executor._clock.Read();
             return true;
         }
 
@@ -132,6 +134,7 @@ public sealed partial class Executor
                 }
             }
             executor._effects.Clear();
+            executor._clock.Read();
             return true;
         }
 

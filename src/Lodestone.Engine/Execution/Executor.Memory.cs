@@ -99,6 +99,7 @@ public sealed partial class Executor
                 }
             }
             while (_cursor != 0 && Stopwatch.GetElapsedTime(sliceStart) < BigKeysSlice);
+            executor._clock.Read();
             if (_cursor == 0)
                 return true;
             // More to walk: the next slice queues behind the commands that arrived meanwhile.

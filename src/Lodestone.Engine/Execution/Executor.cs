@@ -38,6 +38,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     private readonly Thread _thread;
     private readonly ITimer _ticker;
     private readonly TimeProvider _time;
+    private readonly LoopClock _clock;
     private readonly EngineOptions _options;
     private readonly IEffectSink[] _sinks;
     private readonly List<byte[][]> _effects = [];
@@ -72,6 +73,8 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
             throw new ArgumentOutOfRangeException(nameof(options), "MaxMemorySamples must be between 1 and 64.");
         _options = options;
         _time = time;
+        _clock = new LoopClock(time);
+        _clock.Rebase();
         _sinks = sinks?.ToArray() ?? [];
         _keyspace = new Keyspace.Keyspace(new Random(), firstVersion: time.GetUtcNow().ToUnixTimeMilliseconds() * 1000)
         {
@@ -322,6 +325,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
                 continue;
             }
 
+            _clock.Rebase();
             foreach (var work in batch)
             {
                 var effectsBefore = _effects.Count;
@@ -385,9 +389,10 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     /// <summary>
     /// Fixes the time that expiry checks see until the next snapshot: once per command, and once for
     /// a whole atomic batch — as Redis's EXEC, whose commands all see EXEC's time — so that no key
-    /// expires between the requests of a batch.
+    /// expires between the requests of a batch. It is the time of the clock's last read (the end of
+    /// the previous command, or the start of the loop turn): see <see cref="LoopClock"/>.
     /// </summary>
-    private void TakeTimeSnapshot() => _keyspace.NowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+    private void TakeTimeSnapshot() => _keyspace.NowMs = _clock.UnixMs;
 
     /// <summary>Executes one request at the current time snapshot.</summary>
     /// <remarks>
@@ -413,7 +418,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         var before = Observe(request.Key);
         if (request.Condition is { } condition && !condition.HoldsFor(before))
             return Refuse(request, Errors.PreconditionFailed, before);
-        var started = Stopwatch.GetTimestamp();
+        var started = _clock.Timestamp;
         _context.User = request.User;
         Reply reply;
         try
@@ -423,6 +428,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         finally
         {
             _context.User = null;
+            _clock.Read();
         }
         // A command that parks its caller is counted when it answers, as Redis counts a blocked command on unblock.
         if (_context.BlockRequest is null || reply.IsError)
@@ -460,7 +466,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         {
             foreach (var index in spec.KeyIndexes(args))
             {
-                var entry = _keyspace.Peek(args[index]);
+                var entry = _keyspace.PeekAhead(args[index]);
                 if (entry is not null && entry.Type != spec.KeyType)
                     return Errors.WrongType;
             }
@@ -507,6 +513,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         }
         if (_loading)
             return;
+        _clock.Read();
         TakeTimeSnapshot();
         _diagnostics.Stats.SampleOps(Stopwatch.GetTimestamp(), Stopwatch.Frequency);
         var budget = TimeSpan.FromMilliseconds(1000.0 / _options.Hz * _options.ActiveExpireCyclePercent / 100);
@@ -517,6 +524,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         // A limit lowered at run time applies without waiting for traffic.
         _keyspace.LfuMode = _eviction.Policy.IsLfu();
         _eviction.MakeRoom();
+        _clock.Read();
     }
 
     /// <summary>Publishes the memory figures for <see cref="Memory"/> (engine thread, after each loop turn).</summary>

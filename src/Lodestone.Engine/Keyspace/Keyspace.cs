@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Lodestone.Engine.Types;
 
 namespace Lodestone.Engine.Keyspace;
@@ -16,6 +18,9 @@ namespace Lodestone.Engine.Keyspace;
 internal sealed class Keyspace
 {
     private readonly KeyTable _table = new();
+    private byte[]? _aheadKey;
+    private Entry? _aheadEntry;
+    private long _aheadRemovals;
     private readonly List<Entry> _withExpiry = [];
     private readonly List<Entry> _sizePending = [];
     private readonly Random _random;
@@ -117,7 +122,7 @@ internal sealed class Keyspace
     /// </summary>
     public Entry? Peek(ReadOnlySpan<byte> key)
     {
-        var entry = _table.Find(key, KeyTable.HashOf(key));
+        var entry = Find(key);
         if (entry is null)
         {
             if (CountsReads)
@@ -139,6 +144,28 @@ internal sealed class Keyspace
             MarkSizePending(entry);
         }
         return entry;
+    }
+
+    /// <summary>
+    /// <see cref="Peek(ReadOnlySpan{byte})"/> for a key a command is about to use (the executor's type
+    /// check): the handler's own lookup of the same argument then finds the entry without hashing
+    /// the key again.
+    /// </summary>
+    public Entry? PeekAhead(byte[] key)
+    {
+        var entry = Peek(key);
+        if (entry is not null)
+            (_aheadKey, _aheadEntry, _aheadRemovals) = (key, entry, _table.Removals);
+        return entry;
+    }
+
+    private Entry? Find(ReadOnlySpan<byte> key)
+    {
+        // The same argument array as the last PeekAhead (not just equal bytes), with no entry removed since.
+        if (_aheadKey is { } ahead && _aheadRemovals == _table.Removals && ahead.Length == key.Length
+            && Unsafe.AreSame(ref MemoryMarshal.GetReference(key), ref MemoryMarshal.GetArrayDataReference(ahead)))
+            return _aheadEntry;
+        return _table.Find(key, KeyTable.HashOf(key));
     }
 
     /// <summary>Records an access to <paramref name="entry"/>: its LRU clock or LFU counter. No allocation.</summary>
@@ -193,7 +220,7 @@ internal sealed class Keyspace
 
     public bool Delete(ReadOnlySpan<byte> key)
     {
-        var entry = _table.Find(key, KeyTable.HashOf(key));
+        var entry = Find(key);
         if (entry is null)
             return false;
         var live = !IsExpired(entry);
