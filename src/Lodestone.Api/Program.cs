@@ -37,7 +37,7 @@ app.UseStatusCodePages();
 app.UseRouting();
 app.UseProtectedMode();
 app.UseBodySizeLimit();
-app.UseCors();
+app.UseLodestoneCors(app.Configuration);
 app.UseLodestoneAuth(between: RateLimiting.UseLodestoneRateLimiting);
 
 app.MapLodestoneDocs();

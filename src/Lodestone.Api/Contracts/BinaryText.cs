@@ -34,5 +34,6 @@ public static class BinaryText
 
     /// <summary>Whether the request asked for base64 output (<c>?encoding=base64</c>).</summary>
     public static bool Requested(HttpRequest request) =>
-        string.Equals(request.Query["encoding"], Base64, StringComparison.OrdinalIgnoreCase);
+        // Most requests have no query: not parsing one saves its collection.
+        request.QueryString.HasValue && string.Equals(request.Query["encoding"], Base64, StringComparison.OrdinalIgnoreCase);
 }

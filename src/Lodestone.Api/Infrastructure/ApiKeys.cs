@@ -6,6 +6,7 @@ using Lodestone.Api.Errors;
 using Lodestone.Engine.Security;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.Features.Authentication;
 using Microsoft.Extensions.Options;
 
 namespace Lodestone.Api.Infrastructure;
@@ -102,7 +103,9 @@ public static class ApiKeys
     private static bool IsOpen(IServiceProvider services) => services.GetRequiredService<KeyRing>().IsOpen;
 
     /// <summary>The caller's permissions, or null for an open service (no keys configured).</summary>
-    public static AclUser? AclUserOf(ClaimsPrincipal user) => (user.Identity as KeyIdentity)?.AclUser;
+    public static AclUser? AclUserOf(HttpContext context) =>
+        // The feature, not HttpContext.User: that builds an empty principal for every request of an open service.
+        (context.Features.Get<IHttpAuthenticationFeature>()?.User?.Identity as KeyIdentity)?.AclUser;
 
     /// <summary>SHA-256 of <paramref name="key"/> in lower-case hex, as <c>Auth:ApiKeys:*:Sha256</c> holds it.</summary>
     public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));

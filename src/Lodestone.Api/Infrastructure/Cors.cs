@@ -5,7 +5,7 @@ public static class Cors
 {
     public static IServiceCollection AddLodestoneCors(this IServiceCollection services, IConfiguration configuration)
     {
-        var origins = configuration.GetSection(HttpSettings.Section).Get<HttpSettings>()?.CorsOrigins ?? [];
+        var origins = Origins(configuration);
         services.AddCors(options => options.AddDefaultPolicy(policy =>
         {
             if (origins.Length == 0)
@@ -18,4 +18,14 @@ public static class Cors
         }));
         return services;
     }
+
+    /// <summary>
+    /// The CORS middleware, when origins are configured. With none it would only find, for every
+    /// request, an empty policy (resolving its provider from a request scope).
+    /// </summary>
+    public static IApplicationBuilder UseLodestoneCors(this IApplicationBuilder app, IConfiguration configuration) =>
+        Origins(configuration).Length == 0 ? app : app.UseCors();
+
+    private static string[] Origins(IConfiguration configuration) =>
+        configuration.GetSection(HttpSettings.Section).Get<HttpSettings>()?.CorsOrigins ?? [];
 }

@@ -10,28 +10,32 @@ namespace Lodestone.Api.Infrastructure;
 /// on resource routes and the command endpoint alike. Endpoints take it as a parameter; it binds from
 /// the request (no service registration).
 /// </summary>
-public sealed class EngineClient
+public sealed class EngineClient : ICaller
 {
     private readonly Executor _executor;
+    private readonly ConnectionInfo? _connection;
+    private string? _address;
 
-    private EngineClient(Executor executor, AclUser? user, string? address)
+    private EngineClient(Executor executor, AclUser? user, ConnectionInfo? connection)
     {
         _executor = executor;
         User = user;
-        Address = address;
+        _connection = connection;
     }
 
     /// <summary>The caller's permissions; null when the service is open (no API keys).</summary>
     public AclUser? User { get; }
 
-    /// <summary>The caller's address (ip:port), for the slow log and MONITOR; null when the transport has none.</summary>
-    public string? Address { get; }
+    /// <summary>The caller's address (ip:port), for the slow log and MONITOR; null when the transport has none. Worked out when first asked.</summary>
+    public string? Address => _address ??= _connection is null ? null : AddressOf(_connection);
+
+    string? ICaller.Name => User?.Name;
 
     public TimeProvider Time => _executor.Time;
 
     public static ValueTask<EngineClient?> BindAsync(HttpContext context, ParameterInfo parameter) =>
         ValueTask.FromResult<EngineClient?>(new EngineClient(
-            context.RequestServices.GetRequiredService<Executor>(), ApiKeys.AclUserOf(context.User), AddressOf(context.Connection)));
+            context.RequestServices.GetRequiredService<Executor>(), ApiKeys.AclUserOf(context), context.Connection));
 
     /// <summary>ip:port as Redis shows a client ([v6]:port for IPv6).</summary>
     public static string? AddressOf(ConnectionInfo connection) => connection.RemoteIpAddress switch
@@ -42,7 +46,7 @@ public sealed class EngineClient
     };
 
     private CommandRequest Request(byte[][] args, byte[]? key = null, KeyCondition? condition = null, CancellationToken aborted = default) =>
-        new(args, key, condition) { User = User, Aborted = aborted, ClientAddress = Address, ClientName = User?.Name };
+        new(args, key, condition) { User = User, Aborted = aborted, Caller = this };
 
     /// <summary>Runs one command as the caller, observing <paramref name="key"/> and checking <paramref name="condition"/> on it.</summary>
     /// <param name="aborted">For blocking commands: the caller went away, stop waiting (the task is then cancelled).</param>

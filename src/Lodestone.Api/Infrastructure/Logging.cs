@@ -1,8 +1,10 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Serilog;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
+using ILogger = Microsoft.Extensions.Logging.ILogger;
 
 namespace Lodestone.Api.Infrastructure;
 
@@ -18,19 +20,45 @@ public static class Logging
         var settings = builder.Configuration.GetSection(RequestLoggingSettings.Section).Get<RequestLoggingSettings>() ?? new();
         builder.Services.AddSerilog((services, logger) =>
         {
-            logger.ReadFrom.Configuration(builder.Configuration)
+            // ASP.NET Core's hosting layer starts an Activity and a logging scope for every request
+            // while any level of its category is enabled — async-local state that every later await
+            // carries, for events (request starting, request finished) RequestLog already covers.
+            // Off unless the configuration turns it back on; startup failures still reach the
+            // Microsoft.Extensions.Hosting log.
+            logger.MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", LevelAlias.Off)
+                .ReadFrom.Configuration(builder.Configuration)
                 .Enrich.FromLogContext();
             if (settings.Format == "json")
                 logger.WriteTo.Console(new RenderedCompactJsonFormatter());
             else
                 logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {Properties:j}{NewLine}{Exception}");
         });
+        // Serilog's factory builds a new logger, with its own caches, on every CreateLogger, and
+        // ASP.NET Core's results ask for one on every response they write (600 bytes a request).
+        var serilog = builder.Services.Last(d => d.ServiceType == typeof(ILoggerFactory));
+        builder.Services.Remove(serilog);
+        builder.Services.AddSingleton<ILoggerFactory>(services => new LoggerPerCategory(serilog.ImplementationFactory is { } create
+            ? (ILoggerFactory)create(services)
+            : (ILoggerFactory)(serilog.ImplementationInstance ?? ActivatorUtilities.CreateInstance(services, serilog.ImplementationType!))));
         return builder;
     }
 
     /// <summary>One event per request; see <see cref="RequestLog"/>.</summary>
     public static IApplicationBuilder UseLodestoneRequestLogging(this IApplicationBuilder app) =>
         app.UseMiddleware<RequestLog>();
+}
+
+/// <summary>One logger per category, made once, as Microsoft's own factory keeps them.</summary>
+internal sealed class LoggerPerCategory(ILoggerFactory inner) : ILoggerFactory
+{
+    private readonly ConcurrentDictionary<string, ILogger> _loggers = new(StringComparer.Ordinal);
+
+    public ILogger CreateLogger(string categoryName) =>
+        _loggers.GetOrAdd(categoryName, static (category, factory) => factory.CreateLogger(category), inner);
+
+    public void AddProvider(ILoggerProvider provider) => inner.AddProvider(provider);
+
+    public void Dispose() => inner.Dispose();
 }
 
 /// <summary>

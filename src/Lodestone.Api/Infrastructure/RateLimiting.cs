@@ -196,7 +196,7 @@ public static class RateLimiting
             var policies = _settings.Policies;
             if (context.Request.Path.StartsWithSegments("/admin"))
                 return ("adminRoutes", policies.AdminRoutes);
-            return ApiKeys.AclUserOf(context.User)?.Role switch
+            return ApiKeys.AclUserOf(context)?.Role switch
             {
                 AclRole.Read => ("read", policies.Read),
                 AclRole.Write => ("write", policies.Write),
@@ -207,7 +207,7 @@ public static class RateLimiting
 
         /// <summary>Who is asking: the API key's name, or the client's address.</summary>
         public string CallerOf(HttpContext context) =>
-            ApiKeys.AclUserOf(context.User) is { } user ? "key:" + user.Name : "ip:" + ClientAddress(context);
+            ApiKeys.AclUserOf(context) is { } user ? "key:" + user.Name : "ip:" + ClientAddress(context);
 
         private RateLimitPartition<string> Partition(HttpContext context)
         {

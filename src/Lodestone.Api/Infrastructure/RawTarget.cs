@@ -11,10 +11,13 @@ namespace Lodestone.Api.Infrastructure;
 public static class RawTarget
 {
     /// <summary>The raw path without its leading slash, query, or one trailing slash.</summary>
-    public static string Path(HttpContext context)
+    public static string Path(HttpContext context) => PathSpan(context).ToString();
+
+    /// <summary><see cref="Path"/> without copying it out of the request target.</summary>
+    public static ReadOnlySpan<char> PathSpan(HttpContext context)
     {
-        var raw = Raw(context);
-        var query = raw.IndexOf('?', StringComparison.Ordinal);
+        var raw = Raw(context).AsSpan();
+        var query = raw.IndexOf('?');
         if (query >= 0)
             raw = raw[..query];
         raw = raw.TrimStart('/');
@@ -39,36 +42,43 @@ public static class RawTarget
     }
 
     /// <summary>Percent-decodes a URL component to bytes; other characters are taken as UTF-8.</summary>
-    public static byte[] Decode(string component, bool plusIsSpace = false)
+    public static byte[] Decode(string component, bool plusIsSpace = false) => Decode(component.AsSpan(), plusIsSpace);
+
+    /// <inheritdoc cref="Decode(string, bool)"/>
+    public static byte[] Decode(ReadOnlySpan<char> component, bool plusIsSpace = false)
     {
-        var bytes = new List<byte>(component.Length);
-        Span<byte> utf8 = stackalloc byte[4];
+        // At most three bytes per UTF-16 unit (a surrogate pair's four bytes come from two units).
+        var most = component.Length * 3;
+        byte[]? rented = null;
+        var buffer = most <= 512 ? stackalloc byte[most] : (rented = System.Buffers.ArrayPool<byte>.Shared.Rent(most));
+        var length = 0;
         for (var i = 0; i < component.Length; i++)
         {
             var c = component[i];
             if (c == '%' && i + 2 < component.Length && char.IsAsciiHexDigit(component[i + 1]) && char.IsAsciiHexDigit(component[i + 2]))
             {
-                bytes.Add((byte)((HexValue(component[i + 1]) << 4) | HexValue(component[i + 2])));
+                buffer[length++] = (byte)((HexValue(component[i + 1]) << 4) | HexValue(component[i + 2]));
                 i += 2;
             }
             else if (c == '+' && plusIsSpace)
             {
-                bytes.Add((byte)' ');
+                buffer[length++] = (byte)' ';
             }
             else if (c < 0x80)
             {
-                bytes.Add((byte)c);
+                buffer[length++] = (byte)c;
             }
             else
             {
-                Rune.DecodeFromUtf16(component.AsSpan(i), out var rune, out var consumed);
-                var written = rune.EncodeToUtf8(utf8);
-                for (var j = 0; j < written; j++)
-                    bytes.Add(utf8[j]);
+                Rune.DecodeFromUtf16(component[i..], out var rune, out var consumed);
+                length += rune.EncodeToUtf8(buffer[length..]);
                 i += consumed - 1;
             }
         }
-        return [.. bytes];
+        var bytes = buffer[..length].ToArray();
+        if (rented is not null)
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        return bytes;
     }
 
     private static string Raw(HttpContext context)

@@ -26,8 +26,8 @@ public sealed class RouteKey
     public static ValueTask<RouteKey?> BindAsync(HttpContext context, ParameterInfo parameter)
     {
         var pattern = Pattern(context);
-        var name = SegmentOf(pattern, "key") is not null ? "key" : "name";
-        return ValueTask.FromResult<RouteKey?>(new RouteKey(Segment(context, name)));
+        var (name, segment) = SegmentOf(pattern, "key") is { } index ? ("key", index) : ("name", SegmentOf(pattern, "name"));
+        return ValueTask.FromResult<RouteKey?>(new RouteKey(Segment(context, pattern, name, segment)));
     }
 
     /// <summary>
@@ -37,14 +37,24 @@ public sealed class RouteKey
     public static byte[] Segment(HttpContext context, string parameter)
     {
         var pattern = Pattern(context);
-        var segmentIndex = SegmentOf(pattern, parameter)
-            ?? throw new InvalidOperationException($"Route {pattern.RawText} has no {{{parameter}}} parameter.");
-        var segments = RawTarget.Path(context).Split('/');
+        return Segment(context, pattern, parameter, SegmentOf(pattern, parameter));
+    }
+
+    private static byte[] Segment(HttpContext context, RoutePattern pattern, string parameter, int? segmentIndex)
+    {
+        if (segmentIndex is not { } index)
+            throw new InvalidOperationException($"Route {pattern.RawText} has no {{{parameter}}} parameter.");
         // Count from the end: a path base in front of the route does not move the segment.
-        var index = segments.Length - (pattern.PathSegments.Count - segmentIndex);
-        if (index < 0 || index >= segments.Length)
-            throw new BadHttpRequestException($"The {parameter} could not be read from the request path.");
-        return RawTarget.Decode(segments[index]);
+        var path = RawTarget.PathSpan(context);
+        for (var fromEnd = pattern.PathSegments.Count - index; fromEnd > 1; fromEnd--)
+        {
+            var slash = path.LastIndexOf('/');
+            if (slash < 0)
+                throw new BadHttpRequestException($"The {parameter} could not be read from the request path.");
+            path = path[..slash];
+        }
+        var start = path.LastIndexOf('/') + 1;
+        return RawTarget.Decode(path[start..]);
     }
 
     private static RoutePattern Pattern(HttpContext context) =>
@@ -56,11 +66,13 @@ public sealed class RouteKey
 
     private static int? SegmentOf(RoutePattern pattern, string parameter)
     {
+        // Indexed loops: these lists are enumerated for every request, and their enumerators are boxed.
         for (var i = 0; i < pattern.PathSegments.Count; i++)
         {
-            foreach (var part in pattern.PathSegments[i].Parts)
+            var parts = pattern.PathSegments[i].Parts;
+            for (var j = 0; j < parts.Count; j++)
             {
-                if (part is RoutePatternParameterPart p && string.Equals(p.Name, parameter, StringComparison.OrdinalIgnoreCase))
+                if (parts[j] is RoutePatternParameterPart p && string.Equals(p.Name, parameter, StringComparison.OrdinalIgnoreCase))
                     return i;
             }
         }

@@ -83,11 +83,38 @@ public sealed class CommandRequest
     /// </summary>
     public CancellationToken Aborted { get; init; }
 
-    /// <summary>Where the caller is (ip:port), for the slow log and MONITOR; null when unknown.</summary>
-    public string? ClientAddress { get; init; }
+    /// <summary>Who sent the request, asked for its address and name only when something records them.</summary>
+    public ICaller? Caller { get; init; }
 
-    /// <summary>Who the caller is (the API key's name), for the slow log; null when unknown.</summary>
-    public string? ClientName { get; init; }
+    /// <summary>Where the caller is (ip:port), for the slow log and MONITOR; null when unknown. Given, or asked of <see cref="Caller"/>.</summary>
+    public string? ClientAddress
+    {
+        get => _clientAddress ?? Caller?.Address;
+        init => _clientAddress = value;
+    }
+
+    /// <summary>Who the caller is (the API key's name), for the slow log; null when unknown. Given, or asked of <see cref="Caller"/>.</summary>
+    public string? ClientName
+    {
+        get => _clientName ?? Caller?.Name;
+        init => _clientName = value;
+    }
+
+    private readonly string? _clientAddress;
+    private readonly string? _clientName;
+}
+
+/// <summary>
+/// The caller behind requests, for the slow log and MONITOR. They ask only when they record a
+/// command — rarely — so working the address out can wait until then.
+/// </summary>
+public interface ICaller
+{
+    /// <summary>ip:port, or null when unknown. May be asked on the engine thread.</summary>
+    string? Address { get; }
+
+    /// <summary>The API key's name, or null.</summary>
+    string? Name { get; }
 }
 
 /// <summary>A command's reply, and the observed key's state before and after it ran.</summary>
