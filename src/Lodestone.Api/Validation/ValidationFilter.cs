@@ -17,7 +17,9 @@ public static class ValidationFilter
     /// </summary>
     public static IServiceCollection AddLodestoneValidation(this IServiceCollection services)
     {
-        ValidatorOptions.Global.DisplayNameResolver = (_, member, _) => member is null ? null : ToCamelCase(member.Name);
+        // FluentValidation asks for a rule's display name every time the rule runs, valid or not: the
+        // answers are kept (one per property name the validators declare).
+        ValidatorOptions.Global.DisplayNameResolver = (_, member, _) => member is null ? null : CamelCased.GetOrAdd(member.Name, ToCamelCase);
         return services.AddValidatorsFromAssemblyContaining<Program>(ServiceLifetime.Singleton, includeInternalTypes: true);
     }
 
@@ -35,29 +37,37 @@ public static class ValidationFilter
         if (checks.Length == 0)
             return next;
 
-        return async invocation =>
+        // Synchronous: no validator here has an asynchronous rule (FluentValidation would throw if
+        // one did), and a valid body then goes on to the handler without a state machine of its own.
+        return invocation =>
         {
             foreach (var (index, validator) in checks)
             {
                 if (invocation.Arguments[index] is not { } argument)
                     continue;
-                var result = await validator!.ValidateAsync(new ValidationContext<object>(argument), invocation.HttpContext.RequestAborted);
-                if (result.IsValid)
-                    continue;
-                var errors = result.Errors
-                    .GroupBy(error => ToCamelCase(error.PropertyName))
-                    .ToDictionary(group => group.Key, group => group.Select(error => error.ErrorMessage).ToArray());
-                var kind = ProblemTable.ForStatus(StatusCodes.Status400BadRequest);
-                return TypedResults.ValidationProblem(
-                    errors,
-                    detail: string.Join(" ", result.Errors.Select(error => error.ErrorMessage)),
-                    title: "Invalid request",
-                    type: kind.Type,
-                    extensions: new Dictionary<string, object?> { ["code"] = "ERR" });
+                var result = validator!.Validate(new ValidationContext<object>(argument));
+                if (!result.IsValid)
+                    return ValueTask.FromResult<object?>(Problem(result));
             }
-            return await next(invocation);
+            return next(invocation);
         };
     }
+
+    private static Microsoft.AspNetCore.Http.HttpResults.ValidationProblem Problem(FluentValidation.Results.ValidationResult result)
+    {
+        var errors = result.Errors
+            .GroupBy(error => ToCamelCase(error.PropertyName))
+            .ToDictionary(group => group.Key, group => group.Select(error => error.ErrorMessage).ToArray());
+        var kind = ProblemTable.ForStatus(StatusCodes.Status400BadRequest);
+        return TypedResults.ValidationProblem(
+            errors,
+            detail: string.Join(" ", result.Errors.Select(error => error.ErrorMessage)),
+            title: "Invalid request",
+            type: kind.Type,
+            extensions: new Dictionary<string, object?> { ["code"] = "ERR" });
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> CamelCased = new(StringComparer.Ordinal);
 
     /// <summary>Each segment of a property path, as the JSON names it: <c>Items[0].Key</c> → <c>items[0].key</c>.</summary>
     private static string ToCamelCase(string path) =>
