@@ -31,8 +31,8 @@ public static class ValidationFilter
     {
         var services = context.ApplicationServices;
         var checks = context.MethodInfo.GetParameters()
-            .Select((parameter, index) => (index, validator: services.GetService(typeof(IValidator<>).MakeGenericType(parameter.ParameterType)) as IValidator))
-            .Where(check => check.validator is not null)
+            .Select((parameter, index) => (index, validate: Validation(services, parameter.ParameterType)))
+            .Where(check => check.validate is not null)
             .ToArray();
         if (checks.Length == 0)
             return next;
@@ -41,17 +41,28 @@ public static class ValidationFilter
         // one did), and a valid body then goes on to the handler without a state machine of its own.
         return invocation =>
         {
-            foreach (var (index, validator) in checks)
+            foreach (var (index, validate) in checks)
             {
                 if (invocation.Arguments[index] is not { } argument)
                     continue;
-                var result = validator!.Validate(new ValidationContext<object>(argument));
+                var result = validate!(argument);
                 if (!result.IsValid)
                     return ValueTask.FromResult<object?>(Problem(result));
             }
             return next(invocation);
         };
     }
+
+    /// <summary>The validator of <paramref name="type"/> as a call on the typed instance (one validation context, not a wrapper and its typed copy), or null.</summary>
+    private static Func<object, FluentValidation.Results.ValidationResult>? Validation(IServiceProvider services, Type type) =>
+        services.GetService(typeof(IValidator<>).MakeGenericType(type)) is { } validator
+            ? (Func<object, FluentValidation.Results.ValidationResult>)typeof(ValidationFilter)
+                .GetMethod(nameof(Typed), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
+                .MakeGenericMethod(type).Invoke(null, [validator])!
+            : null;
+
+    private static Func<object, FluentValidation.Results.ValidationResult> Typed<T>(IValidator<T> validator) =>
+        argument => validator.Validate((T)argument);
 
     private static Microsoft.AspNetCore.Http.HttpResults.ValidationProblem Problem(FluentValidation.Results.ValidationResult result)
     {
