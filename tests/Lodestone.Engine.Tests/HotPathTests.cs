@@ -76,7 +76,7 @@ public class HotPathTests
     }
 
     [Fact]
-    public void The_entry_found_ahead_is_given_to_the_same_argument_only_while_no_entry_has_left()
+    public void The_entry_found_ahead_is_given_to_the_same_argument_only_while_it_is_in_the_keyspace()
     {
         var keyspace = new Keyspace.Keyspace(new Random(1), firstVersion: 1);
         var first = keyspace.Add(B("k"), RedisType.String, StringValue.Copy(B("1")));
@@ -94,7 +94,7 @@ public class HotPathTests
         var second = keyspace.Add(B("k"), RedisType.String, StringValue.Copy(B("3")));
         Assert.Same(second, keyspace.Peek(argument));
 
-        // Any removal ends the shortcut, even of another key.
+        // Another key's removal leaves it; emptying the keyspace ends it.
         Assert.Same(second, keyspace.PeekAhead(argument));
         Assert.True(keyspace.Delete(B("other")));
         Assert.Same(second, keyspace.Peek(argument));

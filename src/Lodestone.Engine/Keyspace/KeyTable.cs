@@ -23,9 +23,6 @@ internal sealed class KeyTable
 
     public int Count { get; private set; }
 
-    /// <summary>How many times an entry has left the table: an entry found before is still in it while this is unchanged.</summary>
-    public long Removals { get; private set; }
-
     /// <summary>The bucket array's estimated bytes (the entries are counted by the keyspace).</summary>
     public long OverheadBytes => MemoryModel.RefArray(_buckets.Length);
 
@@ -67,7 +64,6 @@ internal sealed class KeyTable
                 link = entry.Next;
                 entry.Next = null;
                 Count--;
-                Removals++;
                 if (_buckets.Length > MinSize && Count * 8 < _buckets.Length)
                     Resize(_buckets.Length / 2);
                 return true;
@@ -81,7 +77,6 @@ internal sealed class KeyTable
     {
         _buckets = new Entry?[MinSize];
         Count = 0;
-        Removals++;
     }
 
     /// <summary>

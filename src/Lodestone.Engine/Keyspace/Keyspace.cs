@@ -18,9 +18,9 @@ namespace Lodestone.Engine.Keyspace;
 internal sealed class Keyspace
 {
     private readonly KeyTable _table = new();
+    // The last PeekAhead: the argument array and the entry it found, until that entry leaves the table.
     private byte[]? _aheadKey;
     private Entry? _aheadEntry;
-    private long _aheadRemovals;
     private readonly List<Entry> _withExpiry = [];
     private readonly List<Entry> _sizePending = [];
     private readonly Random _random;
@@ -155,14 +155,14 @@ internal sealed class Keyspace
     {
         var entry = Peek(key);
         if (entry is not null)
-            (_aheadKey, _aheadEntry, _aheadRemovals) = (key, entry, _table.Removals);
+            (_aheadKey, _aheadEntry) = (key, entry);
         return entry;
     }
 
     private Entry? Find(ReadOnlySpan<byte> key)
     {
-        // The same argument array as the last PeekAhead (not just equal bytes), with no entry removed since.
-        if (_aheadKey is { } ahead && _aheadRemovals == _table.Removals && ahead.Length == key.Length
+        // The same argument array as the last PeekAhead (not just equal bytes).
+        if (_aheadKey is { } ahead && ahead.Length == key.Length
             && Unsafe.AreSame(ref MemoryMarshal.GetReference(key), ref MemoryMarshal.GetArrayDataReference(ahead)))
             return _aheadEntry;
         return _table.Find(key, KeyTable.HashOf(key));
@@ -266,6 +266,7 @@ internal sealed class Keyspace
             entry.AccountedBytes = -1;
         _sizePending.Clear();
         _table.Clear();
+        (_aheadKey, _aheadEntry) = (null, null);
         _withExpiry.Clear();
         _entryBytes = 0;
         HotKeys.Clear();
@@ -369,6 +370,8 @@ internal sealed class Keyspace
     {
         SaveBeforeChange(entry);
         _table.Remove(entry);
+        if (ReferenceEquals(entry, _aheadEntry))
+            (_aheadKey, _aheadEntry) = (null, null);
         RemoveExpiry(entry);
         _entryBytes -= entry.AccountedBytes;
         entry.AccountedBytes = -1;
