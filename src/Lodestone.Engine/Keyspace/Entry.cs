@@ -62,4 +62,7 @@ internal sealed class Entry
 
     /// <summary>Whether the entry is in the keyspace's list of entries to recount (written to since the last count).</summary>
     internal bool SizePending;
+
+    /// <summary>Where the entry may be in the hot-key list (see <see cref="HotKeys"/>), or -1; checked there before use. Fits the object's padding.</summary>
+    internal sbyte HotSlot = -1;
 }

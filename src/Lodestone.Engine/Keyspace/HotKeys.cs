@@ -2,7 +2,8 @@ namespace Lodestone.Engine.Keyspace;
 
 /// <summary>
 /// The most accessed keys: a count-min sketch of accesses plus a small top-K list, updated on every
-/// access in O(depth + K) without allocating, in fixed memory (64 KB + K references).
+/// access without allocating (O(depth) for a key already listed, O(depth + K) otherwise), in fixed
+/// memory (64 KB + K references).
 /// </summary>
 /// <remarks>
 /// Design note. Exact per-key counters would cost a dictionary entry per key; the sketch costs four
@@ -84,16 +85,10 @@ internal sealed class HotKeys
 
     private void Offer(Entry entry, uint estimate)
     {
-        var slot = -1;
-        for (var i = 0; i < _topCount; i++)
-        {
-            if (ReferenceEquals(_top[i], entry))
-            {
-                slot = i;
-                break;
-            }
-        }
-        if (slot < 0)
+        // The entry remembers its slot, so a hot key (accessed most, by definition) finds it at once.
+        int slot = entry.HotSlot;
+        var listed = slot >= 0 && slot < _topCount && ReferenceEquals(_top[slot], entry);
+        if (!listed)
         {
             if (_topCount < Capacity)
             {
@@ -108,11 +103,15 @@ internal sealed class HotKeys
                     if (_top[i]!.AccountedBytes < 0 || _topCounts[i] < _topCounts[slot])
                         slot = i;
                 }
+                _top[slot]!.HotSlot = -1;
             }
             _top[slot] = entry;
+            entry.HotSlot = (sbyte)slot;
         }
+        // Counts only grow between halvings: the smallest changes only if this slot held it or is new.
+        var heldMinimum = !listed || _topCounts[slot] <= _topMin;
         _topCounts[slot] = estimate;
-        if (_topCount < Capacity)
+        if (_topCount < Capacity || !heldMinimum)
             return;
         var min = uint.MaxValue;
         for (var i = 0; i < _topCount; i++)
