@@ -39,6 +39,22 @@ public sealed class CommandsEndpointsTests(ApiFactory factory) : IClassFixture<A
         Assert.Equal(JsonValueKind.Null, (await Result(await Post($"""["GET","{key}:missing"]"""))).ValueKind);
     }
 
+    [Theory]
+    [InlineData("plain", "plain")]
+    [InlineData("café 日本 😀", "café 日本 😀")]
+    [InlineData("""quote \"x\" and back\\slash""", "quote \"x\" and back\\slash")]
+    [InlineData("""\u00e9\n\t\/""", "é\n\t/")]
+    [InlineData("", "")]
+    public async Task String_arguments_are_their_unescaped_utf8_bytes(string json, string expected)
+    {
+        var key = ApiFactory.Key();
+
+        await Post($$"""["SET","{{key}}","{{json}}"]""");
+
+        Assert.Equal(expected, (await Result(await Post($"""["GET","{key}"]"""))).GetString());
+        Assert.Equal(Encoding.UTF8.GetByteCount(expected), (await Result(await Post($"""["STRLEN","{key}"]"""))).GetInt64());
+    }
+
     [Fact]
     public async Task Numbers_are_passed_as_the_text_they_were_written_with_and_booleans_as_words()
     {

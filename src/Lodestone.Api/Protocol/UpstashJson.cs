@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Lodestone.Engine.Execution;
@@ -52,10 +53,10 @@ public static class UpstashJson
             switch (element.ValueKind)
             {
                 case JsonValueKind.String:
-                    args[i] = Encoding.UTF8.GetBytes(element.GetString()!);
+                    args[i] = StringBytes(element);
                     break;
                 case JsonValueKind.Number:
-                    args[i] = Encoding.UTF8.GetBytes(element.GetRawText());
+                    args[i] = JsonMarshal.GetRawUtf8Value(element).ToArray();
                     break;
                 case JsonValueKind.True:
                     args[i] = "true"u8.ToArray();
@@ -70,6 +71,15 @@ public static class UpstashJson
             i++;
         }
         return args;
+    }
+
+    /// <summary>A JSON string's UTF-8 bytes: copied straight from the document unless it has escapes to undo.</summary>
+    private static byte[] StringBytes(JsonElement element)
+    {
+        // The raw value includes its quotes; the document has already checked it is valid UTF-8, and
+        // without a backslash there is nothing to unescape.
+        var raw = JsonMarshal.GetRawUtf8Value(element);
+        return raw.Contains((byte)'\\') ? Encoding.UTF8.GetBytes(element.GetString()!) : raw[1..^1].ToArray();
     }
 
     /// <summary>Writes <c>{"result": …}</c> or, for an error reply, <c>{"error": "…"}</c>.</summary>
