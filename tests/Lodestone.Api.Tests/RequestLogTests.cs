@@ -28,12 +28,15 @@ public sealed class RequestLogTests
         var context = new DefaultHttpContext();
         context.Request.Method = "GET";
         context.Request.Path = "/strings/k";
+        context.TraceIdentifier = "0HN:00000007";
 
         await log.InvokeAsync(context);
 
         var entry = Assert.Single(logger.Entries);
         Assert.Equal(expected, entry.Level);
         Assert.StartsWith($"HTTP GET /strings/k responded {status} in ", entry.Message, StringComparison.Ordinal);
+        // The id a problem body carries as traceId, so the two can be matched.
+        Assert.EndsWith(" ms (trace 0HN:00000007)", entry.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -23,7 +23,7 @@ internal sealed partial class ExceptionToProblem(IProblemDetailsService problems
         }
         else
         {
-            logger.LogError(exception, "Unhandled exception for {Method} {Path}", context.Request.Method, context.Request.Path);
+            logger.LogError(exception, "Unhandled exception for {Method} {Path} (trace {TraceId})", context.Request.Method, context.Request.Path, RequestLog.TraceIdOf(context));
             kind = ProblemTable.ForStatus(StatusCodes.Status500InternalServerError);
             detail = "An unexpected error occurred. It has been logged.";
         }

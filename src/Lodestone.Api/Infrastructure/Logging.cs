@@ -95,7 +95,7 @@ internal sealed class RequestLog(RequestDelegate next, ILogger<RequestLog> logge
         {
             // Only when something below let it through (the exception handler answers first).
             if (logger.IsEnabled(LogLevel.Error))
-                logger.LogError(exception, Template, context.Request.Method, Path(context), StatusCodes.Status500InternalServerError, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                logger.LogError(exception, Template, context.Request.Method, Path(context), StatusCodes.Status500InternalServerError, Stopwatch.GetElapsedTime(started).TotalMilliseconds, TraceIdOf(context));
             throw;
         }
         Write(context, started);
@@ -107,7 +107,7 @@ internal sealed class RequestLog(RequestDelegate next, ILogger<RequestLog> logge
         var level = LevelOf(context.Response.StatusCode, elapsed > _slowTicks);
         if (!logger.IsEnabled(level))
             return;
-        logger.Log(level, Template, context.Request.Method, Path(context), context.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        logger.Log(level, Template, context.Request.Method, Path(context), context.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds, TraceIdOf(context));
     }
 
     internal static LogLevel LevelOf(int status, bool slow) =>
@@ -116,7 +116,13 @@ internal sealed class RequestLog(RequestDelegate next, ILogger<RequestLog> logge
         : status >= 400 ? LogLevel.Information
         : LogLevel.Debug;
 
-    private const string Template = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0000} ms";
+    private const string Template = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0000} ms (trace {TraceId})";
+
+    /// <summary>
+    /// The id a problem response carries as <c>traceId</c> (the request's activity when tracing is on,
+    /// else the server's request id), so a client's problem can be found in the log.
+    /// </summary>
+    internal static string TraceIdOf(HttpContext context) => Activity.Current?.Id ?? context.TraceIdentifier;
 
     private static string Path(HttpContext context) => context.Request.PathBase.Add(context.Request.Path).ToString();
 }
