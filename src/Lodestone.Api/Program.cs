@@ -29,10 +29,10 @@ builder.Services.AddLodestoneObservability();
 
 var app = builder.Build();
 
-// Outermost, so each request is logged with the status the client got (a bad body is a 400, not the exception's 500).
+// Outermost, so each request is logged with the status the client got (a bad body is a 400, not the
+// exception's 500); it also gives an error without a body its problem details (as UseStatusCodePages).
 app.UseLodestoneRequestLogging();
 app.UseExceptionHandler();
-app.UseStatusCodePages();
 // Inside the exception handler, so a routing failure (an ambiguous match) is a problem, not a bare 500.
 app.UseRouting();
 app.UseProtectedMode();

@@ -24,7 +24,7 @@ public sealed class RequestLogTests
             if (slow)
                 await Task.Delay(30);
             context.Response.StatusCode = status;
-        }, logger, Options.Create(new RequestLoggingSettings { SlowRequestMs = slow ? 10 : 10_000 }));
+        }, logger, Options.Create(new RequestLoggingSettings { SlowRequestMs = slow ? 10 : 10_000 }), new RecordingProblems());
         var context = new DefaultHttpContext();
         context.Request.Method = "GET";
         context.Request.Path = "/strings/k";
@@ -43,11 +43,74 @@ public sealed class RequestLogTests
     public async Task A_request_below_the_minimum_level_writes_nothing()
     {
         var logger = new CapturingLogger(LogLevel.Information);
-        var log = new RequestLog(_ => Task.CompletedTask, logger, Options.Create(new RequestLoggingSettings()));
+        var log = new RequestLog(_ => Task.CompletedTask, logger, Options.Create(new RequestLoggingSettings()), new RecordingProblems());
 
         await log.InvokeAsync(new DefaultHttpContext());
 
         Assert.Empty(logger.Entries);
+    }
+
+    [Theory]
+    [InlineData(404, false, true)]
+    [InlineData(405, false, true)]
+    [InlineData(503, true, true)]
+    [InlineData(404, false, false)]
+    [InlineData(200, false, false)]
+    [InlineData(304, false, false)]
+    public async Task An_error_without_a_body_gets_problem_details_and_one_with_a_body_keeps_it(int status, bool async, bool empty)
+    {
+        var problems = new RecordingProblems();
+        var log = new RequestLog(async context =>
+        {
+            if (async)
+                await Task.Yield();
+            context.Response.StatusCode = status;
+            if (!empty)
+                context.Response.ContentType = "application/json";
+        }, new CapturingLogger(LogLevel.Information), Options.Create(new RequestLoggingSettings()), problems);
+        var context = new DefaultHttpContext();
+
+        await log.InvokeAsync(context);
+
+        Assert.Equal(empty && status >= 400 ? [status] : [], problems.Written);
+        Assert.Equal(status, context.Response.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_client_that_takes_no_json_gets_the_status_as_text()
+    {
+        var log = new RequestLog(context =>
+        {
+            context.Response.StatusCode = 404;
+            return Task.CompletedTask;
+        }, new CapturingLogger(LogLevel.Information), Options.Create(new RequestLoggingSettings()), new RecordingProblems { Accepts = false });
+        var context = new DefaultHttpContext();
+        var body = new MemoryStream();
+        context.Response.Body = body;
+
+        await log.InvokeAsync(context);
+
+        Assert.Equal("text/plain", context.Response.ContentType);
+        Assert.Equal("Status Code: 404; Not Found", System.Text.Encoding.UTF8.GetString(body.ToArray()));
+    }
+
+    /// <summary>A problem-details service that records the statuses it was asked to write.</summary>
+    private sealed class RecordingProblems : IProblemDetailsService
+    {
+        public bool Accepts { get; init; } = true;
+
+        public List<int> Written { get; } = [];
+
+        public ValueTask WriteAsync(ProblemDetailsContext context) => throw new NotSupportedException();
+
+        public ValueTask<bool> TryWriteAsync(ProblemDetailsContext context)
+        {
+            if (!Accepts)
+                return ValueTask.FromResult(false);
+            Written.Add(context.ProblemDetails.Status!.Value);
+            context.HttpContext.Response.ContentType = "application/problem+json";
+            return ValueTask.FromResult(true);
+        }
     }
 
     private sealed class CapturingLogger(LogLevel minimum) : ILogger<RequestLog>

@@ -62,16 +62,20 @@ internal sealed class LoggerPerCategory(ILoggerFactory inner) : ILoggerFactory
 }
 
 /// <summary>
-/// Logs each request once it has been answered, at a level from its outcome: Error for a 5xx,
-/// Warning when slower than <see cref="RequestLoggingSettings.SlowRequestMs"/>, Information for
-/// another 4xx, Debug for the rest. A request whose level is off costs two timestamps and a
-/// comparison — no allocation, no async-local state — so logging stays on in production.
+/// The outermost layer. It gives an error response that has no body a problem-details body (what
+/// <c>UseStatusCodePages</c> does: unmatched routes, wrong methods), then logs the request once
+/// it has been answered, at a level from its outcome: Error for a 5xx, Warning when slower than
+/// <see cref="RequestLoggingSettings.SlowRequestMs"/>, Information for another 4xx, Debug for the
+/// rest. A request whose level is off costs two timestamps and a comparison — no allocation, no
+/// async-local state — so logging stays on in production.
 /// </summary>
 /// <remarks>
-/// Outermost in the pipeline, so the status logged is the one the client got (the exception
-/// handler has already turned a failure into its 500).
+/// Outermost, so the status logged is the one the client got (the exception handler has already
+/// turned a failure into its 500). The two jobs share one layer because every request that waits
+/// for the engine completes each layer above it asynchronously, with an allocation of its own:
+/// ASP.NET Core's status-page middleware cost ~8% of a GET's time.
 /// </remarks>
-internal sealed class RequestLog(RequestDelegate next, ILogger<RequestLog> logger, IOptions<RequestLoggingSettings> settings)
+internal sealed class RequestLog(RequestDelegate next, ILogger<RequestLog> logger, IOptions<RequestLoggingSettings> settings, IProblemDetailsService problems)
 {
     private readonly long _slowTicks = (long)(settings.Value.SlowRequestMs * (Stopwatch.Frequency / 1000.0));
 
@@ -79,10 +83,29 @@ internal sealed class RequestLog(RequestDelegate next, ILogger<RequestLog> logge
     {
         var started = Stopwatch.GetTimestamp();
         var pending = next(context);
-        if (!pending.IsCompletedSuccessfully)
+        if (!pending.IsCompletedSuccessfully || NeedsProblemBody(context))
             return Awaited(pending, context, started);
         Write(context, started);
         return Task.CompletedTask;
+    }
+
+    /// <summary>An error status with nothing written yet (no body, no content type), on an endpoint that does not opt out.</summary>
+    private static bool NeedsProblemBody(HttpContext context)
+    {
+        var response = context.Response;
+        return response.StatusCode is >= 400 and < 600 && !response.HasStarted && response.ContentLength is null
+            && string.IsNullOrEmpty(response.ContentType)
+            && context.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.ISkipStatusCodePagesMetadata>() is null;
+    }
+
+    private async Task WriteProblemBodyAsync(HttpContext context)
+    {
+        var status = context.Response.StatusCode;
+        if (await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = { Status = status } }))
+            return;
+        // A client that accepts no JSON: plain text, as the status-page middleware writes.
+        context.Response.ContentType = "text/plain";
+        await context.Response.WriteAsync($"Status Code: {status}; {Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status)}");
     }
 
     private async Task Awaited(Task pending, HttpContext context, long started)
@@ -98,6 +121,8 @@ internal sealed class RequestLog(RequestDelegate next, ILogger<RequestLog> logge
                 logger.LogError(exception, Template, context.Request.Method, Path(context), StatusCodes.Status500InternalServerError, Stopwatch.GetElapsedTime(started).TotalMilliseconds, TraceIdOf(context));
             throw;
         }
+        if (NeedsProblemBody(context))
+            await WriteProblemBodyAsync(context);
         Write(context, started);
     }
 
