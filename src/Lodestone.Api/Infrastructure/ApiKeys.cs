@@ -70,7 +70,6 @@ public static class ApiKeys
         // would only ever find nothing. The keys come from the same configuration the KeyRing reads.
         if (!configuration.GetSection($"{AuthSettings.Section}:ApiKeys").GetChildren().Any())
             return services;
-        services.AddSingleton<HandlerLogs>();
         services.AddAuthentication(Scheme).AddScheme<AuthenticationSchemeOptions, Handler>(Scheme, null);
         services.AddAuthorizationBuilder()
             .AddPolicy(Policy, policy => policy.AddAuthenticationSchemes(Scheme).AddRequirements(new KeyRequired()))
@@ -139,25 +138,10 @@ public static class ApiKeys
         public AclUser AclUser { get; } = user;
     }
 
-    /// <summary>
-    /// The handler's logger, made once: the host builds a handler per request, and each would
-    /// otherwise ask the logger factory for a new logger.
-    /// </summary>
-    private sealed class HandlerLogs(ILoggerFactory factory) : ILoggerFactory
-    {
-        private readonly ILogger _logger = factory.CreateLogger(typeof(Handler).FullName!);
-
-        public ILogger CreateLogger(string categoryName) => _logger;
-
-        public void AddProvider(ILoggerProvider provider) => factory.AddProvider(provider);
-
-        public void Dispose()
-        {
-        }
-    }
-
-    private sealed class Handler(IOptionsMonitor<AuthenticationSchemeOptions> options, HandlerLogs logs, UrlEncoder encoder, KeyRing keys)
-        : AuthenticationHandler<AuthenticationSchemeOptions>(options, logs, encoder)
+    // The host builds a handler per request; its logger comes from the service's factory, which keeps
+    // one per category (LoggerPerCategory).
+    private sealed class Handler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, KeyRing keys)
+        : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
     {
         protected override Task<AuthenticateResult> HandleAuthenticateAsync()
         {

@@ -132,7 +132,7 @@ internal sealed class RequestLog(RequestDelegate next, ILogger<RequestLog> logge
         var level = LevelOf(context.Response.StatusCode, elapsed > _slowTicks);
         if (!logger.IsEnabled(level))
             return;
-        logger.Log(level, Template, context.Request.Method, Path(context), context.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds, TraceIdOf(context));
+        logger.Log(level, Template, context.Request.Method, Path(context), context.Response.StatusCode, elapsed * 1000.0 / Stopwatch.Frequency, TraceIdOf(context));
     }
 
     internal static LogLevel LevelOf(int status, bool slow) =>
