@@ -116,6 +116,75 @@ public class HotPathTests
         Assert.Equal(0, keyspace.Count);
     }
 
+    [Fact]
+    public void A_string_written_again_keeps_its_object_and_buffer_when_the_size_is_the_same()
+    {
+        var keyspace = new Keyspace.Keyspace(new Random(1), firstVersion: 1);
+        var entry = keyspace.OverwriteString(B("k"), B("aaaa"));
+        var wrapped = entry.Value;
+
+        // The first value is the request's own array (shared): a second write makes a private copy.
+        var second = B("bbbb");
+        Assert.Same(entry, keyspace.OverwriteString(B("k"), second));
+        var own = Assert.IsType<StringValue>(entry.Value);
+        Assert.NotSame(wrapped, own);
+        second[0] = (byte)'x';
+        Assert.Equal("bbbb", Encoding.UTF8.GetString(own.Span));
+
+        // From then on a write of the same size lands in that buffer, with a new version.
+        var version = entry.Version;
+        keyspace.OverwriteString(B("k"), B("cccc"));
+        Assert.Same(own, entry.Value);
+        Assert.Equal("cccc", Encoding.UTF8.GetString(own.Span));
+        Assert.True(entry.Version > version);
+
+        // Another size, or a buffer a reply holds, gets a new value.
+        keyspace.OverwriteString(B("k"), B("ddddd"));
+        Assert.NotSame(own, entry.Value);
+        var longer = (StringValue)entry.Value;
+        longer.Share();
+        keyspace.OverwriteString(B("k"), B("eeeee"));
+        Assert.NotSame(longer, entry.Value);
+        Assert.Equal("ddddd", Encoding.UTF8.GetString(longer.Span));
+
+        // A large value is taken as it is, not copied.
+        var large = new byte[StringValue.RewriteCopyLimit + 1];
+        keyspace.OverwriteString(B("k"), large);
+        var taken = (StringValue)entry.Value;
+        large[0] = 1;
+        Assert.Equal(1, taken.Span[0]);
+    }
+
+    [Fact]
+    public async Task A_reply_keeps_its_bytes_when_the_key_is_rewritten_in_place()
+    {
+        using var engine = new TestEngine();
+        await engine.Run("SET", "k", "aaaa");
+        await engine.Run("SET", "k", "bbbb");
+        var before = (await engine.Run("GET", "k")).AsBulk();
+        await engine.Run("SET", "k", "cccc");
+        await engine.Run("SET", "k", "dddd");
+        Assert.Equal("bbbb", Encoding.UTF8.GetString(before.Span));
+        Assert.Equal("dddd", Encoding.UTF8.GetString((await engine.Run("GET", "k")).AsBulk().Span));
+        Assert.Equal("embstr", Encoding.UTF8.GetString((await engine.Run("OBJECT", "ENCODING", "k")).AsBulk().Span));
+
+        // What a plain SET does to the TTL and to other types holds in place too.
+        await engine.Run("EXPIRE", "k", "100");
+        await engine.Run("SET", "k", "eeee");
+        Assert.Equal(-1, (await engine.Run("TTL", "k")).AsInteger());
+        await engine.Run("SETEX", "k", "100", "ffff");
+        Assert.Equal(100, (await engine.Run("TTL", "k")).AsInteger());
+        await engine.Run("MSET", "k", "gggg", "l", "hhhh");
+        Assert.Equal(-1, (await engine.Run("TTL", "k")).AsInteger());
+        Assert.Equal("gggg", Encoding.UTF8.GetString((await engine.Run("GETSET", "k", "iiii")).AsBulk().Span));
+        Assert.Equal("iiii", Encoding.UTF8.GetString((await engine.Run("GET", "k")).AsBulk().Span));
+        await engine.Run("APPEND", "k", "jj");
+        Assert.Equal("iiiijj", Encoding.UTF8.GetString((await engine.Run("GET", "k")).AsBulk().Span));
+        await engine.Run("RPUSH", "list", "x");
+        await engine.Run("SET", "list", "kkkk");
+        Assert.Equal("kkkk", Encoding.UTF8.GetString((await engine.Run("GET", "list")).AsBulk().Span));
+    }
+
     /// <summary>A wall clock that can be stepped while the monotonic clock goes on.</summary>
     private sealed class SteppingClock(FakeTimeProvider inner) : TimeProvider
     {

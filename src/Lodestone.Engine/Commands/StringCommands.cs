@@ -45,7 +45,7 @@ internal static class StringCommands
         if (((options & SetOptions.Nx) != 0 && existing is not null) || ((options & SetOptions.Xx) != 0 && existing is null))
             return previous;
 
-        var entry = ctx.Keyspace.Overwrite(key, RedisType.String, StringValue.Wrap(ctx.Args[2]), keepTtl: (options & SetOptions.KeepTtl) != 0);
+        var entry = ctx.Keyspace.OverwriteString(key, ctx.Args[2], keepTtl: (options & SetOptions.KeepTtl) != 0);
         ctx.MarkDirty();
         if (expireAt != Entry.NoExpiry)
         {
@@ -92,7 +92,7 @@ internal static class StringCommands
     public static Reply GetSet(CommandContext ctx)
     {
         var previous = ValueOf(ctx.Keyspace.Lookup(ctx.Arg(1)));
-        ctx.Keyspace.Overwrite(ctx.Args[1], RedisType.String, StringValue.Wrap(ctx.Args[2]));
+        ctx.Keyspace.OverwriteString(ctx.Args[1], ctx.Args[2]);
         ctx.MarkDirty();
         return previous;
     }
@@ -365,7 +365,7 @@ internal static class StringCommands
     private static void SetPairs(CommandContext ctx)
     {
         for (var i = 1; i < ctx.ArgCount; i += 2)
-            ctx.Keyspace.Overwrite(ctx.Args[i], RedisType.String, StringValue.Wrap(ctx.Args[i + 1]));
+            ctx.Keyspace.OverwriteString(ctx.Args[i], ctx.Args[i + 1]);
         ctx.MarkDirty(ctx.ArgCount / 2);
     }
 
@@ -398,7 +398,7 @@ internal static class StringCommands
         var expireAt = Entry.NoExpiry;
         if (ExpiryFromArgument(ctx, unit, 2, out expireAt) is { } invalid)
             return invalid;
-        var entry = ctx.Keyspace.Overwrite(ctx.Args[1], RedisType.String, StringValue.Wrap(ctx.Args[3]));
+        var entry = ctx.Keyspace.OverwriteString(ctx.Args[1], ctx.Args[3]);
         ctx.Keyspace.SetExpiry(entry, expireAt);
         ctx.MarkDirty();
         ctx.Propagate(Effects.Argv("SET", ctx.Args[1], ctx.Args[3], "PXAT", expireAt));

@@ -202,13 +202,31 @@ internal sealed class Keyspace
         var entry = Peek(key);
         if (entry is null)
             return Add(key, type, value);
+        Replace(entry, type, value, keepTtl);
+        return entry;
+    }
+
+    /// <summary>
+    /// <see cref="Overwrite"/> with string bytes (SET, SETEX, MSET, GETSET): a key that already holds a
+    /// string may keep its value object, rewritten in place (see <see cref="StringValue.Rewrite"/>).
+    /// </summary>
+    public Entry OverwriteString(byte[] key, byte[] bytes, bool keepTtl = false)
+    {
+        var entry = Peek(key);
+        if (entry is null)
+            return Add(key, RedisType.String, StringValue.Wrap(bytes));
+        Replace(entry, RedisType.String, StringValue.Rewrite(entry.Value, bytes), keepTtl);
+        return entry;
+    }
+
+    private void Replace(Entry entry, RedisType type, object value, bool keepTtl)
+    {
         entry.Type = type;
         entry.Value = value;
         MarkSizePending(entry);
         if (!keepTtl)
             RemoveExpiry(entry);
         Touch(entry);
-        return entry;
     }
 
     /// <summary>Records a write to the entry's value: it gets a new version.</summary>
