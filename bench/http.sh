@@ -22,6 +22,9 @@ ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-64}
 OUT=${OUT:-/tmp/lodestone-bench}
 WORKLOADS=${WORKLOADS:-"get put incr lists zsets pipeline1 pipeline10 pipeline100"}
+# Latency is also read at half of each system's peak (its median requests/s above) for these: the
+# latency a service offers where it would be run, not at saturation. HALF_LOAD="" skips it.
+HALF_LOAD=${HALF_LOAD-"get put incr lists zsets"}
 
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 2; }
 
@@ -102,11 +105,26 @@ serves() {
   esac
 }
 
-run() { # system workload seconds → the RESULT line
-  local system=$1 workload=$2 seconds=$3 script=$2 pipeline=1
+run() { # system workload seconds [pause ms per connection] → the RESULT line
+  local system=$1 workload=$2 seconds=$3 script=$2 pipeline=1 pause=${4:-0}
   case "$workload" in pipeline*) script=pipeline pipeline=${workload#pipeline} ;; esac
-  SYSTEM=$system PIPELINE=$pipeline pin "$LOAD_CPUS" wrk -t"$LOAD_THREADS" -c"$CONNECTIONS" -d"${seconds}s" \
+  SYSTEM=$system PIPELINE=$pipeline DELAY_MS=$pause pin "$LOAD_CPUS" wrk -t"$LOAD_THREADS" -c"$CONNECTIONS" -d"${seconds}s" \
     --latency -s "bench/wrk/$script.lua" "${BASE[$system]}" | grep '^RESULT' || echo "RESULT rps=0 p50=0 p99=0 failed=-1"
+}
+
+field() { echo "$1" | sed "s/.* $2=\([^ ]*\).*/\1/"; } # RESULT line, name → value
+
+# About half of a system's peak: each connection pauses between requests; a 3 s run measures how far
+# the response time itself slows the connections down, and the pause is corrected for it.
+half_load() { # system workload peak → the RESULT line
+  local system=$1 workload=$2 target pause line achieved
+  target=$(awk -v p="$3" 'BEGIN { print p / 2 }')
+  pause=$(awk -v c="$CONNECTIONS" -v t="$target" 'BEGIN { printf "%.3f", c * 1000 / t }')
+  line=$(run "$system" "$workload" 3 "$pause")
+  achieved=$(field "$line" rps)
+  pause=$(awk -v c="$CONNECTIONS" -v t="$target" -v a="$achieved" -v d="$pause" \
+    'BEGIN { if (a <= 0) a = t; n = c * 1000 / t - (c * 1000 / a - d); printf "%.3f", (n < 0 ? 0 : n) }')
+  run "$system" "$workload" "$DURATION" "$pause"
 }
 
 echo "Warming up ($WARMUP s per system)…"
@@ -114,6 +132,8 @@ for system in $SYSTEMS; do run "$system" get $((WARMUP / 2)) >/dev/null; run "$s
 
 RESULTS="$OUT/results.tsv"
 printf 'workload\tsystem\tround\trps\tp50_ms\tp99_ms\tfailed\tcommands_per_request\n' >"$RESULTS"
+HALF="$OUT/half-load.tsv"
+printf 'workload\tsystem\tpeak_rps\trps\tp50_ms\tp99_ms\tfailed\n' >"$HALF"
 for workload in $WORKLOADS; do
   per=1; case "$workload" in pipeline*) per=${workload#pipeline} ;; esac
   for system in $SYSTEMS; do if serves "$system" "$workload"; then run "$system" "$workload" "$WORKLOAD_WARMUP" >/dev/null; fi; done
@@ -127,12 +147,23 @@ for workload in $WORKLOADS; do
       printf '%s\t%s\t%s\t%s\t%s\n' "$workload" "$system" "$round" "$fields" "$per" >>"$RESULTS"
     done
   done
+  case " $HALF_LOAD " in *" $workload "*) ;; *) continue ;; esac
+  for system in $SYSTEMS; do
+    serves "$system" "$workload" || continue
+    peak=$(awk -F'\t' -v w="$workload" -v s="$system" '$1 == w && $2 == s { print $4 }' "$RESULTS" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+    [ "$(awk -v p="${peak:-0}" 'BEGIN { print (p > 0) }')" = 1 ] || continue
+    line=$(half_load "$system" "$workload" "$peak")
+    echo "$workload $system at half of $peak/s: ${line#RESULT }"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$workload" "$system" "$peak" \
+      "$(field "$line" rps)" "$(field "$line" p50)" "$(field "$line" p99)" "$(field "$line" failed)" >>"$HALF"
+  done
 done
 
 mkdir -p bench/results
 cp "$RESULTS" bench/results/latest.tsv
+cp "$HALF" bench/results/half-load.tsv
 {
   echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/{print $2}') GiB;" \
     "servers on CPUs $SERVER_CPUS, wrk on $LOAD_CPUS ($LOAD_THREADS threads, $CONNECTIONS connections, ${DURATION} s runs, $ROUNDS rounds)."
 } >bench/results/machine.txt
-python3 bench/report.py bench/results/latest.tsv bench/results/machine.txt bench/results/chart.svg
+python3 bench/report.py bench/results/latest.tsv bench/results/machine.txt bench/results/chart.svg bench/results/half-load.tsv

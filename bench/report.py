@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Medians of bench/http.sh's runs: a Markdown table on stdout and a bar chart as SVG.
 
-Usage: report.py results.tsv machine.txt chart.svg
+Usage: report.py results.tsv machine.txt chart.svg [half-load.tsv]
+
+With half-load.tsv, a second table: each system's latency at about half of its own peak.
 """
 import csv
 import statistics
@@ -51,6 +53,23 @@ def table(result, workloads, per_request, machine):
     return "\n".join(lines)
 
 
+def half_load_table(path):
+    lines = ["", "Latency at about half of each system's peak (one paced run each):", "",
+             "| Workload | System | Peak requests/s | Paced requests/s | Share of peak | p50 ms | p99 ms |",
+             "|---|---|---:|---:|---:|---:|---:|"]
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    workloads = list(dict.fromkeys(r["workload"] for r in rows))
+    for workload in workloads:
+        for system in ORDER:
+            for r in (r for r in rows if r["workload"] == workload and r["system"] == system):
+                peak, rps = float(r["peak_rps"]), float(r["rps"])
+                failed = f" ({r['failed']} failed)" if r["failed"] not in ("0", "") else ""
+                lines.append(f"| {workload} | {system}{failed} | {peak:,.0f} | {rps:,.0f} | {rps / peak:.0%} | "
+                             f"{float(r['p50_ms']):.2f} | {float(r['p99_ms']):.2f} |")
+    return "\n".join(lines)
+
+
 def chart(result, workloads, path):
     width, row, bar = 760, 26, 7
     left = 120
@@ -83,6 +102,8 @@ def main():
     result, workloads, per_request = medians(results)
     with open(machine) as f:
         print(table(result, workloads, per_request, f.read()))
+    if len(sys.argv) > 4:
+        print(half_load_table(sys.argv[4]))
     chart(result, workloads, svg)
 
 

@@ -12,3 +12,11 @@ function done(summary, latency, requests)
   io.write(string.format("RESULT rps=%.1f p50=%.3f p99=%.3f failed=%d\n",
     summary.requests / seconds, latency:percentile(50) / 1000, latency:percentile(99) / 1000, failed))
 end
+
+-- DELAY_MS paces each connection: it waits about that long after a response before its next
+-- request, so bench/http.sh can hold a system at a fraction of its peak and read the latency there.
+-- wrk takes whole milliseconds, so the pause is dithered between the two nearest to keep the mean.
+local pause = tonumber(os.getenv("DELAY_MS") or "")
+if pause and pause > 0 then
+  function delay() return math.floor(pause + math.random()) end
+end
