@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Lodestone.Api.Contracts;
 using Lodestone.Api.Errors;
@@ -21,17 +22,40 @@ internal static class KeyHttp
     /// <summary>
     /// Runs a command on the route's key under the request's conditional headers (see
     /// <see cref="TryPrecondition(HttpRequest, out KeyCondition?, out ProblemHttpResult?)"/>), reporting the
-    /// key's state before and after. The problem is set when the headers are malformed or the
-    /// engine replied with an error.
+    /// key's state before and after. Awaiting it gives the result and the problem, set when the headers
+    /// are malformed or the engine replied with an error.
     /// </summary>
     /// <param name="read">A read: only If-Match is a precondition (If-None-Match means 304, see <see cref="IsNotModified"/>).</param>
-    public static async Task<(CommandResult Result, ProblemHttpResult? Problem)> RunAsync(
-        EngineClient engine, HttpContext http, RouteKey target, byte[][] args, bool read = false)
+    public static KeyRun RunAsync(EngineClient engine, HttpContext http, RouteKey target, byte[][] args, bool read = false) =>
+        TryPrecondition(http.Request, includeIfNoneMatch: !read, out var condition, out var invalid)
+            ? new KeyRun(engine.ExecuteAsync(args, target.Bytes, condition), null)
+            : new KeyRun(null, invalid);
+
+    /// <summary>
+    /// What <see cref="RunAsync"/> returns: the engine's task seen as (result, problem). An awaitable
+    /// struct rather than an async method, so the endpoints' own await is the only one between them
+    /// and the engine (each async layer costs an allocation and a continuation per request).
+    /// </summary>
+    public readonly struct KeyRun(Task<CommandResult>? pending, ProblemHttpResult? invalid)
     {
-        if (!TryPrecondition(http.Request, includeIfNoneMatch: !read, out var condition, out var invalid))
-            return (default, invalid);
-        var result = await engine.ExecuteAsync(args, target.Bytes, condition);
-        return result.Reply.IsProblem(out var problem) ? (result, problem) : (result, null);
+        public Awaiter GetAwaiter() => new(pending, invalid);
+
+        public readonly struct Awaiter(Task<CommandResult>? pending, ProblemHttpResult? invalid) : ICriticalNotifyCompletion
+        {
+            public bool IsCompleted => pending is null || pending.IsCompleted;
+
+            public (CommandResult Result, ProblemHttpResult? Problem) GetResult()
+            {
+                if (pending is null)
+                    return (default, invalid);
+                var result = pending.GetAwaiter().GetResult();
+                return result.Reply.IsProblem(out var problem) ? (result, problem) : (result, null);
+            }
+
+            public void OnCompleted(Action continuation) => pending!.GetAwaiter().OnCompleted(continuation);
+
+            public void UnsafeOnCompleted(Action continuation) => pending!.GetAwaiter().UnsafeOnCompleted(continuation);
+        }
     }
 
     /// <summary>
