@@ -75,7 +75,11 @@ wait_for "${BASE[baseline]}/strings/none" 404
 
 SYSTEMS="lodestone baseline"
 if command -v redis-server >/dev/null && command -v webdis >/dev/null; then
-  taskset -c "$SERVER_CPUS" redis-server --port 6399 --bind 127.0.0.1 --save '' --appendonly no >"$OUT/redis.log" 2>&1 &
+  # The durability Lodestone ships with (appsettings.json): an append-only file written every loop
+  # turn and fsynced every second, and the same snapshot rules, so both pay for the same promise.
+  mkdir -p "$OUT/redis"
+  taskset -c "$SERVER_CPUS" redis-server --port 6399 --bind 127.0.0.1 --dir "$OUT/redis" \
+    --appendonly yes --appendfsync everysec --save "3600 1 300 100 60 10000" >"$OUT/redis.log" 2>&1 &
   PIDS+=($!)
   cat >"$OUT/webdis.json" <<JSON
 {"redis_host":"127.0.0.1","redis_port":6399,"http_host":"127.0.0.1","http_port":8392,
