@@ -440,7 +440,8 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     {
         if (key is null)
             return default;
-        var entry = _keyspace.Peek(key);
+        // Ahead: the handler's own lookups of the same argument then skip hashing it again.
+        var entry = _keyspace.PeekAhead(key);
         return entry is null ? KeyState.Missing : new KeyState(entry.Type, entry.Version, entry.ExpireAtMs);
     }
 
