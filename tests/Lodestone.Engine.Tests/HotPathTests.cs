@@ -147,10 +147,13 @@ public class HotPathTests
         Assert.NotSame(longer, entry.Value);
         Assert.Equal("ddddd", Encoding.UTF8.GetString(longer.Span));
 
-        // A large value is taken as it is, not copied.
+        // A large value is taken as it is, not copied, even over a private buffer of its size.
         var large = new byte[StringValue.RewriteCopyLimit + 1];
+        keyspace.Overwrite(B("k"), RedisType.String, StringValue.Copy(large));
+        var ownLarge = entry.Value;
         keyspace.OverwriteString(B("k"), large);
         var taken = (StringValue)entry.Value;
+        Assert.NotSame(ownLarge, taken);
         large[0] = 1;
         Assert.Equal(1, taken.Span[0]);
     }

@@ -50,7 +50,7 @@ internal sealed class StringValue : IValue
 
     public StringValue Clone() => Copy(Span);
 
-    /// <summary>Values up to this size get a private copy when a key is written again (see <see cref="Rewrite"/>).</summary>
+    /// <summary>Values up to this size are copied when a key is written again (see <see cref="Rewrite"/>); larger ones are taken as they are.</summary>
     internal const int RewriteCopyLimit = 1024;
 
     /// <summary>
@@ -58,19 +58,21 @@ internal sealed class StringValue : IValue
     /// <paramref name="bytes"/>. A key written once tends to be written again, and in a garbage-collected
     /// heap the cheapest write is one that puts no new object in an old one: a young value referenced
     /// from an old entry is what each young-generation collection has to find (card marking) and
-    /// promote. So a private buffer of the same size is overwritten in place and the same object
-    /// returned; otherwise a small value gets a private copy, so that its next write can do that, and a
-    /// large one is taken as it is.
+    /// promote. So a small value is copied into the key's private buffer of the same size, and the
+    /// same object returned; failing that it gets a private copy, so that its next write can do that.
+    /// A large value is taken as it is (no copy on the engine thread).
     /// </summary>
     public static StringValue Rewrite(object current, byte[] bytes)
     {
+        if (bytes.Length > RewriteCopyLimit)
+            return Wrap(bytes);
         if (current is StringValue { _shared: false } value && value._buffer.Length == bytes.Length)
         {
             bytes.CopyTo(value._buffer, 0);
             value.Length = bytes.Length;
             return value;
         }
-        return bytes.Length <= RewriteCopyLimit ? Copy(bytes) : Wrap(bytes);
+        return Copy(bytes);
     }
 
     /// <summary>Appends <paramref name="bytes"/>. The caller has checked the resulting length against its limit.</summary>
