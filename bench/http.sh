@@ -146,9 +146,8 @@ for workload in $WORKLOADS; do
       serves "$system" "$workload" || continue
       line=$(run "$system" "$workload" "$DURATION")
       echo "$workload $system round $round: ${line#RESULT }"
-      # shellcheck disable=SC2001
-      fields=$(echo "$line" | sed 's/RESULT rps=\([^ ]*\) p50=\([^ ]*\) p99=\([^ ]*\) failed=\([^ ]*\)/\1\t\2\t\3\t\4/')
-      printf '%s\t%s\t%s\t%s\t%s\n' "$workload" "$system" "$round" "$fields" "$per" >>"$RESULTS"
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$workload" "$system" "$round" \
+        "$(field "$line" rps)" "$(field "$line" p50)" "$(field "$line" p99)" "$(field "$line" failed)" "$per" >>"$RESULTS"
     done
   done
   case " $HALF_LOAD " in *" $workload "*) ;; *) continue ;; esac
