@@ -15,8 +15,11 @@ public class ApiFactory : WebApplicationFactory<Program>
     public ApiFactory()
     {
         // Real Kestrel on a free loopback port, not the in-memory TestServer: keys are bound from the
-        // raw request target, which only a real server preserves (TestServer unescapes %2F).
-        UseKestrel(0);
+        // raw request target, which only a real server preserves (TestServer unescapes %2F). The port
+        // comes from the Urls setting below, not UseKestrel(0): that rewrites the server's addresses
+        // after the app has started binding them, a race that now and then fails a test's set-up
+        // ("Addresses cannot be modified after the server has started", dotnet/aspnetcore#67714).
+        UseKestrel();
     }
 
     public FakeTimeProvider Clock { get; } = new(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000));
@@ -26,6 +29,7 @@ public class ApiFactory : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        builder.UseSetting("Urls", "http://127.0.0.1:0");
         builder.UseSetting("Http:MaxRequestBodyBytes", "1048576");
         builder.UseSetting("Engine:ProtoMaxBulkLen", "65536");
         builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
