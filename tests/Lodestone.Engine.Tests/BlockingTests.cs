@@ -165,6 +165,119 @@ public sealed class BlockingTests : IDisposable
         Assert.Equal(0, _engine.Executor.BlockedCount);
     }
 
+    [Theory]
+    [InlineData("BLPOP", "q", "4294968")]
+    [InlineData("BRPOP", "q", "1e9")]
+    [InlineData("BZPOPMIN", "z", "4294968")]
+    [InlineData("BLMOVE", "q", "dst", "LEFT", "RIGHT", "4294968")]
+    [InlineData("BLMPOP", "4294968", "1", "q", "LEFT")]
+    public async Task A_timeout_beyond_what_a_timer_can_take_waits_instead_of_stopping_the_engine(params string[] command)
+    {
+        // The real clock: its timers refuse a due time over 2^32-2 ms, which once threw on the engine thread.
+        using var executor = new Executor(new EngineOptions(), TimeProvider.System);
+        var waiting = executor.ExecuteAsync(new CommandRequest(command.Select(Encoding.UTF8.GetBytes).ToArray()));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (executor.BlockedCount == 0 && DateTime.UtcNow < deadline)
+            await Task.Delay(5);
+
+        Assert.Equal(1, executor.BlockedCount);
+        ReplyAssert.Simple(await executor.ExecuteAsync("PING"u8.ToArray()), "PONG");
+        Assert.False(waiting.IsCompleted);
+        executor.Dispose();
+        ReplyAssert.Error((await waiting).Reply, ErrorKind.Unavailable);
+    }
+
+    [Fact]
+    public async Task A_lock_wait_beyond_what_a_timer_can_take_waits_instead_of_stopping_the_engine()
+    {
+        using var executor = new Executor(new EngineOptions(), TimeProvider.System);
+        var held = await executor.ExecuteAsync("LOCK.ACQUIRE"u8.ToArray(), "g"u8.ToArray(), "60000"u8.ToArray());
+        Assert.False(held.IsError);
+
+        var waiting = executor.ExecuteAsync(new CommandRequest(
+            new[] { "LOCK.ACQUIRE", "g", "1000", "WAIT", "4294967295" }.Select(Encoding.UTF8.GetBytes).ToArray()));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (executor.BlockedCount == 0 && DateTime.UtcNow < deadline)
+            await Task.Delay(5);
+
+        Assert.Equal(1, executor.BlockedCount);
+        ReplyAssert.Simple(await executor.ExecuteAsync("PING"u8.ToArray()), "PONG");
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("100")]
+    [InlineData("4294968")]
+    public async Task A_callers_wait_cap_ends_a_longer_or_endless_wait_with_the_timeout_reply(string timeout)
+    {
+        var pop = _engine.Executor.ExecuteAsync(new CommandRequest(Argv("BLPOP", "q", timeout)) { MaxBlock = TimeSpan.FromSeconds(2) });
+        await Parked(1);
+
+        _engine.Advance(TimeSpan.FromMilliseconds(1999));
+        await _engine.Run("PING");
+        Assert.False(pop.IsCompleted);
+        _engine.Advance(TimeSpan.FromMilliseconds(1));
+
+        ReplyAssert.Null((await pop).Reply);
+        Assert.Equal(0, _engine.Executor.BlockedCount);
+    }
+
+    [Fact]
+    public async Task A_shorter_timeout_than_the_cap_is_kept()
+    {
+        var pop = _engine.Executor.ExecuteAsync(new CommandRequest(Argv("BLPOP", "q", "0.5")) { MaxBlock = TimeSpan.FromSeconds(60) });
+        await Parked(1);
+
+        _engine.Advance(TimeSpan.FromMilliseconds(500));
+
+        ReplyAssert.Null((await pop).Reply);
+    }
+
+    [Fact]
+    public async Task A_lock_wait_over_the_cap_answers_that_the_lock_is_still_held()
+    {
+        await _engine.Run("LOCK.ACQUIRE", "g", "60000", "OWNER", "a");
+        var wait = _engine.Executor.ExecuteAsync(
+            new CommandRequest(Argv("LOCK.ACQUIRE", "g", "1000", "OWNER", "b", "WAIT", "4294967295")) { MaxBlock = TimeSpan.FromSeconds(5) });
+        await Parked(1);
+
+        _engine.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(ErrorKind.Conflict, (await wait).Reply.AsError().Kind);
+        Assert.Equal(0, _engine.Executor.BlockedCount);
+    }
+
+    [Theory]
+    [InlineData(0L, null, null)]
+    [InlineData(0L, 60_000L, 60_000L)]
+    [InlineData(500L, 60_000L, 500L)]
+    [InlineData(120_000L, 60_000L, 60_000L)]
+    [InlineData(10_000_000_000L, null, 4_294_967_294L)]
+    public void The_wait_is_the_timeout_capped_by_the_caller_and_by_the_timers_range(long timeoutMs, long? capMs, long? expectedMs)
+    {
+        var wait = Executor.WaitFor(TimeSpan.FromMilliseconds(timeoutMs), capMs is { } cap ? TimeSpan.FromMilliseconds(cap) : null);
+
+        Assert.Equal(expectedMs, wait is { } w ? (long)w.TotalMilliseconds : null);
+    }
+
+    [Fact]
+    public async Task Ending_waits_answers_parked_callers_and_later_blocking_commands_at_once()
+    {
+        var parked = Blocking("BLPOP", "q", "0");
+        await Parked(1);
+        var stopping = new EngineError(ErrorKind.Unavailable, "SHUTDOWN the service is stopping; try again");
+
+        _engine.Executor.EndWaits(stopping);
+
+        ReplyAssert.Error((await parked).Reply, "SHUTDOWN the service is stopping; try again");
+        ReplyAssert.Error((await Blocking("BLPOP", "q", "0")).Reply, "SHUTDOWN the service is stopping; try again");
+        Assert.Equal(0, _engine.Executor.BlockedCount);
+        await _engine.Run("RPUSH", "q", "a");
+        ReplyAssert.BulkArray((await Blocking("BLPOP", "q", "0")).Reply, "q", "a");
+    }
+
+    private static byte[][] Argv(params string[] args) => args.Select(Encoding.UTF8.GetBytes).ToArray();
+
     [Fact]
     public async Task Stopping_the_engine_fails_parked_callers()
     {

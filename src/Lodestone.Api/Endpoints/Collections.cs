@@ -40,20 +40,14 @@ internal static class Collections
     /// <summary>
     /// Runs a blocking command as a long poll: the engine parks it until data arrives or the timeout
     /// passes (nil). If the client disconnects first, the wait is cancelled and nothing is popped for it
-    /// (null). If the service is stopping, the wait ends at once with 503, so shutdown never waits for
-    /// a long poll's timeout.
+    /// (null). If the service is stopping, the wait ends at once with 503 (see
+    /// <see cref="EngineHosting"/>), so shutdown never waits for a long poll's timeout.
     /// </summary>
     public static async Task<CommandResult?> LongPollAsync(EngineClient engine, HttpContext http, byte[][] args, byte[]? key = null)
     {
-        var stopping = http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
-        using var wait = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
         try
         {
-            return await engine.ExecuteAsync(args, key, aborted: wait.Token);
-        }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested && !http.RequestAborted.IsCancellationRequested)
-        {
-            return new CommandResult(new EngineError(ErrorKind.Unavailable, "SHUTDOWN the service is stopping; try again"), default, default);
+            return await engine.ExecuteAsync(args, key);
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {

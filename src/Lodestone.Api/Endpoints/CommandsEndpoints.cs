@@ -214,10 +214,12 @@ public static class CommandsEndpoints
 
     private static async Task RespondAsync(HttpContext http, Reply reply)
     {
-        if (reply.IsError && reply.AsError().Exception is { } failure)
-            throw new InvalidOperationException($"The engine failed to execute a command: {reply.AsError().Message}", failure);
         UpstashErrors.StampSyncToken(http);
-        http.Response.StatusCode = reply.IsError ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK;
+        // An engine failure (a bug, already logged by the engine with the command's name) is the
+        // server's fault, not the request's: 500, with the same {"error"} body as any failed command.
+        http.Response.StatusCode = !reply.IsError ? StatusCodes.Status200OK
+            : reply.AsError().Kind == ErrorKind.Internal ? StatusCodes.Status500InternalServerError
+            : StatusCodes.Status400BadRequest;
         if (reply.IsError && reply.AsError().Kind is ErrorKind.Loading or ErrorKind.PersistenceFailed or ErrorKind.DiskFull or ErrorKind.OutOfMemory)
             http.Response.Headers.RetryAfter = "1";
         if (WantsResp2(http.Request))
@@ -232,13 +234,8 @@ public static class CommandsEndpoints
 
     private static async Task RespondAsync(HttpContext http, IReadOnlyList<Reply> replies, bool asTransaction)
     {
-        // One failed command must not cost the others their replies, so engine failures are logged
-        // here (with the engine's exception) rather than thrown to the exception handler.
-        foreach (var failure in replies.Where(r => r.IsError).Select(r => r.AsError()).Where(e => e.Exception is not null))
-        {
-            http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(CommandsEndpoints))
-                .LogError(failure.Exception, "The engine failed to execute a command in {Path}: {Error}", http.Request.Path, failure.Message);
-        }
+        // One failed command does not cost the others their replies: an engine failure (logged by the
+        // engine) is that command's {"error"} entry.
         UpstashErrors.StampSyncToken(http);
         http.Response.StatusCode = StatusCodes.Status200OK;
         if (WantsResp2(http.Request))

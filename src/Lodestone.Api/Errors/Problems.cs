@@ -6,15 +6,14 @@ namespace Lodestone.Api.Errors;
 /// <summary>Builds RFC 9457 problem responses from <see cref="ProblemTable"/>. Each carries the Redis error code.</summary>
 public static class Problems
 {
-    /// <summary>The problem for an engine error reply.</summary>
-    /// <exception cref="InvalidOperationException">The engine failed (a handler threw, a sink could not
-    /// write): a bug or an I/O failure, which <see cref="ExceptionToProblem"/> logs, with the engine's
-    /// stack trace, and answers with a 500 that carries none.</exception>
+    /// <summary>
+    /// The problem for an engine error reply. An engine failure (a handler threw, a sink could not
+    /// write: a bug) is a 500 that carries no stack trace; the engine has logged it, with the command's name.
+    /// </summary>
     public static ProblemHttpResult From(EngineError error)
     {
-        // Nothing else would log it: the engine hands the exception back as a value and moves on.
-        if (error.Exception is { } failure)
-            throw new InvalidOperationException($"The engine failed to execute a command: {error.Message}", failure);
+        if (error.Kind == ErrorKind.Internal)
+            return Create(ProblemTable.For(ErrorKind.Internal), "An unexpected error occurred. It has been logged.", error.Code);
         var problem = Create(ProblemTable.For(error.Kind), error.Message, error.Code);
         if (error.RetryAfter is { } retryAfter)
             problem.ProblemDetails.Extensions[RetryAfterMs] = (long)Math.Ceiling(retryAfter.TotalMilliseconds);

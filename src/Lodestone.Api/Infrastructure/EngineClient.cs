@@ -8,19 +8,29 @@ namespace Lodestone.Api.Infrastructure;
 /// The engine as one request sees it: every command it sends carries the caller's
 /// <see cref="AclUser"/>, so the engine's generic checks enforce the API key's role and key patterns
 /// on resource routes and the command endpoint alike. Endpoints take it as a parameter; it binds from
-/// the request (no service registration).
+/// the request.
 /// </summary>
+/// <remarks>
+/// The rules every HTTP way in shares live here, once, not in each endpoint: a blocking command waits
+/// at most <see cref="HttpSettings.MaxBlockingTimeoutSeconds"/> and only while its client is connected
+/// (a waiter whose client has gone is removed and never served); a reply holds at most
+/// <see cref="CommandSettings.MaxReplyElements"/> elements.
+/// </remarks>
 public sealed class EngineClient : ICaller
 {
     private readonly Executor _executor;
+    private readonly Limits _limits;
     private readonly ConnectionInfo? _connection;
+    private readonly CancellationToken _aborted;
     private string? _address;
 
-    private EngineClient(Executor executor, AclUser? user, ConnectionInfo? connection)
+    private EngineClient(Limits limits, AclUser? user, ConnectionInfo? connection, CancellationToken aborted)
     {
-        _executor = executor;
+        _executor = limits.Executor;
+        _limits = limits;
         User = user;
         _connection = connection;
+        _aborted = aborted;
     }
 
     /// <summary>The caller's permissions; null when the service is open (no API keys).</summary>
@@ -35,7 +45,17 @@ public sealed class EngineClient : ICaller
 
     public static ValueTask<EngineClient?> BindAsync(HttpContext context, ParameterInfo parameter) =>
         ValueTask.FromResult<EngineClient?>(new EngineClient(
-            context.RequestServices.GetRequiredService<Executor>(), ApiKeys.AclUserOf(context), context.Connection));
+            context.RequestServices.GetRequiredService<Limits>(), ApiKeys.AclUserOf(context), context.Connection, context.RequestAborted));
+
+    /// <summary>The engine and the limits every HTTP caller gets (one per service).</summary>
+    public sealed class Limits(Executor executor, Microsoft.Extensions.Options.IOptions<HttpSettings> http, Microsoft.Extensions.Options.IOptions<CommandSettings> commands)
+    {
+        public Executor Executor { get; } = executor;
+
+        public TimeSpan MaxBlock { get; } = TimeSpan.FromSeconds(http.Value.MaxBlockingTimeoutSeconds);
+
+        public long MaxReplyElements { get; } = commands.Value.MaxReplyElements;
+    }
 
     /// <summary>ip:port as Redis shows a client ([v6]:port for IPv6).</summary>
     public static string? AddressOf(ConnectionInfo connection) => connection.RemoteIpAddress switch
@@ -45,13 +65,19 @@ public sealed class EngineClient : ICaller
         { } ip => $"{(ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip)}:{connection.RemotePort}",
     };
 
-    private CommandRequest Request(byte[][] args, byte[]? key = null, KeyCondition? condition = null, CancellationToken aborted = default) =>
-        new(args, key, condition) { User = User, Aborted = aborted, Caller = this };
+    private CommandRequest Request(byte[][] args, byte[]? key = null, KeyCondition? condition = null) =>
+        new(args, key, condition)
+        {
+            User = User, Aborted = _aborted, Caller = this, MaxBlock = _limits.MaxBlock, MaxReplyElements = _limits.MaxReplyElements,
+        };
 
-    /// <summary>Runs one command as the caller, observing <paramref name="key"/> and checking <paramref name="condition"/> on it.</summary>
-    /// <param name="aborted">For blocking commands: the caller went away, stop waiting (the task is then cancelled).</param>
-    public Task<CommandResult> ExecuteAsync(byte[][] args, byte[]? key = null, KeyCondition? condition = null, CancellationToken aborted = default) =>
-        _executor.ExecuteAsync(Request(args, key, condition, aborted));
+    /// <summary>
+    /// Runs one command as the caller, observing <paramref name="key"/> and checking <paramref name="condition"/> on it.
+    /// A blocking command whose client goes away while it waits is cancelled (the task throws
+    /// <see cref="OperationCanceledException"/>) and pops nothing.
+    /// </summary>
+    public Task<CommandResult> ExecuteAsync(byte[][] args, byte[]? key = null, KeyCondition? condition = null) =>
+        _executor.ExecuteAsync(Request(args, key, condition));
 
     /// <summary>Runs one command as the caller and returns its reply.</summary>
     public async Task<Reply> RunAsync(byte[][] args) => (await ExecuteAsync(args)).Reply;

@@ -9,6 +9,9 @@ public static class EngineHosting
 {
     public const string Section = "Engine";
 
+    /// <summary>The answer to a blocking command while the service stops.</summary>
+    public static EngineError ServiceStopping { get; } = new(ErrorKind.Unavailable, "SHUTDOWN the service is stopping; try again");
+
     public static IServiceCollection AddLodestoneEngine(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<EngineOptions>()
@@ -57,6 +60,7 @@ public static class EngineHosting
             .Bind(configuration.GetSection(CommandSettings.Section))
             .Validate(o => o.MaxRequestBodyBytes > 0, "Commands:MaxRequestBodyBytes must be positive.")
             .Validate(o => o.MaxArguments > 0, "Commands:MaxArguments must be positive.")
+            .Validate(o => o.MaxReplyElements > 0, "Commands:MaxReplyElements must be positive.")
             .ValidateOnStart();
         services.AddOptions<RequestLoggingSettings>()
             .Bind(configuration.GetSection(RequestLoggingSettings.Section))
@@ -72,13 +76,18 @@ public static class EngineHosting
             var executor = new Executor(
                 sp.GetRequiredService<IOptions<EngineOptions>>().Value,
                 sp.GetRequiredService<TimeProvider>(),
-                sp.GetServices<IEffectSink>());
+                sp.GetServices<IEffectSink>(),
+                sp.GetRequiredService<ILogger<Executor>>());
             if (PersistenceHosting.LoadsAtStart(sp))
                 executor.BeginLoading();
             else
                 executor.PauseLockGrants(); // memory only: every start may be a restart that forgot its locks
+            // Stopping ends every wait (long polls, BLPOP on /commands, lock waits) with 503 at once:
+            // shutdown never waits for their timeouts, and nothing parks after it began.
+            sp.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() => executor.EndWaits(ServiceStopping));
             return executor;
         });
+        services.AddSingleton<EngineClient.Limits>();
         return services;
     }
 }

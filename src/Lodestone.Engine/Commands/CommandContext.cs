@@ -58,6 +58,18 @@ internal sealed class CommandContext
     /// <summary>Set by <see cref="Block"/>: the keys to wait on, for how long, and when to look again regardless.</summary>
     public BlockRequest? BlockRequest { get; private set; }
 
+    /// <summary>
+    /// The most elements this command's reply may hold: its caller's
+    /// <see cref="CommandRequest.MaxReplyElements"/>, less what earlier commands of the same request
+    /// (a pipeline, a transaction) returned. The executor refuses a larger reply from a read after it
+    /// is built; a handler that knows its reply's size from the arguments checks first
+    /// (<see cref="CheckReplySize"/>), so the reply is never built.
+    /// </summary>
+    public long ReplyLimit { get; set; } = long.MaxValue;
+
+    /// <summary>The refusal for a reply of <paramref name="elements"/> elements, or null when it fits <see cref="ReplyLimit"/>.</summary>
+    public EngineError? CheckReplySize(long elements) => elements > ReplyLimit ? Errors.ReplyTooLarge(elements, ReplyLimit) : null;
+
     /// <summary>Whether this run is a parked command resumed at the head of its key's queue (not a new arrival).</summary>
     public bool IsResumed { get; set; }
 

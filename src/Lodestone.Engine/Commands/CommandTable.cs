@@ -43,6 +43,10 @@ public sealed class CommandTable
     /// <summary>The table of this engine's commands.</summary>
     public static CommandTable Default { get; } = new(Discover());
 
+    /// <summary>This engine's commands and <paramref name="extra"/> ones (tests declare commands that misbehave).</summary>
+    internal static CommandTable With(params (CommandAttribute Declaration, CommandHandler Handler)[] extra) =>
+        new(Discover().Concat(extra.Select(e => new CommandSpec(e.Declaration, e.Handler))));
+
     public IReadOnlyCollection<CommandSpec> All => _byName.Values;
 
     public int Count => _byName.Count;

@@ -251,6 +251,8 @@ internal static class HashCommands
             return Reply.EmptyArray;
         if (count < 0 && -count > MaxRandomFields)
             return Errors.ValueOutOfRange;
+        if (count < 0 && ctx.CheckReplySize(-count * (withValues ? 2 : 1)) is { } tooLarge)
+            return tooLarge;
         var picked = count > 0 ? DistinctRandomFields(hash, count, ctx.Random) : RandomFieldsWithRepetition(hash, -count, ctx.Random);
         return FieldsReply(picked, withValues);
     }

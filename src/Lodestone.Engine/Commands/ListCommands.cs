@@ -76,6 +76,8 @@ internal static class ListCommands
             return Errors.NotInteger;
         if (ListAt(ctx, 1) is not { } list || !ResolveRange(list.Count, start, stop, out var from, out var to))
             return Reply.EmptyArray;
+        if (ctx.CheckReplySize(to - from + 1) is { } tooLarge)
+            return tooLarge;
         var items = new Reply[to - from + 1];
         for (var i = 0; i < items.Length; i++)
             items[i] = Reply.Bulk(list[from + i]);

@@ -217,6 +217,8 @@ internal static class SetCommands
 
         if (count < 0)
         {
+            if (ctx.CheckReplySize(-count) is { } tooLarge)
+                return tooLarge;
             var repeated = new Reply[-count];
             for (var i = 0; i < repeated.Length; i++)
                 repeated[i] = Reply.Bulk(set.Random(ctx.Random));

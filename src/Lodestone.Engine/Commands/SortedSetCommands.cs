@@ -299,6 +299,8 @@ internal static partial class SortedSetCommands
         {
             if (count > MaxRandomReply / (withScores ? 2 : 1))
                 return Errors.ValueOutOfRange;
+            if (ctx.CheckReplySize(count * (withScores ? 2 : 1)) is { } tooLarge)
+                return tooLarge;
             var picks = new List<ScoredMember>((int)count);
             for (var i = 0; i < count; i++)
                 picks.Add(zset.Random(ctx.Random));

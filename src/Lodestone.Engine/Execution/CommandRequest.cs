@@ -83,6 +83,22 @@ public sealed class CommandRequest
     /// </summary>
     public CancellationToken Aborted { get; init; }
 
+    /// <summary>
+    /// The longest a blocking command of this caller may wait (an HTTP request's long-poll cap): a
+    /// longer timeout, or 0 ("forever" in Redis), waits this long and then gets the command's own
+    /// timeout reply (nil for a pop, "held" for a lock wait). Null: as long as the command asks, up to
+    /// <see cref="Executor.LongestWait"/>.
+    /// </summary>
+    public TimeSpan? MaxBlock { get; init; }
+
+    /// <summary>
+    /// The most elements the caller's whole reply may hold (for a pipeline or transaction, all its
+    /// replies together): a read whose reply would hold more fails with
+    /// <see cref="Errors.ReplyTooLarge"/>, found before the reply is built where its size follows from
+    /// the arguments (SRANDMEMBER -n, LRANGE…). Null: no limit.
+    /// </summary>
+    public long? MaxReplyElements { get; init; }
+
     /// <summary>Who sent the request, asked for its address and name only when something records them.</summary>
     public ICaller? Caller { get; init; }
 

@@ -110,6 +110,10 @@ internal static class Errors
         || exception.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase)
         || exception.Message.Contains("disk full", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>A reply over the caller's element limit (the command endpoint's <c>Commands:MaxReplyElements</c>), as Redis's client-output-buffer-limit protects the server.</summary>
+    public static EngineError ReplyTooLarge(long elements, long limit) =>
+        new(ErrorKind.TooLarge, $"ERR the reply would hold {elements} elements, more than the {limit} this request may still receive; ask for fewer (page with a range, SCAN or COUNT)");
+
     public static EngineError Internal(Exception exception) =>
         new(ErrorKind.Internal, "ERR internal error while executing the command", exception);
 

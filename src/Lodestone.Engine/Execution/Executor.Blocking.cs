@@ -41,6 +41,11 @@ public sealed partial class Executor
         work.Result = result;
         if (block is null)
             return true;
+        if (Volatile.Read(ref _waitsEnded) is { } ended)
+        {
+            work.Result = new CommandResult(ended, result.Before, result.After);
+            return true;
+        }
         Park(work, block);
         return false;
     }
@@ -69,21 +74,66 @@ public sealed partial class Executor
         return block;
     }
 
+    /// <summary>
+    /// The longest wait the engine's timers can take (System.Threading.Timer's limit, about 49.7
+    /// days): a longer blocking timeout is clamped to it.
+    /// </summary>
+    public static TimeSpan LongestWait { get; } = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
+    /// <summary>
+    /// How long a blocking command waits: what it asked for (<see cref="TimeSpan.Zero"/> is forever),
+    /// capped by its caller's <see cref="CommandRequest.MaxBlock"/> and by <see cref="LongestWait"/>.
+    /// Null: forever, no timer.
+    /// </summary>
+    internal static TimeSpan? WaitFor(TimeSpan requested, TimeSpan? cap)
+    {
+        TimeSpan? wait = requested > TimeSpan.Zero ? requested : null;
+        if (cap is { } limit && (wait is null || wait > limit))
+            wait = limit;
+        return wait > LongestWait ? LongestWait : wait;
+    }
+
     private void Park(SingleWork work, BlockRequest block)
     {
         var waiter = new Waiter(work, block.Keys);
-        foreach (var key in block.Keys.Distinct(ByteArrayComparer.Instance))
+        // Everything that can fail comes before the waiter enters a queue, so a failure leaves no
+        // half-parked caller behind (the loop fails the command and goes on).
+        var keys = block.Keys.Distinct(ByteArrayComparer.Instance).ToArray();
+        if (WaitFor(block.Timeout, work.Request.MaxBlock) is { } timeout)
+            waiter.Timer = _time.CreateTimer(_ => Enqueue(new WaiterEnd(waiter, cancelled: false)), null, timeout, Timeout.InfiniteTimeSpan);
+        foreach (var key in keys)
         {
             if (!_waiters.TryGetValue(key, out var queue))
                 _waiters[key] = queue = new LinkedList<Waiter>();
             waiter.Nodes.Add((key, queue.AddLast(waiter)));
         }
+        waiter.Parked = true;
         Interlocked.Increment(ref _blockedCount);
-        if (block.Timeout > TimeSpan.Zero)
-            waiter.Timer = _time.CreateTimer(_ => Enqueue(new WaiterEnd(waiter, cancelled: false)), null, block.Timeout, Timeout.InfiniteTimeSpan);
         // Registered last: if the caller is already gone, the callback runs now and queues the removal.
-        waiter.Cancellation = work.Request.Aborted.Register(() => Enqueue(new WaiterEnd(waiter, cancelled: true)));
+        try
+        {
+            waiter.Cancellation = work.Request.Aborted.Register(() => Enqueue(new WaiterEnd(waiter, cancelled: true)));
+        }
+        catch (ObjectDisposedException)
+        {
+            // The caller's token source is gone with its request: the caller is gone too.
+            Enqueue(new WaiterEnd(waiter, cancelled: true));
+        }
     }
+
+    /// <summary>
+    /// Ends every wait, now and from now on, with <paramref name="reason"/>: parked callers get it as
+    /// their reply, and a blocking command that would park answers it at once. For a service that is
+    /// stopping: it must not wait for long polls to time out. Safe on any thread.
+    /// </summary>
+    public void EndWaits(EngineError reason)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        Interlocked.CompareExchange(ref _waitsEnded, reason, null);
+        Enqueue(new EndWaitsWork());
+    }
+
+    private EngineError? _waitsEnded;
 
     /// <summary>Marks <paramref name="key"/> ready after <paramref name="delay"/> (replacing an earlier wake-up of it: the latest lease is the one that counts).</summary>
     private void ScheduleWake(byte[] key, TimeSpan delay)
@@ -91,7 +141,7 @@ public sealed partial class Executor
         if (_keyWakes.Remove(key, out var previous))
             previous.Dispose();
         var wake = new KeyWake(key);
-        _keyWakes[key] = wake.Timer = _time.CreateTimer(_ => Enqueue(wake), null, delay, Timeout.InfiniteTimeSpan);
+        _keyWakes[key] = wake.Timer = _time.CreateTimer(_ => Enqueue(wake), null, delay > LongestWait ? LongestWait : delay, Timeout.InfiniteTimeSpan);
     }
 
     private void SignalKeyAsReady(byte[] key)
@@ -102,6 +152,23 @@ public sealed partial class Executor
 
     /// <summary>Resumes waiters on keys that became ready, oldest first, until a key has nothing more to give.</summary>
     private void ServeReadyKeys()
+    {
+        if (_readyKeys.Count == 0)
+            return;
+        // Between two commands of a pipeline: the waiters' replies count against their own callers'
+        // limits, and the pipeline's next command goes on with what is left of its own.
+        var replyLimit = _context.ReplyLimit;
+        try
+        {
+            ServeReadyKeysInOrder();
+        }
+        finally
+        {
+            _context.ReplyLimit = replyLimit;
+        }
+    }
+
+    private void ServeReadyKeysInOrder()
     {
         // Serving a waiter can create keys others wait on (BLMOVE pushes), so loop until quiet.
         while (_readyKeys.Count > 0)
@@ -153,12 +220,12 @@ public sealed partial class Executor
         Interlocked.Decrement(ref _blockedCount);
     }
 
-    private void FailParked()
+    private void FailParked(EngineError error)
     {
         foreach (var waiter in _waiters.Values.SelectMany(queue => queue).Distinct().ToList())
         {
             Unpark(waiter);
-            waiter.Work.Fail(Errors.ShuttingDown);
+            waiter.Work.Fail(error);
         }
     }
 
@@ -171,7 +238,8 @@ public sealed partial class Executor
 
         public List<(byte[] Key, LinkedListNode<Waiter> Node)> Nodes { get; } = [];
 
-        public bool Parked { get; set; } = true;
+        /// <summary>In the queues: set once parking is complete, cleared when it leaves them.</summary>
+        public bool Parked { get; set; }
 
         public ITimer? Timer { get; set; }
 
@@ -220,6 +288,24 @@ public sealed partial class Executor
         {
             _failure = error;
             Complete();
+        }
+    }
+
+    /// <summary>Fails every parked caller with the reason given to <see cref="EndWaits"/>.</summary>
+    private sealed class EndWaitsWork : IWork
+    {
+        public bool Execute(Executor executor)
+        {
+            executor.FailParked(executor._waitsEnded!);
+            return false;
+        }
+
+        public void Complete()
+        {
+        }
+
+        public void Fail(EngineError error)
+        {
         }
     }
 

@@ -3,6 +3,8 @@ using System.Diagnostics;
 using Lodestone.Engine.Commands;
 using Lodestone.Engine.Diagnostics;
 using Lodestone.Engine.Keyspace;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Lodestone.Engine.Execution;
 
@@ -30,6 +32,10 @@ namespace Lodestone.Engine.Execution;
 /// item from a <see cref="TimeProvider"/> timer, so it runs between commands, on the same thread.
 /// Blocking commands park their caller instead of completing it (Executor.Blocking.cs); a later
 /// write that creates a key they wait on resumes them in the same loop turn.
+///
+/// Nothing escapes the engine thread: an exception from a handler fails that command (an internal
+/// error reply), one from anywhere else in a work item fails that item, and either is logged with
+/// the command's name — the loop goes on. One bad argument must never stop the process.
 /// </remarks>
 public sealed partial class Executor : IAsyncDisposable, IDisposable
 {
@@ -56,8 +62,16 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     private long _committedOffset;
     private volatile bool _stopping;
     private int _stopped;
+    private readonly ILogger _logger;
+    private byte[]? _runningCommand;
 
-    public Executor(EngineOptions options, TimeProvider time, IEnumerable<IEffectSink>? sinks = null)
+    public Executor(EngineOptions options, TimeProvider time, IEnumerable<IEffectSink>? sinks = null, ILogger<Executor>? logger = null)
+        : this(options, time, sinks, logger, CommandTable.Default)
+    {
+    }
+
+    /// <summary>An engine with its own command table (tests add commands that misbehave).</summary>
+    internal Executor(EngineOptions options, TimeProvider time, IEnumerable<IEffectSink>? sinks, ILogger? logger, CommandTable commands)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
@@ -73,6 +87,8 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
             throw new ArgumentOutOfRangeException(nameof(options), "MaxMemorySamples must be between 1 and 64.");
         _options = options;
         _time = time;
+        _logger = logger ?? NullLogger.Instance;
+        Commands = commands;
         _clock = new LoopClock(time);
         _clock.Rebase();
         _sinks = sinks?.ToArray() ?? [];
@@ -110,7 +126,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     public EngineDiagnostics Diagnostics => _diagnostics;
 
     /// <summary>The commands this engine executes.</summary>
-    public CommandTable Commands { get; } = CommandTable.Default;
+    public CommandTable Commands { get; }
 
     /// <summary>The engine's clock.</summary>
     public TimeProvider Time => _time;
@@ -247,7 +263,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         // A full fence (see Enqueue), then fail whatever arrived after the thread's last look.
         Interlocked.Exchange(ref _stopped, 1);
         FailQueued();
-        FailParked();
+        FailParked(Errors.ShuttingDown);
         // _wake is deliberately not disposed: a racing Enqueue may still Set it, and it never
         // allocates a wait handle (nothing reads its WaitHandle), so there is nothing to free.
     }
@@ -329,9 +345,8 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
             foreach (var work in batch)
             {
                 var effectsBefore = _effects.Count;
-                if (work.Execute(this))
+                if (ExecuteGuarded(work))
                     _completions.Add((work, _effects.Count > effectsBefore));
-                ServeReadyKeys();
             }
 
             var sinkFailure = CommitEffects();
@@ -349,6 +364,35 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
             batch.Clear();
             AdvanceSnapshot();
         }
+    }
+
+    /// <summary>
+    /// Runs one work item, then serves the waiters its writes made ready. An exception here is a bug
+    /// outside any handler (those are caught where they run): the item fails with an internal error,
+    /// the error is logged with the command's name, and the loop goes on.
+    /// </summary>
+    /// <returns>True when the item is to be completed after the commit.</returns>
+    private bool ExecuteGuarded(IWork work)
+    {
+        _runningCommand = null;
+        try
+        {
+            var done = work.Execute(this);
+            ServeReadyKeys();
+            return done;
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            LogFailure(exception);
+            work.Fail(Errors.Internal(exception));
+            return false;
+        }
+    }
+
+    private void LogFailure(Exception exception)
+    {
+        var command = _runningCommand is { } name ? System.Text.Encoding.UTF8.GetString(name.AsSpan(0, Math.Min(name.Length, 64))) : "(engine work)";
+        _logger.LogError(exception, "The engine failed while running {Command}; the command fails with an internal error and the engine goes on", command);
     }
 
     private EngineError? CommitEffects()
@@ -372,8 +416,9 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         {
             return Errors.PersistenceFailed(exception);
         }
-        catch (Exception exception) when (exception is UnauthorizedAccessException or InvalidOperationException)
+        catch (Exception exception) when (exception is not OutOfMemoryException)
         {
+            _logger.LogError(exception, "The engine could not hand a batch of {Count} effects to the log", _effects.Count);
             return Errors.Internal(exception);
         }
         finally
@@ -400,9 +445,16 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     /// observed, so a caller without permission learns nothing about the key (not even through a
     /// failed precondition).
     /// </remarks>
-    private CommandResult Execute(CommandRequest request)
+    /// <param name="continuesReply">
+    /// The request is a later command of the same pipeline or transaction: its reply shares what is
+    /// left of the caller's element limit instead of starting afresh.
+    /// </param>
+    private CommandResult Execute(CommandRequest request, bool continuesReply = false)
     {
         _context.ClearBlockRequest();
+        if (!continuesReply)
+            _context.ReplyLimit = request.MaxReplyElements ?? long.MaxValue;
+        _runningCommand = request.Args.Length > 0 ? request.Args[0] : null;
         if (_loading)
             return Refuse(request, Errors.Loading);
         if (Check(request.Args, request.User, out var spec) is { } refused)
@@ -430,10 +482,38 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
             _context.User = null;
             _clock.Read();
         }
+        if (_context.ReplyLimit != long.MaxValue && !reply.IsError)
+            reply = ChargeReply(spec, reply);
         // A command that parks its caller is counted when it answers, as Redis counts a blocked command on unblock.
         if (_context.BlockRequest is null || reply.IsError)
             Executed(spec, request, reply, started);
         return new CommandResult(reply, before, request.Key is null ? default : Observe(request.Key));
+    }
+
+    /// <summary>
+    /// Counts a reply's elements against the caller's limit. A read whose reply is over it fails
+    /// instead (nothing changed, so nothing is lost); a write's reply is never refused after it ran —
+    /// what it popped would be lost — so writes only use up the limit.
+    /// </summary>
+    private Reply ChargeReply(CommandSpec spec, Reply reply)
+    {
+        var elements = ReplyElements(reply);
+        if (!spec.IsWrite && _context.CheckReplySize(elements) is { } tooLarge)
+            return tooLarge;
+        _context.ReplyLimit = Math.Max(0, _context.ReplyLimit - elements);
+        return reply;
+    }
+
+    /// <summary>The values in a reply: 1 for a single value, the sum over its items for an array, set or map (the container itself not counted).</summary>
+    internal static long ReplyElements(Reply reply)
+    {
+        if (reply.Kind is not (ReplyKind.Array or ReplyKind.Set or ReplyKind.Map))
+            return 1;
+        var items = reply.AsItems();
+        long count = 0;
+        for (var i = 0; i < items.Count; i++)
+            count += ReplyElements(items[i]);
+        return count;
     }
 
     private KeyState Observe(byte[]? key)
@@ -485,6 +565,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
+            LogFailure(exception);
             return Errors.Internal(exception);
         }
         if (spec.IsWrite && _context.Dirty > 0 && !_context.Propagated)
@@ -580,7 +661,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
             // at once, as it does inside Redis's EXEC.
             executor.TakeTimeSnapshot();
             for (var i = 0; i < _results.Length; i++)
-                _results[i] = executor.Execute(requests[i]);
+                _results[i] = executor.Execute(requests[i], continuesReply: i > 0);
             return true;
         }
 
@@ -606,7 +687,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
             {
                 var effectsBefore = executor._effects.Count;
                 executor.TakeTimeSnapshot();
-                _results[i] = executor.Execute(requests[i]);
+                _results[i] = executor.Execute(requests[i], continuesReply: i > 0);
                 _wrote[i] = executor._effects.Count > effectsBefore;
                 executor.ServeReadyKeys();
             }
