@@ -229,7 +229,7 @@ public static class CommandsEndpoints
         }
         http.Response.ContentType = "application/json";
         await using var json = new Utf8JsonWriter(http.Response.Body, UpstashJson.WriterOptions);
-        UpstashJson.WriteEntry(json, reply, WantsBase64(http.Request));
+        await UpstashJson.WriteEntryAsync(json, reply, WantsBase64(http.Request), http.RequestAborted);
     }
 
     private static async Task RespondAsync(HttpContext http, IReadOnlyList<Reply> replies, bool asTransaction)
@@ -256,7 +256,7 @@ public static class CommandsEndpoints
         await using var json = new Utf8JsonWriter(http.Response.Body, UpstashJson.WriterOptions);
         json.WriteStartArray();
         foreach (var reply in replies)
-            UpstashJson.WriteEntry(json, reply, base64);
+            await UpstashJson.WriteEntryAsync(json, reply, base64, http.RequestAborted);
         json.WriteEndArray();
     }
 

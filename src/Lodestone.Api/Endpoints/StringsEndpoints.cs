@@ -1,10 +1,13 @@
 using System.Globalization;
+using System.Text.Json;
 using Lodestone.Api.Contracts;
 using Lodestone.Api.Infrastructure;
+using Lodestone.Api.Protocol;
 using Lodestone.Api.Validation;
 using Lodestone.Engine.Execution;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace Lodestone.Api.Endpoints;
 
@@ -52,7 +55,7 @@ public static class StringsEndpoints
         return group;
     }
 
-    private static async Task<Results<Ok<StringEntry>, FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> Get(
+    private static async Task<Results<Ok<StringEntry>, StreamedEntry, FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> Get(
         RouteKey target, HttpContext http, EngineClient engine)
     {
         var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("GET", target.Bytes), read: true);
@@ -67,15 +70,17 @@ public static class StringsEndpoints
         var value = result.Reply.AsBulk();
         if (EngineReplies.WantsRawBytes(http.Request))
             return TypedResults.Bytes(value, OctetStream);
+        if (JsonText.IsLarge(value.Length))
+            return new StreamedEntry(target.Bytes, value, ttl, BinaryText.Requested(http.Request), StatusCodes.Status200OK);
         return TypedResults.Ok(Entry(target.Bytes, value.Span, ttl, BinaryText.Requested(http.Request)));
     }
 
-    private static Task<Results<Created<StringEntry>, Ok<StringEntry>, ProblemHttpResult>> Set(
+    private static Task<Results<Created<StringEntry>, Ok<StringEntry>, StreamedEntry, ProblemHttpResult>> Set(
         RouteKey target, SetStringRequest request, HttpContext http, EngineClient engine) =>
         Store(target, BinaryText.Decode(request.Value, request.Encoding), request.TtlMs, request.KeepTtl, http, engine,
             base64Requested: request.Encoding == BinaryText.Base64);
 
-    private static async Task<Results<Created<StringEntry>, Ok<StringEntry>, ProblemHttpResult>> SetRaw(
+    private static async Task<Results<Created<StringEntry>, Ok<StringEntry>, StreamedEntry, ProblemHttpResult>> SetRaw(
         RouteKey target, [AsParameters] RawSetOptions options, HttpContext http, EngineClient engine)
     {
         using var body = new MemoryStream(http.Request.ContentLength is { } length and < int.MaxValue ? (int)length : 0);
@@ -83,7 +88,7 @@ public static class StringsEndpoints
         return await Store(target, body.ToArray(), options.TtlMs, options.KeepTtl == true, http, engine, base64Requested: false);
     }
 
-    private static async Task<Results<Created<StringEntry>, Ok<StringEntry>, ProblemHttpResult>> Store(
+    private static async Task<Results<Created<StringEntry>, Ok<StringEntry>, StreamedEntry, ProblemHttpResult>> Store(
         RouteKey target, byte[] value, long? ttlMs, bool keepTtl, HttpContext http, EngineClient engine, bool base64Requested)
     {
         var args = ttlMs is { } px ? Argv.Of("SET", target.Bytes, value, "PX", px)
@@ -94,10 +99,12 @@ public static class StringsEndpoints
             return problem;
 
         var remaining = KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
-        var entry = Entry(target.Bytes, value, remaining, base64Requested || BinaryText.Requested(http.Request));
-        return result.Before.Exists
-            ? TypedResults.Ok(entry)
-            : TypedResults.Created($"/strings/{KeyHttp.PathSegment(target.Bytes)}", entry);
+        var location = result.Before.Exists ? null : $"/strings/{KeyHttp.PathSegment(target.Bytes)}";
+        base64Requested |= BinaryText.Requested(http.Request);
+        if (JsonText.IsLarge(value.Length))
+            return new StreamedEntry(target.Bytes, value, remaining, base64Requested, location is null ? StatusCodes.Status200OK : StatusCodes.Status201Created, location);
+        var entry = Entry(target.Bytes, value, remaining, base64Requested);
+        return location is null ? TypedResults.Ok(entry) : TypedResults.Created(location, entry);
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(RouteKey target, HttpContext http, EngineClient engine)
@@ -196,6 +203,36 @@ public static class StringsEndpoints
             return problem;
         var written = !request.OnlyIfNoneExist || reply.AsInteger() == 1;
         return TypedResults.Ok(new MultiSetResponse(written, written ? request.Items.Count : 0));
+    }
+
+    /// <summary>
+    /// A <see cref="StringEntry"/> written field by field with its value streamed (<see cref="JsonText"/>):
+    /// the same JSON, for values too large to serialize whole (up to 512 MB, whose JSON may be 3 GB).
+    /// </summary>
+    internal sealed class StreamedEntry(byte[] key, ReadOnlyMemory<byte> value, long? ttlMs, bool base64Requested, int status, string? location = null) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            var response = httpContext.Response;
+            var encoding = BinaryText.Choose(base64Requested, key, value.Span);
+            response.StatusCode = status;
+            if (location is not null)
+                response.Headers.Location = location;
+            response.ContentType = "application/json; charset=utf-8";
+            var serializer = httpContext.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+            await using var json = new Utf8JsonWriter(response.Body, new JsonWriterOptions { Encoder = serializer.Encoder });
+            json.WriteStartObject();
+            json.WriteString("key", BinaryText.Encode(key, encoding));
+            json.WritePropertyName("value");
+            await JsonText.WriteAsync(json, value, encoding == BinaryText.Base64, httpContext.RequestAborted);
+            if (ttlMs is { } ttl)
+                json.WriteNumber("ttlMs", ttl);
+            else
+                json.WriteNull("ttlMs");
+            if (encoding is not null)
+                json.WriteString("encoding", encoding);
+            json.WriteEndObject();
+        }
     }
 
     private static StringEntry Entry(byte[] key, ReadOnlySpan<byte> value, long? ttlMs, bool base64Requested)

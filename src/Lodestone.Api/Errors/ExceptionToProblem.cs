@@ -21,6 +21,14 @@ internal sealed partial class ExceptionToProblem(IProblemDetailsService problems
             kind = ProblemTable.ForStatus(bad.StatusCode);
             detail = Describe(bad);
         }
+        else if (IsValueTooLargeForJson(exception))
+        {
+            // A value over what the JSON writer takes in one token (about 166 MB); only GET
+            // /strings/{key} and /commands stream values that large.
+            kind = ProblemTable.For(Lodestone.Engine.Execution.ErrorKind.TooLarge);
+            detail = "The response holds a value too large to write as JSON here. Read it as raw bytes (GET /strings/{key} with " +
+                "Accept: application/octet-stream), as JSON from GET /strings/{key}, or through /commands, which stream values of any size.";
+        }
         else
         {
             logger.LogError(exception, "Unhandled exception for {Method} {Path} (trace {TraceId})", context.Request.Method, context.Request.Path, RequestLog.TraceIdOf(context));
@@ -48,6 +56,10 @@ internal sealed partial class ExceptionToProblem(IProblemDetailsService problems
             },
         });
     }
+
+    /// <summary>System.Text.Json's refusal of a string token over its size limit (ArgumentException from its writer).</summary>
+    private static bool IsValueTooLargeForJson(Exception exception) =>
+        exception is ArgumentException { Source: "System.Text.Json" } && exception.StackTrace?.Contains("Utf8JsonWriter", StringComparison.Ordinal) == true;
 
     /// <summary>
     /// What was wrong with the request, in the API's terms: ASP.NET Core's binding messages name .NET

@@ -99,6 +99,59 @@ public static class UpstashJson
         json.WriteEndObject();
     }
 
+    /// <summary>
+    /// Writes <c>{"result": …}</c> or <c>{"error": "…"}</c> as <see cref="WriteEntry"/> does, streaming
+    /// each large string value in segments (see <see cref="JsonText"/>) so a value of any size is
+    /// written whole without its JSON ever being held in memory at once.
+    /// </summary>
+    public static async ValueTask WriteEntryAsync(Utf8JsonWriter json, Reply reply, bool base64, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        if (!HasLargeValue(reply))
+        {
+            WriteEntry(json, reply, base64);
+            return;
+        }
+        json.WriteStartObject();
+        json.WritePropertyName("result");
+        await WriteValueAsync(json, reply, base64, topLevel: true, cancellation);
+        json.WriteEndObject();
+    }
+
+    /// <summary>Whether the reply holds a string value large enough to be streamed.</summary>
+    private static bool HasLargeValue(Reply reply)
+    {
+        if (reply.Kind == ReplyKind.Bulk)
+            return JsonText.IsLarge(reply.AsBulk().Length);
+        if (reply.Kind is not (ReplyKind.Array or ReplyKind.Set or ReplyKind.Map))
+            return false;
+        var items = reply.AsItems();
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (HasLargeValue(items[i]))
+                return true;
+        }
+        return false;
+    }
+
+    private static async ValueTask WriteValueAsync(Utf8JsonWriter json, Reply reply, bool base64, bool topLevel, CancellationToken cancellation)
+    {
+        if (!HasLargeValue(reply))
+        {
+            WriteValue(json, reply, base64, topLevel);
+            return;
+        }
+        if (reply.Kind == ReplyKind.Bulk)
+        {
+            await JsonText.WriteAsync(json, reply.AsBulk(), base64, cancellation);
+            return;
+        }
+        json.WriteStartArray();
+        foreach (var item in reply.AsItems())
+            await WriteValueAsync(json, item, base64, topLevel: false, cancellation);
+        json.WriteEndArray();
+    }
+
     private static void WriteValue(Utf8JsonWriter json, Reply reply, bool base64, bool topLevel)
     {
         switch (reply.Kind)
