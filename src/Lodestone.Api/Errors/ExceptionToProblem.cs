@@ -70,7 +70,9 @@ internal sealed partial class ExceptionToProblem(IProblemDetailsService problems
     {
         if (exception.InnerException is JsonException json)
         {
-            var message = CleanJsonMessage(json.Message);
+            var message = json.InnerException is InvalidOperationException { Message: var inner } && inner.Contains("invalid UTF-16", StringComparison.Ordinal)
+                ? "the string is not valid text: it holds a lone UTF-16 surrogate escape (such as \\udfff); send bytes as base64 with \"encoding\": \"base64\"."
+                : CleanJsonMessage(json.Message);
             return json.Path is { Length: > 0 } path
                 ? $"The request body is not valid JSON for this operation at '{path}': {message}"
                 : $"The request body is not valid JSON for this operation: {message}";
@@ -113,6 +115,8 @@ internal sealed partial class ExceptionToProblem(IProblemDetailsService problems
             return $"required properties are missing: {missing.Groups[1].Value}.";
         if (UnknownProperty().Match(message) is { Success: true } unknown)
             return $"unknown property '{unknown.Groups[1].Value}'.";
+        if (DuplicateProperty().Match(message) is { Success: true } duplicate)
+            return $"property '{duplicate.Groups[1].Value}' appears more than once.";
         if (NullNotAllowed().Match(message) is { Success: true } isNull)
             return $"'{CamelCase(isNull.Groups[1].Value)}' must not be null.";
         return ContractName().Replace(message, "the request body");
@@ -126,6 +130,9 @@ internal sealed partial class ExceptionToProblem(IProblemDetailsService problems
 
     [GeneratedRegex(@"The JSON property '(.*?)' could not be mapped")]
     private static partial Regex UnknownProperty();
+
+    [GeneratedRegex(@"^Duplicate property '(.*?)' encountered")]
+    private static partial Regex DuplicateProperty();
 
     [GeneratedRegex(@"(for type )?'?Lodestone\.[\w.]+'?")]
     private static partial Regex ContractName();

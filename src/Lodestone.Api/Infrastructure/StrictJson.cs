@@ -4,8 +4,9 @@ using System.Text.Json.Serialization;
 namespace Lodestone.Api.Infrastructure;
 
 /// <summary>
-/// Request JSON is strict: unknown members, missing required members, nulls where a value is
-/// required, and deep nesting are all refused with 400 rather than silently ignored.
+/// Request JSON is strict: unknown members, duplicate members (<c>{"value":"x","value":"y"}</c>: which
+/// one was meant?), missing required members, nulls where a value is required, and deep nesting are
+/// all refused with 400 rather than silently ignored.
 /// </summary>
 public static class StrictJson
 {
@@ -15,6 +16,7 @@ public static class StrictJson
     public static void Apply(JsonSerializerOptions options)
     {
         options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        options.AllowDuplicateProperties = false;
         options.RespectNullableAnnotations = true;
         options.RespectRequiredConstructorParameters = true;
         options.MaxDepth = 16;

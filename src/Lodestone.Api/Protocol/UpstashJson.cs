@@ -53,7 +53,13 @@ public static class UpstashJson
             switch (element.ValueKind)
             {
                 case JsonValueKind.String:
-                    args[i] = StringBytes(element);
+                    if (StringBytes(element) is not { } bytes)
+                    {
+                        error = $"ERR argument {i + 1} is not valid text: it holds a lone UTF-16 surrogate escape (such as \\udfff); " +
+                            "send binary data with the path form (/commands/set/<percent-encoded key>) or a raw POST body";
+                        return null;
+                    }
+                    args[i] = bytes;
                     break;
                 case JsonValueKind.Number:
                     args[i] = JsonMarshal.GetRawUtf8Value(element).ToArray();
@@ -73,13 +79,25 @@ public static class UpstashJson
         return args;
     }
 
-    /// <summary>A JSON string's UTF-8 bytes: copied straight from the document unless it has escapes to undo.</summary>
-    private static byte[] StringBytes(JsonElement element)
+    /// <summary>
+    /// A JSON string's UTF-8 bytes: copied straight from the document unless it has escapes to undo.
+    /// Null when an escape is a lone surrogate (<c>"\udfff"</c>): valid JSON, but no text, so no bytes.
+    /// </summary>
+    private static byte[]? StringBytes(JsonElement element)
     {
         // The raw value includes its quotes; the document has already checked it is valid UTF-8, and
         // without a backslash there is nothing to unescape.
         var raw = JsonMarshal.GetRawUtf8Value(element);
-        return raw.Contains((byte)'\\') ? Encoding.UTF8.GetBytes(element.GetString()!) : raw[1..^1].ToArray();
+        if (!raw.Contains((byte)'\\'))
+            return raw[1..^1].ToArray();
+        try
+        {
+            return Encoding.UTF8.GetBytes(element.GetString()!);
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Writes <c>{"result": …}</c> or, for an error reply, <c>{"error": "…"}</c>.</summary>
