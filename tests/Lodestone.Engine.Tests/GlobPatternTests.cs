@@ -211,3 +211,45 @@ public sealed class GlobPatternTests
     public void Commands_refuse_patterns_with_too_many_stars_counting_a_run_once_and_not_escaped_ones(string pattern, string? refusal) =>
         Assert.Equal(refusal, GlobPattern.Refusal(Encoding.Latin1.GetBytes(pattern)));
 }
+
+/// <summary>The compiled matcher accepts exactly what Redis's recursive <c>stringmatchlen</c> accepts.</summary>
+public sealed class GlobPatternDifferentialTests
+{
+    private const string PatternBytes = "ab*?[]^-\\A";
+    private const string TextBytes = "ab-]^\\[*?A";
+
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(2, true)]
+    [InlineData(3, false)]
+    public void Random_patterns_and_texts_match_as_they_do_in_redis(int seed, bool ignoreCase)
+    {
+        var random = new Random(seed);
+        for (var i = 0; i < 20_000; i++)
+        {
+            var pattern = Random(random, PatternBytes, random.Next(0, 9));
+            var text = Random(random, TextBytes, random.Next(0, 9));
+
+            var expected = ReferenceGlob.IsMatch(pattern, text, ignoreCase);
+
+            Assert.True(expected == GlobPattern.IsMatch(pattern, text, ignoreCase),
+                $"'{Encoding.Latin1.GetString(pattern)}' against '{Encoding.Latin1.GetString(text)}' (ignore case: {ignoreCase}): Redis says {expected}");
+        }
+    }
+
+    [Fact]
+    public void Long_texts_with_repeated_segments_match_as_they_do_in_redis()
+    {
+        var random = new Random(4);
+        for (var i = 0; i < 3_000; i++)
+        {
+            var pattern = Random(random, "ab*?", random.Next(1, 12));
+            var text = Random(random, "ab", random.Next(20, 200));
+
+            Assert.Equal(ReferenceGlob.IsMatch(pattern, text, ignoreCase: false), GlobPattern.IsMatch(pattern, text));
+        }
+    }
+
+    private static byte[] Random(Random random, string alphabet, int length) =>
+        Enumerable.Range(0, length).Select(_ => (byte)alphabet[random.Next(alphabet.Length)]).ToArray();
+}

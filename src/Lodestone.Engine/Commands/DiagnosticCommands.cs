@@ -86,9 +86,9 @@ internal static class DiagnosticCommands
     /// <summary>The parameters matching any of the glob patterns, each once: a map of name to value.</summary>
     private static Reply ConfigGet(CommandContext ctx)
     {
-        var patterns = ctx.Args.Skip(2).ToArray();
+        var patterns = ctx.Args.Skip(2).Select(pattern => GlobPattern.Compile(pattern, ignoreCase: true)).ToArray();
         var matched = ConfigParameters.All
-            .Where(p => patterns.Any(pattern => GlobPattern.IsMatch(pattern, Encoding.ASCII.GetBytes(p.Name), ignoreCase: true)));
+            .Where(p => patterns.Any(pattern => pattern.IsMatch(Encoding.ASCII.GetBytes(p.Name))));
         return Reply.Map(matched.SelectMany(p => new[] { Reply.Bulk(p.Name), Reply.Bulk(p.Get(ctx)) }).ToArray());
     }
 

@@ -278,19 +278,12 @@ internal static class HashCommands
             return invalid;
 
         var found = new List<KeyValuePair<byte[], byte[]>>();
-        // Bound the buckets visited per call, as Redis does.
-        var maxBuckets = options.MaxBuckets;
-        do
-        {
-            cursor = hash.Scan(cursor, found);
-        }
-        while (cursor != 0 && maxBuckets-- > 0 && found.Count * 2L < options.Count);
+        // Bounded in buckets and matcher steps; COUNT counts fields and values, as Redis does.
+        cursor = options.Walk(cursor, hash.Scan, field => field.Key, found, out _, weight: 2);
 
         var items = new List<Reply>(found.Count * 2);
         foreach (var (field, value) in found)
         {
-            if (!options.Matches(field))
-                continue;
             items.Add(Reply.Bulk(field));
             items.Add(Reply.Bulk(value));
         }

@@ -171,11 +171,11 @@ internal static class KeyCommands
         var pattern = ctx.Args[1];
         if (GlobPattern.Refusal(pattern) is { } why)
             return Errors.PatternTooComplex(why);
-        var matchAll = GlobPattern.MatchesAll(pattern);
+        var matcher = GlobPattern.MatchesAll(pattern) ? null : GlobPattern.Compile(pattern);
         var keys = new List<Reply>();
         foreach (var entry in ctx.Keyspace.All())
         {
-            if (!ctx.Keyspace.IsExpired(entry) && (matchAll || GlobPattern.IsMatch(pattern, entry.Key)))
+            if (!ctx.Keyspace.IsExpired(entry) && (matcher is null || matcher.IsMatch(entry.Key)))
                 keys.Add(Reply.Bulk(entry.Key));
         }
         return Reply.Array([.. keys]);
@@ -200,19 +200,12 @@ internal static class KeyCommands
             return invalid;
 
         var found = new List<Entry>();
-        // Bound the buckets visited per call, as Redis does, so a sparse table cannot stall the engine.
-        var maxBuckets = options.MaxBuckets;
-        do
-        {
-            cursor = ctx.Keyspace.Scan(cursor, found);
-        }
-        while (cursor != 0 && maxBuckets-- > 0 && found.Count < options.Count);
+        // Bounded in buckets and matcher steps, so neither a sparse table nor long keys stall the engine.
+        cursor = options.Walk(cursor, ctx.Keyspace.Scan, entry => entry.Key, found, out _);
 
         var keys = new List<Reply>(found.Count);
         foreach (var entry in found)
         {
-            if (!options.Matches(entry.Key))
-                continue;
             // A user limited to some keys sees only those: the page may come back short, as with MATCH.
             if (ctx.User is { IsScoped: true } user && !user.MayAccess(entry.Key))
                 continue;

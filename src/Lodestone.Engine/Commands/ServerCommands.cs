@@ -70,13 +70,13 @@ internal static class ServerCommands
         IEnumerable<CommandSpec> specs = ctx.Table.All;
         if (ctx.ArgCount == 5 && ctx.ArgIs(2, "FILTERBY"))
         {
-            var value = ctx.Args[4];
+            var pattern = GlobPattern.Compile(ctx.Args[4], ignoreCase: true);
             if (ctx.ArgIs(3, "MODULE"))
                 specs = [];
             else if (ctx.ArgIs(3, "ACLCAT"))
                 specs = specs.Where(s => AclCategories(s).Any(c => string.Equals(c, "@" + ctx.ArgText(4), StringComparison.OrdinalIgnoreCase)));
             else if (ctx.ArgIs(3, "PATTERN"))
-                specs = specs.Where(s => GlobPattern.IsMatch(value, System.Text.Encoding.ASCII.GetBytes(s.Name.ToLowerInvariant()), ignoreCase: true));
+                specs = specs.Where(s => pattern.IsMatch(System.Text.Encoding.ASCII.GetBytes(s.Name.ToLowerInvariant())));
             else
                 return Errors.Syntax;
         }

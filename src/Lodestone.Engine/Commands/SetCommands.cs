@@ -325,8 +325,7 @@ internal static class SetCommands
             return invalid;
 
         var found = new List<byte[]>();
-        cursor = set.Scan(cursor, options.Count, options.MaxBuckets, found);
-        found.RemoveAll(member => !options.Matches(member));
+        cursor = options.Walk(cursor, set.Scan, member => member, found, out _);
         return ScanPage(cursor, found);
     }
 

@@ -139,19 +139,12 @@ internal static partial class SortedSetCommands
             return invalid;
 
         var found = new List<ScoredMember>();
-        // Bound the buckets visited per call, as Redis does, so a sparse table cannot stall the engine.
-        var maxBuckets = options.MaxBuckets;
-        do
-        {
-            cursor = zset.Scan(cursor, found);
-        }
-        while (cursor != 0 && maxBuckets-- > 0 && found.Count < options.Count);
+        // Bounded in buckets and matcher steps, so neither a sparse table nor long members stall the engine.
+        cursor = options.Walk(cursor, zset.Scan, element => element.Member, found, out _);
 
         var items = new List<Reply>(found.Count * 2);
         foreach (var (member, score) in found)
         {
-            if (!options.Matches(member))
-                continue;
             items.Add(Reply.Bulk(member));
             items.Add(Reply.Double(score));
         }

@@ -72,14 +72,14 @@ public sealed class MonitorSubscription : IDisposable
 {
     private readonly MonitorHub _hub;
     private readonly string? _command;
-    private readonly byte[]? _keyPattern;
+    private readonly GlobPattern? _keyPattern;
     private readonly Channel<MonitorEvent> _channel;
 
     internal MonitorSubscription(MonitorHub hub, string? command, byte[]? keyPattern, int capacity)
     {
         _hub = hub;
         _command = command;
-        _keyPattern = keyPattern;
+        _keyPattern = keyPattern is null ? null : GlobPattern.Compile(keyPattern);
         _channel = Channel.CreateBounded<MonitorEvent>(new BoundedChannelOptions(capacity)
         {
             SingleWriter = true,
@@ -101,7 +101,7 @@ public sealed class MonitorSubscription : IDisposable
             return true;
         foreach (var index in spec.KeyIndexes(args))
         {
-            if (GlobPattern.IsMatch(_keyPattern, args[index]))
+            if (_keyPattern.IsMatch(args[index]))
                 return true;
         }
         return false;

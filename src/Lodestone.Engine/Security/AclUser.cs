@@ -29,14 +29,14 @@ public enum AclRole
 /// </remarks>
 public sealed class AclUser
 {
-    private readonly byte[][] _keyPatterns;
+    private readonly GlobPattern[] _keyPatterns;
 
     public AclUser(string name, AclRole role, IEnumerable<byte[]>? keyPatterns = null)
     {
         ArgumentNullException.ThrowIfNull(name);
         Name = name;
         Role = role;
-        _keyPatterns = keyPatterns?.ToArray() ?? [];
+        _keyPatterns = keyPatterns?.Select(pattern => GlobPattern.Compile(pattern)).ToArray() ?? [];
     }
 
     public string Name { get; }
@@ -75,7 +75,7 @@ public sealed class AclUser
             return true;
         foreach (var pattern in _keyPatterns)
         {
-            if (GlobPattern.IsMatch(pattern, key))
+            if (pattern.IsMatch(key))
                 return true;
         }
         return false;

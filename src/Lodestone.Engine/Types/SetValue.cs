@@ -41,23 +41,14 @@ internal sealed class SetValue : IValue
             yield return member;
     }
 
-    /// <summary>
-    /// One SSCAN step: visits buckets from <paramref name="cursor"/> until <paramref name="into"/> holds
-    /// at least <paramref name="count"/> members, the iteration ends, or <paramref name="maxBuckets"/>
-    /// buckets were visited (so a sparse table cannot stall the engine). Returns the next cursor, 0 when done.
-    /// </summary>
-    public ulong Scan(ulong cursor, long count, long maxBuckets, List<byte[]> into)
+    /// <summary>One SSCAN step: adds one bucket's members and returns the next cursor (0 when done).</summary>
+    public ulong Scan(ulong cursor, List<byte[]> into)
     {
         var bucket = new List<KeyValuePair<byte[], bool>>();
-        do
-        {
-            bucket.Clear();
-            cursor = _members.Scan(cursor, bucket);
-            foreach (var (member, _) in bucket)
-                into.Add(member);
-        }
-        while (cursor != 0 && --maxBuckets > 0 && into.Count < count);
-        return cursor;
+        var next = _members.Scan(cursor, bucket);
+        foreach (var (member, _) in bucket)
+            into.Add(member);
+        return next;
     }
 
     public IValue DeepCopy() => new SetValue(_members.Copy());
