@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration.Memory;
+using Microsoft.Extensions.Options;
 
 namespace Lodestone.Api.Infrastructure;
 
@@ -35,6 +36,19 @@ public static class Settings
             configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = [new("Urls", DefaultUrls)] });
         return configuration;
     }
+
+    /// <summary>
+    /// The messages of settings that failed validation — one options class
+    /// (<see cref="OptionsValidationException"/>) or several at once (an <see cref="AggregateException"/>
+    /// of them) — or null when <paramref name="exception"/> is some other failure.
+    /// </summary>
+    public static IEnumerable<string>? ValidationFailures(Exception exception) => exception switch
+    {
+        OptionsValidationException one => one.Failures,
+        AggregateException many when many.InnerExceptions.All(e => e is OptionsValidationException) =>
+            many.InnerExceptions.SelectMany(e => ((OptionsValidationException)e).Failures),
+        _ => null,
+    };
 
     /// <summary>
     /// Whether any source says where to listen: <c>Urls</c> (<c>--urls</c>, <c>ASPNETCORE_URLS</c>,
