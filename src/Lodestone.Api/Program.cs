@@ -15,6 +15,7 @@ builder.Configuration.AddLodestoneSettings();
 builder.AddLodestoneLogging();
 builder.Services.AddLodestoneEngine(builder.Configuration);
 builder.Services.AddLodestonePersistence(builder.Configuration);
+builder.Services.AddLodestoneForwardedHeaders(builder.Configuration);
 builder.Services.AddLodestoneAuth(builder.Configuration);
 builder.Services.AddLodestoneRateLimiting(builder.Configuration);
 builder.Services.AddStrictJson();
@@ -40,7 +41,9 @@ catch (Exception invalid) when (Settings.ValidationFailures(invalid) is { } fail
     return await InvalidConfigurationAsync(failures);
 }
 
-// Outermost, so each request is logged with the status the client got (a bad body is a 400, not the
+// First of all, as ASP.NET Core places it: only a configured proxy's X-Forwarded-For names the client.
+app.UseLodestoneForwardedHeaders();
+// Outermost after that, so each request is logged with the status the client got (a bad body is a 400, not the
 // exception's 500); it also gives an error without a body its problem details (as UseStatusCodePages).
 app.UseLodestoneRequestLogging();
 app.UseExceptionHandler();

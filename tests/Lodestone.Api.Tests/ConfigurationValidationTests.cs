@@ -12,6 +12,9 @@ public sealed class ConfigurationValidationTests
     [InlineData("--Http:RequestHeadersTimeoutSeconds", "0", "Http:RequestHeadersTimeoutSeconds must be between 0 and 3600.")]
     [InlineData("--Auth:ApiKeys:0:Name", "", "Auth:ApiKeys: every key needs a Name.")]
     [InlineData("--Engine:Hz", "0", "Engine:Hz must be between 1 and 500.")]
+    [InlineData("--Http:ForwardedHeaders:KnownProxies:0", "10.0.0.0/8", "Http:ForwardedHeaders:KnownProxies: each entry must be an IP address (10.0.0.5); put ranges in KnownNetworks.")]
+    [InlineData("--Http:ForwardedHeaders:KnownNetworks:0", "10.0.0.5", "Http:ForwardedHeaders:KnownNetworks: each entry must be a CIDR range (10.0.0.0/8).")]
+    [InlineData("--RateLimiting:TrustedProxies:0", "proxy.example", "RateLimiting:TrustedProxies: each entry must be an IP address or a CIDR range (10.0.0.0/8).")]
     public async Task A_bad_setting_stops_the_service_with_exit_code_2_and_a_message_naming_it(string setting, string value, string message)
     {
         var port = ServiceProcess.FreePort();
