@@ -15,9 +15,11 @@ COPY --from=build /app ./
 RUN mkdir -p /app/data && chown -R app:app /app/data
 VOLUME ["/app/data"]
 USER app
-# Inside a container the service must listen on all interfaces, not only loopback.
-ENV Urls=http://+:8379
+# Inside a container the service must listen on all interfaces, not only loopback. The port is set
+# the way the official .NET images set theirs, so `-e ASPNETCORE_HTTP_PORTS=…` (or ASPNETCORE_URLS)
+# moves it; the health probe follows ASPNETCORE_HTTP_PORTS.
+ENV ASPNETCORE_HTTP_PORTS=8379
 EXPOSE 8379
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
-  CMD ["dotnet", "Lodestone.Api.dll", "healthcheck", "http://127.0.0.1:8379/health"]
+  CMD ["dotnet", "Lodestone.Api.dll", "healthcheck"]
 ENTRYPOINT ["dotnet", "Lodestone.Api.dll"]

@@ -15,6 +15,7 @@ builder.Configuration.AddLodestoneSettings();
 builder.AddLodestoneLogging();
 builder.Services.AddLodestoneEngine(builder.Configuration);
 builder.Services.AddLodestonePersistence(builder.Configuration);
+builder.Services.AddLodestoneForwardedHeaders(builder.Configuration);
 builder.Services.AddLodestoneAuth(builder.Configuration);
 builder.Services.AddLodestoneRateLimiting(builder.Configuration);
 builder.Services.AddStrictJson();
@@ -27,9 +28,22 @@ builder.Services.AddLodestoneOpenApi();
 builder.Services.AddLodestoneHealth();
 builder.Services.AddLodestoneObservability();
 
-var app = builder.Build();
+WebApplication app;
+try
+{
+    app = builder.Build();
+    // Every setting now, before the pipeline below reads some of them (the server's limits are read
+    // while building): a bad value is the message below, not an unhandled exception.
+    app.Services.GetService<IStartupValidator>()?.Validate();
+}
+catch (Exception invalid) when (Settings.ValidationFailures(invalid) is { } failures)
+{
+    return await InvalidConfigurationAsync(failures);
+}
 
-// Outermost, so each request is logged with the status the client got (a bad body is a 400, not the
+// First of all, as ASP.NET Core places it: only a configured proxy's X-Forwarded-For names the client.
+app.UseLodestoneForwardedHeaders();
+// Outermost after that, so each request is logged with the status the client got (a bad body is a 400, not the
 // exception's 500); it also gives an error without a body its problem details (as UseStatusCodePages).
 app.UseLodestoneRequestLogging();
 app.UseExceptionHandler();
@@ -59,10 +73,9 @@ try
     await app.RunAsync();
     return Environment.ExitCode;
 }
-catch (OptionsValidationException invalid)
+catch (Exception invalid) when (Settings.ValidationFailures(invalid) is { } failures)
 {
-    await Console.Error.WriteLineAsync($"Lodestone did not start: invalid configuration. {string.Join(" ", invalid.Failures)}");
-    return 2;
+    return await InvalidConfigurationAsync(failures);
 }
 catch (OperationCanceledException) when (Environment.ExitCode != 0)
 {
@@ -73,6 +86,12 @@ catch (IOException cannotListen) when (cannotListen.InnerException is Microsoft.
 {
     await Console.Error.WriteLineAsync($"Lodestone did not start: {cannotListen.Message} Set another address with --Urls or Urls in appsettings.json.");
     return 3;
+}
+
+static async Task<int> InvalidConfigurationAsync(IEnumerable<string> failures)
+{
+    await Console.Error.WriteLineAsync($"Lodestone did not start: invalid configuration. {string.Join(" ", failures)}");
+    return 2;
 }
 
 /// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>

@@ -8,7 +8,8 @@ namespace Lodestone.Api.Tests;
 
 /// <summary>
 /// Lets a test play a client on another machine: the test host's loopback connection takes the
-/// address sent in <see cref="Header"/>, before the app's own pipeline sees the request.
+/// address sent in <see cref="Header"/>, before anything else in the pipeline sees the request —
+/// the forwarded-headers middleware too, as a real peer's address would be.
 /// </summary>
 internal sealed class FakePeer : IStartupFilter
 {
@@ -34,8 +35,18 @@ internal sealed class FakePeer : IStartupFilter
         {
             foreach (var (key, value) in settings)
                 builder.UseSetting(key, value);
-            builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, FakePeer>());
+            builder.ConfigureServices(Register);
         });
+    }
+
+    /// <summary>
+    /// Adds the fake peer as the first startup filter, so its middleware runs outermost: before the one
+    /// ASP.NET Core adds for <c>ASPNETCORE_FORWARDEDHEADERS_ENABLED</c>, which is registered earlier.
+    /// </summary>
+    public static void Register(IServiceCollection services)
+    {
+        if (!services.Any(service => service.ImplementationType == typeof(FakePeer)))
+            services.Insert(0, ServiceDescriptor.Singleton<IStartupFilter, FakePeer>());
     }
 
     /// <summary>A request as if from <paramref name="address"/>.</summary>

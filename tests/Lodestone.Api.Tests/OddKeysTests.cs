@@ -106,6 +106,40 @@ public sealed class OddKeysTests(ApiFactory factory) : IClassFixture<ApiFactory>
         Assert.Empty(await ListPrefix(prefix));
     }
 
+    [Theory]
+    [InlineData("/strings/")]
+    [InlineData("/keys/")]
+    [InlineData("/commands/get/")]
+    public async Task A_nul_byte_in_a_path_is_refused_by_the_server_itself_with_a_bare_400(string route)
+    {
+        // Kestrel refuses a request target whose path decodes to a NUL while parsing the request line,
+        // before the service sees the request: no problem body can be written (docs/api.md says so).
+        var response = await _client.GetAsync(route + Segment(ApiFactory.Key("a\0b")));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task A_key_with_a_nul_byte_works_through_json_escapes_base64_and_the_query_string()
+    {
+        var prefix = ApiFactory.Key("");
+        var key = prefix + "a\0b";
+        var base64Key = Convert.ToBase64String(Encoding.UTF8.GetBytes(key));
+
+        var set = await _client.PostAsync("/commands", Json(JsonSerializer.Serialize(new object[] { "SET", key, "nul" })));
+        Assert.Equal("""{"result":"OK"}""", await set.Content.ReadAsStringAsync());
+        Assert.Contains("\\u0000", JsonSerializer.Serialize(key), StringComparison.Ordinal);
+
+        var read = await (await _client.PostAsync("/strings/mget", Json(JsonSerializer.Serialize(new { keys = new[] { base64Key }, encoding = "base64" })))).Body(HttpStatusCode.OK);
+        var item = Assert.Single(read.GetProperty("items").EnumerateArray());
+        Assert.Equal("nul", Encoding.UTF8.GetString(Convert.FromBase64String(item.GetProperty("value").GetString()!)));
+        var listed = await ListPrefix(prefix + "a\0", "&encoding=base64");
+        Assert.Equal(base64Key, Assert.Single(listed).GetProperty("key").GetString());
+        var deleted = await _client.PostAsync("/commands", Json(JsonSerializer.Serialize(new object[] { "DEL", key })));
+        Assert.Equal("""{"result":1}""", await deleted.Content.ReadAsStringAsync());
+    }
+
     [Fact]
     public async Task A_copy_to_an_odd_key_has_a_usable_location()
     {
@@ -134,13 +168,14 @@ public sealed class OddKeysTests(ApiFactory factory) : IClassFixture<ApiFactory>
         Assert.Equal("v", await _client.GetValue(target));
     }
 
-    private async Task<List<JsonElement>> ListPrefix(string prefix)
+    /// <summary>Every key starting with <paramref name="prefix"/> (percent-encoded in the query: a NUL is %00), page by page.</summary>
+    private async Task<List<JsonElement>> ListPrefix(string prefix, string options = "")
     {
         var keys = new List<JsonElement>();
         var cursor = "0";
         do
         {
-            var page = await (await _client.GetAsync($"/keys?cursor={cursor}&count=1000&match={Uri.EscapeDataString(prefix)}*")).Body(HttpStatusCode.OK);
+            var page = await (await _client.GetAsync($"/keys?cursor={cursor}&count=1000&match={Uri.EscapeDataString(prefix)}*{options}")).Body(HttpStatusCode.OK);
             cursor = page.GetProperty("cursor").GetString()!;
             keys.AddRange(page.GetProperty("keys").EnumerateArray());
         }

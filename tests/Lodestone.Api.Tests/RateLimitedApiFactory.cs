@@ -33,7 +33,7 @@ public sealed class RateLimitedApiFactory : ApiFactory
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
-        builder.ConfigureServices(services => services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter, FakePeer>());
+        builder.ConfigureServices(FakePeer.Register);
     }
 
     private static (string, string)[] Bucket(string policy, int tokens) =>

@@ -18,9 +18,19 @@ public sealed class ServiceProcess : IDisposable
     public HttpClient Client { get; }
 
     /// <param name="settings">More command-line settings, name then value ("--Persistence:AppendFsync", "Always").</param>
-    public static async Task<ServiceProcess> StartAsync(string directory, params string[] settings)
+    public static Task<ServiceProcess> StartAsync(string directory, params string[] settings)
     {
         var port = FreePort();
+        return StartListeningAsync(port, ["--Urls", $"http://127.0.0.1:{port}", "--Persistence:DataDirectory", directory, .. settings]);
+    }
+
+    /// <summary>
+    /// The service started with exactly <paramref name="arguments"/> (plus a quiet log level) and
+    /// <paramref name="environment"/>, where nothing but these says where it listens; it must come up
+    /// on 127.0.0.1:<paramref name="port"/>.
+    /// </summary>
+    public static async Task<ServiceProcess> StartListeningAsync(int port, string[] arguments, params (string Name, string Value)[] environment)
+    {
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = AppContext.BaseDirectory,
@@ -28,21 +38,23 @@ public sealed class ServiceProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        string[] arguments =
-        [
-            Path.Combine(AppContext.BaseDirectory, "Lodestone.Api.dll"),
-            "--Urls", $"http://127.0.0.1:{port}",
-            "--Persistence:DataDirectory", directory,
-            "--Serilog:MinimumLevel:Default", "Warning",
-            .. settings,
-        ];
-        foreach (var argument in arguments)
+        foreach (var argument in (string[])[Path.Combine(AppContext.BaseDirectory, "Lodestone.Api.dll"), "--Serilog:MinimumLevel:Default", "Warning", .. arguments])
         {
             start.ArgumentList.Add(argument);
         }
+        // Only the test says where to listen, whatever the environment it runs in.
+        foreach (var inherited in new[] { "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS", "DOTNET_URLS", "URLS", "Urls" })
+        {
+            start.Environment.Remove(inherited);
+        }
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, line) => Keep(output, line.Data);
+        process.ErrorDataReceived += (_, line) => Keep(output, line.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
@@ -59,7 +71,15 @@ public sealed class ServiceProcess : IDisposable
                 // not listening yet
             }
             if (process.HasExited || DateTime.UtcNow > deadline)
-                throw new InvalidOperationException($"The service did not become healthy (exited: {process.HasExited}).");
+            {
+                var exited = process.HasExited;
+                if (!exited)
+                    process.Kill(entireProcessTree: true);
+                process.WaitForExit();
+                process.Dispose();
+                client.Dispose();
+                throw new InvalidOperationException($"The service did not become healthy on port {port} (exited: {exited}). Its output:\n{string.Join('\n', output)}");
+            }
             await Task.Delay(20);
         }
     }
@@ -71,6 +91,16 @@ public sealed class ServiceProcess : IDisposable
         _process.WaitForExit();
     }
 
+    /// <summary>The last lines the service wrote (its log), kept so a failure to start can say why.</summary>
+    private static void Keep(System.Collections.Concurrent.ConcurrentQueue<string> output, string? line)
+    {
+        if (line is null)
+            return;
+        output.Enqueue(line);
+        while (output.Count > 50)
+            output.TryDequeue(out _);
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited)
@@ -79,7 +109,8 @@ public sealed class ServiceProcess : IDisposable
         Client.Dispose();
     }
 
-    private static int FreePort()
+    /// <summary>A loopback port nothing listens on now.</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -38,6 +38,7 @@ public static class EngineHosting
             .Validate(o => o.MaxRequestHeaderCount is >= 8, "Http:MaxRequestHeaderCount must be at least 8.")
             .Validate(o => o.MaxRequestLineSize is >= 1024, "Http:MaxRequestLineSize must be at least 1024 bytes.")
             .Validate(o => o.RequestHeadersTimeoutSeconds is > 0 and <= 3600, "Http:RequestHeadersTimeoutSeconds must be between 0 and 3600.")
+            .Validate(o => o.KeepAliveTimeoutSeconds is > 0 and <= 3600, "Http:KeepAliveTimeoutSeconds must be between 0 and 3600.")
             .Validate(o => o.MinRequestBodyDataRateBytesPerSecond >= 0 && o.MinRequestBodyDataRateGraceSeconds > 0,
                 "Http:MinRequestBodyDataRateBytesPerSecond must not be negative and Http:MinRequestBodyDataRateGraceSeconds must be positive.")
             .ValidateOnStart();
@@ -52,6 +53,9 @@ public static class EngineHosting
             limits.MaxRequestHeaderCount = settings.MaxRequestHeaderCount;
             limits.MaxRequestLineSize = settings.MaxRequestLineSize;
             limits.RequestHeadersTimeout = TimeSpan.FromSeconds(settings.RequestHeadersTimeoutSeconds);
+            // Kestrel's own default is 130 s, and a connection that never sends a byte is held by this
+            // timeout, not the header one: idle sockets would keep their connection slots for minutes.
+            limits.KeepAliveTimeout = TimeSpan.FromSeconds(settings.KeepAliveTimeoutSeconds);
             limits.MinRequestBodyDataRate = settings.MinRequestBodyDataRateBytesPerSecond > 0
                 ? new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(settings.MinRequestBodyDataRateBytesPerSecond, TimeSpan.FromSeconds(settings.MinRequestBodyDataRateGraceSeconds))
                 : null;

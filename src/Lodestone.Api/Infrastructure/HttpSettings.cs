@@ -32,6 +32,13 @@ public sealed class HttpSettings
     /// <summary>How long a client has to send all of a request's headers, in seconds; slower is 408 (slowloris).</summary>
     public double RequestHeadersTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// How long a connection may sit idle between requests, in seconds — including a new connection
+    /// that has not started its first request, which the header timeout does not cover — before the
+    /// server closes it.
+    /// </summary>
+    public double KeepAliveTimeoutSeconds { get; set; } = 30;
+
     /// <summary>Slowest a request body may arrive after a grace period, in bytes per second; slower is 408. 0 turns the check off.</summary>
     public double MinRequestBodyDataRateBytesPerSecond { get; set; } = 240;
 

@@ -11,9 +11,12 @@ namespace Lodestone.Api.Infrastructure;
 /// <c>Auth:ProtectedMode</c> to false when something in front already authenticates.
 /// </summary>
 /// <remarks>
-/// The direct peer decides, never X-Forwarded-For (a header anyone can send). <c>/health</c> and
-/// <c>/alive</c> stay open so probes from an orchestrator's node address work; they reveal nothing.
-/// A connection with no IP (a Unix socket, an in-memory test server) is local.
+/// The connection's own peer decides, never an X-Forwarded-For that peer sent (a header anyone can
+/// send) — unless the peer is a configured proxy (<see cref="TrustedProxies"/>), whose forwarded
+/// client address the forwarded-headers middleware has put in its place, so that a client behind a
+/// proxy on the same host is not taken for a local one. <c>/health</c> and <c>/alive</c> stay open so
+/// probes from an orchestrator's node address work; they reveal nothing. A connection with no IP (a
+/// Unix socket, an in-memory test server) is local.
 /// </remarks>
 public static class ProtectedMode
 {

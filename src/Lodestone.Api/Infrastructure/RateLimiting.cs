@@ -16,7 +16,11 @@ public sealed class RateLimitingSettings
     /// <summary>Off by default (a development box needs none); turn it on for anything shared.</summary>
     public bool Enabled { get; set; }
 
-    /// <summary>Proxies (addresses or CIDR ranges) whose <c>X-Forwarded-For</c> names the client; anyone else's is ignored.</summary>
+    /// <summary>
+    /// The older name for trusted proxies (addresses or CIDR ranges): its entries join
+    /// <see cref="ForwardedHeadersSettings"/>'s lists, which decide the client address for the rate
+    /// limiter and protected mode alike (see <see cref="Infrastructure.TrustedProxies"/>).
+    /// </summary>
     public List<string> TrustedProxies { get; set; } = [];
 
     public RateLimitPolicies Policies { get; set; } = new();
@@ -104,7 +108,7 @@ public static class RateLimiting
             .Bind(configuration.GetSection(RateLimitingSettings.Section))
             .Validate(s => s.Policies.All.All(p => p.Bucket.TokenLimit >= 1 && p.Bucket.TokensPerPeriod >= 1 && p.Bucket.ReplenishmentPeriodMs >= 1),
                 "RateLimiting:Policies: TokenLimit, TokensPerPeriod and ReplenishmentPeriodMs must be at least 1 in every policy.")
-            .Validate(s => s.TrustedProxies.All(p => IPNetwork.TryParse(p, out _) || IPAddress.TryParse(p, out _)),
+            .Validate(s => s.TrustedProxies.All(p => Infrastructure.TrustedProxies.IsAddress(p) || IPNetwork.TryParse(p, out _)),
                 "RateLimiting:TrustedProxies: each entry must be an IP address or a CIDR range (10.0.0.0/8).")
             .ValidateOnStart();
         services.AddSingleton<RateLimitCounters>();
@@ -172,14 +176,12 @@ public static class RateLimiting
     public sealed class RequestLimiter : IDisposable
     {
         private readonly RateLimitingSettings _settings;
-        private readonly IPNetwork[] _trustedProxies;
         private readonly RateLimitCounters _counters;
 
         public RequestLimiter(IOptions<RateLimitingSettings> settings, RateLimitCounters counters)
         {
             _settings = settings.Value;
             _counters = counters;
-            _trustedProxies = _settings.TrustedProxies.Select(ParseNetwork).ToArray();
             Limiter = PartitionedRateLimiter.Create<HttpContext, string>(Partition);
         }
 
@@ -226,37 +228,11 @@ public static class RateLimiting
         }
 
         /// <summary>
-        /// The client's address: the direct peer, unless the peer is a trusted proxy — then the
-        /// rightmost <c>X-Forwarded-For</c> entry that is not itself a trusted proxy (entries further
-        /// left were written by the client and prove nothing).
+        /// The client's address: the connection's peer, which the forwarded-headers middleware has
+        /// already replaced with the forwarded client when — and only when — the peer is a trusted
+        /// proxy (<see cref="Infrastructure.TrustedProxies"/>). A client cannot pick its own bucket.
         /// </summary>
-        public string ClientAddress(HttpContext context)
-        {
-            var peer = context.Connection.RemoteIpAddress;
-            if (peer is null || !IsTrusted(peer))
-                return peer?.ToString() ?? "local";
-            var forwarded = context.Request.Headers["X-Forwarded-For"].ToString()
-                .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            for (var i = forwarded.Length - 1; i >= 0; i--)
-            {
-                if (!IPAddress.TryParse(forwarded[i], out var hop))
-                    return peer.ToString(); // a garbled header: limit the proxy itself rather than trust it
-                if (!IsTrusted(hop))
-                    return hop.ToString();
-            }
-            return peer.ToString();
-        }
-
-        private bool IsTrusted(IPAddress address)
-        {
-            if (address.IsIPv4MappedToIPv6)
-                address = address.MapToIPv4();
-            return _trustedProxies.Any(network => network.Contains(address));
-        }
-
-        private static IPNetwork ParseNetwork(string entry) =>
-            IPNetwork.TryParse(entry, out var network) ? network
-                : new IPNetwork(IPAddress.Parse(entry), IPAddress.Parse(entry).AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+        public static string ClientAddress(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "local";
     }
 
     /// <summary>A token bucket that counts itself alive in <see cref="RateLimitCounters"/> until the partitioned limiter drops it.</summary>
