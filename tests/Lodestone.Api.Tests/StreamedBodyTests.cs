@@ -43,6 +43,28 @@ public sealed class StreamedBodyTests(StreamedBodyTests.SmallCommandBodies facto
     }
 
     [Theory]
+    [InlineData("PUT", "/strings/{key}", """{"unknown":1,"value":"{filler}"}""")]
+    [InlineData("POST", "/strings/mset", """{"items":[{"key":"{key}","value":"{filler}"}],"items":[]}""")]
+    [InlineData("PUT", "/hashes/{key}", """{"fields":7,"more":"{filler}"}""")]
+    public async Task A_streamed_body_past_the_limit_is_413_even_when_its_json_goes_wrong_before_the_limit(string method, string route, string template)
+    {
+        var key = ApiFactory.Key();
+
+        var response = await _client.SendAsync(Streamed(method, route.Replace("{key}", Segment(key), StringComparison.Ordinal), Body(template, key, HttpLimit)));
+
+        var problem = await response.Problem(HttpStatusCode.RequestEntityTooLarge);
+        Assert.Contains("Http:MaxRequestBodyBytes", problem.Detail(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_streamed_body_within_the_limit_whose_json_is_wrong_is_still_a_400()
+    {
+        var response = await _client.SendAsync(Streamed("PUT", Strings(ApiFactory.Key()), Encoding.UTF8.GetBytes("""{"unknown":1,"value":"x"}""")));
+
+        Assert.Contains("unknown property 'unknown'", (await response.Problem(HttpStatusCode.BadRequest)).Detail(), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("/commands", """["SET","{key}","{filler}"]""")]
     [InlineData("/commands/pipeline", """[["SET","{key}","{filler}"]]""")]
     [InlineData("/commands/multi-exec", """[["SET","{key}","{filler}"]]""")]

@@ -16,7 +16,12 @@ internal sealed partial class ExceptionToProblem(IProblemDetailsService problems
     {
         ProblemKind kind;
         string? detail;
-        if (exception is BadHttpRequestException bad)
+        if (exception is BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest } && await ExceedsBodyLimitAsync(context, cancellationToken))
+        {
+            kind = ProblemTable.ForStatus(StatusCodes.Status413PayloadTooLarge);
+            detail = null; // the standard 413 detail (ProblemDefaults)
+        }
+        else if (exception is BadHttpRequestException bad)
         {
             kind = ProblemTable.ForStatus(bad.StatusCode);
             detail = Describe(bad);
@@ -55,6 +60,33 @@ internal sealed partial class ExceptionToProblem(IProblemDetailsService problems
                 Extensions = { ["code"] = "ERR" },
             },
         });
+    }
+
+    /// <summary>
+    /// Whether a body sent without a length (chunked), refused for what its start held, runs past
+    /// the size limit: the client is told that — 413 — rather than about JSON it would have to cut
+    /// anyway. The rest is read to find out, as the server would read it to keep the connection.
+    /// </summary>
+    private static async Task<bool> ExceedsBodyLimitAsync(HttpContext context, CancellationToken cancellation)
+    {
+        if (context.Request.ContentLength is not null)
+            return false;
+        var discard = new byte[16 * 1024];
+        try
+        {
+            while (await context.Request.Body.ReadAsync(discard, cancellation) > 0)
+            {
+            }
+            return false;
+        }
+        catch (BadHttpRequestException tooLarge) when (tooLarge.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return true;
+        }
+        catch (Exception unreadable) when (unreadable is IOException or OperationCanceledException or InvalidOperationException or BadHttpRequestException)
+        {
+            return false;
+        }
     }
 
     /// <summary>System.Text.Json's refusal of a string token over its size limit (ArgumentException from its writer).</summary>
