@@ -116,7 +116,7 @@ public static partial class PersistenceHosting
         [LoggerMessage(Level = LogLevel.Warning, Message = "Lock grants are paused for {Milliseconds} ms (one maximum lease, Engine:LockMaxTtlMs): {Reason}")]
         private partial void LogLocksPaused(long milliseconds, string reason);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "THE LOG ENDED WITH A TORN RECORD, WHICH WAS CUT OFF (a crash during a write). {Where}")]
+        [LoggerMessage(Level = LogLevel.Error, Message = "THE LOG ENDED WITH A TORN RECORD, WHICH WAS CUT OFF (a crash during a write; nothing whole followed it). {Where}")]
         private partial void LogTruncated(string where);
 
         [LoggerMessage(Level = LogLevel.Critical, Message = "Lodestone cannot load its data and is stopping: {Reason}")]

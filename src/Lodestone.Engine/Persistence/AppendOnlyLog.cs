@@ -9,7 +9,7 @@ namespace Lodestone.Engine.Persistence;
 /// <param name="SnapshotEntries">Keys loaded from the snapshot (0 without one).</param>
 /// <param name="Records">Log records replayed after it.</param>
 /// <param name="NextOffset">The offset the next write gets.</param>
-/// <param name="Truncated">When a torn last record was cut off: where, and why. Null otherwise.</param>
+/// <param name="Truncated">When a torn last record was cut off: where, why, and the copy of the segment as it was. Null otherwise.</param>
 /// <param name="LockGrantsPaused">The last stop was not clean and the fsync policy is not Always, so lock
 /// grants are paused for one maximum lease (<see cref="Executor.PauseLockGrants"/>).</param>
 public sealed record RecoveryReport(long SnapshotEntries, long Records, long NextOffset, string? Truncated, TimeSpan Duration, bool LockGrantsPaused = false);
@@ -143,11 +143,15 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
             {
                 var where = $"{path} at byte {damage.FileOffset} (record {damage.RecordIndex} of the segment, offset {result.StartOffset + damage.RecordIndex}): {damage.Reason}";
                 if (!damage.Torn || !last)
-                    throw new PersistenceException($"The log is corrupt in {where}. Run check-aof to inspect it.");
+                {
+                    var goesOn = damage.NextRecordAt is { } resumes ? $"; a whole record follows at byte {resumes}, so this is not a torn tail" : "";
+                    throw new PersistenceException($"The log is corrupt in {where}{goesOn}. Nothing was changed. Run check-aof to inspect it; check-aof --fix cuts the log there (keeping a .corrupt copy), which loses every record after it.");
+                }
                 if (!_options.AofLoadTruncated)
                     throw new PersistenceException($"The log ends with a torn record in {where}. Set Persistence:AofLoadTruncated to true to cut it off, or run check-aof --fix.");
-                _files.Truncate(path, result.ValidLength);
-                truncated = where;
+                // An empty file (a segment switched to just before a crash) has nothing to cut.
+                if (_files.Length(path) > result.ValidLength)
+                    truncated = $"{where}; the segment as it was is kept in {CutKeepingCopy(path, result.ValidLength, where)}";
             }
         }
 
@@ -331,6 +335,22 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
         var previous = _writer;
         _writer = AofWriter.Open(_files, PathOf(segment), offset, _options.AppendFsync, _time, syncHeader: false);
         return (new SnapshotWriter(_files, PathOf(SnapshotFile.Name(offset))), previous);
+    }
+
+    /// <summary>Cuts a torn tail off, after keeping the file as it was; returns the copy's path.</summary>
+    private string CutKeepingCopy(string path, long length, string where)
+    {
+        string copy;
+        try
+        {
+            copy = CorruptCopies.Keep(_files, path);
+        }
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
+        {
+            throw new PersistenceException($"The log ends with a torn record in {where}, but {path} is not cut without a copy of it, and the copy failed ({failure.Message}). Free some space, or run check-aof --fix.", failure);
+        }
+        _files.Truncate(path, length);
+        return copy;
     }
 
     private Manifest ReadManifest(string path)
