@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
+using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using Lodestone.Engine;
 using Lodestone.Engine.Execution;
 using Lodestone.Engine.Persistence;
@@ -64,5 +66,32 @@ public sealed class StartupRefusalTests : IDisposable
         Assert.Contains($"at byte {record} (record 100 of the segment, offset 100)", output, StringComparison.Ordinal);
         Assert.Contains("not a torn tail", output, StringComparison.Ordinal);
         Assert.Equal(bytes, File.ReadAllBytes(Segment));
+    }
+
+    [Fact]
+    public async Task A_snapshot_without_its_manifest_stops_the_service_naming_it_and_restore_snapshot_starts_from_it()
+    {
+        await WithEngineAsync(async (executor, log) =>
+        {
+            await Run(executor, "SET", "kept", "in the snapshot");
+            await log.SnapshotAsync(executor);
+        });
+        File.Delete(Path.Combine(_directory, "manifest.json"));
+        foreach (var segment in Directory.GetFiles(_directory, "log-*.aof"))
+            File.Delete(segment);
+        var snapshot = Path.GetFileName(Directory.GetFiles(_directory, "*.snap").Single());
+
+        var (exitCode, output) = await ServiceProcess.RunToExitAsync(_directory);
+
+        Assert.True(exitCode == 4, $"Exit code {exitCode}; output:\n{output}");
+        Assert.Contains($"restore-snapshot {_directory} {snapshot}", output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_directory, "manifest.json")), "The refused start left a manifest: the next start would come up empty.");
+
+        var (restored, restoreOutput) = await ServiceProcess.RunAsync("restore-snapshot", _directory, snapshot);
+        Assert.True(restored == 0, restoreOutput);
+
+        using var service = await ServiceProcess.StartAsync(_directory);
+        var reply = await (await service.Client.PostAsJsonAsync("/commands", new[] { "GET", "kept" })).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("in the snapshot", reply.GetProperty("result").GetString());
     }
 }

@@ -100,6 +100,12 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
             var strays = _files.List(Directory, "log-*.aof");
             if (strays.Count > 0)
                 throw new PersistenceException($"{Directory} holds log segments ({string.Join(", ", strays)}) but no {Manifest.FileName}: refusing to guess which are live.");
+            // Never start empty next to data: a snapshot without its manifest is data someone may need.
+            var snapshots = _files.List(Directory, "snapshot-*.snap");
+            if (snapshots.Count > 0)
+                throw new PersistenceException(
+                    $"{Directory} holds {string.Join(", ", snapshots)} but no {Manifest.FileName} and no log: refusing to start empty next to a snapshot. "
+                    + $"To start from it (writes after it are lost with the log), run: dotnet Lodestone.Api.dll {SnapshotRestore.Command} {Directory} {snapshots[^1]}");
             // The segment first (its header written and synced), then the manifest naming it: the
             // manifest never names a file that is not there.
             var fresh = new Manifest(Manifest.CurrentVersion, null, 0, [Manifest.SegmentName(0)]);
