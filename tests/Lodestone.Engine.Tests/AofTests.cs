@@ -211,6 +211,48 @@ public sealed class AofTests
     }
 
     [Fact]
+    public void Discard_after_a_failed_write_forgets_the_batch_and_the_next_records_take_its_offsets()
+    {
+        var disk = new FaultyFileSystem();
+        using (var writer = AofWriter.Open(disk, "log", 0, AppendFsync.Always, TimeProvider.System))
+        {
+            writer.Commit([Argv("SET", "a", "1")], sync: false);
+            disk.File.FailNextWrite(afterBytes: 30);
+            Assert.Throws<IOException>(() => writer.Commit([Argv("SET", "b", "2"), Argv("SET", "c", "3")], sync: false));
+
+            Assert.True(writer.Discard());
+
+            Assert.Equal(1, writer.NextOffset);
+            Assert.True(writer.TryRecover());
+            writer.Commit([Argv("SET", "d", "4")], sync: false);
+        }
+
+        var (result, records) = Read(disk.File.Contents);
+        Assert.Null(result.Damage);
+        Assert.Equal(["0:SET a 1", "1:SET d 4"], records);
+    }
+
+    [Fact]
+    public void Discard_after_a_failed_fsync_cuts_the_written_batch_off_the_file_and_makes_the_cut_durable()
+    {
+        var disk = new FaultyFileSystem();
+        using var writer = AofWriter.Open(disk, "log", 0, AppendFsync.Always, TimeProvider.System);
+        writer.Commit([Argv("SET", "a", "1")], sync: false);
+        var whole = disk.File.Contents.Length;
+        disk.File.FailNextSync = true;
+        Assert.Throws<IOException>(() => writer.Commit([Argv("SET", "b", "2")], sync: false));
+        var syncs = disk.File.Syncs;
+
+        writer.Discard();
+
+        Assert.Equal(whole, disk.File.Contents.Length);
+        Assert.Equal(whole, writer.Length);
+        Assert.True(disk.File.Syncs > syncs, "The cut was not fsynced: the refused record could come back after a crash.");
+        writer.Commit([Argv("SET", "c", "3")], sync: false);
+        Assert.Equal(["0:SET a 1", "1:SET c 3"], Read(disk.File.Contents).Records);
+    }
+
+    [Fact]
     public void Under_always_a_failed_fsync_throws_and_is_retried()
     {
         var disk = new FaultyFileSystem();
