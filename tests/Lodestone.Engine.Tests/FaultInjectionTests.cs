@@ -224,6 +224,39 @@ public sealed class FaultInjectionTests : IDisposable
         log.Dispose();
     }
 
+    [Fact]
+    public async Task A_snapshot_that_fails_for_a_full_disk_leaves_no_temp_file_behind()
+    {
+        var (executor, log) = Start();
+        ReplyAssert.Ok(await Run(executor, "SET", "k", "v"));
+
+        // The snapshot's own file cannot be written.
+        _disk.InjectIntoSnapshots(Fault.DiskFull);
+        await log.SnapshotAsync(executor);
+        Assert.Contains("No space left on device", log.Status.LastError, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(_directory, "*.tmp"));
+        _disk.Heal();
+
+        // The manifest's temp file cannot be written: on Linux, /dev/full fails every write with ENOSPC.
+        var manifest = File.ReadAllBytes(Path.Combine(_directory, "manifest.json"));
+        if (File.Exists("/dev/full"))
+        {
+            File.CreateSymbolicLink(Path.Combine(_directory, "manifest.json.tmp"), "/dev/full");
+            await log.SnapshotAsync(executor);
+            Assert.Contains("No space left on device", log.Status.LastError, StringComparison.Ordinal);
+            Assert.Empty(Directory.GetFiles(_directory, "*.tmp"));
+        }
+        Assert.Equal(manifest, File.ReadAllBytes(Path.Combine(_directory, "manifest.json")));
+        ReplyAssert.Ok(await Run(executor, "SET", "k", "w"));
+        executor.Dispose();
+        log.Dispose();
+
+        var (restarted, restartedLog) = Start();
+        ReplyAssert.Bulk(await Run(restarted, "GET", "k"), "w");
+        restarted.Dispose();
+        restartedLog.Dispose();
+    }
+
     private static CommandRequest Request(params string[] args) => new(args.Select(Encoding.UTF8.GetBytes).ToArray());
 
     /// <summary>Retries a write, letting the engine's tick retry the log, until the log takes it.</summary>

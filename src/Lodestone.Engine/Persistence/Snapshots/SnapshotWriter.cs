@@ -51,6 +51,20 @@ internal sealed class SnapshotWriter : IDisposable
     /// <summary>No more chunks: finish the file.</summary>
     public void Complete() => _chunks.CompleteAdding();
 
+    /// <summary>A failed snapshot's temp file is never used: remove it (on a full disk, it holds the space needed).</summary>
+    private void DeleteTemp()
+    {
+        try
+        {
+            if (_files.Exists(_temp))
+                _files.Delete(_temp);
+        }
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
+        {
+            // The next snapshot deletes it before it starts.
+        }
+    }
+
     public void Dispose()
     {
         _chunks.CompleteAdding();
@@ -93,6 +107,7 @@ internal sealed class SnapshotWriter : IDisposable
                 Interlocked.Add(ref _queuedBytes, -length);
                 System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
             }
+            DeleteTemp();
             _done.TrySetException(failure);
         }
     }
