@@ -18,6 +18,8 @@ internal sealed class SnapshotWriter : IDisposable
     private readonly TaskCompletionSource<long> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _queuedBytes;
     private long _peakQueuedBytes;
+    private volatile bool _abandoned;
+    private int _disposed;
 
     public SnapshotWriter(IFileSystem files, string path)
     {
@@ -65,8 +67,22 @@ internal sealed class SnapshotWriter : IDisposable
         }
     }
 
+    /// <summary>
+    /// Stops before the snapshot is complete (the engine is stopping): the unfinished file is removed,
+    /// never published, and <see cref="Done"/> faults — a snapshot without its end would otherwise
+    /// replace the log it was meant to compact.
+    /// </summary>
+    public void Abandon()
+    {
+        _abandoned = true;
+        Dispose();
+    }
+
     public void Dispose()
     {
+        // Twice is normal: the engine abandons a snapshot whose owner disposes it too.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
         _chunks.CompleteAdding();
         _thread.Join();
         _chunks.Dispose();
@@ -89,6 +105,13 @@ internal sealed class SnapshotWriter : IDisposable
                     crc = Aof.AofFormat.Crc32C(crc, chunk);
                     Interlocked.Add(ref _queuedBytes, -length);
                     System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                }
+                if (_abandoned)
+                {
+                    file.Dispose();
+                    DeleteTemp();
+                    _done.TrySetException(new InvalidOperationException("The snapshot was abandoned before it was complete: the engine stopped."));
+                    return;
                 }
                 Span<byte> trailer = stackalloc byte[4];
                 BinaryPrimitives.WriteUInt32LittleEndian(trailer, ~crc);
