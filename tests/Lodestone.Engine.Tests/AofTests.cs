@@ -299,24 +299,28 @@ public sealed class AofTests
         Assert.Equal(["0:SET a 1"], Read(disk.File.Contents).Records);
     }
 
-    /// <summary>An in-memory file system whose one file can be told to fail its next write (after some bytes) or fsync.</summary>
+    /// <summary>An in-memory file system whose log ("log") can be told to fail its next write (after some bytes) or fsync; other files (the writer's probe) just work.</summary>
     private sealed class FaultyFileSystem : IFileSystem
     {
+        private readonly Dictionary<string, FaultyFile> _others = [];
+
         public FaultyFile File { get; } = new();
 
-        public IAppendFile OpenAppend(string path) => File;
+        private FaultyFile Of(string path) => path == "log" ? File : _others.TryGetValue(path, out var file) ? file : _others[path] = new FaultyFile();
 
-        public Stream OpenRead(string path) => new MemoryStream(File.Contents);
+        public IAppendFile OpenAppend(string path) => Of(path);
+
+        public Stream OpenRead(string path) => new MemoryStream(Of(path).Contents);
 
         public void WriteAtomically(string path, ReadOnlySpan<byte> contents) => throw new NotSupportedException("Not used by the writer.");
 
-        public bool Exists(string path) => true;
+        public bool Exists(string path) => path == "log" || _others.ContainsKey(path);
 
-        public long Length(string path) => File.Length;
+        public long Length(string path) => Of(path).Length;
 
-        public void Truncate(string path, long length) => File.Truncate(length);
+        public void Truncate(string path, long length) => Of(path).Truncate(length);
 
-        public void Delete(string path) => throw new NotSupportedException("Not used by the writer.");
+        public void Delete(string path) => _others.Remove(path);
 
         public void Rename(string from, string to) => throw new NotSupportedException("Not used by the writer.");
 

@@ -82,13 +82,18 @@ public sealed class FaultInjectionTests : IDisposable
     public async Task A_refused_write_never_happens_not_in_memory_not_when_the_disk_recovers_not_after_a_restart(Fault fault)
     {
         var (executor, log) = Start();
+        var reloads = 0;
+        log.Reloaded += _ => reloads++;
         ReplyAssert.Integer(await Run(executor, "INCR", "counter"), 1);
 
         _disk.Inject(fault);
         var refused = await Run(executor, "INCR", "counter");
         Assert.True(refused.IsError, $"An INCR on a failing disk was acknowledged: {refused}");
         ReplyAssert.Bulk(await Run(executor, "GET", "counter"), "1");
+        // Engine ticks retry the log meanwhile; the disk still fails, so later writes are refused before they run.
+        _clock.Advance(TimeSpan.FromMilliseconds(300));
         ReplyAssert.Error(await Run(executor, "INCR", "counter"), refused.AsError().Kind);
+        Assert.Equal(1, reloads);
         Assert.Equal(1, executor.CommittedOffset);
 
         // The client retries once the disk is back: its INCR applies once.
@@ -281,7 +286,7 @@ public sealed class FaultInjectionTests : IDisposable
         DiskFull,
     }
 
-    /// <summary>The real file system, except that appends to log segments, or to snapshots, can be made to fail, and snapshot writes held.</summary>
+    /// <summary>The real file system, except that appends can be made to fail — snapshot files on their own — and snapshot writes held.</summary>
     private sealed class FaultyDisk : IFileSystem
     {
         private volatile object? _fault;
@@ -296,9 +301,9 @@ public sealed class FaultInjectionTests : IDisposable
         /// <summary>Reset: snapshot files take no bytes (their writer waits) until Set.</summary>
         public ManualResetEventSlim SnapshotWrites { get; } = new(initialState: true);
 
-        public IAppendFile OpenAppend(string path) => path.EndsWith(".aof", StringComparison.Ordinal)
-            ? new File(LocalFileSystem.Instance.OpenAppend(path), () => (Fault?)_fault, null)
-            : new File(LocalFileSystem.Instance.OpenAppend(path), () => (Fault?)_snapshotFault, SnapshotWrites);
+        public IAppendFile OpenAppend(string path) => path.Contains(".snap", StringComparison.Ordinal)
+            ? new File(LocalFileSystem.Instance.OpenAppend(path), () => (Fault?)_snapshotFault, SnapshotWrites)
+            : new File(LocalFileSystem.Instance.OpenAppend(path), () => (Fault?)_fault, null);
 
         public Stream OpenRead(string path) => LocalFileSystem.Instance.OpenRead(path);
 

@@ -32,6 +32,7 @@ namespace Lodestone.Engine.Persistence.Aof;
 /// </remarks>
 public sealed class AofWriter : IEffectSink, IDisposable
 {
+    private readonly IFileSystem _fileSystem;
     private readonly IAppendFile _file;
     private readonly string _path;
     private readonly AppendFsync _fsync;
@@ -41,6 +42,7 @@ public sealed class AofWriter : IEffectSink, IDisposable
     private long _nextOffset;
     private bool _needsSync;
     private bool _mustCut;
+    private long _probeBytes;
     private long _lastStart;
     private long _lastOffset;
     private int _lastCount;
@@ -51,8 +53,9 @@ public sealed class AofWriter : IEffectSink, IDisposable
     private long _records;
     private long _fsyncs;
 
-    private AofWriter(IAppendFile file, string path, long nextOffset, AppendFsync fsync, TimeProvider time)
+    private AofWriter(IFileSystem fileSystem, IAppendFile file, string path, long nextOffset, AppendFsync fsync, TimeProvider time)
     {
+        _fileSystem = fileSystem;
         _file = file;
         _path = path;
         _fsync = fsync;
@@ -74,7 +77,7 @@ public sealed class AofWriter : IEffectSink, IDisposable
         ArgumentNullException.ThrowIfNull(fileSystem);
         ArgumentNullException.ThrowIfNull(time);
         var file = fileSystem.OpenAppend(path);
-        var writer = new AofWriter(file, path, nextOffset, fsync, time);
+        var writer = new AofWriter(fileSystem, file, path, nextOffset, fsync, time);
         if (file.Length == 0)
         {
             var header = new ArrayBufferWriter<byte>(AofFormat.HeaderSize);
@@ -127,6 +130,7 @@ public sealed class AofWriter : IEffectSink, IDisposable
     /// </summary>
     public bool Discard()
     {
+        var refusedBytes = _goodLength + _pending.WrittenCount - _lastStart;
         var keepPending = _lastStart - _goodLength;
         if (keepPending >= 0)
         {
@@ -149,7 +153,36 @@ public sealed class AofWriter : IEffectSink, IDisposable
         _nextOffset = _lastOffset;
         Interlocked.Add(ref _records, -_lastCount);
         _lastCount = 0;
+        // With nothing left to write, a retry would succeed on a disk that is still full: recovering
+        // first proves the disk takes at least what was refused.
+        _probeBytes = Math.Max(MinProbeBytes, Math.Max(_probeBytes, refusedBytes));
         return true;
+    }
+
+    private const int MinProbeBytes = 64 * 1024;
+
+    /// <summary>
+    /// Writes and fsyncs <see cref="_probeBytes"/> to a scratch file beside the segment, then deletes it:
+    /// the evidence that the disk takes bytes again once nothing of the log is left to retry.
+    /// </summary>
+    private void Probe()
+    {
+        var probe = _path + ".probe";
+        try
+        {
+            using var file = _fileSystem.OpenAppend(probe);
+            file.Truncate(0);
+            var zeros = new byte[(int)Math.Min(_probeBytes, MinProbeBytes)];
+            for (var left = _probeBytes; left > 0; left -= zeros.Length)
+                file.Write(zeros.AsSpan(0, (int)Math.Min(zeros.Length, left)));
+            file.Sync();
+        }
+        finally
+        {
+            if (_fileSystem.Exists(probe))
+                _fileSystem.Delete(probe);
+        }
+        _probeBytes = 0;
     }
 
     /// <summary>The records handed over but not yet written (in order), for a reload that must include them.</summary>
@@ -196,6 +229,8 @@ public sealed class AofWriter : IEffectSink, IDisposable
         {
             if (_mustCut)
                 Cut();
+            if (_probeBytes > 0)
+                Probe();
             if (_pending.WrittenCount > 0)
             {
                 // Until the write returns, the file may hold any part of it (its length says nothing of that).
