@@ -8,6 +8,8 @@ if (HealthProbe.IsRequested(args))
     return await HealthProbe.RunAsync(args);
 if (args is ["check-aof", var directory, ..] && args.Skip(2).All(a => a == "--fix"))
     return Lodestone.Engine.Persistence.AofCheck.Run(Lodestone.Engine.Persistence.LocalFileSystem.Instance, directory, args.Contains("--fix"), Console.Out);
+if (args is [Lodestone.Engine.Persistence.SnapshotRestore.Command, var dataDirectory, var snapshot])
+    return Lodestone.Engine.Persistence.SnapshotRestore.Run(Lodestone.Engine.Persistence.LocalFileSystem.Instance, dataDirectory, snapshot, Console.Out);
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddLodestoneSettings();

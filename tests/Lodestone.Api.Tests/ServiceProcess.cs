@@ -84,6 +84,49 @@ public sealed class ServiceProcess : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs the service on <paramref name="directory"/> expecting it to stop by itself (a refusal to start),
+    /// and returns its exit code and everything it wrote. Still running after 30 s: killed, exit code -1.
+    /// </summary>
+    public static Task<(int ExitCode, string Output)> RunToExitAsync(string directory, params string[] settings) =>
+        RunAsync(["--Urls", $"http://127.0.0.1:{FreePort()}", "--Persistence:DataDirectory", directory, "--Serilog:MinimumLevel:Default", "Warning", .. settings]);
+
+    /// <summary>Runs <c>Lodestone.Api.dll</c> with <paramref name="arguments"/> (a subcommand such as check-aof) to its exit.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Lodestone.Api.dll"));
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var output = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, line) => { lock (output) output.AppendLine(line.Data); };
+        process.ErrorDataReceived += (_, line) => { lock (output) output.AppendLine(line.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            lock (output)
+                return (-1, output.ToString());
+        }
+        process.WaitForExit(); // the redirected output is complete only after this overload returns
+        lock (output)
+            return (process.ExitCode, output.ToString());
+    }
+
     /// <summary>SIGKILL: no shutdown, no flush — what a crash or power cut leaves is what is on disk.</summary>
     public void Kill()
     {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Text;
 using Lodestone.Engine.Execution;
 using Lodestone.Engine.Persistence;
@@ -86,8 +87,79 @@ public sealed class AofTests
         firstDamaged[AofFormat.HeaderSize + 12] ^= 0xFF;
         var (middle, records) = Read(firstDamaged);
         Assert.Empty(records);
-        Assert.Equal(new AofDamage(false, AofFormat.HeaderSize, 0, "the record's checksum does not match"), middle.Damage);
+        Assert.Equal(new AofDamage(false, AofFormat.HeaderSize, 0, "the record's checksum does not match", NextRecordAt: secondStart), middle.Damage);
         Assert.NotEqual(secondStart, middle.ValidLength);
+    }
+
+    [Fact]
+    public void A_corrupt_length_field_before_the_end_is_corruption_even_when_it_reaches_past_the_end()
+    {
+        var records = Enumerable.Range(0, 10).Select(i => Argv("SET", $"k{i}", "v")).ToArray();
+        var whole = Segment(0, records);
+        var fourth = Segment(0, records[..3]).Length;
+        var fifth = Segment(0, records[..4]).Length;
+
+        // Past the end of the file (what a crash mid-write also looks like), impossible, and plausible but wrong.
+        foreach (var length in new uint[] { 0x00FF_FFFF, (uint)whole.Length, 0, 3, (uint)(fifth - fourth) })
+        {
+            var damaged = (byte[])whole.Clone();
+            BinaryPrimitives.WriteUInt32LittleEndian(damaged.AsSpan(fourth), length);
+
+            var (result, read) = Read(damaged);
+
+            Assert.Equal(["0:SET k0 v", "1:SET k1 v", "2:SET k2 v"], read);
+            Assert.False(result.Damage!.Torn, $"length {length}: {result.Damage}");
+            Assert.Equal((fourth, 3L, fifth), (result.Damage.FileOffset, result.Damage.RecordIndex, result.Damage.NextRecordAt));
+        }
+    }
+
+    [Fact]
+    public void Any_damaged_byte_before_the_last_record_is_corruption_and_any_in_the_last_record_is_a_torn_tail()
+    {
+        var records = new[] { Argv("SET", "a", "1"), Argv("RPUSH", "list", "x", "y"), Argv("DEL", "a"), Argv("SET", "b", new string('v', 40)) };
+        var whole = Segment(7, records);
+        var lastStart = Segment(7, records[..3]).Length;
+
+        for (var at = AofFormat.HeaderSize; at < whole.Length; at++)
+        {
+            var damaged = (byte[])whole.Clone();
+            damaged[at] ^= 0x5A;
+
+            var (result, _) = Read(damaged);
+
+            Assert.True(result.Damage is not null, $"byte {at}: the damage was not found");
+            Assert.True(result.Damage.Torn == at >= lastStart, $"byte {at}: {result.Damage}");
+        }
+    }
+
+    [Fact]
+    public void Zeros_after_the_last_whole_record_are_a_torn_tail()
+    {
+        // What some file systems leave after a crash: the size grew, the data never arrived.
+        var whole = Segment(0, Argv("SET", "a", "1"));
+
+        var (result, records) = Read([.. whole, .. new byte[5000]]);
+
+        Assert.Equal(["0:SET a 1"], records);
+        Assert.True(result.Damage is { Torn: true, NextRecordAt: null }, $"{result.Damage}");
+        Assert.Equal(whole.Length, result.ValidLength);
+    }
+
+    [Fact]
+    public void A_whole_record_is_found_past_damage_longer_than_the_scan_window()
+    {
+        // The record after the damage is bigger than the 1 MB the scan reads at a time: it still counts.
+        var big = new string('x', 3 << 20);
+        var records = new[] { Argv("SET", "a", "1"), Argv("SET", "b", "2"), Argv("SET", "big", big) };
+        var whole = Segment(0, records);
+        var second = Segment(0, records[..1]).Length;
+        var third = Segment(0, records[..2]).Length;
+        var damaged = (byte[])whole.Clone();
+        BinaryPrimitives.WriteUInt32LittleEndian(damaged.AsSpan(second), 0x7FFF_0000);
+
+        var (result, _) = Read(damaged);
+
+        Assert.Equal((false, (long?)third), (result.Damage!.Torn, result.Damage.NextRecordAt));
     }
 
     [Fact]
@@ -139,6 +211,48 @@ public sealed class AofTests
     }
 
     [Fact]
+    public void Discard_after_a_failed_write_forgets_the_batch_and_the_next_records_take_its_offsets()
+    {
+        var disk = new FaultyFileSystem();
+        using (var writer = AofWriter.Open(disk, "log", 0, AppendFsync.Always, TimeProvider.System))
+        {
+            writer.Commit([Argv("SET", "a", "1")], sync: false);
+            disk.File.FailNextWrite(afterBytes: 30);
+            Assert.Throws<IOException>(() => writer.Commit([Argv("SET", "b", "2"), Argv("SET", "c", "3")], sync: false));
+
+            Assert.True(writer.Discard());
+
+            Assert.Equal(1, writer.NextOffset);
+            Assert.True(writer.TryRecover());
+            writer.Commit([Argv("SET", "d", "4")], sync: false);
+        }
+
+        var (result, records) = Read(disk.File.Contents);
+        Assert.Null(result.Damage);
+        Assert.Equal(["0:SET a 1", "1:SET d 4"], records);
+    }
+
+    [Fact]
+    public void Discard_after_a_failed_fsync_cuts_the_written_batch_off_the_file_and_makes_the_cut_durable()
+    {
+        var disk = new FaultyFileSystem();
+        using var writer = AofWriter.Open(disk, "log", 0, AppendFsync.Always, TimeProvider.System);
+        writer.Commit([Argv("SET", "a", "1")], sync: false);
+        var whole = disk.File.Contents.Length;
+        disk.File.FailNextSync = true;
+        Assert.Throws<IOException>(() => writer.Commit([Argv("SET", "b", "2")], sync: false));
+        var syncs = disk.File.Syncs;
+
+        writer.Discard();
+
+        Assert.Equal(whole, disk.File.Contents.Length);
+        Assert.Equal(whole, writer.Length);
+        Assert.True(disk.File.Syncs > syncs, "The cut was not fsynced: the refused record could come back after a crash.");
+        writer.Commit([Argv("SET", "c", "3")], sync: false);
+        Assert.Equal(["0:SET a 1", "1:SET c 3"], Read(disk.File.Contents).Records);
+    }
+
+    [Fact]
     public void Under_always_a_failed_fsync_throws_and_is_retried()
     {
         var disk = new FaultyFileSystem();
@@ -185,24 +299,28 @@ public sealed class AofTests
         Assert.Equal(["0:SET a 1"], Read(disk.File.Contents).Records);
     }
 
-    /// <summary>An in-memory file system whose one file can be told to fail its next write (after some bytes) or fsync.</summary>
+    /// <summary>An in-memory file system whose log ("log") can be told to fail its next write (after some bytes) or fsync; other files (the writer's probe) just work.</summary>
     private sealed class FaultyFileSystem : IFileSystem
     {
+        private readonly Dictionary<string, FaultyFile> _others = [];
+
         public FaultyFile File { get; } = new();
 
-        public IAppendFile OpenAppend(string path) => File;
+        private FaultyFile Of(string path) => path == "log" ? File : _others.TryGetValue(path, out var file) ? file : _others[path] = new FaultyFile();
 
-        public Stream OpenRead(string path) => new MemoryStream(File.Contents);
+        public IAppendFile OpenAppend(string path) => Of(path);
+
+        public Stream OpenRead(string path) => new MemoryStream(Of(path).Contents);
 
         public void WriteAtomically(string path, ReadOnlySpan<byte> contents) => throw new NotSupportedException("Not used by the writer.");
 
-        public bool Exists(string path) => true;
+        public bool Exists(string path) => path == "log" || _others.ContainsKey(path);
 
-        public long Length(string path) => File.Length;
+        public long Length(string path) => Of(path).Length;
 
-        public void Truncate(string path, long length) => File.Truncate(length);
+        public void Truncate(string path, long length) => Of(path).Truncate(length);
 
-        public void Delete(string path) => throw new NotSupportedException("Not used by the writer.");
+        public void Delete(string path) => _others.Remove(path);
 
         public void Rename(string from, string to) => throw new NotSupportedException("Not used by the writer.");
 

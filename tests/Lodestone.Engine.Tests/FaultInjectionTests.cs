@@ -22,9 +22,9 @@ public sealed class FaultInjectionTests : IDisposable
             Directory.Delete(_directory, recursive: true);
     }
 
-    private (Executor Executor, AppendOnlyLog Log) Start()
+    private (Executor Executor, AppendOnlyLog Log) Start(AppendFsync fsync = AppendFsync.Always)
     {
-        var log = new AppendOnlyLog(_disk, new PersistenceOptions { DataDirectory = _directory, AppendFsync = AppendFsync.Always, Save = "" }, _clock);
+        var log = new AppendOnlyLog(_disk, new PersistenceOptions { DataDirectory = _directory, AppendFsync = fsync, Save = "" }, _clock);
         var executor = new Executor(new EngineOptions(), _clock, [log]);
         executor.BeginLoading();
         log.Recover(executor);
@@ -74,6 +74,210 @@ public sealed class FaultInjectionTests : IDisposable
         restartedLog.Dispose();
     }
 
+    [Theory]
+    [InlineData(Fault.FailWrite)]
+    [InlineData(Fault.ShortWrite)]
+    [InlineData(Fault.FailSync)]
+    [InlineData(Fault.DiskFull)]
+    public async Task A_refused_write_never_happens_not_in_memory_not_when_the_disk_recovers_not_after_a_restart(Fault fault)
+    {
+        var (executor, log) = Start();
+        var reloads = 0;
+        log.Reloaded += _ => reloads++;
+        ReplyAssert.Integer(await Run(executor, "INCR", "counter"), 1);
+
+        _disk.Inject(fault);
+        var refused = await Run(executor, "INCR", "counter");
+        Assert.True(refused.IsError, $"An INCR on a failing disk was acknowledged: {refused}");
+        ReplyAssert.Bulk(await Run(executor, "GET", "counter"), "1");
+        // Engine ticks retry the log meanwhile; the disk still fails, so later writes are refused before they run.
+        _clock.Advance(TimeSpan.FromMilliseconds(300));
+        ReplyAssert.Error(await Run(executor, "INCR", "counter"), refused.AsError().Kind);
+        Assert.Equal(1, reloads);
+        Assert.Equal(1, executor.CommittedOffset);
+
+        // The client retries once the disk is back: its INCR applies once.
+        _disk.Heal();
+        var retried = await RetryUntilAcceptedAsync(executor, "INCR", "counter");
+        ReplyAssert.Integer(retried, 2);
+        ReplyAssert.Bulk(await Run(executor, "GET", "counter"), "2");
+        executor.Dispose();
+        log.Dispose();
+
+        var (restarted, restartedLog) = Start();
+        ReplyAssert.Bulk(await Run(restarted, "GET", "counter"), "2");
+        Assert.Equal(2, restarted.CommittedOffset);
+        restarted.Dispose();
+        restartedLog.Dispose();
+    }
+
+    [Fact]
+    public async Task A_refused_batch_fails_every_command_from_its_first_write_on_and_those_before_keep_their_answers()
+    {
+        var (executor, log) = Start();
+        ReplyAssert.Ok(await Run(executor, "SET", "a", "1"));
+        _disk.Inject(Fault.DiskFull);
+
+        var results = await executor.ExecuteBatchAsync(
+            [Request("GET", "a"), Request("INCR", "a"), Request("GET", "a"), Request("SET", "b", "2")]);
+
+        ReplyAssert.Bulk(results[0].Reply, "1");
+        ReplyAssert.Error(results[1].Reply, "MISCONF Errors writing to the AOF file: No space left on device");
+        // The GET after the INCR saw a value that is undone: it cannot be answered either.
+        Assert.All(results.Skip(1), result => ReplyAssert.Error(result.Reply, ErrorKind.DiskFull));
+        ReplyAssert.BulkArray(await Run(executor, "MGET", "a", "b"), "1", null);
+        executor.Dispose();
+        log.Dispose();
+    }
+
+    [Fact]
+    public async Task A_lock_grant_refused_for_a_full_disk_under_everysec_leaves_the_lock_free()
+    {
+        // A grant is fsynced before its reply under every policy, so it is refused — and must not be held.
+        var (executor, log) = Start(AppendFsync.EverySec);
+        _disk.Inject(Fault.DiskFull);
+
+        ReplyAssert.Error(await Run(executor, "LOCK.ACQUIRE", "l", "10000", "OWNER", "a"), ErrorKind.DiskFull);
+
+        _disk.Heal();
+        var granted = await RetryUntilAcceptedAsync(executor, "LOCK.ACQUIRE", "l", "10000", "OWNER", "b");
+        Assert.False(granted.IsError, $"The refused grant holds the lock: {granted}");
+        executor.Dispose();
+        log.Dispose();
+    }
+
+    [Fact]
+    public async Task A_key_that_expires_while_the_disk_is_full_is_gone_for_readers_without_refusing_them_or_reloading()
+    {
+        var (executor, log) = Start();
+        var reloads = 0;
+        log.Reloaded += _ => reloads++;
+        ReplyAssert.Ok(await Run(executor, "SET", "short", "v", "PX", "30"));
+        _disk.Inject(Fault.DiskFull);
+
+        // Before the first engine tick: the read itself finds the key expired, and its deletion cannot be logged.
+        _clock.Advance(TimeSpan.FromMilliseconds(50));
+        ReplyAssert.Null(await Run(executor, "GET", "short"));
+        ReplyAssert.Null(await Run(executor, "GET", "short"));
+
+        Assert.Equal(0, reloads);
+        _disk.Heal();
+        ReplyAssert.Ok(await RetryUntilAcceptedAsync(executor, "SET", "after", "v"));
+        executor.Dispose();
+        log.Dispose();
+        var (restarted, restartedLog) = Start();
+        ReplyAssert.BulkArray(await Run(restarted, "MGET", "short", "after"), null, "v");
+        restarted.Dispose();
+        restartedLog.Dispose();
+    }
+
+    [Fact]
+    public async Task A_write_refused_while_a_snapshot_runs_leaves_the_snapshot_and_the_log_whole()
+    {
+        var (executor, log) = Start();
+        // More than the 8 MB a snapshot lets wait for its writer: with the writer held, it is still running below.
+        var value = new string('x', 1000);
+        for (var batch = 0; batch < 10; batch++)
+            ReplyAssert.Ok(await Run(executor, [.. Enumerable.Range(batch * 1000, 1000).SelectMany(i => new[] { $"k{i}", value }).Prepend("MSET")]));
+        ReplyAssert.Integer(await Run(executor, "INCR", "counter"), 1);
+        _disk.SnapshotWrites.Reset();
+        var snapshot = log.SnapshotAsync(executor);
+        // The engine begins a requested snapshot at the top of a loop turn: the second command runs in a
+        // turn that began after the first one's, so by then the snapshot has begun.
+        await Run(executor, "PING");
+        await Run(executor, "PING");
+
+        _disk.Inject(Fault.DiskFull);
+        ReplyAssert.Error(await Run(executor, "INCR", "counter"), ErrorKind.DiskFull);
+        Assert.True(executor.IsSnapshotting, "The snapshot finished before the refused write: this test tested nothing.");
+        ReplyAssert.Bulk(await Run(executor, "GET", "counter"), "1");
+
+        _disk.Heal();
+        _disk.SnapshotWrites.Set();
+        await snapshot;
+        Assert.Null(log.Status.LastError);
+        ReplyAssert.Integer(await RetryUntilAcceptedAsync(executor, "INCR", "counter"), 2);
+        ReplyAssert.Integer(await Run(executor, "DEL", "k0"), 1);
+        var expected = await KeyspaceDigest.OfAsync(executor);
+        executor.Dispose();
+        log.Dispose();
+
+        var (restarted, restartedLog) = Start();
+        Assert.Equal(expected, await KeyspaceDigest.OfAsync(restarted));
+        ReplyAssert.Bulk(await Run(restarted, "GET", "counter"), "2");
+        restarted.Dispose();
+        restartedLog.Dispose();
+    }
+
+    [Fact]
+    public async Task When_the_data_cannot_be_loaded_again_after_a_refused_write_the_engine_serves_nothing_and_says_why()
+    {
+        var (executor, log) = Start();
+        var failures = new List<Exception>();
+        log.ReloadFailed += failures.Add;
+        ReplyAssert.Ok(await Run(executor, "SET", "a", "1"));
+        await log.SnapshotAsync(executor);
+        File.Delete(Directory.GetFiles(_directory, "*.snap").Single());
+
+        _disk.Inject(Fault.DiskFull);
+        ReplyAssert.Error(await Run(executor, "SET", "a", "2"), ErrorKind.DiskFull);
+
+        // Neither the undone write nor the data before it can be vouched for: nothing is served.
+        ReplyAssert.Error(await Run(executor, "GET", "a"), ErrorKind.Loading);
+        Assert.Contains("is missing", Assert.Single(failures).Message, StringComparison.Ordinal);
+        executor.Dispose();
+        log.Dispose();
+    }
+
+    [Fact]
+    public async Task A_snapshot_that_fails_for_a_full_disk_leaves_no_temp_file_behind()
+    {
+        var (executor, log) = Start();
+        ReplyAssert.Ok(await Run(executor, "SET", "k", "v"));
+
+        // The snapshot's own file cannot be written.
+        _disk.InjectIntoSnapshots(Fault.DiskFull);
+        await log.SnapshotAsync(executor);
+        Assert.Contains("No space left on device", log.Status.LastError, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(_directory, "*.tmp"));
+        _disk.Heal();
+
+        // The manifest's temp file cannot be written: on Linux, /dev/full fails every write with ENOSPC.
+        var manifest = File.ReadAllBytes(Path.Combine(_directory, "manifest.json"));
+        if (File.Exists("/dev/full"))
+        {
+            File.CreateSymbolicLink(Path.Combine(_directory, "manifest.json.tmp"), "/dev/full");
+            await log.SnapshotAsync(executor);
+            Assert.Contains("No space left on device", log.Status.LastError, StringComparison.Ordinal);
+            Assert.Empty(Directory.GetFiles(_directory, "*.tmp"));
+        }
+        Assert.Equal(manifest, File.ReadAllBytes(Path.Combine(_directory, "manifest.json")));
+        ReplyAssert.Ok(await Run(executor, "SET", "k", "w"));
+        executor.Dispose();
+        log.Dispose();
+
+        var (restarted, restartedLog) = Start();
+        ReplyAssert.Bulk(await Run(restarted, "GET", "k"), "w");
+        restarted.Dispose();
+        restartedLog.Dispose();
+    }
+
+    private static CommandRequest Request(params string[] args) => new(args.Select(Encoding.UTF8.GetBytes).ToArray());
+
+    /// <summary>Retries a write, letting the engine's tick retry the log, until the log takes it.</summary>
+    private async Task<Reply> RetryUntilAcceptedAsync(Executor executor, params string[] args)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            var reply = await Run(executor, args);
+            if (!reply.IsError || reply.AsError().Kind is not (ErrorKind.DiskFull or ErrorKind.PersistenceFailed))
+                return reply;
+            Assert.True(DateTime.UtcNow < deadline, $"Writes did not resume after the disk recovered: {reply}");
+            _clock.Advance(TimeSpan.FromMilliseconds(100));
+        }
+    }
+
     public enum Fault
     {
         FailWrite,
@@ -82,18 +286,24 @@ public sealed class FaultInjectionTests : IDisposable
         DiskFull,
     }
 
-    /// <summary>The real file system, except that log appends can be made to fail.</summary>
+    /// <summary>The real file system, except that appends can be made to fail — snapshot files on their own — and snapshot writes held.</summary>
     private sealed class FaultyDisk : IFileSystem
     {
         private volatile object? _fault;
+        private volatile object? _snapshotFault;
 
         public void Inject(Fault fault) => _fault = fault;
 
-        public void Heal() => _fault = null;
+        public void InjectIntoSnapshots(Fault fault) => _snapshotFault = fault;
 
-        private Fault? Current => (Fault?)_fault;
+        public void Heal() => (_fault, _snapshotFault) = (null, null);
 
-        public IAppendFile OpenAppend(string path) => new File(LocalFileSystem.Instance.OpenAppend(path), this);
+        /// <summary>Reset: snapshot files take no bytes (their writer waits) until Set.</summary>
+        public ManualResetEventSlim SnapshotWrites { get; } = new(initialState: true);
+
+        public IAppendFile OpenAppend(string path) => path.Contains(".snap", StringComparison.Ordinal)
+            ? new File(LocalFileSystem.Instance.OpenAppend(path), () => (Fault?)_snapshotFault, SnapshotWrites)
+            : new File(LocalFileSystem.Instance.OpenAppend(path), () => (Fault?)_fault, null);
 
         public Stream OpenRead(string path) => LocalFileSystem.Instance.OpenRead(path);
 
@@ -113,13 +323,14 @@ public sealed class FaultInjectionTests : IDisposable
 
         public void CreateDirectory(string directory) => LocalFileSystem.Instance.CreateDirectory(directory);
 
-        private sealed class File(IAppendFile inner, FaultyDisk disk) : IAppendFile
+        private sealed class File(IAppendFile inner, Func<Fault?> current, ManualResetEventSlim? gate) : IAppendFile
         {
             public long Length => inner.Length;
 
             public void Write(ReadOnlySpan<byte> bytes)
             {
-                switch (disk.Current)
+                gate?.Wait(TimeSpan.FromSeconds(30));
+                switch (current())
                 {
                     case Fault.FailWrite:
                         throw new IOException("Input/output error");
@@ -136,7 +347,7 @@ public sealed class FaultInjectionTests : IDisposable
 
             public void Sync()
             {
-                if (disk.Current == Fault.FailSync)
+                if (current() == Fault.FailSync)
                     throw new IOException("Input/output error (fsync)");
                 inner.Sync();
             }

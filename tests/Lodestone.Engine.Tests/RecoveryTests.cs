@@ -1,6 +1,7 @@
 using System.Text;
 using Lodestone.Engine.Execution;
 using Lodestone.Engine.Persistence;
+using Lodestone.Engine.Persistence.Aof;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Lodestone.Engine.Tests;
@@ -162,6 +163,63 @@ public sealed class RecoveryTests : IDisposable
     }
 
     [Fact]
+    public async Task A_torn_tail_is_cut_only_after_the_segment_is_kept_as_it_was_in_a_corrupt_copy()
+    {
+        using (var node = Start())
+        {
+            await node.Run("SET", "a", "1");
+            await node.Run("SET", "b", "2");
+        }
+        using (var file = new FileStream(Segment, FileMode.Open))
+            file.SetLength(file.Length - 3);
+        var torn = File.ReadAllBytes(Segment);
+
+        using var restarted = Start();
+
+        Assert.Contains($"kept in {Segment}.corrupt", restarted.Report.Truncated, StringComparison.Ordinal);
+        Assert.Equal(torn, File.ReadAllBytes(Segment + ".corrupt"));
+        Assert.True(new FileInfo(Segment).Length < torn.Length);
+        Assert.Empty(Directory.GetFiles(_directory, "*.tmp"));
+    }
+
+    [Fact]
+    public async Task A_corrupt_length_field_in_the_middle_refuses_to_start_and_changes_nothing()
+    {
+        // A length that reaches past the end of the file is what a torn last record looks like too:
+        // only the whole records after it tell that this is not the end of the log.
+        using (var node = Start(AppendFsync.No))
+        {
+            for (var i = 0; i < 200; i++)
+                await node.Run("SET", $"key:{i}", $"value:{i}");
+        }
+        var bytes = File.ReadAllBytes(Segment);
+        var record100 = RecordStart(bytes, 100);
+        var record101 = RecordStart(bytes, 101);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(record100), (uint)bytes.Length);
+        File.WriteAllBytes(Segment, bytes);
+
+        var refused = Assert.Throws<PersistenceException>(() => Start());
+
+        Assert.Contains($"{Segment} at byte {record100} (record 100 of the segment, offset 100)", refused.Message, StringComparison.Ordinal);
+        Assert.Contains($"a whole record follows at byte {record101}", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(bytes, File.ReadAllBytes(Segment));
+        Assert.Empty(Directory.GetFiles(_directory, "*.corrupt"));
+
+        var check = new StringWriter();
+        Assert.Equal(1, AofCheck.Run(LocalFileSystem.Instance, _directory, fix: false, check));
+        Assert.Contains($"Corruption at byte {record100} (record 100 of the segment, offset 100)", check.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Where record <paramref name="index"/> of a segment starts, walking the length fields.</summary>
+    private static int RecordStart(byte[] segment, int index)
+    {
+        var position = 24;
+        for (var i = 0; i < index; i++)
+            position += 8 + (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(segment.AsSpan(position));
+        return position;
+    }
+
+    [Fact]
     public async Task A_torn_last_record_refuses_to_start_when_truncation_is_off()
     {
         using (var node = Start())
@@ -243,6 +301,37 @@ public sealed class RecoveryTests : IDisposable
         Assert.Equal(0, AofCheck.Run(LocalFileSystem.Instance, _directory, fix: false, new StringWriter()));
         using var restarted = Start();
         ReplyAssert.BulkArray(await restarted.Run("MGET", "a", "b", "c"), "1", null, null);
+    }
+
+    [Fact]
+    public async Task Check_aof_fix_keeps_what_it_cuts_in_a_corrupt_copy_and_moves_the_segments_it_drops_aside()
+    {
+        using (var node = Start())
+        {
+            await node.Run("SET", "a", "1");
+            await node.Run("SET", "b", "2");
+            await node.Run("SET", "c", "3");
+        }
+        // A second segment after the first, as a snapshot that stopped part-way leaves them.
+        var second = Path.Combine(_directory, "log-00000000000000000001.aof");
+        using (var writer = AofWriter.Open(LocalFileSystem.Instance, second, 3, AppendFsync.Always, _clock))
+            writer.Commit([["SET"u8.ToArray(), "d"u8.ToArray(), "4"u8.ToArray()]], sync: false);
+        File.WriteAllText(Path.Combine(_directory, "manifest.json"),
+            "{\"version\":1,\"snapshot\":null,\"snapshotOffset\":0,\"segments\":[\"log-00000000000000000000.aof\",\"log-00000000000000000001.aof\"]}");
+        var bytes = File.ReadAllBytes(Segment);
+        bytes[60] ^= 0xFF;
+        File.WriteAllBytes(Segment, bytes);
+        var secondBytes = File.ReadAllBytes(second);
+
+        var report = new StringWriter();
+        Assert.Equal(0, AofCheck.Run(LocalFileSystem.Instance, _directory, fix: true, report));
+
+        Assert.Equal(bytes, File.ReadAllBytes(Segment + ".corrupt"));
+        Assert.False(File.Exists(second), "A dropped segment kept its name: the next snapshot's segment would append to it.");
+        Assert.Equal(secondBytes, File.ReadAllBytes(second + ".corrupt"));
+        Assert.Contains($"Kept {Segment} as it was in {Segment}.corrupt", report.ToString(), StringComparison.Ordinal);
+        using var restarted = Start();
+        ReplyAssert.BulkArray(await restarted.Run("MGET", "a", "b", "c", "d"), "1", null, null, null);
     }
 
     [Theory]

@@ -181,6 +181,29 @@ public sealed class SnapshotTests : IDisposable
     }
 
     [Fact]
+    public async Task Stopping_while_a_snapshot_runs_keeps_every_write_and_publishes_no_partial_snapshot()
+    {
+        var node = Start();
+        var value = new string('x', 100);
+        for (var batch = 0; batch < 30; batch++)
+            ReplyAssert.Ok(await node.Run([.. Enumerable.Range(batch * 1000, 1000).SelectMany(i => new[] { $"k{i}", value }).Prepend("MSET")]));
+        var expected = await KeyspaceDigest.OfAsync(node.Executor);
+        var snapshot = node.Snapshot();
+        // The second command runs in a loop turn that began after the snapshot did.
+        await node.Run("PING");
+        await node.Run("PING");
+        Assert.True(node.Executor.IsSnapshotting, "The snapshot finished before the stop: this test tested nothing.");
+
+        node.Dispose();
+        await snapshot;
+        Assert.Contains("abandoned", node.Log.Status.LastError, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(_directory, "*.snap*"));
+
+        using var restarted = Start();
+        Assert.Equal(expected, await KeyspaceDigest.OfAsync(restarted.Executor));
+    }
+
+    [Fact]
     public async Task A_snapshot_while_one_is_running_is_refused()
     {
         using var node = Start();
@@ -208,6 +231,71 @@ public sealed class SnapshotTests : IDisposable
         var refused = Assert.Throws<PersistenceException>(() => Start());
 
         Assert.Contains(snapshot, refused.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A directory as an operator who deleted the manifest and the log leaves it: the snapshot alone.</summary>
+    private async Task<string> SnapshotAloneAsync()
+    {
+        using (var node = Start())
+        {
+            for (var i = 0; i < 100; i++)
+                await node.Run("SET", $"k{i}", $"v{i}");
+            await node.Run("RPUSH", "list", "a", "b");
+            await node.Snapshot();
+            await node.Run("SET", "after", "lost with the log");
+        }
+        File.Delete(Path.Combine(_directory, "manifest.json"));
+        foreach (var segment in Directory.GetFiles(_directory, "log-*.aof"))
+            File.Delete(segment);
+        return Path.GetFileName(Directory.GetFiles(_directory, "*.snap").Single());
+    }
+
+    [Fact]
+    public async Task A_snapshot_without_its_manifest_and_log_refuses_to_start_naming_it_and_how_to_start_from_it()
+    {
+        var snapshot = await SnapshotAloneAsync();
+
+        var refused = Assert.Throws<PersistenceException>(() => Start());
+
+        Assert.Contains(snapshot, refused.Message, StringComparison.Ordinal);
+        Assert.Contains($"restore-snapshot {_directory} {snapshot}", refused.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_directory, "manifest.json")), "A refused start wrote a manifest.");
+    }
+
+    [Fact]
+    public async Task Restore_snapshot_starts_from_a_snapshot_left_without_its_manifest_and_the_log_goes_on_from_it()
+    {
+        var snapshot = await SnapshotAloneAsync();
+        var offset = long.Parse(snapshot["snapshot-".Length..^".snap".Length], System.Globalization.CultureInfo.InvariantCulture);
+
+        Assert.Equal(0, SnapshotRestore.Run(LocalFileSystem.Instance, _directory, snapshot, new StringWriter()));
+
+        using (var node = Start())
+        {
+            Assert.Equal(101, node.Report.SnapshotEntries);
+            Assert.Equal(offset, node.Executor.CommittedOffset);
+            ReplyAssert.BulkArray(await node.Run("MGET", "k0", "k99", "after"), "v0", "v99", null);
+            ReplyAssert.BulkArray(await node.Run("LRANGE", "list", "0", "-1"), "a", "b");
+            await node.Run("SET", "new", "1");
+        }
+        using var restarted = Start();
+        ReplyAssert.BulkArray(await restarted.Run("MGET", "k0", "new"), "v0", "1");
+        Assert.Equal(offset + 1, restarted.Executor.CommittedOffset);
+    }
+
+    [Fact]
+    public async Task Restore_snapshot_never_replaces_a_manifest()
+    {
+        using (var node = Start())
+        {
+            await node.Run("SET", "a", "1");
+            await node.Snapshot();
+        }
+        var manifest = File.ReadAllBytes(Path.Combine(_directory, "manifest.json"));
+        var snapshot = Path.GetFileName(Directory.GetFiles(_directory, "*.snap").Single());
+
+        Assert.Equal(2, SnapshotRestore.Run(LocalFileSystem.Instance, _directory, snapshot, new StringWriter()));
+        Assert.Equal(manifest, File.ReadAllBytes(Path.Combine(_directory, "manifest.json")));
     }
 
     [Fact]

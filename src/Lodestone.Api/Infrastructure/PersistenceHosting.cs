@@ -93,6 +93,14 @@ public static partial class PersistenceHosting
                 return;
             }
             var log = services.GetRequiredService<AppendOnlyLog>();
+            // Later, on the engine thread: a batch the log could not take was refused and undone.
+            log.Reloaded += report => LogRolledBack(log.Failure?.Message ?? "the log failed", report.SnapshotEntries, report.Records, report.Duration.TotalMilliseconds);
+            log.ReloadFailed += failure =>
+            {
+                LogRefused(failure.Message, failure);
+                Environment.ExitCode = 4;
+                lifetime.StopApplication();
+            };
             try
             {
                 var report = log.Recover(executor);
@@ -116,8 +124,11 @@ public static partial class PersistenceHosting
         [LoggerMessage(Level = LogLevel.Warning, Message = "Lock grants are paused for {Milliseconds} ms (one maximum lease, Engine:LockMaxTtlMs): {Reason}")]
         private partial void LogLocksPaused(long milliseconds, string reason);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "THE LOG ENDED WITH A TORN RECORD, WHICH WAS CUT OFF (a crash during a write). {Where}")]
+        [LoggerMessage(Level = LogLevel.Error, Message = "THE LOG ENDED WITH A TORN RECORD, WHICH WAS CUT OFF (a crash during a write; nothing whole followed it). {Where}")]
         private partial void LogTruncated(string where);
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "A batch of writes could not be logged ({Reason}): its callers were refused and it was undone by loading the data again ({Keys} keys from the snapshot, {Records} log records, {Milliseconds:F0} ms). Writes stay refused until the log can be written.")]
+        private partial void LogRolledBack(string reason, long keys, long records, double milliseconds);
 
         [LoggerMessage(Level = LogLevel.Critical, Message = "Lodestone cannot load its data and is stopping: {Reason}")]
         private partial void LogRefused(string reason, Exception failure);

@@ -1,6 +1,6 @@
 namespace Lodestone.Engine.Execution;
 
-/// <summary>Loading: replaying a log (and, later, a snapshot) into the engine at startup.</summary>
+/// <summary>Loading: a snapshot and the log into the engine at startup — and again after a refused batch.</summary>
 /// <remarks>
 /// Design note. While loading, callers get <c>LOADING</c> (503) and the log's records run through
 /// the same command table as live commands. Time is frozen at the Unix epoch during replay, which is
@@ -8,6 +8,21 @@ namespace Lodestone.Engine.Execution;
 /// commands never see their instant as already past — so a record that touched a key before it
 /// expired replays onto that key, not onto a fresh one. Keys whose time has come are reclaimed by
 /// lazy and active expiry once loading ends. Effects of replayed records are not logged again.
+///
+/// A refused batch is rolled back by loading again. With group commit a batch has run in memory
+/// before its effects reach the log; when the log cannot take them (a full disk under appendfsync
+/// always, a failed fsync) the batch's callers are told it failed, so it must not have happened —
+/// not in memory, not on disk, not later. The log forgets the batch (<see cref="IEffectSink.Discard"/>:
+/// never written, its offsets given again), and the engine, still on its thread and before any reply
+/// of the batch or any later command, drops every key and loads the log again, inline: callers wait
+/// rather than see LOADING, and memory is then exactly what a restart would load. Every caller whose
+/// command ran after the batch's first effect fails (it may have seen what is undone); those before
+/// it keep their answers. Why not undo each write: that means copying every value a write touches
+/// before it changes, on every batch, for a failure that is rare; a reload costs only when it happens
+/// (as long as a startup's load). What it resets, as a restart does: key versions (ETags), LRU/LFU and
+/// hot-key statistics; parked callers stay parked. A batch whose effects are only expirations and
+/// evictions is not rolled back: nobody's write depends on it, the log keeps it for when it recovers,
+/// and rolling it back would bring back keys that expire again at once.
 /// </remarks>
 public sealed partial class Executor
 {
@@ -27,7 +42,7 @@ public sealed partial class Executor
         if (!_loading)
             throw new InvalidOperationException("Replay runs only while loading (BeginLoading).");
         var work = new ReplayWork(records);
-        Enqueue(work);
+        RunLoading(work);
         return work.Task;
     }
 
@@ -47,7 +62,7 @@ public sealed partial class Executor
     {
         StartAtOffset(nextOffset);
         var sweep = new ExpiredSweepWork();
-        Enqueue(sweep);
+        RunLoading(sweep);
         sweep.Task.GetAwaiter().GetResult();
         _loading = false;
     }
@@ -74,8 +89,58 @@ public sealed partial class Executor
         if (!_loading)
             throw new InvalidOperationException("Snapshot entries load only while loading (BeginLoading).");
         var work = new SnapshotLoadWork(entries);
-        Enqueue(work);
+        RunLoading(work);
         return work.Task;
+    }
+
+    /// <summary>Queues loading work — or, on the engine thread itself (a reload after a refused batch), runs it at once.</summary>
+    private void RunLoading(IWork work)
+    {
+        if (Thread.CurrentThread != _thread)
+        {
+            Enqueue(work);
+            return;
+        }
+        work.Execute(this);
+        work.Complete();
+    }
+
+    private bool _reloadPending;
+
+    /// <summary>
+    /// After a sink threw: whether the batch is rolled back (then its offsets are given again), and the
+    /// error for the callers that depend on it — null when it holds only expirations and evictions.
+    /// </summary>
+    private EngineError? RefuseBatch(EngineError failure, out bool rolledBack)
+    {
+        rolledBack = false;
+        // Expirations and evictions are logged with the engine's own DEL array, never a caller's.
+        if (_effects.TrueForAll(effect => ReferenceEquals(effect[0], Del)))
+            return null;
+        if (_sinks.Length == 0 || !_sinks[0].Discard())
+            return failure;
+        foreach (var sink in _sinks.AsSpan(1))
+            sink.Discard();
+        rolledBack = _reloadPending = true;
+        return failure;
+    }
+
+    /// <summary>Engine thread, after a refused batch the log has forgotten: drops every key and loads the log again, inline.</summary>
+    private void ReloadAfterRefusal()
+    {
+        _reloadPending = false;
+        _loading = true;
+        // A running snapshot saves every key it still needs first, so its image (at its offset, before
+        // this batch) stays whole; the keys loaded now are newer than it and left out.
+        _keyspace.Clear();
+        try
+        {
+            FinishLoading(_sinks[0].Reload(this));
+        }
+        catch (Exception failure) when (failure is not OutOfMemoryException)
+        {
+            // Nothing can be trusted to serve: stay loading, so callers get LOADING. The sink reports why.
+        }
     }
 
     private Reply Replay(byte[][] args)

@@ -124,7 +124,7 @@ public sealed partial class Executor
         _snapshot = null;
     }
 
-    /// <summary>Stopping with a snapshot half-written: end its writer (the file stays a temp file and is never used).</summary>
+    /// <summary>Stopping with a snapshot half-written: abandon its writer (the file is removed, never published).</summary>
     private void AbandonSnapshot()
     {
         Interlocked.Exchange(ref _snapshotRequest, null)?.Started.TrySetException(new InvalidOperationException("The engine stopped."));
@@ -132,7 +132,7 @@ public sealed partial class Executor
         {
             _snapshot = null;
             _keyspace.SnapshotEpoch = 0;
-            job.Writer.Dispose();
+            job.Writer.Abandon();
         }
     }
 

@@ -23,7 +23,8 @@ namespace Lodestone.Engine.Execution;
 /// <item>execute each synchronously (handlers never await or block), collecting the canonical
 /// effects of writes and expirations;</item>
 /// <item>hand the batch's effects to every <see cref="IEffectSink"/> (the log will be written and
-/// fsynced there — once per batch, i.e. group commit);</item>
+/// fsynced there — once per batch, i.e. group commit); if the log cannot take them, the batch is
+/// refused and undone (Executor.Loading.cs);</item>
 /// <item>only then complete the callers' tasks, so no caller sees a reply whose effect is not yet
 /// logged. Continuations run on the thread pool, never on the engine thread.</item>
 /// </list>
@@ -48,7 +49,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     private readonly EngineOptions _options;
     private readonly IEffectSink[] _sinks;
     private readonly List<byte[][]> _effects = [];
-    private readonly List<(IWork Work, bool Wrote)> _completions = [];
+    private readonly List<(IWork Work, bool DependsOnCommit)> _completions = [];
     private EngineError? _writeRefusal;
     private readonly CommandContext _context;
     private readonly Keyspace.Keyspace _keyspace;
@@ -344,18 +345,21 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
             _clock.Rebase();
             foreach (var work in batch)
             {
-                var effectsBefore = _effects.Count;
+                // A command that ran after the batch's first effect may have seen it: it depends on the commit.
                 if (ExecuteGuarded(work))
-                    _completions.Add((work, _effects.Count > effectsBefore));
+                    _completions.Add((work, _effects.Count > 0));
             }
 
             var sinkFailure = CommitEffects();
+            // A refused batch is undone before anyone hears of it (Executor.Loading.cs).
+            if (_reloadPending)
+                ReloadAfterRefusal();
             // Before the replies: a caller that reads Memory after its reply sees its own write counted.
             PublishMemory();
-            foreach (var (work, wrote) in _completions)
+            foreach (var (work, depends) in _completions)
             {
-                // Only a caller whose command wrote depends on the commit; readers still get their answer.
-                if (sinkFailure is not null && wrote)
+                // Callers that ran before the batch's first effect saw only committed data: they get their answer.
+                if (sinkFailure is not null && depends)
                     work.Fail(sinkFailure);
                 else
                     work.Complete();
@@ -403,6 +407,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
             return null;
         }
         var started = Stopwatch.GetTimestamp();
+        var rolledBack = false;
         try
         {
             foreach (var sink in _sinks)
@@ -414,17 +419,19 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         }
         catch (IOException exception)
         {
-            return Errors.PersistenceFailed(exception);
+            return RefuseBatch(Errors.PersistenceFailed(exception), out rolledBack);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
             _logger.LogError(exception, "The engine could not hand a batch of {Count} effects to the log", _effects.Count);
-            return Errors.Internal(exception);
+            return RefuseBatch(Errors.Internal(exception), out rolledBack);
         }
         finally
         {
-            // Every effect handed over has its offset now, whether or not it is durable yet.
-            Interlocked.Add(ref _committedOffset, _effects.Count);
+            // Every effect handed over has its offset now, whether or not it is durable yet — unless the
+            // batch is rolled back: then it never happened and its offsets are given again.
+            if (!rolledBack)
+                Interlocked.Add(ref _committedOffset, _effects.Count);
             _effects.Clear();
             _context.ClearSyncRequest();
             _writeRefusal = SinkFailure();
@@ -685,10 +692,9 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
             _wrote = new bool[_results.Length];
             for (var i = 0; i < _results.Length; i++)
             {
-                var effectsBefore = executor._effects.Count;
                 executor.TakeTimeSnapshot();
                 _results[i] = executor.Execute(requests[i], continuesReply: i > 0);
-                _wrote[i] = executor._effects.Count > effectsBefore;
+                _wrote[i] = executor._effects.Count > 0;
                 executor.ServeReadyKeys();
             }
             return true;
@@ -698,8 +704,8 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
 
         public void Fail(EngineError error)
         {
-            // Never run (shutdown): every command fails. Run, but the commit failed: the commands that
-            // wrote fail, the reads keep their answers — as for single commands.
+            // Never run (shutdown): every command fails. Run, but the commit failed: the commands that ran
+            // after the batch's first effect fail, the ones before keep their answers — as for single commands.
             for (var i = 0; i < _results.Length; i++)
             {
                 if (_wrote is null || _wrote[i])

@@ -8,7 +8,9 @@ namespace Lodestone.Engine.Execution;
 /// Called on the engine thread after a batch has executed and <em>before</em> any reply of that
 /// batch is completed — so a sink that writes (and fsyncs) here makes every acknowledged write
 /// durable. One call per batch is what makes group commit possible. A sink that throws fails the
-/// whole batch's replies.
+/// batch: its callers get the error, and the batch must then not happen. The engine asks every sink to
+/// <see cref="Discard"/> it and, when the first sink (the log) has, reloads its data from that sink
+/// (<see cref="Reload"/>) before any reply, so the refused writes are gone from memory too.
 /// </remarks>
 public interface IEffectSink
 {
@@ -23,4 +25,18 @@ public interface IEffectSink
 
     /// <summary>Retries what failed (called on the engine's tick); true when healthy again.</summary>
     bool TryRecover() => true;
+
+    /// <summary>
+    /// Forgets the batch last handed to <see cref="Commit"/>, which the engine refused: its effects are
+    /// never written or sent, and the next effects take their offsets. Engine thread, right after the
+    /// failed Commit. False when the sink cannot (it holds no data of its own to reload from).
+    /// </summary>
+    bool Discard() => false;
+
+    /// <summary>
+    /// After <see cref="Discard"/>, on the engine thread: loads the engine — loading, its keyspace empty —
+    /// with what the sink holds, through the loading calls (<see cref="Executor.ReplayAsync"/>…), which
+    /// run at once on that thread; returns the offset the next effect gets.
+    /// </summary>
+    long Reload(Executor executor) => throw new NotSupportedException("This sink holds no data to reload the engine from.");
 }

@@ -6,7 +6,8 @@ namespace Lodestone.Engine.Persistence;
 /// The offline log check (<c>check-aof &lt;dir&gt; [--fix]</c>, after redis-check-aof): reads the manifest
 /// and every segment without loading anything, reports where the log stops being valid, and with
 /// <c>--fix</c> cuts it there — the records after the first bad one are lost, which is why fixing is
-/// a deliberate step and not what startup does for anything but a torn tail.
+/// a deliberate step and not what startup does for anything but a torn tail. It tells the two apart as
+/// startup does (<see cref="AofReader"/>), and keeps every file it cuts or drops as a <c>.corrupt</c> copy.
 /// </summary>
 public static class AofCheck
 {
@@ -41,6 +42,12 @@ public static class AofCheck
             var path = Path.Combine(directory, manifest.Segments[i]);
             if (!files.Exists(path))
             {
+                // As at startup: a last segment named by a snapshot that crashed before writing to it.
+                if (i > 0 && i == manifest.Segments.Count - 1)
+                {
+                    output.WriteLine($"{path}: not started yet.");
+                    continue;
+                }
                 output.WriteLine($"{path}: missing.");
                 return 2;
             }
@@ -57,23 +64,51 @@ public static class AofCheck
             if (result.Damage is not { } damage)
                 continue;
 
-            output.WriteLine($"{(damage.Torn ? "Torn record" : "Corruption")} at byte {damage.FileOffset} (record {damage.RecordIndex} of the segment, offset {result.StartOffset + damage.RecordIndex}): {damage.Reason}.");
-            var later = manifest.Segments.Count - i - 1;
+            // The rule startup applies: torn only when nothing whole follows, and only in the last segment.
+            var torn = damage.Torn && i == manifest.Segments.Count - 1;
+            var goesOn = damage.NextRecordAt is { } resumes ? $"; a whole record follows at byte {resumes}" : "";
+            output.WriteLine($"{(torn ? "Torn record" : "Corruption")} at byte {damage.FileOffset} (record {damage.RecordIndex} of the segment, offset {result.StartOffset + damage.RecordIndex}): {damage.Reason}{goesOn}.");
+            var later = manifest.Segments.Skip(i + 1).ToList();
             if (!fix)
             {
-                output.WriteLine($"Run with --fix to cut the log there ({files.Length(path) - result.ValidLength} bytes of this segment{(later > 0 ? $" and {later} later segment(s)" : "")} would be lost).");
+                output.WriteLine($"Run with --fix to cut the log there ({files.Length(path) - result.ValidLength} bytes of this segment{(later.Count > 0 ? $" and {later.Count} later segment(s)" : "")} would be lost; a .corrupt copy is kept).");
                 return 1;
             }
-            files.Truncate(path, result.ValidLength);
-            if (later > 0)
+            try
             {
-                files.WriteAtomically(manifestPath, (manifest with { Segments = manifest.Segments.Take(i + 1).ToList() }).Serialize());
-                output.WriteLine($"Dropped {later} later segment(s) from the manifest.");
+                Fix(files, manifestPath, manifest, path, result.ValidLength, later, output);
+            }
+            catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
+            {
+                output.WriteLine($"Could not fix the log: {failure.Message}");
+                return 2;
             }
             output.WriteLine($"Fixed: {path} cut to {result.ValidLength} bytes; the log now ends at offset {next}.");
             return 0;
         }
         output.WriteLine($"The log is sound; it ends at offset {next}.");
         return 0;
+    }
+
+    /// <summary>
+    /// Cuts the damaged segment, keeping it as it was in a .corrupt copy first; later segments leave the
+    /// manifest and are moved aside (so no future segment reuses their names). In that order, so a crash
+    /// part-way leaves a directory this command can fix again.
+    /// </summary>
+    private static void Fix(IFileSystem files, string manifestPath, Manifest manifest, string path, long validLength, List<string> later, TextWriter output)
+    {
+        var copy = CorruptCopies.Keep(files, path);
+        output.WriteLine($"Kept {path} as it was in {copy}.");
+        if (later.Count > 0)
+        {
+            files.WriteAtomically(manifestPath, (manifest with { Segments = manifest.Segments.SkipLast(later.Count).ToList() }).Serialize());
+            foreach (var segment in later)
+            {
+                var laterPath = Path.Combine(Path.GetDirectoryName(path)!, segment);
+                if (files.Exists(laterPath))
+                    output.WriteLine($"Dropped {laterPath} from the manifest; it is now {CorruptCopies.MoveAside(files, laterPath)}.");
+            }
+        }
+        files.Truncate(path, validLength);
     }
 }

@@ -9,7 +9,7 @@ namespace Lodestone.Engine.Persistence;
 /// <param name="SnapshotEntries">Keys loaded from the snapshot (0 without one).</param>
 /// <param name="Records">Log records replayed after it.</param>
 /// <param name="NextOffset">The offset the next write gets.</param>
-/// <param name="Truncated">When a torn last record was cut off: where, and why. Null otherwise.</param>
+/// <param name="Truncated">When a torn last record was cut off: where, why, and the copy of the segment as it was. Null otherwise.</param>
 /// <param name="LockGrantsPaused">The last stop was not clean and the fsync policy is not Always, so lock
 /// grants are paused for one maximum lease (<see cref="Executor.PauseLockGrants"/>).</param>
 public sealed record RecoveryReport(long SnapshotEntries, long Records, long NextOffset, string? Truncated, TimeSpan Duration, bool LockGrantsPaused = false);
@@ -34,6 +34,10 @@ public sealed record SnapshotStatus(
 /// written there; once the snapshot is durable, the manifest is replaced by {snapshot O, segment O}
 /// and the old files are deleted. A crash at any point leaves a manifest whose files are all there
 /// and together hold every acknowledged write.
+///
+/// A batch the log could not take and the engine refused is forgotten (<see cref="Discard"/>) and the
+/// engine loads these same files again (<see cref="Reload"/>, on its own thread, the live segment read
+/// only up to its whole records), so memory never holds a write the log will not.
 /// </remarks>
 public sealed class AppendOnlyLog : IEffectSink, IDisposable
 {
@@ -43,6 +47,7 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
     private readonly PersistenceOptions _options;
     private readonly TimeProvider _time;
     private readonly object _gate = new();
+    private readonly object _reloadGate = new();
     private AofWriter? _writer;
     private Manifest? _manifest;
     private long _sizeAtLastRewrite;
@@ -100,6 +105,12 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
             var strays = _files.List(Directory, "log-*.aof");
             if (strays.Count > 0)
                 throw new PersistenceException($"{Directory} holds log segments ({string.Join(", ", strays)}) but no {Manifest.FileName}: refusing to guess which are live.");
+            // Never start empty next to data: a snapshot without its manifest is data someone may need.
+            var snapshots = _files.List(Directory, "snapshot-*.snap");
+            if (snapshots.Count > 0)
+                throw new PersistenceException(
+                    $"{Directory} holds {string.Join(", ", snapshots)} but no {Manifest.FileName} and no log: refusing to start empty next to a snapshot. "
+                    + $"To start from it (writes after it are lost with the log), run: dotnet Lodestone.Api.dll {SnapshotRestore.Command} {Directory} {snapshots[^1]}");
             // The segment first (its header written and synced), then the manifest naming it: the
             // manifest never names a file that is not there.
             var fresh = new Manifest(Manifest.CurrentVersion, null, 0, [Manifest.SegmentName(0)]);
@@ -108,14 +119,40 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
         }
 
         var manifest = ReadManifest(manifestPath);
+        var (snapshotEntries, replayed, next, truncated) = Load(executor, manifest, live: null);
+
+        _writer = AofWriter.Open(_files, PathOf(manifest.Segments[^1]), next, _options.AppendFsync, _time);
+        lock (_gate)
+        {
+            _manifest = manifest;
+            _sizeAtLastRewrite = _writer.Length;
+            _offsetAtLastSave = next;
+        }
+        if (pauseLocks)
+            executor.PauseLockGrants();
+        executor.FinishLoading(next);
+        return new RecoveryReport(snapshotEntries, replayed, next, truncated, _time.GetElapsedTime(started), pauseLocks);
+    }
+
+    /// <summary>
+    /// Loads the manifest's snapshot and replays its segments into the loading <paramref name="executor"/>.
+    /// At startup (<paramref name="live"/> null) a torn tail is cut off; on a reload nothing is changed —
+    /// the segment <paramref name="live"/> appends to is read only up to its whole records, and any
+    /// damage is an error.
+    /// </summary>
+    private (long SnapshotEntries, long Replayed, long Next, string? Truncated) Load(Executor executor, Manifest manifest, AofWriter? live)
+    {
         long snapshotEntries = 0;
         if (manifest.Snapshot is { } snapshot)
         {
             var snapshotPath = PathOf(snapshot);
             snapshotEntries = LoadSnapshot(executor, snapshotPath, manifest.SnapshotOffset);
             // The live snapshot is the last save, whichever process took it (its duration is not known).
-            lock (_gate)
-                _status = _status with { LastSaveTime = _files.LastWriteTime(snapshotPath), LastSaveOffset = manifest.SnapshotOffset, LastSize = _files.Length(snapshotPath) };
+            if (live is null)
+            {
+                lock (_gate)
+                    _status = _status with { LastSaveTime = _files.LastWriteTime(snapshotPath), LastSaveOffset = manifest.SnapshotOffset, LastSize = _files.Length(snapshotPath) };
+            }
         }
 
         var next = manifest.SnapshotOffset;
@@ -129,9 +166,9 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
             {
                 if (last && i > 0)
                     continue; // named by a compaction that crashed before its first write: started below
-                throw new PersistenceException($"{path}, named by {manifestPath}, is missing.");
+                throw new PersistenceException($"{path}, named by {ManifestPath}, is missing.");
             }
-            var result = ReplaySegment(executor, path);
+            var result = ReplaySegment(executor, path, live?.Path == path ? live.Length : null);
             replayed += result.Records;
             if (result.Records > 0 || result.Damage is null)
             {
@@ -142,26 +179,72 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
             if (result.Damage is { } damage)
             {
                 var where = $"{path} at byte {damage.FileOffset} (record {damage.RecordIndex} of the segment, offset {result.StartOffset + damage.RecordIndex}): {damage.Reason}";
+                if (live is not null)
+                    throw new PersistenceException($"The log does not read back whole in {where}.");
                 if (!damage.Torn || !last)
-                    throw new PersistenceException($"The log is corrupt in {where}. Run check-aof to inspect it.");
+                {
+                    var goesOn = damage.NextRecordAt is { } resumes ? $"; a whole record follows at byte {resumes}, so this is not a torn tail" : "";
+                    throw new PersistenceException($"The log is corrupt in {where}{goesOn}. Nothing was changed. Run check-aof to inspect it; check-aof --fix cuts the log there (keeping a .corrupt copy), which loses every record after it.");
+                }
                 if (!_options.AofLoadTruncated)
                     throw new PersistenceException($"The log ends with a torn record in {where}. Set Persistence:AofLoadTruncated to true to cut it off, or run check-aof --fix.");
-                _files.Truncate(path, result.ValidLength);
-                truncated = where;
+                // An empty file (a segment switched to just before a crash) has nothing to cut.
+                if (_files.Length(path) > result.ValidLength)
+                    truncated = $"{where}; the segment as it was is kept in {CutKeepingCopy(path, result.ValidLength, where)}";
             }
         }
+        return (snapshotEntries, replayed, next, truncated);
+    }
 
-        _writer = AofWriter.Open(_files, PathOf(manifest.Segments[^1]), next, _options.AppendFsync, _time);
-        lock (_gate)
+    /// <summary>Raised on the engine thread after a refused batch was rolled back and the data loaded again.</summary>
+    public event Action<RecoveryReport>? Reloaded;
+
+    /// <summary>Raised on the engine thread when loading again after a refused batch failed: the engine stays loading.</summary>
+    public event Action<Exception>? ReloadFailed;
+
+    /// <summary>The engine refused the last batch: its records are never written (see <see cref="AofWriter.Discard"/>).</summary>
+    public bool Discard() => _writer?.Discard() ?? false;
+
+    /// <summary>
+    /// After <see cref="Discard"/>: loads the engine again, on its thread, from the files the manifest
+    /// names and the records still waiting for the disk — which is exactly what a restart would load.
+    /// </summary>
+    public long Reload(Executor executor)
+    {
+        ArgumentNullException.ThrowIfNull(executor);
+        var started = _time.GetTimestamp();
+        var writer = _writer ?? throw new InvalidOperationException("The log is not open: recovery has not run.");
+        try
         {
-            _manifest = manifest;
-            _sizeAtLastRewrite = _writer.Length;
-            _offsetAtLastSave = next;
+            long entries, replayed, next;
+            // A snapshot finishing meanwhile deletes the files it replaces only once this has read them.
+            lock (_reloadGate)
+            {
+                Manifest manifest;
+                lock (_gate)
+                    manifest = _manifest!;
+                (entries, replayed, next, _) = Load(executor, manifest, writer);
+            }
+            var pending = new List<byte[][]>();
+            writer.ReadPending((offset, argv) =>
+            {
+                if (offset != next + pending.Count)
+                    throw new PersistenceException($"A record waiting for the disk has offset {offset} where {next + pending.Count} was expected.");
+                pending.Add(argv);
+            });
+            Run(executor, pending, "the records waiting for the disk", 0);
+            next += pending.Count;
+            if (next != writer.NextOffset)
+                throw new PersistenceException($"The log reads back to offset {next}, but its writer is at {writer.NextOffset}.");
+            Reloaded?.Invoke(new RecoveryReport(entries, replayed + pending.Count, next, null, _time.GetElapsedTime(started)));
+            return next;
         }
-        if (pauseLocks)
-            executor.PauseLockGrants();
-        executor.FinishLoading(next);
-        return new RecoveryReport(snapshotEntries, replayed, next, truncated, _time.GetElapsedTime(started), pauseLocks);
+        catch (Exception failure) when (failure is not OutOfMemoryException)
+        {
+            // The engine stays loading whatever went wrong; whoever hosts it must hear of it.
+            ReloadFailed?.Invoke(failure);
+            throw;
+        }
     }
 
     /// <summary>
@@ -307,10 +390,13 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
             }
             // Only now, with the new manifest durable, are the old files unneeded.
             var live = new[] { after.Snapshot!, next };
-            foreach (var old in before.Segments.Append(before.Snapshot).OfType<string>().Except(live))
+            lock (_reloadGate)
             {
-                if (_files.Exists(PathOf(old)))
-                    _files.Delete(PathOf(old));
+                foreach (var old in before.Segments.Append(before.Snapshot).OfType<string>().Except(live))
+                {
+                    if (_files.Exists(PathOf(old)))
+                        _files.Delete(PathOf(old));
+                }
             }
         }
         catch (Exception failure) when (failure is IOException or UnauthorizedAccessException or InvalidOperationException)
@@ -331,6 +417,22 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
         var previous = _writer;
         _writer = AofWriter.Open(_files, PathOf(segment), offset, _options.AppendFsync, _time, syncHeader: false);
         return (new SnapshotWriter(_files, PathOf(SnapshotFile.Name(offset))), previous);
+    }
+
+    /// <summary>Cuts a torn tail off, after keeping the file as it was; returns the copy's path.</summary>
+    private string CutKeepingCopy(string path, long length, string where)
+    {
+        string copy;
+        try
+        {
+            copy = CorruptCopies.Keep(_files, path);
+        }
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
+        {
+            throw new PersistenceException($"The log ends with a torn record in {where}, but {path} is not cut without a copy of it, and the copy failed ({failure.Message}). Free some space, or run check-aof --fix.", failure);
+        }
+        _files.Truncate(path, length);
+        return copy;
     }
 
     private Manifest ReadManifest(string path)
@@ -377,7 +479,7 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
             throw new PersistenceException($"The snapshot {path} cannot be loaded: {problem}.");
     }
 
-    private AofReadResult ReplaySegment(Executor executor, string path)
+    private AofReadResult ReplaySegment(Executor executor, string path, long? end = null)
     {
         var chunk = new List<byte[][]>(ReplayChunk);
         long replayedBefore = 0;
@@ -393,7 +495,7 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
                     replayedBefore += chunk.Count;
                     chunk = new List<byte[][]>(ReplayChunk);
                 }
-            });
+            }, end);
         }
         Run(executor, chunk, path, replayedBefore);
         return result;

@@ -31,6 +31,36 @@ public interface IFileSystem
     /// <summary>Renames a file over another, durably (the directory is fsynced).</summary>
     void Rename(string from, string to);
 
+    /// <summary>
+    /// Copies a file, durably: into a temp file that is fsynced, then renamed over <paramref name="to"/>.
+    /// Nothing is left behind when it fails.
+    /// </summary>
+    void Copy(string from, string to)
+    {
+        var temp = to + ".tmp";
+        if (Exists(temp))
+            Delete(temp);
+        try
+        {
+            using (var source = OpenRead(from))
+            using (var target = OpenAppend(temp))
+            {
+                var buffer = new byte[64 * 1024];
+                int read;
+                while ((read = source.Read(buffer)) > 0)
+                    target.Write(buffer.AsSpan(0, read));
+                target.Sync();
+            }
+            Rename(temp, to);
+        }
+        catch
+        {
+            if (Exists(temp))
+                Delete(temp);
+            throw;
+        }
+    }
+
     /// <summary>The file names (not paths) in <paramref name="directory"/> matching <paramref name="pattern"/>.</summary>
     IReadOnlyList<string> List(string directory, string pattern);
 

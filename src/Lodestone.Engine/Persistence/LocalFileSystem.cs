@@ -15,12 +15,21 @@ public sealed partial class LocalFileSystem : IFileSystem
     public void WriteAtomically(string path, ReadOnlySpan<byte> contents)
     {
         var temp = path + ".tmp";
-        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        try
         {
-            file.Write(contents);
-            file.Flush(flushToDisk: true);
+            using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                file.Write(contents);
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
         }
-        File.Move(temp, path, overwrite: true);
+        catch
+        {
+            // A full disk fails the write after the temp file exists: leave nothing behind (it is never read).
+            File.Delete(temp);
+            throw;
+        }
         SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
     }
 

@@ -20,8 +20,10 @@ namespace Lodestone.Engine.Persistence.Aof;
 ///   argc   varint
 ///   argc × (varint length, bytes)   the command, deterministic (relative TTLs already absolute…)
 /// </code>
-/// A record is whole or it is not there: a reader that finds a short or mismatching last record
-/// treats it as torn (a crash mid-write); anything wrong before the end is corruption.
+/// A record is whole or it is not there: a reader that finds a short or mismatching record with no
+/// whole record after it treats it as torn (a crash mid-write); anything else is corruption. The
+/// offset inside each checksummed body is what lets the reader look past a bad record and tell
+/// (<see cref="AofReader"/>), so the format needs no marker of its own.
 /// </remarks>
 public static class AofFormat
 {

@@ -15,22 +15,37 @@ namespace Lodestone.Engine.Persistence.Aof;
 /// the engine asks to sync (one holding a lock grant) is fsynced before Commit returns, under every
 /// policy, and treated as under Always if that fails.
 ///
-/// Failure: the pending buffer is kept until it is written, so nothing handed to the writer is ever
-/// dropped; a partly written batch is cut back to the last whole record. Under Always, Commit throws
-/// — the executor then fails every caller whose command wrote in that batch, so no success reply
-/// is given for data that is not durable. Under every policy <see cref="Failure"/> is set, the executor
-/// refuses further writes (reads go on), and <see cref="TryRecover"/> — called on the engine's tick —
-/// retries; when the disk accepts the bytes again, writes resume by themselves.
+/// Failure: the pending buffer is kept until it is written, so nothing handed to the writer is dropped
+/// unless the engine says so. Under Always (or for a batch asked to sync) Commit throws: the engine
+/// then refuses the batch — its callers get the error — and calls <see cref="Discard"/>, which forgets
+/// the batch's records (cutting them off the file if they reached it and only the fsync failed) and
+/// gives their offsets to the next records, so a refused write is never written later. Under
+/// EverySec and No a failed write does not throw: the batch is acknowledged, as Redis does, and its
+/// records are written first when the disk takes them. Under every policy <see cref="Failure"/> is set,
+/// the executor refuses further writes (reads go on), and <see cref="TryRecover"/> — called on the
+/// engine's tick — retries; when the disk accepts the bytes again, writes resume by themselves.
+///
+/// On-disk invariant: nothing is written after bytes that are not whole, wanted records. A failed
+/// write may leave part of a batch in the file (beyond <see cref="Length"/>), and a discarded batch
+/// may be whole in it; before anything more is written the file is cut back to <see cref="Length"/>
+/// and that cut is fsynced, so a record the engine refused cannot reappear after a crash.
 /// </remarks>
 public sealed class AofWriter : IEffectSink, IDisposable
 {
+    private readonly IFileSystem _fileSystem;
     private readonly IAppendFile _file;
+    private readonly string _path;
     private readonly AppendFsync _fsync;
     private readonly ArrayBufferWriter<byte> _pending = new(64 * 1024);
     private readonly ITimer? _syncTimer;
     private long _goodLength;
     private long _nextOffset;
     private bool _needsSync;
+    private bool _mustCut;
+    private long _probeBytes;
+    private long _lastStart;
+    private long _lastOffset;
+    private int _lastCount;
     private int _unsynced;
     private volatile EngineError? _failure;
     private Exception? _lastException;
@@ -38,9 +53,11 @@ public sealed class AofWriter : IEffectSink, IDisposable
     private long _records;
     private long _fsyncs;
 
-    private AofWriter(IAppendFile file, long nextOffset, AppendFsync fsync, TimeProvider time)
+    private AofWriter(IFileSystem fileSystem, IAppendFile file, string path, long nextOffset, AppendFsync fsync, TimeProvider time)
     {
+        _fileSystem = fileSystem;
         _file = file;
+        _path = path;
         _fsync = fsync;
         _nextOffset = nextOffset;
         _goodLength = file.Length;
@@ -60,7 +77,7 @@ public sealed class AofWriter : IEffectSink, IDisposable
         ArgumentNullException.ThrowIfNull(fileSystem);
         ArgumentNullException.ThrowIfNull(time);
         var file = fileSystem.OpenAppend(path);
-        var writer = new AofWriter(file, nextOffset, fsync, time);
+        var writer = new AofWriter(fileSystem, file, path, nextOffset, fsync, time);
         if (file.Length == 0)
         {
             var header = new ArrayBufferWriter<byte>(AofFormat.HeaderSize);
@@ -74,6 +91,9 @@ public sealed class AofWriter : IEffectSink, IDisposable
         }
         return writer;
     }
+
+    /// <summary>The segment file this writer appends to.</summary>
+    public string Path => _path;
 
     /// <summary>The offset the next record will get.</summary>
     public long NextOffset => _nextOffset;
@@ -92,14 +112,93 @@ public sealed class AofWriter : IEffectSink, IDisposable
     public void Commit(IReadOnlyList<byte[][]> effects, bool sync)
     {
         ArgumentNullException.ThrowIfNull(effects);
+        (_lastStart, _lastOffset, _lastCount) = (_goodLength + _pending.WrittenCount, _nextOffset, effects.Count);
         foreach (var argv in effects)
             AofFormat.WriteRecord(_pending, _nextOffset++, argv);
         Interlocked.Add(ref _records, effects.Count);
-        if (!TryFlush(sync, out var error) && (sync || _fsync == AppendFsync.Always))
-            throw new IOException(error!.Message, _lastException);
+        // The disk's own exception: the engine words the error (MISCONF …) from it.
+        if (!TryFlush(sync, out _) && (sync || _fsync == AppendFsync.Always))
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_lastException!);
     }
 
     public bool TryRecover() => _failure is null || TryFlush(sync: false, out _);
+
+    /// <summary>
+    /// Forgets the records of the last <see cref="Commit"/> (which threw): they are never written, and
+    /// the next records take their offsets. Records from before them are kept. Engine thread, before
+    /// the next Commit.
+    /// </summary>
+    public bool Discard()
+    {
+        var refusedBytes = _goodLength + _pending.WrittenCount - _lastStart;
+        var keepPending = _lastStart - _goodLength;
+        if (keepPending >= 0)
+        {
+            // The write failed: the batch is still pending, after whatever was pending before it.
+            if (keepPending < _pending.WrittenCount)
+            {
+                var keep = _pending.WrittenSpan[..(int)keepPending].ToArray();
+                _pending.ResetWrittenCount();
+                _pending.Write(keep);
+            }
+        }
+        else
+        {
+            // Written but not fsynced: cut it off the file (now if the disk lets us, else before the next write).
+            _pending.ResetWrittenCount();
+            _goodLength = _lastStart;
+            _mustCut = true;
+            TryCut();
+        }
+        _nextOffset = _lastOffset;
+        Interlocked.Add(ref _records, -_lastCount);
+        _lastCount = 0;
+        // With nothing left to write, a retry would succeed on a disk that is still full: recovering
+        // first proves the disk takes at least what was refused.
+        _probeBytes = Math.Max(MinProbeBytes, Math.Max(_probeBytes, refusedBytes));
+        return true;
+    }
+
+    private const int MinProbeBytes = 64 * 1024;
+
+    /// <summary>
+    /// Writes and fsyncs <see cref="_probeBytes"/> to a scratch file beside the segment, then deletes it:
+    /// the evidence that the disk takes bytes again once nothing of the log is left to retry.
+    /// </summary>
+    private void Probe()
+    {
+        var probe = _path + ".probe";
+        try
+        {
+            using var file = _fileSystem.OpenAppend(probe);
+            file.Truncate(0);
+            var zeros = new byte[(int)Math.Min(_probeBytes, MinProbeBytes)];
+            for (var left = _probeBytes; left > 0; left -= zeros.Length)
+                file.Write(zeros.AsSpan(0, (int)Math.Min(zeros.Length, left)));
+            file.Sync();
+        }
+        finally
+        {
+            if (_fileSystem.Exists(probe))
+                _fileSystem.Delete(probe);
+        }
+        _probeBytes = 0;
+    }
+
+    /// <summary>The records handed over but not yet written (in order), for a reload that must include them.</summary>
+    public void ReadPending(Action<long, byte[][]> onRecord)
+    {
+        ArgumentNullException.ThrowIfNull(onRecord);
+        var bytes = _pending.WrittenSpan;
+        while (bytes.Length > 0)
+        {
+            var length = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(bytes);
+            if (!AofFormat.TryReadBody(bytes.Slice(AofFormat.RecordHeaderSize, length), out var offset, out var argv))
+                throw new InvalidOperationException("A pending record does not decode: the writer's buffer is damaged.");
+            onRecord(offset, argv);
+            bytes = bytes[(AofFormat.RecordHeaderSize + length)..];
+        }
+    }
 
     public void Dispose()
     {
@@ -128,9 +227,16 @@ public sealed class AofWriter : IEffectSink, IDisposable
     {
         try
         {
+            if (_mustCut)
+                Cut();
+            if (_probeBytes > 0)
+                Probe();
             if (_pending.WrittenCount > 0)
             {
+                // Until the write returns, the file may hold any part of it (its length says nothing of that).
+                _mustCut = true;
                 _file.Write(_pending.WrittenSpan);
+                _mustCut = false;
                 _goodLength += _pending.WrittenCount;
                 _pending.ResetWrittenCount();
                 _needsSync = true;
@@ -152,26 +258,33 @@ public sealed class AofWriter : IEffectSink, IDisposable
         }
         catch (IOException exception)
         {
-            CutBackPartialWrite();
+            // A write that failed half-way may have left part of a batch: nothing more is written until it is cut off.
+            if (_mustCut)
+                TryCut();
             _lastException = exception;
             _failure = error = Errors.PersistenceFailed(exception);
             return false;
         }
     }
 
-    /// <summary>A write that failed half-way may have left part of a record: remove it so the next write starts at a record boundary.</summary>
-    private void CutBackPartialWrite()
+    /// <summary>Cuts the file back to its whole records and fsyncs the cut.</summary>
+    private void Cut()
     {
-        if (_file.Length == _goodLength)
-            return;
+        _file.Truncate(_goodLength);
+        _file.Sync();
+        _mustCut = false;
+        _needsSync = false;
+    }
+
+    private void TryCut()
+    {
         try
         {
-            _file.Truncate(_goodLength);
+            Cut();
         }
         catch (IOException)
         {
-            // The next successful write goes at _goodLength anyway (positional), covering the fragment;
-            // if the process dies first, recovery cuts the torn tail.
+            // Still owed: TryFlush cuts first, before anything else is written.
         }
     }
 

@@ -18,6 +18,8 @@ internal sealed class SnapshotWriter : IDisposable
     private readonly TaskCompletionSource<long> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _queuedBytes;
     private long _peakQueuedBytes;
+    private volatile bool _abandoned;
+    private int _disposed;
 
     public SnapshotWriter(IFileSystem files, string path)
     {
@@ -51,8 +53,36 @@ internal sealed class SnapshotWriter : IDisposable
     /// <summary>No more chunks: finish the file.</summary>
     public void Complete() => _chunks.CompleteAdding();
 
+    /// <summary>A failed snapshot's temp file is never used: remove it (on a full disk, it holds the space needed).</summary>
+    private void DeleteTemp()
+    {
+        try
+        {
+            if (_files.Exists(_temp))
+                _files.Delete(_temp);
+        }
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
+        {
+            // The next snapshot deletes it before it starts.
+        }
+    }
+
+    /// <summary>
+    /// Stops before the snapshot is complete (the engine is stopping): the unfinished file is removed,
+    /// never published, and <see cref="Done"/> faults — a snapshot without its end would otherwise
+    /// replace the log it was meant to compact.
+    /// </summary>
+    public void Abandon()
+    {
+        _abandoned = true;
+        Dispose();
+    }
+
     public void Dispose()
     {
+        // Twice is normal: the engine abandons a snapshot whose owner disposes it too.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
         _chunks.CompleteAdding();
         _thread.Join();
         _chunks.Dispose();
@@ -76,6 +106,13 @@ internal sealed class SnapshotWriter : IDisposable
                     Interlocked.Add(ref _queuedBytes, -length);
                     System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
                 }
+                if (_abandoned)
+                {
+                    file.Dispose();
+                    DeleteTemp();
+                    _done.TrySetException(new InvalidOperationException("The snapshot was abandoned before it was complete: the engine stopped."));
+                    return;
+                }
                 Span<byte> trailer = stackalloc byte[4];
                 BinaryPrimitives.WriteUInt32LittleEndian(trailer, ~crc);
                 file.Write(trailer);
@@ -93,6 +130,7 @@ internal sealed class SnapshotWriter : IDisposable
                 Interlocked.Add(ref _queuedBytes, -length);
                 System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
             }
+            DeleteTemp();
             _done.TrySetException(failure);
         }
     }
