@@ -14,10 +14,18 @@ public sealed class LargeValuesApiFactory : ApiFactory
 }
 
 /// <summary>
+/// Tests that measure what the process allocates: they run alone, after the others, so no other
+/// test's allocations are counted in theirs.
+/// </summary>
+[CollectionDefinition(nameof(Alone), DisableParallelization = true)]
+public sealed class Alone;
+
+/// <summary>
 /// Values up to <c>proto-max-bulk-len</c> are readable as JSON: streamed in segments, never a 500, never
 /// a truncated body, with memory that does not grow with the value's JSON form (a value of NULs is six
 /// times larger as JSON, where each is <c>\u0000</c>).
 /// </summary>
+[Collection(nameof(Alone))]
 public sealed class LargeValuesTests(LargeValuesApiFactory factory) : IClassFixture<LargeValuesApiFactory>
 {
     private const int Size = 100_000_000;
