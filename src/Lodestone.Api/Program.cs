@@ -55,6 +55,7 @@ app.UseProtectedMode();
 app.UseBodySizeLimit();
 app.UseLodestoneCors(app.Configuration);
 app.UseLodestoneAuth(between: RateLimiting.UseLodestoneRateLimiting);
+app.UseContentNegotiation();
 
 app.MapLodestoneDocs();
 app.MapLodestoneHealth();

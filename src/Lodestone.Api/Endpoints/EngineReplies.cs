@@ -18,12 +18,4 @@ internal static class EngineReplies
         problem = null!;
         return false;
     }
-
-    /// <summary>Whether the client prefers raw bytes (<c>Accept: application/octet-stream</c>) to JSON.</summary>
-    public static bool WantsRawBytes(HttpRequest request)
-    {
-        var accept = request.Headers.Accept.ToString();
-        return accept.Contains("application/octet-stream", StringComparison.OrdinalIgnoreCase)
-            && !accept.Contains("application/json", StringComparison.OrdinalIgnoreCase);
-    }
 }

@@ -38,7 +38,7 @@ public static class HashesEndpoints
         group.MapGet("/{key}/random", Sample).ForCommand("HRANDFIELD").WithReadProblems().ProducesProblem(StatusCodes.Status400BadRequest);
         group.MapGet("/{key}/scan", Scan).ForCommand("HSCAN").WithReadProblems().ProducesValidationProblem();
 
-        group.MapGet("/{key}/fields/{field}", Get).ForCommand("HGET").WithReadProblems().Produces(StatusCodes.Status304NotModified);
+        group.MapGet("/{key}/fields/{field}", Get).ForCommand("HGET").WithMetadata(new AlsoServesRawBytes()).WithReadProblems().Produces(StatusCodes.Status304NotModified);
         group.MapMethods("/{key}/fields/{field}", [HttpMethods.Head], Exists).ForCommand("HEXISTS").WithReadProblems()
             .Produces(StatusCodes.Status304NotModified);
         group.MapPut("/{key}/fields/{field}", Set).ForCommand("HSET").WithWriteProblems().ProducesValidationProblem();
@@ -205,7 +205,7 @@ public static class HashesEndpoints
 
     // One field
 
-    private static async Task<Results<Ok<HashField>, StatusCodeHttpResult, ProblemHttpResult>> Get(RouteKey target, HttpContext http, EngineClient engine)
+    private static async Task<Results<Ok<HashField>, FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> Get(RouteKey target, HttpContext http, EngineClient engine)
     {
         var field = RouteKey.Segment(http, "field");
         var (result, problem) = await ReadAsync(engine, http, target, Argv.Of("HGET", target.Bytes, field));
@@ -216,6 +216,8 @@ public static class HashesEndpoints
         if (NotModified(http, result, engine) is { } notModified)
             return notModified;
         KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+        if (ContentNegotiation.WantsRawBytes(http))
+            return TypedResults.Bytes(result.Reply.AsBulk(), ContentNegotiation.RawBytes);
         return TypedResults.Ok(Field(target.Bytes, field, result.Reply.AsBulk().Span, BinaryText.Requested(http.Request)));
     }
 

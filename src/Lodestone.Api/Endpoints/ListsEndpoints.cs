@@ -27,7 +27,7 @@ public static partial class ListsEndpoints
 
         group.MapGet("/{key}", LRange).ForCommand("LRANGE").WithReadProblems().ProducesProblem(StatusCodes.Status400BadRequest);
         group.MapGet("/{key}/length", LLen).ForCommand("LLEN").WithReadProblems();
-        group.MapGet("/{key}/items/{index}", LIndex).ForCommand("LINDEX").WithReadProblems().ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{key}/items/{index}", LIndex).ForCommand("LINDEX").WithMetadata(new AlsoServesRawBytes()).WithReadProblems().ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/{key}/position", LPos).ForCommand("LPOS").WithReadProblems().ProducesValidationProblem();
 
         group.MapPost("/{key}/left", LPush).ForCommand("LPUSH").WithWriteProblems();
@@ -91,7 +91,7 @@ public static partial class ListsEndpoints
         return TypedResults.Ok(new ListLength(target.ToString(), result.Reply.AsInteger()));
     }
 
-    private static async Task<Results<Ok<ListElement>, StatusCodeHttpResult, ProblemHttpResult>> LIndex(RouteKey target, long index, HttpContext http, EngineClient engine)
+    private static async Task<Results<Ok<ListElement>, FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> LIndex(RouteKey target, long index, HttpContext http, EngineClient engine)
     {
         var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("LINDEX", target.Bytes, index), read: true);
         if (problem is not null)
@@ -103,6 +103,8 @@ public static partial class ListsEndpoints
             return NotFound($"List '{target}' has no element at index {index}.");
         if (KeyHttp.IsNotModified(http.Request, result.After))
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        if (ContentNegotiation.WantsRawBytes(http))
+            return TypedResults.Bytes(result.Reply.AsBulk(), ContentNegotiation.RawBytes);
         return TypedResults.Ok(Element(target.Bytes, index, result.Reply.AsBulk(), BinaryText.Requested(http.Request)));
     }
 

@@ -68,7 +68,7 @@ public static class StringsEndpoints
         if (KeyHttp.IsNotModified(http.Request, result.After))
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         var value = result.Reply.AsBulk();
-        if (EngineReplies.WantsRawBytes(http.Request))
+        if (ContentNegotiation.WantsRawBytes(http))
             return TypedResults.Bytes(value, OctetStream);
         if (JsonText.IsLarge(value.Length))
             return new StreamedEntry(target.Bytes, value, ttl, BinaryText.Requested(http.Request), StatusCodes.Status200OK);

@@ -39,6 +39,7 @@ public static class ProblemTable
         StatusCodes.Status403Forbidden => For(ErrorKind.NoPermission),
         StatusCodes.Status404NotFound => new(status, "Not found", "not-found"),
         StatusCodes.Status405MethodNotAllowed => new(status, "Method not allowed", "method-not-allowed"),
+        StatusCodes.Status406NotAcceptable => new(status, "Not acceptable", "not-acceptable"),
         StatusCodes.Status409Conflict => new(status, "Conflict", "conflict"),
         StatusCodes.Status412PreconditionFailed => For(ErrorKind.PreconditionFailed),
         StatusCodes.Status413PayloadTooLarge => For(ErrorKind.TooLarge),

@@ -1,0 +1,79 @@
+using Lodestone.Api.Errors;
+using Microsoft.Net.Http.Headers;
+
+namespace Lodestone.Api.Infrastructure;
+
+/// <summary>
+/// <c>Accept</c> negotiation for the resource routes (RFC 9110 §12.5.1): every one serves
+/// <c>application/json</c>; the routes marked <see cref="AlsoServesRawBytes"/> (one value: a string, a
+/// hash field, a list element) also serve the value's own bytes as <c>application/octet-stream</c>.
+/// The client's q-values decide; on a tie the JSON form wins. An <c>Accept</c> that allows neither is
+/// a 406 problem naming what the route serves. Requests without <c>Accept</c> skip all of it.
+/// </summary>
+/// <remarks>
+/// The command endpoint is not negotiated: the Upstash protocol is JSON, with its own header for raw
+/// RESP2 replies. Nor are the documents (<c>/openapi</c>, <c>/metrics</c>) and probes.
+/// </remarks>
+public static class ContentNegotiation
+{
+    public const string Json = "application/json";
+    public const string RawBytes = "application/octet-stream";
+
+    private static readonly object RawBytesChosen = new();
+
+    public static IApplicationBuilder UseContentNegotiation(this IApplicationBuilder app) =>
+        app.Use((context, next) =>
+        {
+            if (context.Request.Headers.Accept.Count == 0 || context.GetEndpoint()?.Metadata.GetMetadata<RedisCommandMetadata>() is null)
+                return next(context);
+            var servesRaw = context.GetEndpoint()!.Metadata.GetMetadata<AlsoServesRawBytes>() is not null;
+            switch (Choose(context.Request, servesRaw))
+            {
+                case Json:
+                    return next(context);
+                case RawBytes:
+                    context.Items[RawBytesChosen] = true;
+                    return next(context);
+                default:
+                    var served = servesRaw ? $"{Json} or {RawBytes}" : Json;
+                    return Problems.Create(ProblemTable.ForStatus(StatusCodes.Status406NotAcceptable),
+                        $"This resource is served as {served}; the Accept header allows none of them.", "ERR").ExecuteAsync(context);
+            }
+        });
+
+    /// <summary>Whether negotiation chose the value's raw bytes over JSON for this request.</summary>
+    public static bool WantsRawBytes(HttpContext context) => context.Items.ContainsKey(RawBytesChosen);
+
+    /// <summary>The media type to answer with, or null when the request's <c>Accept</c> allows none.</summary>
+    internal static string? Choose(HttpRequest request, bool servesRaw)
+    {
+        if (!MediaTypeHeaderValue.TryParseList(request.Headers.Accept, out var ranges))
+            return Json; // an unparsable Accept is ignored, as if absent
+        var json = Quality(ranges, "application", "json");
+        var raw = servesRaw ? Quality(ranges, "application", "octet-stream") : 0;
+        if (json <= 0 && raw <= 0)
+            return null;
+        return raw > json ? RawBytes : Json;
+    }
+
+    /// <summary>The quality the most specific matching range gives <paramref name="type"/>/<paramref name="subtype"/> (0 when none matches).</summary>
+    private static double Quality(IList<MediaTypeHeaderValue> ranges, string type, string subtype)
+    {
+        var best = -1;
+        var quality = 0.0;
+        foreach (var range in ranges)
+        {
+            var specificity =
+                range.Type.Equals(type, StringComparison.OrdinalIgnoreCase) && range.SubType.Equals(subtype, StringComparison.OrdinalIgnoreCase) ? 2
+                : range.Type.Equals(type, StringComparison.OrdinalIgnoreCase) && range.SubType.Equals("*", StringComparison.Ordinal) ? 1
+                : range.Type.Equals("*", StringComparison.Ordinal) && range.SubType.Equals("*", StringComparison.Ordinal) ? 0
+                : -1;
+            if (specificity > best)
+            {
+                best = specificity;
+                quality = range.Quality ?? 1.0;
+            }
+        }
+        return best < 0 ? 0 : quality;
+    }
+}
