@@ -111,15 +111,7 @@ public sealed class AuthTests(SecuredApiFactory factory) : IClassFixture<Secured
             await admin.PutString($"app2:{tag}:{i}", "v");
         }
 
-        var listed = new List<string>();
-        var cursor = "0";
-        do
-        {
-            var page = await (await scoped.GetAsync($"/keys?cursor={cursor}&count=1000&match=*{tag}*")).Body(HttpStatusCode.OK);
-            cursor = page.GetProperty("cursor").GetString()!;
-            listed.AddRange(page.GetProperty("keys").EnumerateArray().Select(k => k.GetProperty("key").GetString()!));
-        }
-        while (cursor != "0");
+        var listed = (await scoped.PageThrough($"/keys?match=*{tag}*", "keys")).Select(k => k.GetProperty("key").GetString()!).ToList();
         var scan = await scoped.PostAsync("/commands", Json($"""["SCAN","0","MATCH","*{tag}*","COUNT","100000"]"""));
 
         Assert.Equal(Enumerable.Range(0, 5).Select(i => $"app1:{tag}:{i}").Order(), listed.Order());

@@ -91,4 +91,31 @@ internal static class Http
             request.Headers.TryAddWithoutValidation(name, value);
         return request;
     }
+
+    /// <summary>
+    /// Every element of a paged read (<paramref name="url"/> with or without a query), following each
+    /// page's <c>next</c> token to the end; the elements are the page's <paramref name="member"/> array,
+    /// or the properties of its object (a hash's fields, as name-value pairs).
+    /// </summary>
+    public static async Task<List<JsonElement>> PageThrough(this HttpClient client, string url, string member, int limit = 1000)
+    {
+        var all = new List<JsonElement>();
+        string? next = null;
+        var separator = url.Contains('?', StringComparison.Ordinal) ? '&' : '?';
+        for (var pages = 0; ; pages++)
+        {
+            Assert.True(pages < 10_000, "The listing never ended.");
+            var page = await (await client.GetAsync($"{url}{separator}limit={limit}" + (next is null ? "" : $"&page={Uri.EscapeDataString(next)}"))).Body(HttpStatusCode.OK);
+            var elements = page.GetProperty(member);
+            Assert.True(elements.ValueKind is JsonValueKind.Array ? elements.GetArrayLength() <= limit : elements.EnumerateObject().Count() <= limit,
+                $"A page held more than its limit of {limit}.");
+            if (elements.ValueKind == JsonValueKind.Array)
+                all.AddRange(elements.EnumerateArray());
+            else
+                all.AddRange(elements.EnumerateObject().Select(p => JsonDocument.Parse($"[{JsonSerializer.Serialize(p.Name)},{p.Value.GetRawText()}]").RootElement));
+            if (page.GetProperty("next").ValueKind == JsonValueKind.Null)
+                return all;
+            next = page.GetProperty("next").GetString();
+        }
+    }
 }

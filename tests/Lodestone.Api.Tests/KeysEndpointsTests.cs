@@ -13,32 +13,48 @@ public sealed class KeysEndpointsTests(ApiFactory factory) : IClassFixture<ApiFa
 
     // GET /keys
 
-    [Fact]
-    public async Task Listing_with_a_cursor_pages_through_every_key_that_matches()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(5)]
+    [InlineData(1000)]
+    public async Task Listing_pages_through_every_key_that_matches_never_more_than_the_limit_per_page(int limit)
     {
         var prefix = ApiFactory.Key("list:");
         var created = Enumerable.Range(0, 25).Select(i => $"{prefix}{i}").ToHashSet();
         foreach (var key in created)
             await _client.PutString(key, "v");
 
-        var listed = new HashSet<string>();
-        var cursor = "0";
-        var pages = 0;
+        var listed = await _client.PageThrough($"/keys?match={Uri.EscapeDataString(prefix)}*", "keys", limit);
+
+        foreach (var info in listed)
+        {
+            Assert.Equal("string", info.GetProperty("type").GetString());
+            Assert.True(info.GetProperty("version").GetInt64() > 0);
+        }
+        Assert.Equal(created, listed.Select(info => info.GetProperty("key").GetString()!).ToHashSet());
+    }
+
+    [Fact]
+    public async Task A_page_holds_exactly_the_limit_when_there_are_more_and_the_last_page_says_so_with_a_null_next()
+    {
+        var prefix = ApiFactory.Key("exact:");
+        foreach (var i in Enumerable.Range(0, 7))
+            await _client.PutString($"{prefix}{i}", "v");
+        var query = $"/keys?match={Uri.EscapeDataString(prefix)}*";
+
+        var sizes = new List<int>();
+        string? next = null;
         do
         {
-            var page = await (await _client.GetAsync($"/keys?cursor={cursor}&count=5&match={Uri.EscapeDataString(prefix)}*")).Body(HttpStatusCode.OK);
-            cursor = page.GetProperty("cursor").GetString()!;
-            foreach (var info in page.GetProperty("keys").EnumerateArray())
-            {
-                Assert.Equal("string", info.GetProperty("type").GetString());
-                Assert.True(info.GetProperty("version").GetInt64() > 0);
-                listed.Add(info.GetProperty("key").GetString()!);
-            }
-            Assert.True(++pages < 10_000, "The listing never returned cursor 0.");
+            var page = await (await _client.GetAsync($"{query}&limit=2" + (next is null ? "" : $"&page={next}"))).Body(HttpStatusCode.OK);
+            sizes.Add(page.GetProperty("keys").GetArrayLength());
+            next = page.GetProperty("next").GetString();
         }
-        while (cursor != "0");
+        while (next is not null);
 
-        Assert.Equal(created, listed);
+        Assert.Equal(7, sizes.Sum());
+        Assert.All(sizes, size => Assert.InRange(size, 0, 2));
     }
 
     [Fact]
@@ -69,13 +85,12 @@ public sealed class KeysEndpointsTests(ApiFactory factory) : IClassFixture<ApiFa
 
     [Theory]
     [InlineData("0")]
-    [InlineData("1001")]
-    public async Task Listing_with_a_count_outside_1_to_1000_is_a_validation_problem(string count)
+    [InlineData("10001")]
+    public async Task Listing_with_a_limit_outside_1_to_the_response_cap_is_a_400(string limit)
     {
-        var problem = await (await _client.GetAsync($"/keys?count={count}")).Problem(HttpStatusCode.BadRequest);
+        var problem = await (await _client.GetAsync($"/keys?limit={limit}")).Problem(HttpStatusCode.BadRequest);
 
-        Assert.Equal("urn:lodestone:problem:bad-request", problem.GetProperty("type").GetString());
-        Assert.Contains("1000", problem.GetProperty("errors").GetProperty("count")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal("limit must be between 1 and 10000 (Http:MaxResponseElements).", problem.Detail());
     }
 
     [Fact]
@@ -86,20 +101,23 @@ public sealed class KeysEndpointsTests(ApiFactory factory) : IClassFixture<ApiFa
         Assert.True(problem.GetProperty("errors").TryGetProperty("type", out _));
     }
 
-    [Fact]
-    public async Task Listing_with_a_cursor_that_is_not_one_is_a_validation_problem()
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("AgAAAAAAAAAB")]
+    [InlineData("AQ")]
+    public async Task Listing_with_a_page_token_it_did_not_give_is_a_400(string page)
     {
-        var problem = await (await _client.GetAsync("/keys?cursor=abc")).Problem(HttpStatusCode.BadRequest);
+        var problem = await (await _client.GetAsync($"/keys?page={page}")).Problem(HttpStatusCode.BadRequest);
 
-        Assert.True(problem.GetProperty("errors").TryGetProperty("cursor", out _));
+        Assert.StartsWith("page is not a token this listing gave", problem.Detail(), StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Listing_with_a_count_that_is_not_a_number_is_a_400_naming_count()
+    public async Task Listing_with_a_limit_that_is_not_a_number_is_a_400_naming_limit()
     {
-        var problem = await (await _client.GetAsync("/keys?count=abc")).Problem(HttpStatusCode.BadRequest);
+        var problem = await (await _client.GetAsync("/keys?limit=abc")).Problem(HttpStatusCode.BadRequest);
 
-        Assert.Equal("Parameter 'count' must be an integer, not 'abc'.", problem.Detail());
+        Assert.Equal("Parameter 'limit' must be an integer, not 'abc'.", problem.Detail());
     }
 
     // GET /keys/{key}
@@ -455,18 +473,6 @@ public sealed class KeysEndpointsTests(ApiFactory factory) : IClassFixture<ApiFa
     private async Task<JsonElement> SetExpiry(string key, string body) =>
         await (await _client.PutAsync(Keys(key, "/expiry"), Json(body))).Body(HttpStatusCode.OK);
 
-    /// <summary>Every key a full listing returns, following the cursor to the end.</summary>
-    private async Task<List<JsonElement>> ListAll(string query)
-    {
-        var keys = new List<JsonElement>();
-        var cursor = "0";
-        do
-        {
-            var page = await (await _client.GetAsync($"/keys?cursor={cursor}&count=1000&{query}")).Body(HttpStatusCode.OK);
-            cursor = page.GetProperty("cursor").GetString()!;
-            keys.AddRange(page.GetProperty("keys").EnumerateArray());
-        }
-        while (cursor != "0");
-        return keys;
-    }
+    /// <summary>Every key a full listing returns, following the pages to the end.</summary>
+    private Task<List<JsonElement>> ListAll(string query) => _client.PageThrough($"/keys?{query}", "keys");
 }

@@ -169,17 +169,6 @@ public sealed class OddKeysTests(ApiFactory factory) : IClassFixture<ApiFactory>
     }
 
     /// <summary>Every key starting with <paramref name="prefix"/> (percent-encoded in the query: a NUL is %00), page by page.</summary>
-    private async Task<List<JsonElement>> ListPrefix(string prefix, string options = "")
-    {
-        var keys = new List<JsonElement>();
-        var cursor = "0";
-        do
-        {
-            var page = await (await _client.GetAsync($"/keys?cursor={cursor}&count=1000&match={Uri.EscapeDataString(prefix)}*{options}")).Body(HttpStatusCode.OK);
-            cursor = page.GetProperty("cursor").GetString()!;
-            keys.AddRange(page.GetProperty("keys").EnumerateArray());
-        }
-        while (cursor != "0");
-        return keys;
-    }
+    private Task<List<JsonElement>> ListPrefix(string prefix, string options = "") =>
+        _client.PageThrough($"/keys?match={Uri.EscapeDataString(prefix)}*{options}", "keys");
 }

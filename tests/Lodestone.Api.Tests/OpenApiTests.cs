@@ -251,7 +251,7 @@ public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
             .Select(p => p.GetProperty("name").GetString())
             .Order(StringComparer.Ordinal);
 
-        Assert.Equal(["count", "cursor", "match", "type"], parameters);
+        Assert.Equal(["limit", "match", "page", "type"], parameters);
     }
 
     [Fact]

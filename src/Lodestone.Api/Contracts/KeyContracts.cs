@@ -12,15 +12,16 @@ public sealed record KeyInfo(string Key, string Type, long? TtlMs, long Version)
     public string? Encoding { get; init; }
 }
 
-/// <summary>One page of a key listing (SCAN). Pass <paramref name="Cursor"/> back to get the next page; "0" means the listing is complete.</summary>
-public sealed record KeyPage(string Cursor, IReadOnlyList<KeyInfo> Keys);
+/// <summary>One page of a key listing (SCAN): at most the limit asked for.</summary>
+/// <param name="Next">Pass it back as <c>page</c> for the next page; null when the listing is complete.</param>
+public sealed record KeyPage(IReadOnlyList<KeyInfo> Keys, string? Next);
 
 /// <summary>Query of <c>GET /keys</c>.</summary>
-/// <param name="Cursor">Where to continue; "0" (the default) starts a new listing.</param>
 /// <param name="Match">Glob-style pattern (*, ?, [abc], \ escapes).</param>
 /// <param name="Type">Only keys of this type.</param>
-/// <param name="Count">How much work to do per page (a hint, 1–1000, default 10): pages may hold fewer or more keys.</param>
-public sealed record KeyListQuery(string? Cursor, string? Match, string? Type, int? Count);
+/// <param name="Limit">The most keys in the page (1 to Http:MaxResponseElements, default 100). A page may hold fewer, even none, with a next token.</param>
+/// <param name="Page">The <c>next</c> token of the previous page; leave it out to start.</param>
+public sealed record KeyListQuery(string? Match, string? Type, int? Limit, string? Page);
 
 /// <summary>Body of <c>PUT /keys/{key}/expiry</c>: give exactly one of TtlMs (PEXPIRE) or AtMs (PEXPIREAT).</summary>
 /// <param name="TtlMs">Expire after this many milliseconds.</param>

@@ -4,6 +4,7 @@ using Lodestone.Api.Infrastructure;
 using Lodestone.Api.Validation;
 using Lodestone.Engine.Execution;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace Lodestone.Api.Endpoints;
 
@@ -35,19 +36,25 @@ public static class KeysEndpoints
         return group;
     }
 
-    private static async Task<Results<Ok<KeyPage>, ProblemHttpResult>> List([AsParameters] KeyListQuery query, HttpContext http, EngineClient engine)
+    private static async Task<Results<Ok<KeyPage>, ProblemHttpResult>> List(
+        [AsParameters] KeyListQuery query, HttpContext http, EngineClient engine, IOptions<HttpSettings> settings)
     {
-        var args = new List<object> { "SCAN", query.Cursor ?? "0", "COUNT", query.Count ?? 10 };
-        if (query.Match is { } match)
-            args.AddRange(["MATCH", match]);
-        if (query.Type is { } type)
-            args.AddRange(["TYPE", type]);
-        var scan = await engine.RunAsync(Argv.Of([.. args]));
-        if (scan.IsProblem(out var problem))
+        if (!Paging.TryLimit(query.Limit, settings.Value, out var limit, out var invalid))
+            return invalid!;
+        var page = await Paging.ScanAsync(query.Page, limit, (cursor, count) =>
+            {
+                var args = new List<object> { "SCAN", cursor, "COUNT", count };
+                if (query.Match is { } match)
+                    args.AddRange(["MATCH", match]);
+                if (query.Type is { } type)
+                    args.AddRange(["TYPE", type]);
+                return engine.RunAsync(Argv.Of([.. args]));
+            },
+            reply => reply.AsItems().Select(k => k.AsBulk().ToArray()).ToList(), key => key);
+        if (page.Problem is { } problem)
             return problem;
 
-        var cursor = System.Text.Encoding.ASCII.GetString(scan.AsItems()[0].AsBulk().Span);
-        var keys = scan.AsItems()[1].AsItems().Select(k => k.AsBulk().ToArray()).ToArray();
+        var keys = page.Elements;
         // One atomic round trip for every key's type, TTL and version.
         var states = await engine.ExecuteAtomicAsync(keys.Select(k => (Argv.Of("TYPE", k), (byte[]?)k, (KeyCondition?)null)));
         var base64 = BinaryText.Requested(http.Request);
@@ -55,7 +62,7 @@ public static class KeysEndpoints
             .Where(pair => pair.Second.After.Exists) // deleted or expired between the two calls
             .Select(pair => KeyHttp.Info(pair.First, pair.Second.After, KeyHttp.TtlMs(pair.Second.After, engine.Time), base64))
             .ToList();
-        return TypedResults.Ok(new KeyPage(cursor, infos));
+        return TypedResults.Ok(new KeyPage(infos, page.Next));
     }
 
     private static async Task<Results<Ok<KeyInfo>, StatusCodeHttpResult, ProblemHttpResult>> Get(RouteKey target, HttpContext http, EngineClient engine)

@@ -105,15 +105,8 @@ internal sealed class MultiSetRequestValidator : AbstractValidator<MultiSetReque
 
 internal sealed class KeyListQueryValidator : AbstractValidator<KeyListQuery>
 {
-    public const int MaxCount = 1000;
-
-    public KeyListQueryValidator()
-    {
-        RuleFor(q => q.Count).InclusiveBetween(1, MaxCount).WithMessage($"count must be between 1 and {MaxCount}.");
+    public KeyListQueryValidator() =>
         RuleFor(q => q.Type).Must(Rules.IsTypeName).WithMessage("type must be one of string, list, set, zset, hash, stream.");
-        RuleFor(q => q.Cursor).Must(c => c is null || ulong.TryParse(c, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
-            .WithMessage("cursor must be a cursor returned by a previous page, or 0.");
-    }
 }
 
 internal sealed class SetExpiryRequestValidator : AbstractValidator<SetExpiryRequest>
