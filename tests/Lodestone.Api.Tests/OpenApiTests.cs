@@ -34,8 +34,10 @@ public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
         { "post", "/sets/{key}/contains", "SMISMEMBER", "SMISMEMBER key member [member ...]" },
         { "get", "/sets/{key}/cardinality", "SCARD", "SCARD key" },
         { "get", "/sets/{key}/random", "SRANDMEMBER", "SRANDMEMBER key [count]" },
-        { "post", "/sets/{key}/add", "SADD", "SADD key member [member ...]" },
-        { "post", "/sets/{key}/remove", "SREM", "SREM key member [member ...]" },
+        { "post", "/sets/{key}/members", "SADD", "SADD key member [member ...]" },
+        { "delete", "/sets/{key}/members", "SREM", "SREM key member [member ...]" },
+        { "put", "/sets/{key}/members/{member}", "SADD-MEMBER", "SADD key member [member ...]" },
+        { "delete", "/sets/{key}/members/{member}", "SREM-MEMBER", "SREM key member [member ...]" },
         { "post", "/sets/{key}/pop", "SPOP", "SPOP key [count]" },
         { "post", "/sets/{key}/move", "SMOVE", "SMOVE source destination member" },
         { "post", "/sets/inter", "SINTER", "SINTER key [key ...]" },
@@ -153,7 +155,8 @@ public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
 
         Assert.Equal(command, operation.GetProperty("operationId").GetString());
         Assert.Equal(syntax, operation.GetProperty("summary").GetString());
-        Assert.Contains($"Redis command: {command}.", operation.GetProperty("description").GetString(), StringComparison.Ordinal);
+        // A second route of one command (SADD-MEMBER) names the command itself in its description.
+        Assert.Contains($"Redis command: {command.Split('-')[0]}.", operation.GetProperty("description").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public sealed class SetsEndpointsTests(ApiFactory factory) : IClassFixture<ApiFa
 
     private async Task<HttpResponseMessage> Add(string key, params string[] members)
     {
-        var response = await _client.PostAsync(Sets(key, "/add"), MembersBody(members));
+        var response = await _client.PostAsync(Sets(key, "/members"), MembersBody(members));
         Assert.True(response.IsSuccessStatusCode, $"add to {key} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         return response;
     }
@@ -103,7 +103,7 @@ public sealed class SetsEndpointsTests(ApiFactory factory) : IClassFixture<ApiFa
     {
         var key = ApiFactory.Key();
         var binary = Convert.ToBase64String([0xFF, 0x00, 0x80]);
-        await _client.PostAsync(Sets(key, "/add"), Json($$"""{"members":["{{binary}}","dGV4dA=="],"encoding":"base64"}"""));
+        await _client.PostAsync(Sets(key, "/members"), Json($$"""{"members":["{{binary}}","dGV4dA=="],"encoding":"base64"}"""));
 
         var body = await (await _client.GetAsync(Sets(key))).Body(HttpStatusCode.OK);
 
@@ -126,29 +126,33 @@ public sealed class SetsEndpointsTests(ApiFactory factory) : IClassFixture<ApiFa
 
     // GET /sets/{key}/members (SSCAN)
 
-    [Fact]
-    public async Task Paging_with_the_cursor_visits_every_member()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(50)]
+    public async Task Paging_visits_every_member_with_no_page_over_its_limit(int limit)
     {
         var key = ApiFactory.Key();
         var all = Enumerable.Range(0, 300).Select(i => $"visitor{i}").ToArray();
         await Add(key, all);
 
-        var seen = new List<string>();
-        var cursor = "0";
-        var pages = 0;
-        do
-        {
-            var response = await _client.GetAsync(Sets(key, $"/members?cursor={cursor}&count=50"));
-            var page = await response.Body(HttpStatusCode.OK);
-            Assert.NotNull(response.Header("ETag"));
-            seen.AddRange(Texts(page.GetProperty("members")));
-            cursor = page.GetProperty("cursor").GetString()!;
-            pages++;
-        }
-        while (cursor != "0");
+        var seen = await _client.PageThrough(Sets(key, "/members"), "members", limit);
 
-        Assert.True(pages > 1, "A 300-member set should take more than one page of 50.");
-        Assert.Equal(all.Order(StringComparer.Ordinal), seen.Order(StringComparer.Ordinal));
+        Assert.Equal(all.Order(StringComparer.Ordinal), seen.Select(m => m.GetString()!).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_page_carries_the_sets_etag_and_a_next_token_until_the_last()
+    {
+        var key = ApiFactory.Key();
+        await Add(key, Enumerable.Range(0, 30).Select(i => $"m{i}").ToArray());
+
+        var response = await _client.GetAsync(Sets(key, "/members?limit=10"));
+        var page = await response.Body(HttpStatusCode.OK);
+
+        Assert.NotNull(response.Header("ETag"));
+        Assert.Equal(10, page.GetProperty("members").GetArrayLength());
+        Assert.Equal(JsonValueKind.String, page.GetProperty("next").ValueKind);
     }
 
     [Fact]
@@ -157,25 +161,25 @@ public sealed class SetsEndpointsTests(ApiFactory factory) : IClassFixture<ApiFa
         var key = ApiFactory.Key();
         await Add(key, "tag:red", "tag:blue", "color:red");
 
-        var page = await (await _client.GetAsync(Sets(key, "/members?match=tag:*&count=1000"))).Body(HttpStatusCode.OK);
+        var page = await (await _client.GetAsync(Sets(key, "/members?match=tag:*&limit=1000"))).Body(HttpStatusCode.OK);
 
-        Assert.Equal("0", page.GetProperty("cursor").GetString());
+        Assert.Equal(JsonValueKind.Null, page.GetProperty("next").ValueKind);
         Assert.Equal(["tag:blue", "tag:red"], Sorted(page.GetProperty("members")));
     }
 
     [Theory]
-    [InlineData("?count=0", "count")]
-    [InlineData("?count=1001", "count")]
-    [InlineData("?cursor=abc", "cursor")]
-    [InlineData("?cursor=-1", "cursor")]
-    public async Task Paging_with_a_bad_cursor_or_count_is_a_400_naming_the_field(string query, string field)
+    [InlineData("?limit=0", "limit must be between 1 and 10000")]
+    [InlineData("?limit=10001", "limit must be between 1 and 10000")]
+    [InlineData("?page=abc", "page is not a token this listing gave")]
+    [InlineData("?page=-1", "page is not a token this listing gave")]
+    public async Task Paging_with_a_bad_limit_or_page_is_a_400_naming_it(string query, string message)
     {
         var key = ApiFactory.Key();
         await Add(key, "a");
 
         var problem = await _client.GetAsync(Sets(key, "/members" + query)).Problem(HttpStatusCode.BadRequest);
 
-        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
+        Assert.StartsWith(message, problem.Detail(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -187,7 +191,7 @@ public sealed class SetsEndpointsTests(ApiFactory factory) : IClassFixture<ApiFa
     // GET /sets/{key}/members/{member} (SISMEMBER)
 
     [Fact]
-    public async Task Membership_of_one_member_is_true_or_false()
+    public async Task A_member_is_a_resource_found_or_not_found()
     {
         var key = ApiFactory.Key();
         await Add(key, "10.0.0.1");
@@ -198,9 +202,8 @@ public sealed class SetsEndpointsTests(ApiFactory factory) : IClassFixture<ApiFa
         var body = await member.Body(HttpStatusCode.OK);
         Assert.Equal(key, body.GetProperty("key").GetString());
         Assert.Equal("10.0.0.1", body.GetProperty("member").GetString());
-        Assert.True(body.GetProperty("isMember").GetBoolean());
         Assert.NotNull(member.Header("ETag"));
-        Assert.False((await stranger.Body(HttpStatusCode.OK)).GetProperty("isMember").GetBoolean());
+        Assert.Contains("'10.0.0.2' is not a member of set", (await stranger.Problem(HttpStatusCode.NotFound)).Detail(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -209,18 +212,49 @@ public sealed class SetsEndpointsTests(ApiFactory factory) : IClassFixture<ApiFa
         var key = ApiFactory.Key();
         await Add(key, "a/b?c#d %e", "ünï");
 
-        Assert.True((await (await _client.GetAsync(Sets(key, "/members/" + Segment("a/b?c#d %e")))).Body(HttpStatusCode.OK)).GetProperty("isMember").GetBoolean());
-        Assert.True((await (await _client.GetAsync(Sets(key, "/members/" + Segment("ünï")))).Body(HttpStatusCode.OK)).GetProperty("isMember").GetBoolean());
-        Assert.False((await (await _client.GetAsync(Sets(key, "/members/a"))).Body(HttpStatusCode.OK)).GetProperty("isMember").GetBoolean());
+        Assert.Equal("a/b?c#d %e", (await (await _client.GetAsync(Sets(key, "/members/" + Segment("a/b?c#d %e")))).Body(HttpStatusCode.OK)).GetProperty("member").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync(Sets(key, "/members/" + Segment("ünï")))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync(Sets(key, "/members/a"))).StatusCode);
     }
 
     [Fact]
-    public async Task Membership_in_a_missing_set_is_false_without_an_etag()
+    public async Task A_member_of_a_missing_set_is_not_found_without_an_etag()
     {
         var response = await _client.GetAsync(Sets(ApiFactory.Key(), "/members/x"));
 
-        Assert.False((await response.Body(HttpStatusCode.OK)).GetProperty("isMember").GetBoolean());
+        await response.Problem(HttpStatusCode.NotFound);
         Assert.Null(response.Header("ETag"));
+    }
+
+    // PUT and DELETE /sets/{key}/members/{member} (SADD, SREM of one member)
+
+    [Fact]
+    public async Task Putting_a_member_creates_it_once_and_is_idempotent()
+    {
+        var key = ApiFactory.Key();
+
+        var created = await _client.PutAsync(Sets(key, "/members/" + Segment("a/b")), null);
+        var again = await _client.PutAsync(Sets(key, "/members/" + Segment("a/b")), null);
+
+        var body = await created.Body(HttpStatusCode.Created);
+        Assert.Equal(1, body.GetProperty("added").GetInt64());
+        Assert.Equal($"/sets/{Segment(key)}/members/a%2Fb", created.Headers.Location?.OriginalString);
+        Assert.Equal(0, (await again.Body(HttpStatusCode.OK)).GetProperty("added").GetInt64());
+        Assert.Equal(["a/b"], await MembersOf(key));
+    }
+
+    [Fact]
+    public async Task Deleting_a_member_removes_it_and_a_second_delete_is_404()
+    {
+        var key = ApiFactory.Key();
+        await Add(key, "a", "b");
+
+        var removed = await _client.DeleteAsync(Sets(key, "/members/a"));
+        var again = await _client.DeleteAsync(Sets(key, "/members/a"));
+
+        Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
+        await again.Problem(HttpStatusCode.NotFound);
+        Assert.Equal(["b"], await MembersOf(key));
     }
 
     [Fact]
@@ -335,15 +369,15 @@ public sealed class SetsEndpointsTests(ApiFactory factory) : IClassFixture<ApiFa
         Assert.Contains("count", problem.Detail(), StringComparison.Ordinal);
     }
 
-    // POST /sets/{key}/add (SADD)
+    // POST /sets/{key}/members (SADD)
 
     [Fact]
     public async Task Add_creates_the_set_with_201_and_a_location_then_answers_200()
     {
         var key = ApiFactory.Key();
 
-        var created = await _client.PostAsync(Sets(key, "/add"), MembersBody("u1", "u2", "u1"));
-        var again = await _client.PostAsync(Sets(key, "/add"), MembersBody("u2", "u3"));
+        var created = await _client.PostAsync(Sets(key, "/members"), MembersBody("u1", "u2", "u1"));
+        var again = await _client.PostAsync(Sets(key, "/members"), MembersBody("u2", "u3"));
 
         var first = await created.Body(HttpStatusCode.Created);
         Assert.Equal(Sets(key), created.Headers.Location?.OriginalString);
@@ -371,8 +405,8 @@ public sealed class SetsEndpointsTests(ApiFactory factory) : IClassFixture<ApiFa
     {
         var key = ApiFactory.Key();
 
-        var created = await Send(HttpMethod.Post, Sets(key, "/add"), MembersBody("a"), ("If-None-Match", "*"));
-        var refused = await Send(HttpMethod.Post, Sets(key, "/add"), MembersBody("b"), ("If-None-Match", "*"));
+        var created = await Send(HttpMethod.Post, Sets(key, "/members"), MembersBody("a"), ("If-None-Match", "*"));
+        var refused = await Send(HttpMethod.Post, Sets(key, "/members"), MembersBody("b"), ("If-None-Match", "*"));
 
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         await refused.Problem(HttpStatusCode.PreconditionFailed, "PRECONDITION");
@@ -385,8 +419,8 @@ public sealed class SetsEndpointsTests(ApiFactory factory) : IClassFixture<ApiFa
         var key = ApiFactory.Key();
         var etag = (await Add(key, "a")).ETag();
 
-        var applied = await Send(HttpMethod.Post, Sets(key, "/add"), MembersBody("b"), ("If-Match", etag));
-        var stale = await Send(HttpMethod.Post, Sets(key, "/add"), MembersBody("c"), ("If-Match", etag));
+        var applied = await Send(HttpMethod.Post, Sets(key, "/members"), MembersBody("b"), ("If-Match", etag));
+        var stale = await Send(HttpMethod.Post, Sets(key, "/members"), MembersBody("c"), ("If-Match", etag));
 
         Assert.Equal(HttpStatusCode.OK, applied.StatusCode);
         await stale.Problem(HttpStatusCode.PreconditionFailed, "PRECONDITION");
@@ -399,7 +433,7 @@ public sealed class SetsEndpointsTests(ApiFactory factory) : IClassFixture<ApiFa
         var key = ApiFactory.Key();
         await _client.PutString(key, "text");
 
-        var problem = await _client.PostAsync(Sets(key, "/add"), MembersBody("a")).Problem(HttpStatusCode.Conflict, "WRONGTYPE");
+        var problem = await _client.PostAsync(Sets(key, "/members"), MembersBody("a")).Problem(HttpStatusCode.Conflict, "WRONGTYPE");
 
         Assert.Equal(WrongType, problem.Detail());
         Assert.Equal("text", await _client.GetValue(key));
@@ -414,7 +448,7 @@ public sealed class SetsEndpointsTests(ApiFactory factory) : IClassFixture<ApiFa
     {
         var key = ApiFactory.Key();
 
-        var problem = await _client.PostAsync(Sets(key, "/add"), Json(json)).Problem(HttpStatusCode.BadRequest);
+        var problem = await _client.PostAsync(Sets(key, "/members"), Json(json)).Problem(HttpStatusCode.BadRequest);
 
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
         await _client.GetAsync(Sets(key)).Problem(HttpStatusCode.NotFound);
@@ -427,7 +461,7 @@ public sealed class SetsEndpointsTests(ApiFactory factory) : IClassFixture<ApiFa
     [InlineData("""["a"]""")]
     public async Task Add_with_a_body_of_the_wrong_shape_is_a_400(string json)
     {
-        await _client.PostAsync(Sets(ApiFactory.Key(), "/add"), Json(json)).Problem(HttpStatusCode.BadRequest);
+        await _client.PostAsync(Sets(ApiFactory.Key(), "/members"), Json(json)).Problem(HttpStatusCode.BadRequest);
     }
 
     [Fact]
@@ -440,7 +474,7 @@ public sealed class SetsEndpointsTests(ApiFactory factory) : IClassFixture<ApiFa
         Assert.Equal([""], await MembersOf(key));
     }
 
-    // POST /sets/{key}/remove (SREM)
+    // DELETE /sets/{key}/members?member=… (SREM)
 
     [Fact]
     public async Task Remove_counts_removed_members_and_reports_the_size_left()
@@ -448,7 +482,7 @@ public sealed class SetsEndpointsTests(ApiFactory factory) : IClassFixture<ApiFa
         var key = ApiFactory.Key();
         await Add(key, "a", "b", "c");
 
-        var body = await (await _client.PostAsync(Sets(key, "/remove"), MembersBody("a", "zz"))).Body(HttpStatusCode.OK);
+        var body = await (await _client.DeleteAsync(Sets(key, "/members?member=a&member=zz"))).Body(HttpStatusCode.OK);
 
         Assert.Equal((1, 2), (body.GetProperty("removed").GetInt64(), body.GetProperty("cardinality").GetInt64()));
         Assert.Equal(["b", "c"], await MembersOf(key));
@@ -460,7 +494,7 @@ public sealed class SetsEndpointsTests(ApiFactory factory) : IClassFixture<ApiFa
         var key = ApiFactory.Key();
         await Add(key, "a");
 
-        var response = await _client.PostAsync(Sets(key, "/remove"), MembersBody("a"));
+        var response = await _client.DeleteAsync(Sets(key, "/members?member=a"));
 
         Assert.Equal(0, (await response.Body(HttpStatusCode.OK)).GetProperty("cardinality").GetInt64());
         Assert.Null(response.Header("ETag"));
@@ -474,9 +508,24 @@ public sealed class SetsEndpointsTests(ApiFactory factory) : IClassFixture<ApiFa
         var etag = (await Add(key, "a")).ETag();
         await Add(key, "b");
 
-        await Send(HttpMethod.Post, Sets(key, "/remove"), MembersBody("a"), ("If-Match", etag)).Problem(HttpStatusCode.PreconditionFailed, "PRECONDITION");
+        await Send(HttpMethod.Delete, Sets(key, "/members?member=a"), null, ("If-Match", etag)).Problem(HttpStatusCode.PreconditionFailed, "PRECONDITION");
 
         Assert.Equal(["a", "b"], await MembersOf(key));
+    }
+
+    [Fact]
+    public async Task Remove_takes_percent_encoded_or_base64_members_and_needs_at_least_one()
+    {
+        var key = ApiFactory.Key();
+        await Add(key, "a b", "c&d", "e");
+
+        var text = await (await _client.DeleteAsync(Sets(key, "/members?member=a%20b&member=c%26d"))).Body(HttpStatusCode.OK);
+        var base64 = await (await _client.DeleteAsync(Sets(key, $"/members?encoding=base64&member={Uri.EscapeDataString(Convert.ToBase64String("e"u8.ToArray()))}"))).Body(HttpStatusCode.OK);
+        var none = await _client.DeleteAsync(Sets(ApiFactory.Key(), "/members")).Problem(HttpStatusCode.BadRequest);
+
+        Assert.Equal(2, text.GetProperty("removed").GetInt64());
+        Assert.Equal(1, base64.GetProperty("removed").GetInt64());
+        Assert.Contains("?member=a&member=b", none.Detail(), StringComparison.Ordinal);
     }
 
     // POST /sets/{key}/pop (SPOP)
@@ -791,7 +840,7 @@ public sealed class SetsEndpointsCapTests(SmallCapApiFactory factory) : IClassFi
     {
         var key = ApiFactory.Key();
         var members = Enumerable.Range(0, 6).Select(i => $"m{i}").ToArray();
-        await _client.PostAsync($"/sets/{Segment(key)}/add", Json(JsonSerializer.Serialize(new { members })));
+        await _client.PostAsync($"/sets/{Segment(key)}/members", Json(JsonSerializer.Serialize(new { members })));
 
         var problem = await _client.GetAsync($"/sets/{Segment(key)}").Problem(HttpStatusCode.BadRequest);
         var page = await (await _client.GetAsync($"/sets/{Segment(key)}/members?count=3")).Body(HttpStatusCode.OK);
@@ -806,7 +855,7 @@ public sealed class SetsEndpointsCapTests(SmallCapApiFactory factory) : IClassFi
     {
         var key = ApiFactory.Key();
         var members = Enumerable.Range(0, 5).Select(i => $"m{i}").ToArray();
-        await _client.PostAsync($"/sets/{Segment(key)}/add", Json(JsonSerializer.Serialize(new { members })));
+        await _client.PostAsync($"/sets/{Segment(key)}/members", Json(JsonSerializer.Serialize(new { members })));
 
         var body = await (await _client.GetAsync($"/sets/{Segment(key)}")).Body(HttpStatusCode.OK);
 
@@ -817,8 +866,8 @@ public sealed class SetsEndpointsCapTests(SmallCapApiFactory factory) : IClassFi
     public async Task An_algebra_result_larger_than_the_cap_is_refused_unless_it_is_stored()
     {
         var (a, b, dst) = (ApiFactory.Key("a"), ApiFactory.Key("b"), ApiFactory.Key("dst"));
-        await _client.PostAsync($"/sets/{Segment(a)}/add", Json("""{"members":["1","2","3"]}"""));
-        await _client.PostAsync($"/sets/{Segment(b)}/add", Json("""{"members":["4","5","6"]}"""));
+        await _client.PostAsync($"/sets/{Segment(a)}/members", Json("""{"members":["1","2","3"]}"""));
+        await _client.PostAsync($"/sets/{Segment(b)}/members", Json("""{"members":["4","5","6"]}"""));
 
         var problem = await _client.PostAsync("/sets/union", Json(JsonSerializer.Serialize(new { keys = new[] { a, b } }))).Problem(HttpStatusCode.BadRequest);
         var stored = await (await _client.PostAsync("/sets/union", Json(JsonSerializer.Serialize(new { keys = new[] { a, b }, destination = dst })))).Body(HttpStatusCode.OK);

@@ -29,7 +29,7 @@ public sealed class StreamedBodyTests(StreamedBodyTests.SmallCommandBodies facto
     [InlineData("PUT", "/strings/{key}", """{"value":"{filler}"}""")]
     [InlineData("POST", "/strings/mset", """{"items":[{"key":"{key}","value":"{filler}"}]}""")]
     [InlineData("PUT", "/hashes/{key}", """{"fields":{"f":"{filler}"}}""")]
-    [InlineData("POST", "/sets/{key}/add", """{"members":["{filler}"]}""")]
+    [InlineData("POST", "/sets/{key}/members", """{"members":["{filler}"]}""")]
     [InlineData("POST", "/lists/{key}/left", """{"items":["a","{filler}"]}""")]
     public async Task A_streamed_json_body_past_the_limit_is_a_413_problem_on_a_resource_route_and_stores_nothing(string method, string route, string template)
     {

@@ -23,6 +23,12 @@ public sealed record KeyPage(IReadOnlyList<KeyInfo> Keys, string? Next);
 /// <param name="Page">The <c>next</c> token of the previous page; leave it out to start.</param>
 public sealed record KeyListQuery(string? Match, string? Type, int? Limit, string? Page);
 
+/// <summary>Query of a paged listing of one key's members or fields (SSCAN, HSCAN).</summary>
+/// <param name="Match">Glob-style pattern (*, ?, [abc], \ escapes) the members or field names must match.</param>
+/// <param name="Limit">The most in the page (1 to Http:MaxResponseElements, default 100). A page may hold fewer, even none, with a next token.</param>
+/// <param name="Page">The <c>next</c> token of the previous page; leave it out to start.</param>
+public sealed record ListingQuery(string? Match, int? Limit, string? Page);
+
 /// <summary>Body of <c>PUT /keys/{key}/expiry</c>: give exactly one of TtlMs (PEXPIRE) or AtMs (PEXPIREAT).</summary>
 /// <param name="TtlMs">Expire after this many milliseconds.</param>
 /// <param name="AtMs">Expire at this Unix time in milliseconds; a time in the past deletes the key.</param>

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace Lodestone.Api.Contracts;
 
-/// <summary>Body of <c>POST /sets/{key}/add</c> (SADD), <c>/remove</c> (SREM) and <c>/contains</c> (SMISMEMBER).</summary>
+/// <summary>Body of <c>POST /sets/{key}/members</c> (SADD) and <c>POST /sets/{key}/contains</c> (SMISMEMBER).</summary>
 /// <param name="Members">The members: UTF-8 text, or base64 when <paramref name="Encoding"/> is "base64".</param>
 /// <param name="Encoding">"utf8" (default) or "base64".</param>
 public sealed record SetMembersRequest(IReadOnlyList<string> Members, string? Encoding = null);
@@ -15,14 +15,9 @@ public sealed record SetMembers(string Key, IReadOnlyList<string> Members)
     public string? Encoding { get; init; }
 }
 
-/// <summary>Query of <c>GET /sets/{key}/members</c> (SSCAN).</summary>
-/// <param name="Cursor">Where to continue; "0" (the default) starts a new iteration.</param>
-/// <param name="Match">Glob-style pattern (*, ?, [abc], \ escapes) the members must match.</param>
-/// <param name="Count">How much work to do per page (a hint, 1–1000, default 10): pages may hold fewer or more members.</param>
-public sealed record SetScanQuery(string? Cursor, string? Match, int? Count);
-
-/// <summary>One page of a set's members (SSCAN). Pass <paramref name="Cursor"/> back for the next page; "0" means the iteration is complete.</summary>
-public sealed record SetPage(string Key, string Cursor, IReadOnlyList<string> Members)
+/// <summary>One page of a set's members (SSCAN), at most the limit asked for.</summary>
+/// <param name="Next">Pass it back as <c>page</c> for the next page; null when the listing is complete.</param>
+public sealed record SetPage(string Key, IReadOnlyList<string> Members, string? Next)
 {
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Encoding { get; init; }
@@ -57,8 +52,8 @@ public sealed record SetCardinality(string Key, long Cardinality)
     public string? Encoding { get; init; }
 }
 
-/// <summary>Whether one member belongs to a set (SISMEMBER).</summary>
-public sealed record SetMembership(string Key, string Member, bool IsMember)
+/// <summary>A member of a set (SISMEMBER found it).</summary>
+public sealed record SetMember(string Key, string Member)
 {
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Encoding { get; init; }

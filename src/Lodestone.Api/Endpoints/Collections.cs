@@ -10,11 +10,13 @@ namespace Lodestone.Api.Endpoints;
 internal static class Collections
 {
     /// <summary>A 400 when a read would return more than <see cref="HttpSettings.MaxResponseElements"/> elements, or null.</summary>
-    public static ProblemHttpResult? TooMany(long count, HttpSettings settings) =>
+    /// <param name="pageWith">How to read it in pages instead, for the message ("page through /sets/{key}/members").</param>
+    public static ProblemHttpResult? TooMany(long count, HttpSettings settings, string? pageWith = null) =>
         count <= settings.MaxResponseElements
             ? null
             : Problems.Of(ErrorKind.BadRequest,
-                $"The response would hold {count} elements; the limit is {settings.MaxResponseElements} per response (Http:MaxResponseElements). Ask for a smaller range or page through it.");
+                $"The response would hold {count} elements; the limit is {settings.MaxResponseElements} per response (Http:MaxResponseElements). " +
+                (pageWith is null ? "Ask for a smaller range or page through it." : $"Ask for fewer, or {pageWith}."));
 
     /// <summary>
     /// The long-poll timeout of a blocking pop, as the engine's argument (seconds): given, positive and

@@ -58,6 +58,61 @@ internal static class KeyHttp
         }
     }
 
+    /// <summary>What a key read does when the key is missing.</summary>
+    public enum Missing
+    {
+        /// <summary>404 naming the key.</summary>
+        NotFound,
+
+        /// <summary>Go on: the family reads a missing key as empty (a list range, a member test).</summary>
+        Empty,
+    }
+
+    /// <summary>The answer to a read whose If-None-Match matches.</summary>
+    public static StatusCodeHttpResult NotModified { get; } = TypedResults.StatusCode(StatusCodes.Status304NotModified);
+
+    /// <summary>
+    /// The read pipeline of every route that reads a key, in one order: the request's If-Match (a
+    /// precondition, 412) → the command → an error reply as its problem → a missing key (404, unless
+    /// <paramref name="missing"/> says the family reads it as empty) → the ETag and TTL headers →
+    /// If-None-Match (304). Awaiting it gives a <see cref="KeyRead"/>: a problem, not-modified, or the
+    /// result to build the body from. (An awaitable struct, like <see cref="RunAsync"/>: no async
+    /// layer of its own on the hot read path.)
+    /// </summary>
+    public static KeyReadRun ReadAsync(EngineClient engine, HttpContext http, RouteKey target, byte[][] args, Missing missing = Missing.NotFound) =>
+        new(RunAsync(engine, http, target, args, read: true), http, target, engine.Time, missing);
+
+    /// <summary>What <see cref="ReadAsync"/> gives: the command's result and the TTL it reported, or the response to give instead.</summary>
+    public readonly record struct KeyRead(CommandResult Result, long? TtlMs, ProblemHttpResult? Problem, bool IsNotModified)
+    {
+        public Reply Reply => Result.Reply;
+    }
+
+    public readonly struct KeyReadRun(KeyRun run, HttpContext http, RouteKey target, TimeProvider clock, Missing missing)
+    {
+        public Awaiter GetAwaiter() => new(run.GetAwaiter(), http, target, clock, missing);
+
+        public readonly struct Awaiter(KeyRun.Awaiter inner, HttpContext http, RouteKey target, TimeProvider clock, Missing missing) : ICriticalNotifyCompletion
+        {
+            public bool IsCompleted => inner.IsCompleted;
+
+            public KeyRead GetResult()
+            {
+                var (result, problem) = inner.GetResult();
+                if (problem is not null)
+                    return new KeyRead(result, null, problem, false);
+                if (!result.After.Exists && missing == Missing.NotFound)
+                    return new KeyRead(result, null, Problems.NoSuchKey(target.ToString()), false);
+                var ttl = WriteEntityHeaders(http.Response, result.After, clock);
+                return new KeyRead(result, ttl, null, IsNotModified(http.Request, result.After));
+            }
+
+            public void OnCompleted(Action continuation) => inner.OnCompleted(continuation);
+
+            public void UnsafeOnCompleted(Action continuation) => inner.UnsafeOnCompleted(continuation);
+        }
+    }
+
     /// <summary>
     /// The precondition the request's conditional headers put on its key, for a write:
     /// <c>If-Match: *</c> = the key exists (XX), <c>If-Match: "v"</c> = it is at version v (compare-and-set),

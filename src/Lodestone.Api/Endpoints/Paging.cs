@@ -27,6 +27,9 @@ internal static class Paging
 {
     public const int DefaultLimit = 100;
 
+    /// <summary>What a listing's scan returns when it met a problem of its own to answer with (the page is then dropped).</summary>
+    public static Reply Stopped { get; } = Reply.Error(new EngineError(ErrorKind.BadRequest, "ERR the listing stopped"));
+
     /// <summary>Engine round trips one listing page may take before it returns what it has (fewer than <c>limit</c>, with a token).</summary>
     private const int MaxScansPerPage = 16;
 

@@ -21,34 +21,22 @@ public static class SetsEndpoints
     {
         var group = app.MapGroup("/sets").WithTags("Sets").WithValidation().RequireApiKey(app);
 
-        group.MapGet("/{key}", SMembers).ForCommand("SMEMBERS")
-            .Produces(StatusCodes.Status304NotModified).WithSetProblems().ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet("/{key}/members", SScan).ForCommand("SSCAN")
-            .ProducesValidationProblem().WithSetProblems().ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet("/{key}/members/{member}", SIsMember).ForCommand("SISMEMBER")
-            .Produces(StatusCodes.Status304NotModified).WithSetProblems();
-        group.MapPost("/{key}/contains", SMIsMember).ForCommand("SMISMEMBER")
-            .ProducesValidationProblem().WithSetProblems();
-        group.MapGet("/{key}/cardinality", SCard).ForCommand("SCARD")
-            .Produces(StatusCodes.Status304NotModified).WithSetProblems();
-        group.MapGet("/{key}/random", SRandMember).ForCommand("SRANDMEMBER")
-            .ProducesProblem(StatusCodes.Status400BadRequest).WithSetProblems();
-        group.MapPost("/{key}/add", SAdd).ForCommand("SADD")
-            .ProducesValidationProblem().WithSetProblems().ProducesProblem(StatusCodes.Status413PayloadTooLarge);
-        group.MapPost("/{key}/remove", SRem).ForCommand("SREM")
-            .ProducesValidationProblem().WithSetProblems();
-        group.MapPost("/{key}/pop", SPop).ForCommand("SPOP")
-            .ProducesValidationProblem().WithSetProblems();
-        group.MapPost("/{key}/move", SMove).ForCommand("SMOVE")
-            .ProducesValidationProblem().WithSetProblems();
-        group.MapPost("/inter", SInter).ForCommand("SINTER")
-            .ProducesValidationProblem().WithSetProblems();
-        group.MapPost("/union", SUnion).ForCommand("SUNION")
-            .ProducesValidationProblem().WithSetProblems();
-        group.MapPost("/diff", SDiff).ForCommand("SDIFF")
-            .ProducesValidationProblem().WithSetProblems();
-        group.MapPost("/intercard", SInterCard).ForCommand("SINTERCARD")
-            .ProducesValidationProblem().WithSetProblems();
+        group.MapGet("/{key}", SMembers).ForCommand("SMEMBERS").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{key}/members", SScan).ForCommand("SSCAN").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{key}/members", SAdd).ForCommand("SADD").ProducesValidationProblem().ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        group.MapDelete("/{key}/members", SRem).ForCommand("SREM");
+        group.MapGet("/{key}/members/{member}", SIsMember).ForCommand("SISMEMBER").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPut("/{key}/members/{member}", SAddOne).ForCommand("SADD", "SADD-MEMBER");
+        group.MapDelete("/{key}/members/{member}", SRemOne).ForCommand("SREM", "SREM-MEMBER").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{key}/contains", SMIsMember).ForCommand("SMISMEMBER").ProducesValidationProblem();
+        group.MapGet("/{key}/cardinality", SCard).ForCommand("SCARD");
+        group.MapGet("/{key}/random", SRandMember).ForCommand("SRANDMEMBER");
+        group.MapPost("/{key}/pop", SPop).ForCommand("SPOP").ProducesValidationProblem();
+        group.MapPost("/{key}/move", SMove).ForCommand("SMOVE").ProducesValidationProblem();
+        group.MapPost("/inter", SInter).ForCommand("SINTER").ProducesValidationProblem();
+        group.MapPost("/union", SUnion).ForCommand("SUNION").ProducesValidationProblem();
+        group.MapPost("/diff", SDiff).ForCommand("SDIFF").ProducesValidationProblem();
+        group.MapPost("/intercard", SInterCard).ForCommand("SINTERCARD").ProducesValidationProblem();
         return group;
     }
 
@@ -61,89 +49,84 @@ public static class SetsEndpoints
     private static async Task<Results<Ok<SetMembers>, StatusCodeHttpResult, ProblemHttpResult>> SMembers(
         RouteKey target, HttpContext http, EngineClient engine, IOptions<HttpSettings> settings)
     {
-        var (size, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("SCARD", target.Bytes), read: true);
-        if (problem is not null)
+        var size = await KeyHttp.ReadAsync(engine, http, target, Argv.Of("SCARD", target.Bytes));
+        if (size.Problem is { } problem)
             return problem;
-        if (!size.After.Exists)
-            return Problems.NoSuchKey(target.ToString());
-        if (KeyHttp.IsNotModified(http.Request, size.After))
-        {
-            KeyHttp.WriteEntityHeaders(http.Response, size.After, engine.Time);
-            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
-        }
-        if (Collections.TooMany(size.Reply.AsInteger(), settings.Value) is { } tooMany)
+        if (size.IsNotModified)
+            return KeyHttp.NotModified;
+        if (Collections.TooMany(size.Reply.AsInteger(), settings.Value, "page through /sets/{key}/members") is { } tooMany)
             return tooMany;
 
-        var (result, failed) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("SMEMBERS", target.Bytes), read: true);
-        if (failed is not null)
+        var read = await KeyHttp.ReadAsync(engine, http, target, Argv.Of("SMEMBERS", target.Bytes));
+        if (read.Problem is { } failed)
             return failed;
-        if (!result.After.Exists)
-            return Problems.NoSuchKey(target.ToString());
         // It may have grown between the two steps.
-        if (Collections.TooMany(result.Reply.AsItems().Count, settings.Value) is { } grown)
+        if (Collections.TooMany(read.Reply.AsItems().Count, settings.Value, "page through /sets/{key}/members") is { } grown)
             return grown;
-        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
-        return TypedResults.Ok(MembersOf(target.Bytes, result.Reply, BinaryText.Requested(http.Request)));
+        return TypedResults.Ok(MembersOf(target.Bytes, read.Reply, BinaryText.Requested(http.Request)));
     }
 
     private static async Task<Results<Ok<SetPage>, ProblemHttpResult>> SScan(
-        RouteKey target, [AsParameters] SetScanQuery query, HttpContext http, EngineClient engine)
+        RouteKey target, [AsParameters] ListingQuery query, HttpContext http, EngineClient engine, IOptions<HttpSettings> settings)
     {
-        var args = new List<object> { "SSCAN", target.Bytes, query.Cursor ?? "0", "COUNT", query.Count ?? 10 };
-        if (query.Match is { } match)
-            args.AddRange(["MATCH", match]);
-        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of([.. args]), read: true);
-        if (problem is not null)
-            return problem;
-        if (!result.After.Exists)
-            return Problems.NoSuchKey(target.ToString());
-        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
-
-        var page = result.Reply.AsItems();
-        var members = Bytes(page[1]);
-        var encoding = EncodingOf(BinaryText.Requested(http.Request), target.Bytes, members);
-        var cursor = Encoding.ASCII.GetString(page[0].AsBulk().Span);
-        return TypedResults.Ok(new SetPage(BinaryText.Encode(target.Bytes, encoding), cursor, Encode(members, encoding)) { Encoding = encoding });
+        if (!Paging.TryLimit(query.Limit, settings.Value, out var limit, out var invalid))
+            return invalid!;
+        var state = default(KeyHttp.KeyRead);
+        var page = await Paging.ScanAsync(query.Page, limit, async (cursor, count) =>
+            {
+                var args = new List<object> { "SSCAN", target.Bytes, cursor, "COUNT", count };
+                if (query.Match is { } match)
+                    args.AddRange(["MATCH", match]);
+                state = await KeyHttp.ReadAsync(engine, http, target, Argv.Of([.. args]));
+                return state.Problem is null ? state.Reply : Paging.Stopped;
+            },
+            reply => Bytes(reply), member => member.ToArray());
+        if (state.Problem is { } failed)
+            return failed;
+        if (page.Problem is { } pageProblem)
+            return pageProblem;
+        var encoding = EncodingOf(BinaryText.Requested(http.Request), target.Bytes, page.Elements);
+        return TypedResults.Ok(new SetPage(BinaryText.Encode(target.Bytes, encoding), Encode(page.Elements, encoding), page.Next) { Encoding = encoding });
     }
 
-    private static async Task<Results<Ok<SetMembership>, StatusCodeHttpResult, ProblemHttpResult>> SIsMember(
+    /// <summary>SISMEMBER as a resource: 200 when the member is in the set, 404 when it is not (or there is no set).</summary>
+    private static async Task<Results<Ok<SetMember>, StatusCodeHttpResult, ProblemHttpResult>> SIsMember(
         RouteKey target, HttpContext http, EngineClient engine)
     {
         var member = RouteKey.Segment(http, "member");
-        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("SISMEMBER", target.Bytes, member), read: true);
-        if (problem is not null)
+        var read = await KeyHttp.ReadAsync(engine, http, target, Argv.Of("SISMEMBER", target.Bytes, member), KeyHttp.Missing.Empty);
+        if (read.Problem is { } problem)
             return problem;
-        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
-        if (KeyHttp.IsNotModified(http.Request, result.After))
-            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        if (read.Reply.AsInteger() == 0)
+            return NotAMember(target.Bytes, member);
+        if (read.IsNotModified)
+            return KeyHttp.NotModified;
         var encoding = BinaryText.Choose(BinaryText.Requested(http.Request), target.Bytes, member);
-        return TypedResults.Ok(new SetMembership(BinaryText.Encode(target.Bytes, encoding), BinaryText.Encode(member, encoding), result.Reply.AsInteger() == 1) { Encoding = encoding });
+        return TypedResults.Ok(new SetMember(BinaryText.Encode(target.Bytes, encoding), BinaryText.Encode(member, encoding)) { Encoding = encoding });
     }
 
     private static async Task<Results<Ok<SetMemberships>, ProblemHttpResult>> SMIsMember(
         RouteKey target, SetMembersRequest request, HttpContext http, EngineClient engine)
     {
         var members = Decode(request.Members, request.Encoding);
-        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, [.. Argv.Of("SMISMEMBER", target.Bytes), .. members], read: true);
-        if (problem is not null)
+        var read = await KeyHttp.ReadAsync(engine, http, target, [.. Argv.Of("SMISMEMBER", target.Bytes), .. members], KeyHttp.Missing.Empty);
+        if (read.Problem is { } problem)
             return problem;
-        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
         var encoding = EncodingOf(Base64Wanted(request.Encoding, http), target.Bytes, members);
-        var answers = result.Reply.AsItems().Select((answer, i) => new SetMemberState(BinaryText.Encode(members[i], encoding), answer.AsInteger() == 1)).ToList();
+        var answers = read.Reply.AsItems().Select((answer, i) => new SetMemberState(BinaryText.Encode(members[i], encoding), answer.AsInteger() == 1)).ToList();
         return TypedResults.Ok(new SetMemberships(BinaryText.Encode(target.Bytes, encoding), answers) { Encoding = encoding });
     }
 
     private static async Task<Results<Ok<SetCardinality>, StatusCodeHttpResult, ProblemHttpResult>> SCard(
         RouteKey target, HttpContext http, EngineClient engine)
     {
-        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("SCARD", target.Bytes), read: true);
-        if (problem is not null)
+        var read = await KeyHttp.ReadAsync(engine, http, target, Argv.Of("SCARD", target.Bytes), KeyHttp.Missing.Empty);
+        if (read.Problem is { } problem)
             return problem;
-        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
-        if (KeyHttp.IsNotModified(http.Request, result.After))
-            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        if (read.IsNotModified)
+            return KeyHttp.NotModified;
         var encoding = BinaryText.Choose(BinaryText.Requested(http.Request), target.Bytes);
-        return TypedResults.Ok(new SetCardinality(BinaryText.Encode(target.Bytes, encoding), result.Reply.AsInteger()) { Encoding = encoding });
+        return TypedResults.Ok(new SetCardinality(BinaryText.Encode(target.Bytes, encoding), read.Reply.AsInteger()) { Encoding = encoding });
     }
 
     private static async Task<Results<Ok<SetMembers>, ProblemHttpResult>> SRandMember(
@@ -153,40 +136,71 @@ public static class SetsEndpoints
         // A negative count asks for that many members with repeats: the response holds |count| members.
         if (Collections.TooMany(count == long.MinValue ? long.MaxValue : Math.Abs(count), settings.Value) is { } tooMany)
             return tooMany;
-        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("SRANDMEMBER", target.Bytes, count), read: true);
-        if (problem is not null)
+        var read = await KeyHttp.ReadAsync(engine, http, target, Argv.Of("SRANDMEMBER", target.Bytes, count), KeyHttp.Missing.Empty);
+        if (read.Problem is { } problem)
             return problem;
-        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
-        return TypedResults.Ok(MembersOf(target.Bytes, result.Reply, BinaryText.Requested(http.Request)));
+        return TypedResults.Ok(MembersOf(target.Bytes, read.Reply, BinaryText.Requested(http.Request)));
     }
 
     // ---- Writes to one set ------------------------------------------------------------------
 
-    /// <summary>SADD, then SCARD in the same atomic step, so the reply says how large the set is now.</summary>
-    private static async Task<Results<Created<SetAdded>, Ok<SetAdded>, ProblemHttpResult>> SAdd(
-        RouteKey target, SetMembersRequest request, HttpContext http, EngineClient engine)
+    /// <summary>SADD, then SCARD in the same atomic step, so the reply says how large the set is now; 201 when it created the set.</summary>
+    private static Task<Results<Created<SetAdded>, Ok<SetAdded>, ProblemHttpResult>> SAdd(
+        RouteKey target, SetMembersRequest request, HttpContext http, EngineClient engine) =>
+        AddAsync(target, Decode(request.Members, request.Encoding), Base64Wanted(request.Encoding, http), http, engine, location: null);
+
+    /// <summary>SADD of the one member in the path (idempotent): 201 when it was new, 200 when it was already there.</summary>
+    private static Task<Results<Created<SetAdded>, Ok<SetAdded>, ProblemHttpResult>> SAddOne(RouteKey target, HttpContext http, EngineClient engine)
     {
-        var members = Decode(request.Members, request.Encoding);
+        var member = RouteKey.Segment(http, "member");
+        return AddAsync(target, [member], BinaryText.Requested(http.Request), http, engine, location: MemberUrl(target.Bytes, member));
+    }
+
+    private static async Task<Results<Created<SetAdded>, Ok<SetAdded>, ProblemHttpResult>> AddAsync(
+        RouteKey target, byte[][] members, bool base64, HttpContext http, EngineClient engine, string? location)
+    {
         var (changed, size, problem) = await ChangeAsync(engine, http, target, [.. Argv.Of("SADD", target.Bytes), .. members]);
         if (problem is not null)
             return problem;
-        var encoding = BinaryText.Choose(Base64Wanted(request.Encoding, http), target.Bytes);
+        var encoding = BinaryText.Choose(base64, target.Bytes);
         var added = new SetAdded(BinaryText.Encode(target.Bytes, encoding), changed.Reply.AsInteger(), size) { Encoding = encoding };
-        return changed.Before.Exists
-            ? TypedResults.Ok(added)
-            : TypedResults.Created($"/sets/{KeyHttp.PathSegment(target.Bytes)}", added);
+        // A new member (PUT) or a new set (POST) is a created resource.
+        var created = location is null ? !changed.Before.Exists : added.Added == 1;
+        return created ? TypedResults.Created(location ?? $"/sets/{KeyHttp.PathSegment(target.Bytes)}", added) : TypedResults.Ok(added);
     }
 
-    /// <summary>SREM, then SCARD in the same atomic step.</summary>
-    private static async Task<Results<Ok<SetRemoved>, ProblemHttpResult>> SRem(
-        RouteKey target, SetMembersRequest request, HttpContext http, EngineClient engine)
+    /// <summary>SREM of the members named in the query (<c>?member=a&amp;member=b</c>), then SCARD in the same atomic step.</summary>
+    private static async Task<Results<Ok<SetRemoved>, ProblemHttpResult>> SRem(RouteKey target, HttpContext http, EngineClient engine)
     {
-        var members = Decode(request.Members, request.Encoding);
+        var base64 = BinaryText.Requested(http.Request);
+        var members = new List<byte[]>();
+        foreach (var (name, value) in RawTarget.Query(http))
+        {
+            if (!name.AsSpan().SequenceEqual("member"u8))
+                continue;
+            var text = value ?? [];
+            if (base64 && !BinaryText.IsValidBase64(System.Text.Encoding.ASCII.GetString(text)))
+                return Problems.Of(ErrorKind.BadRequest, "Each member must be valid base64 when encoding is base64.");
+            members.Add(base64 ? Convert.FromBase64String(System.Text.Encoding.ASCII.GetString(text)) : text);
+        }
+        if (members.Count == 0)
+            return Problems.Of(ErrorKind.BadRequest, "Name the members to remove: DELETE /sets/{key}/members?member=a&member=b (or DELETE /sets/{key}/members/{member} for one).");
         var (changed, size, problem) = await ChangeAsync(engine, http, target, [.. Argv.Of("SREM", target.Bytes), .. members]);
         if (problem is not null)
             return problem;
-        var encoding = BinaryText.Choose(Base64Wanted(request.Encoding, http), target.Bytes);
+        var encoding = BinaryText.Choose(base64, target.Bytes);
         return TypedResults.Ok(new SetRemoved(BinaryText.Encode(target.Bytes, encoding), changed.Reply.AsInteger(), size) { Encoding = encoding });
+    }
+
+    /// <summary>SREM of the one member in the path: 204, or 404 when it was not in the set.</summary>
+    private static async Task<Results<NoContent, ProblemHttpResult>> SRemOne(RouteKey target, HttpContext http, EngineClient engine)
+    {
+        var member = RouteKey.Segment(http, "member");
+        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("SREM", target.Bytes, member));
+        if (problem is not null)
+            return problem;
+        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+        return result.Reply.AsInteger() == 0 ? NotAMember(target.Bytes, member) : TypedResults.NoContent();
     }
 
     private static async Task<Results<Ok<SetMembers>, ProblemHttpResult>> SPop(
@@ -308,7 +322,12 @@ public static class SetsEndpoints
 
     private static List<ReadOnlyMemory<byte>> Bytes(Reply items) => [.. items.AsItems().Select(item => item.AsBulk())];
 
-    private static List<string> Encode(List<ReadOnlyMemory<byte>> members, string? encoding) =>
+    private static string MemberUrl(byte[] key, byte[] member) => $"/sets/{KeyHttp.PathSegment(key)}/members/{KeyHttp.PathSegment(member)}";
+
+    private static ProblemHttpResult NotAMember(byte[] key, byte[] member) =>
+        Problems.Create(ProblemTable.ForStatus(StatusCodes.Status404NotFound), $"'{KeyHttp.Display(member)}' is not a member of set '{KeyHttp.Display(key)}'.", "ERR");
+
+    private static List<string> Encode(IEnumerable<ReadOnlyMemory<byte>> members, string? encoding) =>
         [.. members.Select(member => BinaryText.Encode(member.Span, encoding))];
 
     private static byte[][] Decode(IReadOnlyList<string> texts, string? encoding) =>
@@ -327,8 +346,4 @@ public static class SetsEndpoints
 
     private static string? EncodingOf(bool base64Requested, ReadOnlySpan<byte> key, byte[][] members) =>
         EncodingOf(base64Requested, key, members.Select(member => (ReadOnlyMemory<byte>)member));
-
-    /// <summary>Every set route may meet a key of another type (409) and a conditional header that does not hold (412).</summary>
-    private static RouteHandlerBuilder WithSetProblems(this RouteHandlerBuilder builder) =>
-        builder.ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed);
 }

@@ -3,8 +3,11 @@ using Microsoft.OpenApi;
 
 namespace Lodestone.Api.Infrastructure;
 
-/// <summary>Marks a route as the HTTP form of a Redis command: its operationId is the command name.</summary>
-public sealed record RedisCommandMetadata(string Command);
+/// <summary>
+/// Marks a route as the HTTP form of a Redis command: its operationId is the command name, or
+/// <paramref name="OperationId"/> for a second route of the same command (they must be unique).
+/// </summary>
+public sealed record RedisCommandMetadata(string Command, string? OperationId = null);
 
 /// <summary>Marks a JSON-body route whose twin (same path and method) takes the value as a raw <c>application/octet-stream</c> body.</summary>
 public sealed record AlsoAcceptsRawBytes;
@@ -40,7 +43,7 @@ public static class OpenApi
             {
                 var metadata = context.Description.ActionDescriptor.EndpointMetadata;
                 if (metadata.OfType<RedisCommandMetadata>().FirstOrDefault() is { } command)
-                    operation.OperationId = command.Command;
+                    operation.OperationId = command.OperationId ?? command.Command;
                 if (metadata.OfType<AlsoAcceptsRawBytes>().Any() && operation.RequestBody?.Content is { } content)
                     content[RawBytes] = RawBytesMediaType();
                 if (metadata.OfType<AlsoServesRawBytes>().Any() && operation.Responses?.GetValueOrDefault("200")?.Content is { } served)
@@ -54,11 +57,36 @@ public static class OpenApi
         });
 
     /// <summary>Sets the route's operationId, summary and description from the command table.</summary>
-    public static RouteHandlerBuilder ForCommand(this RouteHandlerBuilder builder, string command)
+    /// <remarks>
+    /// The route's problem statuses follow from the command's flags and the route, once, here — not
+    /// from a list each endpoint file keeps: 400 (bad arguments or headers) and 503 (loading, writes
+    /// refused) everywhere; 409 where the command needs a type (WRONGTYPE); on a key's route, 412 (the
+    /// conditional headers) and, for a GET that reads, 304; 507 where a write may grow memory (OOM).
+    /// Routes add what is their own (404 for a missing key or member, 413, 422…).
+    /// </remarks>
+    public static RouteHandlerBuilder ForCommand(this RouteHandlerBuilder builder, string command, string? operationId = null)
     {
         var spec = CommandTable.Default[command];
+        builder.Add(endpoint =>
+        {
+            var keyed = endpoint is RouteEndpointBuilder { RoutePattern: var pattern }
+                && (pattern.GetParameter("key") is not null || pattern.GetParameter("name") is not null);
+            var get = endpoint.Metadata.OfType<Microsoft.AspNetCore.Routing.HttpMethodMetadata>().Any(m => m.HttpMethods.Contains(HttpMethods.Get));
+            void Problem(int status) =>
+                endpoint.Metadata.Add(new Microsoft.AspNetCore.Http.ProducesResponseTypeMetadata(status, typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), ["application/problem+json"]));
+            Problem(StatusCodes.Status400BadRequest);
+            Problem(StatusCodes.Status503ServiceUnavailable);
+            if (spec.KeyType != Lodestone.Engine.Types.RedisType.None)
+                Problem(StatusCodes.Status409Conflict);
+            if (keyed)
+                Problem(StatusCodes.Status412PreconditionFailed);
+            if (keyed && get && !spec.IsWrite)
+                endpoint.Metadata.Add(new Microsoft.AspNetCore.Http.ProducesResponseTypeMetadata(StatusCodes.Status304NotModified));
+            if ((spec.Flags & CommandFlags.DenyOom) != 0)
+                Problem(StatusCodes.Status507InsufficientStorage);
+        });
         return builder
-            .WithMetadata(new RedisCommandMetadata(spec.Name))
+            .WithMetadata(new RedisCommandMetadata(spec.Name, operationId))
             .WithSummary(spec.Syntax)
             .WithDescription($"{spec.Summary} Redis command: {spec.Name}. Complexity: {spec.Complexity}");
     }

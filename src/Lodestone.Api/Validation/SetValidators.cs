@@ -21,18 +21,6 @@ internal sealed class SetMembersRequestValidator : AbstractValidator<SetMembersR
     }
 }
 
-internal sealed class SetScanQueryValidator : AbstractValidator<SetScanQuery>
-{
-    public const int MaxCount = 1000;
-
-    public SetScanQueryValidator()
-    {
-        RuleFor(q => q.Count).InclusiveBetween(1, MaxCount).WithMessage($"count must be between 1 and {MaxCount}.");
-        RuleFor(q => q.Cursor).Must(c => c is null || ulong.TryParse(c, NumberStyles.None, CultureInfo.InvariantCulture, out _))
-            .WithMessage("cursor must be a cursor returned by a previous page, or 0.");
-    }
-}
-
 internal sealed class SetPopQueryValidator : AbstractValidator<SetPopQuery>
 {
     public SetPopQueryValidator() =>
