@@ -142,7 +142,7 @@ public sealed class HashesEndpointsTests(ApiFactory factory, HashesEndpointsTest
         var key = ApiFactory.Key();
         await PutFields(client, key, Enumerable.Range(0, 6).ToDictionary(i => $"f{i}", i => $"{i}"));
 
-        foreach (var url in new[] { Hashes(key), Hashes(key, "/fields"), Hashes(key, "/values"), Hashes(key, "/random?count=-6") })
+        foreach (var url in new[] { Hashes(key), Hashes(key, "/values"), Hashes(key, "/random?count=-6"), Hashes(key, "/fields?limit=6") })
         {
             var problem = await client.GetAsync(url).Problem(HttpStatusCode.BadRequest);
             Assert.Contains("Http:MaxResponseElements", problem.Detail(), StringComparison.Ordinal);
@@ -258,7 +258,7 @@ public sealed class HashesEndpointsTests(ApiFactory factory, HashesEndpointsTest
             () => _client.PostAsync(FieldUrl(key, "n", "/incrbyfloat"), Json("""{"by":0.5}""")),
             () => _client.DeleteAsync(FieldUrl(key, "b")),
         };
-        string[] reads = [Hashes(key), Hashes(key, "/length"), Hashes(key, "/fields"), Hashes(key, "/values"), Hashes(key, "/random"), Hashes(key, "/scan"), FieldUrl(key, "a")];
+        string[] reads = [Hashes(key), Hashes(key, "/length"), Hashes(key, "/fields"), Hashes(key, "/values"), Hashes(key, "/random"), FieldUrl(key, "a")];
 
         var seen = new List<string>();
         foreach (var write in writes)
@@ -273,22 +273,19 @@ public sealed class HashesEndpointsTests(ApiFactory factory, HashesEndpointsTest
         }
     }
 
-    // GET /hashes/{key}/length, /fields, /values
+    // GET /hashes/{key}/length, /values
 
     [Fact]
-    public async Task Length_field_names_and_values_describe_the_hash()
+    public async Task Length_and_values_describe_the_hash()
     {
         var key = ApiFactory.Key();
         await PutFields(_client, key, new { a = "1", b = "2", c = "3" });
 
         var length = await (await _client.GetAsync(Hashes(key, "/length"))).Body(HttpStatusCode.OK);
-        var names = await (await _client.GetAsync(Hashes(key, "/fields"))).Body(HttpStatusCode.OK);
         var values = await (await _client.GetAsync(Hashes(key, "/values"))).Body(HttpStatusCode.OK);
 
         Assert.Equal(3, length.GetProperty("length").GetInt64());
-        var fieldList = names.GetProperty("fields").EnumerateArray().Select(e => e.GetString()!).ToList();
-        var valueList = values.GetProperty("values").EnumerateArray().Select(e => e.GetString()!).ToList();
-        Assert.Equal(["a=1", "b=2", "c=3"], fieldList.Zip(valueList, (f, v) => $"{f}={v}").Order(StringComparer.Ordinal));
+        Assert.Equal(["1", "2", "3"], values.GetProperty("values").EnumerateArray().Select(e => e.GetString()!).Order(StringComparer.Ordinal));
     }
 
     [Theory]
@@ -296,7 +293,6 @@ public sealed class HashesEndpointsTests(ApiFactory factory, HashesEndpointsTest
     [InlineData("/fields")]
     [InlineData("/values")]
     [InlineData("/random")]
-    [InlineData("/scan")]
     public async Task Reads_of_a_missing_hash_are_404_and_of_a_string_409(string suffix)
     {
         var key = ApiFactory.Key();
@@ -396,55 +392,46 @@ public sealed class HashesEndpointsTests(ApiFactory factory, HashesEndpointsTest
         await _client.GetAsync(Hashes(key, "/random" + query)).Problem(HttpStatusCode.BadRequest);
     }
 
-    // GET /hashes/{key}/scan (HSCAN)
+    // GET /hashes/{key}/fields (HSCAN)
 
-    [Fact]
-    public async Task Scan_pages_through_every_field_until_the_cursor_is_0()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(50)]
+    public async Task The_fields_page_through_every_field_and_value_never_more_than_the_limit(int limit)
     {
         var key = ApiFactory.Key();
         await PutFields(_client, key, Enumerable.Range(0, 300).ToDictionary(i => $"f{i}", i => $"v{i}"));
 
-        var seen = new Dictionary<string, string>();
-        var cursor = "0";
-        var pages = 0;
-        do
-        {
-            var body = await (await _client.GetAsync(Hashes(key, $"/scan?cursor={cursor}&count=50"))).Body(HttpStatusCode.OK);
-            cursor = body.GetProperty("cursor").GetString()!;
-            foreach (var field in body.GetProperty("fields").EnumerateObject())
-                seen[field.Name] = field.Value.GetString()!;
-            pages++;
-        }
-        while (cursor != "0");
+        var seen = (await _client.PageThrough(Hashes(key, "/fields"), "fields", limit))
+            .ToDictionary(pair => pair[0].GetString()!, pair => pair[1].GetString()!);
 
         Assert.Equal(300, seen.Count);
         Assert.All(seen, pair => Assert.Equal("v" + pair.Key[1..], pair.Value));
-        Assert.True(pages > 1);
     }
 
     [Fact]
-    public async Task Scan_with_match_returns_only_matching_fields()
+    public async Task The_fields_with_match_are_only_the_matching_ones()
     {
         var key = ApiFactory.Key();
         await PutFields(_client, key, new { apple = "1", avocado = "2", banana = "3" });
 
-        var body = await (await _client.GetAsync(Hashes(key, "/scan?match=a*&count=1000"))).Body(HttpStatusCode.OK);
+        var body = await (await _client.GetAsync(Hashes(key, "/fields?match=a*"))).Body(HttpStatusCode.OK);
 
-        Assert.Equal("0", body.GetProperty("cursor").GetString());
+        Assert.Equal(JsonValueKind.Null, body.GetProperty("next").ValueKind);
         Assert.Equal(["apple", "avocado"], body.GetProperty("fields").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
     }
 
     [Theory]
-    [InlineData("?count=0", "count must be between 1 and 1000.")]
-    [InlineData("?count=1001", "count must be between 1 and 1000.")]
-    [InlineData("?cursor=-1", "cursor must be a cursor returned by a previous page, or 0.")]
-    [InlineData("?cursor=abc", "cursor must be a cursor returned by a previous page, or 0.")]
-    public async Task Scan_with_a_bad_cursor_or_count_is_a_400(string query, string message)
+    [InlineData("?limit=0", "limit must be between 1 and 10000")]
+    [InlineData("?limit=10001", "limit must be between 1 and 10000")]
+    [InlineData("?page=-1", "page is not a token this listing gave")]
+    [InlineData("?page=abc", "page is not a token this listing gave")]
+    public async Task The_fields_with_a_bad_limit_or_page_are_a_400(string query, string message)
     {
         var key = ApiFactory.Key();
         await PutFields(_client, key, new { a = "1" });
 
-        var problem = await _client.GetAsync(Hashes(key, "/scan" + query)).Problem(HttpStatusCode.BadRequest);
+        var problem = await _client.GetAsync(Hashes(key, "/fields" + query)).Problem(HttpStatusCode.BadRequest);
 
         Assert.Contains(message, problem.Detail(), StringComparison.Ordinal);
     }

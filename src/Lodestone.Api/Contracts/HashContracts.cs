@@ -70,14 +70,7 @@ public sealed record HashFieldValues(string Key, IReadOnlyDictionary<string, str
     public string? Encoding { get; init; }
 }
 
-/// <summary>A hash's field names (HKEYS).</summary>
-public sealed record HashFieldNames(string Key, IReadOnlyList<string> Fields)
-{
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? Encoding { get; init; }
-}
-
-/// <summary>A hash's values (HVALS), in the same order as its field names.</summary>
+/// <summary>A hash's values (HVALS).</summary>
 public sealed record HashValues(string Key, IReadOnlyList<string> Values)
 {
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -103,14 +96,10 @@ public sealed record RandomField(string Field)
     public string? Value { get; init; }
 }
 
-/// <summary>Query of <c>GET /hashes/{key}/scan</c> (HSCAN).</summary>
-/// <param name="Cursor">Where to continue; "0" (the default) starts a new scan.</param>
-/// <param name="Match">Glob-style pattern on field names (*, ?, [abc], \ escapes).</param>
-/// <param name="Count">How much work to do per page (a hint, 1–1000, default 10): pages may hold fewer or more fields.</param>
-public sealed record HashScanQuery(string? Cursor, string? Match, int? Count);
 
-/// <summary>One page of a hash scan (HSCAN). Pass <paramref name="Cursor"/> back for the next page; "0" means the scan is complete.</summary>
-public sealed record HashPage(string Key, string Cursor, IReadOnlyDictionary<string, string> Fields)
+/// <summary>One page of a hash's fields and values (HSCAN), at most the limit asked for.</summary>
+/// <param name="Next">Pass it back as <c>page</c> for the next page; null when the listing is complete.</param>
+public sealed record HashPage(string Key, IReadOnlyDictionary<string, string> Fields, string? Next)
 {
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Encoding { get; init; }

@@ -26,26 +26,20 @@ public static class HashesEndpoints
     {
         var group = app.MapGroup("/hashes").WithTags("Hashes").WithValidation().RequireApiKey(app);
 
-        group.MapGet("/{key}", GetAll).ForCommand("HGETALL").WithReadProblems()
-            .Produces(StatusCodes.Status304NotModified).ProducesProblem(StatusCodes.Status400BadRequest);
-        group.MapPut("/{key}", SetAll).ForCommand("HMSET").WithWriteProblems().ProducesValidationProblem();
-        group.MapGet("/{key}/length", Length).ForCommand("HLEN").WithReadProblems().Produces(StatusCodes.Status304NotModified);
-        group.MapGet("/{key}/fields", Keys).ForCommand("HKEYS").WithReadProblems()
-            .Produces(StatusCodes.Status304NotModified).ProducesProblem(StatusCodes.Status400BadRequest);
-        group.MapGet("/{key}/values", Values).ForCommand("HVALS").WithReadProblems()
-            .Produces(StatusCodes.Status304NotModified).ProducesProblem(StatusCodes.Status400BadRequest);
-        group.MapPost("/{key}/mget", MGet).ForCommand("HMGET").WithReadProblems().ProducesValidationProblem();
-        group.MapGet("/{key}/random", Sample).ForCommand("HRANDFIELD").WithReadProblems().ProducesProblem(StatusCodes.Status400BadRequest);
-        group.MapGet("/{key}/scan", Scan).ForCommand("HSCAN").WithReadProblems().ProducesValidationProblem();
+        group.MapGet("/{key}", GetAll).ForCommand("HGETALL").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPut("/{key}", SetAll).ForCommand("HMSET").ProducesValidationProblem();
+        group.MapGet("/{key}/length", Length).ForCommand("HLEN").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{key}/fields", Scan).ForCommand("HSCAN").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{key}/values", Values).ForCommand("HVALS").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{key}/mget", MGet).ForCommand("HMGET").ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{key}/random", Sample).ForCommand("HRANDFIELD").ProducesProblem(StatusCodes.Status404NotFound);
 
-        group.MapGet("/{key}/fields/{field}", Get).ForCommand("HGET").WithMetadata(new AlsoServesRawBytes()).WithReadProblems().Produces(StatusCodes.Status304NotModified);
-        group.MapMethods("/{key}/fields/{field}", [HttpMethods.Head], Exists).ForCommand("HEXISTS").WithReadProblems()
-            .Produces(StatusCodes.Status304NotModified);
-        group.MapPut("/{key}/fields/{field}", Set).ForCommand("HSET").WithWriteProblems().ProducesValidationProblem();
-        group.MapDelete("/{key}/fields/{field}", Delete).ForCommand("HDEL").WithWriteProblems().ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPost("/{key}/fields/{field}/incr", IncrBy).ForCommand("HINCRBY").WithWriteProblems()
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-        group.MapPost("/{key}/fields/{field}/incrbyfloat", IncrByFloat).ForCommand("HINCRBYFLOAT").WithWriteProblems()
+        group.MapGet("/{key}/fields/{field}", Get).ForCommand("HGET").WithMetadata(new AlsoServesRawBytes()).ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapMethods("/{key}/fields/{field}", [HttpMethods.Head], Exists).ForCommand("HEXISTS").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPut("/{key}/fields/{field}", Set).ForCommand("HSET").ProducesValidationProblem();
+        group.MapDelete("/{key}/fields/{field}", Delete).ForCommand("HDEL").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{key}/fields/{field}/incr", IncrBy).ForCommand("HINCRBY").ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        group.MapPost("/{key}/fields/{field}/incrbyfloat", IncrByFloat).ForCommand("HINCRBYFLOAT")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         return group;
     }
@@ -55,18 +49,16 @@ public static class HashesEndpoints
     private static async Task<Results<Ok<HashEntry>, StatusCodeHttpResult, ProblemHttpResult>> GetAll(
         RouteKey target, HttpContext http, EngineClient engine, IOptions<HttpSettings> settings)
     {
-        var (result, problem) = await ReadAsync(engine, http, target, Argv.Of("HGETALL", target.Bytes));
-        if (problem is not null)
+        var read = await KeyHttp.ReadAsync(engine, http, target, Argv.Of("HGETALL", target.Bytes));
+        if (read.Problem is { } problem)
             return problem;
-        if (NotModified(http, result, engine) is { } notModified)
-            return notModified;
-        var items = result.Reply.AsItems();
-        if (Collections.TooMany(items.Count / 2, settings.Value) is { } tooMany)
+        if (read.IsNotModified)
+            return KeyHttp.NotModified;
+        var items = read.Reply.AsItems();
+        if (Collections.TooMany(items.Count / 2, settings.Value, "page through /hashes/{key}/fields") is { } tooMany)
             return tooMany;
-
-        var ttl = KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
         var encoding = Choose(http, target.Bytes, items);
-        return TypedResults.Ok(new HashEntry(BinaryText.Encode(target.Bytes, encoding), Object(items, encoding), ttl) { Encoding = encoding });
+        return TypedResults.Ok(new HashEntry(BinaryText.Encode(target.Bytes, encoding), Object(items, encoding), read.TtlMs) { Encoding = encoding });
     }
 
     private static async Task<Results<Created<HashLength>, Ok<HashLength>, ProblemHttpResult>> SetAll(
@@ -98,44 +90,26 @@ public static class HashesEndpoints
 
     private static async Task<Results<Ok<HashLength>, StatusCodeHttpResult, ProblemHttpResult>> Length(RouteKey target, HttpContext http, EngineClient engine)
     {
-        var (result, problem) = await ReadAsync(engine, http, target, Argv.Of("HLEN", target.Bytes));
-        if (problem is not null)
+        var read = await KeyHttp.ReadAsync(engine, http, target, Argv.Of("HLEN", target.Bytes));
+        if (read.Problem is { } problem)
             return problem;
-        if (NotModified(http, result, engine) is { } notModified)
-            return notModified;
-        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+        if (read.IsNotModified)
+            return KeyHttp.NotModified;
         var encoding = BinaryText.Choose(BinaryText.Requested(http.Request), target.Bytes);
-        return TypedResults.Ok(new HashLength(BinaryText.Encode(target.Bytes, encoding), result.Reply.AsInteger()) { Encoding = encoding });
-    }
-
-    private static async Task<Results<Ok<HashFieldNames>, StatusCodeHttpResult, ProblemHttpResult>> Keys(
-        RouteKey target, HttpContext http, EngineClient engine, IOptions<HttpSettings> settings)
-    {
-        var (result, problem) = await ReadAsync(engine, http, target, Argv.Of("HKEYS", target.Bytes));
-        if (problem is not null)
-            return problem;
-        if (NotModified(http, result, engine) is { } notModified)
-            return notModified;
-        var items = result.Reply.AsItems();
-        if (Collections.TooMany(items.Count, settings.Value) is { } tooMany)
-            return tooMany;
-        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
-        var encoding = Choose(http, target.Bytes, items);
-        return TypedResults.Ok(new HashFieldNames(BinaryText.Encode(target.Bytes, encoding), List(items, encoding)) { Encoding = encoding });
+        return TypedResults.Ok(new HashLength(BinaryText.Encode(target.Bytes, encoding), read.Reply.AsInteger()) { Encoding = encoding });
     }
 
     private static async Task<Results<Ok<HashValues>, StatusCodeHttpResult, ProblemHttpResult>> Values(
         RouteKey target, HttpContext http, EngineClient engine, IOptions<HttpSettings> settings)
     {
-        var (result, problem) = await ReadAsync(engine, http, target, Argv.Of("HVALS", target.Bytes));
-        if (problem is not null)
+        var read = await KeyHttp.ReadAsync(engine, http, target, Argv.Of("HVALS", target.Bytes));
+        if (read.Problem is { } problem)
             return problem;
-        if (NotModified(http, result, engine) is { } notModified)
-            return notModified;
-        var items = result.Reply.AsItems();
-        if (Collections.TooMany(items.Count, settings.Value) is { } tooMany)
+        if (read.IsNotModified)
+            return KeyHttp.NotModified;
+        var items = read.Reply.AsItems();
+        if (Collections.TooMany(items.Count, settings.Value, "page through /hashes/{key}/fields") is { } tooMany)
             return tooMany;
-        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
         var encoding = Choose(http, target.Bytes, items);
         return TypedResults.Ok(new HashValues(BinaryText.Encode(target.Bytes, encoding), List(items, encoding)) { Encoding = encoding });
     }
@@ -144,12 +118,10 @@ public static class HashesEndpoints
         RouteKey target, HashFieldsRequest request, HttpContext http, EngineClient engine)
     {
         var fields = request.Fields.Select(f => BinaryText.Decode(f, request.Encoding)).ToArray();
-        var (result, problem) = await ReadAsync(engine, http, target, [.. Argv.Of("HMGET", target.Bytes), .. fields]);
-        if (problem is not null)
+        var read = await KeyHttp.ReadAsync(engine, http, target, [.. Argv.Of("HMGET", target.Bytes), .. fields]);
+        if (read.Problem is { } problem)
             return problem;
-        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
-
-        var values = result.Reply.AsItems();
+        var values = read.Reply.AsItems();
         var base64 = request.Encoding == BinaryText.Base64 || fields.Any(f => BinaryText.Choose(false, f) is not null);
         var encoding = base64 ? BinaryText.Base64 : Choose(http, target.Bytes, values);
         var body = new Dictionary<string, string?>(fields.Length);
@@ -167,12 +139,10 @@ public static class HashesEndpoints
             return tooMany;
         var withValues = query.WithValues == true;
         var args = withValues ? Argv.Of("HRANDFIELD", target.Bytes, count, "WITHVALUES") : Argv.Of("HRANDFIELD", target.Bytes, count);
-        var (result, problem) = await ReadAsync(engine, http, target, args);
-        if (problem is not null)
+        var read = await KeyHttp.ReadAsync(engine, http, target, args);
+        if (read.Problem is { } problem)
             return problem;
-        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
-
-        var items = result.Reply.AsItems();
+        var items = read.Reply.AsItems();
         var encoding = Choose(http, target.Bytes, items);
         var step = withValues ? 2 : 1;
         var fields = new List<RandomField>(items.Count / step);
@@ -186,21 +156,40 @@ public static class HashesEndpoints
         return TypedResults.Ok(new RandomFields(BinaryText.Encode(target.Bytes, encoding), fields) { Encoding = encoding });
     }
 
+    /// <summary>The hash's fields and values a page at a time (HSCAN): at most limit fields, and the token to go on.</summary>
     private static async Task<Results<Ok<HashPage>, ProblemHttpResult>> Scan(
-        RouteKey target, [AsParameters] HashScanQuery query, HttpContext http, EngineClient engine)
+        RouteKey target, [AsParameters] ListingQuery query, HttpContext http, EngineClient engine, IOptions<HttpSettings> settings)
     {
-        var args = new List<object> { "HSCAN", target.Bytes, query.Cursor ?? "0", "COUNT", query.Count ?? 10 };
-        if (query.Match is { } match)
-            args.AddRange(["MATCH", match]);
-        var (result, problem) = await ReadAsync(engine, http, target, Argv.Of([.. args]));
-        if (problem is not null)
-            return problem;
-        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
-
-        var cursor = System.Text.Encoding.ASCII.GetString(result.Reply.AsItems()[0].AsBulk().Span);
-        var items = result.Reply.AsItems()[1].AsItems();
+        if (!Paging.TryLimit(query.Limit, settings.Value, out var limit, out var invalid))
+            return invalid!;
+        var state = default(KeyHttp.KeyRead);
+        var page = await Paging.ScanAsync(query.Page, limit, async (cursor, count) =>
+            {
+                // HSCAN's COUNT counts fields and values.
+                var args = new List<object> { "HSCAN", target.Bytes, cursor, "COUNT", count * 2 };
+                if (query.Match is { } match)
+                    args.AddRange(["MATCH", match]);
+                state = await KeyHttp.ReadAsync(engine, http, target, Argv.Of([.. args]));
+                return state.Problem is null ? state.Reply : Paging.Stopped;
+            },
+            Pairs, pair => pair[0].AsBulk().ToArray());
+        if (state.Problem is { } failed)
+            return failed;
+        if (page.Problem is { } pageProblem)
+            return pageProblem;
+        var items = page.Elements.SelectMany(pair => pair).ToList();
         var encoding = Choose(http, target.Bytes, items);
-        return TypedResults.Ok(new HashPage(BinaryText.Encode(target.Bytes, encoding), cursor, Object(items, encoding)) { Encoding = encoding });
+        return TypedResults.Ok(new HashPage(BinaryText.Encode(target.Bytes, encoding), Object(items, encoding), page.Next) { Encoding = encoding });
+    }
+
+    /// <summary>Field, value, field, value… as pairs.</summary>
+    private static List<Reply[]> Pairs(Reply flat)
+    {
+        var items = flat.AsItems();
+        var pairs = new List<Reply[]>(items.Count / 2);
+        for (var i = 0; i < items.Count; i += 2)
+            pairs.Add([items[i], items[i + 1]]);
+        return pairs;
     }
 
     // One field
@@ -208,30 +197,28 @@ public static class HashesEndpoints
     private static async Task<Results<Ok<HashField>, FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> Get(RouteKey target, HttpContext http, EngineClient engine)
     {
         var field = RouteKey.Segment(http, "field");
-        var (result, problem) = await ReadAsync(engine, http, target, Argv.Of("HGET", target.Bytes, field));
-        if (problem is not null)
+        var read = await KeyHttp.ReadAsync(engine, http, target, Argv.Of("HGET", target.Bytes, field));
+        if (read.Problem is { } problem)
             return problem;
-        if (result.Reply.IsNull)
+        if (read.Reply.IsNull)
             return NoSuchField(target.Bytes, field);
-        if (NotModified(http, result, engine) is { } notModified)
-            return notModified;
-        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+        if (read.IsNotModified)
+            return KeyHttp.NotModified;
         if (ContentNegotiation.WantsRawBytes(http))
-            return TypedResults.Bytes(result.Reply.AsBulk(), ContentNegotiation.RawBytes);
-        return TypedResults.Ok(Field(target.Bytes, field, result.Reply.AsBulk().Span, BinaryText.Requested(http.Request)));
+            return TypedResults.Bytes(read.Reply.AsBulk(), ContentNegotiation.RawBytes);
+        return TypedResults.Ok(Field(target.Bytes, field, read.Reply.AsBulk().Span, BinaryText.Requested(http.Request)));
     }
 
     private static async Task<Results<Ok, StatusCodeHttpResult, ProblemHttpResult>> Exists(RouteKey target, HttpContext http, EngineClient engine)
     {
         var field = RouteKey.Segment(http, "field");
-        var (result, problem) = await ReadAsync(engine, http, target, Argv.Of("HEXISTS", target.Bytes, field));
-        if (problem is not null)
+        var read = await KeyHttp.ReadAsync(engine, http, target, Argv.Of("HEXISTS", target.Bytes, field));
+        if (read.Problem is { } problem)
             return problem;
-        if (result.Reply.AsInteger() == 0)
+        if (read.Reply.AsInteger() == 0)
             return NoSuchField(target.Bytes, field);
-        if (NotModified(http, result, engine) is { } notModified)
-            return notModified;
-        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+        if (read.IsNotModified)
+            return KeyHttp.NotModified;
         return TypedResults.Ok();
     }
 
@@ -293,24 +280,6 @@ public static class HashesEndpoints
 
     // Shared
 
-    /// <summary>Runs a read on the route's key (If-Match applies); a missing key is a 404 problem.</summary>
-    private static async Task<(CommandResult Result, ProblemHttpResult? Problem)> ReadAsync(EngineClient engine, HttpContext http, RouteKey target, byte[][] args)
-    {
-        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, args, read: true);
-        if (problem is null && !result.After.Exists)
-            problem = Problems.NoSuchKey(target.ToString());
-        return (result, problem);
-    }
-
-    /// <summary>A 304 (with the ETag) when the request's If-None-Match matches the key's version, or null.</summary>
-    private static StatusCodeHttpResult? NotModified(HttpContext http, CommandResult result, EngineClient engine)
-    {
-        if (!KeyHttp.IsNotModified(http.Request, result.After))
-            return null;
-        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
-        return TypedResults.StatusCode(StatusCodes.Status304NotModified);
-    }
-
     private static ProblemHttpResult NoSuchField(byte[] key, byte[] field) =>
         Problems.Create(ProblemTable.ForStatus(StatusCodes.Status404NotFound),
             $"Field '{KeyHttp.Display(field)}' does not exist in hash '{KeyHttp.Display(key)}'.", "ERR");
@@ -346,13 +315,4 @@ public static class HashesEndpoints
     }
 
     private static string HashUrl(byte[] key) => $"/hashes/{KeyHttp.PathSegment(key)}";
-
-    private static RouteHandlerBuilder WithReadProblems(this RouteHandlerBuilder builder) =>
-        builder.ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
-
-    private static RouteHandlerBuilder WithWriteProblems(this RouteHandlerBuilder builder) =>
-        builder.ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
 }

@@ -50,15 +50,3 @@ internal sealed class HashFieldsRequestValidator : AbstractValidator<HashFieldsR
             .OverridePropertyName("fields");
     }
 }
-
-internal sealed class HashScanQueryValidator : AbstractValidator<HashScanQuery>
-{
-    public const int MaxCount = 1000;
-
-    public HashScanQueryValidator()
-    {
-        RuleFor(q => q.Count).InclusiveBetween(1, MaxCount).WithMessage($"count must be between 1 and {MaxCount}.");
-        RuleFor(q => q.Cursor).Must(c => c is null || ulong.TryParse(c, NumberStyles.None, CultureInfo.InvariantCulture, out _))
-            .WithMessage("cursor must be a cursor returned by a previous page, or 0.");
-    }
-}
