@@ -128,20 +128,39 @@ public sealed class ListsEndpointsTests(ListsApiFactory factory) : IClassFixture
     }
 
     [Theory]
-    [InlineData("", 30)]
-    [InlineData("?start=0&end=20", 21)]
-    [InlineData("?start=-21", 21)]
-    [InlineData("?start=5&end=-5", 21)]
-    [InlineData("?start=-100&end=25", 26)]
-    public async Task Get_of_more_elements_than_the_cap_is_400_naming_the_setting(string query, int count)
+    [InlineData("", 0, 29)]
+    [InlineData("?start=0&end=20", 0, 20)]
+    [InlineData("?start=-21", 9, 29)]
+    [InlineData("?start=5&end=-5", 5, 25)]
+    [InlineData("?start=-100&end=25", 0, 25)]
+    [InlineData("?start=-25&end=-3", 5, 27)]
+    public async Task A_range_larger_than_a_page_is_read_page_by_page_whatever_the_signs_of_the_indexes(string query, int first, int last)
     {
         var key = ApiFactory.Key();
         await Push(key, [.. Enumerable.Range(0, 30).Select(i => $"e{i}")]);
 
-        var problem = await _client.GetAsync(Lists(key) + query).Problem(HttpStatusCode.BadRequest);
+        foreach (var limit in new[] { 1, 4, ListsApiFactory.MaxResponseElements })
+        {
+            var items = await _client.PageThrough(Lists(key) + query, "items", limit);
 
-        Assert.Contains($"would hold {count} elements", problem.Detail(), StringComparison.Ordinal);
-        Assert.Contains("Http:MaxResponseElements", problem.Detail(), StringComparison.Ordinal);
+            Assert.Equal(Enumerable.Range(first, last - first + 1).Select(i => $"e{i}"), items.Select(i => i.GetString()));
+        }
+    }
+
+    [Fact]
+    public async Task A_page_says_the_lists_length_and_whether_there_is_more()
+    {
+        var key = ApiFactory.Key();
+        await Push(key, [.. Enumerable.Range(0, 30).Select(i => $"e{i}")]);
+
+        var first = await (await _client.GetAsync(Lists(key) + "?limit=20")).Body(HttpStatusCode.OK);
+        var last = await (await _client.GetAsync(Lists(key) + $"?limit=20&page={first.GetProperty("next").GetString()}")).Body(HttpStatusCode.OK);
+
+        Assert.Equal(30, first.GetProperty("length").GetInt64());
+        Assert.Equal(20, first.GetProperty("items").GetArrayLength());
+        Assert.Equal(["e20", "e21", "e22", "e23", "e24", "e25", "e26", "e27", "e28", "e29"], Strings(last.GetProperty("items")));
+        Assert.Equal(JsonValueKind.Null, last.GetProperty("next").ValueKind);
+        await _client.GetAsync(Lists(key) + "?limit=21").Problem(HttpStatusCode.BadRequest);
     }
 
     [Theory]
@@ -497,22 +516,31 @@ public sealed class ListsEndpointsTests(ListsApiFactory factory) : IClassFixture
         Assert.Equal(["a"], await Read(key));
     }
 
-    // POST /lists/{key}/remove (LREM)
+    // DELETE /lists/{key}/items?element=… (LREM)
 
     [Theory]
-    [InlineData("""{"element":"a"}""", 3, new[] { "b", "c" })]
-    [InlineData("""{"element":"a","count":2}""", 2, new[] { "b", "c", "a" })]
-    [InlineData("""{"element":"a","count":-1}""", 1, new[] { "a", "b", "a", "c" })]
-    [InlineData("""{"element":"zz"}""", 0, new[] { "a", "b", "a", "c", "a" })]
-    public async Task Remove_takes_away_matches_from_the_head_the_tail_or_everywhere(string json, long removed, string[] left)
+    [InlineData("?element=a", 3, new[] { "b", "c" })]
+    [InlineData("?element=a&count=2", 2, new[] { "b", "c", "a" })]
+    [InlineData("?element=a&count=-1", 1, new[] { "a", "b", "a", "c" })]
+    [InlineData("?element=zz", 0, new[] { "a", "b", "a", "c", "a" })]
+    [InlineData("?encoding=base64&element=YQ%3D%3D", 3, new[] { "b", "c" })]
+    public async Task Remove_takes_away_matches_from_the_head_the_tail_or_everywhere(string query, long removed, string[] left)
     {
         var key = ApiFactory.Key();
         await Push(key, "a", "b", "a", "c", "a");
 
-        var body = await (await _client.PostAsync(Lists(key, "/remove"), Json(json))).Body(HttpStatusCode.OK);
+        var body = await (await _client.DeleteAsync(Lists(key, "/items" + query))).Body(HttpStatusCode.OK);
 
         Assert.Equal(removed, body.GetProperty("removed").GetInt64());
         Assert.Equal(left, await Read(key));
+    }
+
+    [Fact]
+    public async Task Remove_without_an_element_is_a_400_saying_how()
+    {
+        var problem = await _client.DeleteAsync(Lists(ApiFactory.Key(), "/items")).Problem(HttpStatusCode.BadRequest);
+
+        Assert.Contains("?element=x", problem.Detail(), StringComparison.Ordinal);
     }
 
     // POST /lists/{key}/trim (LTRIM)

@@ -67,7 +67,7 @@ public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
         { "post", "/lists/{key}/right/pop", "RPOP", "RPOP key [count]" },
         { "put", "/lists/{key}/items/{index}", "LSET", "LSET key index element" },
         { "post", "/lists/{key}/insert", "LINSERT", "LINSERT key <BEFORE | AFTER> pivot element" },
-        { "post", "/lists/{key}/remove", "LREM", "LREM key count element" },
+        { "delete", "/lists/{key}/items", "LREM", "LREM key count element" },
         { "post", "/lists/{key}/trim", "LTRIM", "LTRIM key start stop" },
         { "post", "/lists/{key}/move", "LMOVE", "LMOVE source destination <LEFT | RIGHT> <LEFT | RIGHT>" },
         { "post", "/lists/mpop", "LMPOP", "LMPOP numkeys key [key ...] <LEFT | RIGHT> [COUNT count]" },

@@ -2,15 +2,18 @@ using System.Text.Json.Serialization;
 
 namespace Lodestone.Api.Contracts;
 
-/// <summary>Query of <c>GET /lists/{key}</c> (LRANGE): inclusive indexes, negative ones count from the tail.</summary>
+/// <summary>Query of <c>GET /lists/{key}</c> (LRANGE): inclusive indexes, negative ones count from the tail, read a page at a time.</summary>
 /// <param name="Start">First index; default 0 (the head).</param>
 /// <param name="End">Last index; default -1 (the tail).</param>
-public sealed record ListRangeQuery(long? Start, long? End);
+/// <param name="Limit">The most elements in the page (1 to Http:MaxResponseElements, default 100).</param>
+/// <param name="Page">The <c>next</c> token of the previous page of the same range; leave it out to start.</param>
+public sealed record ListRangeQuery(long? Start, long? End, int? Limit, string? Page);
 
-/// <summary>Elements of a list, head first, as <c>GET /lists/{key}</c> returns them.</summary>
+/// <summary>Elements of a list, head first, as <c>GET /lists/{key}</c> returns them: one page of the range asked for.</summary>
 /// <param name="Length">How many elements the whole list has (LLEN); 0 when the key does not exist.</param>
-/// <param name="Items">The elements of the range asked for.</param>
-public sealed record ListRange(string Key, long Length, IReadOnlyList<string> Items)
+/// <param name="Items">The page's elements of the range asked for.</param>
+/// <param name="Next">Pass it back as <c>page</c> (with the same start and end) for the rest; null when the page ends the range.</param>
+public sealed record ListRange(string Key, long Length, IReadOnlyList<string> Items, string? Next)
 {
     /// <summary>"base64" when Key and Items are base64 (see <see cref="BinaryText"/>); absent for UTF-8 text.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -64,9 +67,6 @@ public sealed record SetElementRequest(string Value, string? Encoding = null);
 /// <param name="Encoding">"base64" when Pivot and Element are base64.</param>
 public sealed record InsertRequest(string Pivot, string Element, string Position, string? Encoding = null);
 
-/// <summary>Body of <c>POST /lists/{key}/remove</c> (LREM).</summary>
-/// <param name="Count">0 (default): every element equal to Element; n &gt; 0: the first n from the head; n &lt; 0: the first |n| from the tail.</param>
-public sealed record RemoveRequest(string Element, long Count = 0, string? Encoding = null);
 
 /// <summary>How many elements a removal took away.</summary>
 public sealed record RemovedCount(string Key, long Removed);

@@ -141,10 +141,29 @@ public static partial class ListsEndpoints
         return TypedResults.Ok(new ListLength(target.ToString(), length));
     }
 
-    private static async Task<Results<Ok<RemovedCount>, ProblemHttpResult>> LRem(RouteKey target, RemoveRequest request, HttpContext http, EngineClient engine)
+    /// <summary>
+    /// LREM as a DELETE on the list's items: <c>?element=x&amp;count=n</c> (0, the default, removes
+    /// every match; n the first n from the head; -n from the tail). The element is percent-encoded
+    /// bytes, or base64 with <c>?encoding=base64</c>.
+    /// </summary>
+    private static async Task<Results<Ok<RemovedCount>, ProblemHttpResult>> LRem(RouteKey target, [Microsoft.AspNetCore.Mvc.FromQuery] long? count, HttpContext http, EngineClient engine)
     {
-        var args = Argv.Of("LREM", target.Bytes, request.Count, BinaryText.Decode(request.Element, request.Encoding));
-        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, args);
+        byte[]? element = null;
+        foreach (var (name, value) in RawTarget.Query(http))
+        {
+            if (name.AsSpan().SequenceEqual("element"u8))
+                element = value ?? [];
+        }
+        if (element is null)
+            return Errors.Problems.Of(ErrorKind.BadRequest, "Name the element to remove: DELETE /lists/{key}/items?element=x (and count=n for at most n of them).");
+        if (BinaryText.Requested(http.Request))
+        {
+            var text = System.Text.Encoding.ASCII.GetString(element);
+            if (!BinaryText.IsValidBase64(text))
+                return Errors.Problems.Of(ErrorKind.BadRequest, "element must be valid base64 when encoding is base64.");
+            element = Convert.FromBase64String(text);
+        }
+        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("LREM", target.Bytes, count ?? 0, element));
         if (problem is not null)
             return problem;
         KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);

@@ -25,20 +25,20 @@ public static partial class ListsEndpoints
     {
         var group = app.MapGroup("/lists").WithTags("Lists").WithValidation().RequireApiKey(app);
 
-        group.MapGet("/{key}", LRange).ForCommand("LRANGE").WithReadProblems().ProducesProblem(StatusCodes.Status400BadRequest);
-        group.MapGet("/{key}/length", LLen).ForCommand("LLEN").WithReadProblems();
-        group.MapGet("/{key}/items/{index}", LIndex).ForCommand("LINDEX").WithMetadata(new AlsoServesRawBytes()).WithReadProblems().ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet("/{key}/position", LPos).ForCommand("LPOS").WithReadProblems().ProducesValidationProblem();
+        group.MapGet("/{key}", LRange).ForCommand("LRANGE");
+        group.MapGet("/{key}/length", LLen).ForCommand("LLEN");
+        group.MapGet("/{key}/items/{index}", LIndex).ForCommand("LINDEX").WithMetadata(new AlsoServesRawBytes()).ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapDelete("/{key}/items", LRem).ForCommand("LREM");
+        group.MapGet("/{key}/position", LPos).ForCommand("LPOS").ProducesValidationProblem();
 
-        group.MapPost("/{key}/left", LPush).ForCommand("LPUSH").WithWriteProblems();
-        group.MapPost("/{key}/right", RPush).ForCommand("RPUSH").WithWriteProblems();
-        group.MapPost("/{key}/left/pop", LPop).ForCommand("LPOP").WithWriteProblems();
-        group.MapPost("/{key}/right/pop", RPop).ForCommand("RPOP").WithWriteProblems();
-        group.MapPut("/{key}/items/{index}", LSet).ForCommand("LSET").WithWriteProblems().ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPost("/{key}/insert", LInsert).ForCommand("LINSERT").WithWriteProblems().ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPost("/{key}/remove", LRem).ForCommand("LREM").WithWriteProblems();
-        group.MapPost("/{key}/trim", LTrim).ForCommand("LTRIM").WithWriteProblems();
-        group.MapPost("/{key}/move", LMove).ForCommand("LMOVE").WithWriteProblems();
+        group.MapPost("/{key}/left", LPush).ForCommand("LPUSH").ProducesValidationProblem();
+        group.MapPost("/{key}/right", RPush).ForCommand("RPUSH").ProducesValidationProblem();
+        group.MapPost("/{key}/left/pop", LPop).ForCommand("LPOP").ProducesValidationProblem();
+        group.MapPost("/{key}/right/pop", RPop).ForCommand("RPOP").ProducesValidationProblem();
+        group.MapPut("/{key}/items/{index}", LSet).ForCommand("LSET").ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{key}/insert", LInsert).ForCommand("LINSERT").ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{key}/trim", LTrim).ForCommand("LTRIM").ProducesValidationProblem();
+        group.MapPost("/{key}/move", LMove).ForCommand("LMOVE").ProducesValidationProblem();
         group.MapPost("/mpop", LMPop).ForCommand("LMPOP").ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
         return group;
     }
@@ -48,11 +48,13 @@ public static partial class ListsEndpoints
     {
         if (!KeyHttp.TryPrecondition(http.Request, out var condition, out var invalid))
             return invalid!;
-        var (start, end, cap) = (query.Start ?? 0, query.End ?? -1, settings.Value.MaxResponseElements);
+        if (!Paging.TryLimit(query.Limit, settings.Value, out var limit, out invalid) || !Paging.TryOffset(query.Page, out var offset, out invalid))
+            return invalid!;
+        var (start, end) = (query.Start ?? 0, query.End ?? -1);
         // One atomic step: the length (which the conditional headers apply to), and windows that hold
-        // the range's first cap+1 elements whatever that length turns out to be — so a huge list is
-        // never read whole just to be refused.
-        var windows = RangeWindows(start, cap);
+        // the page — the range's elements from offset on, up to limit — whatever that length turns out
+        // to be, so a huge list is never read whole.
+        var windows = RangeWindows(start, offset, limit);
         var results = await engine.ExecuteAtomicAsync(
         [
             (Argv.Of("LLEN", target.Bytes), target.Bytes, condition),
@@ -69,26 +71,25 @@ public static partial class ListsEndpoints
             return problem;
 
         var count = length.Reply.AsInteger();
-        var (from, taken) = Resolve(count, start, end);
-        if (Collections.TooMany(taken, settings.Value) is { } tooMany)
-            return tooMany;
-        // The first window starts at the range's first index unless a negative start reaches past the head.
-        var window = start >= 0 || count + start >= 0 ? results[1] : results[2];
-        var items = window.Reply.AsItems().Take((int)taken).Select(item => item.AsBulk()).ToList();
+        var (_, taken) = Resolve(count, start, end);
+        var onPage = (int)Math.Clamp(taken - offset, 0, limit);
+        // The first window starts at the page's first index unless a negative start reaches past the head.
+        var window = start >= 0 || count + start >= 0 ? results[1] : results[^1];
+        var items = onPage == 0 ? [] : window.Reply.AsItems().Take(onPage).Select(item => item.AsBulk()).ToList();
         KeyHttp.WriteEntityHeaders(http.Response, length.After, engine.Time);
         var encoding = EncodingOf(BinaryText.Requested(http.Request), target.Bytes, items);
-        return TypedResults.Ok(new ListRange(BinaryText.Encode(target.Bytes, encoding), count, Texts(items, encoding)) { Encoding = encoding });
+        var next = offset + limit < taken ? Paging.OffsetToken(offset + limit) : null;
+        return TypedResults.Ok(new ListRange(BinaryText.Encode(target.Bytes, encoding), count, Texts(items, encoding), next) { Encoding = encoding });
     }
 
     private static async Task<Results<Ok<ListLength>, StatusCodeHttpResult, ProblemHttpResult>> LLen(RouteKey target, HttpContext http, EngineClient engine)
     {
-        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("LLEN", target.Bytes), read: true);
-        if (problem is not null)
+        var read = await KeyHttp.ReadAsync(engine, http, target, Argv.Of("LLEN", target.Bytes), KeyHttp.Missing.Empty);
+        if (read.Problem is { } problem)
             return problem;
-        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
-        if (KeyHttp.IsNotModified(http.Request, result.After))
-            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
-        return TypedResults.Ok(new ListLength(target.ToString(), result.Reply.AsInteger()));
+        if (read.IsNotModified)
+            return KeyHttp.NotModified;
+        return TypedResults.Ok(new ListLength(target.ToString(), read.Reply.AsInteger()));
     }
 
     private static async Task<Results<Ok<ListElement>, FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> LIndex(RouteKey target, long index, HttpContext http, EngineClient engine)
@@ -139,16 +140,22 @@ public static partial class ListsEndpoints
     }
 
     /// <summary>
-    /// LRANGE windows that, between them, start at the range's first element and hold up to cap+1
-    /// elements, whatever the list's length: from a non-negative start, one window; from a negative
-    /// one, the window at that offset from the tail and, for when it reaches past the head, the
-    /// head's first cap+1 elements.
+    /// LRANGE windows that, between them, start at the page's first element — <paramref name="offset"/>
+    /// elements into the range — and hold up to <paramref name="limit"/> elements, whatever the list's
+    /// length: from a non-negative start, one window; from a negative one, the window at that offset
+    /// from the tail and, for when the range reaches past the head, the window from the head.
     /// </summary>
-    private static (long Start, long End)[] RangeWindows(long start, int cap)
+    private static (long Start, long End)[] RangeWindows(long start, long offset, int limit)
     {
         if (start >= 0)
-            return [(start, start > long.MaxValue - cap ? long.MaxValue : start + cap)];
-        return [(start, Math.Min(start + cap, -1)), (0, cap)];
+        {
+            var first = start > long.MaxValue - offset ? long.MaxValue : start + offset;
+            return [(first, first > long.MaxValue - limit ? long.MaxValue : first + limit - 1)];
+        }
+        var fromTail = start + offset;
+        var head = (offset, offset > long.MaxValue - limit ? long.MaxValue : offset + limit - 1);
+        // Past the tail already (only a range the list has left behind): an empty window.
+        return fromTail < 0 ? [(fromTail, Math.Min(fromTail + limit - 1, -1)), head] : [(1, 0), head];
     }
 
     /// <summary>Redis's LRANGE rules on a list of <paramref name="count"/> elements: the first index and how many elements.</summary>
@@ -183,15 +190,4 @@ public static partial class ListsEndpoints
 
     private static ProblemHttpResult NotFound(string detail) =>
         Errors.Problems.Create(Errors.ProblemTable.ForStatus(StatusCodes.Status404NotFound), detail, "ERR");
-
-    private static RouteHandlerBuilder WithReadProblems(this RouteHandlerBuilder builder) =>
-        builder.Produces(StatusCodes.Status304NotModified)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
-
-    private static RouteHandlerBuilder WithWriteProblems(this RouteHandlerBuilder builder) =>
-        builder.ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
 }

@@ -69,15 +69,6 @@ internal sealed class InsertRequestValidator : AbstractValidator<InsertRequest>
     }
 }
 
-internal sealed class RemoveRequestValidator : AbstractValidator<RemoveRequest>
-{
-    public RemoveRequestValidator()
-    {
-        RuleFor(r => r.Encoding).IsEncodingName();
-        RuleFor(r => r.Element).IsEncodedAs(r => r.Encoding);
-    }
-}
-
 internal sealed class PositionQueryValidator : AbstractValidator<PositionQuery>
 {
     public PositionQueryValidator()
