@@ -28,15 +28,15 @@ public sealed class ZSetsEndpointsTests(ApiFactory factory) : IClassFixture<ApiF
         return response;
     }
 
-    /// <summary>A range reply as "member=score" texts (just "member" when there is no score).</summary>
-    private static string[] Pairs(JsonElement items) =>
-        items.EnumerateArray().Select(item => item.TryGetProperty("score", out var score)
+    /// <summary>A range, pop or algebra reply's members as "member=score" texts (just "member" when there is no score).</summary>
+    private static string[] Pairs(JsonElement body) =>
+        body.GetProperty("members").EnumerateArray().Select(item => item.TryGetProperty("score", out var score)
             ? $"{item.GetProperty("member").GetString()}={score}"
             : item.GetProperty("member").GetString()!).ToArray();
 
     private async Task<string[]> Range(string key, string query = "")
     {
-        var body = await (await _client.GetAsync(ZSets(key, "/range" + query))).Body(HttpStatusCode.OK);
+        var body = await (await _client.GetAsync(ZSets(key, "/members" + query))).Body(HttpStatusCode.OK);
         return Pairs(body);
     }
 
@@ -157,8 +157,8 @@ public sealed class ZSetsEndpointsTests(ApiFactory factory) : IClassFixture<ApiF
 
         await Add(key, """[{"member":"top","score":"+inf"},{"member":"bottom","score":"-inf"},{"member":"mid","score":0.25}]""");
 
-        var items = await (await _client.GetAsync(ZSets(key, "/range"))).Body(HttpStatusCode.OK);
-        Assert.Equal("""[{"member":"bottom","score":"-inf"},{"member":"mid","score":0.25},{"member":"top","score":"inf"}]""", items.GetRawText());
+        var body = await (await _client.GetAsync(ZSets(key, "/members"))).Body(HttpStatusCode.OK);
+        Assert.Equal("""[{"member":"bottom","score":"-inf"},{"member":"mid","score":0.25},{"member":"top","score":"inf"}]""", body.GetProperty("members").GetRawText());
     }
 
     [Theory]
@@ -204,8 +204,8 @@ public sealed class ZSetsEndpointsTests(ApiFactory factory) : IClassFixture<ApiF
 
         await Add(key, """[{"member":"AP8=","score":1}]""", ""","encoding":"base64" """);
 
-        var items = await (await _client.GetAsync(ZSets(key, "/range"))).Body(HttpStatusCode.OK);
-        var only = Assert.Single(items.EnumerateArray());
+        var body = await (await _client.GetAsync(ZSets(key, "/members"))).Body(HttpStatusCode.OK);
+        var only = Assert.Single(body.GetProperty("members").EnumerateArray());
         Assert.Equal("AP8=", only.GetProperty("member").GetString());
         Assert.Equal("base64", only.GetProperty("encoding").GetString());
     }
@@ -360,7 +360,7 @@ public sealed class ZSetsEndpointsTests(ApiFactory factory) : IClassFixture<ApiF
         Assert.Equal("ERR min or max is not a float", problem.Detail());
     }
 
-    // GET /zsets/{key}/range (ZRANGE)
+    // GET /zsets/{key}/members (ZRANGE)
 
     [Fact]
     public async Task Range_by_rank_from_either_end()
@@ -376,14 +376,14 @@ public sealed class ZSetsEndpointsTests(ApiFactory factory) : IClassFixture<ApiF
     }
 
     [Fact]
-    public async Task Range_by_score_takes_exclusive_bounds_reverse_offset_and_limit()
+    public async Task Range_by_score_takes_exclusive_bounds_reverse_and_a_page_limit()
     {
         var key = ApiFactory.Key();
         await Add(key, """[{"member":"a","score":1},{"member":"b","score":2},{"member":"c","score":3},{"member":"d","score":4}]""");
 
         Assert.Equal(["b=2", "c=3"], await Range(key, "?by=score&min=(1&max=3"));
         Assert.Equal(["c=3", "b=2"], await Range(key, "?by=score&min=(1&max=3&reverse=true"));
-        Assert.Equal(["b=2", "c=3"], await Range(key, "?by=score&offset=1&limit=2"));
+        Assert.Equal(["a=1", "b=2"], await Range(key, "?by=score&limit=2"));
         Assert.Equal(["c=3"], await Range(key, "?by=score&max=(4&reverse=true&limit=1"));
         Assert.Empty(await Range(key, "?by=score&min=5"));
     }
@@ -396,7 +396,7 @@ public sealed class ZSetsEndpointsTests(ApiFactory factory) : IClassFixture<ApiF
 
         Assert.Equal(["banana", "cherry"], await Range(key, "?by=lex&min=[b"));
         Assert.Equal(["banana", "apple"], await Range(key, "?by=lex&max=(c&reverse=true"));
-        var problem = await _client.GetAsync(ZSets(key, "/range?by=lex&min=b")).Problem(HttpStatusCode.BadRequest);
+        var problem = await _client.GetAsync(ZSets(key, "/members?by=lex&min=b")).Problem(HttpStatusCode.BadRequest);
         Assert.Equal("ERR min or max not valid string range item", problem.Detail());
     }
 
@@ -413,8 +413,8 @@ public sealed class ZSetsEndpointsTests(ApiFactory factory) : IClassFixture<ApiF
         var key = ApiFactory.Key();
         var added = await Add(key, """[{"member":"a","score":1}]""");
 
-        var response = await _client.GetAsync(ZSets(key, "/range"));
-        var again = await _client.SendAsync(Request(HttpMethod.Get, ZSets(key, "/range?by=score"), null, ("If-None-Match", response.ETag())));
+        var response = await _client.GetAsync(ZSets(key, "/members"));
+        var again = await _client.SendAsync(Request(HttpMethod.Get, ZSets(key, "/members?by=score"), null, ("If-None-Match", response.ETag())));
 
         Assert.Equal(added.ETag(), response.ETag());
         Assert.Equal(HttpStatusCode.NotModified, again.StatusCode);
@@ -423,20 +423,20 @@ public sealed class ZSetsEndpointsTests(ApiFactory factory) : IClassFixture<ApiF
     [Theory]
     [InlineData("?by=rating", "by")]
     [InlineData("?min=1", "min")]
-    [InlineData("?limit=1", "limit")]
     [InlineData("?by=score&start=1", "start")]
-    [InlineData("?by=score&offset=-1", "offset")]
-    [InlineData("?by=lex&limit=-1", "limit")]
     public async Task Range_with_options_that_do_not_fit_is_a_validation_problem(string query, string field)
     {
-        var problem = await _client.GetAsync(ZSets(ApiFactory.Key(), "/range" + query)).Problem(HttpStatusCode.BadRequest);
+        var problem = await _client.GetAsync(ZSets(ApiFactory.Key(), "/members" + query)).Problem(HttpStatusCode.BadRequest);
 
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.GetRawText());
     }
 
     [Theory]
-    [InlineData("/range?start=abc")]
-    [InlineData("/range?reverse=maybe")]
+    [InlineData("/members?start=abc")]
+    [InlineData("/members?reverse=maybe")]
+    [InlineData("/members?limit=0")]
+    [InlineData("/members?by=lex&limit=-1")]
+    [InlineData("/members?page=nope")]
     [InlineData("/popmin?count=many")]
     [InlineData("/members/a/rank?reverse=2")]
     public async Task Query_values_of_the_wrong_type_are_400_problems(string suffix)
@@ -446,23 +446,57 @@ public sealed class ZSetsEndpointsTests(ApiFactory factory) : IClassFixture<ApiF
         await _client.SendAsync(Request(method, ZSets(ApiFactory.Key(), suffix))).Problem(HttpStatusCode.BadRequest);
     }
 
+    [Theory]
+    [InlineData("", "a b c d e f g")]
+    [InlineData("?reverse=true", "g f e d c b a")]
+    [InlineData("?start=1&stop=-2", "b c d e f")]
+    [InlineData("?start=-5&stop=-2", "c d e f")]
+    [InlineData("?start=-100&stop=4&reverse=true", "g f e d c")]
+    [InlineData("?by=score&min=(1&max=6", "b c d e f")]
+    [InlineData("?by=score&reverse=true", "g f e d c b a")]
+    public async Task A_range_is_read_page_by_page_with_no_page_over_its_limit(string query, string expected)
+    {
+        var key = ApiFactory.Key();
+        await Add(key, """[{"member":"a","score":1},{"member":"b","score":2},{"member":"c","score":3},{"member":"d","score":4},{"member":"e","score":5},{"member":"f","score":6},{"member":"g","score":7}]""");
+
+        foreach (var limit in new[] { 1, 2, 3, 100 })
+        {
+            var members = await _client.PageThrough(ZSets(key, "/members" + query), "members", limit);
+
+            Assert.Equal(expected, string.Join(' ', members.Select(m => m.GetProperty("member").GetString())));
+        }
+    }
+
     [Fact]
-    public async Task A_range_larger_than_the_response_cap_is_400_naming_the_cap_before_it_is_read()
+    public async Task A_page_has_a_next_token_only_while_the_range_goes_on_and_the_limit_is_capped()
     {
         using var limited = factory.WithWebHostBuilder(b => b.UseSetting("Http:MaxResponseElements", "3"));
         var client = limited.CreateClient();
         var key = ApiFactory.Key();
         await client.PostAsync(ZSets(key, "/members"), Json("""{"members":[{"member":"a","score":1},{"member":"b","score":2},{"member":"c","score":3},{"member":"d","score":4}]}"""));
 
-        var all = await client.GetAsync(ZSets(key, "/range")).Problem(HttpStatusCode.BadRequest);
-        var byScore = await client.GetAsync(ZSets(key, "/range?by=score&min=(0")).Problem(HttpStatusCode.BadRequest);
-        var fits = await (await client.GetAsync(ZSets(key, "/range?by=score&offset=1"))).Body(HttpStatusCode.OK);
-        var top = await (await client.GetAsync(ZSets(key, "/range?stop=2&reverse=true"))).Body(HttpStatusCode.OK);
+        var first = await (await client.GetAsync(ZSets(key, "/members"))).Body(HttpStatusCode.OK);
+        var second = await (await client.GetAsync(ZSets(key, $"/members?page={first.GetProperty("next").GetString()}"))).Body(HttpStatusCode.OK);
+        var top = await (await client.GetAsync(ZSets(key, "/members?stop=2&reverse=true"))).Body(HttpStatusCode.OK);
 
-        Assert.Contains("4 elements", all.Detail(), StringComparison.Ordinal);
-        Assert.Contains("Http:MaxResponseElements", byScore.Detail(), StringComparison.Ordinal);
-        Assert.Equal(["b=2", "c=3", "d=4"], Pairs(fits));
+        Assert.Equal(["a=1", "b=2", "c=3"], Pairs(first));
+        Assert.Equal(["d=4"], Pairs(second));
+        Assert.Equal(JsonValueKind.Null, second.GetProperty("next").ValueKind);
         Assert.Equal(["d=4", "c=3", "b=2"], Pairs(top));
+        Assert.Equal(JsonValueKind.Null, top.GetProperty("next").ValueKind);
+        Assert.Contains("Http:MaxResponseElements", (await client.GetAsync(ZSets(key, "/members?limit=4")).Problem(HttpStatusCode.BadRequest)).Detail(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Members_named_in_the_query_are_removed_together()
+    {
+        var key = ApiFactory.Key();
+        await Add(key, """[{"member":"a","score":1},{"member":"b","score":2},{"member":"c","score":3}]""");
+
+        var body = await (await _client.DeleteAsync(ZSets(key, "/members?member=a&member=c&member=zz"))).Body(HttpStatusCode.OK);
+
+        Assert.Equal(2, body.GetProperty("removed").GetInt64());
+        Assert.Equal(["b=2"], await Range(key));
     }
 
     // POST /zsets/{key}/popmin, /popmax (ZPOPMIN, ZPOPMAX, BZPOPMIN, BZMPOP)

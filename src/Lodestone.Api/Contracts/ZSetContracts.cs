@@ -161,16 +161,41 @@ public sealed record ZCountResult(string Key, long Count)
 /// <param name="Max">Highest score, inclusive, or exclusive after "("; "+inf" (the default) for no bound.</param>
 public sealed record ZCountQuery(string? Min, string? Max);
 
-/// <summary>Query of <c>GET /zsets/{key}/range</c> (ZRANGE): the leaderboard read.</summary>
+/// <summary>Query of <c>GET /zsets/{key}/members</c> (ZRANGE): the leaderboard read, a page at a time.</summary>
 /// <param name="By">"rank" (default), "score" or "lex".</param>
 /// <param name="Start">By rank: first 0-based rank, negative from the end (default 0).</param>
 /// <param name="Stop">By rank: last rank, inclusive (default -1, the last).</param>
 /// <param name="Min">By score: lowest score, "(" for exclusive (default "-inf"). By lex: "[member", "(member" or "-" (default).</param>
 /// <param name="Max">By score: highest score (default "+inf"). By lex: "[member", "(member" or "+" (default).</param>
 /// <param name="Reverse">Highest first: ranks count from the top, and score or lex ranges are walked down from max.</param>
-/// <param name="Offset">By score or lex: members to skip first (default 0).</param>
-/// <param name="Limit">By score or lex: at most this many members (default: all, up to the response cap).</param>
-public sealed record ZRangeQuery(string? By, long? Start, long? Stop, string? Min, string? Max, bool? Reverse, long? Offset, long? Limit);
+/// <param name="Limit">The most members in the page (1 to Http:MaxResponseElements, default 100).</param>
+/// <param name="Page">The <c>next</c> token of the previous page of the same range; leave it out to start.</param>
+public sealed record ZRangeQuery(string? By, long? Start, long? Stop, string? Min, string? Max, bool? Reverse, int? Limit, string? Page);
+
+/// <summary>One page of a range read: members in the range's order.</summary>
+/// <param name="Next">Pass it back as <c>page</c> (with the same range) for the rest; null when the page ends the range.</param>
+public sealed record ZRangePage(string Key, IReadOnlyList<ZMember> Members, string? Next)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Encoding { get; init; }
+}
+
+/// <summary>Members a pop took, lowest or highest first.</summary>
+public sealed record ZPopped(string Key, IReadOnlyList<ZMember> Members)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Encoding { get; init; }
+}
+
+/// <summary>How many of the named members a removal took out.</summary>
+public sealed record ZRemoved(string Key, long Removed)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Encoding { get; init; }
+}
+
+/// <summary>What the algebra computed: its members with their scores, lowest first.</summary>
+public sealed record ZAlgebraResult(IReadOnlyList<ZMember> Members);
 
 /// <summary>Query of the pop routes (ZPOPMIN / ZPOPMAX).</summary>
 /// <param name="Count">How many members to pop (default 1).</param>

@@ -36,6 +36,36 @@ internal static class Collections
         return true;
     }
 
+    /// <summary>
+    /// The values of every <paramref name="name"/> in the query (<c>?member=a&amp;member=b</c>) as bytes:
+    /// percent-decoded, then base64-decoded with <c>?encoding=base64</c>. False, with a 400, when one is
+    /// not valid base64.
+    /// </summary>
+    public static bool TryQueryValues(HttpContext http, ReadOnlySpan<byte> name, out List<byte[]> values, out ProblemHttpResult? problem)
+    {
+        var base64 = Contracts.BinaryText.Requested(http.Request);
+        values = [];
+        problem = null;
+        foreach (var (key, value) in RawTarget.Query(http))
+        {
+            if (!key.AsSpan().SequenceEqual(name))
+                continue;
+            var bytes = value ?? [];
+            if (base64)
+            {
+                var text = System.Text.Encoding.ASCII.GetString(bytes);
+                if (!Contracts.BinaryText.IsValidBase64(text))
+                {
+                    problem = Problems.Of(ErrorKind.BadRequest, $"Each {System.Text.Encoding.ASCII.GetString(name)} must be valid base64 when encoding is base64.");
+                    return false;
+                }
+                bytes = Convert.FromBase64String(text);
+            }
+            values.Add(bytes);
+        }
+        return true;
+    }
+
     /// <summary>The answer to a long poll whose client has gone (nobody reads it; the log shows 499).</summary>
     public static StatusCodeHttpResult ClientGone() => TypedResults.StatusCode(StatusCodes.Status499ClientClosedRequest);
 

@@ -148,22 +148,11 @@ public static partial class ListsEndpoints
     /// </summary>
     private static async Task<Results<Ok<RemovedCount>, ProblemHttpResult>> LRem(RouteKey target, [Microsoft.AspNetCore.Mvc.FromQuery] long? count, HttpContext http, EngineClient engine)
     {
-        byte[]? element = null;
-        foreach (var (name, value) in RawTarget.Query(http))
-        {
-            if (name.AsSpan().SequenceEqual("element"u8))
-                element = value ?? [];
-        }
-        if (element is null)
-            return Errors.Problems.Of(ErrorKind.BadRequest, "Name the element to remove: DELETE /lists/{key}/items?element=x (and count=n for at most n of them).");
-        if (BinaryText.Requested(http.Request))
-        {
-            var text = System.Text.Encoding.ASCII.GetString(element);
-            if (!BinaryText.IsValidBase64(text))
-                return Errors.Problems.Of(ErrorKind.BadRequest, "element must be valid base64 when encoding is base64.");
-            element = Convert.FromBase64String(text);
-        }
-        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("LREM", target.Bytes, count ?? 0, element));
+        if (!Collections.TryQueryValues(http, "element"u8, out var elements, out var invalid))
+            return invalid!;
+        if (elements.Count != 1)
+            return Errors.Problems.Of(ErrorKind.BadRequest, "Name the one element to remove: DELETE /lists/{key}/items?element=x (and count=n for at most n of them).");
+        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("LREM", target.Bytes, count ?? 0, elements[0]));
         if (problem is not null)
             return problem;
         KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);

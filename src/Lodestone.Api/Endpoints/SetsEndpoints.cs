@@ -172,23 +172,14 @@ public static class SetsEndpoints
     /// <summary>SREM of the members named in the query (<c>?member=a&amp;member=b</c>), then SCARD in the same atomic step.</summary>
     private static async Task<Results<Ok<SetRemoved>, ProblemHttpResult>> SRem(RouteKey target, HttpContext http, EngineClient engine)
     {
-        var base64 = BinaryText.Requested(http.Request);
-        var members = new List<byte[]>();
-        foreach (var (name, value) in RawTarget.Query(http))
-        {
-            if (!name.AsSpan().SequenceEqual("member"u8))
-                continue;
-            var text = value ?? [];
-            if (base64 && !BinaryText.IsValidBase64(System.Text.Encoding.ASCII.GetString(text)))
-                return Problems.Of(ErrorKind.BadRequest, "Each member must be valid base64 when encoding is base64.");
-            members.Add(base64 ? Convert.FromBase64String(System.Text.Encoding.ASCII.GetString(text)) : text);
-        }
+        if (!Collections.TryQueryValues(http, "member"u8, out var members, out var invalid))
+            return invalid!;
         if (members.Count == 0)
             return Problems.Of(ErrorKind.BadRequest, "Name the members to remove: DELETE /sets/{key}/members?member=a&member=b (or DELETE /sets/{key}/members/{member} for one).");
         var (changed, size, problem) = await ChangeAsync(engine, http, target, [.. Argv.Of("SREM", target.Bytes), .. members]);
         if (problem is not null)
             return problem;
-        var encoding = BinaryText.Choose(base64, target.Bytes);
+        var encoding = BinaryText.Choose(BinaryText.Requested(http.Request), target.Bytes);
         return TypedResults.Ok(new SetRemoved(BinaryText.Encode(target.Bytes, encoding), changed.Reply.AsInteger(), size) { Encoding = encoding });
     }
 

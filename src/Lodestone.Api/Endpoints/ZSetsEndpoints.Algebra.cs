@@ -10,15 +10,15 @@ namespace Lodestone.Api.Endpoints;
 /// <summary>Union, intersection and difference across keys, returned or stored.</summary>
 public static partial class ZSetsEndpoints
 {
-    private static Task<Results<Ok<List<ZMember>>, Ok<ZStoreResult>, ProblemHttpResult>> Union(
+    private static Task<Results<Ok<ZAlgebraResult>, Ok<ZStoreResult>, ProblemHttpResult>> Union(
         ZSetAlgebraRequest request, HttpContext http, EngineClient engine, IOptions<HttpSettings> settings) =>
         Algebra("ZUNION", request, http, engine, settings.Value);
 
-    private static Task<Results<Ok<List<ZMember>>, Ok<ZStoreResult>, ProblemHttpResult>> Inter(
+    private static Task<Results<Ok<ZAlgebraResult>, Ok<ZStoreResult>, ProblemHttpResult>> Inter(
         ZSetAlgebraRequest request, HttpContext http, EngineClient engine, IOptions<HttpSettings> settings) =>
         Algebra("ZINTER", request, http, engine, settings.Value);
 
-    private static async Task<Results<Ok<List<ZMember>>, Ok<ZStoreResult>, ProblemHttpResult>> Diff(
+    private static async Task<Results<Ok<ZAlgebraResult>, Ok<ZStoreResult>, ProblemHttpResult>> Diff(
         ZSetAlgebraRequest request, HttpContext http, EngineClient engine, IOptions<HttpSettings> settings)
     {
         if (request.Weights is not null || request.Aggregate is not null)
@@ -31,7 +31,7 @@ public static partial class ZSetsEndpoints
     /// then under the request's conditional headers on that key (<c>If-None-Match: *</c>: only if it
     /// does not exist yet).
     /// </summary>
-    private static async Task<Results<Ok<List<ZMember>>, Ok<ZStoreResult>, ProblemHttpResult>> Algebra(
+    private static async Task<Results<Ok<ZAlgebraResult>, Ok<ZStoreResult>, ProblemHttpResult>> Algebra(
         string command, ZSetAlgebraRequest request, HttpContext http, EngineClient engine, HttpSettings settings)
     {
         var base64 = request.Encoding == BinaryText.Base64 || BinaryText.Requested(http.Request);
@@ -66,6 +66,6 @@ public static partial class ZSetsEndpoints
         var flat = reply.AsItems();
         if (Collections.TooMany(flat.Count / 2, settings) is { } tooMany)
             return tooMany;
-        return TypedResults.Ok(Members(flat, base64));
+        return TypedResults.Ok(new ZAlgebraResult(Members(flat, base64)));
     }
 }

@@ -20,32 +20,20 @@ public static partial class ZSetsEndpoints
     {
         var group = app.MapGroup("/zsets").WithTags("Sorted sets").WithValidation().RequireApiKey(app);
 
-        group.MapGet("/{key}", Get).ForCommand("ZCARD")
-            .Produces(StatusCodes.Status304NotModified).WithReadProblems();
-        group.MapPost("/{key}/members", Add).ForCommand("ZADD")
-            .ProducesValidationProblem().WithWriteProblems().ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-        group.MapGet("/{key}/members/{member}", Score).ForCommand("ZSCORE")
-            .Produces(StatusCodes.Status304NotModified).WithReadProblems();
-        group.MapDelete("/{key}/members/{member}", Remove).ForCommand("ZREM")
-            .WithWriteProblems().ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPost("/{key}/members/{member}/incr", Increment).ForCommand("ZINCRBY")
-            .WithWriteProblems().ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-        group.MapGet("/{key}/members/{member}/rank", Rank).ForCommand("ZRANK")
-            .Produces(StatusCodes.Status304NotModified).WithReadProblems();
-        group.MapGet("/{key}/count", Count).ForCommand("ZCOUNT")
-            .Produces(StatusCodes.Status304NotModified).ProducesValidationProblem().WithReadProblems();
-        group.MapGet("/{key}/range", Range).ForCommand("ZRANGE")
-            .Produces(StatusCodes.Status304NotModified).ProducesValidationProblem().WithReadProblems();
-        group.MapPost("/{key}/popmin", PopMin).ForCommand("ZPOPMIN")
-            .ProducesValidationProblem().WithWriteProblems();
-        group.MapPost("/{key}/popmax", PopMax).ForCommand("ZPOPMAX")
-            .ProducesValidationProblem().WithWriteProblems();
-        group.MapPost("/union", Union).ForCommand("ZUNION")
-            .ProducesValidationProblem().WithWriteProblems();
-        group.MapPost("/inter", Inter).ForCommand("ZINTER")
-            .ProducesValidationProblem().WithWriteProblems();
-        group.MapPost("/diff", Diff).ForCommand("ZDIFF")
-            .ProducesValidationProblem().WithWriteProblems();
+        group.MapGet("/{key}", Get).ForCommand("ZCARD").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{key}/members", Range).ForCommand("ZRANGE").ProducesValidationProblem();
+        group.MapPost("/{key}/members", Add).ForCommand("ZADD").ProducesValidationProblem().ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        group.MapDelete("/{key}/members", RemoveMany).ForCommand("ZREM");
+        group.MapGet("/{key}/members/{member}", Score).ForCommand("ZSCORE").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapDelete("/{key}/members/{member}", Remove).ForCommand("ZREM", "ZREM-MEMBER").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{key}/members/{member}/incr", Increment).ForCommand("ZINCRBY").ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        group.MapGet("/{key}/members/{member}/rank", Rank).ForCommand("ZRANK").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{key}/count", Count).ForCommand("ZCOUNT").ProducesValidationProblem();
+        group.MapPost("/{key}/popmin", PopMin).ForCommand("ZPOPMIN").ProducesValidationProblem();
+        group.MapPost("/{key}/popmax", PopMax).ForCommand("ZPOPMAX").ProducesValidationProblem();
+        group.MapPost("/union", Union).ForCommand("ZUNION").ProducesValidationProblem();
+        group.MapPost("/inter", Inter).ForCommand("ZINTER").ProducesValidationProblem();
+        group.MapPost("/diff", Diff).ForCommand("ZDIFF").ProducesValidationProblem();
         return group;
     }
 
@@ -108,6 +96,21 @@ public static partial class ZSetsEndpoints
         if (KeyHttp.IsNotModified(http.Request, result.After))
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         return TypedResults.Ok(MemberScore(target.Bytes, member, result.Reply.AsDouble(), BinaryText.Requested(http.Request)));
+    }
+
+    /// <summary>ZREM of the members named in the query (<c>?member=a&amp;member=b</c>): how many were removed.</summary>
+    private static async Task<Results<Ok<ZRemoved>, ProblemHttpResult>> RemoveMany(RouteKey target, HttpContext http, EngineClient engine)
+    {
+        if (!Collections.TryQueryValues(http, "member"u8, out var members, out var invalid))
+            return invalid!;
+        if (members.Count == 0)
+            return Problems.Of(ErrorKind.BadRequest, "Name the members to remove: DELETE /zsets/{key}/members?member=a&member=b (or DELETE /zsets/{key}/members/{member} for one).");
+        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, [.. Argv.Of("ZREM", target.Bytes), .. members]);
+        if (problem is not null)
+            return problem;
+        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
+        var encoding = BinaryText.Choose(BinaryText.Requested(http.Request), target.Bytes);
+        return TypedResults.Ok(new ZRemoved(BinaryText.Encode(target.Bytes, encoding), result.Reply.AsInteger()) { Encoding = encoding });
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Remove(RouteKey target, HttpContext http, EngineClient engine)
@@ -190,11 +193,4 @@ public static partial class ZSetsEndpoints
         var encoding = BinaryText.Choose(base64Requested, member);
         return new ZMember(BinaryText.Encode(member, encoding), score) { Encoding = encoding };
     }
-
-    private static RouteHandlerBuilder WithReadProblems(this RouteHandlerBuilder builder) =>
-        builder.ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed);
-
-    private static RouteHandlerBuilder WithWriteProblems(this RouteHandlerBuilder builder) =>
-        builder.ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed);
 }

@@ -42,8 +42,6 @@ internal sealed class ZRangeQueryValidator : AbstractValidator<ZRangeQuery>
         {
             RuleFor(q => q.Min).Null().WithMessage("min and max apply to by=score or by=lex; ranks take start and stop.");
             RuleFor(q => q.Max).Null().WithMessage("min and max apply to by=score or by=lex; ranks take start and stop.");
-            RuleFor(q => q.Offset).Null().WithMessage("offset and limit apply to by=score or by=lex; ranks take start and stop.");
-            RuleFor(q => q.Limit).Null().WithMessage("offset and limit apply to by=score or by=lex; ranks take start and stop.");
         });
         When(q => q.By is "score" or "lex", () =>
         {
@@ -51,8 +49,6 @@ internal sealed class ZRangeQueryValidator : AbstractValidator<ZRangeQuery>
             RuleFor(q => q.Stop).Null().WithMessage("start and stop apply to by=rank; score and lex ranges take min and max.");
             RuleFor(q => q.Min).NotEmpty().When(q => q.Min is not null).WithMessage("min must not be empty.");
             RuleFor(q => q.Max).NotEmpty().When(q => q.Max is not null).WithMessage("max must not be empty.");
-            RuleFor(q => q.Offset).GreaterThanOrEqualTo(0).WithMessage("offset must not be negative.");
-            RuleFor(q => q.Limit).GreaterThanOrEqualTo(0).WithMessage("limit must not be negative.");
         });
     }
 }
