@@ -106,7 +106,7 @@ public sealed class HardeningTests(ApiFactory factory) : IClassFixture<ApiFactor
         await _client.PostAsync("/commands", Json($"""["HSET","{hash}","f","v"]"""));
         await _client.PostAsync("/commands", Json($"""["SADD","{set}","m"]"""));
 
-        await _client.GetAsync($"/hashes/{Segment(hash)}/scan?match={Uri.EscapeDataString(SeventeenStars)}").Problem(HttpStatusCode.BadRequest);
+        await _client.GetAsync($"/hashes/{Segment(hash)}/fields?match={Uri.EscapeDataString(SeventeenStars)}").Problem(HttpStatusCode.BadRequest);
         await _client.GetAsync($"/sets/{Segment(set)}/members?match={Uri.EscapeDataString(SeventeenStars)}").Problem(HttpStatusCode.BadRequest);
 
         var stored = await _client.PostAsync("/commands/pipeline", Json($"""[["HGET","{hash}","f"],["SISMEMBER","{set}","m"]]"""));

@@ -67,15 +67,12 @@ public static class KeysEndpoints
 
     private static async Task<Results<Ok<KeyInfo>, StatusCodeHttpResult, ProblemHttpResult>> Get(RouteKey target, HttpContext http, EngineClient engine)
     {
-        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("TYPE", target.Bytes), read: true);
-        if (problem is not null)
+        var read = await KeyHttp.ReadAsync(engine, http, target, Argv.Of("TYPE", target.Bytes));
+        if (read.Problem is { } problem)
             return problem;
-        if (!result.After.Exists)
-            return Errors.Problems.NoSuchKey(target.ToString());
-        var ttl = KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
-        if (KeyHttp.IsNotModified(http.Request, result.After))
-            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
-        return TypedResults.Ok(KeyHttp.Info(target.Bytes, result.After, ttl, BinaryText.Requested(http.Request)));
+        if (read.IsNotModified)
+            return KeyHttp.NotModified;
+        return TypedResults.Ok(KeyHttp.Info(target.Bytes, read.Result.After, read.TtlMs, BinaryText.Requested(http.Request)));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(RouteKey target, HttpContext http, EngineClient engine)

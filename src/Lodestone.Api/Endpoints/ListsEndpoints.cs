@@ -94,19 +94,16 @@ public static partial class ListsEndpoints
 
     private static async Task<Results<Ok<ListElement>, FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> LIndex(RouteKey target, long index, HttpContext http, EngineClient engine)
     {
-        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("LINDEX", target.Bytes, index), read: true);
-        if (problem is not null)
+        var read = await KeyHttp.ReadAsync(engine, http, target, Argv.Of("LINDEX", target.Bytes, index));
+        if (read.Problem is { } problem)
             return problem;
-        if (!result.After.Exists)
-            return Errors.Problems.NoSuchKey(target.ToString());
-        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
-        if (result.Reply.IsNull)
+        if (read.Reply.IsNull)
             return NotFound($"List '{target}' has no element at index {index}.");
-        if (KeyHttp.IsNotModified(http.Request, result.After))
-            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        if (read.IsNotModified)
+            return KeyHttp.NotModified;
         if (ContentNegotiation.WantsRawBytes(http))
-            return TypedResults.Bytes(result.Reply.AsBulk(), ContentNegotiation.RawBytes);
-        return TypedResults.Ok(Element(target.Bytes, index, result.Reply.AsBulk(), BinaryText.Requested(http.Request)));
+            return TypedResults.Bytes(read.Reply.AsBulk(), ContentNegotiation.RawBytes);
+        return TypedResults.Ok(Element(target.Bytes, index, read.Reply.AsBulk(), BinaryText.Requested(http.Request)));
     }
 
     private static async Task<Results<Ok<ListPositions>, StatusCodeHttpResult, ProblemHttpResult>> LPos(
@@ -121,21 +118,19 @@ public static partial class ListsEndpoints
             args.AddRange(["COUNT", count == 0 || count > cap ? cap + 1L : count]);
         if (query.MaxLen is { } maxLen)
             args.AddRange(["MAXLEN", maxLen]);
-        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of([.. args]), read: true);
-        if (problem is not null)
+        var read = await KeyHttp.ReadAsync(engine, http, target, Argv.Of([.. args]), KeyHttp.Missing.Empty);
+        if (read.Problem is { } problem)
             return problem;
-
-        List<long> positions = result.Reply.Kind switch
+        if (read.IsNotModified)
+            return KeyHttp.NotModified;
+        List<long> positions = read.Reply.Kind switch
         {
             ReplyKind.Null => [],
-            ReplyKind.Integer => [result.Reply.AsInteger()],
-            _ => result.Reply.AsItems().Select(item => item.AsInteger()).ToList(),
+            ReplyKind.Integer => [read.Reply.AsInteger()],
+            _ => read.Reply.AsItems().Select(item => item.AsInteger()).ToList(),
         };
         if (Collections.TooMany(positions.Count, settings.Value) is { } tooMany)
             return tooMany;
-        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
-        if (KeyHttp.IsNotModified(http.Request, result.After))
-            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         return TypedResults.Ok(new ListPositions(target.ToString(), positions));
     }
 

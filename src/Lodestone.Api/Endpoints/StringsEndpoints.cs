@@ -23,33 +23,20 @@ public static class StringsEndpoints
     {
         var group = app.MapGroup("/strings").WithTags("Strings").WithValidation().RequireApiKey(app);
 
-        group.MapGet("/{key}", Get).ForCommand("GET")
-            .WithMetadata(new AlsoServesRawBytes())
-            .Produces(StatusCodes.Status304NotModified)
-            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        group.MapGet("/{key}", Get).ForCommand("GET").WithMetadata(new AlsoServesRawBytes()).ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPut("/{key}", Set).ForCommand("SET")
             .WithMetadata(new AlsoAcceptsRawBytes())
-            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status412PreconditionFailed)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         // The same operation with a raw body; documented on the JSON route above. Without a Content-Type
         // both routes match: the JSON one, ordered first, answers (415 naming the accepted types).
         group.MapPut("/{key}", SetRaw).Accepts<byte[]>(OctetStream).WithOrder(1).WithMetadata(new RedisCommandMetadata("SET")).ExcludeFromDescription();
-        group.MapDelete("/{key}", Delete).ForCommand("GETDEL")
-            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
-        group.MapPost("/{key}/incr", IncrBy).ForCommand("INCRBY").WithCounterProblems();
-        group.MapPost("/{key}/decr", DecrBy).ForCommand("DECRBY").WithCounterProblems();
-        group.MapPost("/{key}/incrbyfloat", IncrByFloat).ForCommand("INCRBYFLOAT").WithCounterProblems().ProducesValidationProblem();
-        group.MapPost("/{key}/append", Append).ForCommand("APPEND")
-            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
-        group.MapGet("/{key}/range", GetRange).ForCommand("GETRANGE")
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
-        group.MapPut("/{key}/range", SetRange).ForCommand("SETRANGE")
-            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        group.MapDelete("/{key}", Delete).ForCommand("GETDEL").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{key}/incr", IncrBy).ForCommand("INCRBY").ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        group.MapPost("/{key}/decr", DecrBy).ForCommand("DECRBY").ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        group.MapPost("/{key}/incrbyfloat", IncrByFloat).ForCommand("INCRBYFLOAT").ProducesValidationProblem().ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        group.MapPost("/{key}/append", Append).ForCommand("APPEND").ProducesValidationProblem().ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        group.MapGet("/{key}/range", GetRange).ForCommand("GETRANGE").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPut("/{key}/range", SetRange).ForCommand("SETRANGE").ProducesValidationProblem().ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         group.MapPost("/mget", MGet).ForCommand("MGET").ProducesValidationProblem();
         group.MapPost("/mset", MSet).ForCommand("MSET").ProducesValidationProblem();
         return group;
@@ -58,16 +45,12 @@ public static class StringsEndpoints
     private static async Task<Results<Ok<StringEntry>, StreamedEntry, FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> Get(
         RouteKey target, HttpContext http, EngineClient engine)
     {
-        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("GET", target.Bytes), read: true);
-        if (problem is not null)
+        var read = await KeyHttp.ReadAsync(engine, http, target, Argv.Of("GET", target.Bytes));
+        if (read.Problem is { } problem)
             return problem;
-        if (result.Reply.IsNull)
-            return Errors.Problems.NoSuchKey(target.ToString());
-
-        var ttl = KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
-        if (KeyHttp.IsNotModified(http.Request, result.After))
-            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
-        var value = result.Reply.AsBulk();
+        if (read.IsNotModified)
+            return KeyHttp.NotModified;
+        var (value, ttl) = (read.Reply.AsBulk(), read.TtlMs);
         if (ContentNegotiation.WantsRawBytes(http))
             return TypedResults.Bytes(value, OctetStream);
         if (JsonText.IsLarge(value.Length))
@@ -240,9 +223,4 @@ public static class StringsEndpoints
         var encoding = BinaryText.Choose(base64Requested, key, value);
         return new StringEntry(BinaryText.Encode(key, encoding), BinaryText.Encode(value, encoding), ttlMs) { Encoding = encoding };
     }
-
-    private static RouteHandlerBuilder WithCounterProblems(this RouteHandlerBuilder builder) =>
-        builder.ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 }

@@ -39,16 +39,13 @@ public static partial class ZSetsEndpoints
 
     private static async Task<Results<Ok<ZSetInfo>, StatusCodeHttpResult, ProblemHttpResult>> Get(RouteKey target, HttpContext http, EngineClient engine)
     {
-        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("ZCARD", target.Bytes), read: true);
-        if (problem is not null)
+        var read = await KeyHttp.ReadAsync(engine, http, target, Argv.Of("ZCARD", target.Bytes));
+        if (read.Problem is { } problem)
             return problem;
-        if (!result.After.Exists)
-            return Problems.NoSuchKey(target.ToString());
-        var ttl = KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
-        if (KeyHttp.IsNotModified(http.Request, result.After))
-            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        if (read.IsNotModified)
+            return KeyHttp.NotModified;
         var encoding = BinaryText.Choose(BinaryText.Requested(http.Request), target.Bytes);
-        return TypedResults.Ok(new ZSetInfo(BinaryText.Encode(target.Bytes, encoding), result.Reply.AsInteger(), ttl) { Encoding = encoding });
+        return TypedResults.Ok(new ZSetInfo(BinaryText.Encode(target.Bytes, encoding), read.Reply.AsInteger(), read.TtlMs) { Encoding = encoding });
     }
 
     private static async Task<Results<Created<ZAddResult>, Ok<ZAddResult>, Created<ZMemberScore>, Ok<ZMemberScore>, ProblemHttpResult>> Add(
@@ -87,15 +84,14 @@ public static partial class ZSetsEndpoints
     private static async Task<Results<Ok<ZMemberScore>, StatusCodeHttpResult, ProblemHttpResult>> Score(RouteKey target, HttpContext http, EngineClient engine)
     {
         var member = RouteKey.Segment(http, "member");
-        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("ZSCORE", target.Bytes, member), read: true);
-        if (problem is not null)
+        var read = await KeyHttp.ReadAsync(engine, http, target, Argv.Of("ZSCORE", target.Bytes, member));
+        if (read.Problem is { } problem)
             return problem;
-        if (MissingMember(target, member, result) is { } missing)
-            return missing;
-        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
-        if (KeyHttp.IsNotModified(http.Request, result.After))
-            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
-        return TypedResults.Ok(MemberScore(target.Bytes, member, result.Reply.AsDouble(), BinaryText.Requested(http.Request)));
+        if (read.Reply.IsNull)
+            return NoSuchMember(target, member);
+        if (read.IsNotModified)
+            return KeyHttp.NotModified;
+        return TypedResults.Ok(MemberScore(target.Bytes, member, read.Reply.AsDouble(), BinaryText.Requested(http.Request)));
     }
 
     /// <summary>ZREM of the members named in the query (<c>?member=a&amp;member=b</c>): how many were removed.</summary>
@@ -142,16 +138,15 @@ public static partial class ZSetsEndpoints
     {
         var member = RouteKey.Segment(http, "member");
         var command = reverse == true ? "ZREVRANK" : "ZRANK";
-        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of(command, target.Bytes, member, "WITHSCORE"), read: true);
-        if (problem is not null)
+        var read = await KeyHttp.ReadAsync(engine, http, target, Argv.Of(command, target.Bytes, member, "WITHSCORE"));
+        if (read.Problem is { } problem)
             return problem;
-        if (MissingMember(target, member, result) is { } missing)
-            return missing;
-        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
-        if (KeyHttp.IsNotModified(http.Request, result.After))
-            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        if (read.Reply.IsNull)
+            return NoSuchMember(target, member);
+        if (read.IsNotModified)
+            return KeyHttp.NotModified;
         var encoding = BinaryText.Choose(BinaryText.Requested(http.Request), target.Bytes, member);
-        var rankAndScore = result.Reply.AsItems();
+        var rankAndScore = read.Reply.AsItems();
         return TypedResults.Ok(new ZMemberRank(BinaryText.Encode(target.Bytes, encoding), BinaryText.Encode(member, encoding),
             rankAndScore[0].AsInteger(), rankAndScore[1].AsDouble()) { Encoding = encoding });
     }
@@ -160,22 +155,13 @@ public static partial class ZSetsEndpoints
         RouteKey target, [AsParameters] ZCountQuery query, HttpContext http, EngineClient engine)
     {
         var args = Argv.Of("ZCOUNT", target.Bytes, query.Min ?? "-inf", query.Max ?? "+inf");
-        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, args, read: true);
-        if (problem is not null)
+        var read = await KeyHttp.ReadAsync(engine, http, target, args, KeyHttp.Missing.Empty);
+        if (read.Problem is { } problem)
             return problem;
-        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
-        if (KeyHttp.IsNotModified(http.Request, result.After))
-            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        if (read.IsNotModified)
+            return KeyHttp.NotModified;
         var encoding = BinaryText.Choose(BinaryText.Requested(http.Request), target.Bytes);
-        return TypedResults.Ok(new ZCountResult(BinaryText.Encode(target.Bytes, encoding), result.Reply.AsInteger()) { Encoding = encoding });
-    }
-
-    /// <summary>A 404 when the key or the member is missing (the reply is nil), naming which.</summary>
-    private static ProblemHttpResult? MissingMember(RouteKey target, byte[] member, CommandResult result)
-    {
-        if (!result.Reply.IsNull)
-            return null;
-        return result.After.Exists ? NoSuchMember(target, member) : Problems.NoSuchKey(target.ToString());
+        return TypedResults.Ok(new ZCountResult(BinaryText.Encode(target.Bytes, encoding), read.Reply.AsInteger()) { Encoding = encoding });
     }
 
     private static ProblemHttpResult NoSuchMember(RouteKey target, byte[] member) =>
