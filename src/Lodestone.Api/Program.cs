@@ -29,6 +29,7 @@ builder.Services.AddLodestoneCors(builder.Configuration);
 builder.Services.AddLodestoneOpenApi();
 builder.Services.AddLodestoneHealth();
 builder.Services.AddLodestoneObservability();
+builder.Services.AddLodestoneMetrics();
 
 WebApplication app;
 try

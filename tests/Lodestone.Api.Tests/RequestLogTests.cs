@@ -9,18 +9,26 @@ namespace Lodestone.Api.Tests;
 public sealed class RequestLogTests
 {
     [Theory]
-    [InlineData(200, false, LogLevel.Debug)]
-    [InlineData(201, false, LogLevel.Debug)]
-    [InlineData(404, false, LogLevel.Information)]
-    [InlineData(200, true, LogLevel.Warning)]
-    [InlineData(404, true, LogLevel.Warning)]
-    [InlineData(500, false, LogLevel.Error)]
-    [InlineData(503, true, LogLevel.Error)]
-    public async Task A_request_is_logged_at_the_level_of_its_outcome(int status, bool slow, LogLevel expected)
+    [InlineData(200, false, false, LogLevel.Debug)]
+    [InlineData(201, false, false, LogLevel.Debug)]
+    [InlineData(404, false, false, LogLevel.Information)]
+    [InlineData(200, true, false, LogLevel.Warning)]
+    [InlineData(404, true, false, LogLevel.Warning)]
+    [InlineData(499, true, false, LogLevel.Warning)]
+    [InlineData(500, false, false, LogLevel.Error)]
+    [InlineData(503, true, false, LogLevel.Error)]
+    // A long poll waits by design: one that waited is worth a line, never a warning.
+    [InlineData(200, false, true, LogLevel.Debug)]
+    [InlineData(200, true, true, LogLevel.Information)]
+    [InlineData(499, true, true, LogLevel.Information)]
+    [InlineData(503, true, true, LogLevel.Error)]
+    public async Task A_request_is_logged_at_the_level_of_its_outcome(int status, bool slow, bool longPoll, LogLevel expected)
     {
         var logger = new CapturingLogger(LogLevel.Trace);
         var log = new RequestLog(async context =>
         {
+            if (longPoll)
+                RequestLog.MarkLongPoll(context);
             if (slow)
                 await Task.Delay(30);
             context.Response.StatusCode = status;
@@ -29,14 +37,16 @@ public sealed class RequestLogTests
         context.Request.Method = "GET";
         context.Request.Path = "/strings/k";
         context.TraceIdentifier = "0HN:00000007";
+        context.Connection.RemoteIpAddress = System.Net.IPAddress.Parse("10.1.2.3");
+        context.Connection.RemotePort = 5555;
 
         await log.InvokeAsync(context);
 
         var entry = Assert.Single(logger.Entries);
         Assert.Equal(expected, entry.Level);
         Assert.StartsWith($"HTTP GET /strings/k responded {status} in ", entry.Message, StringComparison.Ordinal);
-        // The id a problem body carries as traceId, so the two can be matched.
-        Assert.EndsWith(" ms (trace 0HN:00000007)", entry.Message, StringComparison.Ordinal);
+        // Who asked (no API key here), and the id a problem body carries as traceId, so the two can be matched.
+        Assert.EndsWith(" ms to 10.1.2.3:5555 (key -, trace 0HN:00000007)", entry.Message, StringComparison.Ordinal);
     }
 
     [Fact]

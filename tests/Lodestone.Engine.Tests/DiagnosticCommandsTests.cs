@@ -176,6 +176,27 @@ public sealed class DiagnosticCommandsTests : IDisposable
         Assert.True((await _engine.Run("SLOWLOG", "LEN")).AsInteger() >= 2);
     }
 
+    [Fact]
+    public async Task Config_resetstat_starts_info_again_from_zero_but_the_totals_behind_metrics_go_on()
+    {
+        await _engine.Run("GET", "x");
+        await _engine.Run("GET");
+
+        ReplyAssert.Ok(await _engine.Run("CONFIG", "RESETSTAT"));
+        await _engine.Run("GET", "x");
+
+        var info = await Info("commandstats", "stats", "errorstats");
+        var (get, rejected, misses) = await _engine.Executor.ReadDiagnosticsAsync(d =>
+            (d.Stats.Total.Commands().Single(c => c.Name == "get"), d.Stats.Total.RejectedCalls, d.KeyspaceMisses));
+        Assert.StartsWith("calls=1,", info["cmdstat_get"], StringComparison.Ordinal);
+        Assert.Equal("1", info["keyspace_misses"]);
+        Assert.Equal("0", info["total_rejected_calls"]);
+        Assert.DoesNotContain("errorstat_ERR", info.Keys);
+        Assert.Equal((2, 1), (get.Calls, get.RejectedCalls));
+        Assert.Equal(1, rejected);
+        Assert.Equal(2, misses);
+    }
+
     [Theory]
     [InlineData("CONFIG GET hz", "config")]
     [InlineData("CONFIG SET hz 20", "config")]

@@ -141,6 +141,20 @@ public sealed class SnapshotTests : IDisposable
     }
 
     [Fact]
+    public async Task The_log_counts_its_records_across_segments_so_a_snapshot_does_not_reset_them()
+    {
+        using var node = Start();
+        await node.Run("SET", "a", "1");
+        await node.Run("SET", "b", "2");
+
+        await node.Snapshot();
+        await node.Run("SET", "c", "3");
+
+        // Three writes, the last in the segment the snapshot started: a Prometheus counter must not go back.
+        Assert.Equal(3, node.Log.Status.LogRecords);
+    }
+
+    [Fact]
     public async Task A_snapshot_taken_while_writers_run_plus_the_log_after_it_equals_the_final_keyspace()
     {
         string expected;

@@ -10,8 +10,8 @@ namespace Lodestone.Api.Contracts;
 /// <param name="LastError">Why the last attempt failed, or null.</param>
 /// <param name="LogBytes">Size of the log segment written since the last snapshot.</param>
 /// <param name="Offset">The log offset now.</param>
-/// <param name="LogRecords">Records written to the current segment by this process.</param>
-/// <param name="LogFsyncs">fsyncs of it (records ÷ fsyncs = writes per fsync, the group-commit factor).</param>
+/// <param name="LogRecords">Records written to the log by this process, every segment counted (a snapshot does not reset it).</param>
+/// <param name="LogFsyncs">fsyncs of the log by this process (records ÷ fsyncs = writes per fsync, the group-commit factor).</param>
 public sealed record SnapshotState(
     bool Enabled, bool InProgress, DateTimeOffset? LastSaveTime, long? LastSaveOffset, double? LastDurationMs,
     long? LastSizeBytes, string? LastError, long LogBytes, long Offset, long LogRecords, long LogFsyncs);

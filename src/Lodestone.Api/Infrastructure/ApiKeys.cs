@@ -138,10 +138,11 @@ public static class ApiKeys
         public AclUser AclUser { get; } = user;
     }
 
-    // The host builds a handler per request; its logger comes from the service's factory, which keeps
-    // one per category (LoggerPerCategory).
-    private sealed class Handler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, KeyRing keys)
-        : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    // The host builds a handler per request. It logs nothing: its events (not authenticated,
+    // challenged, forbidden) would repeat, at Information and without saying who, what the request
+    // log says once with the client's address and the key's name.
+    private sealed class Handler(IOptionsMonitor<AuthenticationSchemeOptions> options, UrlEncoder encoder, KeyRing keys)
+        : AuthenticationHandler<AuthenticationSchemeOptions>(options, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, encoder)
     {
         protected override Task<AuthenticateResult> HandleAuthenticateAsync()
         {

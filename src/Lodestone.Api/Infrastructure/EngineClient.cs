@@ -22,15 +22,17 @@ public sealed class EngineClient : ICaller
     private readonly Limits _limits;
     private readonly ConnectionInfo? _connection;
     private readonly CancellationToken _aborted;
+    private readonly HttpContext? _http;
     private string? _address;
 
-    private EngineClient(Limits limits, AclUser? user, ConnectionInfo? connection, CancellationToken aborted)
+    private EngineClient(Limits limits, AclUser? user, ConnectionInfo? connection, CancellationToken aborted, HttpContext? http = null)
     {
         _executor = limits.Executor;
         _limits = limits;
         User = user;
         _connection = connection;
         _aborted = aborted;
+        _http = http;
     }
 
     /// <summary>The caller's permissions; null when the service is open (no API keys).</summary>
@@ -45,7 +47,7 @@ public sealed class EngineClient : ICaller
 
     public static ValueTask<EngineClient?> BindAsync(HttpContext context, ParameterInfo parameter) =>
         ValueTask.FromResult<EngineClient?>(new EngineClient(
-            context.RequestServices.GetRequiredService<Limits>(), ApiKeys.AclUserOf(context), context.Connection, context.RequestAborted));
+            context.RequestServices.GetRequiredService<Limits>(), ApiKeys.AclUserOf(context), context.Connection, context.RequestAborted, context));
 
     /// <summary>The engine and the limits every HTTP caller gets (one per service).</summary>
     public sealed class Limits(Executor executor, Microsoft.Extensions.Options.IOptions<HttpSettings> http, Microsoft.Extensions.Options.IOptions<CommandSettings> commands)
@@ -76,8 +78,11 @@ public sealed class EngineClient : ICaller
     /// A blocking command whose client goes away while it waits is cancelled (the task throws
     /// <see cref="OperationCanceledException"/>) and pops nothing.
     /// </summary>
-    public Task<CommandResult> ExecuteAsync(byte[][] args, byte[]? key = null, KeyCondition? condition = null) =>
-        _executor.ExecuteAsync(Request(args, key, condition));
+    public Task<CommandResult> ExecuteAsync(byte[][] args, byte[]? key = null, KeyCondition? condition = null)
+    {
+        MarkIfBlocking(args);
+        return _executor.ExecuteAsync(Request(args, key, condition));
+    }
 
     /// <summary>Runs one command as the caller and returns its reply.</summary>
     public async Task<Reply> RunAsync(byte[][] args) => (await ExecuteAsync(args)).Reply;
@@ -91,12 +96,23 @@ public sealed class EngineClient : ICaller
     {
         var requests = new CommandRequest[commands.Count];
         for (var i = 0; i < requests.Length; i++)
+        {
+            MarkIfBlocking(commands[i]);
             requests[i] = Request(commands[i]);
+        }
         var results = await _executor.ExecuteBatchAsync(requests);
         var replies = new Reply[results.Length];
         for (var i = 0; i < replies.Length; i++)
             replies[i] = results[i].Reply;
         return replies;
+    }
+
+    /// <summary>A blocking command makes its request a long poll, which the request log does not call slow.</summary>
+    private void MarkIfBlocking(byte[][] args)
+    {
+        if (_http is not null && args.Length > 0
+            && Lodestone.Engine.Commands.CommandTable.Default.Find(args[0]) is { } spec && (spec.Flags & Lodestone.Engine.Commands.CommandFlags.Blocking) != 0)
+            RequestLog.MarkLongPoll(_http);
     }
 
     /// <summary>The checks a queued transaction command gets (exists, arity, size, permission), without running it.</summary>

@@ -26,7 +26,12 @@ public static class Logging
             // Off unless the configuration turns it back on; startup failures still reach the
             // Microsoft.Extensions.Hosting log.
             logger.MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", LevelAlias.Off)
+                // A refused request is one event, RequestLog's, which names the caller; authorization's
+                // own "requirements were not met" would repeat it without saying who.
+                .MinimumLevel.Override("Microsoft.AspNetCore.Authorization", LogEventLevel.Warning)
                 .ReadFrom.Configuration(builder.Configuration)
+                // Sinks registered as services (ILogEventSink) get the events too: the tests read them so.
+                .ReadFrom.Services(services)
                 .Enrich.FromLogContext();
             if (settings.Format == "json")
                 logger.WriteTo.Console(new RenderedCompactJsonFormatter());
@@ -64,9 +69,12 @@ internal sealed class LoggerPerCategory(ILoggerFactory inner) : ILoggerFactory
 /// <summary>
 /// The outermost layer. It gives an error response that has no body a problem-details body (what
 /// <c>UseStatusCodePages</c> does: unmatched routes, wrong methods), then logs the request once
-/// it has been answered, at a level from its outcome: Error for a 5xx, Warning when slower than
-/// <see cref="RequestLoggingSettings.SlowRequestMs"/>, Information for another 4xx, Debug for the
-/// rest. A request whose level is off costs two timestamps and a comparison — no allocation, no
+/// it has been answered, with the client's address and the API key's name (never the key), at a
+/// level from its outcome: Error for a 5xx, Warning when slower than
+/// <see cref="RequestLoggingSettings.SlowRequestMs"/>, Information for another 4xx (a refused key, a
+/// rate limit, a client gone: 499) and for a long poll that waited, Debug for the rest. A long poll
+/// (a blocking command: <see cref="MarkLongPoll"/>) is never slow — its time is waiting, by design.
+/// A request whose level is off costs two timestamps and a comparison — no allocation, no
 /// async-local state — so logging stays on in production.
 /// </summary>
 /// <remarks>
@@ -118,7 +126,10 @@ internal sealed class RequestLog(RequestDelegate next, ILogger<RequestLog> logge
         {
             // Only when something below let it through (the exception handler answers first).
             if (logger.IsEnabled(LogLevel.Error))
-                logger.LogError(exception, Template, context.Request.Method, Path(context), StatusCodes.Status500InternalServerError, Stopwatch.GetElapsedTime(started).TotalMilliseconds, TraceIdOf(context));
+            {
+                logger.LogError(exception, Template, context.Request.Method, Path(context), StatusCodes.Status500InternalServerError,
+                    Stopwatch.GetElapsedTime(started).TotalMilliseconds, ClientOf(context), KeyNameOf(context), TraceIdOf(context));
+            }
             throw;
         }
         if (NeedsProblemBody(context))
@@ -129,19 +140,42 @@ internal sealed class RequestLog(RequestDelegate next, ILogger<RequestLog> logge
     private void Write(HttpContext context, long started)
     {
         var elapsed = Stopwatch.GetTimestamp() - started;
-        var level = LevelOf(context.Response.StatusCode, elapsed > _slowTicks);
+        // Only a request that took long is asked whether it was a long poll.
+        var level = elapsed > _slowTicks ? LevelOf(context.Response.StatusCode, slow: true, IsLongPoll(context)) : LevelOf(context.Response.StatusCode, slow: false);
         if (!logger.IsEnabled(level))
             return;
-        logger.Log(level, Template, context.Request.Method, Path(context), context.Response.StatusCode, elapsed * 1000.0 / Stopwatch.Frequency, TraceIdOf(context));
+        logger.Log(level, Template, context.Request.Method, Path(context), context.Response.StatusCode, elapsed * 1000.0 / Stopwatch.Frequency,
+            ClientOf(context), KeyNameOf(context), TraceIdOf(context));
     }
 
-    internal static LogLevel LevelOf(int status, bool slow) =>
+    internal static LogLevel LevelOf(int status, bool slow, bool longPoll = false) =>
         status >= 500 ? LogLevel.Error
-        : slow ? LogLevel.Warning
-        : status >= 400 ? LogLevel.Information
+        : slow && !longPoll ? LogLevel.Warning
+        : status >= 400 || slow ? LogLevel.Information
         : LogLevel.Debug;
 
-    private const string Template = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0000} ms (trace {TraceId})";
+    private const string Template =
+        "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0000} ms to {ClientAddress} (key {ApiKeyName}, trace {TraceId})";
+
+    /// <summary>
+    /// Marks the request as a long poll: it sent a blocking command (BLPOP, BLMPOP, LOCK.ACQUIRE…), whose
+    /// time is spent waiting for data or a lock, so taking long is not slowness. Costs nothing to others.
+    /// </summary>
+    internal static void MarkLongPoll(HttpContext context) => context.Features.Set(LongPoll.Instance);
+
+    private static bool IsLongPoll(HttpContext context) => context.Features.Get<LongPoll>() is not null;
+
+    /// <summary>The feature that says "long poll"; its presence is all there is to it.</summary>
+    private sealed class LongPoll
+    {
+        public static readonly LongPoll Instance = new();
+    }
+
+    /// <summary>Who asked: ip:port as the slow log and MONITOR show it (the proxy's client when a trusted proxy forwards), or "-".</summary>
+    private static string ClientOf(HttpContext context) => EngineClient.AddressOf(context.Connection) ?? "-";
+
+    /// <summary>The name of the API key the caller was let in with, or "-" (no key, a wrong one, or an open service).</summary>
+    private static string KeyNameOf(HttpContext context) => ApiKeys.AclUserOf(context)?.Name ?? "-";
 
     /// <summary>
     /// The id a problem response carries as <c>traceId</c> (the request's activity when tracing is on,

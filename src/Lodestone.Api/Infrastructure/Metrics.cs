@@ -1,155 +1,109 @@
-using System.Globalization;
-using System.Text;
-using Lodestone.Engine.Diagnostics;
-using Lodestone.Engine.Execution;
+using System.Diagnostics.Metrics;
+using Prometheus;
+using PrometheusMetrics = Prometheus.Metrics;
 
 namespace Lodestone.Api.Infrastructure;
 
 /// <summary>
-/// <c>GET /metrics</c>: the engine's counters in the Prometheus text exposition format 0.0.4, written
-/// by hand (no client library: the format is a few lines of text per metric). With API keys
-/// configured it needs an admin key, like <c>/admin</c>; it is left out of the OpenAPI document, as
-/// the health routes are.
+/// <c>GET /metrics</c>: Prometheus's text format, written by prometheus-net. One scrape holds this
+/// host's ASP.NET Core and Kestrel meters and the .NET runtime's (GC, thread pool, JIT), through
+/// prometheus-net's meter adapter; the process's figures (CPU, memory, handles, start time); and the
+/// engine's counters (<see cref="EngineMetrics"/>). With API keys configured it needs an admin key,
+/// like <c>/admin</c>; it is left out of the OpenAPI document, as the health routes are.
 /// </summary>
+/// <remarks>
+/// Each host has a registry of its own, not prometheus-net's static default: two hosts in one process
+/// (the tests) each export their own engine and their own Kestrel. Only meters that cost nothing
+/// until a scrape, or once per connection, are adapted — plus ASP.NET Core's two per-request
+/// instruments (<c>http.server.request.duration</c>, <c>http.server.active_requests</c>), which are
+/// what HTTP metrics are. Routing, rate-limiting, authentication and memory-pool meters would each
+/// add work to every request and say nothing the request log and the engine's counters do not.
+/// </remarks>
 public static class Metrics
 {
-    public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
+    public const string Path = "/metrics";
+
+    public static IServiceCollection AddLodestoneMetrics(this IServiceCollection services)
+    {
+        services.AddSingleton<Exporter>();
+        return services;
+    }
 
     public static WebApplication MapMetrics(this WebApplication app)
     {
-        app.MapGet("/metrics", Scrape).RequireApiKey(app, ApiKeys.AdminPolicy).ExcludeFromDescription();
+        // Made now, before the server listens: Kestrel's connection gauge counts by increments, and the
+        // engine's latency histogram sees commands from the moment it exists.
+        var exporter = app.Services.GetRequiredService<Exporter>();
+        MetricServerMiddlewareExtensions.MapMetrics(app, settings => settings.Registry = exporter.Registry, Path)
+            .WithMetadata(new HttpMethodMetadata([HttpMethods.Get]))
+            .RequireApiKey(app, ApiKeys.AdminPolicy)
+            .ExcludeFromDescription();
         return app;
     }
 
-    private static async Task<IResult> Scrape(Executor executor, Observability.ConnectionCounter connections, RateLimitCounters rateLimits)
+    /// <summary>Which meters' instruments become metrics: see the remarks above.</summary>
+    internal static bool Adapted(Instrument instrument, IMeterFactory hostMeters) => instrument.Meter.Name switch
     {
-        // One consistent read of the counters, between two commands on the engine thread.
-        var engine = await executor.ReadDiagnosticsAsync(d => new EngineFigures(
-            [.. d.Stats.Commands()],
-            [.. d.Stats.ErrorCounts()],
-            [.. d.Stats.Groups],
-            [.. Enumerable.Range(0, d.Stats.Groups.Count).Select(d.Stats.Histogram)],
-            d.Stats.CommandsProcessed, d.Stats.ErrorReplies, d.Stats.RejectedCalls, d.Stats.FailedCalls,
-            d.Stats.ExpiredKeys, d.Stats.EvictedKeys, d.KeyspaceHits, d.KeyspaceMisses, d.Keys, d.Expires,
-            d.Memory.UsedMemory, d.UsedMemoryPeak, d.Memory.MaxMemory, d.Slowlog.Count, d.Stats.InstantaneousOpsPerSec));
-        var diagnostics = executor.Diagnostics;
-        var text = new Prometheus();
+        // A name ending in .count would end in _count, which Prometheus keeps for histograms and
+        // summaries (promtool refuses it): the thread pool's are exported by RuntimeMetrics instead.
+        _ when instrument.Name.EndsWith(".count", StringComparison.Ordinal) => false,
+        // Process-wide, observed only when scraped (dotnet.exceptions counts each exception thrown).
+        "System.Runtime" => true,
+        // This host's, not another's in the same process.
+        "Microsoft.AspNetCore.Server.Kestrel" or "Microsoft.AspNetCore.Hosting" or "Microsoft.AspNetCore.Diagnostics" =>
+            ReferenceEquals(instrument.Meter.Scope, hostMeters),
+        _ => false,
+    };
 
-        text.Counter("lodestone_commands_total", "Commands executed, by command.", engine.Commands.Select(c => (Label("command", c.Name), (double)c.Calls)));
-        text.Counter("lodestone_command_duration_seconds_total", "Time spent executing each command, in seconds.",
-            engine.Commands.Select(c => (Label("command", c.Name), c.Usec / 1e6)));
-        text.Counter("lodestone_command_rejected_total", "Commands refused before they ran (arity, permission, loading…), by command.",
-            engine.Commands.Select(c => (Label("command", c.Name), (double)c.RejectedCalls)));
-        text.Counter("lodestone_command_failed_total", "Commands that ran and answered an error, by command.",
-            engine.Commands.Select(c => (Label("command", c.Name), (double)c.FailedCalls)));
-        text.Counter("lodestone_commands_processed_total", "Commands executed.", engine.Processed);
-        text.Counter("lodestone_error_replies_total", "Error replies, rejected or failed (unknown commands included).", engine.ErrorReplies);
-        text.Counter("lodestone_error_replies_by_code_total", "Error replies by Redis error code (ERR, WRONGTYPE, NOPERM…), as INFO errorstats.",
-            engine.ErrorCodes.Select(e => (Label("code", e.Key), (double)e.Value)));
-        text.Counter("lodestone_rejected_calls_total", "Commands refused before they ran.", engine.Rejected);
-        text.Counter("lodestone_failed_calls_total", "Commands that ran and answered an error.", engine.Failed);
-        text.Histogram("lodestone_command_latency_seconds", "Command execution time on the engine thread, by command group.", engine.Groups, engine.Histograms);
-        text.Gauge("lodestone_instantaneous_ops_per_second", "Commands per second over the last ~1.6 seconds.", engine.OpsPerSec);
-        text.Gauge("lodestone_keys", "Keys in the keyspace.", engine.Keys);
-        text.Gauge("lodestone_keys_with_expiry", "Keys with a time to live.", engine.Expires);
-        text.Counter("lodestone_expired_keys_total", "Keys removed because their time to live ran out.", engine.Expired);
-        text.Counter("lodestone_evicted_keys_total", "Keys removed to free memory.", engine.Evicted);
-        text.Counter("lodestone_keyspace_hits_total", "Lookups by read commands that found their key.", engine.Hits);
-        text.Counter("lodestone_keyspace_misses_total", "Lookups by read commands that did not.", engine.Misses);
-        text.Gauge("lodestone_memory_used_bytes", "Memory in use (INFO used_memory).", engine.UsedMemory);
-        text.Gauge("lodestone_memory_used_peak_bytes", "The most memory seen in use.", engine.UsedMemoryPeak);
-        text.Gauge("lodestone_memory_max_bytes", "The memory limit; 0 for none.", engine.MaxMemory);
-        text.Gauge("lodestone_slowlog_length", "Entries in the slow log.", engine.SlowlogLength);
-        if (connections.Measured)
-            text.Gauge("lodestone_connected_clients", "Open client connections.", connections.Active);
-        text.Gauge("lodestone_blocked_clients", "Callers parked on blocking commands.", executor.BlockedCount);
-        text.Gauge("lodestone_monitor_clients", "MONITOR streams open.", diagnostics.Monitor.Count);
-        text.Gauge("lodestone_loading", "1 while the data set is being loaded.", executor.IsLoading ? 1 : 0);
-        text.Counter("lodestone_log_offset", "The committed log offset (master_repl_offset).", executor.CommittedOffset);
-        text.Counter("lodestone_http_rate_limited_total", "Requests refused with 429 by the rate-limiting middleware, by policy.",
-            rateLimits.RejectedByPolicy.Select(p => (Label("policy", p.Key), (double)p.Value)));
-        text.Gauge("lodestone_http_rate_limiters", "Rate-limit buckets alive (one per active caller).", rateLimits.LiveLimiters);
-        text.Gauge("lodestone_uptime_seconds", "Seconds since the engine started.",
-            Math.Floor((executor.Time.GetUtcNow() - diagnostics.StartedAt).TotalSeconds));
-        if (diagnostics.Log is { } log)
+    /// <summary>The thread pool's threads and completed work items, which the runtime's meter names *.count.</summary>
+    private static void RegisterThreadPool(CollectorRegistry registry)
+    {
+        var metrics = PrometheusMetrics.WithCustomRegistry(registry);
+        var threads = metrics.CreateGauge("dotnet_thread_pool_threads", "Thread-pool threads that exist now.");
+        var completed = metrics.CreateCounter("dotnet_thread_pool_completed_work_items_total", "Work items the thread pool has completed.");
+        registry.AddBeforeCollectCallback(() =>
         {
-            var status = log.Status;
-            text.Gauge("lodestone_aof_enabled", "1 when the append-only log is on.", 1);
-            text.Gauge("lodestone_snapshot_in_progress", "1 while a snapshot (log rewrite) runs.", status.InProgress ? 1 : 0);
-            if (status.LastSaveTime is { } saved)
-                text.Gauge("lodestone_last_save_timestamp_seconds", "When the last snapshot became durable, Unix seconds.", saved.ToUnixTimeSeconds());
-            text.Gauge("lodestone_last_save_ok", "0 when the last snapshot attempt failed.", status.LastError is null ? 1 : 0);
-            text.Gauge("lodestone_aof_write_ok", "0 while the log cannot be written (writes are refused).", log.Failure is null ? 1 : 0);
-            text.Gauge("lodestone_aof_log_bytes", "Size of the log segment written since the last snapshot.", status.LogBytes);
-            text.Counter("lodestone_aof_records_total", "Records written to the current log segment by this process.", status.LogRecords);
-            text.Counter("lodestone_aof_fsyncs_total", "fsyncs of the current log segment by this process.", status.LogFsyncs);
-        }
-        else
-        {
-            text.Gauge("lodestone_aof_enabled", "1 when the append-only log is on.", 0);
-        }
-        return Results.Text(text.ToString(), ContentType, Encoding.UTF8);
+            threads.Set(ThreadPool.ThreadCount);
+            completed.IncTo(ThreadPool.CompletedWorkItemCount);
+        });
     }
 
-    private static string Label(string name, string value) =>
-        $"{name}=\"{value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal)}\"";
-
-    private sealed record EngineFigures(
-        CommandCounters[] Commands, KeyValuePair<string, long>[] ErrorCodes, string[] Groups, (long[] Buckets, long SumUs, long Count)[] Histograms,
-        long Processed, long ErrorReplies, long Rejected, long Failed, long Expired, long Evicted, long Hits, long Misses,
-        long Keys, long Expires, long UsedMemory, long UsedMemoryPeak, long MaxMemory, long SlowlogLength, long OpsPerSec);
-
-    /// <summary>The text format: "# HELP", "# TYPE", then one "name{labels} value" line per sample.</summary>
-    private sealed class Prometheus
+    /// <summary>This host's registry, its meter adapter and the engine's metrics, for the host's lifetime.</summary>
+    internal sealed class Exporter : IDisposable
     {
-        private readonly StringBuilder _text = new();
+        private readonly IDisposable _meterAdapter;
 
-        public void Counter(string name, string help, double value) => Family(name, help, "counter", [("", value)]);
-
-        public void Counter(string name, string help, IEnumerable<(string Labels, double Value)> samples) => Family(name, help, "counter", samples);
-
-        public void Gauge(string name, string help, double value) => Family(name, help, "gauge", [("", value)]);
-
-        public void Histogram(string name, string help, string[] groups, (long[] Buckets, long SumUs, long Count)[] histograms)
+        public Exporter(IMeterFactory meters, IServiceProvider services)
         {
-            Header(name, help, "histogram");
-            for (var g = 0; g < groups.Length; g++)
+            Registry = PrometheusMetrics.NewCustomRegistry();
+            _meterAdapter = MeterAdapter.StartListening(new MeterAdapterOptions
             {
-                var (buckets, sumUs, count) = histograms[g];
-                var group = Label("group", groups[g]);
-                long cumulative = 0;
-                for (var b = 0; b < buckets.Length; b++)
-                {
-                    cumulative += buckets[b];
-                    var le = b < EngineStats.BucketBoundsUs.Length ? Number(EngineStats.BucketBoundsUs[b] / 1e6) : "+Inf";
-                    Sample(name + "_bucket", $"{group},le=\"{le}\"", cumulative);
-                }
-                Sample(name + "_sum", group, sumUs / 1e6);
-                Sample(name + "_count", group, count);
-            }
+                Registry = Registry,
+                // prometheus-net 8.2.1 creates the adapted metrics with this factory, whatever Registry says.
+                MetricFactory = PrometheusMetrics.WithCustomRegistry(Registry),
+                InstrumentFilterPredicate = instrument => Adapted(instrument, meters),
+                // The instrument's own advice where it has one (ASP.NET Core's: 5 ms to 10 s).
+                ResolveHistogramBuckets = instrument =>
+                    (instrument as Histogram<double>)?.Advice?.HistogramBucketBoundaries?.ToArray() ?? MeterAdapterOptions.DefaultHistogramBuckets,
+                // The adapter drops a series nobody updated for this long (5 minutes by default). An
+                // up-down counter (kestrel.active_connections) is kept as a sum of increments: dropped
+                // while a connection stays open, it would go negative when that one closed. The
+                // longest the adapter allows; connections idle out long before (Http:KeepAliveTimeoutSeconds).
+                MetricsExpireAfter = TimeSpan.FromDays(1),
+            });
+            DotNetStats.Register(Registry);
+            RegisterThreadPool(Registry);
+            Engine = ActivatorUtilities.CreateInstance<EngineMetrics>(services, Registry);
         }
 
-        public override string ToString() => _text.ToString();
+        public CollectorRegistry Registry { get; }
 
-        private void Family(string name, string help, string type, IEnumerable<(string Labels, double Value)> samples)
+        public EngineMetrics Engine { get; }
+
+        public void Dispose()
         {
-            Header(name, help, type);
-            foreach (var (labels, value) in samples)
-                Sample(name, labels, value);
+            _meterAdapter.Dispose();
+            Engine.Dispose();
         }
-
-        private void Header(string name, string help, string type) =>
-            _text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n')
-                .Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
-
-        private void Sample(string name, string labels, double value)
-        {
-            _text.Append(name);
-            if (labels.Length > 0)
-                _text.Append('{').Append(labels).Append('}');
-            _text.Append(' ').Append(Number(value)).Append('\n');
-        }
-
-        private static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
     }
 }

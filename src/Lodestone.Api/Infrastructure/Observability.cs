@@ -12,8 +12,8 @@ namespace Lodestone.Api.Infrastructure;
 
 /// <summary>
 /// Tells the engine's diagnostics what only the host knows — the persistence settings and log, the
-/// settings file, the port it listens on, and how many clients are connected — and serves
-/// <c>/metrics</c> (<see cref="Metrics"/>).
+/// settings file, the port it listens on, and how many clients are connected (INFO reads them;
+/// <c>/metrics</c> is <see cref="Metrics"/>).
 /// </summary>
 public static partial class Observability
 {

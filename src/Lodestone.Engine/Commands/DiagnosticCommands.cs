@@ -116,12 +116,13 @@ internal static class DiagnosticCommands
         return Reply.Ok;
     }
 
-    /// <summary>Clears the counters INFO reports (stats, commandstats, errorstats, hits and misses); the slow log and latency events stay, as in Redis.</summary>
+    /// <summary>
+    /// Starts the counters INFO reports (stats, commandstats, errorstats, hits and misses) again from
+    /// zero; the slow log and latency events stay, as in Redis. The totals /metrics exports go on.
+    /// </summary>
     private static Reply ConfigResetStat(CommandContext ctx)
     {
-        ctx.Diagnostics.Stats.Reset();
-        ctx.Keyspace.Hits = 0;
-        ctx.Keyspace.Misses = 0;
+        ctx.Diagnostics.Stats.Reset(ctx.Keyspace.Hits, ctx.Keyspace.Misses);
         return Reply.Ok;
     }
 

@@ -157,13 +157,14 @@ internal static class InfoReport
 
     private static void Stats(StringBuilder text, CommandContext ctx)
     {
-        var stats = ctx.Diagnostics.Stats;
+        var stats = ctx.Diagnostics.Stats.SinceReset;
+        var (hitsAtReset, missesAtReset) = ctx.Diagnostics.Stats.KeyspaceAtReset;
         Field(text, "total_commands_processed", stats.CommandsProcessed);
-        Field(text, "instantaneous_ops_per_sec", stats.InstantaneousOpsPerSec);
+        Field(text, "instantaneous_ops_per_sec", ctx.Diagnostics.Stats.InstantaneousOpsPerSec);
         Field(text, "expired_keys", stats.ExpiredKeys);
         Field(text, "evicted_keys", stats.EvictedKeys);
-        Field(text, "keyspace_hits", ctx.Keyspace.Hits);
-        Field(text, "keyspace_misses", ctx.Keyspace.Misses);
+        Field(text, "keyspace_hits", ctx.Keyspace.Hits - hitsAtReset);
+        Field(text, "keyspace_misses", ctx.Keyspace.Misses - missesAtReset);
         Field(text, "total_error_replies", stats.ErrorReplies);
         Field(text, "total_rejected_calls", stats.RejectedCalls);
         Field(text, "total_failed_calls", stats.FailedCalls);
@@ -193,7 +194,7 @@ internal static class InfoReport
 
     private static void CommandStats(StringBuilder text, CommandContext ctx)
     {
-        foreach (var c in ctx.Diagnostics.Stats.Commands())
+        foreach (var c in ctx.Diagnostics.Stats.SinceReset.Commands())
         {
             Field(text, "cmdstat_" + c.Name, string.Create(CultureInfo.InvariantCulture,
                 $"calls={c.Calls},usec={c.Usec},usec_per_call={c.UsecPerCall:F2},rejected_calls={c.RejectedCalls},failed_calls={c.FailedCalls}"));
@@ -202,7 +203,7 @@ internal static class InfoReport
 
     private static void ErrorStats(StringBuilder text, CommandContext ctx)
     {
-        foreach (var (code, count) in ctx.Diagnostics.Stats.ErrorCounts())
+        foreach (var (code, count) in ctx.Diagnostics.Stats.SinceReset.ErrorCounts())
             Field(text, "errorstat_" + code, string.Create(CultureInfo.InvariantCulture, $"count={count}"));
     }
 

@@ -96,11 +96,11 @@ internal sealed class Keyspace
     /// <summary>Set by the executor while a read-only command's handler runs: its lookups count as keyspace hits or misses (INFO stats).</summary>
     public bool CountsReads { get; set; }
 
-    /// <summary>Lookups made while <see cref="CountsReads"/> that found a live key.</summary>
-    public long Hits { get; set; }
+    /// <summary>Lookups made while <see cref="CountsReads"/> that found a live key, since the engine started.</summary>
+    public long Hits { get; private set; }
 
     /// <summary>Lookups made while <see cref="CountsReads"/> that found none (or an expired one).</summary>
-    public long Misses { get; set; }
+    public long Misses { get; private set; }
 
     public bool IsExpired(Entry entry) => entry.ExpireAtMs != Entry.NoExpiry && NowMs > entry.ExpireAtMs;
 

@@ -15,8 +15,8 @@ namespace Lodestone.Engine.Persistence;
 public sealed record RecoveryReport(long SnapshotEntries, long Records, long NextOffset, string? Truncated, TimeSpan Duration, bool LockGrantsPaused = false);
 
 /// <summary>The state of snapshots, for operators (GET /admin/snapshots).</summary>
-/// <param name="LogRecords">Records written to the current log segment since this process opened it.</param>
-/// <param name="LogFsyncs">fsyncs of it in that time (LogRecords ÷ LogFsyncs: records per fsync).</param>
+/// <param name="LogRecords">Records written to the log since this process opened it, every segment counted (a snapshot does not reset it).</param>
+/// <param name="LogFsyncs">fsyncs of the log in that time (LogRecords ÷ LogFsyncs: records per fsync).</param>
 /// <param name="LastPeakBufferBytes">The most snapshot bytes that waited for the disk during the last snapshot: its extra memory.</param>
 public sealed record SnapshotStatus(
     bool InProgress, DateTimeOffset? LastSaveTime, long? LastSaveOffset, TimeSpan? LastDuration, long? LastSize, string? LastError,
@@ -49,6 +49,7 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
     private readonly object _gate = new();
     private readonly object _reloadGate = new();
     private AofWriter? _writer;
+    private readonly AofCounters _counters = new();
     private Manifest? _manifest;
     private long _sizeAtLastRewrite;
     private DateTimeOffset _lastSaveAttempt;
@@ -76,7 +77,7 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
         get
         {
             lock (_gate)
-                return _status with { LogBytes = _writer?.Length ?? 0, LogRecords = _writer?.Records ?? 0, LogFsyncs = _writer?.Fsyncs ?? 0 };
+                return _status with { LogBytes = _writer?.Length ?? 0, LogRecords = _counters.Records, LogFsyncs = _counters.Fsyncs };
         }
     }
 
@@ -121,7 +122,7 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
         var manifest = ReadManifest(manifestPath);
         var (snapshotEntries, replayed, next, truncated) = Load(executor, manifest, live: null);
 
-        _writer = AofWriter.Open(_files, PathOf(manifest.Segments[^1]), next, _options.AppendFsync, _time);
+        _writer = AofWriter.Open(_files, PathOf(manifest.Segments[^1]), next, _options.AppendFsync, _time, counters: _counters);
         lock (_gate)
         {
             _manifest = manifest;
@@ -415,7 +416,7 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
         if (_writer is { Failure: { } failure })
             throw new InvalidOperationException($"The log is failing ({failure.Message}); no snapshot until it recovers.");
         var previous = _writer;
-        _writer = AofWriter.Open(_files, PathOf(segment), offset, _options.AppendFsync, _time, syncHeader: false);
+        _writer = AofWriter.Open(_files, PathOf(segment), offset, _options.AppendFsync, _time, syncHeader: false, _counters);
         return (new SnapshotWriter(_files, PathOf(SnapshotFile.Name(offset))), previous);
     }
 

@@ -50,11 +50,11 @@ public sealed class AofWriter : IEffectSink, IDisposable
     private volatile EngineError? _failure;
     private Exception? _lastException;
     private int _disposed;
-    private long _records;
-    private long _fsyncs;
+    private readonly AofCounters _counters;
 
-    private AofWriter(IFileSystem fileSystem, IAppendFile file, string path, long nextOffset, AppendFsync fsync, TimeProvider time)
+    private AofWriter(IFileSystem fileSystem, IAppendFile file, string path, long nextOffset, AppendFsync fsync, TimeProvider time, AofCounters counters)
     {
+        _counters = counters;
         _fileSystem = fileSystem;
         _file = file;
         _path = path;
@@ -72,12 +72,13 @@ public sealed class AofWriter : IEffectSink, IDisposable
     /// <param name="syncHeader">Fsync a new header at once. Without it (a segment switched to on the engine
     /// thread), the header becomes durable with the first records; a crash before leaves a torn header,
     /// which recovery cuts like any torn tail.</param>
-    public static AofWriter Open(IFileSystem fileSystem, string path, long nextOffset, AppendFsync fsync, TimeProvider time, bool syncHeader = true)
+    /// <param name="counters">Where to count records and fsyncs: the log's, shared by its segments; a set of its own when null.</param>
+    public static AofWriter Open(IFileSystem fileSystem, string path, long nextOffset, AppendFsync fsync, TimeProvider time, bool syncHeader = true, AofCounters? counters = null)
     {
         ArgumentNullException.ThrowIfNull(fileSystem);
         ArgumentNullException.ThrowIfNull(time);
         var file = fileSystem.OpenAppend(path);
-        var writer = new AofWriter(fileSystem, file, path, nextOffset, fsync, time);
+        var writer = new AofWriter(fileSystem, file, path, nextOffset, fsync, time, counters ?? new AofCounters());
         if (file.Length == 0)
         {
             var header = new ArrayBufferWriter<byte>(AofFormat.HeaderSize);
@@ -101,11 +102,8 @@ public sealed class AofWriter : IEffectSink, IDisposable
     /// <summary>Bytes of the segment known to be whole.</summary>
     public long Length => _goodLength;
 
-    /// <summary>Records handed to this writer since it opened.</summary>
-    public long Records => Interlocked.Read(ref _records);
-
-    /// <summary>fsyncs done since it opened (under Always, one per batch that wrote: records ÷ fsyncs is the group-commit factor).</summary>
-    public long Fsyncs => Interlocked.Read(ref _fsyncs);
+    /// <summary>Records and fsyncs, counted with those of the writers it shares them with.</summary>
+    public AofCounters Counters => _counters;
 
     public EngineError? Failure => _failure;
 
@@ -115,7 +113,7 @@ public sealed class AofWriter : IEffectSink, IDisposable
         (_lastStart, _lastOffset, _lastCount) = (_goodLength + _pending.WrittenCount, _nextOffset, effects.Count);
         foreach (var argv in effects)
             AofFormat.WriteRecord(_pending, _nextOffset++, argv);
-        Interlocked.Add(ref _records, effects.Count);
+        _counters.AddRecords(effects.Count);
         // The disk's own exception: the engine words the error (MISCONF …) from it.
         if (!TryFlush(sync, out _) && (sync || _fsync == AppendFsync.Always))
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_lastException!);
@@ -151,7 +149,7 @@ public sealed class AofWriter : IEffectSink, IDisposable
             TryCut();
         }
         _nextOffset = _lastOffset;
-        Interlocked.Add(ref _records, -_lastCount);
+        _counters.AddRecords(-_lastCount);
         _lastCount = 0;
         // With nothing left to write, a retry would succeed on a disk that is still full: recovering
         // first proves the disk takes at least what was refused.
@@ -244,7 +242,7 @@ public sealed class AofWriter : IEffectSink, IDisposable
             if (_needsSync && (sync || _fsync == AppendFsync.Always))
             {
                 _file.Sync();
-                Interlocked.Increment(ref _fsyncs);
+                _counters.Fsynced();
                 _needsSync = false;
             }
             else if (_needsSync && _fsync == AppendFsync.EverySec)
@@ -295,7 +293,7 @@ public sealed class AofWriter : IEffectSink, IDisposable
         try
         {
             _file.Sync();
-            Interlocked.Increment(ref _fsyncs);
+            _counters.Fsynced();
         }
         catch (IOException exception)
         {
