@@ -69,6 +69,7 @@ app.MapRateLimits();
 app.MapCommands();
 app.MapAdmin();
 app.MapMetrics();
+app.AnswerHeadWhereGet();
 
 try
 {

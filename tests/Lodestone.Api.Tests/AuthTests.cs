@@ -70,6 +70,20 @@ public sealed class AuthTests(SecuredApiFactory factory) : IClassFixture<Secured
     }
 
     [Fact]
+    public async Task Head_is_a_read_a_read_token_may_send_and_no_token_may_not()
+    {
+        var key = ApiFactory.Key();
+        await factory.ClientWith(SecuredApiFactory.WriteToken).PutString(key, "v");
+
+        using var read = await factory.ClientWith(SecuredApiFactory.ReadToken).SendAsync(new HttpRequestMessage(HttpMethod.Head, Strings(key)));
+        using var anonymous = await factory.CreateClient().SendAsync(new HttpRequestMessage(HttpMethod.Head, Strings(key)));
+
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal("Bearer", anonymous.Headers.WwwAuthenticate.ToString());
+    }
+
+    [Fact]
     public async Task A_read_token_on_a_resource_write_is_403_noperm_and_the_value_stays()
     {
         var key = ApiFactory.Key();
