@@ -58,8 +58,10 @@ public static class Cors
         return next(context);
     }
 
+    // Only this key: binding the whole section here, while services are still being added, would fail on
+    // any other malformed Http setting before validation could name it.
     private static string[] Origins(IConfiguration configuration) =>
-        configuration.GetSection(HttpSettings.Section).Get<HttpSettings>()?.CorsOrigins ?? [];
+        configuration.GetSection($"{HttpSettings.Section}:{nameof(HttpSettings.CorsOrigins)}").Get<string[]>() ?? [];
 
     /// <summary>The framework's CORS, less its own <c>Vary: Origin</c> (with two or more origins), which <see cref="VaryByOrigin"/> already sent.</summary>
     private sealed class OriginVariedOnce(IOptions<CorsOptions> options, ILoggerFactory loggerFactory) : CorsService(options, loggerFactory)
