@@ -26,6 +26,7 @@ builder.Services.AddLodestoneProblems();
 builder.Services.AddExceptionHandler<ExceptionToProblem>();
 builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
 builder.Services.AddLodestoneCors(builder.Configuration);
+builder.Services.AddLodestoneCompression();
 builder.Services.AddLodestoneOpenApi();
 builder.Services.AddLodestoneHealth();
 builder.Services.AddLodestoneObservability();
@@ -50,6 +51,8 @@ app.UseLodestoneForwardedHeaders();
 // exception's 500); it also gives an error without a body its problem details (as UseStatusCodePages).
 app.UseLodestoneRequestLogging();
 app.UseExceptionHandler();
+// Inside the exception handler, whose problem bodies are small; around everything that writes a body.
+app.UseLodestoneCompression();
 // Inside the exception handler, so a routing failure (an ambiguous match) is a problem, not a bare 500.
 app.UseRouting();
 app.UseProtectedMode();
@@ -71,6 +74,7 @@ app.MapRateLimits();
 app.MapCommands();
 app.MapAdmin();
 app.MapMetrics();
+app.AnswerHeadWhereGet();
 
 try
 {

@@ -14,16 +14,26 @@ public sealed class AuthTests(SecuredApiFactory factory) : IClassFixture<Secured
     }
 
     [Theory]
-    [InlineData(null)]
-    [InlineData("wrong-token")]
-    public async Task The_command_endpoint_without_a_valid_token_is_401_with_wrongpass(string? token)
+    [InlineData(null, "WRONGPASS missing auth token: send Authorization: Bearer <token>")]
+    [InlineData("", "WRONGPASS missing auth token: send Authorization: Bearer <token>")]
+    [InlineData("wrong-token", "WRONGPASS invalid auth token")]
+    [InlineData(SecuredApiFactory.ReadToken + "x", "WRONGPASS invalid auth token")]
+    public async Task The_command_endpoint_without_a_valid_token_is_401_with_wrongpass_saying_whether_it_was_missing_or_wrong(string? token, string error)
     {
         var client = token is null ? factory.CreateClient() : factory.ClientWith(token);
 
         var response = await client.PostAsync("/commands", Json("""["PING"]"""));
 
-        Assert.Equal("WRONGPASS invalid or missing auth token", await UpstashError(response, HttpStatusCode.Unauthorized));
+        Assert.Equal(error, await UpstashError(response, HttpStatusCode.Unauthorized));
         Assert.Equal("Bearer", response.Headers.WwwAuthenticate.ToString());
+    }
+
+    [Fact]
+    public async Task A_wrong_token_in_the_query_string_is_called_invalid_on_the_command_endpoint()
+    {
+        var response = await factory.CreateClient().PostAsync("/commands?_token=wrong-token", Json("""["PING"]"""));
+
+        Assert.Equal("WRONGPASS invalid auth token", await UpstashError(response, HttpStatusCode.Unauthorized));
     }
 
     [Fact]
@@ -61,12 +71,47 @@ public sealed class AuthTests(SecuredApiFactory factory) : IClassFixture<Secured
     }
 
     [Fact]
-    public async Task Resources_without_a_token_are_401_problems()
+    public async Task Resources_without_a_token_are_401_problems_that_say_to_send_one()
     {
         var response = await factory.CreateClient().GetAsync(Strings(ApiFactory.Key()));
 
         var problem = await response.Problem(HttpStatusCode.Unauthorized, "WRONGPASS");
-        Assert.Contains("Authorization: Bearer", problem.Detail(), StringComparison.Ordinal);
+        Assert.Equal("Send an API key: Authorization: Bearer <key>.", problem.Detail());
+    }
+
+    [Theory]
+    [InlineData("wrong-token")]
+    [InlineData(SecuredApiFactory.AdminToken + "0")]
+    [InlineData("admin-token")]
+    public async Task Resources_with_a_wrong_token_are_401_problems_that_say_the_key_is_not_valid_and_nothing_more(string token)
+    {
+        var response = await factory.ClientWith(token).GetAsync(Strings(ApiFactory.Key()));
+
+        var problem = await response.Problem(HttpStatusCode.Unauthorized, "WRONGPASS");
+        Assert.Equal("The API key is not valid.", problem.Detail());
+        Assert.Equal("Bearer", response.Headers.WwwAuthenticate.ToString());
+    }
+
+    [Fact]
+    public async Task A_wrong_token_in_the_query_string_is_called_not_valid_on_resources_too()
+    {
+        var response = await factory.CreateClient().GetAsync(Strings(ApiFactory.Key()) + "?_token=wrong-token");
+
+        Assert.Equal("The API key is not valid.", (await response.Problem(HttpStatusCode.Unauthorized, "WRONGPASS")).Detail());
+    }
+
+    [Fact]
+    public async Task Head_is_a_read_a_read_token_may_send_and_no_token_may_not()
+    {
+        var key = ApiFactory.Key();
+        await factory.ClientWith(SecuredApiFactory.WriteToken).PutString(key, "v");
+
+        using var read = await factory.ClientWith(SecuredApiFactory.ReadToken).SendAsync(new HttpRequestMessage(HttpMethod.Head, Strings(key)));
+        using var anonymous = await factory.CreateClient().SendAsync(new HttpRequestMessage(HttpMethod.Head, Strings(key)));
+
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal("Bearer", anonymous.Headers.WwwAuthenticate.ToString());
     }
 
     [Fact]

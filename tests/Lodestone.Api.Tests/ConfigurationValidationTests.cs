@@ -12,6 +12,8 @@ public sealed class ConfigurationValidationTests
     [InlineData("--Http:RequestHeadersTimeoutSeconds", "0", "Http:RequestHeadersTimeoutSeconds must be between 0 and 3600.")]
     [InlineData("--Auth:ApiKeys:0:Name", "", "Auth:ApiKeys: every key needs a Name.")]
     [InlineData("--Engine:Hz", "0", "Engine:Hz must be between 1 and 500.")]
+    [InlineData("--Http:ResponseCompression", "maybe", "Failed to convert configuration value 'maybe' at 'Http:ResponseCompression' to type 'System.Boolean'.")]
+    [InlineData("--Auth:ProtectedMode", "maybe", "Failed to convert configuration value 'maybe' at 'Auth:ProtectedMode' to type 'System.Boolean'.")]
     [InlineData("--Http:ForwardedHeaders:KnownProxies:0", "10.0.0.0/8", "Http:ForwardedHeaders:KnownProxies: each entry must be an IP address (10.0.0.5); put ranges in KnownNetworks.")]
     [InlineData("--Http:ForwardedHeaders:KnownNetworks:0", "10.0.0.5", "Http:ForwardedHeaders:KnownNetworks: each entry must be a CIDR range (10.0.0.0/8).")]
     [InlineData("--RateLimiting:TrustedProxies:0", "proxy.example", "RateLimiting:TrustedProxies: each entry must be an IP address or a CIDR range (10.0.0.0/8).")]

@@ -23,6 +23,7 @@ public sealed class CorsTests(ApiFactory factory) : IClassFixture<ApiFactory>
         Assert.Null(preflight.Header("Access-Control-Allow-Origin"));
         Assert.Null(preflight.Header("Access-Control-Allow-Methods"));
         Assert.Null(read.Header("Access-Control-Allow-Origin"));
+        Assert.Null(read.Header("Vary"));
     }
 
     [Fact]
@@ -40,6 +41,36 @@ public sealed class CorsTests(ApiFactory factory) : IClassFixture<ApiFactory>
     }
 
     [Fact]
+    public async Task A_preflight_answer_may_be_reused_for_two_hours()
+    {
+        using var configured = WithOrigin();
+
+        var response = await configured.CreateClient().SendAsync(Preflight(AppOrigin));
+
+        Assert.Equal("7200", response.Header("Access-Control-Max-Age"));
+        Assert.Equal(["Origin"], response.Headers.Vary);
+    }
+
+    [Fact]
+    public async Task Every_response_varies_by_origin_once_with_or_without_an_origin_and_with_several_origins_configured()
+    {
+        using var configured = factory.WithWebHostBuilder(builder => builder
+            .UseSetting("Http:CorsOrigins:0", AppOrigin)
+            .UseSetting("Http:CorsOrigins:1", "https://other.example"));
+        var client = configured.CreateClient();
+
+        var withOrigin = await client.SendAsync(Request(HttpMethod.Get, "/health", null, ("Origin", AppOrigin)));
+        var without = await client.GetAsync("/health");
+        var otherOrigin = await client.SendAsync(Request(HttpMethod.Get, "/health", null, ("Origin", "https://evil.example")));
+        var missing = await client.SendAsync(Request(HttpMethod.Get, Strings(ApiFactory.Key()), null, ("Origin", AppOrigin)));
+
+        foreach (var response in new[] { withOrigin, without, otherOrigin, missing })
+            Assert.Equal(["Origin"], response.Headers.Vary);
+        Assert.Equal(AppOrigin, withOrigin.Header("Access-Control-Allow-Origin"));
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Fact]
     public async Task A_configured_origin_can_read_the_etag_ttl_and_location_headers()
     {
         using var configured = WithOrigin();
@@ -54,6 +85,22 @@ public sealed class CorsTests(ApiFactory factory) : IClassFixture<ApiFactory>
         Assert.Contains("ETag", exposed, StringComparer.OrdinalIgnoreCase);
         Assert.Contains("Lodestone-Ttl-Ms", exposed, StringComparer.OrdinalIgnoreCase);
         Assert.Contains("Location", exposed, StringComparer.OrdinalIgnoreCase);
+        Assert.Contains("Retry-After", exposed, StringComparer.OrdinalIgnoreCase);
+        Assert.Contains("RateLimit", exposed, StringComparer.OrdinalIgnoreCase);
+        Assert.Contains("RateLimit-Policy", exposed, StringComparer.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task A_configured_origin_can_read_the_command_endpoints_sync_token()
+    {
+        using var configured = WithOrigin();
+        var client = configured.CreateClient();
+
+        var response = await client.SendAsync(Request(HttpMethod.Post, "/commands", Json("""["PING"]"""), ("Origin", AppOrigin)));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.NotNull(response.Header("upstash-sync-token"));
+        Assert.Contains("upstash-sync-token", response.Header("Access-Control-Expose-Headers")!.Split(',', StringSplitOptions.TrimEntries), StringComparer.OrdinalIgnoreCase);
     }
 
     [Fact]

@@ -172,6 +172,16 @@ public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
         Assert.Equal(Operations.Select(row => ((string)row[0], (string)row[1])).Order(), operations);
     }
 
+    [Fact]
+    public async Task Head_on_get_routes_is_said_once_in_the_description_not_listed_as_operations_of_its_own()
+    {
+        var document = await Document();
+
+        Assert.Contains("Every GET route also answers HEAD", document.GetProperty("info").GetProperty("description").GetString(), StringComparison.Ordinal);
+        var heads = document.GetProperty("paths").EnumerateObject().Where(path => path.Value.TryGetProperty("head", out _)).Select(path => path.Name);
+        Assert.Equal(["/commands/{command}/{arguments}", "/hashes/{key}/fields/{field}"], heads.Order(StringComparer.Ordinal));
+    }
+
     [Theory]
     [InlineData("/commands")]
     [InlineData("/commands/pipeline")]

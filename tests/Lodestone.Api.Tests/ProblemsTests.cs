@@ -187,7 +187,7 @@ public sealed class ProblemsTests(ApiFactory factory) : IClassFixture<ApiFactory
 
         var problem = await response.Problem(HttpStatusCode.MethodNotAllowed);
         Assert.Equal("urn:lodestone:problem:method-not-allowed", problem.GetProperty("type").GetString());
-        Assert.Equal(["DELETE", "GET", "PUT"], response.Content.Headers.Allow.Order(StringComparer.Ordinal));
+        Assert.Equal(["DELETE", "GET", "HEAD", "PUT"], response.Content.Headers.Allow.Order(StringComparer.Ordinal));
     }
 
     [Fact]

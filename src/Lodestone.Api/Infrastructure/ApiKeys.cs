@@ -50,7 +50,14 @@ public static class ApiKeys
     public const string Scheme = "ApiKey";
     public const string Policy = "ApiKey";
     public const string AdminPolicy = "Admin";
-    public const string WrongPass = "WRONGPASS invalid or missing auth token";
+    /// <summary>
+    /// The command endpoint's 401s. Upstash answers both with <c>WRONGPASS invalid or missing auth token</c>:
+    /// these keep its code (Redis's for a wrong password) and say which of the two it was.
+    /// </summary>
+    public const string WrongPassMissing = "WRONGPASS missing auth token: send Authorization: Bearer <token>";
+
+    /// <inheritdoc cref="WrongPassMissing"/>
+    public const string WrongPassInvalid = "WRONGPASS invalid auth token";
 
     public static IServiceCollection AddLodestoneAuth(this IServiceCollection services, IConfiguration configuration)
     {
@@ -149,7 +156,7 @@ public static class ApiKeys
             if (keys.IsOpen)
                 return Task.FromResult(AuthenticateResult.NoResult());
             var presented = Presented(Request);
-            if (presented is null)
+            if (string.IsNullOrEmpty(presented))
                 return Task.FromResult(AuthenticateResult.NoResult());
             if (keys.Find(presented) is not { } user)
                 return Task.FromResult(AuthenticateResult.Fail("Invalid API key."));
@@ -173,13 +180,16 @@ public static class ApiKeys
         {
             Response.StatusCode = StatusCodes.Status401Unauthorized;
             Response.Headers.WWWAuthenticate = "Bearer";
+            // A key was sent and matched none (the result is the one authentication already cached).
+            // Only that is said: the key is compared whole, so there is nothing about which part to tell.
+            var wrongKey = (await HandleAuthenticateOnceSafeAsync()).Failure is not null;
             if (Context.GetEndpoint()?.Metadata.GetMetadata<UpstashErrors>() is not null)
             {
-                await UpstashErrors.WriteAsync(Context, StatusCodes.Status401Unauthorized, WrongPass);
+                await UpstashErrors.WriteAsync(Context, StatusCodes.Status401Unauthorized, wrongKey ? WrongPassInvalid : WrongPassMissing);
                 return;
             }
             await Problems.Create(ProblemTable.ForStatus(StatusCodes.Status401Unauthorized),
-                    "Send an API key: Authorization: Bearer <key>.", "WRONGPASS")
+                    wrongKey ? "The API key is not valid." : "Send an API key: Authorization: Bearer <key>.", "WRONGPASS")
                 .ExecuteAsync(Context);
         }
 

@@ -8,6 +8,9 @@ public sealed class HttpSettings
     /// <summary>Largest request body accepted, in bytes; larger bodies get 413.</summary>
     public long MaxRequestBodyBytes { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>Compress JSON responses over 1 KB (br, gzip) for clients that accept it; see <see cref="Compression"/>.</summary>
+    public bool ResponseCompression { get; set; } = true;
+
     /// <summary>Browser origins allowed to call the API (CORS). Empty: none.</summary>
     public string[] CorsOrigins { get; set; } = [];
 

@@ -28,6 +28,9 @@ public static class OpenApi
     public static IServiceCollection AddLodestoneOpenApi(this IServiceCollection services) =>
         services.AddOpenApi(options =>
         {
+            // HEAD on a GET route is that GET without its body (HeadRequests): said once in the description, not 50 times.
+            var included = options.ShouldInclude;
+            options.ShouldInclude = description => included(description) && !HeadRequests.IsImplied(description);
             options.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info = new OpenApiInfo
@@ -35,7 +38,8 @@ public static class OpenApi
                     Title = "Lodestone",
                     Version = "v1",
                     Description = "The Redis data model and semantics as an HTTP/JSON data service. " +
-                        "Keys in paths are percent-encoded bytes; ETags are key versions; errors are RFC 9457 problem details carrying the Redis error code.",
+                        "Keys in paths are percent-encoded bytes; ETags are key versions; errors are RFC 9457 problem details carrying the Redis error code. " +
+                        "Every GET route also answers HEAD: the same status and headers, no body.",
                 };
                 return Task.CompletedTask;
             });

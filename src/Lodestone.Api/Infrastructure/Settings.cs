@@ -47,6 +47,8 @@ public static class Settings
         OptionsValidationException one => one.Failures,
         AggregateException many when many.InnerExceptions.All(e => e is OptionsValidationException) =>
             many.InnerExceptions.SelectMany(e => ((OptionsValidationException)e).Failures),
+        // A value of the wrong type (Http:ResponseCompression=maybe): the binder's message names the setting and the type.
+        InvalidOperationException unbindable when unbindable.TargetSite?.DeclaringType == typeof(ConfigurationBinder) => [unbindable.Message],
         _ => null,
     };
 
