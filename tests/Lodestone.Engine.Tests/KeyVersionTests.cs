@@ -123,4 +123,20 @@ public sealed class KeyVersionTests : IDisposable
         Assert.Contains("lock|lock|", expected, StringComparison.Ordinal);
         Assert.DoesNotContain("short|", expected, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task After_loading_a_write_gets_a_version_above_every_one_loaded_by_the_margin()
+    {
+        await _engine.Run("SET", "k", "1");
+        var loaded = _engine.Log.Records.Max(r => r.Version);
+
+        using var restarted = new TestEngine();
+        restarted.Executor.BeginLoading();
+        Assert.Null(await restarted.Executor.ReplayAsync(_engine.Log.Records));
+        restarted.Executor.FinishLoading(_engine.Executor.CommittedOffset);
+        Assert.Equal(loaded, await KeyspaceDigest.VersionAsync(restarted.Executor, "k"));
+
+        await restarted.Run("SET", "k", "2");
+        Assert.True(await KeyspaceDigest.VersionAsync(restarted.Executor, "k") > loaded + Executor.VersionMargin);
+    }
 }

@@ -30,7 +30,10 @@ namespace Lodestone.Engine.Execution;
 ///
 /// Versions. A key's version is loaded with it: from the snapshot (which also holds the counter, so a
 /// deleted key's version is not handed out again) and from each record (which carries the version of
-/// what it wrote); the counter continues above all of them. Files of an older format hold no
+/// what it wrote). Loading ends by moving the counter <see cref="VersionMargin"/> above everything
+/// loaded: the files may have lost the last records before a crash (not yet fsynced under EverySec or
+/// No, a torn tail, a log cut by check-aof --fix), and callers may have seen the versions those took —
+/// so a write after the restart must not take one of them again. Files of an older format hold no
 /// versions: their keys get new ones as they load.
 /// </remarks>
 public sealed partial class Executor
@@ -42,6 +45,13 @@ public sealed partial class Executor
 
     /// <summary>Refuses callers with LOADING until <see cref="FinishLoading"/>. Call before the engine is shared.</summary>
     public void BeginLoading() => _loading = true;
+
+    /// <summary>
+    /// How far above everything loaded versions continue: more versions than the writes a crash can
+    /// lose (the last second or two under EverySec, what the OS had not flushed under No) could take.
+    /// 2^32 per load leaves room for billions of restarts below <see cref="long.MaxValue"/>.
+    /// </summary>
+    public const long VersionMargin = 1L << 32;
 
     /// <summary>Runs logged records, in order, as loading replay: no permissions, no logging, time frozen; each record's keys get its version.</summary>
     /// <returns>The first record that failed, with its error, or null.</returns>
@@ -65,7 +75,8 @@ public sealed partial class Executor
 
     /// <summary>
     /// Ends loading: keys whose time passed while the service was down are dropped (and logged as DEL),
-    /// then callers are served, with offsets continuing from <paramref name="nextOffset"/>.
+    /// versions continue <see cref="VersionMargin"/> above every one loaded, then callers are served,
+    /// with offsets continuing from <paramref name="nextOffset"/>.
     /// </summary>
     public void FinishLoading(long nextOffset)
     {
@@ -76,13 +87,14 @@ public sealed partial class Executor
         _loading = false;
     }
 
-    /// <summary>Runs first after loading, before any caller: drops the keys that expired meanwhile.</summary>
+    /// <summary>Runs first after loading, before any caller: drops the keys that expired meanwhile, and moves versions past the margin.</summary>
     private sealed class ExpiredSweepWork() : TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), IWork
     {
         public bool Execute(Executor executor)
         {
             executor.TakeTimeSnapshot();
             executor._keyspace.RemoveExpired();
+            executor._keyspace.ContinueVersionsAbove(executor._keyspace.LastVersion + VersionMargin);
             executor._clock.Read();
             return true;
         }
