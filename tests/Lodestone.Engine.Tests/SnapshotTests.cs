@@ -224,6 +224,21 @@ public sealed class SnapshotTests : IDisposable
     }
 
     [Fact]
+    public async Task The_engine_may_still_be_completing_a_snapshot_writer_its_owner_has_already_disposed()
+    {
+        // The owner disposes the writer once Done completes, which can be before the engine thread's
+        // Complete call has returned: completing a disposed writer must not throw on the engine thread.
+        Directory.CreateDirectory(_directory);
+        var writer = new SnapshotWriter(LocalFileSystem.Instance, Path.Combine(_directory, SnapshotFile.Name(0)));
+        writer.Add("bytes"u8);
+        writer.Complete();
+        Assert.True(await writer.Done > 0);
+        writer.Dispose();
+
+        writer.Complete();
+    }
+
+    [Fact]
     public async Task A_snapshot_while_one_is_running_is_refused()
     {
         using var node = Start();
