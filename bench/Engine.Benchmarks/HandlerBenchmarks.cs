@@ -14,7 +14,7 @@ namespace Lodestone.Bench.Engine;
 public class HandlerBenchmarks
 {
     private const int Calls = 1000;
-    private readonly List<byte[][]> _effects = [];
+    private readonly List<Effect> _effects = [];
     private CommandContext _context = null!;
     private CommandSpec _get = null!, _set = null!, _incr = null!;
     private byte[][] _getArgs = null!, _setArgs = null!, _incrArgs = null!;

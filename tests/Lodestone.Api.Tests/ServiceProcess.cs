@@ -127,6 +127,16 @@ public sealed class ServiceProcess : IDisposable
             return (process.ExitCode, output.ToString());
     }
 
+    /// <summary>SIGTERM, as a service manager stops it: a clean shutdown, which must exit 0 within 30 s.</summary>
+    public async Task StopAsync()
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            await kill.WaitForExitAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(timeout.Token);
+        Assert.Equal(0, _process.ExitCode);
+    }
+
     /// <summary>SIGKILL: no shutdown, no flush — what a crash or power cut leaves is what is on disk.</summary>
     public void Kill()
     {

@@ -11,9 +11,9 @@ namespace Lodestone.Engine.Tests;
 /// <summary>The log format, its reader's torn-tail and corruption rules, and the writer's failure handling.</summary>
 public sealed class AofTests
 {
-    private static byte[][] Argv(params string[] args) => args.Select(Encoding.UTF8.GetBytes).ToArray();
+    private static Effect Record(params string[] args) => new(args.Select(Encoding.UTF8.GetBytes).ToArray(), 0);
 
-    private static byte[] Segment(long start, params byte[][][] records)
+    private static byte[] Segment(long start, params Effect[] records)
     {
         var buffer = new ArrayBufferWriter<byte>();
         AofFormat.WriteHeader(buffer, start);
@@ -25,30 +25,63 @@ public sealed class AofTests
     private static (AofReadResult Result, List<string> Records) Read(byte[] bytes)
     {
         var records = new List<string>();
-        var result = AofReader.Read(new MemoryStream(bytes), (offset, argv) =>
-            records.Add($"{offset}:{string.Join(' ', argv.Select(a => Encoding.UTF8.GetString(a)))}"));
+        var result = AofReader.Read(new MemoryStream(bytes), (offset, record) =>
+            records.Add($"{offset}:{string.Join(' ', record.Args.Select(a => Encoding.UTF8.GetString(a)))}"));
         return (result, records);
     }
 
     [Fact]
     public void The_format_is_pinned_byte_for_byte()
     {
-        // Golden bytes: changing the format needs a new version number and a reader for version 1.
-        var bytes = Segment(5, Argv("SET", "k", "v"));
+        // Golden bytes: changing the format needs a new version number and a reader for versions 1 and 2.
+        var bytes = Segment(5, Record("SET", "k", "v") with { Version = 300 });
 
         Assert.Equal(
-            "4C4F444553544F4E452D414F460A0100" + "0500000000000000" +
-            "11000000" + Convert.ToHexString(BitConverter.GetBytes(AofFormat.Checksum(bytes.AsSpan(32)))) +
-            "0500000000000000" + "03" + "03534554" + "016B" + "0176",
+            "4C4F444553544F4E452D414F460A0200" + "0500000000000000" +
+            "13000000" + Convert.ToHexString(BitConverter.GetBytes(AofFormat.Checksum(bytes.AsSpan(32)))) +
+            "0500000000000000" + "AC02" + "03" + "03534554" + "016B" + "0176",
             Convert.ToHexString(bytes));
         Assert.Equal(0xE3069283u, AofFormat.Checksum("123456789"u8));
+    }
+
+    [Fact]
+    public void A_format_1_segment_still_reads_and_its_records_carry_no_version()
+    {
+        // Format 1 as the previous build wrote it (its golden bytes): no version in the body.
+        var body = Convert.FromHexString("0500000000000000" + "03" + "03534554" + "016B" + "0176");
+        var bytes = Convert.FromHexString("4C4F444553544F4E452D414F460A0100" + "0500000000000000" + "11000000")
+            .Concat(BitConverter.GetBytes(AofFormat.Checksum(body))).Concat(body).ToArray();
+        var versions = new List<long>();
+
+        var result = AofReader.Read(new MemoryStream(bytes), (_, record) => versions.Add(record.Version));
+
+        Assert.Equal(["5:SET k v"], Read(bytes).Records);
+        Assert.Equal((null, (byte)1, 6L), (result.Damage, result.FormatVersion, result.NextOffset));
+        Assert.Equal([0L], versions);
+    }
+
+    [Fact]
+    public void Versions_round_trip_with_their_records_and_an_unknown_format_is_refused()
+    {
+        var versions = new List<long>();
+        var bytes = Segment(0, Record("SET", "a", "1") with { Version = 1_796_576_550_593_009 }, Record("DEL", "a"), Record("SET", "b", "2") with { Version = long.MaxValue });
+
+        var result = AofReader.Read(new MemoryStream(bytes), (_, record) => versions.Add(record.Version));
+
+        Assert.Equal([1_796_576_550_593_009, 0, long.MaxValue], versions);
+        Assert.Equal((byte)2, result.FormatVersion);
+
+        bytes[14] = 3;
+        var refused = AofReader.Read(new MemoryStream(bytes), (_, _) => Assert.Fail("no record of an unknown format is read"));
+        Assert.Equal("log format version 3 is not supported (this build reads versions 1 and 2)", refused.Damage!.Reason);
+        Assert.False(refused.Damage.Torn);
     }
 
     [Fact]
     public void Records_round_trip_in_order_with_their_offsets()
     {
         var big = new string('x', 300);
-        var (result, records) = Read(Segment(10, Argv("SET", "k", "v"), Argv("DEL", "k"), Argv("SET", big, "")));
+        var (result, records) = Read(Segment(10, Record("SET", "k", "v"), Record("DEL", "k"), Record("SET", big, "")));
 
         Assert.Null(result.Damage);
         Assert.Equal(["10:SET k v", "11:DEL k", $"12:SET {big} "], records);
@@ -58,8 +91,8 @@ public sealed class AofTests
     [Fact]
     public void A_log_cut_at_any_byte_of_its_last_record_reads_as_a_torn_tail_after_the_whole_records()
     {
-        var whole = Segment(0, Argv("SET", "a", "1"), Argv("SET", "b", "2"));
-        var lastStart = Segment(0, Argv("SET", "a", "1")).Length;
+        var whole = Segment(0, Record("SET", "a", "1"), Record("SET", "b", "2"));
+        var lastStart = Segment(0, Record("SET", "a", "1")).Length;
 
         for (var cut = lastStart + 1; cut < whole.Length; cut++)
         {
@@ -75,8 +108,8 @@ public sealed class AofTests
     [Fact]
     public void A_last_record_with_a_bad_checksum_is_torn_but_one_before_the_end_is_corruption()
     {
-        var whole = Segment(0, Argv("SET", "a", "1"), Argv("SET", "b", "2"));
-        var secondStart = Segment(0, Argv("SET", "a", "1")).Length;
+        var whole = Segment(0, Record("SET", "a", "1"), Record("SET", "b", "2"));
+        var secondStart = Segment(0, Record("SET", "a", "1")).Length;
 
         var lastDamaged = (byte[])whole.Clone();
         lastDamaged[^1] ^= 0xFF;
@@ -94,7 +127,7 @@ public sealed class AofTests
     [Fact]
     public void A_corrupt_length_field_before_the_end_is_corruption_even_when_it_reaches_past_the_end()
     {
-        var records = Enumerable.Range(0, 10).Select(i => Argv("SET", $"k{i}", "v")).ToArray();
+        var records = Enumerable.Range(0, 10).Select(i => Record("SET", $"k{i}", "v")).ToArray();
         var whole = Segment(0, records);
         var fourth = Segment(0, records[..3]).Length;
         var fifth = Segment(0, records[..4]).Length;
@@ -116,7 +149,7 @@ public sealed class AofTests
     [Fact]
     public void Any_damaged_byte_before_the_last_record_is_corruption_and_any_in_the_last_record_is_a_torn_tail()
     {
-        var records = new[] { Argv("SET", "a", "1"), Argv("RPUSH", "list", "x", "y"), Argv("DEL", "a"), Argv("SET", "b", new string('v', 40)) };
+        var records = new[] { Record("SET", "a", "1"), Record("RPUSH", "list", "x", "y"), Record("DEL", "a"), Record("SET", "b", new string('v', 40)) };
         var whole = Segment(7, records);
         var lastStart = Segment(7, records[..3]).Length;
 
@@ -136,7 +169,7 @@ public sealed class AofTests
     public void Zeros_after_the_last_whole_record_are_a_torn_tail()
     {
         // What some file systems leave after a crash: the size grew, the data never arrived.
-        var whole = Segment(0, Argv("SET", "a", "1"));
+        var whole = Segment(0, Record("SET", "a", "1"));
 
         var (result, records) = Read([.. whole, .. new byte[5000]]);
 
@@ -150,7 +183,7 @@ public sealed class AofTests
     {
         // The record after the damage is bigger than the 1 MB the scan reads at a time: it still counts.
         var big = new string('x', 3 << 20);
-        var records = new[] { Argv("SET", "a", "1"), Argv("SET", "b", "2"), Argv("SET", "big", big) };
+        var records = new[] { Record("SET", "a", "1"), Record("SET", "b", "2"), Record("SET", "big", big) };
         var whole = Segment(0, records);
         var second = Segment(0, records[..1]).Length;
         var third = Segment(0, records[..2]).Length;
@@ -167,8 +200,8 @@ public sealed class AofTests
     {
         var buffer = new ArrayBufferWriter<byte>();
         AofFormat.WriteHeader(buffer, 0);
-        AofFormat.WriteRecord(buffer, 0, Argv("PING"));
-        AofFormat.WriteRecord(buffer, 2, Argv("PING"));
+        AofFormat.WriteRecord(buffer, 0, Record("PING"));
+        AofFormat.WriteRecord(buffer, 2, Record("PING"));
 
         var (result, records) = Read(buffer.WrittenSpan.ToArray());
 
@@ -192,16 +225,16 @@ public sealed class AofTests
         var disk = new FaultyFileSystem();
         using (var writer = AofWriter.Open(disk, "log", 0, AppendFsync.Always, TimeProvider.System))
         {
-            writer.Commit([Argv("SET", "a", "1")], sync: false);
+            writer.Commit([Record("SET", "a", "1")], sync: false);
             disk.File.FailNextWrite(afterBytes: 5);
 
-            Assert.Throws<IOException>(() => writer.Commit([Argv("SET", "b", "2")], sync: false));
+            Assert.Throws<IOException>(() => writer.Commit([Record("SET", "b", "2")], sync: false));
             Assert.Equal(ErrorKind.DiskFull, writer.Failure!.Kind);
             Assert.Equal(writer.Length, disk.File.Contents.Length);
 
             Assert.True(writer.TryRecover());
             Assert.Null(writer.Failure);
-            writer.Commit([Argv("SET", "c", "3")], sync: false);
+            writer.Commit([Record("SET", "c", "3")], sync: false);
         }
 
         var (result, records) = Read(disk.File.Contents);
@@ -216,15 +249,15 @@ public sealed class AofTests
         var disk = new FaultyFileSystem();
         using (var writer = AofWriter.Open(disk, "log", 0, AppendFsync.Always, TimeProvider.System))
         {
-            writer.Commit([Argv("SET", "a", "1")], sync: false);
+            writer.Commit([Record("SET", "a", "1")], sync: false);
             disk.File.FailNextWrite(afterBytes: 30);
-            Assert.Throws<IOException>(() => writer.Commit([Argv("SET", "b", "2"), Argv("SET", "c", "3")], sync: false));
+            Assert.Throws<IOException>(() => writer.Commit([Record("SET", "b", "2"), Record("SET", "c", "3")], sync: false));
 
             Assert.True(writer.Discard());
 
             Assert.Equal(1, writer.NextOffset);
             Assert.True(writer.TryRecover());
-            writer.Commit([Argv("SET", "d", "4")], sync: false);
+            writer.Commit([Record("SET", "d", "4")], sync: false);
         }
 
         var (result, records) = Read(disk.File.Contents);
@@ -237,10 +270,10 @@ public sealed class AofTests
     {
         var disk = new FaultyFileSystem();
         using var writer = AofWriter.Open(disk, "log", 0, AppendFsync.Always, TimeProvider.System);
-        writer.Commit([Argv("SET", "a", "1")], sync: false);
+        writer.Commit([Record("SET", "a", "1")], sync: false);
         var whole = disk.File.Contents.Length;
         disk.File.FailNextSync = true;
-        Assert.Throws<IOException>(() => writer.Commit([Argv("SET", "b", "2")], sync: false));
+        Assert.Throws<IOException>(() => writer.Commit([Record("SET", "b", "2")], sync: false));
         var syncs = disk.File.Syncs;
 
         writer.Discard();
@@ -248,7 +281,7 @@ public sealed class AofTests
         Assert.Equal(whole, disk.File.Contents.Length);
         Assert.Equal(whole, writer.Length);
         Assert.True(disk.File.Syncs > syncs, "The cut was not fsynced: the refused record could come back after a crash.");
-        writer.Commit([Argv("SET", "c", "3")], sync: false);
+        writer.Commit([Record("SET", "c", "3")], sync: false);
         Assert.Equal(["0:SET a 1", "1:SET c 3"], Read(disk.File.Contents).Records);
     }
 
@@ -259,7 +292,7 @@ public sealed class AofTests
         using var writer = AofWriter.Open(disk, "log", 0, AppendFsync.Always, TimeProvider.System);
         disk.File.FailNextSync = true;
 
-        Assert.Throws<IOException>(() => writer.Commit([Argv("SET", "a", "1")], sync: false));
+        Assert.Throws<IOException>(() => writer.Commit([Record("SET", "a", "1")], sync: false));
         Assert.NotNull(writer.Failure);
         var syncs = disk.File.Syncs;
 
@@ -275,7 +308,7 @@ public sealed class AofTests
         using var writer = AofWriter.Open(disk, "log", 0, AppendFsync.EverySec, clock);
         var syncs = disk.File.Syncs;
 
-        writer.Commit([Argv("SET", "a", "1")], sync: false);
+        writer.Commit([Record("SET", "a", "1")], sync: false);
         Assert.Equal(syncs, disk.File.Syncs);
         Assert.Single(Read(disk.File.Contents).Records);
 
@@ -292,7 +325,7 @@ public sealed class AofTests
         using var writer = AofWriter.Open(disk, "log", 0, AppendFsync.EverySec, new FakeTimeProvider());
         disk.File.FailNextWrite(afterBytes: 0);
 
-        writer.Commit([Argv("SET", "a", "1")], sync: false);
+        writer.Commit([Record("SET", "a", "1")], sync: false);
 
         Assert.NotNull(writer.Failure);
         Assert.True(writer.TryRecover());

@@ -582,10 +582,10 @@ public sealed class ExecutorTests : IDisposable
             }
         }
 
-        public void Commit(IReadOnlyList<byte[][]> effects, bool sync)
+        public void Commit(IReadOnlyList<Effect> effects, bool sync)
         {
             lock (_effects)
-                _effects.AddRange(effects.Select(argv => string.Join(' ', argv.Select(a => Encoding.UTF8.GetString(a)))));
+                _effects.AddRange(effects.Select(effect => string.Join(' ', effect.Args.Select(a => Encoding.UTF8.GetString(a)))));
             Committing.Set();
             Release.Wait(TimeSpan.FromSeconds(30));
         }
@@ -602,7 +602,7 @@ public sealed class ExecutorTests : IDisposable
 
         public EngineError? Failure => _failed ? new EngineError(ErrorKind.DiskFull, "MISCONF Errors writing to the AOF file: No space left on device") : null;
 
-        public void Commit(IReadOnlyList<byte[][]> effects, bool sync)
+        public void Commit(IReadOnlyList<Effect> effects, bool sync)
         {
             if (!Failing)
             {

@@ -85,11 +85,14 @@ public sealed class FaultInjectionTests : IDisposable
         var reloads = 0;
         log.Reloaded += _ => reloads++;
         ReplyAssert.Integer(await Run(executor, "INCR", "counter"), 1);
+        var version = await KeyspaceDigest.VersionAsync(executor, "counter");
 
         _disk.Inject(fault);
         var refused = await Run(executor, "INCR", "counter");
         Assert.True(refused.IsError, $"An INCR on a failing disk was acknowledged: {refused}");
         ReplyAssert.Bulk(await Run(executor, "GET", "counter"), "1");
+        // Undone by loading again: the key is back at the version its callers saw (its ETag).
+        Assert.Equal(version, await KeyspaceDigest.VersionAsync(executor, "counter"));
         // Engine ticks retry the log meanwhile; the disk still fails, so later writes are refused before they run.
         _clock.Advance(TimeSpan.FromMilliseconds(300));
         ReplyAssert.Error(await Run(executor, "INCR", "counter"), refused.AsError().Kind);
@@ -101,11 +104,14 @@ public sealed class FaultInjectionTests : IDisposable
         var retried = await RetryUntilAcceptedAsync(executor, "INCR", "counter");
         ReplyAssert.Integer(retried, 2);
         ReplyAssert.Bulk(await Run(executor, "GET", "counter"), "2");
+        var written = await KeyspaceDigest.VersionAsync(executor, "counter");
+        Assert.True(written > version);
         executor.Dispose();
         log.Dispose();
 
         var (restarted, restartedLog) = Start();
         ReplyAssert.Bulk(await Run(restarted, "GET", "counter"), "2");
+        Assert.Equal(written, await KeyspaceDigest.VersionAsync(restarted, "counter"));
         Assert.Equal(2, restarted.CommittedOffset);
         restarted.Dispose();
         restartedLog.Dispose();
@@ -187,10 +193,12 @@ public sealed class FaultInjectionTests : IDisposable
         await Run(executor, "PING");
         await Run(executor, "PING");
 
+        var versions = (await KeyspaceDigest.VersionAsync(executor, "counter"), await KeyspaceDigest.VersionAsync(executor, "k9999"));
         _disk.Inject(Fault.DiskFull);
         ReplyAssert.Error(await Run(executor, "INCR", "counter"), ErrorKind.DiskFull);
         Assert.True(executor.IsSnapshotting, "The snapshot finished before the refused write: this test tested nothing.");
         ReplyAssert.Bulk(await Run(executor, "GET", "counter"), "1");
+        Assert.Equal(versions, (await KeyspaceDigest.VersionAsync(executor, "counter"), await KeyspaceDigest.VersionAsync(executor, "k9999")));
 
         _disk.Heal();
         _disk.SnapshotWrites.Set();
@@ -198,12 +206,12 @@ public sealed class FaultInjectionTests : IDisposable
         Assert.Null(log.Status.LastError);
         ReplyAssert.Integer(await RetryUntilAcceptedAsync(executor, "INCR", "counter"), 2);
         ReplyAssert.Integer(await Run(executor, "DEL", "k0"), 1);
-        var expected = await KeyspaceDigest.OfAsync(executor);
+        var expected = await KeyspaceDigest.OfAsync(executor, withVersions: true);
         executor.Dispose();
         log.Dispose();
 
         var (restarted, restartedLog) = Start();
-        Assert.Equal(expected, await KeyspaceDigest.OfAsync(restarted));
+        Assert.Equal(expected, await KeyspaceDigest.OfAsync(restarted, withVersions: true));
         ReplyAssert.Bulk(await Run(restarted, "GET", "counter"), "2");
         restarted.Dispose();
         restartedLog.Dispose();

@@ -10,7 +10,8 @@ namespace Lodestone.Engine.Tests;
 /// </summary>
 public static class KeyspaceDigest
 {
-    public static async Task<string> OfAsync(Executor executor)
+    /// <param name="withVersions">Each key's version (its ETag) too.</param>
+    public static async Task<string> OfAsync(Executor executor, bool withVersions = false)
     {
         async Task<Reply> Run(params string[] args) => await executor.ExecuteAsync(args.Select(Encoding.UTF8.GetBytes).ToArray());
         static string Text(Reply reply) => reply.Kind switch
@@ -40,8 +41,18 @@ public static class KeyspaceDigest
                 "lock" => string.Join(",", (await Run("LOCK.INFO", key)).AsItems().Where((_, i) => i is 3 or 5 or 7).Select(Text)),
                 _ => "?",
             };
-            digest.Append(key).Append('|').Append(type).Append('|').Append(expiry).Append('|').Append(value).Append('\n');
+            digest.Append(key).Append('|').Append(type).Append('|').Append(expiry).Append('|').Append(value);
+            if (withVersions)
+                digest.Append("|v").Append(await VersionAsync(executor, key));
+            digest.Append('\n');
         }
         return digest.ToString();
+    }
+
+    /// <summary>A key's version as callers see it (the ETag), or 0 when it does not exist.</summary>
+    public static async Task<long> VersionAsync(Executor executor, string key)
+    {
+        var bytes = Encoding.UTF8.GetBytes(key);
+        return (await executor.ExecuteAsync(new CommandRequest(["TYPE"u8.ToArray(), bytes], bytes))).After.Version;
     }
 }

@@ -273,7 +273,7 @@ public sealed class LockCommandsTests : IDisposable
 
         using var replica = new TestEngine();
         replica.Executor.BeginLoading();
-        Assert.Null(await replica.Executor.ReplayAsync(_engine.Log.Effects.Select(e => e.Split(' ').Select(Encoding.UTF8.GetBytes).ToArray()).ToList()));
+        Assert.Null(await replica.Executor.ReplayAsync(_engine.Log.Records));
         replica.Executor.FinishLoading(_engine.Executor.CommittedOffset);
 
         Assert.Equal(expected, await KeyspaceDigest.OfAsync(replica.Executor));

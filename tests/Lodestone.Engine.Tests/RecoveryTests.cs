@@ -22,6 +22,8 @@ public sealed class RecoveryTests : IDisposable
     {
         public Executor Executor { get; } = executor;
 
+        public AppendOnlyLog Log { get; } = log;
+
         public RecoveryReport Report { get; } = report;
 
         public Task<Reply> Run(params string[] args) => Executor.ExecuteAsync(args.Select(Encoding.UTF8.GetBytes).ToArray());
@@ -29,7 +31,7 @@ public sealed class RecoveryTests : IDisposable
         public void Dispose()
         {
             Executor.Dispose();
-            log.Dispose();
+            Log.Dispose();
         }
     }
 
@@ -294,7 +296,7 @@ public sealed class RecoveryTests : IDisposable
 
         var report = new StringWriter();
         Assert.Equal(1, AofCheck.Run(LocalFileSystem.Instance, _directory, fix: false, report));
-        Assert.Contains("Corruption at byte 49 (record 1 of the segment, offset 1)", report.ToString(), StringComparison.Ordinal);
+        Assert.Contains("Corruption at byte 57 (record 1 of the segment, offset 1)", report.ToString(), StringComparison.Ordinal);
         Assert.Equal(bytes.Length, new FileInfo(Segment).Length);
 
         Assert.Equal(0, AofCheck.Run(LocalFileSystem.Instance, _directory, fix: true, new StringWriter()));
@@ -315,7 +317,7 @@ public sealed class RecoveryTests : IDisposable
         // A second segment after the first, as a snapshot that stopped part-way leaves them.
         var second = Path.Combine(_directory, "log-00000000000000000001.aof");
         using (var writer = AofWriter.Open(LocalFileSystem.Instance, second, 3, AppendFsync.Always, _clock))
-            writer.Commit([["SET"u8.ToArray(), "d"u8.ToArray(), "4"u8.ToArray()]], sync: false);
+            writer.Commit([new Effect(["SET"u8.ToArray(), "d"u8.ToArray(), "4"u8.ToArray()], 0)], sync: false);
         File.WriteAllText(Path.Combine(_directory, "manifest.json"),
             "{\"version\":1,\"snapshot\":null,\"snapshotOffset\":0,\"segments\":[\"log-00000000000000000000.aof\",\"log-00000000000000000001.aof\"]}");
         var bytes = File.ReadAllBytes(Segment);
@@ -363,5 +365,129 @@ public sealed class RecoveryTests : IDisposable
             next = await restarted.Run("LOCK.ACQUIRE", "l", "1000", "OWNER", "b");
         }
         Assert.True(next.AsItems()[5].AsInteger() > token);
+    }
+
+    private static Task<long> Version(Node node, string key) => KeyspaceDigest.VersionAsync(node.Executor, key);
+
+    [Theory]
+    [InlineData(AppendFsync.Always, true)]
+    [InlineData(AppendFsync.EverySec, false)]
+    [InlineData(AppendFsync.No, false)]
+    public async Task Every_key_keeps_its_version_across_a_restart_and_the_next_write_gets_one_never_seen(AppendFsync fsync, bool clean)
+    {
+        string expected;
+        var seen = new List<long>();
+        using (var node = Start(fsync))
+        {
+            await node.Run("SET", "s", "1");
+            await node.Run("SET", "s", "2", "EX", "100");
+            seen.Add(await Version(node, "s"));
+            await node.Run("MSET", "a", "1", "b", "2");
+            await node.Run("RENAME", "b", "c");
+            await node.Run("COPY", "c", "d");
+            await node.Run("HSET", "h", "f", "v");
+            await node.Run("DEL", "a");
+            expected = await KeyspaceDigest.OfAsync(node.Executor, withVersions: true);
+        }
+        if (!clean)
+            File.WriteAllText(Path.Combine(_directory, "run-state"), "running\n"); // as a crash leaves it
+
+        using var restarted = Start(fsync);
+
+        Assert.Equal(expected, await KeyspaceDigest.OfAsync(restarted.Executor, withVersions: true));
+        Assert.Equal(seen[0], await Version(restarted, "s"));
+        await restarted.Run("SET", "s", "3");
+        await restarted.Run("SET", "a", "again");
+        Assert.True(await Version(restarted, "s") > seen[0]);
+        Assert.True(await Version(restarted, "a") > await Version(restarted, "d"));
+    }
+
+    [Fact]
+    public async Task After_a_torn_tail_is_cut_a_write_never_gets_the_version_the_lost_record_gave_its_key()
+    {
+        long kept, lost;
+        using (var node = Start(AppendFsync.EverySec))
+        {
+            await node.Run("SET", "k", "1");
+            kept = await Version(node, "k");
+            await node.Run("SET", "k", "2");
+            lost = await Version(node, "k"); // a caller saw this ETag
+        }
+        // The last record never reached the disk whole (a machine crash under EverySec).
+        using (var file = new FileStream(Segment, FileMode.Open))
+            file.SetLength(file.Length - 3);
+        File.WriteAllText(Path.Combine(_directory, "run-state"), "running\n");
+
+        using var restarted = Start(AppendFsync.EverySec);
+
+        Assert.NotNull(restarted.Report.Truncated);
+        ReplyAssert.Bulk(await restarted.Run("GET", "k"), "1");
+        Assert.Equal(kept, await Version(restarted, "k"));
+        await restarted.Run("SET", "k", "3");
+        // If-Match with the lost write's ETag must not match the new value.
+        Assert.True(await Version(restarted, "k") > lost);
+    }
+
+    /// <summary>A segment in format 1, as the previous build wrote it: no version in its records.</summary>
+    private static byte[] Format1Segment(long start, params string[][] records)
+    {
+        var bytes = new List<byte>(Convert.FromHexString("4C4F444553544F4E452D414F460A0100"));
+        bytes.AddRange(BitConverter.GetBytes(start));
+        for (var i = 0; i < records.Length; i++)
+        {
+            var body = new List<byte>(BitConverter.GetBytes(start + i)) { (byte)records[i].Length };
+            foreach (var arg in records[i])
+            {
+                body.Add((byte)arg.Length);
+                body.AddRange(Encoding.UTF8.GetBytes(arg));
+            }
+            bytes.AddRange(BitConverter.GetBytes(body.Count));
+            bytes.AddRange(BitConverter.GetBytes(AofFormat.Checksum(body.ToArray())));
+            bytes.AddRange(body);
+        }
+        return [.. bytes];
+    }
+
+    [Fact]
+    public async Task A_directory_of_the_previous_format_loads_continues_in_a_new_segment_and_asks_for_a_snapshot()
+    {
+        Directory.CreateDirectory(_directory);
+        var old = Format1Segment(0, ["SET", "a", "1"], ["RPUSH", "l", "x"]);
+        File.WriteAllBytes(Segment, old);
+        File.WriteAllText(Path.Combine(_directory, "manifest.json"),
+            "{\"version\":1,\"snapshot\":null,\"snapshotOffset\":0,\"segments\":[\"log-00000000000000000000.aof\"]}");
+
+        long written;
+        using (var node = Start())
+        {
+            ReplyAssert.Bulk(await node.Run("GET", "a"), "1");
+            Assert.True(await Version(node, "a") > 0);
+            Assert.True(node.Log.SnapshotDue(node.Executor.CommittedOffset), "Old files hold no versions: a compaction is due.");
+            await node.Run("SET", "b", "2");
+            written = await Version(node, "b");
+        }
+        // The old segment is never appended to: the new records went to a segment of the current format.
+        Assert.Equal(old, File.ReadAllBytes(Segment));
+        var second = Path.Combine(_directory, "log-00000000000000000001.aof");
+        Assert.Equal(AofFormat.Version, File.ReadAllBytes(second)[14]);
+        Assert.Contains("log-00000000000000000001.aof", File.ReadAllText(Path.Combine(_directory, "manifest.json")), StringComparison.Ordinal);
+
+        using (var node = Start())
+        {
+            ReplyAssert.BulkArray(await node.Run("MGET", "a", "b"), "1", "2");
+            Assert.Equal(3, node.Report.NextOffset);
+            Assert.Equal(written, await Version(node, "b"));
+            await node.Log.SnapshotAsync(node.Executor);
+            Assert.False(node.Log.SnapshotDue(node.Executor.CommittedOffset));
+        }
+        string expected;
+        using (var node = Start())
+        {
+            expected = await KeyspaceDigest.OfAsync(node.Executor, withVersions: true);
+            Assert.False(node.Log.SnapshotDue(node.Executor.CommittedOffset));
+        }
+        using var last = Start();
+        Assert.Equal(expected, await KeyspaceDigest.OfAsync(last.Executor, withVersions: true));
+        Assert.Contains("l|list|-1|[x]", expected, StringComparison.Ordinal);
     }
 }

@@ -48,7 +48,7 @@ public sealed class SnapshotTests : IDisposable
         return new Node(executor, log, log.Recover(executor));
     }
 
-    /// <summary>A seeded workload over every type, with TTLs, overwrites, deletions and pops.</summary>
+    /// <summary>A seeded workload over every type, with TTLs, overwrites, deletions and pops. Digests compare versions (ETags) too.</summary>
     private static async Task Workload(Node node, int seed, int steps)
     {
         var random = new Random(seed);
@@ -86,27 +86,27 @@ public sealed class SnapshotTests : IDisposable
         using (var node = Start())
         {
             await Workload(node, seed: 1, steps: 3000);
-            expected = await KeyspaceDigest.OfAsync(node.Executor);
+            expected = await KeyspaceDigest.OfAsync(node.Executor, withVersions: true);
         }
         using (var fromLog = Start())
         {
             Assert.Equal(0, fromLog.Report.SnapshotEntries);
-            Assert.Equal(expected, await KeyspaceDigest.OfAsync(fromLog.Executor));
+            Assert.Equal(expected, await KeyspaceDigest.OfAsync(fromLog.Executor, withVersions: true));
             await fromLog.Snapshot();
         }
         using (var fromSnapshot = Start())
         {
             Assert.True(fromSnapshot.Report.SnapshotEntries > 0);
             Assert.Equal(0, fromSnapshot.Report.Records);
-            Assert.Equal(expected, await KeyspaceDigest.OfAsync(fromSnapshot.Executor));
+            Assert.Equal(expected, await KeyspaceDigest.OfAsync(fromSnapshot.Executor, withVersions: true));
             await Workload(fromSnapshot, seed: 2, steps: 2000);
-            expected = await KeyspaceDigest.OfAsync(fromSnapshot.Executor);
+            expected = await KeyspaceDigest.OfAsync(fromSnapshot.Executor, withVersions: true);
         }
         using var fromBoth = Start();
 
         Assert.True(fromBoth.Report.SnapshotEntries > 0);
         Assert.True(fromBoth.Report.Records > 0);
-        Assert.Equal(expected, await KeyspaceDigest.OfAsync(fromBoth.Executor));
+        Assert.Equal(expected, await KeyspaceDigest.OfAsync(fromBoth.Executor, withVersions: true));
     }
 
     [Fact]
@@ -185,13 +185,13 @@ public sealed class SnapshotTests : IDisposable
             await node.Snapshot();
             await stop.CancelAsync();
             await Task.WhenAll(writers);
-            expected = await KeyspaceDigest.OfAsync(node.Executor);
+            expected = await KeyspaceDigest.OfAsync(node.Executor, withVersions: true);
         }
 
         using var restarted = Start();
 
         Assert.True(restarted.Report.SnapshotEntries > 0);
-        Assert.Equal(expected, await KeyspaceDigest.OfAsync(restarted.Executor));
+        Assert.Equal(expected, await KeyspaceDigest.OfAsync(restarted.Executor, withVersions: true));
     }
 
     [Fact]
@@ -201,7 +201,7 @@ public sealed class SnapshotTests : IDisposable
         var value = new string('x', 100);
         for (var batch = 0; batch < 30; batch++)
             ReplyAssert.Ok(await node.Run([.. Enumerable.Range(batch * 1000, 1000).SelectMany(i => new[] { $"k{i}", value }).Prepend("MSET")]));
-        var expected = await KeyspaceDigest.OfAsync(node.Executor);
+        var expected = await KeyspaceDigest.OfAsync(node.Executor, withVersions: true);
         var snapshot = node.Snapshot();
         // The second command runs in a loop turn that began after the snapshot did.
         await node.Run("PING");
@@ -214,7 +214,42 @@ public sealed class SnapshotTests : IDisposable
         Assert.Empty(Directory.GetFiles(_directory, "*.snap*"));
 
         using var restarted = Start();
-        Assert.Equal(expected, await KeyspaceDigest.OfAsync(restarted.Executor));
+        Assert.Equal(expected, await KeyspaceDigest.OfAsync(restarted.Executor, withVersions: true));
+    }
+
+    [Fact]
+    public async Task A_key_deleted_before_a_snapshot_never_gets_its_old_version_again_after_a_restart()
+    {
+        long deleted;
+        using (var node = Start())
+        {
+            await node.Run("SET", "k", "v");
+            deleted = await KeyspaceDigest.VersionAsync(node.Executor, "k");
+            await node.Run("DEL", "k");
+            await node.Snapshot();
+        }
+        using var restarted = Start();
+        Assert.Equal(0, restarted.Report.Records);
+
+        await restarted.Run("SET", "k", "v");
+
+        // The snapshot keeps the counter, not just the versions of the keys it holds.
+        Assert.True(await KeyspaceDigest.VersionAsync(restarted.Executor, "k") > deleted);
+    }
+
+    [Fact]
+    public async Task The_engine_may_still_be_completing_a_snapshot_writer_its_owner_has_already_disposed()
+    {
+        // The owner disposes the writer once Done completes, which can be before the engine thread's
+        // Complete call has returned: completing a disposed writer must not throw on the engine thread.
+        Directory.CreateDirectory(_directory);
+        var writer = new SnapshotWriter(LocalFileSystem.Instance, Path.Combine(_directory, SnapshotFile.Name(0)));
+        writer.Add("bytes"u8);
+        writer.Complete();
+        Assert.True(await writer.Done > 0);
+        writer.Dispose();
+
+        writer.Complete();
     }
 
     [Fact]
@@ -318,20 +353,54 @@ public sealed class SnapshotTests : IDisposable
         // Golden bytes: type numbers and codecs are append-only; a change needs a new format version.
         Assert.Equal([1, 2, 3, 4, 5, 6], new[] { RedisType.String, RedisType.List, RedisType.Set, RedisType.Hash, RedisType.ZSet, RedisType.Stream }.Select(t => (int)t));
         var buffer = new ArrayBufferWriter<byte>();
-        SnapshotFile.WriteHeader(buffer, 7);
+        SnapshotFile.WriteHeader(buffer, 7, lastVersion: 0x1234);
         var encoder = new SnapshotEncoder(buffer);
-        SnapshotFile.WriteEntry(encoder, RedisType.String, "k"u8.ToArray(), -1, StringValue.Wrap("v"u8.ToArray()));
+        SnapshotFile.WriteEntry(encoder, RedisType.String, "k"u8.ToArray(), -1, 300, StringValue.Wrap("v"u8.ToArray()));
         var zset = new SortedSetValue();
         zset.Set("m"u8.ToArray(), 1.5);
-        SnapshotFile.WriteEntry(encoder, RedisType.ZSet, "z"u8.ToArray(), 1000, zset);
+        SnapshotFile.WriteEntry(encoder, RedisType.ZSet, "z"u8.ToArray(), 1000, 0x1234, zset);
         SnapshotFile.WriteEnd(encoder, 2);
 
         Assert.Equal(
+            "4C4F444553544F4E452D534E41500A" + "02" + "0700000000000000" + "3412000000000000" +
+            "01" + "016B" + "FFFFFFFFFFFFFFFF" + "2C01000000000000" + "0176" +
+            "05" + "017A" + "E803000000000000" + "3412000000000000" + "01" + "016D" + "000000000000F83F" +
+            "FF" + "02",
+            Convert.ToHexString(buffer.WrittenSpan));
+    }
+
+    /// <summary>A whole snapshot file from golden bytes: the body, then the CRC-32C trailer.</summary>
+    private static byte[] WithTrailer(string hex)
+    {
+        var body = Convert.FromHexString(hex);
+        return [.. body, .. BitConverter.GetBytes(Persistence.Aof.AofFormat.Checksum(body))];
+    }
+
+    [Fact]
+    public void Both_formats_read_back_with_their_versions_and_format_1_has_none()
+    {
+        var entries = new List<SnapshotEntry>();
+        var format2 = SnapshotFile.Read(new MemoryStream(WithTrailer(
+            "4C4F444553544F4E452D534E41500A" + "02" + "0700000000000000" + "3412000000000000" +
+            "01" + "016B" + "FFFFFFFFFFFFFFFF" + "2C01000000000000" + "0176" +
+            "FF" + "01")), entries.Add);
+
+        Assert.Equal(new SnapshotInfo(7, 1, 0x1234, 2), format2);
+        Assert.Equal(("k", -1L, 300L), (Encoding.UTF8.GetString(entries[0].Key), entries[0].ExpireAtMs, entries[0].Version));
+
+        // Format 1 as the previous build wrote it (its golden bytes): no counter, no versions.
+        entries.Clear();
+        var format1 = SnapshotFile.Read(new MemoryStream(WithTrailer(
             "4C4F444553544F4E452D534E41500A" + "01" + "0700000000000000" +
             "01" + "016B" + "FFFFFFFFFFFFFFFF" + "0176" +
             "05" + "017A" + "E803000000000000" + "01" + "016D" + "000000000000F83F" +
-            "FF" + "02",
-            Convert.ToHexString(buffer.WrittenSpan));
+            "FF" + "02")), entries.Add);
+
+        Assert.Equal(new SnapshotInfo(7, 2, 0, 1), format1);
+        Assert.Equal(["k", "z"], entries.Select(e => Encoding.UTF8.GetString(e.Key)));
+        Assert.All(entries, e => Assert.Equal(0, e.Version));
+        Assert.Equal(1000, entries[1].ExpireAtMs);
+        Assert.True(((SortedSetValue)entries[1].Value).TryGetScore("m"u8, out var score) && score == 1.5);
     }
 
     [Fact]
@@ -340,12 +409,12 @@ public sealed class SnapshotTests : IDisposable
         Assert.Equal(7, (int)RedisType.Lock);
         var buffer = new ArrayBufferWriter<byte>();
         var encoder = new SnapshotEncoder(buffer);
-        SnapshotFile.WriteEntry(encoder, RedisType.Lock, "l"u8.ToArray(), -1, new LockValue { Token = 300, Owner = "o"u8.ToArray(), ExpiresAtMs = 1000 });
-        SnapshotFile.WriteEntry(encoder, RedisType.Lock, "f"u8.ToArray(), -1, new LockValue { Token = 5 });
+        SnapshotFile.WriteEntry(encoder, RedisType.Lock, "l"u8.ToArray(), -1, 9, new LockValue { Token = 300, Owner = "o"u8.ToArray(), ExpiresAtMs = 1000 });
+        SnapshotFile.WriteEntry(encoder, RedisType.Lock, "f"u8.ToArray(), -1, 9, new LockValue { Token = 5 });
 
         Assert.Equal(
-            "07" + "016C" + "FFFFFFFFFFFFFFFF" + "AC02" + "01" + "016F" + "E803000000000000" +
-            "07" + "0166" + "FFFFFFFFFFFFFFFF" + "05" + "00",
+            "07" + "016C" + "FFFFFFFFFFFFFFFF" + "0900000000000000" + "AC02" + "01" + "016F" + "E803000000000000" +
+            "07" + "0166" + "FFFFFFFFFFFFFFFF" + "0900000000000000" + "05" + "00",
             Convert.ToHexString(buffer.WrittenSpan));
     }
 }

@@ -36,21 +36,35 @@ public sealed class TestEngine : IDisposable
 public sealed class RecordingSink : IEffectSink
 {
     private readonly List<string> _effects = [];
+    private readonly List<Effect> _records = [];
 
     public int Batches { get; private set; }
 
     /// <summary>Batches committed with a request to fsync whatever the policy.</summary>
     public int SyncedBatches { get; private set; }
 
-    public void Commit(IReadOnlyList<byte[][]> effects, bool sync)
+    public void Commit(IReadOnlyList<Effect> effects, bool sync)
     {
         lock (_effects)
         {
             Batches++;
             if (sync)
                 SyncedBatches++;
-            foreach (var argv in effects)
-                _effects.Add(string.Join(' ', argv.Select(a => Encoding.UTF8.GetString(a))));
+            foreach (var effect in effects)
+            {
+                _effects.Add(string.Join(' ', effect.Args.Select(a => Encoding.UTF8.GetString(a))));
+                _records.Add(effect);
+            }
+        }
+    }
+
+    /// <summary>Every effect so far as it was committed: arguments and version (what a replica would apply).</summary>
+    public IReadOnlyList<Effect> Records
+    {
+        get
+        {
+            lock (_effects)
+                return [.. _records];
         }
     }
 
@@ -67,6 +81,9 @@ public sealed class RecordingSink : IEffectSink
     public void Clear()
     {
         lock (_effects)
+        {
             _effects.Clear();
+            _records.Clear();
+        }
     }
 }

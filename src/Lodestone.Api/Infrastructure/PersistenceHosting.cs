@@ -76,7 +76,7 @@ public static partial class PersistenceHosting
     {
         public static NoLog Instance { get; } = new();
 
-        public void Commit(IReadOnlyList<byte[][]> effects, bool sync)
+        public void Commit(IReadOnlyList<Effect> effects, bool sync)
         {
         }
     }

@@ -10,9 +10,9 @@ namespace Lodestone.Engine.Commands;
 /// </summary>
 internal sealed class CommandContext
 {
-    private readonly List<byte[][]> _effects;
+    private readonly List<Effect> _effects;
 
-    public CommandContext(Keyspace.Keyspace keyspace, EngineOptions options, CommandTable table, TimeProvider clock, List<byte[][]> effects)
+    public CommandContext(Keyspace.Keyspace keyspace, EngineOptions options, CommandTable table, TimeProvider clock, List<Effect> effects)
     {
         Keyspace = keyspace;
         Clock = clock;
@@ -143,11 +143,11 @@ internal sealed class CommandContext
     /// <summary>
     /// Logs <paramref name="argv"/> as this command's effect instead of the command itself — for
     /// commands whose literal form would not replay to the same state (relative TTLs, randomness).
-    /// May be called several times.
+    /// May be called several times. The executor gives each the command's version once it has run.
     /// </summary>
     public void Propagate(params byte[][] argv)
     {
-        _effects.Add(argv);
+        _effects.Add(new Effect(argv, 0));
         Propagated = true;
     }
 

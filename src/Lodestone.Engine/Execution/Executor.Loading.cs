@@ -1,3 +1,5 @@
+using Lodestone.Engine.Persistence.Snapshots;
+
 namespace Lodestone.Engine.Execution;
 
 /// <summary>Loading: a snapshot and the log into the engine at startup — and again after a refused batch.</summary>
@@ -19,10 +21,20 @@ namespace Lodestone.Engine.Execution;
 /// command ran after the batch's first effect fails (it may have seen what is undone); those before
 /// it keep their answers. Why not undo each write: that means copying every value a write touches
 /// before it changes, on every batch, for a failure that is rare; a reload costs only when it happens
-/// (as long as a startup's load). What it resets, as a restart does: key versions (ETags), LRU/LFU and
-/// hot-key statistics; parked callers stay parked. A batch whose effects are only expirations and
+/// (as long as a startup's load). What it resets, as a restart does: LRU/LFU and hot-key statistics;
+/// parked callers stay parked. What it keeps: key versions (ETags), which come back from the records
+/// and the snapshot (<see cref="Effect"/>); the versions the refused batch took are never handed out
+/// again, as the counter never goes back. A batch whose effects are only expirations and
 /// evictions is not rolled back: nobody's write depends on it, the log keeps it for when it recovers,
 /// and rolling it back would bring back keys that expire again at once.
+///
+/// Versions. A key's version is loaded with it: from the snapshot (which also holds the counter, so a
+/// deleted key's version is not handed out again) and from each record (which carries the version of
+/// what it wrote). Loading ends by moving the counter <see cref="VersionMargin"/> above everything
+/// loaded: the files may have lost the last records before a crash (not yet fsynced under EverySec or
+/// No, a torn tail, a log cut by check-aof --fix), and callers may have seen the versions those took —
+/// so a write after the restart must not take one of them again. Files of an older format hold no
+/// versions: their keys get new ones as they load.
 /// </remarks>
 public sealed partial class Executor
 {
@@ -34,9 +46,16 @@ public sealed partial class Executor
     /// <summary>Refuses callers with LOADING until <see cref="FinishLoading"/>. Call before the engine is shared.</summary>
     public void BeginLoading() => _loading = true;
 
-    /// <summary>Runs logged records, in order, as loading replay: no permissions, no logging, time frozen.</summary>
+    /// <summary>
+    /// How far above everything loaded versions continue: more versions than the writes a crash can
+    /// lose (the last second or two under EverySec, what the OS had not flushed under No) could take.
+    /// 2^32 per load leaves room for billions of restarts below <see cref="long.MaxValue"/>.
+    /// </summary>
+    public const long VersionMargin = 1L << 32;
+
+    /// <summary>Runs logged records, in order, as loading replay: no permissions, no logging, time frozen; each record's keys get its version.</summary>
     /// <returns>The first record that failed, with its error, or null.</returns>
-    public Task<(long Index, EngineError Error)?> ReplayAsync(IReadOnlyList<byte[][]> records)
+    public Task<(long Index, EngineError Error)?> ReplayAsync(IReadOnlyList<Effect> records)
     {
         ArgumentNullException.ThrowIfNull(records);
         if (!_loading)
@@ -56,7 +75,8 @@ public sealed partial class Executor
 
     /// <summary>
     /// Ends loading: keys whose time passed while the service was down are dropped (and logged as DEL),
-    /// then callers are served, with offsets continuing from <paramref name="nextOffset"/>.
+    /// versions continue <see cref="VersionMargin"/> above every one loaded, then callers are served,
+    /// with offsets continuing from <paramref name="nextOffset"/>.
     /// </summary>
     public void FinishLoading(long nextOffset)
     {
@@ -67,13 +87,14 @@ public sealed partial class Executor
         _loading = false;
     }
 
-    /// <summary>Runs first after loading, before any caller: drops the keys that expired meanwhile.</summary>
+    /// <summary>Runs first after loading, before any caller: drops the keys that expired meanwhile, and moves versions past the margin.</summary>
     private sealed class ExpiredSweepWork() : TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), IWork
     {
         public bool Execute(Executor executor)
         {
             executor.TakeTimeSnapshot();
             executor._keyspace.RemoveExpired();
+            executor._keyspace.ContinueVersionsAbove(executor._keyspace.LastVersion + VersionMargin);
             executor._clock.Read();
             return true;
         }
@@ -83,12 +104,16 @@ public sealed partial class Executor
         public void Fail(EngineError error) => TrySetResult();
     }
 
-    /// <summary>Adds snapshot entries while loading (keys must be new; expired ones are kept and reclaimed after loading, as replay needs them).</summary>
-    internal Task<string?> LoadSnapshotEntriesAsync(IReadOnlyList<(Types.RedisType Type, byte[] Key, long ExpireAtMs, Types.IValue Value)> entries)
+    /// <summary>
+    /// Adds snapshot entries while loading (keys must be new; expired ones are kept and reclaimed after
+    /// loading, as replay needs them), each at its saved version (none: a new one); versions then
+    /// continue above <paramref name="lastVersion"/>, the snapshot's counter.
+    /// </summary>
+    internal Task<string?> LoadSnapshotEntriesAsync(IReadOnlyList<SnapshotEntry> entries, long lastVersion)
     {
         if (!_loading)
             throw new InvalidOperationException("Snapshot entries load only while loading (BeginLoading).");
-        var work = new SnapshotLoadWork(entries);
+        var work = new SnapshotLoadWork(entries, lastVersion);
         RunLoading(work);
         return work.Task;
     }
@@ -115,7 +140,7 @@ public sealed partial class Executor
     {
         rolledBack = false;
         // Expirations and evictions are logged with the engine's own DEL array, never a caller's.
-        if (_effects.TrueForAll(effect => ReferenceEquals(effect[0], Del)))
+        if (_effects.TrueForAll(effect => ReferenceEquals(effect.Args[0], Del)))
             return null;
         if (_sinks.Length == 0 || !_sinks[0].Discard())
             return failure;
@@ -143,32 +168,37 @@ public sealed partial class Executor
         }
     }
 
-    private Reply Replay(byte[][] args)
+    private Reply Replay(Effect record)
     {
-        if (Commands.Check(args, long.MaxValue, out var spec) is { } invalid)
+        if (Commands.Check(record.Args, long.MaxValue, out var spec) is { } invalid)
             return invalid;
-        return Dispatch(spec, args);
+        return Dispatch(spec, record.Args, record.Version);
     }
 
-    private sealed class SnapshotLoadWork(IReadOnlyList<(Types.RedisType Type, byte[] Key, long ExpireAtMs, Types.IValue Value)> entries)
+    private sealed class SnapshotLoadWork(IReadOnlyList<SnapshotEntry> entries, long lastVersion)
         : TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously), IWork
     {
         private string? _problem;
 
         public bool Execute(Executor executor)
         {
-            executor._keyspace.NowMs = 0;
-            foreach (var (type, key, expireAt, value) in entries)
+            var keyspace = executor._keyspace;
+            keyspace.NowMs = 0;
+            foreach (var (type, key, expireAt, version, value) in entries)
             {
-                if (executor._keyspace.Lookup(key) is not null)
+                if (keyspace.Lookup(key) is not null)
                 {
                     _problem = $"the key '{System.Text.Encoding.UTF8.GetString(key)}' appears twice";
                     break;
                 }
-                var entry = executor._keyspace.Add(key, type, value);
+                // As a command that wrote the key: one version for the entry, the saved one if there is one.
+                keyspace.BeginCommand(version);
+                var entry = keyspace.Add(key, type, value);
                 if (expireAt != Keyspace.Entry.NoExpiry)
-                    executor._keyspace.SetExpiry(entry, expireAt);
+                    keyspace.SetExpiry(entry, expireAt);
+                keyspace.EndCommand();
             }
+            keyspace.ContinueVersionsAbove(lastVersion);
             executor._effects.Clear();
             executor._clock.Read();
             return true;
@@ -179,7 +209,7 @@ public sealed partial class Executor
         public void Fail(EngineError error) => TrySetResult(error.Message);
     }
 
-    private sealed class ReplayWork(IReadOnlyList<byte[][]> records)
+    private sealed class ReplayWork(IReadOnlyList<Effect> records)
         : TaskCompletionSource<(long, EngineError)?>(TaskCreationOptions.RunContinuationsAsynchronously), IWork
     {
         private (long, EngineError)? _failure;

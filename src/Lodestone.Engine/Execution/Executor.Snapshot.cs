@@ -66,7 +66,8 @@ public sealed partial class Executor
             return;
         }
         var job = new SnapshotJob(++_lastEpoch, offset, writer);
-        SnapshotFile.WriteHeader(job.Chunk, offset);
+        // The counter now: every version handed out before the offset, deleted keys' too, is at most this.
+        SnapshotFile.WriteHeader(job.Chunk, offset, _keyspace.LastVersion);
         _keyspace.SnapshotEpoch = job.Epoch;
         _snapshot = job;
         request.Started.TrySetResult(offset);
@@ -101,7 +102,7 @@ public sealed partial class Executor
     {
         if (_snapshot is not { } job || entry.SavedEpoch >= job.Epoch)
             return;
-        SnapshotFile.WriteEntry(job.Encoder, entry.Type, entry.Key, entry.ExpireAtMs, (IValue)entry.Value);
+        SnapshotFile.WriteEntry(job.Encoder, entry.Type, entry.Key, entry.ExpireAtMs, entry.Version, (IValue)entry.Value);
         entry.SavedEpoch = job.Epoch;
         job.Count++;
         FlushChunk(job, force: false);

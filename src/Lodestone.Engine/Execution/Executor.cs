@@ -48,7 +48,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     private readonly LoopClock _clock;
     private readonly EngineOptions _options;
     private readonly IEffectSink[] _sinks;
-    private readonly List<byte[][]> _effects = [];
+    private readonly List<Effect> _effects = [];
     private readonly List<(IWork Work, bool DependsOnCommit)> _completions = [];
     private EngineError? _writeRefusal;
     private readonly CommandContext _context;
@@ -97,12 +97,12 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         {
             KeyExpired = key =>
             {
-                _effects.Add([Del, key]);
+                _effects.Add(new Effect([Del, key], 0));
                 _diagnostics!.Stats.KeyExpired();
             },
             KeyEvicted = key =>
             {
-                _effects.Add([Del, key]);
+                _effects.Add(new Effect([Del, key], 0));
                 _diagnostics!.Stats.KeyEvicted();
             },
             KeyReady = SignalKeyAsReady,
@@ -533,13 +533,14 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     }
 
     /// <summary>The type check, then the handler; then the effect is logged unless the handler logged its own.</summary>
-    private Reply Dispatch(CommandSpec spec, byte[][] args)
+    /// <param name="version">The version the command's writes get: a replayed record's, or 0 to take the next one.</param>
+    private Reply Dispatch(CommandSpec spec, byte[][] args, long version = 0)
     {
         // What a write command looks up it may change: a running snapshot saves it first.
         _keyspace.WriteAccess = spec.IsWrite;
         try
         {
-            return DispatchChecked(spec, args);
+            return DispatchChecked(spec, args, version);
         }
         finally
         {
@@ -548,7 +549,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         }
     }
 
-    private Reply DispatchChecked(CommandSpec spec, byte[][] args)
+    private Reply DispatchChecked(CommandSpec spec, byte[][] args, long version)
     {
         if (spec.KeyType != Types.RedisType.None)
         {
@@ -561,11 +562,13 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         }
 
         _context.Begin(spec, args);
-        _context.LogOffset = Volatile.Read(ref _committedOffset) + _effects.Count;
+        var firstEffect = _effects.Count;
+        _context.LogOffset = Volatile.Read(ref _committedOffset) + firstEffect;
         Reply reply;
         // What a read-only command looks up counts as a keyspace hit or miss (INFO stats).
         // (Reset with WriteAccess when Dispatch returns.)
         _keyspace.CountsReads = (spec.Flags & CommandFlags.ReadOnly) != 0;
+        _keyspace.BeginCommand(version);
         try
         {
             reply = spec.Handler(_context);
@@ -575,9 +578,27 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
             LogFailure(exception);
             return Errors.Internal(exception);
         }
+        finally
+        {
+            version = _keyspace.EndCommand();
+        }
+        if (version != 0)
+            StampEffects(firstEffect, version);
         if (spec.IsWrite && _context.Dirty > 0 && !_context.Propagated)
-            _effects.Add(args);
+            _effects.Add(new Effect(args, version));
         return reply;
+    }
+
+    /// <summary>
+    /// Gives the effects the handler emitted (from <paramref name="first"/> on: what it propagated, the
+    /// expiries its lookups caused) the version its writes took, so that replaying them gives each key
+    /// the version it has now (see <see cref="Effect"/>).
+    /// </summary>
+    private void StampEffects(int first, long version)
+    {
+        var effects = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_effects);
+        for (var i = first; i < effects.Length; i++)
+            effects[i] = effects[i] with { Version = version };
     }
 
     /// <summary>The first sink's failure, if any: while there is one, writes are refused.</summary>

@@ -14,11 +14,11 @@ namespace Lodestone.Engine.Execution;
 /// </remarks>
 public interface IEffectSink
 {
-    /// <param name="effects">The batch's effects in execution order; only valid during the call.</param>
+    /// <param name="effects">The batch's effects in execution order, each with the version of the keys it wrote; only valid during the call.</param>
     /// <param name="sync">A command of the batch (a lock grant) needs it durable before its reply, whatever the
     /// configured fsync policy: a sink that writes to disk fsyncs before returning, and throws if it cannot.</param>
     /// <exception cref="IOException">The effects are not durable: the callers whose commands wrote them get an error.</exception>
-    void Commit(IReadOnlyList<byte[][]> effects, bool sync);
+    void Commit(IReadOnlyList<Effect> effects, bool sync);
 
     /// <summary>Null while healthy; otherwise why the engine must refuse writes until <see cref="TryRecover"/> succeeds.</summary>
     EngineError? Failure => null;

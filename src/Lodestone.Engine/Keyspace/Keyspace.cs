@@ -25,15 +25,53 @@ internal sealed class Keyspace
     private readonly List<Entry> _sizePending = [];
     private readonly Random _random;
     private long _lastVersion;
+    // The running command's version: 0 until it first writes, then the one it took (or the one its
+    // replayed record gave); -1 between commands, where every write takes a new one.
+    private long _commandVersion = -1;
     private long _entryBytes;
 
     /// <param name="random">Source of randomness for sampling.</param>
     /// <param name="firstVersion">Versions start above this. Seeding it from the clock keeps ETags
-    /// from repeating across restarts of an empty store.</param>
+    /// from repeating across restarts of a store without a log; loading raises it above every
+    /// version the files hold (<see cref="ContinueVersionsAbove"/>).</param>
     public Keyspace(Random random, long firstVersion)
     {
         _random = random;
         _lastVersion = firstVersion;
+    }
+
+    /// <summary>
+    /// The last version handed out: every key's version is at most this, and the next write gets a
+    /// larger one. Versions only grow, so a version never repeats for a key (ETags, If-Match).
+    /// </summary>
+    public long LastVersion => _lastVersion;
+
+    /// <summary>
+    /// Starts a command: all it writes gets one version — <paramref name="given"/> (a replayed
+    /// record's, which the counter then never hands out again), or with 0 the next one, taken when it
+    /// first writes. One version per command, however many keys or times it writes, is what lets a
+    /// record carry it (see <see cref="Execution.Effect"/>).
+    /// </summary>
+    public void BeginCommand(long given)
+    {
+        _commandVersion = given;
+        if (given > _lastVersion)
+            _lastVersion = given;
+    }
+
+    /// <summary>Ends the command; returns the version its writes got, or 0 if it wrote nothing and was given none.</summary>
+    public long EndCommand()
+    {
+        var version = _commandVersion;
+        _commandVersion = -1;
+        return version;
+    }
+
+    /// <summary>Versions handed out from now on are above <paramref name="version"/> (loading: a snapshot's counter, a margin).</summary>
+    public void ContinueVersionsAbove(long version)
+    {
+        if (version > _lastVersion)
+            _lastVersion = version;
     }
 
     /// <summary>The engine's source of randomness (engine thread only).</summary>
@@ -439,5 +477,13 @@ internal sealed class Keyspace
         return true;
     }
 
-    private long NextVersion() => ++_lastVersion;
+    private long NextVersion()
+    {
+        if (_commandVersion > 0)
+            return _commandVersion;
+        var version = ++_lastVersion;
+        if (_commandVersion == 0)
+            _commandVersion = version;
+        return version;
+    }
 }

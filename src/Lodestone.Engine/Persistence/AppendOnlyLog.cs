@@ -38,6 +38,12 @@ public sealed record SnapshotStatus(
 /// A batch the log could not take and the engine refused is forgotten (<see cref="Discard"/>) and the
 /// engine loads these same files again (<see cref="Reload"/>, on its own thread, the live segment read
 /// only up to its whole records), so memory never holds a write the log will not.
+///
+/// Key versions (ETags) are in the files: each record carries the version of what it wrote, and a
+/// snapshot each key's version and the counter, so loading gives every key the version it had
+/// (Executor.Loading.cs). Files of the previous format hold none and are still read; the log then goes
+/// on in a new segment (never appending to one of another format), and a snapshot is due at once
+/// (<see cref="SnapshotDue"/>), after which every key's version is on disk.
 /// </remarks>
 public sealed class AppendOnlyLog : IEffectSink, IDisposable
 {
@@ -54,6 +60,7 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
     private long _sizeAtLastRewrite;
     private DateTimeOffset _lastSaveAttempt;
     private long _offsetAtLastSave;
+    private bool _olderFormatLoaded;
     private SnapshotStatus _status = new(false, null, null, null, null, null, 0);
     private Task? _running;
 
@@ -83,7 +90,7 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
 
     public bool TryRecover() => _writer?.TryRecover() ?? true;
 
-    public void Commit(IReadOnlyList<byte[][]> effects, bool sync) =>
+    public void Commit(IReadOnlyList<Effect> effects, bool sync) =>
         (_writer ?? throw new InvalidOperationException("The log is not open: recovery has not run.")).Commit(effects, sync);
 
     /// <summary>
@@ -120,12 +127,16 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
         }
 
         var manifest = ReadManifest(manifestPath);
-        var (snapshotEntries, replayed, next, truncated) = Load(executor, manifest, live: null);
+        var (snapshotEntries, replayed, next, truncated, older) = Load(executor, manifest, live: null);
+        if (older.LastSegment)
+            manifest = StartNewSegment(manifest, next);
 
         _writer = AofWriter.Open(_files, PathOf(manifest.Segments[^1]), next, _options.AppendFsync, _time, counters: _counters);
         lock (_gate)
         {
             _manifest = manifest;
+            // Files of an older format hold no versions: one compaction puts every key's on disk.
+            _olderFormatLoaded = older.Any;
             _sizeAtLastRewrite = _writer.Length;
             _offsetAtLastSave = next;
         }
@@ -136,18 +147,33 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
     }
 
     /// <summary>
+    /// After loading a directory whose last segment is of an older format: records of this build's
+    /// format go to a new segment from <paramref name="next"/> — the segment first (its header synced),
+    /// then the manifest naming it, as for a fresh directory.
+    /// </summary>
+    private Manifest StartNewSegment(Manifest manifest, long next)
+    {
+        var upgraded = manifest with { Segments = [.. manifest.Segments, manifest.NextSegmentName()] };
+        AofWriter.Open(_files, PathOf(upgraded.Segments[^1]), next, _options.AppendFsync, _time).Dispose();
+        _files.WriteAtomically(ManifestPath, upgraded.Serialize());
+        return upgraded;
+    }
+
+    /// <summary>
     /// Loads the manifest's snapshot and replays its segments into the loading <paramref name="executor"/>.
     /// At startup (<paramref name="live"/> null) a torn tail is cut off; on a reload nothing is changed —
     /// the segment <paramref name="live"/> appends to is read only up to its whole records, and any
-    /// damage is an error.
+    /// damage is an error. Also says whether any file read (and the last segment) is of an older format.
     /// </summary>
-    private (long SnapshotEntries, long Replayed, long Next, string? Truncated) Load(Executor executor, Manifest manifest, AofWriter? live)
+    private (long SnapshotEntries, long Replayed, long Next, string? Truncated, (bool Any, bool LastSegment) Older) Load(Executor executor, Manifest manifest, AofWriter? live)
     {
         long snapshotEntries = 0;
+        var olderFormat = false;
+        var lastSegmentOlder = false;
         if (manifest.Snapshot is { } snapshot)
         {
             var snapshotPath = PathOf(snapshot);
-            snapshotEntries = LoadSnapshot(executor, snapshotPath, manifest.SnapshotOffset);
+            (snapshotEntries, olderFormat) = LoadSnapshot(executor, snapshotPath, manifest.SnapshotOffset);
             // The live snapshot is the last save, whichever process took it (its duration is not known).
             if (live is null)
             {
@@ -171,6 +197,8 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
             }
             var result = ReplaySegment(executor, path, live?.Path == path ? live.Length : null);
             replayed += result.Records;
+            if (result.FormatVersion is not 0 and < AofFormat.Version)
+                (olderFormat, lastSegmentOlder) = (true, last);
             if (result.Records > 0 || result.Damage is null)
             {
                 if (result.StartOffset != next)
@@ -194,7 +222,7 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
                     truncated = $"{where}; the segment as it was is kept in {CutKeepingCopy(path, result.ValidLength, where)}";
             }
         }
-        return (snapshotEntries, replayed, next, truncated);
+        return (snapshotEntries, replayed, next, truncated, (olderFormat, lastSegmentOlder));
     }
 
     /// <summary>Raised on the engine thread after a refused batch was rolled back and the data loaded again.</summary>
@@ -224,14 +252,14 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
                 Manifest manifest;
                 lock (_gate)
                     manifest = _manifest!;
-                (entries, replayed, next, _) = Load(executor, manifest, writer);
+                (entries, replayed, next, _, _) = Load(executor, manifest, writer);
             }
-            var pending = new List<byte[][]>();
-            writer.ReadPending((offset, argv) =>
+            var pending = new List<Effect>();
+            writer.ReadPending((offset, record) =>
             {
                 if (offset != next + pending.Count)
                     throw new PersistenceException($"A record waiting for the disk has offset {offset} where {next + pending.Count} was expected.");
-                pending.Add(argv);
+                pending.Add(record);
             });
             Run(executor, pending, "the records waiting for the disk", 0);
             next += pending.Count;
@@ -286,8 +314,9 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
     }
 
     /// <summary>
-    /// Whether a snapshot is due: a save rule is met (time since the last one and writes since), or the
-    /// log has outgrown its last compaction.
+    /// Whether a snapshot is due: a save rule is met (time since the last one and writes since), the
+    /// log has outgrown its last compaction, or the files loaded at startup were of an older format
+    /// (without key versions, so every restart would give their keys new ETags until one is taken).
     /// </summary>
     public bool SnapshotDue(long committedOffset)
     {
@@ -295,6 +324,8 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
         {
             if (_manifest is null || _running is { IsCompleted: false })
                 return false;
+            if (_olderFormatLoaded)
+                return true;
             var changes = committedOffset - _offsetAtLastSave;
             var elapsed = _time.GetUtcNow() - _lastSaveAttempt;
             if (changes > 0 && (_options.SaveRules() ?? []).Any(rule => elapsed.TotalSeconds >= rule.Seconds && changes >= rule.Changes))
@@ -387,6 +418,7 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
                 _manifest = after;
                 _sizeAtLastRewrite = _writer?.Length ?? 0;
                 _offsetAtLastSave = offset;
+                _olderFormatLoaded = false;
                 _status = new SnapshotStatus(false, _time.GetUtcNow(), offset, _time.GetElapsedTime(started), size, null, 0, LastPeakBufferBytes: peakBuffer);
             }
             // Only now, with the new manifest durable, are the old files unneeded.
@@ -444,27 +476,29 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
         return Manifest.Parse(buffer.ToArray(), path);
     }
 
-    private long LoadSnapshot(Executor executor, string path, long expectedOffset)
+    /// <returns>The entries loaded, and whether the snapshot is of an older format (without versions).</returns>
+    private (long Count, bool OlderFormat) LoadSnapshot(Executor executor, string path, long expectedOffset)
     {
         if (!_files.Exists(path))
             throw new PersistenceException($"{path}, named by {ManifestPath}, is missing.");
-        var chunk = new List<(RedisType, byte[], long, IValue)>(ReplayChunk);
+        var chunk = new List<SnapshotEntry>(ReplayChunk);
         try
         {
             using var stream = _files.OpenRead(path);
-            var (offset, count) = SnapshotFile.Read(stream, (type, key, expireAt, value) =>
+            var snapshot = SnapshotFile.Read(stream, entry =>
             {
-                chunk.Add((type, key, expireAt, value));
+                chunk.Add(entry);
                 if (chunk.Count == ReplayChunk)
                 {
-                    LoadChunk(executor, chunk, path);
-                    chunk = new List<(RedisType, byte[], long, IValue)>(ReplayChunk);
+                    LoadChunk(executor, chunk, 0, path);
+                    chunk = new List<SnapshotEntry>(ReplayChunk);
                 }
             });
-            LoadChunk(executor, chunk, path);
-            if (offset != expectedOffset)
-                throw new PersistenceException($"{path} was taken at offset {offset}, but {ManifestPath} says {expectedOffset}.");
-            return count;
+            // The last chunk (perhaps empty) also brings the snapshot's version counter in.
+            LoadChunk(executor, chunk, snapshot.LastVersion, path);
+            if (snapshot.Offset != expectedOffset)
+                throw new PersistenceException($"{path} was taken at offset {snapshot.Offset}, but {ManifestPath} says {expectedOffset}.");
+            return (snapshot.Count, snapshot.FormatVersion < SnapshotFile.Version);
         }
         catch (Exception invalid) when (invalid is InvalidDataException or EndOfStreamException)
         {
@@ -472,29 +506,27 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
         }
     }
 
-    private static void LoadChunk(Executor executor, List<(RedisType, byte[], long, IValue)> chunk, string path)
+    private static void LoadChunk(Executor executor, List<SnapshotEntry> chunk, long lastVersion, string path)
     {
-        if (chunk.Count == 0)
-            return;
-        if (executor.LoadSnapshotEntriesAsync(chunk).GetAwaiter().GetResult() is { } problem)
+        if (executor.LoadSnapshotEntriesAsync(chunk, lastVersion).GetAwaiter().GetResult() is { } problem)
             throw new PersistenceException($"The snapshot {path} cannot be loaded: {problem}.");
     }
 
     private AofReadResult ReplaySegment(Executor executor, string path, long? end = null)
     {
-        var chunk = new List<byte[][]>(ReplayChunk);
+        var chunk = new List<Effect>(ReplayChunk);
         long replayedBefore = 0;
         AofReadResult result;
         using (var stream = _files.OpenRead(path))
         {
-            result = AofReader.Read(stream, (offset, argv) =>
+            result = AofReader.Read(stream, (offset, record) =>
             {
-                chunk.Add(argv);
+                chunk.Add(record);
                 if (chunk.Count == ReplayChunk)
                 {
                     Run(executor, chunk, path, replayedBefore);
                     replayedBefore += chunk.Count;
-                    chunk = new List<byte[][]>(ReplayChunk);
+                    chunk = new List<Effect>(ReplayChunk);
                 }
             }, end);
         }
@@ -503,7 +535,7 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
     }
 
     /// <summary>Replays a chunk and waits for it (recovery runs off the engine thread, so waiting is fine).</summary>
-    private static void Run(Executor executor, List<byte[][]> chunk, string path, long firstIndex)
+    private static void Run(Executor executor, List<Effect> chunk, string path, long firstIndex)
     {
         if (chunk.Count == 0)
             return;

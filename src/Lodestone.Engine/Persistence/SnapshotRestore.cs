@@ -44,7 +44,7 @@ public static class SnapshotRestore
         try
         {
             using var stream = files.OpenRead(path);
-            (offset, count) = SnapshotFile.Read(stream, (_, _, _, _) => { });
+            (offset, count, _, _) = SnapshotFile.Read(stream, _ => { });
         }
         catch (Exception invalid) when (invalid is InvalidDataException or EndOfStreamException)
         {

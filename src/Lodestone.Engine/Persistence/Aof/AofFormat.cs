@@ -1,12 +1,13 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics;
+using Lodestone.Engine.Execution;
 
 namespace Lodestone.Engine.Persistence.Aof;
 
 /// <summary>
-/// The append-only log's on-disk format, version 1. Changing it means a new version number and a
-/// reader for the old one; the golden test pins these bytes.
+/// The append-only log's on-disk format, version 2. Changing it means a new version number and a
+/// reader for the old ones; the golden tests pin these bytes. Version 1 is still read.
 /// </summary>
 /// <remarks>
 /// A segment file starts with a 24-byte header: the 14 bytes <c>LODESTONE-AOF\n</c>, the format
@@ -16,18 +17,25 @@ namespace Lodestone.Engine.Persistence.Aof;
 /// length   u32   bytes of the body
 /// crc      u32   CRC-32C of the body
 /// body:
-///   offset u64   the record's position in the log; each record is the previous one's plus 1
-///   argc   varint
+///   offset  u64      the record's position in the log; each record is the previous one's plus 1
+///   version varint   the version of the keys the record wrote, 0 for none (format 2 on; see <see cref="Execution.Effect"/>)
+///   argc    varint
 ///   argc × (varint length, bytes)   the command, deterministic (relative TTLs already absolute…)
 /// </code>
 /// A record is whole or it is not there: a reader that finds a short or mismatching record with no
 /// whole record after it treats it as torn (a crash mid-write); anything else is corruption. The
 /// offset inside each checksummed body is what lets the reader look past a bad record and tell
-/// (<see cref="AofReader"/>), so the format needs no marker of its own.
+/// (<see cref="AofReader"/>), so the format needs no marker of its own. A segment holds records of
+/// its header's format only: the log never appends to a segment of an older one (recovery starts a
+/// new segment instead).
 /// </remarks>
 public static class AofFormat
 {
-    public const byte Version = 1;
+    public const byte Version = 2;
+
+    /// <summary>The first format: records without a version (their keys get new ones when replayed).</summary>
+    public const byte UnversionedFormat = 1;
+
     public const int HeaderSize = 24;
     public const int RecordHeaderSize = 8;
 
@@ -35,6 +43,9 @@ public static class AofFormat
     public const int MaxBodySize = int.MaxValue - 64;
 
     public static ReadOnlySpan<byte> Magic => "LODESTONE-AOF\n"u8;
+
+    /// <summary>Whether this build reads segments of format <paramref name="version"/>.</summary>
+    public static bool Reads(byte version) => version is UnversionedFormat or Version;
 
     public static void WriteHeader(IBufferWriter<byte> output, long startOffset)
     {
@@ -59,18 +70,22 @@ public static class AofFormat
         return true;
     }
 
-    public static void WriteRecord(IBufferWriter<byte> output, long offset, byte[][] argv)
+    /// <summary>Writes one record in the current format.</summary>
+    public static void WriteRecord(IBufferWriter<byte> output, long offset, Effect record)
     {
         ArgumentNullException.ThrowIfNull(output);
+        var argv = record.Args;
         ArgumentNullException.ThrowIfNull(argv);
-        var bodyLength = 8 + VarintSize((ulong)argv.Length);
+        var version = (ulong)record.Version;
+        var bodyLength = 8 + VarintSize(version) + VarintSize((ulong)argv.Length);
         foreach (var arg in argv)
             bodyLength += VarintSize((ulong)arg.Length) + arg.Length;
 
         var span = output.GetSpan(RecordHeaderSize + bodyLength)[..(RecordHeaderSize + bodyLength)];
         var body = span[RecordHeaderSize..];
         BinaryPrimitives.WriteInt64LittleEndian(body, offset);
-        var position = 8 + WriteVarint(body[8..], (ulong)argv.Length);
+        var position = 8 + WriteVarint(body[8..], version);
+        position += WriteVarint(body[position..], (ulong)argv.Length);
         foreach (var arg in argv)
         {
             position += WriteVarint(body[position..], (ulong)arg.Length);
@@ -82,18 +97,21 @@ public static class AofFormat
         output.Advance(span.Length);
     }
 
-    /// <summary>Decodes a record body whose checksum matched; false if its inside does not add up.</summary>
-    public static bool TryReadBody(ReadOnlySpan<byte> body, out long offset, out byte[][] argv)
+    /// <summary>Decodes a record body of format <paramref name="format"/> whose checksum matched; false if its inside does not add up.</summary>
+    public static bool TryReadBody(ReadOnlySpan<byte> body, byte format, out long offset, out Effect record)
     {
         offset = 0;
-        argv = [];
+        record = new Effect([], 0);
         if (body.Length < 9)
             return false;
         offset = BinaryPrimitives.ReadInt64LittleEndian(body);
         var position = 8;
+        ulong version = 0;
+        if (format != UnversionedFormat && (!TryReadVarint(body, ref position, out version) || version > long.MaxValue))
+            return false;
         if (!TryReadVarint(body, ref position, out var argc) || argc == 0 || argc > (ulong)body.Length)
             return false;
-        argv = new byte[argc][];
+        var argv = new byte[argc][];
         for (var i = 0; i < argv.Length; i++)
         {
             if (!TryReadVarint(body, ref position, out var length) || length > (ulong)(body.Length - position))
@@ -101,6 +119,7 @@ public static class AofFormat
             argv[i] = body.Slice(position, (int)length).ToArray();
             position += (int)length;
         }
+        record = new Effect(argv, (long)version);
         return position == body.Length;
     }
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Lodestone.Engine.Execution;
 
 namespace Lodestone.Engine.Persistence.Aof;
 
@@ -7,7 +8,8 @@ namespace Lodestone.Engine.Persistence.Aof;
 /// <param name="Records">Whole, valid records read.</param>
 /// <param name="ValidLength">Bytes of the file up to the end of the last valid record.</param>
 /// <param name="Damage">Null when the file is sound to its end.</param>
-public sealed record AofReadResult(long StartOffset, long Records, long ValidLength, AofDamage? Damage)
+/// <param name="FormatVersion">The format its header names (<see cref="AofFormat.Version"/> or an older one it reads); 0 when the header could not be read.</param>
+public sealed record AofReadResult(long StartOffset, long Records, long ValidLength, AofDamage? Damage, byte FormatVersion = 0)
 {
     /// <summary>The offset the next record would have.</summary>
     public long NextOffset => StartOffset + Records;
@@ -40,9 +42,9 @@ public static class AofReader
 
     private const int ScanWindow = 1 << 20;
 
-    /// <summary>Reads every whole record of a segment in order, handing each to <paramref name="onRecord"/>.</summary>
+    /// <summary>Reads every whole record of a segment (of either format) in order, handing each to <paramref name="onRecord"/> with its offset.</summary>
     /// <param name="end">Read only this many bytes of the file (null: all of it).</param>
-    public static AofReadResult Read(Stream stream, Action<long, byte[][]> onRecord, long? end = null)
+    public static AofReadResult Read(Stream stream, Action<long, Effect> onRecord, long? end = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(onRecord);
@@ -53,8 +55,8 @@ public static class AofReader
             return new AofReadResult(0, 0, 0, new AofDamage(true, 0, 0, $"the header is incomplete ({headerRead} of {AofFormat.HeaderSize} bytes)"));
         if (!AofFormat.TryReadHeader(header, out var startOffset, out var version))
             return new AofReadResult(0, 0, 0, new AofDamage(false, 0, 0, "the file does not start with a Lodestone log header"));
-        if (version != AofFormat.Version)
-            return new AofReadResult(startOffset, 0, 0, new AofDamage(false, 0, 0, $"log format version {version} is not supported (this build reads version {AofFormat.Version})"));
+        if (!AofFormat.Reads(version))
+            return new AofReadResult(startOffset, 0, 0, new AofDamage(false, 0, 0, $"log format version {version} is not supported (this build reads versions {AofFormat.UnversionedFormat} and {AofFormat.Version})"));
 
         long position = AofFormat.HeaderSize;
         long records = 0;
@@ -62,13 +64,13 @@ public static class AofReader
         while (true)
         {
             if (position == fileLength)
-                return new AofReadResult(startOffset, records, position, null);
+                return new AofReadResult(startOffset, records, position, null, version);
             AofReadResult Bad(string reason)
             {
-                var next = FindWholeRecord(stream, position + 1, fileLength, startOffset, startOffset + records);
-                return new AofReadResult(startOffset, records, position, new AofDamage(next is null, position, records, reason, next));
+                var next = FindWholeRecord(stream, version, position + 1, fileLength, startOffset, startOffset + records);
+                return new AofReadResult(startOffset, records, position, new AofDamage(next is null, position, records, reason, next), version);
             }
-            AofReadResult Corrupt(string reason) => new(startOffset, records, position, new AofDamage(false, position, records, reason));
+            AofReadResult Corrupt(string reason) => new(startOffset, records, position, new AofDamage(false, position, records, reason), version);
 
             if (fileLength - position < AofFormat.RecordHeaderSize)
                 return Bad("the file ends inside a record header");
@@ -86,12 +88,12 @@ public static class AofReader
             if (AofFormat.Checksum(body) != checksum)
                 return Bad("the record's checksum does not match");
             // A record whose checksum matches was written whole: what is wrong with it is not a crash.
-            if (!AofFormat.TryReadBody(body, out var offset, out var argv))
+            if (!AofFormat.TryReadBody(body, version, out var offset, out var record))
                 return Corrupt("the record's contents are malformed");
             if (offset != startOffset + records)
                 return Corrupt($"the record has offset {offset} where {startOffset + records} was expected");
 
-            onRecord(offset, argv);
+            onRecord(offset, record);
             records++;
             position = recordEnd;
         }
@@ -102,7 +104,7 @@ public static class AofReader
     /// before <paramref name="end"/>, a matching checksum, a body that decodes, and an offset between the
     /// segment's first and the most records that could lie between the damage and it.
     /// </summary>
-    private static long? FindWholeRecord(Stream stream, long from, long end, long firstOffset, long expectedOffset)
+    private static long? FindWholeRecord(Stream stream, byte format, long from, long end, long firstOffset, long expectedOffset)
     {
         var window = new byte[(int)Math.Min(ScanWindow, Math.Max(0, end - from))];
         for (var windowStart = from; end - windowStart >= MinRecordSize; windowStart += window.Length - MinRecordSize)
@@ -119,7 +121,7 @@ public static class AofReader
                 if (offset < firstOffset || offset > expectedOffset + (at - from) / MinRecordSize + 1)
                     continue;
                 var checksum = BinaryPrimitives.ReadUInt32LittleEndian(window.AsSpan(i + 4));
-                if (IsWholeRecord(stream, window, filled, i, at, length, checksum))
+                if (IsWholeRecord(stream, format, window, filled, i, at, length, checksum))
                     return at;
             }
             if (windowStart + filled >= end)
@@ -128,13 +130,13 @@ public static class AofReader
         return null;
     }
 
-    private static bool IsWholeRecord(Stream stream, byte[] window, int filled, int index, long at, uint length, uint checksum)
+    private static bool IsWholeRecord(Stream stream, byte format, byte[] window, int filled, int index, long at, uint length, uint checksum)
     {
         var bodyStart = index + AofFormat.RecordHeaderSize;
         if (bodyStart + length <= filled)
         {
             var inWindow = window.AsSpan(bodyStart, (int)length);
-            return AofFormat.Checksum(inWindow) == checksum && AofFormat.TryReadBody(inWindow, out _, out _);
+            return AofFormat.Checksum(inWindow) == checksum && AofFormat.TryReadBody(inWindow, format, out _, out _);
         }
         // Longer than what is in the window: checksum it in pieces, and decode it only if it matches.
         stream.Position = at + AofFormat.RecordHeaderSize;
@@ -152,7 +154,7 @@ public static class AofReader
             return false;
         var body = new byte[length];
         stream.Position = at + AofFormat.RecordHeaderSize;
-        return ReadFully(stream, body) == body.Length && AofFormat.TryReadBody(body, out _, out _);
+        return ReadFully(stream, body) == body.Length && AofFormat.TryReadBody(body, format, out _, out _);
     }
 
     private static int ReadFully(Stream stream, Span<byte> buffer)

@@ -67,8 +67,10 @@ public sealed class AofWriter : IEffectSink, IDisposable
 
     /// <summary>
     /// Opens <paramref name="path"/> for appending records from <paramref name="nextOffset"/>; a new (empty)
-    /// file gets its header first. The file must hold exactly the records before that offset.
+    /// file gets its header first. The file must hold exactly the records before that offset, in this
+    /// build's format: records are never appended to a segment of an older one.
     /// </summary>
+    /// <exception cref="PersistenceException">The file is a segment of another format.</exception>
     /// <param name="syncHeader">Fsync a new header at once. Without it (a segment switched to on the engine
     /// thread), the header becomes durable with the first records; a crash before leaves a torn header,
     /// which recovery cuts like any torn tail.</param>
@@ -77,6 +79,14 @@ public sealed class AofWriter : IEffectSink, IDisposable
     {
         ArgumentNullException.ThrowIfNull(fileSystem);
         ArgumentNullException.ThrowIfNull(time);
+        if (fileSystem.Exists(path) && fileSystem.Length(path) >= AofFormat.HeaderSize)
+        {
+            Span<byte> existing = stackalloc byte[AofFormat.HeaderSize];
+            using (var read = fileSystem.OpenRead(path))
+                read.ReadExactly(existing);
+            if (AofFormat.TryReadHeader(existing, out _, out var format) && format != AofFormat.Version)
+                throw new PersistenceException($"{path} is a log segment of format {format}: records of format {AofFormat.Version} are never appended to it.");
+        }
         var file = fileSystem.OpenAppend(path);
         var writer = new AofWriter(fileSystem, file, path, nextOffset, fsync, time, counters ?? new AofCounters());
         if (file.Length == 0)
@@ -107,12 +117,12 @@ public sealed class AofWriter : IEffectSink, IDisposable
 
     public EngineError? Failure => _failure;
 
-    public void Commit(IReadOnlyList<byte[][]> effects, bool sync)
+    public void Commit(IReadOnlyList<Effect> effects, bool sync)
     {
         ArgumentNullException.ThrowIfNull(effects);
         (_lastStart, _lastOffset, _lastCount) = (_goodLength + _pending.WrittenCount, _nextOffset, effects.Count);
-        foreach (var argv in effects)
-            AofFormat.WriteRecord(_pending, _nextOffset++, argv);
+        foreach (var effect in effects)
+            AofFormat.WriteRecord(_pending, _nextOffset++, effect);
         _counters.AddRecords(effects.Count);
         // The disk's own exception: the engine words the error (MISCONF …) from it.
         if (!TryFlush(sync, out _) && (sync || _fsync == AppendFsync.Always))
@@ -184,16 +194,16 @@ public sealed class AofWriter : IEffectSink, IDisposable
     }
 
     /// <summary>The records handed over but not yet written (in order), for a reload that must include them.</summary>
-    public void ReadPending(Action<long, byte[][]> onRecord)
+    public void ReadPending(Action<long, Effect> onRecord)
     {
         ArgumentNullException.ThrowIfNull(onRecord);
         var bytes = _pending.WrittenSpan;
         while (bytes.Length > 0)
         {
             var length = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(bytes);
-            if (!AofFormat.TryReadBody(bytes.Slice(AofFormat.RecordHeaderSize, length), out var offset, out var argv))
+            if (!AofFormat.TryReadBody(bytes.Slice(AofFormat.RecordHeaderSize, length), AofFormat.Version, out var offset, out var record))
                 throw new InvalidOperationException("A pending record does not decode: the writer's buffer is damaged.");
-            onRecord(offset, argv);
+            onRecord(offset, record);
             bytes = bytes[(AofFormat.RecordHeaderSize + length)..];
         }
     }

@@ -5,41 +5,63 @@ using Lodestone.Engine.Types;
 
 namespace Lodestone.Engine.Persistence.Snapshots;
 
+/// <summary>One key as a snapshot holds it.</summary>
+/// <param name="Version">The key's version (its ETag); 0 in a format-1 snapshot, which holds none.</param>
+internal readonly record struct SnapshotEntry(RedisType Type, byte[] Key, long ExpireAtMs, long Version, IValue Value);
+
+/// <summary>What a whole snapshot said about itself.</summary>
+/// <param name="Offset">The log offset it was taken at.</param>
+/// <param name="Count">Its entries.</param>
+/// <param name="LastVersion">The version counter when it was taken (every version handed out before its offset is at most this); 0 in format 1.</param>
+/// <param name="FormatVersion">The format it was written in.</param>
+internal readonly record struct SnapshotInfo(long Offset, long Count, long LastVersion, byte FormatVersion);
+
 /// <summary>
-/// The snapshot format, version 1: a point-in-time image of the keyspace at a log offset.
+/// The snapshot format, version 2: a point-in-time image of the keyspace at a log offset, with each
+/// key's version and the version counter. Version 1 (no versions) is still read.
 /// </summary>
 /// <remarks>
 /// <code>
-/// header   "LODESTONE-SNAP\n" (15 bytes), version (1 byte), log offset (i64)
+/// header   "LODESTONE-SNAP\n" (15 bytes), format version (1 byte), log offset (i64),
+///          last version (i64; format 2 on)
 /// entries  type (1 byte, a RedisType number), key (varint length + bytes), expiry (i64 Unix ms, -1 none),
-///          the value as its type's codec writes it
+///          version (i64; format 2 on), the value as its type's codec writes it
 /// end      0xFF, entry count (varint)
 /// trailer  CRC-32C of every byte before it (u32)
 /// </code>
-/// Integers are little-endian. Type numbers and codec bytes are append-only; the golden test pins them.
+/// Integers are little-endian. Type numbers and codec bytes are append-only; the golden tests pin
+/// both formats. The last version is the counter, not the largest version among the entries: a key
+/// deleted before the snapshot had a version too, and the counter must not hand it out again when the
+/// key is created anew after a restart.
 /// </remarks>
 internal static class SnapshotFile
 {
-    public const byte Version = 1;
+    public const byte Version = 2;
+
+    /// <summary>The first format: no versions (its keys get new ones as they load).</summary>
+    public const byte UnversionedFormat = 1;
+
     public const byte EndMarker = 0xFF;
 
     public static ReadOnlySpan<byte> Magic => "LODESTONE-SNAP\n"u8;
 
     public static string Name(long offset) => $"snapshot-{offset:D20}.snap";
 
-    public static void WriteHeader(IBufferWriter<byte> output, long offset)
+    public static void WriteHeader(IBufferWriter<byte> output, long offset, long lastVersion)
     {
         output.Write(Magic);
         var encoder = new SnapshotEncoder(output);
         encoder.Byte(Version);
         encoder.Int64(offset);
+        encoder.Int64(lastVersion);
     }
 
-    public static void WriteEntry(SnapshotEncoder output, RedisType type, byte[] key, long expireAtMs, IValue value)
+    public static void WriteEntry(SnapshotEncoder output, RedisType type, byte[] key, long expireAtMs, long version, IValue value)
     {
         output.Byte((byte)type);
         output.Bytes(key);
         output.Int64(expireAtMs);
+        output.Int64(version);
         ValueCodecs.For(type).Write(output, value);
     }
 
@@ -49,10 +71,9 @@ internal static class SnapshotFile
         output.Varint((ulong)count);
     }
 
-    /// <summary>Reads a whole snapshot, handing each entry over; checks the count and the checksum.</summary>
-    /// <returns>The log offset the snapshot was taken at, and its entry count.</returns>
+    /// <summary>Reads a whole snapshot (format 1 or 2), handing each entry over; checks the count and the checksum.</summary>
     /// <exception cref="InvalidDataException">The file is not a whole, valid snapshot: the message says where.</exception>
-    public static (long Offset, long Count) Read(Stream stream, Action<RedisType, byte[], long, IValue> onEntry)
+    public static SnapshotInfo Read(Stream stream, Action<SnapshotEntry> onEntry)
     {
         var input = new SnapshotDecoder(stream);
         Span<byte> magic = stackalloc byte[15];
@@ -60,10 +81,12 @@ internal static class SnapshotFile
             magic[i] = input.Byte();
         if (!magic.SequenceEqual(Magic))
             throw new InvalidDataException("The file does not start with a Lodestone snapshot header.");
-        var version = input.Byte();
-        if (version != Version)
-            throw new InvalidDataException($"Snapshot format version {version} is not supported (this build reads version {Version}).");
+        var format = input.Byte();
+        if (format is not (UnversionedFormat or Version))
+            throw new InvalidDataException($"Snapshot format version {format} is not supported (this build reads versions {UnversionedFormat} and {Version}).");
+        var versioned = format != UnversionedFormat;
         var offset = input.Int64();
+        var lastVersion = versioned ? input.Int64() : 0;
 
         long count = 0;
         while (true)
@@ -76,7 +99,8 @@ internal static class SnapshotFile
                 throw new InvalidDataException($"Unknown value type {typeByte} at byte {input.Position - 1}.");
             var key = input.Bytes();
             var expireAt = input.Int64();
-            onEntry(type, key, expireAt, ValueCodecs.For(type).Read(input));
+            var version = versioned ? input.Int64() : 0;
+            onEntry(new SnapshotEntry(type, key, expireAt, version, ValueCodecs.For(type).Read(input)));
             count++;
         }
         var declared = input.Varint();
@@ -88,6 +112,6 @@ internal static class SnapshotFile
             throw new InvalidDataException("The snapshot's checksum does not match its contents.");
         if ((long)declared != count)
             throw new InvalidDataException($"The snapshot declares {declared} entries but holds {count}.");
-        return (offset, count);
+        return new SnapshotInfo(offset, count, lastVersion, format);
     }
 }

@@ -20,6 +20,8 @@ internal sealed class SnapshotWriter : IDisposable
     private long _peakQueuedBytes;
     private volatile bool _abandoned;
     private int _disposed;
+    private readonly object _completing = new();
+    private bool _chunksDisposed;
 
     public SnapshotWriter(IFileSystem files, string path)
     {
@@ -50,8 +52,21 @@ internal sealed class SnapshotWriter : IDisposable
         _chunks.Add((buffer, bytes.Length));
     }
 
-    /// <summary>No more chunks: finish the file.</summary>
-    public void Complete() => _chunks.CompleteAdding();
+    /// <summary>No more chunks: finish the file. Harmless once the writer is disposed.</summary>
+    /// <remarks>
+    /// Race: CompleteAdding lets the writer thread finish before it returns (it still reads the
+    /// collection afterwards), and the owner disposes the writer as soon as <see cref="Done"/>
+    /// completes — on another thread, possibly while the engine thread is still in here. Disposing
+    /// the collection then failed the engine thread (and the process). Both hold <see cref="_completing"/>.
+    /// </remarks>
+    public void Complete()
+    {
+        lock (_completing)
+        {
+            if (!_chunksDisposed)
+                _chunks.CompleteAdding();
+        }
+    }
 
     /// <summary>A failed snapshot's temp file is never used: remove it (on a full disk, it holds the space needed).</summary>
     private void DeleteTemp()
@@ -83,9 +98,13 @@ internal sealed class SnapshotWriter : IDisposable
         // Twice is normal: the engine abandons a snapshot whose owner disposes it too.
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
             return;
-        _chunks.CompleteAdding();
+        Complete();
         _thread.Join();
-        _chunks.Dispose();
+        lock (_completing)
+        {
+            _chunksDisposed = true;
+            _chunks.Dispose();
+        }
     }
 
     private void Write()
