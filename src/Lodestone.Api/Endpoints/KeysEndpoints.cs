@@ -39,7 +39,7 @@ public static class KeysEndpoints
     private static async Task<Results<Ok<KeyPage>, ProblemHttpResult>> List(
         [AsParameters] KeyListQuery query, HttpContext http, EngineClient engine, IOptions<HttpSettings> settings)
     {
-        if (!Paging.TryLimit(query.Limit, settings.Value, out var limit, out var invalid))
+        if (!Paging.TryLimit(http.Request, query.Limit, settings.Value, out var limit, out var invalid))
             return invalid!;
         var page = await Paging.ScanAsync(query.Page, limit, (cursor, count) =>
             {

@@ -48,7 +48,7 @@ public static partial class ListsEndpoints
     {
         if (!KeyHttp.TryPrecondition(http.Request, out var condition, out var invalid))
             return invalid!;
-        if (!Paging.TryLimit(query.Limit, settings.Value, out var limit, out invalid) || !Paging.TryOffset(query.Page, out var offset, out invalid))
+        if (!Paging.TryLimit(http.Request, query.Limit, settings.Value, out var limit, out invalid) || !Paging.TryOffset(query.Page, out var offset, out invalid))
             return invalid!;
         var (start, end) = (query.Start ?? 0, query.End ?? -1);
         // One atomic step: the length (which the conditional headers apply to), and windows that hold

@@ -69,7 +69,7 @@ public static class SetsEndpoints
     private static async Task<Results<Ok<SetPage>, ProblemHttpResult>> SScan(
         RouteKey target, [AsParameters] ListingQuery query, HttpContext http, EngineClient engine, IOptions<HttpSettings> settings)
     {
-        if (!Paging.TryLimit(query.Limit, settings.Value, out var limit, out var invalid))
+        if (!Paging.TryLimit(http.Request, query.Limit, settings.Value, out var limit, out var invalid))
             return invalid!;
         var state = default(KeyHttp.KeyRead);
         var page = await Paging.ScanAsync(query.Page, limit, async (cursor, count) =>
