@@ -55,9 +55,8 @@ public sealed class HttpFilesTests(ITestOutputHelper output)
         Assert.NotEmpty(file.Requests);
 
         using var host = new HttpFileHost(SettingsFor(file));
-        // The options' own BaseAddress would replace the server's address: carry that over.
-        var address = host.CreateClient().BaseAddress!;
-        using var client = host.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = address, AllowAutoRedirect = false, HandleCookies = false });
+        using var client = host.CreateCheckedClient();
+        var address = client.BaseAddress!;
         client.Timeout = TimeSpan.FromSeconds(15);
         var variables = new HttpFileVariables(file.Variables, new Dictionary<string, string> { ["base"] = address.ToString().TrimEnd('/') });
         var failures = new List<string>();

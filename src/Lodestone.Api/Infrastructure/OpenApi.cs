@@ -20,6 +20,13 @@ public sealed record AlsoAcceptsRawBytes(params (string Name, JsonSchemaType Typ
 /// <summary>Marks a route whose 200 response is also served as raw bytes (<c>Accept: application/octet-stream</c>).</summary>
 public sealed record AlsoServesRawBytes;
 
+/// <summary>
+/// Marks a route whose success body is one of several types (ZADD answers a count, or with INCR the
+/// member's score): its JSON success responses are documented as a <c>oneOf</c> of these, where the
+/// generator would keep only the last type a status names.
+/// </summary>
+public sealed record OneOfResponses(params Type[] Types);
+
 /// <summary>An example request body (JSON) and 200 response for the route's OpenAPI description.</summary>
 public sealed record OpenApiExamples(string Request, string Response);
 

@@ -19,6 +19,7 @@ internal static class OpenApiDefinitions
 {
     public const string ProblemDetails = "ProblemDetails";
     public const string Score = "Score";
+    public const string CommandError = "CommandError";
 
     public const string ApiKey = "apiKey";
     public const string QueryToken = "queryToken";
@@ -70,7 +71,7 @@ internal static class OpenApiDefinitions
     [
         (400, "BadRequest"), (401, "Unauthorized"), (403, "Forbidden"), (404, "NotFound"), (406, "NotAcceptable"), (409, "Conflict"),
         (412, "PreconditionFailed"), (413, "PayloadTooLarge"), (415, "UnsupportedMediaType"), (422, "NotANumber"), (429, "TooManyRequests"),
-        (503, "ServiceUnavailable"), (507, "InsufficientStorage"),
+        (500, "InternalError"), (503, "ServiceUnavailable"), (507, "InsufficientStorage"),
     ];
 
     /// <summary>The name of the shared problem response for <paramref name="status"/>.</summary>
@@ -125,6 +126,14 @@ internal static class OpenApiDefinitions
         schemas[ProblemDetails] = ProblemSchema();
         schemas.Remove("HttpValidationProblemDetails");
         schemas[Score] = ScoreSchema();
+        schemas[CommandError] = new OpenApiSchema
+        {
+            Type = JsonSchemaType.Object,
+            Description = "A failed command: the Redis error text, its code first (ERR, WRONGTYPE, NOPERM…).",
+            Required = new HashSet<string> { "error" },
+            Properties = new Dictionary<string, IOpenApiSchema> { ["error"] = new OpenApiSchema { Type = JsonSchemaType.String } },
+            AdditionalPropertiesAllowed = false,
+        };
         foreach (var component in schemas.Values.OfType<OpenApiSchema>())
             ReferenceScores(component, document);
 
@@ -157,6 +166,10 @@ internal static class OpenApiDefinitions
         document.Components.Responses = new Dictionary<string, IOpenApiResponse>();
         foreach (var (status, name) in ProblemStatuses)
             document.Components.Responses[name] = OpenApiOperations.Problem(document, status);
+        // A key that exists while its member or field does not is still a version: its ETag and TTL come along.
+        var notFound = (OpenApiResponse)document.Components.Responses[ProblemResponse(StatusCodes.Status404NotFound)];
+        OpenApiOperations.Header(notFound, document, ETagHeader);
+        OpenApiOperations.Header(notFound, document, TtlHeader);
         var locked = OpenApiOperations.Problem(document, StatusCodes.Status409Conflict);
         OpenApiOperations.Header(locked, document, RetryAfterHeader);
         document.Components.Responses[LockConflictResponse] = locked;

@@ -25,7 +25,7 @@ internal static class OpenApiOperations
     public const string Json = "application/json";
     public const string RawBytes = "application/octet-stream";
 
-    public static Task Transform(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellation)
+    public static async Task Transform(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellation)
     {
         var description = context.Description;
         var metadata = description.ActionDescriptor.EndpointMetadata;
@@ -54,6 +54,8 @@ internal static class OpenApiOperations
         }
         if (metadata.OfType<AlsoServesRawBytes>().Any() && operation.Responses.GetValueOrDefault("200")?.Content is { } served)
             served[RawBytes] = RawBytesMediaType();
+        if (metadata.OfType<OneOfResponses>().LastOrDefault() is { } oneOf)
+            await OneOfAsync(operation, context, oneOf.Types, cancellation);
         if (metadata.OfType<OpenApiExamples>().LastOrDefault() is { } examples)
             AddExamples(operation, examples);
 
@@ -68,7 +70,24 @@ internal static class OpenApiOperations
                 response.Content = null;
         }
         operation.Security = Security(document, upstash);
-        return Task.CompletedTask;
+    }
+
+    /// <summary>Each JSON success response as a <c>oneOf</c> of the types' schemas, each a component of its own.</summary>
+    private static async Task OneOfAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, Type[] types, CancellationToken cancellation)
+    {
+        var document = context.Document!;
+        var schemas = new List<IOpenApiSchema>();
+        foreach (var type in types)
+        {
+            if (document.Components?.Schemas?.ContainsKey(type.Name) != true)
+                document.AddComponent(type.Name, await context.GetOrCreateSchemaAsync(type, null, cancellation));
+            schemas.Add(new OpenApiSchemaReference(type.Name, document));
+        }
+        foreach (var (status, response) in operation.Responses!)
+        {
+            if (status.StartsWith('2') && response.Content is { } content && content.TryGetValue(Json, out var media))
+                media.Schema = new OpenApiSchema { OneOf = schemas };
+        }
     }
 
     /// <summary>A resource or admin route: problem details for every failure, key headers where it reads or writes a key.</summary>
@@ -93,7 +112,8 @@ internal static class OpenApiOperations
             EnsureProblem(responses, document, status);
         if (command is not null)
             EnsureProblem(responses, document, StatusCodes.Status406NotAcceptable);
-        if (spec is not null && spec.KeyType != Lodestone.Engine.Types.RedisType.None)
+        // A command on keys meets a key of another type (WRONGTYPE), whichever type it works on.
+        if (spec is not null && (spec.KeyType != Lodestone.Engine.Types.RedisType.None || spec.FirstKey > 0))
             EnsureProblem(responses, document, StatusCodes.Status409Conflict);
         if (conditions != KeyConditions.None)
             EnsureProblem(responses, document, StatusCodes.Status412PreconditionFailed);
@@ -104,6 +124,7 @@ internal static class OpenApiOperations
         EnsureProblem(responses, document, StatusCodes.Status503ServiceUnavailable);
         if (spec is not null && (spec.Flags & CommandFlags.DenyOom) != 0)
             EnsureProblem(responses, document, StatusCodes.Status507InsufficientStorage);
+        EnsureProblem(responses, document, StatusCodes.Status500InternalServerError);
         // A lock that is held says until when: Retry-After and lockedUntil.
         if (command?.Command?.StartsWith("LOCK.", StringComparison.Ordinal) == true && responses.ContainsKey("409"))
             responses["409"] = new OpenApiResponseReference(OpenApiDefinitions.LockConflictResponse, document);
@@ -135,7 +156,7 @@ internal static class OpenApiOperations
     private static void CommandEndpoint(OpenApiOperation operation, OpenApiDocument document, ApiDescription description)
     {
         var responses = operation.Responses!;
-        var error = new OpenApiSchemaReference("CommandError", document);
+        var error = new OpenApiSchemaReference(OpenApiDefinitions.CommandError, document);
         OpenApiResponse Error(string text) => new()
         {
             Description = text,
@@ -256,6 +277,7 @@ internal static class OpenApiOperations
         415 => "The Content-Type is not one this route accepts.",
         422 => "Not a number: the value is not an integer or float, or the result would overflow or be NaN or infinite.",
         429 => "The request rate limiter refused the caller (code RATELIMITED, retryAfterMs).",
+        500 => "The service failed while answering (a bug: it is logged under the traceId).",
         503 => "The engine is loading its data or stopping, or writes are refused after a persistence failure; try again (Retry-After).",
         507 => "Over Engine:MaxMemoryBytes with nothing to evict (code OOM), or the disk is full (MISCONF); reads and deletes still work.",
         _ => "A problem (RFC 9457) carrying the Redis error code.",
