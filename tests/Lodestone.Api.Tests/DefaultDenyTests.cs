@@ -17,7 +17,7 @@ namespace Lodestone.Api.Tests;
 public sealed class DefaultDenyTests(SecuredApiFactory factory) : IClassFixture<SecuredApiFactory>
 {
     /// <summary>The routes open to anyone: probes and the API's own description (Swagger UI is middleware, not a route).</summary>
-    private static readonly string[] Public = ["/health", "/alive", "/openapi/{documentName}.json"];
+    private static readonly string[] Public = ["/health", "/alive", "/openapi/v1.json"];
 
     /// <summary>Routes that name no command: the command endpoint, whose commands the engine checks one by one as they run.</summary>
     private static readonly string[] EngineChecked = ["/commands", "/commands/pipeline", "/commands/multi-exec", "/commands/{command}/{**arguments}", "/commands/{**rest}"];

@@ -93,15 +93,16 @@ internal sealed partial class OpenApiContract
     }
 
     /// <summary>What the response breaks of the contract; empty when it keeps it.</summary>
-    public List<string> Check(HttpRequestMessage request, HttpResponseMessage response, byte[] body)
+    public List<string> Check(HttpRequestMessage request, HttpResponseMessage response, byte[]? body)
     {
         var problems = new List<string>();
-        var path = request.RequestUri!.AbsolutePath;
+        // Routing ignores a trailing slash (/keys/ is /keys).
+        var path = request.RequestUri!.AbsolutePath is { Length: > 1 } raw ? raw.TrimEnd('/') : "/";
         var status = (int)response.StatusCode;
         // CORS preflights are answered by the CORS layer for every route (CorsTests); Kestrel refuses
         // a request it cannot parse (a NUL in the path, headers too large) with an empty 4xx before
         // any route sees it. Neither is an operation's response.
-        if (request.Method == HttpMethod.Options || (status is 400 or 414 or 431 && body.Length == 0 && response.Content.Headers.ContentType is null))
+        if (request.Method == HttpMethod.Options || (status is 400 or 414 or 431 && body is [] && response.Content.Headers.ContentType is null))
             return problems;
         var route = _paths.FirstOrDefault(p => p.Pattern.IsMatch(path));
         if (route.Item is null)
@@ -115,7 +116,9 @@ internal sealed partial class OpenApiContract
         var method = (head ? "get" : request.Method.Method).ToLowerInvariant();
         if (route.Item[method] is not JsonObject operation)
         {
-            if (status is not (405 or 404))
+            // No such method here (405, or 404 from the command endpoint's catch-all) — or a refusal that
+            // comes before routing looks at the method: no key (401), protected mode (403), the rate limiter (429).
+            if (status is not (405 or 404 or 401 or 403 or 429))
                 problems.Add($"the document has no {request.Method} operation on {route.Pointer[7..]}, but it answered {status}");
             return problems;
         }
@@ -134,7 +137,7 @@ internal sealed partial class OpenApiContract
         CheckHeaders(definition, response, problems);
         if (head)
         {
-            if (body.Length != 0)
+            if (body is { Length: > 0 })
                 problems.Add("a HEAD response has a body");
             return problems;
         }
@@ -172,10 +175,11 @@ internal sealed partial class OpenApiContract
         }
     }
 
-    private void CheckBody(JsonObject definition, string pointer, HttpResponseMessage response, byte[] body, List<string> problems)
+    /// <param name="body">The body, or null when it was not read (an event stream, or too large to check): then only its media type is.</param>
+    private void CheckBody(JsonObject definition, string pointer, HttpResponseMessage response, byte[]? body, List<string> problems)
     {
         var content = definition["content"] as JsonObject;
-        if (body.Length == 0)
+        if (body is [])
         {
             // A declared body may be absent only where the response is empty by nature.
             if (content is { Count: > 0 } && response.StatusCode is not (System.Net.HttpStatusCode.NoContent or System.Net.HttpStatusCode.NotModified))
@@ -189,7 +193,7 @@ internal sealed partial class OpenApiContract
             return;
         }
         // A compressed body is checked for its media type only (the compression tests decode it themselves).
-        if (response.Content.Headers.ContentEncoding.Count > 0 || media["schema"] is null || !mediaType.EndsWith("json", StringComparison.Ordinal))
+        if (body is null || response.Content.Headers.ContentEncoding.Count > 0 || media["schema"] is null || !mediaType.EndsWith("json", StringComparison.Ordinal))
             return;
         JsonNode? instance;
         try
@@ -265,20 +269,91 @@ public sealed class ContractCheckingHandler : DelegatingHandler
 {
     public static readonly HttpRequestOptionsKey<bool> Unchecked = new("lodestone.contract.unchecked");
 
+    /// <summary>Bodies up to this size are read and checked; a larger one (the 100 MB value tests) is passed on unread, its status and headers checked.</summary>
+    private const int MaxCheckedBody = 4 << 20;
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var response = await base.SendAsync(request, cancellationToken);
         if (request.Options.TryGetValue(Unchecked, out var skip) && skip)
             return response;
         var contract = await OpenApiContract.LoadAsync(base.SendAsync, request.RequestUri!, cancellationToken);
-        await response.Content.LoadIntoBufferAsync(cancellationToken);
-        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        // An event stream stays open: only what comes before its body is checked.
+        var body = response.Content.Headers.ContentType?.MediaType == "text/event-stream" ? null : await ReadPrefixAsync(response, cancellationToken);
         var problems = contract.Check(request, response, body);
         if (problems.Count == 0)
             return response;
-        var text = Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 2000));
+        var text = body is null ? "(not read)" : Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 2000));
         throw new ContractViolationException($"{request.Method} {request.RequestUri!.PathAndQuery} answered {(int)response.StatusCode} " +
             $"({response.Content.Headers.ContentType}) against the OpenAPI document:\n  - {string.Join("\n  - ", problems)}\nBody: {text}");
+    }
+
+    /// <summary>
+    /// The whole body when it is at most <see cref="MaxCheckedBody"/> bytes, else null; either way the
+    /// response's content is replaced by one that gives the caller every byte, still as a stream.
+    /// </summary>
+    private static async Task<byte[]?> ReadPrefixAsync(HttpResponseMessage response, CancellationToken cancellation)
+    {
+        var original = response.Content;
+        var stream = await original.ReadAsStreamAsync(cancellation);
+        var prefix = new MemoryStream();
+        var chunk = new byte[16 << 10];
+        int read;
+        while (prefix.Length <= MaxCheckedBody && (read = await stream.ReadAsync(chunk, cancellation)) > 0)
+            prefix.Write(chunk, 0, read);
+        var complete = prefix.Length <= MaxCheckedBody;
+        HttpContent replacement = complete
+            ? new ByteArrayContent(prefix.ToArray())
+            : new StreamContent(new PrefixedStream(prefix.ToArray(), stream));
+        foreach (var header in original.Headers)
+            replacement.Headers.TryAddWithoutValidation(header.Key, header.Value);
+        response.Content = replacement;
+        return complete ? prefix.ToArray() : null;
+    }
+
+    /// <summary>The bytes already read, then the rest of the stream.</summary>
+    private sealed class PrefixedStream(byte[] prefix, Stream rest) : Stream
+    {
+        private int _position;
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            if (_position == prefix.Length)
+                return rest.Read(buffer);
+            var n = Math.Min(buffer.Length, prefix.Length - _position);
+            prefix.AsSpan(_position, n).CopyTo(buffer);
+            _position += n;
+            return n;
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_position == prefix.Length)
+                return await rest.ReadAsync(buffer, cancellationToken);
+            return Read(buffer.Span);
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+                rest.Dispose();
+            base.Dispose(disposing);
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
 

@@ -68,7 +68,7 @@ public static partial class AdminEndpoints
                 "Every executed command, as Server-Sent Events: data: {\"time\":…,\"client\":…,\"command\":…,\"args\":[…]}. " +
                 "?command= keeps one command, ?match= only commands with a key matching the glob. Administrative commands are not shown. " +
                 "A reader that falls " + MonitorBuffer + " events behind gets 'event: overflow' and is disconnected.")
-            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .Produces<string>(StatusCodes.Status200OK, "text/event-stream")
             .ProducesProblem(StatusCodes.Status400BadRequest);
     }
 

@@ -26,6 +26,14 @@ public static class ProblemDefaults
             if (problem.Extensions.TryGetValue(Problems.RetryAfterMs, out var retryAfter) && retryAfter is long milliseconds)
                 context.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (milliseconds + 999) / 1000).ToString(System.Globalization.CultureInfo.InvariantCulture);
             problem.Extensions.TryAdd("code", "ERR");
+            // An entity tag names the representation a response carries, and a problem carries none of
+            // the key's: a read refused after it ran (too many elements) drops the key's ETag and TTL.
+            // A 404 keeps them: the key exists at that version without the member or field asked for.
+            if (status != StatusCodes.Status404NotFound)
+            {
+                context.HttpContext.Response.Headers.Remove(Microsoft.Net.Http.Headers.HeaderNames.ETag);
+                context.HttpContext.Response.Headers.Remove(Lodestone.Api.Endpoints.KeyHttp.TtlHeader);
+            }
         });
 
     /// <summary>Whether <paramref name="status"/> has a standard detail here, which a problem without its own detail gets.</summary>

@@ -238,29 +238,43 @@ internal static class OpenApiDefinitions
         ],
     };
 
-    /// <summary>Replaces the properties marked as scores by a reference to <see cref="Score"/> (nullable, or a list of them, as marked).</summary>
+    /// <summary>
+    /// Replaces the properties marked as scores by a reference to <see cref="Score"/> (nullable, or a
+    /// list of them, as marked), at any depth of an inline schema (a component may inline another's).
+    /// </summary>
     private static void ReferenceScores(OpenApiSchema component, OpenApiDocument document)
     {
-        if (component.Properties is not { } properties)
-            return;
-        foreach (var (name, property) in properties.ToList())
+        if (component.Properties is { } properties)
         {
-            if (property is not OpenApiSchema { Extensions: { } extensions } schema || !extensions.TryGetValue(ScoreMarker, out var marker))
-                continue;
-            var kind = (marker as JsonNodeExtension)?.Node.GetValue<string>();
-            var score = new OpenApiSchemaReference(Score, document);
-            var nullable = schema.Type is { } type && (type & JsonSchemaType.Null) != 0;
-            properties[name] = kind switch
+            foreach (var (name, property) in properties.ToList())
             {
-                "nullable" => new OpenApiSchema { Description = schema.Description, OneOf = [score, new OpenApiSchema { Type = JsonSchemaType.Null }] },
-                "list" => new OpenApiSchema
+                if (property is not OpenApiSchema schema)
+                    continue;
+                if (schema.Extensions?.TryGetValue(ScoreMarker, out var marker) != true)
                 {
-                    Description = schema.Description,
-                    Type = nullable ? JsonSchemaType.Array | JsonSchemaType.Null : JsonSchemaType.Array,
-                    Items = score,
-                },
-                _ => schema.Description is null ? score : new OpenApiSchemaReference(Score, document) { Description = schema.Description },
-            };
+                    ReferenceScores(schema, document);
+                    continue;
+                }
+                var kind = (marker as JsonNodeExtension)?.Node.GetValue<string>();
+                var score = new OpenApiSchemaReference(Score, document);
+                var nullable = schema.Type is { } type && (type & JsonSchemaType.Null) != 0;
+                properties[name] = kind switch
+                {
+                    "nullable" => new OpenApiSchema { Description = schema.Description, OneOf = [score, new OpenApiSchema { Type = JsonSchemaType.Null }] },
+                    "list" => new OpenApiSchema
+                    {
+                        Description = schema.Description,
+                        Type = nullable ? JsonSchemaType.Array | JsonSchemaType.Null : JsonSchemaType.Array,
+                        Items = score,
+                    },
+                    _ => schema.Description is null ? score : new OpenApiSchemaReference(Score, document) { Description = schema.Description },
+                };
+            }
+        }
+        foreach (var nested in new[] { component.Items, component.AdditionalProperties }.Concat(component.OneOf ?? []).Concat(component.AnyOf ?? []).Concat(component.AllOf ?? []))
+        {
+            if (nested is OpenApiSchema inline)
+                ReferenceScores(inline, document);
         }
     }
 

@@ -113,7 +113,7 @@ internal static class OpenApiOperations
         if (command is not null)
             EnsureProblem(responses, document, StatusCodes.Status406NotAcceptable);
         // A command on keys meets a key of another type (WRONGTYPE), whichever type it works on.
-        if (spec is not null && (spec.KeyType != Lodestone.Engine.Types.RedisType.None || spec.FirstKey > 0))
+        if (spec is not null && (spec.KeyType != Lodestone.Engine.Types.RedisType.None || spec.FirstKey > 0 || spec.HasMovableKeys))
             EnsureProblem(responses, document, StatusCodes.Status409Conflict);
         if (conditions != KeyConditions.None)
             EnsureProblem(responses, document, StatusCodes.Status412PreconditionFailed);
@@ -213,15 +213,13 @@ internal static class OpenApiOperations
         Items = new OpenApiSchema { Type = JsonSchemaType.String | JsonSchemaType.Number | JsonSchemaType.Boolean },
     };
 
-    /// <summary>Headers every route may answer: the rate limiter's, the challenge, Retry-After, Location.</summary>
+    /// <summary>Headers every route may answer: the rate limiter's (whatever the status), the challenge, Retry-After, Location.</summary>
     private static void Common(OpenApiResponse response, OpenApiDocument document, int code)
     {
-        if (code is >= 200 and < 300 || code == StatusCodes.Status429TooManyRequests)
-        {
-            var limited = code == StatusCodes.Status429TooManyRequests;
-            Header(response, document, OpenApiDefinitions.RateLimitPolicyHeader, required: limited);
-            Header(response, document, OpenApiDefinitions.RateLimitHeader, required: limited);
-        }
+        // The rate limiter stands in front of every route (a refused key's 401 counts too); its 429 always says why.
+        var limited = code == StatusCodes.Status429TooManyRequests;
+        Header(response, document, OpenApiDefinitions.RateLimitPolicyHeader, required: limited);
+        Header(response, document, OpenApiDefinitions.RateLimitHeader, required: limited);
         switch (code)
         {
             case StatusCodes.Status201Created or StatusCodes.Status202Accepted:
