@@ -40,7 +40,7 @@ const workloads = {
     ? http.post(`${BASE}/zsets/board/members`, JSON.stringify({
       members: [{ member: `player${Math.floor(Math.random() * 1000)}`, score: Math.floor(Math.random() * 1e6) }],
     }), JSON_HEADERS)
-    : http.get(`${BASE}/zsets/board/range?stop=9&reverse=true`)),
+    : http.get(`${BASE}/zsets/board/members?stop=9&reverse=true`)),
   pipeline: () => http.post(`${BASE}/commands/pipeline`, pipelineBody, JSON_HEADERS),
 };
 

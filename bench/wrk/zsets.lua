@@ -12,5 +12,5 @@ request = function()
     return wrk.format("POST", "/zsets/board/members", json,
       '{"members":[{"member":"' .. member .. '","score":' .. score .. '}]}')
   end
-  return wrk.format("GET", "/zsets/board/range?stop=9&reverse=true")
+  return wrk.format("GET", "/zsets/board/members?stop=9&reverse=true")
 end

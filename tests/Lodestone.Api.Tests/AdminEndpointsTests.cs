@@ -50,7 +50,7 @@ public sealed class AdminEndpointsTests(SecuredApiFactory factory) : IClassFixtu
     {
         using var memoryOnly = factory.WithWebHostBuilder(b => b.UseSetting("Persistence:AppendOnly", "false"));
 
-        var response = await memoryOnly.CreateClient().SendAsync(
+        var response = await memoryOnly.CreateCheckedClient().SendAsync(
             Request(HttpMethod.Post, "/admin/aof/rewrite", null, ("Authorization", $"Bearer {SecuredApiFactory.AdminToken}")));
 
         var problem = await response.Problem(HttpStatusCode.Conflict);

@@ -83,6 +83,9 @@ public class ApiFactory : WebApplicationFactory<Program>
     /// <summary>Settings a derived fixture adds on top of the defaults above.</summary>
     protected virtual IEnumerable<(string Key, string Value)> Settings => [];
 
+    /// <summary>A client whose every response is checked against the OpenAPI document (<see cref="ContractCheckingHandler"/>).</summary>
+    public new HttpClient CreateClient() => this.CreateCheckedClient();
+
     /// <summary>An HTTP client that sends <paramref name="token"/> as its bearer token.</summary>
     public HttpClient ClientWith(string token)
     {

@@ -94,7 +94,7 @@ public sealed class CommandsEndpointsTests(ApiFactory factory) : IClassFixture<A
     public async Task A_command_longer_than_the_argument_limit_is_refused()
     {
         using var limited = factory.WithWebHostBuilder(b => b.UseSetting("Commands:MaxArguments", "3"));
-        var client = limited.CreateClient();
+        var client = limited.CreateCheckedClient();
 
         var response = await client.PostAsync("/commands", Json("""["MSET","a","1","b","2"]"""));
 
@@ -308,7 +308,7 @@ public sealed class CommandsEndpointsTests(ApiFactory factory) : IClassFixture<A
     public async Task A_body_over_the_limit_is_413_with_a_json_error_and_nothing_changes()
     {
         using var limited = factory.WithWebHostBuilder(b => b.UseSetting("Commands:MaxRequestBodyBytes", "64"));
-        var client = limited.CreateClient();
+        var client = limited.CreateCheckedClient();
         var key = ApiFactory.Key();
 
         var response = await client.PostAsync("/commands", Json($"""["SET","{key}","{new string('x', 100)}"]"""));

@@ -145,7 +145,7 @@ public sealed class CompressionTests(ApiFactory factory) : IClassFixture<ApiFact
     public async Task Http_response_compression_false_turns_it_off()
     {
         using var off = factory.WithWebHostBuilder(builder => builder.UseSetting("Http:ResponseCompression", "false"));
-        var client = off.CreateClient();
+        var client = off.CreateCheckedClient();
         var key = ApiFactory.Key();
         await client.PostAsync(Lists(key, "/right"), Json(JsonSerializer.Serialize(new { items = Items() })));
 

@@ -30,7 +30,7 @@ public sealed class CorsTests(ApiFactory factory) : IClassFixture<ApiFactory>
     public async Task A_configured_origin_passes_the_preflight_for_a_conditional_write()
     {
         using var configured = WithOrigin();
-        var client = configured.CreateClient();
+        var client = configured.CreateCheckedClient();
 
         var response = await client.SendAsync(Preflight(AppOrigin));
 
@@ -45,7 +45,7 @@ public sealed class CorsTests(ApiFactory factory) : IClassFixture<ApiFactory>
     {
         using var configured = WithOrigin();
 
-        var response = await configured.CreateClient().SendAsync(Preflight(AppOrigin));
+        var response = await configured.CreateCheckedClient().SendAsync(Preflight(AppOrigin));
 
         Assert.Equal("7200", response.Header("Access-Control-Max-Age"));
         Assert.Equal(["Origin"], response.Headers.Vary);
@@ -57,7 +57,7 @@ public sealed class CorsTests(ApiFactory factory) : IClassFixture<ApiFactory>
         using var configured = factory.WithWebHostBuilder(builder => builder
             .UseSetting("Http:CorsOrigins:0", AppOrigin)
             .UseSetting("Http:CorsOrigins:1", "https://other.example"));
-        var client = configured.CreateClient();
+        var client = configured.CreateCheckedClient();
 
         var withOrigin = await client.SendAsync(Request(HttpMethod.Get, "/health", null, ("Origin", AppOrigin)));
         var without = await client.GetAsync("/health");
@@ -74,7 +74,7 @@ public sealed class CorsTests(ApiFactory factory) : IClassFixture<ApiFactory>
     public async Task A_configured_origin_can_read_the_etag_ttl_and_location_headers()
     {
         using var configured = WithOrigin();
-        var client = configured.CreateClient();
+        var client = configured.CreateCheckedClient();
         var key = ApiFactory.Key();
 
         var response = await client.SendAsync(Request(HttpMethod.Put, Strings(key), Json("""{"value":"v","ttlMs":1000}"""), ("Origin", AppOrigin)));
@@ -94,7 +94,7 @@ public sealed class CorsTests(ApiFactory factory) : IClassFixture<ApiFactory>
     public async Task A_configured_origin_can_read_the_command_endpoints_sync_token()
     {
         using var configured = WithOrigin();
-        var client = configured.CreateClient();
+        var client = configured.CreateCheckedClient();
 
         var response = await client.SendAsync(Request(HttpMethod.Post, "/commands", Json("""["PING"]"""), ("Origin", AppOrigin)));
 
@@ -107,7 +107,7 @@ public sealed class CorsTests(ApiFactory factory) : IClassFixture<ApiFactory>
     public async Task Another_origin_is_not_allowed_even_when_one_is_configured()
     {
         using var configured = WithOrigin();
-        var client = configured.CreateClient();
+        var client = configured.CreateCheckedClient();
 
         var preflight = await client.SendAsync(Preflight("https://evil.example"));
         var read = await client.SendAsync(Request(HttpMethod.Get, "/health", null, ("Origin", "https://evil.example")));

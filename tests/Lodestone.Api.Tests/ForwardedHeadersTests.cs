@@ -36,7 +36,7 @@ public sealed class ForwardedHeadersTests(ApiFactory factory) : IClassFixture<Ap
     {
         using var host = FakePeer.Host(factory, (FrameworkSwitch, "true"));
 
-        var response = await host.CreateClient().SendAsync(Ping("203.0.113.7", "127.0.0.1"));
+        var response = await host.CreateCheckedClient().SendAsync(Ping("203.0.113.7", "127.0.0.1"));
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
     }
@@ -45,7 +45,7 @@ public sealed class ForwardedHeadersTests(ApiFactory factory) : IClassFixture<Ap
     public async Task With_the_framework_switch_on_and_a_proxy_configured_other_peers_are_still_not_believed()
     {
         using var host = FakePeer.Host(factory, (FrameworkSwitch, "true"), ("Http:ForwardedHeaders:KnownProxies:0", Proxy));
-        var client = host.CreateClient();
+        var client = host.CreateCheckedClient();
 
         Assert.Equal(HttpStatusCode.Forbidden, (await client.SendAsync(Ping("203.0.113.7", "127.0.0.1"))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(Ping(Proxy, "127.0.0.1"))).StatusCode);
@@ -55,7 +55,7 @@ public sealed class ForwardedHeadersTests(ApiFactory factory) : IClassFixture<Ap
     public async Task Behind_a_configured_proxy_protected_mode_judges_the_client_the_proxy_names()
     {
         using var host = FakePeer.Host(factory, ("Http:ForwardedHeaders:KnownProxies:0", Proxy));
-        var client = host.CreateClient();
+        var client = host.CreateCheckedClient();
 
         await client.SendAsync(ReadMissingKey(Proxy, "203.0.113.7")).Problem(HttpStatusCode.Forbidden, "DENIED");
         await client.SendAsync(ReadMissingKey(Proxy, "127.0.0.1")).Problem(HttpStatusCode.NotFound);
@@ -66,7 +66,7 @@ public sealed class ForwardedHeadersTests(ApiFactory factory) : IClassFixture<Ap
     {
         // The test client connects over loopback: it plays a reverse proxy on the service's own host.
         using var host = FakePeer.Host(factory, ("Http:ForwardedHeaders:KnownProxies:0", "127.0.0.1"), ("Http:ForwardedHeaders:KnownProxies:1", "::1"));
-        var client = host.CreateClient();
+        var client = host.CreateCheckedClient();
 
         await client.SendAsync(ReadMissingKey(peer: null, "203.0.113.7")).Problem(HttpStatusCode.Forbidden, "DENIED");
         await client.GetAsync(Strings(ApiFactory.Key())).Problem(HttpStatusCode.NotFound);
@@ -76,7 +76,7 @@ public sealed class ForwardedHeadersTests(ApiFactory factory) : IClassFixture<Ap
     public async Task A_proxy_in_a_known_network_is_believed_and_a_chain_of_listed_proxies_is_followed()
     {
         using var host = FakePeer.Host(factory, ("Http:ForwardedHeaders:KnownNetworks:0", "10.20.0.0/16"));
-        var client = host.CreateClient();
+        var client = host.CreateCheckedClient();
 
         // The client, then a first proxy; the peer is the second proxy. Both proxies are in the range.
         Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(Ping("10.20.0.1", "127.0.0.1, 10.20.0.2"))).StatusCode);
@@ -102,7 +102,7 @@ public sealed class ForwardedHeadersRateLimitingTests(RateLimitedApiFactory fact
     public async Task With_the_framework_switch_on_rotating_forwarded_for_does_not_escape_the_bucket()
     {
         using var host = FakePeer.Host(factory, ("ForwardedHeaders_Enabled", "true"));
-        var client = host.CreateClient();
+        var client = host.CreateCheckedClient();
         var address = NewAddress();
 
         // The anonymous bucket holds 3 (RateLimitedApiFactory); each request claims another client.
@@ -116,7 +116,7 @@ public sealed class ForwardedHeadersRateLimitingTests(RateLimitedApiFactory fact
     public async Task Behind_a_proxy_in_a_known_network_each_forwarded_client_has_its_own_bucket()
     {
         using var host = FakePeer.Host(factory, ("Http:ForwardedHeaders:KnownNetworks:0", "10.30.0.0/16"));
-        var client = host.CreateClient();
+        var client = host.CreateCheckedClient();
         var first = NewAddress();
 
         for (var i = 0; i < 3; i++)

@@ -112,6 +112,20 @@ public sealed class KeysEndpointsTests(ApiFactory factory) : IClassFixture<ApiFa
         Assert.StartsWith("page is not a token this listing gave", problem.Detail(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("/keys?cursor=0&count=10", "cursor")]
+    [InlineData("/keys?count=10", "count")]
+    [InlineData("/sets/s/members?cursor=0", "cursor")]
+    [InlineData("/hashes/h/fields?count=5", "count")]
+    [InlineData("/lists/l?count=5", "count")]
+    [InlineData("/zsets/z/members?by=score&offset=1", "offset")]
+    public async Task A_paged_read_refuses_the_old_cursor_count_and_offset_instead_of_ignoring_them(string url, string parameter)
+    {
+        var problem = await (await _client.GetAsync(url)).Problem(HttpStatusCode.BadRequest);
+
+        Assert.Equal($"{parameter} is not a parameter of this read: page with limit, and pass each page's next token back as page.", problem.Detail());
+    }
+
     [Fact]
     public async Task Listing_with_a_limit_that_is_not_a_number_is_a_400_naming_limit()
     {

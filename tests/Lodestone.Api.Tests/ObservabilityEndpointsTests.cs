@@ -208,7 +208,7 @@ public sealed class ObservabilityEndpointsTests(SecuredApiFactory factory) : ICl
     public async Task A_monitor_stream_ends_when_the_service_stops_so_it_does_not_hold_up_shutdown()
     {
         var host = factory.WithWebHostBuilder(_ => { });
-        var client = host.CreateClient();
+        var client = host.CreateCheckedClient();
         client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", SecuredApiFactory.AdminToken);
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         using var response = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/admin/monitor"), HttpCompletionOption.ResponseHeadersRead, cancel.Token);

@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace Lodestone.Api.Tests;
 
-/// <summary>The OpenAPI document names each route after its Redis command and documents what the routes really accept and answer.</summary>
+/// <summary>The OpenAPI document gives each route a method-friendly operationId, names the Redis command it runs, and documents what the routes really accept and answer.</summary>
 public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
 {
     private readonly HttpClient _client = factory.CreateClient();
@@ -149,14 +149,38 @@ public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
 
     [Theory]
     [MemberData(nameof(Routes))]
-    public async Task Each_route_is_named_after_its_redis_command_and_summarised_by_its_syntax(string method, string path, string command, string syntax)
+    public async Task Each_route_names_its_redis_command_and_is_summarised_by_its_syntax(string method, string path, string command, string syntax)
     {
         var operation = await Operation(method, path);
 
-        Assert.Equal(command, operation.GetProperty("operationId").GetString());
+        // A second route of one command (SADD-MEMBER: PUT /sets/{key}/members/{member}) runs that command.
+        var redis = command.Split('-')[0];
+        Assert.Equal(redis, operation.GetProperty("x-redis-command").GetString());
         Assert.Equal(syntax, operation.GetProperty("summary").GetString());
-        // A second route of one command (SADD-MEMBER) names the command itself in its description.
-        Assert.Contains($"Redis command: {command.Split('-')[0]}.", operation.GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.Contains($"Redis command: {redis}.", operation.GetProperty("description").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Every_operation_id_is_a_unique_method_name()
+    {
+        var document = await Document();
+
+        var ids = document.GetProperty("paths").EnumerateObject()
+            .SelectMany(path => path.Value.EnumerateObject().Select(op => op.Value.GetProperty("operationId").GetString()!))
+            .ToList();
+
+        Assert.All(ids, id => Assert.Matches("^[a-z][A-Za-z0-9]*$", id));
+        Assert.Empty(ids.GroupBy(id => id, StringComparer.OrdinalIgnoreCase).Where(group => group.Count() > 1).Select(group => group.Key));
+    }
+
+    [Theory]
+    [InlineData("get", "/strings/{key}", "getString")]
+    [InlineData("put", "/strings/{key}", "setString")]
+    [InlineData("post", "/zsets/{key}/members", "addZSetMembers")]
+    [InlineData("post", "/locks/{name}", "acquireLock")]
+    public async Task Operation_ids_read_as_what_the_route_does(string method, string path, string operationId)
+    {
+        Assert.Equal(operationId, (await Operation(method, path)).GetProperty("operationId").GetString());
     }
 
     [Fact]
@@ -202,7 +226,8 @@ public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
     public async Task Each_key_path_parameter_is_documented(string method, string path)
     {
         var operation = await Operation(method, path);
-        var parameters = operation.TryGetProperty("parameters", out var list) ? list.EnumerateArray().ToList() : [];
+        var document = await Document();
+        var parameters = operation.TryGetProperty("parameters", out var list) ? list.EnumerateArray().Select(p => Resolve(document, p)).ToList() : [];
 
         var key = parameters.Where(p => p.GetProperty("name").GetString() == "key" && p.GetProperty("in").GetString() == "path").ToList();
 
@@ -229,7 +254,7 @@ public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
     {
         var operation = await Operation(method, path);
 
-        var response = operation.GetProperty("responses").GetProperty(status);
+        var response = Resolve(await Document(), operation.GetProperty("responses").GetProperty(status));
 
         Assert.True(response.GetProperty("content").TryGetProperty("application/problem+json", out _));
     }
@@ -283,6 +308,18 @@ public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
     {
         var text = await _client.GetStringAsync("/openapi/v1.json");
         return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>The component a <c>$ref</c> names (shared responses, parameters, headers), or the node itself.</summary>
+    internal static JsonElement Resolve(JsonElement document, JsonElement node)
+    {
+        while (node.ValueKind == JsonValueKind.Object && node.TryGetProperty("$ref", out var reference))
+        {
+            node = document;
+            foreach (var part in reference.GetString()!.TrimStart('#').Split('/', StringSplitOptions.RemoveEmptyEntries))
+                node = node.GetProperty(part.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal));
+        }
+        return node;
     }
 
     private async Task<JsonElement> Operation(string method, string path)

@@ -236,7 +236,7 @@ public sealed class ProblemsTests(ApiFactory factory) : IClassFixture<ApiFactory
     {
         using var failing = factory.WithWebHostBuilder(builder =>
             builder.ConfigureServices(services => services.AddSingleton<IEffectSink, BrokenSink>()));
-        var client = failing.CreateClient();
+        var client = failing.CreateCheckedClient();
 
         var response = await client.PutAsync(Strings(ApiFactory.Key()), Json("""{"value":"v"}"""));
 
@@ -251,7 +251,7 @@ public sealed class ProblemsTests(ApiFactory factory) : IClassFixture<ApiFactory
     {
         using var failing = factory.WithWebHostBuilder(builder =>
             builder.ConfigureServices(services => services.AddSingleton<IEffectSink, FullDisk>()));
-        var client = failing.CreateClient();
+        var client = failing.CreateCheckedClient();
 
         var response = await client.PutAsync(Strings(ApiFactory.Key()), Json("""{"value":"v"}"""));
 

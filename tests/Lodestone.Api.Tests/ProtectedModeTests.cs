@@ -11,7 +11,7 @@ public sealed class ProtectedModeTests(ApiFactory factory) : IClassFixture<ApiFa
     public async Task Without_keys_a_remote_client_is_403_told_how_to_configure_keys_and_nothing_is_stored()
     {
         using var host = FakePeer.Host(factory);
-        var client = host.CreateClient();
+        var client = host.CreateCheckedClient();
         var key = ApiFactory.Key();
 
         var response = await client.SendAsync(FakePeer.From("203.0.113.7", HttpMethod.Put, Strings(key), Json("""{"value":"v"}""")));
@@ -27,7 +27,7 @@ public sealed class ProtectedModeTests(ApiFactory factory) : IClassFixture<ApiFa
     {
         using var host = FakePeer.Host(factory);
 
-        var response = await host.CreateClient().SendAsync(FakePeer.From("2001:db8::1", HttpMethod.Post, "/commands", Json("""["PING"]""")));
+        var response = await host.CreateCheckedClient().SendAsync(FakePeer.From("2001:db8::1", HttpMethod.Post, "/commands", Json("""["PING"]""")));
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString();
@@ -43,7 +43,7 @@ public sealed class ProtectedModeTests(ApiFactory factory) : IClassFixture<ApiFa
     {
         using var host = FakePeer.Host(factory);
 
-        var response = await host.CreateClient().SendAsync(FakePeer.From(address, HttpMethod.Post, "/commands", Json("""["PING"]""")));
+        var response = await host.CreateCheckedClient().SendAsync(FakePeer.From(address, HttpMethod.Post, "/commands", Json("""["PING"]""")));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
@@ -52,7 +52,7 @@ public sealed class ProtectedModeTests(ApiFactory factory) : IClassFixture<ApiFa
     public async Task Health_probes_from_elsewhere_are_served()
     {
         using var host = FakePeer.Host(factory);
-        var client = host.CreateClient();
+        var client = host.CreateCheckedClient();
 
         Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(FakePeer.From("10.0.0.2", HttpMethod.Get, "/health"))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(FakePeer.From("10.0.0.2", HttpMethod.Get, "/alive"))).StatusCode);
@@ -63,7 +63,7 @@ public sealed class ProtectedModeTests(ApiFactory factory) : IClassFixture<ApiFa
     {
         using var host = FakePeer.Host(factory, ("Auth:ProtectedMode", "false"));
 
-        var response = await host.CreateClient().SendAsync(FakePeer.From("203.0.113.7", HttpMethod.Post, "/commands", Json("""["PING"]""")));
+        var response = await host.CreateCheckedClient().SendAsync(FakePeer.From("203.0.113.7", HttpMethod.Post, "/commands", Json("""["PING"]""")));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
@@ -75,7 +75,7 @@ public sealed class ProtectedModeTests(ApiFactory factory) : IClassFixture<ApiFa
         var request = FakePeer.From("203.0.113.7", HttpMethod.Post, "/commands", Json("""["PING"]"""));
         request.Headers.Add("X-Forwarded-For", "127.0.0.1");
 
-        Assert.Equal(HttpStatusCode.Forbidden, (await host.CreateClient().SendAsync(request)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await host.CreateCheckedClient().SendAsync(request)).StatusCode);
     }
 }
 
@@ -89,6 +89,6 @@ public sealed class ProtectedModeWithKeysTests(SecuredApiFactory factory) : ICla
         var request = FakePeer.From("203.0.113.7", HttpMethod.Post, "/commands", Json("""["PING"]"""));
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", SecuredApiFactory.ReadToken);
 
-        Assert.Equal(HttpStatusCode.OK, (await host.CreateClient().SendAsync(request)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await host.CreateCheckedClient().SendAsync(request)).StatusCode);
     }
 }

@@ -12,7 +12,7 @@ public sealed class RedlockNodes : IDisposable
     public RedlockNodes()
     {
         Factories = [.. Enumerable.Range(0, 5).Select(_ => new ApiFactory())];
-        Http = [.. Factories.Select(f => f.CreateClient())];
+        Http = [.. Factories.Select(f => f.CreateCheckedClient())];
     }
 
     public IReadOnlyList<ApiFactory> Factories { get; }

@@ -843,7 +843,7 @@ public sealed class SetsEndpointsCapTests(SmallCapApiFactory factory) : IClassFi
         await _client.PostAsync($"/sets/{Segment(key)}/members", Json(JsonSerializer.Serialize(new { members })));
 
         var problem = await _client.GetAsync($"/sets/{Segment(key)}").Problem(HttpStatusCode.BadRequest);
-        var page = await (await _client.GetAsync($"/sets/{Segment(key)}/members?count=3")).Body(HttpStatusCode.OK);
+        var page = await (await _client.GetAsync($"/sets/{Segment(key)}/members?limit=3")).Body(HttpStatusCode.OK);
 
         Assert.Contains("6 elements", problem.Detail(), StringComparison.Ordinal);
         Assert.Contains("Http:MaxResponseElements", problem.Detail(), StringComparison.Ordinal);

@@ -471,7 +471,7 @@ public sealed class ZSetsEndpointsTests(ApiFactory factory) : IClassFixture<ApiF
     public async Task A_page_has_a_next_token_only_while_the_range_goes_on_and_the_limit_is_capped()
     {
         using var limited = factory.WithWebHostBuilder(b => b.UseSetting("Http:MaxResponseElements", "3"));
-        var client = limited.CreateClient();
+        var client = limited.CreateCheckedClient();
         var key = ApiFactory.Key();
         await client.PostAsync(ZSets(key, "/members"), Json("""{"members":[{"member":"a","score":1},{"member":"b","score":2},{"member":"c","score":3},{"member":"d","score":4}]}"""));
 

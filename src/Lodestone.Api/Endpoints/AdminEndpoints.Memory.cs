@@ -16,11 +16,11 @@ public static partial class AdminEndpoints
     private static void MapMemory(RouteGroupBuilder group)
     {
         group.MapGet("/hotkeys", GetHotKeys)
-            .Describe("HOTKEYS", "GET /admin/hotkeys?count=10",
+            .Describe("getHotKeys", null, "GET /admin/hotkeys?count=10",
                 $"The most accessed keys with estimated access counts and rates (a count-min sketch with a top-{MaxHotKeys} list, halved every 10 s), hottest first; with an LFU policy also each key's LFU counter. count: 1 to {MaxHotKeys}, default 10. Keys are text, or base64 when not UTF-8 or with ?encoding=base64.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
         group.MapGet("/bigkeys", GetBigKeys)
-            .Describe("BIGKEYS", "GET /admin/bigkeys?type=&count=5",
+            .Describe("getBigKeys", null, "GET /admin/bigkeys?type=&count=5",
                 $"Walks the keyspace (in slices of at most 1 ms, so commands go on) and reports per type the key count and the largest keys by elements and by estimated bytes, like redis-cli --bigkeys --memkeys. type: string, list, set, hash, zset or lock (default: all); count: 1 to {MaxBigKeys}, default 5.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
     }

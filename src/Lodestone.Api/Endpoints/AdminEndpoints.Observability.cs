@@ -23,48 +23,48 @@ public static partial class AdminEndpoints
     private static void MapObservability(RouteGroupBuilder group)
     {
         group.MapGet("/info", Info)
-            .Describe("INFO", "INFO [section [section ...]]",
+            .Describe("getInfo", "INFO", "INFO [section [section ...]]",
                 "INFO as JSON: section → field → value, numbers as numbers, and 'calls=1,usec=2' values (commandstats, keyspace, errorstats) as objects. " +
                 "?section= may repeat (server, clients, memory, persistence, stats, replication, cpu, commandstats, errorstats, keyspace, default, all, everything).")
             .ProducesProblem(StatusCodes.Status400BadRequest);
         group.MapGet("/replication", Replication)
-            .Describe("INFO-REPLICATION", "INFO replication",
+            .Describe("getReplication", "INFO", "INFO replication",
                 "The replication state: this node is a master without replicas; its offset is the committed log offset.");
         group.MapGet("/slowlog", GetSlowlog)
-            .Describe("SLOWLOG-GET", "SLOWLOG GET [count]",
+            .Describe("getSlowlog", "SLOWLOG GET", "SLOWLOG GET [count]",
                 "The newest slow commands, newest first (count: default 10, -1 for all). Thresholds: CONFIG slowlog-log-slower-than (µs) and slowlog-max-len.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
         group.MapGet("/slowlog/length", SlowlogLength)
-            .Describe("SLOWLOG-LEN", "SLOWLOG LEN",
+            .Describe("getSlowlogLength", "SLOWLOG LEN", "SLOWLOG LEN",
                 "How many entries the slow log holds.");
         group.MapDelete("/slowlog", ResetSlowlog)
-            .Describe("SLOWLOG-RESET", "SLOWLOG RESET",
+            .Describe("resetSlowlog", "SLOWLOG RESET", "SLOWLOG RESET",
                 "Empties the slow log (entry ids keep growing).");
         group.MapGet("/config", GetConfig)
-            .Describe("CONFIG-GET", "CONFIG GET parameter [parameter ...]",
+            .Describe("getConfig", "CONFIG GET", "CONFIG GET parameter [parameter ...]",
                 "The runtime parameters and their values (?pattern= globs, may repeat; default *).");
         group.MapPatch("/config", SetConfig)
-            .Describe("CONFIG-SET", "CONFIG SET parameter value [parameter value ...]",
+            .Describe("setConfig", "CONFIG SET", "CONFIG SET parameter value [parameter value ...]",
                 "Sets parameters, all or none: a JSON object of name → string value, e.g. {\"slowlog-log-slower-than\":\"5000\"}. " +
                 "Answers with every parameter's value. Unknown, read-only or invalid parameters are a 400 with Redis's message.")
             .WithMetadata(new OpenApiExamples("""{"slowlog-log-slower-than":"5000","latency-monitor-threshold":"100"}""", """{"hz":"10","slowlog-log-slower-than":"5000"}"""))
             .ProducesProblem(StatusCodes.Status400BadRequest);
         group.MapGet("/latency", LatencyLatest)
-            .Describe("LATENCY-LATEST", "LATENCY LATEST",
+            .Describe("getLatestLatency", "LATENCY LATEST", "LATENCY LATEST",
                 "Each event class's latest and worst spike (events: " + string.Join(", ", LatencyMonitor.EventNames) + "). Empty while latency-monitor-threshold is 0.");
         group.MapGet("/latency/doctor", LatencyDoctor)
-            .Describe("LATENCY-DOCTOR", "LATENCY DOCTOR",
+            .Describe("getLatencyDoctor", "LATENCY DOCTOR", "LATENCY DOCTOR",
                 "A plain-English report on the latency events, with advice (text/plain).")
             .Produces<string>(StatusCodes.Status200OK, "text/plain");
         group.MapGet("/latency/{event}", LatencyHistory)
-            .Describe("LATENCY-HISTORY", "LATENCY HISTORY event",
+            .Describe("getLatencyHistory", "LATENCY HISTORY", "LATENCY HISTORY event",
                 "An event class's spikes, oldest first (at most 160, one per second).")
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapDelete("/latency", LatencyResetAll)
-            .Describe("LATENCY-RESET", "LATENCY RESET [event ...]",
+            .Describe("resetLatency", "LATENCY RESET", "LATENCY RESET [event ...]",
                 "Forgets the named event classes (?event=, may repeat), or all of them.");
         group.MapGet("/monitor", Monitor)
-            .Describe("MONITOR", "MONITOR",
+            .Describe("monitor", "MONITOR", "MONITOR",
                 "Every executed command, as Server-Sent Events: data: {\"time\":…,\"client\":…,\"command\":…,\"args\":[…]}. " +
                 "?command= keeps one command, ?match= only commands with a key matching the glob. Administrative commands are not shown. " +
                 "A reader that falls " + MonitorBuffer + " events behind gets 'event: overflow' and is disconnected.")

@@ -18,14 +18,14 @@ public static partial class AdminEndpoints
         var group = app.MapGroup("/admin").WithTags("Admin").RequireApiKey(app, ApiKeys.AdminPolicy);
 
         group.MapGet("/snapshots", GetSnapshots)
-            .Describe("LASTSAVE", "LASTSAVE",
+            .Describe("getSnapshots", "LASTSAVE", "LASTSAVE",
                 "The state of snapshots and the log: the last save's time, offset, duration and size, whether one is running, the last error.");
         group.MapPost("/snapshots", Snapshot)
-            .Describe("BGSAVE", "BGSAVE",
+            .Describe("takeSnapshot", "BGSAVE", "BGSAVE",
                 "Takes a snapshot now, in the background, and compacts the log to it (a snapshot is also an AOF rewrite here). 202 with the state; poll GET /admin/snapshots.")
             .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPost("/aof/rewrite", Snapshot)
-            .Describe("BGREWRITEAOF", "BGREWRITEAOF",
+            .Describe("rewriteAof", "BGREWRITEAOF", "BGREWRITEAOF",
                 "Compacts the log: a new snapshot, then a new log segment from its offset (the same operation as POST /admin/snapshots).")
             .ProducesProblem(StatusCodes.Status409Conflict);
         MapMemory(group);
@@ -33,10 +33,9 @@ public static partial class AdminEndpoints
         return group;
     }
 
-    /// <summary>An admin route named after its Redis command: operationId, syntax line, description, and the 401/403 every admin route can answer.</summary>
-    private static RouteHandlerBuilder Describe(this RouteHandlerBuilder route, string command, string syntax, string description) =>
-        route.WithMetadata(new RedisCommandMetadata(command)).WithSummary(syntax).WithDescription(description)
-            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+    /// <summary>An admin route: its operationId, the Redis command it runs (null for none), its syntax line and description.</summary>
+    private static RouteHandlerBuilder Describe(this RouteHandlerBuilder route, string operationId, string? command, string syntax, string description) =>
+        route.WithMetadata(new RedisCommandMetadata(operationId, command)).WithSummary(syntax).WithDescription(description);
 
     private static Ok<SnapshotState> GetSnapshots(AppendOnlyLog log, Executor executor, IOptions<PersistenceOptions> options) =>
         TypedResults.Ok(State(log, executor, options.Value));

@@ -27,37 +27,47 @@ public static class CommandsEndpoints
             .RequireApiKey(app);
 
         group.MapPost("", Single)
-            .WithName("COMMAND-SINGLE").WithSummary("Run one command: [\"SET\",\"key\",\"value\"]")
+            .WithName("runCommand").WithSummary("Run one command: [\"SET\",\"key\",\"value\"]")
             .WithDescription("Runs one command given as a JSON array. Numbers are passed as the text they were written with, booleans as \"true\"/\"false\". " +
                 "Replies are {\"result\": …} (200) or {\"error\": \"<Redis error text>\"} (400). Headers: Upstash-Encoding: base64 encodes every string of the result " +
                 "except a top-level \"OK\"; Upstash-Response-Format: resp2 returns the raw RESP2 reply.")
             .Accepts<string[]>("application/json", "*/*").Produces<CommandResult>()
-            .WithMetadata(new OpenApiExamples("""["SET","greeting","hello","EX",100]""", """{"result":"OK"}""")).Produces<CommandError>(StatusCodes.Status400BadRequest)
-            .Produces<CommandError>(StatusCodes.Status401Unauthorized).Produces<CommandError>(StatusCodes.Status413PayloadTooLarge);
+            .WithMetadata(new OpenApiExamples("""["SET","greeting","hello","EX",100]""", """{"result":"OK"}"""));
         group.MapPost("/pipeline", Pipeline)
-            .WithName("COMMAND-PIPELINE").WithSummary("Run commands in order: [[\"SET\",\"a\",\"1\"],[\"INCR\",\"a\"]]")
+            .WithName("runPipeline").WithSummary("Run commands in order: [[\"SET\",\"a\",\"1\"],[\"INCR\",\"a\"]]")
             .WithDescription("Runs each command in order (others may run in between). Always 200 with one {\"result\"} or {\"error\"} per command.")
             .WithMetadata(new OpenApiExamples("""[["SET","n","1"],["INCR","n"],["INCR","greeting"]]""",
                 """[{"result":"OK"},{"result":2},{"error":"ERR value is not an integer or out of range"}]"""))
-            .Accepts<string[][]>("application/json", "*/*").Produces<CommandResult[]>().Produces<CommandError>(StatusCodes.Status400BadRequest)
-            .Produces<CommandError>(StatusCodes.Status401Unauthorized).Produces<CommandError>(StatusCodes.Status413PayloadTooLarge);
+            .Accepts<string[][]>("application/json", "*/*").Produces<CommandResult[]>();
         group.MapPost("/multi-exec", MultiExec)
-            .WithName("COMMAND-MULTI-EXEC").WithSummary("Run commands as a transaction (MULTI/EXEC)")
+            .WithName("runTransaction").WithSummary("Run commands as a transaction (MULTI/EXEC)")
             .WithDescription("Runs the commands back to back with nothing in between. A command that fails while running does not undo the others; " +
                 "a malformed command (unknown, wrong arity, not permitted) rejects the whole transaction with 400 EXECABORT before anything runs.")
             .WithMetadata(new OpenApiExamples("""[["SET","stock","10"],["DECR","stock"],["GET","stock"]]""", """[{"result":"OK"},{"result":9},{"result":"9"}]"""))
-            .Accepts<string[][]>("application/json", "*/*").Produces<CommandResult[]>().Produces<CommandError>(StatusCodes.Status400BadRequest)
-            .Produces<CommandError>(StatusCodes.Status401Unauthorized).Produces<CommandError>(StatusCodes.Status413PayloadTooLarge);
-        group.MapMethods("/{command}/{**arguments}", [HttpMethods.Get, HttpMethods.Post, HttpMethods.Put, HttpMethods.Head], PathForm)
-            .WithName("COMMAND-PATH").WithSummary("Run one command from the URL: /commands/set/key/value?EX=100")
-            .WithDescription("Path segments are the command and its arguments, percent-decoded; a POST or PUT body is appended as one raw argument; " +
-                "query parameters are appended as name, then value.")
-            .Produces<CommandResult>().Produces<CommandError>(StatusCodes.Status400BadRequest).Produces<CommandError>(StatusCodes.Status401Unauthorized);
+            .Accepts<string[][]>("application/json", "*/*").Produces<CommandResult[]>();
+        // The path form, one route per method so that each has an operationId of its own.
+        foreach (var (method, operationId) in PathFormMethods)
+        {
+            group.MapMethods("/{command}/{**arguments}", [method], PathForm)
+                .WithName(operationId).WithSummary("Run one command from the URL: /commands/set/key/value?EX=100")
+                .WithDescription("Path segments are the command and its arguments, percent-decoded; a POST or PUT body is appended as one raw argument; " +
+                    "query parameters are appended as name, then value.")
+                .Produces<CommandResult>();
+        }
         // Any other method, on any command URL: an Upstash error, not an empty 405.
         group.Map("", MethodNotAllowed).WithOrder(1).ExcludeFromDescription();
         group.Map("/{**rest}", MethodNotAllowed).WithOrder(1).ExcludeFromDescription();
         return group;
     }
+
+    /// <summary>The methods of the path form, and each one's operationId.</summary>
+    private static readonly (string Method, string OperationId)[] PathFormMethods =
+    [
+        (HttpMethods.Get, "getPathCommand"),
+        (HttpMethods.Post, "postPathCommand"),
+        (HttpMethods.Put, "putPathCommand"),
+        (HttpMethods.Head, "headPathCommand"),
+    ];
 
     /// <summary>A successful reply (OpenAPI shape; the value is any RESP2-shaped JSON).</summary>
     public sealed record CommandResult(JsonElement Result);

@@ -26,20 +26,20 @@ public static class HashesEndpoints
     {
         var group = app.MapGroup("/hashes").WithTags("Hashes").WithValidation().RequireApiKey(app);
 
-        group.MapGet("/{key}", GetAll).ForCommand("HGETALL").ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPut("/{key}", SetAll).ForCommand("HMSET").ProducesValidationProblem();
-        group.MapGet("/{key}/length", Length).ForCommand("HLEN").ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet("/{key}/fields", Scan).ForCommand("HSCAN").ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet("/{key}/values", Values).ForCommand("HVALS").ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPost("/{key}/mget", MGet).ForCommand("HMGET").ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet("/{key}/random", Sample).ForCommand("HRANDFIELD").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{key}", GetAll).ForCommand("HGETALL", "getHash").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPut("/{key}", SetAll).ForCommand("HMSET", "setHash").ProducesValidationProblem();
+        group.MapGet("/{key}/length", Length).ForCommand("HLEN", "getHashLength").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{key}/fields", Scan).ForCommand("HSCAN", "listHashFields").WithKeyConditions(KeyConditions.ReadIfMatch).ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{key}/values", Values).ForCommand("HVALS", "getHashValues").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{key}/mget", MGet).ForCommand("HMGET", "getHashFields").ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{key}/random", Sample).ForCommand("HRANDFIELD", "getRandomHashFields").WithKeyConditions(KeyConditions.ReadIfMatch).ProducesProblem(StatusCodes.Status404NotFound);
 
-        group.MapGet("/{key}/fields/{field}", Get).ForCommand("HGET").WithMetadata(new AlsoServesRawBytes()).ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapMethods("/{key}/fields/{field}", [HttpMethods.Head], Exists).ForCommand("HEXISTS").ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPut("/{key}/fields/{field}", Set).ForCommand("HSET").ProducesValidationProblem();
-        group.MapDelete("/{key}/fields/{field}", Delete).ForCommand("HDEL").ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPost("/{key}/fields/{field}/incr", IncrBy).ForCommand("HINCRBY").ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-        group.MapPost("/{key}/fields/{field}/incrbyfloat", IncrByFloat).ForCommand("HINCRBYFLOAT")
+        group.MapGet("/{key}/fields/{field}", Get).ForCommand("HGET", "getHashField").WithMetadata(new AlsoServesRawBytes()).ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapMethods("/{key}/fields/{field}", [HttpMethods.Head], Exists).ForCommand("HEXISTS", "hashFieldExists").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPut("/{key}/fields/{field}", Set).ForCommand("HSET", "setHashField").ProducesValidationProblem();
+        group.MapDelete("/{key}/fields/{field}", Delete).ForCommand("HDEL", "deleteHashField").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{key}/fields/{field}/incr", IncrBy).ForCommand("HINCRBY", "incrementHashField").ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        group.MapPost("/{key}/fields/{field}/incrbyfloat", IncrByFloat).ForCommand("HINCRBYFLOAT", "incrementHashFieldByFloat")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         return group;
     }
@@ -160,7 +160,7 @@ public static class HashesEndpoints
     private static async Task<Results<Ok<HashPage>, ProblemHttpResult>> Scan(
         RouteKey target, [AsParameters] ListingQuery query, HttpContext http, EngineClient engine, IOptions<HttpSettings> settings)
     {
-        if (!Paging.TryLimit(query.Limit, settings.Value, out var limit, out var invalid))
+        if (!Paging.TryLimit(http.Request, query.Limit, settings.Value, out var limit, out var invalid))
             return invalid!;
         var state = default(KeyHttp.KeyRead);
         var page = await Paging.ScanAsync(query.Page, limit, async (cursor, count) =>

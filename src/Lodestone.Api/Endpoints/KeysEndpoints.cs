@@ -18,19 +18,19 @@ public static class KeysEndpoints
     {
         var group = app.MapGroup("/keys").WithTags("Keys").WithValidation().RequireApiKey(app);
 
-        group.MapGet("/", List).ForCommand("SCAN").ProducesValidationProblem();
-        group.MapGet("/{key}", Get).ForCommand("TYPE")
+        group.MapGet("/", List).ForCommand("SCAN", "listKeys").ProducesValidationProblem();
+        group.MapGet("/{key}", Get).ForCommand("TYPE", "getKey")
             .Produces(StatusCodes.Status304NotModified).ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapDelete("/{key}", Delete).ForCommand("DEL")
+        group.MapDelete("/{key}", Delete).ForCommand("DEL", "deleteKey")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status412PreconditionFailed);
-        group.MapPut("/{key}/expiry", SetExpiry).ForCommand("PEXPIRE")
+        group.MapPut("/{key}/expiry", SetExpiry).ForCommand("PEXPIRE", "setKeyExpiry")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status412PreconditionFailed);
-        group.MapDelete("/{key}/expiry", Persist).ForCommand("PERSIST")
+        group.MapDelete("/{key}/expiry", Persist).ForCommand("PERSIST", "removeKeyExpiry")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status412PreconditionFailed);
-        group.MapPost("/{key}/rename", Rename).ForCommand("RENAME")
+        group.MapPost("/{key}/rename", Rename).ForCommand("RENAME", "renameKey")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed);
-        group.MapPost("/{key}/copy", Copy).ForCommand("COPY")
+        group.MapPost("/{key}/copy", Copy).ForCommand("COPY", "copyKey")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed);
         return group;
@@ -39,7 +39,7 @@ public static class KeysEndpoints
     private static async Task<Results<Ok<KeyPage>, ProblemHttpResult>> List(
         [AsParameters] KeyListQuery query, HttpContext http, EngineClient engine, IOptions<HttpSettings> settings)
     {
-        if (!Paging.TryLimit(query.Limit, settings.Value, out var limit, out var invalid))
+        if (!Paging.TryLimit(http.Request, query.Limit, settings.Value, out var limit, out var invalid))
             return invalid!;
         var page = await Paging.ScanAsync(query.Page, limit, (cursor, count) =>
             {

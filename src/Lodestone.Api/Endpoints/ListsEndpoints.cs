@@ -25,21 +25,21 @@ public static partial class ListsEndpoints
     {
         var group = app.MapGroup("/lists").WithTags("Lists").WithValidation().RequireApiKey(app);
 
-        group.MapGet("/{key}", LRange).ForCommand("LRANGE");
-        group.MapGet("/{key}/length", LLen).ForCommand("LLEN");
-        group.MapGet("/{key}/items/{index}", LIndex).ForCommand("LINDEX").WithMetadata(new AlsoServesRawBytes()).ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapDelete("/{key}/items", LRem).ForCommand("LREM");
-        group.MapGet("/{key}/position", LPos).ForCommand("LPOS").ProducesValidationProblem();
+        group.MapGet("/{key}", LRange).ForCommand("LRANGE", "getList");
+        group.MapGet("/{key}/length", LLen).ForCommand("LLEN", "getListLength");
+        group.MapGet("/{key}/items/{index}", LIndex).ForCommand("LINDEX", "getListItem").WithMetadata(new AlsoServesRawBytes()).ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapDelete("/{key}/items", LRem).ForCommand("LREM", "removeListItems");
+        group.MapGet("/{key}/position", LPos).ForCommand("LPOS", "getListPositions").ProducesValidationProblem();
 
-        group.MapPost("/{key}/left", LPush).ForCommand("LPUSH").ProducesValidationProblem();
-        group.MapPost("/{key}/right", RPush).ForCommand("RPUSH").ProducesValidationProblem();
-        group.MapPost("/{key}/left/pop", LPop).ForCommand("LPOP").ProducesValidationProblem();
-        group.MapPost("/{key}/right/pop", RPop).ForCommand("RPOP").ProducesValidationProblem();
-        group.MapPut("/{key}/items/{index}", LSet).ForCommand("LSET").ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPost("/{key}/insert", LInsert).ForCommand("LINSERT").ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPost("/{key}/trim", LTrim).ForCommand("LTRIM").ProducesValidationProblem();
-        group.MapPost("/{key}/move", LMove).ForCommand("LMOVE").ProducesValidationProblem();
-        group.MapPost("/mpop", LMPop).ForCommand("LMPOP").ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapPost("/{key}/left", LPush).ForCommand("LPUSH", "pushListLeft").ProducesValidationProblem();
+        group.MapPost("/{key}/right", RPush).ForCommand("RPUSH", "pushListRight").ProducesValidationProblem();
+        group.MapPost("/{key}/left/pop", LPop).ForCommand("LPOP", "popListLeft").ProducesValidationProblem();
+        group.MapPost("/{key}/right/pop", RPop).ForCommand("RPOP", "popListRight").ProducesValidationProblem();
+        group.MapPut("/{key}/items/{index}", LSet).ForCommand("LSET", "setListItem").ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{key}/insert", LInsert).ForCommand("LINSERT", "insertListItem").ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{key}/trim", LTrim).ForCommand("LTRIM", "trimList").ProducesValidationProblem();
+        group.MapPost("/{key}/move", LMove).ForCommand("LMOVE", "moveListItem").ProducesValidationProblem();
+        group.MapPost("/mpop", LMPop).ForCommand("LMPOP", "popLists").ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
         return group;
     }
 
@@ -48,7 +48,7 @@ public static partial class ListsEndpoints
     {
         if (!KeyHttp.TryPrecondition(http.Request, out var condition, out var invalid))
             return invalid!;
-        if (!Paging.TryLimit(query.Limit, settings.Value, out var limit, out invalid) || !Paging.TryOffset(query.Page, out var offset, out invalid))
+        if (!Paging.TryLimit(http.Request, query.Limit, settings.Value, out var limit, out invalid) || !Paging.TryOffset(query.Page, out var offset, out invalid))
             return invalid!;
         var (start, end) = (query.Start ?? 0, query.End ?? -1);
         // One atomic step: the length (which the conditional headers apply to), and windows that hold

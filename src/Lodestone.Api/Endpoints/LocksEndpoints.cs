@@ -20,18 +20,17 @@ public static class LocksEndpoints
     {
         var group = app.MapGroup("/locks").WithTags("Locks").WithValidation().RequireApiKey(app);
 
-        group.MapPost("/{name}", Acquire).ForCommand("LOCK.ACQUIRE")
+        group.MapPost("/{name}", Acquire).ForCommand("LOCK.ACQUIRE", "acquireLock")
             .WithMetadata(new OpenApiExamples("""{"ttlMs":30000,"waitMs":5000}""",
                 """{"name":"nightly-report","owner":"3f9c2a7d0b1e4c58a6d2f0e1b7c9a354","fencingToken":42,"expiresAt":"2026-11-26T12:00:30+00:00","ttlMs":30000}"""))
-            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict)
-            .Produces(StatusCodes.Status499ClientClosedRequest).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        group.MapPatch("/{name}", Extend).ForCommand("LOCK.EXTEND")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
-        group.MapDelete("/{name}", Release).ForCommand("LOCK.RELEASE")
+        group.MapPatch("/{name}", Extend).ForCommand("LOCK.EXTEND", "extendLock")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapDelete("/{name}", Release).ForCommand("LOCK.RELEASE", "releaseLock")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict);
-        group.MapGet("/{name}", Info).ForCommand("LOCK.INFO")
+        group.MapGet("/{name}", Info).ForCommand("LOCK.INFO", "getLock")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-        group.MapPost("/{name}/fence", Fence).ForCommand("LOCK.FENCE")
+        group.MapPost("/{name}/fence", Fence).ForCommand("LOCK.FENCE", "checkLockFence")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
         return group;
     }

@@ -36,11 +36,24 @@ internal static class Paging
     private const byte ScanKind = 1;
     private const byte OffsetKind = 2;
 
-    /// <summary>The page's size: <paramref name="limit"/>, checked against 1..<see cref="HttpSettings.MaxResponseElements"/>.</summary>
-    public static bool TryLimit(int? limit, HttpSettings settings, out int size, out ProblemHttpResult? problem)
+    /// <summary>Query parameters of the paging this replaced (SCAN's cursor and COUNT hint, an offset): refused, not ignored.</summary>
+    private static readonly string[] Replaced = ["cursor", "count", "offset"];
+
+    /// <summary>
+    /// The page's size: <paramref name="limit"/>, checked against 1..<see cref="HttpSettings.MaxResponseElements"/>.
+    /// A request that still pages the old way (<c>cursor</c>, <c>count</c>, <c>offset</c>) is a 400 saying
+    /// how to page now: ignored, it would get a first page and never know.
+    /// </summary>
+    public static bool TryLimit(HttpRequest request, int? limit, HttpSettings settings, out int size, out ProblemHttpResult? problem)
     {
         size = limit ?? Math.Min(DefaultLimit, settings.MaxResponseElements);
         problem = null;
+        if (request.QueryString.HasValue && Replaced.FirstOrDefault(request.Query.ContainsKey) is { } old)
+        {
+            problem = Problems.Of(ErrorKind.BadRequest,
+                $"{old} is not a parameter of this read: page with limit, and pass each page's next token back as page.");
+            return false;
+        }
         if (size >= 1 && size <= settings.MaxResponseElements)
             return true;
         problem = Problems.Of(ErrorKind.BadRequest,

@@ -26,7 +26,7 @@ public static class RateLimitsEndpoints
     {
         var group = app.MapGroup("/ratelimits").WithTags("Rate limits").WithValidation().RequireApiKey(app);
 
-        group.MapPost("/{key}", Throttle).ForCommand("CL.THROTTLE")
+        group.MapPost("/{key}", Throttle).ForCommand("CL.THROTTLE", "throttle").WithKeyConditions(KeyConditions.None)
             .WithDescription("Takes quantity tokens (default 1) from the key's GCRA limiter of count tokens per periodMs, in bursts of up to maxBurst + 1: " +
                 "200 when admitted, 429 when limited, both with the decision in milliseconds and the headers RateLimit-Policy and RateLimit " +
                 "(draft-ietf-httpapi-ratelimit-headers); a 429 adds Retry-After. Redis command: CL.THROTTLE. It runs as CL.THROTTLEMS, its millisecond form. Complexity: O(1)")

@@ -21,22 +21,22 @@ public static class SetsEndpoints
     {
         var group = app.MapGroup("/sets").WithTags("Sets").WithValidation().RequireApiKey(app);
 
-        group.MapGet("/{key}", SMembers).ForCommand("SMEMBERS").ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet("/{key}/members", SScan).ForCommand("SSCAN").ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPost("/{key}/members", SAdd).ForCommand("SADD").ProducesValidationProblem().ProducesProblem(StatusCodes.Status413PayloadTooLarge);
-        group.MapDelete("/{key}/members", SRem).ForCommand("SREM");
-        group.MapGet("/{key}/members/{member}", SIsMember).ForCommand("SISMEMBER").ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPut("/{key}/members/{member}", SAddOne).ForCommand("SADD", "SADD-MEMBER");
-        group.MapDelete("/{key}/members/{member}", SRemOne).ForCommand("SREM", "SREM-MEMBER").ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPost("/{key}/contains", SMIsMember).ForCommand("SMISMEMBER").ProducesValidationProblem();
-        group.MapGet("/{key}/cardinality", SCard).ForCommand("SCARD");
-        group.MapGet("/{key}/random", SRandMember).ForCommand("SRANDMEMBER");
-        group.MapPost("/{key}/pop", SPop).ForCommand("SPOP").ProducesValidationProblem();
-        group.MapPost("/{key}/move", SMove).ForCommand("SMOVE").ProducesValidationProblem();
-        group.MapPost("/inter", SInter).ForCommand("SINTER").ProducesValidationProblem();
-        group.MapPost("/union", SUnion).ForCommand("SUNION").ProducesValidationProblem();
-        group.MapPost("/diff", SDiff).ForCommand("SDIFF").ProducesValidationProblem();
-        group.MapPost("/intercard", SInterCard).ForCommand("SINTERCARD").ProducesValidationProblem();
+        group.MapGet("/{key}", SMembers).ForCommand("SMEMBERS", "getSet").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{key}/members", SScan).ForCommand("SSCAN", "listSetMembers").WithKeyConditions(KeyConditions.ReadIfMatch).ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{key}/members", SAdd).ForCommand("SADD", "addSetMembers").ProducesValidationProblem().ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        group.MapDelete("/{key}/members", SRem).ForCommand("SREM", "removeSetMembers");
+        group.MapGet("/{key}/members/{member}", SIsMember).ForCommand("SISMEMBER", "getSetMember").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPut("/{key}/members/{member}", SAddOne).ForCommand("SADD", "addSetMember");
+        group.MapDelete("/{key}/members/{member}", SRemOne).ForCommand("SREM", "removeSetMember").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{key}/contains", SMIsMember).ForCommand("SMISMEMBER", "checkSetMembers").ProducesValidationProblem();
+        group.MapGet("/{key}/cardinality", SCard).ForCommand("SCARD", "getSetCardinality");
+        group.MapGet("/{key}/random", SRandMember).ForCommand("SRANDMEMBER", "getRandomSetMembers").WithKeyConditions(KeyConditions.ReadIfMatch);
+        group.MapPost("/{key}/pop", SPop).ForCommand("SPOP", "popSetMembers").ProducesValidationProblem();
+        group.MapPost("/{key}/move", SMove).ForCommand("SMOVE", "moveSetMember").ProducesValidationProblem();
+        group.MapPost("/inter", SInter).ForCommand("SINTER", "intersectSets").WithKeyConditions(KeyConditions.Write).ProducesValidationProblem();
+        group.MapPost("/union", SUnion).ForCommand("SUNION", "unionSets").WithKeyConditions(KeyConditions.Write).ProducesValidationProblem();
+        group.MapPost("/diff", SDiff).ForCommand("SDIFF", "diffSets").WithKeyConditions(KeyConditions.Write).ProducesValidationProblem();
+        group.MapPost("/intercard", SInterCard).ForCommand("SINTERCARD", "countSetIntersection").ProducesValidationProblem();
         return group;
     }
 
@@ -69,7 +69,7 @@ public static class SetsEndpoints
     private static async Task<Results<Ok<SetPage>, ProblemHttpResult>> SScan(
         RouteKey target, [AsParameters] ListingQuery query, HttpContext http, EngineClient engine, IOptions<HttpSettings> settings)
     {
-        if (!Paging.TryLimit(query.Limit, settings.Value, out var limit, out var invalid))
+        if (!Paging.TryLimit(http.Request, query.Limit, settings.Value, out var limit, out var invalid))
             return invalid!;
         var state = default(KeyHttp.KeyRead);
         var page = await Paging.ScanAsync(query.Page, limit, async (cursor, count) =>

@@ -23,22 +23,24 @@ public static class StringsEndpoints
     {
         var group = app.MapGroup("/strings").WithTags("Strings").WithValidation().RequireApiKey(app);
 
-        group.MapGet("/{key}", Get).ForCommand("GET").WithMetadata(new AlsoServesRawBytes()).ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPut("/{key}", Set).ForCommand("SET")
-            .WithMetadata(new AlsoAcceptsRawBytes())
+        group.MapGet("/{key}", Get).ForCommand("GET", "getString").WithMetadata(new AlsoServesRawBytes()).ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPut("/{key}", Set).ForCommand("SET", "setString")
+            .WithMetadata(new AlsoAcceptsRawBytes(
+                ("ttlMs", Microsoft.OpenApi.JsonSchemaType.Integer, "With a raw body: expire the key after this many milliseconds (PX)."),
+                ("keepTtl", Microsoft.OpenApi.JsonSchemaType.Boolean, "With a raw body: keep the key's current TTL (KEEPTTL).")))
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         // The same operation with a raw body; documented on the JSON route above. Without a Content-Type
         // both routes match: the JSON one, ordered first, answers (415 naming the accepted types).
-        group.MapPut("/{key}", SetRaw).Accepts<byte[]>(OctetStream).WithOrder(1).WithMetadata(new RedisCommandMetadata("SET")).ExcludeFromDescription();
-        group.MapDelete("/{key}", Delete).ForCommand("GETDEL").ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPost("/{key}/incr", IncrBy).ForCommand("INCRBY").ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-        group.MapPost("/{key}/decr", DecrBy).ForCommand("DECRBY").ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-        group.MapPost("/{key}/incrbyfloat", IncrByFloat).ForCommand("INCRBYFLOAT").ProducesValidationProblem().ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-        group.MapPost("/{key}/append", Append).ForCommand("APPEND").ProducesValidationProblem().ProducesProblem(StatusCodes.Status413PayloadTooLarge);
-        group.MapGet("/{key}/range", GetRange).ForCommand("GETRANGE").ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPut("/{key}/range", SetRange).ForCommand("SETRANGE").ProducesValidationProblem().ProducesProblem(StatusCodes.Status413PayloadTooLarge);
-        group.MapPost("/mget", MGet).ForCommand("MGET").ProducesValidationProblem();
-        group.MapPost("/mset", MSet).ForCommand("MSET").ProducesValidationProblem();
+        group.MapPut("/{key}", SetRaw).Accepts<byte[]>(OctetStream).WithOrder(1).WithMetadata(new RedisCommandMetadata("setString", "SET")).ExcludeFromDescription();
+        group.MapDelete("/{key}", Delete).ForCommand("GETDEL", "deleteString").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{key}/incr", IncrBy).ForCommand("INCRBY", "incrementString").ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        group.MapPost("/{key}/decr", DecrBy).ForCommand("DECRBY", "decrementString").ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        group.MapPost("/{key}/incrbyfloat", IncrByFloat).ForCommand("INCRBYFLOAT", "incrementStringByFloat").ProducesValidationProblem().ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        group.MapPost("/{key}/append", Append).ForCommand("APPEND", "appendString").ProducesValidationProblem().ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        group.MapGet("/{key}/range", GetRange).ForCommand("GETRANGE", "getStringRange").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPut("/{key}/range", SetRange).ForCommand("SETRANGE", "setStringRange").ProducesValidationProblem().ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        group.MapPost("/mget", MGet).ForCommand("MGET", "getStrings").ProducesValidationProblem();
+        group.MapPost("/mset", MSet).ForCommand("MSET", "setStrings").ProducesValidationProblem();
         return group;
     }
 

@@ -23,7 +23,7 @@ public static partial class ZSetsEndpoints
     private static async Task<Results<Ok<ZRangePage>, StatusCodeHttpResult, ProblemHttpResult>> Range(
         RouteKey target, [AsParameters] ZRangeQuery query, HttpContext http, EngineClient engine, IOptions<HttpSettings> settings)
     {
-        if (!Paging.TryLimit(query.Limit, settings.Value, out var limit, out var invalid) || !Paging.TryOffset(query.Page, out var offset, out invalid))
+        if (!Paging.TryLimit(http.Request, query.Limit, settings.Value, out var limit, out var invalid) || !Paging.TryOffset(query.Page, out var offset, out invalid))
             return invalid!;
         KeyHttp.KeyRead read;
         if (query.By is "score" or "lex" || SameSign(query))

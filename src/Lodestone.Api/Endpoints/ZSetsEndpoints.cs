@@ -20,20 +20,22 @@ public static partial class ZSetsEndpoints
     {
         var group = app.MapGroup("/zsets").WithTags("Sorted sets").WithValidation().RequireApiKey(app);
 
-        group.MapGet("/{key}", Get).ForCommand("ZCARD").ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet("/{key}/members", Range).ForCommand("ZRANGE").ProducesValidationProblem();
-        group.MapPost("/{key}/members", Add).ForCommand("ZADD").ProducesValidationProblem().ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-        group.MapDelete("/{key}/members", RemoveMany).ForCommand("ZREM");
-        group.MapGet("/{key}/members/{member}", Score).ForCommand("ZSCORE").ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapDelete("/{key}/members/{member}", Remove).ForCommand("ZREM", "ZREM-MEMBER").ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPost("/{key}/members/{member}/incr", Increment).ForCommand("ZINCRBY").ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-        group.MapGet("/{key}/members/{member}/rank", Rank).ForCommand("ZRANK").ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet("/{key}/count", Count).ForCommand("ZCOUNT").ProducesValidationProblem();
-        group.MapPost("/{key}/popmin", PopMin).ForCommand("ZPOPMIN").ProducesValidationProblem();
-        group.MapPost("/{key}/popmax", PopMax).ForCommand("ZPOPMAX").ProducesValidationProblem();
-        group.MapPost("/union", Union).ForCommand("ZUNION").ProducesValidationProblem();
-        group.MapPost("/inter", Inter).ForCommand("ZINTER").ProducesValidationProblem();
-        group.MapPost("/diff", Diff).ForCommand("ZDIFF").ProducesValidationProblem();
+        // The algebra answers the members, or with a destination the stored count.
+        var algebraResults = new OneOfResponses(typeof(ZAlgebraResult), typeof(ZStoreResult));
+        group.MapGet("/{key}", Get).ForCommand("ZCARD", "getZSet").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{key}/members", Range).ForCommand("ZRANGE", "getZSetRange").ProducesValidationProblem();
+        group.MapPost("/{key}/members", Add).ForCommand("ZADD", "addZSetMembers").WithMetadata(new OneOfResponses(typeof(ZAddResult), typeof(ZMemberScore))).ProducesValidationProblem().ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        group.MapDelete("/{key}/members", RemoveMany).ForCommand("ZREM", "removeZSetMembers");
+        group.MapGet("/{key}/members/{member}", Score).ForCommand("ZSCORE", "getZSetMember").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapDelete("/{key}/members/{member}", Remove).ForCommand("ZREM", "removeZSetMember").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{key}/members/{member}/incr", Increment).ForCommand("ZINCRBY", "incrementZSetMember").ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        group.MapGet("/{key}/members/{member}/rank", Rank).ForCommand("ZRANK", "getZSetRank").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{key}/count", Count).ForCommand("ZCOUNT", "countZSetScores").ProducesValidationProblem();
+        group.MapPost("/{key}/popmin", PopMin).ForCommand("ZPOPMIN", "popZSetMin").ProducesValidationProblem();
+        group.MapPost("/{key}/popmax", PopMax).ForCommand("ZPOPMAX", "popZSetMax").ProducesValidationProblem();
+        group.MapPost("/union", Union).ForCommand("ZUNION", "unionZSets").WithKeyConditions(KeyConditions.Write).WithMetadata(algebraResults).ProducesValidationProblem();
+        group.MapPost("/inter", Inter).ForCommand("ZINTER", "intersectZSets").WithKeyConditions(KeyConditions.Write).WithMetadata(algebraResults).ProducesValidationProblem();
+        group.MapPost("/diff", Diff).ForCommand("ZDIFF", "diffZSets").WithKeyConditions(KeyConditions.Write).WithMetadata(algebraResults).ProducesValidationProblem();
         return group;
     }
 

@@ -210,8 +210,8 @@ public static class ApiKeys
     /// </summary>
     internal static AclRole RequiredRole(Endpoint? endpoint, AclRole floor)
     {
-        if (endpoint?.Metadata.GetMetadata<RedisCommandMetadata>() is not { } command
-            || Lodestone.Engine.Commands.CommandTable.Default.Find(command.Command) is not { } spec)
+        if (endpoint?.Metadata.GetMetadata<RedisCommandMetadata>()?.Command is not { } command
+            || Lodestone.Engine.Commands.CommandTable.Default.Find(command) is not { } spec)
             return floor;
         var role = (spec.Flags & (Lodestone.Engine.Commands.CommandFlags.Admin | Lodestone.Engine.Commands.CommandFlags.Dangerous)) != 0 ? AclRole.Admin
             : spec.IsWrite ? AclRole.Write

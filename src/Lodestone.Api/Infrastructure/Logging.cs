@@ -37,7 +37,11 @@ public static class Logging
                 logger.WriteTo.Console(new RenderedCompactJsonFormatter());
             else
                 logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {Properties:j}{NewLine}{Exception}");
-        });
+        },
+        // The host's logger is its own, not Serilog's static Log.Logger: with the static one, two hosts
+        // in one process (the tests' fixtures) log into whichever was built last, and the first to stop
+        // closes it for the other.
+        preserveStaticLogger: true);
         // Serilog's factory builds a new logger, with its own caches, on every CreateLogger, and
         // ASP.NET Core's results ask for one on every response they write (600 bytes a request).
         var serilog = builder.Services.Last(d => d.ServiceType == typeof(ILoggerFactory));
