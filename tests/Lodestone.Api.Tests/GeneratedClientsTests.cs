@@ -10,11 +10,6 @@ namespace Lodestone.Api.Tests;
 /// </summary>
 public sealed class GeneratedClientsTests(SecuredApiFactory factory) : IClassFixture<SecuredApiFactory>, IDisposable
 {
-    /// <summary>Why the tests wait: the document they need is issue 15's part 1 (see docs/api.md, "Generating a client").</summary>
-    private const string NeedsTheExactDocument =
-        "Needs issue 15 part 1's document (unique operationIds, typed scores, problem `code`, declared headers): " +
-        "today's fails to compile in both languages. Unskip once that is merged.";
-
     private static readonly string Scenarios = Path.Combine(Repository.Root, "tests", "generated-clients");
 
     private readonly string _work = Directory.CreateTempSubdirectory("lodestone-generated-clients-").FullName;

@@ -38,9 +38,12 @@ function header<O extends keyof operations, S extends keyof operations[O]["respo
   return value;
 }
 
-/** A score is a number, or "inf" / "-inf" (JSON has no infinities); an untyped score does not compile. */
-function scoreText(score: number | string): string {
-  return String(score);
+/**
+ * A score is a number, or "inf" / "-inf" (JSON has no infinities); an untyped score does not compile.
+ * It is optional because lex ranges return members without scores.
+ */
+function scoreText(score: number | "inf" | "+inf" | "-inf" | undefined): string {
+  return score === undefined ? "none" : String(score);
 }
 
 async function step(name: string, body: () => Promise<void>): Promise<void> {
