@@ -120,7 +120,9 @@ await step("zsets: a leaderboard range with inf bounds, paged", async () => {
       ],
     },
   });
-  expect(added.response.ok, `ZADD is a success, got ${added.response.status}`);
+  // ZADD answers a count, or with INCR a member's score: the type says which came.
+  const count = added.data && "count" in added.data ? added.data.count : undefined;
+  expect(count === 4, `ZADD of 4 new members: count 4, got ${added.response.status} ${JSON.stringify(added.data)}`);
   const range = { by: "score", min: "-inf", max: "+inf", reverse: true, limit: 3 } as const;
   const top = await client.GET("/zsets/{key}/members", { params: { path, query: range } });
   const board = (top.data?.members ?? []).map((m) => `${m.member}=${scoreText(m.score)}`).join(", ");
