@@ -13,6 +13,9 @@ public sealed class GeneratedClientsTests(SecuredApiFactory factory) : IClassFix
     private static readonly string Scenarios = Path.Combine(Repository.Root, "tests", "generated-clients");
 
     private readonly string _work = Directory.CreateTempSubdirectory("lodestone-generated-clients-").FullName;
+    private readonly HttpClient _client = factory.CreateClient();
+
+    private string BaseUrl => _client.BaseAddress!.ToString().TrimEnd('/');
 
     [Fact]
     public async Task A_kiota_csharp_client_generated_from_the_live_document_builds_and_runs_the_scenario()
@@ -53,10 +56,6 @@ public sealed class GeneratedClientsTests(SecuredApiFactory factory) : IClassFix
 
         Assert.Contains("TypeScript scenario: 7/7 steps passed", output, StringComparison.Ordinal);
     }
-
-    private readonly HttpClient _client = factory.CreateClient();
-
-    private string BaseUrl => _client.BaseAddress!.ToString().TrimEnd('/');
 
     /// <summary>Kiota checks for a newer release on every run unless told it is offline (CI has no route to it).</summary>
     private static readonly (string, string)[] KiotaOffline =
