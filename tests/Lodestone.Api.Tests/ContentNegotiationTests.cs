@@ -83,6 +83,22 @@ public sealed class ContentNegotiationTests(ApiFactory factory) : IClassFixture<
         Assert.Equal("second", Encoding.UTF8.GetString(await element.Content.ReadAsByteArrayAsync()));
     }
 
+    /// <summary>Kiota's clients send <c>Accept: application/problem+json</c> to a route that answers 204 or a problem.</summary>
+    [Theory]
+    [InlineData("application/problem+json")]
+    [InlineData("application/xml")]
+    public async Task A_route_whose_success_has_no_body_is_not_negotiated(string accept)
+    {
+        var key = ApiFactory.Key();
+        await _client.PutString(key, "hello");
+
+        var deleted = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, Strings(key)) { Headers = { { "Accept", accept } } });
+        var missing = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, Strings(key)) { Headers = { { "Accept", accept } } });
+
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        await missing.Problem(HttpStatusCode.NotFound);
+    }
+
     [Fact]
     public async Task The_command_endpoint_is_not_negotiated()
     {

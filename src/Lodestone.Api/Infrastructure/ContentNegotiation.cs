@@ -8,7 +8,10 @@ namespace Lodestone.Api.Infrastructure;
 /// <c>application/json</c>; the routes marked <see cref="AlsoServesRawBytes"/> (one value: a string, a
 /// hash field, a list element) also serve the value's own bytes as <c>application/octet-stream</c>.
 /// The client's q-values decide; on a tie the JSON form wins. An <c>Accept</c> that allows neither is
-/// a 406 problem naming what the route serves. Requests without <c>Accept</c> skip all of it.
+/// a 406 problem naming what the route serves. Requests without <c>Accept</c> skip all of it, and so
+/// do routes whose success has no body (a 204): there is no representation to choose, and a client
+/// that accepts only what such a route's errors are (generated clients send
+/// <c>Accept: application/problem+json</c> there) must not be refused.
 /// </summary>
 /// <remarks>
 /// The command endpoint is not negotiated: the Upstash protocol is JSON, with its own header for raw
@@ -24,7 +27,8 @@ public static class ContentNegotiation
     public static IApplicationBuilder UseContentNegotiation(this IApplicationBuilder app) =>
         app.Use((context, next) =>
         {
-            if (context.Request.Headers.Accept.Count == 0 || context.GetEndpoint()?.Metadata.GetMetadata<RedisCommandMetadata>() is null)
+            if (context.Request.Headers.Accept.Count == 0 || context.GetEndpoint()?.Metadata is not { } metadata
+                || metadata.GetMetadata<RedisCommandMetadata>() is null || !ServesABody(metadata))
                 return next(context);
             var servesRaw = context.GetEndpoint()!.Metadata.GetMetadata<AlsoServesRawBytes>() is not null;
             switch (Choose(context.Request, servesRaw))
@@ -40,6 +44,11 @@ public static class ContentNegotiation
                         $"This resource is served as {served}; the Accept header allows none of them.", "ERR").ExecuteAsync(context);
             }
         });
+
+    /// <summary>Whether any of the route's success responses has a body (from its <c>Results&lt;…&gt;</c> signature).</summary>
+    private static bool ServesABody(EndpointMetadataCollection metadata) =>
+        metadata.GetOrderedMetadata<Microsoft.AspNetCore.Http.Metadata.IProducesResponseTypeMetadata>()
+            .Any(produced => produced.StatusCode is >= 200 and < 300 && produced.Type is { } type && type != typeof(void));
 
     /// <summary>Whether negotiation chose the value's raw bytes over JSON for this request.</summary>
     public static bool WantsRawBytes(HttpContext context) => context.Items.ContainsKey(RawBytesChosen);

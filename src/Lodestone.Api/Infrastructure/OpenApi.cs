@@ -22,7 +22,7 @@ public sealed record AlsoServesRawBytes;
 
 /// <summary>
 /// Marks a route whose success body is one of several types (ZADD answers a count, or with INCR the
-/// member's score): its JSON success responses are documented as a <c>oneOf</c> of these, where the
+/// member's score): its JSON success responses are documented as an <c>anyOf</c> of these, where the
 /// generator would keep only the last type a status names.
 /// </summary>
 public sealed record OneOfResponses(params Type[] Types);

@@ -72,7 +72,13 @@ internal static class OpenApiOperations
         operation.Security = Security(document, upstash);
     }
 
-    /// <summary>Each JSON success response as a <c>oneOf</c> of the types' schemas, each a component of its own.</summary>
+    /// <summary>
+    /// Each JSON success response as an <c>anyOf</c> of the types' schemas, each a component of its own.
+    /// Not <c>oneOf</c>: the bodies carry no discriminator, and Kiota then fills none of a oneOf's members
+    /// (ZADD's count unreadable), where it reads an anyOf into each. The schemas are closed
+    /// (additionalProperties: false) and their required members differ, so no body matches two: the
+    /// anyOf accepts exactly what the oneOf did.
+    /// </summary>
     private static async Task OneOfAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, Type[] types, CancellationToken cancellation)
     {
         var document = context.Document!;
@@ -86,7 +92,7 @@ internal static class OpenApiOperations
         foreach (var (status, response) in operation.Responses!)
         {
             if (status.StartsWith('2') && response.Content is { } content && content.TryGetValue(Json, out var media))
-                media.Schema = new OpenApiSchema { OneOf = schemas };
+                media.Schema = new OpenApiSchema { AnyOf = schemas };
         }
     }
 
