@@ -107,7 +107,7 @@ public sealed class ObservabilityEndpointsTests(SecuredApiFactory factory) : ICl
 
             var entries = await (await Admin.GetAsync("/admin/slowlog?count=-1")).Body(HttpStatusCode.OK);
 
-            var entry = entries.EnumerateArray().First(e => e.GetProperty("args")[0].GetString() == "SET" && e.GetProperty("args")[1].GetString() == key);
+            var entry = entries.GetProperty("entries").EnumerateArray().First(e => e.GetProperty("args")[0].GetString() == "SET" && e.GetProperty("args")[1].GetString() == key);
             Assert.Equal("writer", entry.GetProperty("clientName").GetString());
             Assert.StartsWith("127.0.0.1:", entry.GetProperty("clientAddress").GetString(), StringComparison.Ordinal);
             Assert.True(entry.GetProperty("durationUs").GetInt64() >= 0);
@@ -167,7 +167,7 @@ public sealed class ObservabilityEndpointsTests(SecuredApiFactory factory) : ICl
         var doctor = await Admin.GetAsync("/admin/latency/doctor");
         var reset = await (await Admin.DeleteAsync("/admin/latency?event=command&event=aof-write")).Body(HttpStatusCode.OK);
 
-        Assert.Equal(JsonValueKind.Array, latest.ValueKind);
+        Assert.Equal(JsonValueKind.Array, latest.GetProperty("entries").ValueKind);
         Assert.Equal("aof-write", history.GetProperty("event").GetString());
         Assert.Equal(JsonValueKind.Array, history.GetProperty("history").ValueKind);
         await unknown.Problem(HttpStatusCode.NotFound);

@@ -1,10 +1,12 @@
 using System.Globalization;
 using System.Text;
+using Lodestone.Engine.Diagnostics;
+using Lodestone.Engine.Execution;
 using Lodestone.Engine.Types;
 
 namespace Lodestone.Engine.Tests;
 
-/// <summary>Hot keys (a count-min sketch with a top-K list, updated on access) and big keys (a sliced walk).</summary>
+/// <summary>HOTKEYS (a count-min sketch with a top-K list, updated on access) and BIGKEYS (a walk a slice per call).</summary>
 public sealed class KeyStatisticsTests : IDisposable
 {
     private readonly TestEngine _engine = new();
@@ -12,6 +14,33 @@ public sealed class KeyStatisticsTests : IDisposable
     public void Dispose() => _engine.Dispose();
 
     private static string N(int i) => i.ToString(CultureInfo.InvariantCulture);
+
+    private sealed record Hot(string Key, string Type, long Accesses, double PerSecond, long? LfuFrequency);
+
+    private async Task<List<Hot>> HotKeys(int count)
+    {
+        var reply = await _engine.Run("HOTKEYS", "COUNT", N(count));
+        return reply.AsItems().Select(map =>
+        {
+            var f = map.AsItems();
+            return new Hot(Encoding.UTF8.GetString(f[1].AsBulk().Span), Encoding.UTF8.GetString(f[3].AsBulk().Span),
+                f[5].AsInteger(), f[7].AsDouble(), f[9].IsNull ? null : f[9].AsInteger());
+        }).ToList();
+    }
+
+    /// <summary>A whole walk, as a caller makes it: BIGKEYS from cursor 0 until it is 0 again, merged.</summary>
+    private async Task<BigKeysTally> BigKeys(string? type, int count)
+    {
+        var tally = new BigKeysTally(count);
+        var cursor = "0";
+        do
+        {
+            string[] args = type is null ? ["BIGKEYS", cursor, "COUNT", N(count)] : ["BIGKEYS", cursor, "TYPE", type, "COUNT", N(count)];
+            cursor = tally.AddReply(await _engine.Run(args)).ToString(CultureInfo.InvariantCulture);
+        }
+        while (cursor != "0");
+        return tally;
+    }
 
     [Fact]
     public async Task The_most_accessed_keys_come_first_with_estimated_counts()
@@ -28,13 +57,13 @@ public sealed class KeyStatisticsTests : IDisposable
             await _engine.Run("GET", "cold" + N(round));
         }
 
-        var hot = await _engine.Executor.HotKeysAsync(2);
+        var hot = await HotKeys(2);
 
-        Assert.Equal(["hottest", "warm"], hot.Select(k => Encoding.UTF8.GetString(k.Key)));
+        Assert.Equal(["hottest", "warm"], hot.Select(k => k.Key));
         // 50 GETs and 50 INCRs, less the first of each, which found no key.
-        Assert.InRange(hot[0].EstimatedAccesses, 98, 110);
-        Assert.Equal(RedisType.String, hot[0].Type);
-        Assert.True(hot[0].AccessesPerSecond > 0);
+        Assert.InRange(hot[0].Accesses, 98, 110);
+        Assert.Equal("string", hot[0].Type);
+        Assert.True(hot[0].PerSecond > 0);
         Assert.Null(hot[0].LfuFrequency);
     }
 
@@ -47,18 +76,18 @@ public sealed class KeyStatisticsTests : IDisposable
             await _engine.Run("GET", "a");
         for (var i = 0; i < 10; i++)
             await _engine.Run("GET", "b");
-        var before = (await _engine.Executor.HotKeysAsync(10))[0].EstimatedAccesses;
+        var before = (await HotKeys(10))[0].Accesses;
 
         // Ticks age the sketch: the first tick starts the clock, one 10 s later halves.
         _engine.Advance(TimeSpan.FromMilliseconds(100));
         await _engine.Run("PING");
         _engine.Advance(TimeSpan.FromSeconds(10));
         await _engine.Run("PING");
-        var after = (await _engine.Executor.HotKeysAsync(10))[0].EstimatedAccesses;
+        var after = (await HotKeys(10))[0].Accesses;
 
         Assert.Equal(before / 2, after);
         await _engine.Run("DEL", "a");
-        Assert.Equal(["b"], (await _engine.Executor.HotKeysAsync(10)).Select(k => Encoding.UTF8.GetString(k.Key)));
+        Assert.Equal(["b"], (await HotKeys(10)).Select(k => k.Key));
     }
 
     [Fact]
@@ -69,9 +98,9 @@ public sealed class KeyStatisticsTests : IDisposable
         for (var i = 0; i < 20; i++)
             await _engine.Run("GET", "k");
 
-        var hot = Assert.Single(await _engine.Executor.HotKeysAsync(5));
+        var hot = Assert.Single(await HotKeys(5));
 
-        Assert.Equal((int)(await _engine.Run("OBJECT", "FREQ", "k")).AsInteger(), hot.LfuFrequency!.Value);
+        Assert.Equal((await _engine.Run("OBJECT", "FREQ", "k")).AsInteger(), hot.LfuFrequency!.Value);
     }
 
     [Fact]
@@ -85,9 +114,9 @@ public sealed class KeyStatisticsTests : IDisposable
         await _engine.Run("SET", "gone", "x", "PX", "1");
         _engine.Advance(TimeSpan.FromMilliseconds(5));
 
-        var report = await _engine.Executor.BigKeysAsync(RedisType.None, 2);
+        var report = await BigKeys(null, 2);
 
-        Assert.Equal(303, report.KeysScanned);
+        Assert.Equal(303, report.Keys);
         Assert.True(report.Slices >= 1);
         var strings = report.Types.Single(t => t.Type == RedisType.String);
         Assert.Equal(300, strings.Keys);
@@ -99,9 +128,9 @@ public sealed class KeyStatisticsTests : IDisposable
         Assert.True(lists.LargestByBytes[0].EstimatedBytes > 5000);
         Assert.Equal([RedisType.String, RedisType.List, RedisType.Set], report.Types.Select(t => t.Type));
 
-        var onlySets = await _engine.Executor.BigKeysAsync(RedisType.Set, 5);
+        var onlySets = await BigKeys("set", 5);
         Assert.Equal(RedisType.Set, Assert.Single(onlySets.Types).Type);
-        Assert.Equal(1, onlySets.KeysScanned);
+        Assert.Equal(1, onlySets.Keys);
     }
 
     [Fact]
@@ -111,12 +140,45 @@ public sealed class KeyStatisticsTests : IDisposable
         foreach (var chunk in sets.Chunk(5000))
             await Task.WhenAll(chunk.Select(args => _engine.Run(args)));
 
-        var walk = _engine.Executor.BigKeysAsync(RedisType.None, 1);
+        var walk = BigKeys(null, 1);
         var meanwhile = await _engine.Run("SET", "during", "the walk");
         var report = await walk;
 
         ReplyAssert.Ok(meanwhile);
-        Assert.InRange(report.KeysScanned, 200_000, 200_001);
+        Assert.InRange(report.Keys, 200_000, 200_001);
         Assert.True(report.Slices > 1, $"{report.Slices} slice(s)");
+        Assert.Single(report.Types.Single().LargestByElements);
+    }
+
+    [Fact]
+    public async Task A_bigkeys_slice_answers_with_its_cursor_and_one_map_per_type()
+    {
+        await _engine.Run("SET", "s", "abc");
+        await _engine.Run("SADD", "t", "m", "n");
+
+        var reply = await _engine.Run("BIGKEYS", "0", "COUNT", "1");
+
+        var parts = reply.AsItems();
+        ReplyAssert.Bulk(parts[0], "0");
+        var strings = parts[1].AsItems()[0].AsItems();
+        Assert.Equal(["type", "string", "keys", "elements", "bytes", "largest-by-elements", "largest-by-bytes"],
+            strings.Where(r => r.Kind == ReplyKind.Bulk).Select(r => Encoding.UTF8.GetString(r.AsBulk().Span)));
+        ReplyAssert.Integer(strings[5], 3);
+        var largest = ReplyAssert.Texts(Assert.Single(strings[9].AsItems()));
+        Assert.Equal("s", largest[0]);
+        Assert.Equal("3", largest[1]);
+        Assert.Equal(2, parts[1].AsItems().Count);
+    }
+
+    [Theory]
+    [InlineData(new[] { "BIGKEYS", "x" }, "ERR invalid cursor")]
+    [InlineData(new[] { "BIGKEYS", "0", "TYPE", "nosuch" }, "ERR unknown type name 'nosuch'")]
+    [InlineData(new[] { "BIGKEYS", "0", "COUNT", "0" }, "ERR value is out of range, value must between 1 and 100")]
+    [InlineData(new[] { "BIGKEYS", "0", "COUNT" }, "ERR syntax error")]
+    [InlineData(new[] { "HOTKEYS", "COUNT", "65" }, "ERR value is out of range, value must between 1 and 64")]
+    [InlineData(new[] { "HOTKEYS", "5" }, "ERR syntax error")]
+    public async Task Bad_arguments_get_redis_style_errors(string[] args, string error)
+    {
+        ReplyAssert.Error(await _engine.Run(args), error);
     }
 }

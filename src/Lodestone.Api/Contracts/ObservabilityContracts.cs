@@ -13,11 +13,17 @@ namespace Lodestone.Api.Contracts;
 public sealed record SlowlogEntryView(long Id, long Timestamp, long DurationUs, string[] Args, string ClientAddress, string ClientName,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Encoding);
 
+/// <summary>The newest slow commands, newest first (GET /admin/slowlog), as SLOWLOG GET.</summary>
+public sealed record SlowlogEntries(SlowlogEntryView[] Entries);
+
 /// <summary>How many entries the slow log holds (GET /admin/slowlog/length).</summary>
 public sealed record SlowlogLength(long Length);
 
 /// <summary>An event class's latest and worst latency spike (GET /admin/latency), as LATENCY LATEST.</summary>
 public sealed record LatencyLatest(string Event, long Timestamp, long LatestMs, long MaxMs);
+
+/// <summary>Every event class's latest and worst spike (GET /admin/latency), as LATENCY LATEST.</summary>
+public sealed record LatencyLatestEntries(LatencyLatest[] Entries);
 
 /// <summary>One latency sample: Unix seconds, milliseconds.</summary>
 public sealed record LatencySampleView(long Timestamp, long LatencyMs);

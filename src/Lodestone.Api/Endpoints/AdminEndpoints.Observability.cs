@@ -23,48 +23,48 @@ public static partial class AdminEndpoints
     private static void MapObservability(RouteGroupBuilder group)
     {
         group.MapGet("/info", Info)
-            .Describe("getInfo", "INFO", "INFO [section [section ...]]",
+            .Describe("getInfo", "INFO",
                 "INFO as JSON: section → field → value, numbers as numbers, and 'calls=1,usec=2' values (commandstats, keyspace, errorstats) as objects. " +
                 "?section= may repeat (server, clients, memory, persistence, stats, replication, cpu, commandstats, errorstats, keyspace, default, all, everything).")
             .ProducesProblem(StatusCodes.Status400BadRequest);
         group.MapGet("/replication", Replication)
-            .Describe("getReplication", "INFO", "INFO replication",
+            .Describe("getReplication", "INFO replication",
                 "The replication state: this node is a master without replicas; its offset is the committed log offset.");
         group.MapGet("/slowlog", GetSlowlog)
-            .Describe("getSlowlog", "SLOWLOG GET", "SLOWLOG GET [count]",
-                "The newest slow commands, newest first (count: default 10, -1 for all). Thresholds: CONFIG slowlog-log-slower-than (µs) and slowlog-max-len.")
+            .Describe("getSlowlog", "SLOWLOG GET",
+                "The newest slow commands, newest first, as {\"entries\":[…]} (count: default 10, -1 for all). Thresholds: CONFIG slowlog-log-slower-than (µs) and slowlog-max-len.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
         group.MapGet("/slowlog/length", SlowlogLength)
-            .Describe("getSlowlogLength", "SLOWLOG LEN", "SLOWLOG LEN",
+            .Describe("getSlowlogLength", "SLOWLOG LEN",
                 "How many entries the slow log holds.");
         group.MapDelete("/slowlog", ResetSlowlog)
-            .Describe("resetSlowlog", "SLOWLOG RESET", "SLOWLOG RESET",
+            .Describe("resetSlowlog", "SLOWLOG RESET",
                 "Empties the slow log (entry ids keep growing).");
         group.MapGet("/config", GetConfig)
-            .Describe("getConfig", "CONFIG GET", "CONFIG GET parameter [parameter ...]",
+            .Describe("getConfig", "CONFIG GET",
                 "The runtime parameters and their values (?pattern= globs, may repeat; default *).");
         group.MapPatch("/config", SetConfig)
-            .Describe("setConfig", "CONFIG SET", "CONFIG SET parameter value [parameter value ...]",
+            .Describe("setConfig", "CONFIG SET",
                 "Sets parameters, all or none: a JSON object of name → string value, e.g. {\"slowlog-log-slower-than\":\"5000\"}. " +
                 "Answers with every parameter's value. Unknown, read-only or invalid parameters are a 400 with Redis's message.")
             .WithMetadata(new OpenApiExamples("""{"slowlog-log-slower-than":"5000","latency-monitor-threshold":"100"}""", """{"hz":"10","slowlog-log-slower-than":"5000"}"""))
             .ProducesProblem(StatusCodes.Status400BadRequest);
         group.MapGet("/latency", LatencyLatest)
-            .Describe("getLatestLatency", "LATENCY LATEST", "LATENCY LATEST",
-                "Each event class's latest and worst spike (events: " + string.Join(", ", LatencyMonitor.EventNames) + "). Empty while latency-monitor-threshold is 0.");
+            .Describe("getLatestLatency", "LATENCY LATEST",
+                "Each event class's latest and worst spike, as {\"entries\":[…]} (events: " + string.Join(", ", LatencyMonitor.EventNames) + "). Empty while latency-monitor-threshold is 0.");
         group.MapGet("/latency/doctor", LatencyDoctor)
-            .Describe("getLatencyDoctor", "LATENCY DOCTOR", "LATENCY DOCTOR",
+            .Describe("getLatencyDoctor", "LATENCY DOCTOR",
                 "A plain-English report on the latency events, with advice (text/plain).")
             .Produces<string>(StatusCodes.Status200OK, "text/plain");
         group.MapGet("/latency/{event}", LatencyHistory)
-            .Describe("getLatencyHistory", "LATENCY HISTORY", "LATENCY HISTORY event",
+            .Describe("getLatencyHistory", "LATENCY HISTORY",
                 "An event class's spikes, oldest first (at most 160, one per second).")
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapDelete("/latency", LatencyResetAll)
-            .Describe("resetLatency", "LATENCY RESET", "LATENCY RESET [event ...]",
+            .Describe("resetLatency", "LATENCY RESET",
                 "Forgets the named event classes (?event=, may repeat), or all of them.");
         group.MapGet("/monitor", Monitor)
-            .Describe("monitor", "MONITOR", "MONITOR",
+            .Describe("monitor", "MONITOR",
                 "Every executed command, as Server-Sent Events: data: {\"time\":…,\"client\":…,\"command\":…,\"args\":[…]}. " +
                 "?command= keeps one command, ?match= only commands with a key matching the glob. Administrative commands are not shown. " +
                 "A reader that falls " + MonitorBuffer + " events behind gets 'event: overflow' and is disconnected.")
@@ -97,19 +97,19 @@ public static partial class AdminEndpoints
             (long)info["master_repl_offset"]!, (long)info["second_repl_offset"]!, (long)info["repl_backlog_active"]!, (long)info["repl_backlog_size"]!));
     }
 
-    private static async Task<Results<Ok<SlowlogEntryView[]>, ProblemHttpResult>> GetSlowlog(EngineClient engine, long? count)
+    private static async Task<Results<Ok<SlowlogEntries>, ProblemHttpResult>> GetSlowlog(EngineClient engine, long? count)
     {
         var reply = await engine.RunAsync([Bytes("SLOWLOG"), Bytes("GET"), Bytes((count ?? 10).ToString(CultureInfo.InvariantCulture))]);
         if (reply.IsProblem(out var problem))
             return problem;
-        return TypedResults.Ok(reply.AsItems().Select(entry =>
+        return TypedResults.Ok(new SlowlogEntries(reply.AsItems().Select(entry =>
         {
             var fields = entry.AsItems();
             var args = fields[3].AsItems().Select(a => a.AsBulk()).ToArray();
             var encoding = args.Any(a => !System.Text.Unicode.Utf8.IsValid(a.Span)) ? BinaryText.Base64 : null;
             return new SlowlogEntryView(fields[0].AsInteger(), fields[1].AsInteger(), fields[2].AsInteger(),
                 args.Select(a => BinaryText.Encode(a.Span, encoding)).ToArray(), Text(fields[4]), Text(fields[5]), encoding);
-        }).ToArray());
+        }).ToArray()));
     }
 
     private static async Task<Results<Ok<SlowlogLength>, ProblemHttpResult>> SlowlogLength(EngineClient engine)
@@ -142,13 +142,13 @@ public static partial class AdminEndpoints
         return current.IsProblem(out problem) ? problem : TypedResults.Ok(ConfigMap(current));
     }
 
-    private static async Task<Results<Ok<LatencyLatest[]>, ProblemHttpResult>> LatencyLatest(EngineClient engine)
+    private static async Task<Results<Ok<LatencyLatestEntries>, ProblemHttpResult>> LatencyLatest(EngineClient engine)
     {
         var reply = await engine.RunAsync([Bytes("LATENCY"), Bytes("LATEST")]);
         if (reply.IsProblem(out var problem))
             return problem;
-        return TypedResults.Ok(reply.AsItems().Select(e => e.AsItems())
-            .Select(f => new LatencyLatest(Text(f[0]), f[1].AsInteger(), f[2].AsInteger(), f[3].AsInteger())).ToArray());
+        return TypedResults.Ok(new LatencyLatestEntries(reply.AsItems().Select(e => e.AsItems())
+            .Select(f => new LatencyLatest(Text(f[0]), f[1].AsInteger(), f[2].AsInteger(), f[3].AsInteger())).ToArray()));
     }
 
     private static async Task<Results<Ok<LatencyHistory>, ProblemHttpResult>> LatencyHistory(EngineClient engine, string @event)
@@ -179,11 +179,13 @@ public static partial class AdminEndpoints
     /// MONITOR as Server-Sent Events. The engine writes into this subscriber's bounded buffer and
     /// never waits for it; a reader that lets the buffer fill is told so and disconnected.
     /// </summary>
-    private static async Task<IResult> Monitor(HttpContext http, Executor executor, IHostApplicationLifetime lifetime, string? command, string? match)
+    private static async Task<IResult> Monitor(HttpContext http, EngineClient engine, IHostApplicationLifetime lifetime, string? command, string? match)
     {
-        if (command is not null && executor.Commands.Find(command) is null)
+        if (command is not null && Lodestone.Engine.Commands.CommandTable.Default.Find(command) is null)
             return Problems.Of(ErrorKind.BadRequest, $"There is no command '{command}' to monitor.");
-        using var subscription = executor.Diagnostics.Monitor.Subscribe(command, match is null ? null : Bytes(match), MonitorBuffer);
+        if (engine.Monitor(command, match is null ? null : Bytes(match), MonitorBuffer, out var monitor) is { } refused)
+            return Problems.From(refused);
+        using var subscription = monitor!;
         // The stream ends when the client leaves or the service stops (it must not hold up shutdown).
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
         var token = ended.Token;

@@ -1,15 +1,14 @@
+using System.Text.Json.Nodes;
 using Lodestone.Api.Contracts;
-using Lodestone.Api.Errors;
 using Lodestone.Api.Infrastructure;
-using Lodestone.Engine.Execution;
-using Lodestone.Engine.Persistence;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 
 namespace Lodestone.Api.Endpoints;
 
 /// <summary>
 /// <c>/admin</c>: operating the service. With API keys configured, every route needs the admin role.
+/// Every route runs Redis commands through <see cref="EngineClient"/>, as the caller, so the command
+/// table's checks (the admin flag, ACLs, loading) apply here as on <c>/commands</c>.
 /// </summary>
 public static partial class AdminEndpoints
 {
@@ -18,14 +17,15 @@ public static partial class AdminEndpoints
         var group = app.MapGroup("/admin").WithTags("Admin").RequireApiKey(app, ApiKeys.AdminPolicy);
 
         group.MapGet("/snapshots", GetSnapshots)
-            .Describe("getSnapshots", "LASTSAVE", "LASTSAVE",
-                "The state of snapshots and the log: the last save's time, offset, duration and size, whether one is running, the last error.");
+            .Describe("getSnapshots", "INFO persistence replication",
+                "The state of snapshots and the log, from INFO persistence and replication: the last save's time, offset, duration and size, whether one is running, the last error.");
         group.MapPost("/snapshots", Snapshot)
-            .Describe("takeSnapshot", "BGSAVE", "BGSAVE",
-                "Takes a snapshot now, in the background, and compacts the log to it (a snapshot is also an AOF rewrite here). 202 with the state; poll GET /admin/snapshots.")
+            .Describe("takeSnapshot", "BGSAVE",
+                "Takes a snapshot now, in the background, and compacts the log to it (a snapshot is also an AOF rewrite here). 202 with the state; poll GET /admin/snapshots. " +
+                "409 while one runs, or without persistence.")
             .ProducesProblem(StatusCodes.Status409Conflict);
-        group.MapPost("/aof/rewrite", Snapshot)
-            .Describe("rewriteAof", "BGREWRITEAOF", "BGREWRITEAOF",
+        group.MapPost("/aof/rewrite", RewriteAof)
+            .Describe("rewriteAof", "BGREWRITEAOF",
                 "Compacts the log: a new snapshot, then a new log segment from its offset (the same operation as POST /admin/snapshots).")
             .ProducesProblem(StatusCodes.Status409Conflict);
         MapMemory(group);
@@ -33,33 +33,52 @@ public static partial class AdminEndpoints
         return group;
     }
 
-    /// <summary>An admin route: its operationId, the Redis command it runs (null for none), its syntax line and description.</summary>
-    private static RouteHandlerBuilder Describe(this RouteHandlerBuilder route, string operationId, string? command, string syntax, string description) =>
-        route.WithMetadata(new RedisCommandMetadata(operationId, command)).WithSummary(syntax).WithDescription(description);
+    /// <summary>
+    /// An admin route: its operationId, the Redis command it runs as written (<c>SLOWLOG GET</c>; the
+    /// first word names it in the command table, whose syntax line is the summary) and what the route does.
+    /// </summary>
+    private static RouteHandlerBuilder Describe(this RouteHandlerBuilder route, string operationId, string runs, string description) =>
+        route.ForCommand(runs.Split(' ')[0], operationId).WithDescription($"{description} Runs: {runs}.");
 
-    private static Ok<SnapshotState> GetSnapshots(AppendOnlyLog log, Executor executor, IOptions<PersistenceOptions> options) =>
-        TypedResults.Ok(State(log, executor, options.Value));
-
-    private static Results<Accepted<SnapshotState>, ProblemHttpResult> Snapshot(AppendOnlyLog log, Executor executor, IOptions<PersistenceOptions> options)
+    private static async Task<Results<Ok<SnapshotState>, ProblemHttpResult>> GetSnapshots(EngineClient engine)
     {
-        if (!options.Value.AppendOnly)
-            return Problems.Conflict("Persistence is off (Persistence:AppendOnly is false): there is nothing to snapshot to.");
-        try
-        {
-            _ = log.SnapshotAsync(executor);
-        }
-        catch (InvalidOperationException busy)
-        {
-            return Problems.Conflict(busy.Message);
-        }
-        return TypedResults.Accepted("/admin/snapshots", State(log, executor, options.Value));
+        var reply = await engine.RunAsync(SnapshotInfo);
+        return reply.IsProblem(out var problem) ? problem : TypedResults.Ok(State(reply));
     }
 
-    private static SnapshotState State(AppendOnlyLog log, Executor executor, PersistenceOptions options)
+    private static Task<Results<Accepted<SnapshotState>, ProblemHttpResult>> Snapshot(EngineClient engine) => StartSnapshot(engine, "BGSAVE");
+
+    private static Task<Results<Accepted<SnapshotState>, ProblemHttpResult>> RewriteAof(EngineClient engine) => StartSnapshot(engine, "BGREWRITEAOF");
+
+    /// <summary>Starts the snapshot and reads the state in one pipeline, so the state shows it running.</summary>
+    private static async Task<Results<Accepted<SnapshotState>, ProblemHttpResult>> StartSnapshot(EngineClient engine, string command)
     {
-        var status = log.Status;
-        return new SnapshotState(options.AppendOnly, status.InProgress, status.LastSaveTime, status.LastSaveOffset,
-            status.LastDuration?.TotalMilliseconds, status.LastSize, status.LastError, status.LogBytes, executor.CommittedOffset,
-            status.LogRecords, status.LogFsyncs);
+        var replies = await engine.RunBatchAsync([[Bytes(command)], SnapshotInfo]);
+        if (replies[0].IsProblem(out var problem) || replies[1].IsProblem(out problem))
+            return problem;
+        return TypedResults.Accepted("/admin/snapshots", State(replies[1]));
+    }
+
+    private static readonly byte[][] SnapshotInfo = [Bytes("INFO"), Bytes("persistence"), Bytes("replication")];
+
+    /// <summary>The snapshot state as INFO persistence (and replication's offset) tell it; Lodestone's own fields are there only with a log.</summary>
+    private static SnapshotState State(Lodestone.Engine.Execution.Reply info)
+    {
+        var json = InfoJson(Text(info));
+        var persistence = json["persistence"]!;
+        long? Long(string field) => persistence[field] is JsonValue value && value.TryGetValue<long>(out var n) ? n : null;
+        var lastOffset = Long("rdb_last_save_offset") is >= 0 and var offset ? offset : (long?)null;
+        return new SnapshotState(
+            Enabled: Long("aof_enabled") == 1,
+            InProgress: Long("rdb_bgsave_in_progress") == 1,
+            LastSaveTime: lastOffset is null ? null : DateTimeOffset.FromUnixTimeSeconds(Long("rdb_last_save_time") ?? 0),
+            LastSaveOffset: lastOffset,
+            LastDurationMs: persistence["rdb_last_bgsave_time_ms"] is JsonValue ms && ms.TryGetValue<double>(out var duration) ? duration : null,
+            LastSizeBytes: Long("rdb_last_save_bytes"),
+            LastError: persistence["last_save_error"]?.ToString(),
+            LogBytes: Long("aof_current_size") ?? 0,
+            Offset: (long)json["replication"]!["master_repl_offset"]!,
+            LogRecords: Long("aof_records") ?? 0,
+            LogFsyncs: Long("aof_fsyncs") ?? 0);
     }
 }

@@ -1,4 +1,5 @@
 using System.Reflection;
+using Lodestone.Engine.Diagnostics;
 using Lodestone.Engine.Execution;
 using Lodestone.Engine.Security;
 
@@ -113,6 +114,22 @@ public sealed class EngineClient : ICaller
         if (_http is not null && args.Length > 0
             && Lodestone.Engine.Commands.CommandTable.Default.Find(args[0]) is { } spec && (spec.Flags & Lodestone.Engine.Commands.CommandFlags.Blocking) != 0)
             RequestLog.MarkLongPoll(_http);
+    }
+
+    /// <summary>
+    /// MONITOR for this caller: the checks MONITOR gets from the command table (the admin flag, the
+    /// caller's role), then a subscription to every command the engine executes, filtered to
+    /// <paramref name="command"/> and keys matching <paramref name="match"/>, buffered up to
+    /// <paramref name="capacity"/> events. The engine never waits for it.
+    /// </summary>
+    /// <returns>Why the caller may not, or null with <paramref name="subscription"/> set.</returns>
+    public EngineError? Monitor(string? command, byte[]? match, int capacity, out MonitorSubscription? subscription)
+    {
+        subscription = null;
+        if (Check([System.Text.Encoding.ASCII.GetBytes("MONITOR")]) is { } refused)
+            return refused;
+        subscription = _executor.Diagnostics.Monitor.Subscribe(command, match, capacity);
+        return null;
     }
 
     /// <summary>The checks a queued transaction command gets (exists, arity, size, permission), without running it.</summary>

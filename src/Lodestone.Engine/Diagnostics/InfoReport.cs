@@ -150,6 +150,12 @@ internal static class InfoReport
             Field(text, "aof_fsync_policy", (d.Persistence?.AppendFsync ?? Lodestone.Engine.Persistence.AppendFsync.EverySec).ToString().ToLowerInvariant());
             Field(text, "aof_records", status.LogRecords);
             Field(text, "aof_fsyncs", status.LogFsyncs);
+            // Lodestone's own, for GET /admin/snapshots: the last snapshot's offset, exact duration and size.
+            Field(text, "rdb_last_save_offset", status.LastSaveOffset ?? -1);
+            if (status.LastDuration is { } duration)
+                Field(text, "rdb_last_bgsave_time_ms", duration.TotalMilliseconds, "F3");
+            if (status.LastSize is { } size)
+                Field(text, "rdb_last_save_bytes", size);
             if (status.LastError is { } error)
                 Field(text, "last_save_error", error.ReplaceLineEndings(" "));
         }

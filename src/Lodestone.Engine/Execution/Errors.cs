@@ -72,6 +72,11 @@ internal static class Errors
     public static readonly EngineError MonitorOverHttp = new(ErrorKind.BadRequest,
         "ERR MONITOR streams over HTTP: GET /admin/monitor (Server-Sent Events, admin key; filters ?command= and ?match=)");
 
+    public static readonly EngineError BackgroundSaveInProgress = new(ErrorKind.Conflict, "ERR Background save already in progress");
+    public static readonly EngineError BackgroundRewriteInProgress = new(ErrorKind.Conflict, "ERR Background append only file rewriting already in progress");
+    public static readonly EngineError PersistenceOff = new(ErrorKind.Conflict,
+        "ERR Persistence is off (Persistence:AppendOnly is false): there is nothing to snapshot to");
+
     public static readonly EngineError MustBePositive = new(ErrorKind.BadRequest, "ERR value is out of range, must be positive");
     public static readonly EngineError TimeoutNotFloat = new(ErrorKind.BadRequest, "ERR timeout is not a float or out of range");
     public static readonly EngineError TimeoutNegative = new(ErrorKind.BadRequest, "ERR timeout is negative");

@@ -298,18 +298,30 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
     /// the snapshot is durable and the old files are gone.
     /// </summary>
     /// <exception cref="InvalidOperationException">A snapshot is already running, or the log is failing.</exception>
-    public Task SnapshotAsync(Executor executor)
+    public Task SnapshotAsync(Executor executor) =>
+        Start(executor, () => RunSnapshotAsync(executor)) ?? throw new InvalidOperationException("A snapshot is already being taken.");
+
+    /// <summary>
+    /// Starts a snapshot unless one is running (BGSAVE, BGREWRITEAOF); false when one is. Returns at
+    /// once — the first file is written on the thread pool — so the engine thread may call it.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The log is not open (recovery has not run).</exception>
+    public bool TryStartSnapshot(Executor executor) =>
+        Start(executor, () => Task.Run(() => RunSnapshotAsync(executor))) is not null;
+
+    /// <returns>The running snapshot, or null when one was already running.</returns>
+    private Task? Start(Executor executor, Func<Task> run)
     {
         ArgumentNullException.ThrowIfNull(executor);
         lock (_gate)
         {
             if (_running is { IsCompleted: false })
-                throw new InvalidOperationException("A snapshot is already being taken.");
+                return null;
             if (_manifest is null)
                 throw new InvalidOperationException("The log is not open: recovery has not run.");
             _status = _status with { InProgress = true };
             _lastSaveAttempt = _time.GetUtcNow();
-            return _running = RunSnapshotAsync(executor);
+            return _running = run();
         }
     }
 
