@@ -31,6 +31,9 @@ public sealed class AdminEndpointsTests(SecuredApiFactory factory) : IClassFixtu
         Assert.Equal(JsonValueKind.Null, state.GetProperty("lastError").ValueKind);
         Assert.True(state.GetProperty("lastSizeBytes").GetInt64() > 0);
         Assert.True(state.GetProperty("lastSaveOffset").GetInt64() >= 1);
+        Assert.True(state.GetProperty("lastDurationMs").GetDouble() >= 0);
+        Assert.NotEqual(JsonValueKind.Null, state.GetProperty("lastSaveTime").ValueKind);
+        Assert.True(state.GetProperty("offset").GetInt64() >= state.GetProperty("lastSaveOffset").GetInt64());
         Assert.Single(Directory.GetFiles(factory.DataDirectory, "snapshot-*.snap", SearchOption.AllDirectories));
     }
 
@@ -46,6 +49,20 @@ public sealed class AdminEndpointsTests(SecuredApiFactory factory) : IClassFixtu
     }
 
     [Fact]
+    public void No_endpoint_takes_the_executor_or_a_persistence_type()
+    {
+        var reaching = typeof(Lodestone.Api.Endpoints.AdminEndpoints).Assembly.GetTypes()
+            .Where(t => t.Namespace == typeof(Lodestone.Api.Endpoints.AdminEndpoints).Namespace)
+            .SelectMany(t => t.GetMethods(System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic))
+            .SelectMany(m => m.GetParameters().Select(p => (Method: $"{m.DeclaringType!.Name}.{m.Name}", p.ParameterType)))
+            .Where(p => p.ParameterType == typeof(Lodestone.Engine.Execution.Executor)
+                || p.ParameterType.Namespace?.StartsWith("Lodestone.Engine.Persistence", StringComparison.Ordinal) == true)
+            .Select(p => $"{p.Method}({p.ParameterType.Name})");
+
+        Assert.Empty(reaching);
+    }
+
+    [Fact]
     public async Task Without_persistence_a_snapshot_is_409()
     {
         using var memoryOnly = factory.WithWebHostBuilder(b => b.UseSetting("Persistence:AppendOnly", "false"));
@@ -55,5 +72,89 @@ public sealed class AdminEndpointsTests(SecuredApiFactory factory) : IClassFixtu
 
         var problem = await response.Problem(HttpStatusCode.Conflict);
         Assert.Contains("Persistence:AppendOnly", problem.Detail(), StringComparison.Ordinal);
+    }
+}
+
+/// <summary>BGSAVE, BGREWRITEAOF and LASTSAVE on every way into /commands: the admin role runs them, others get NOPERM.</summary>
+public sealed class AdminCommandsTests(SecuredApiFactory factory) : IClassFixture<SecuredApiFactory>
+{
+    private static async Task<JsonElement> Upstash(HttpResponseMessage response, HttpStatusCode status)
+    {
+        Assert.Equal(status, response.StatusCode);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+    }
+
+    private static string NoPermission(string command) => $"NOPERM this user has no permissions to run the '{command}' command";
+
+    /// <summary>Waits for a running snapshot to end, so the next BGSAVE of a test is not refused for it.</summary>
+    private async Task SnapshotsSettle()
+    {
+        var admin = factory.ClientWith(SecuredApiFactory.AdminToken);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while ((await (await admin.GetAsync("/admin/snapshots")).Body(HttpStatusCode.OK)).GetProperty("inProgress").GetBoolean())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The snapshot did not finish.");
+            await Task.Delay(20);
+        }
+    }
+
+    [Theory]
+    [InlineData("BGSAVE")]
+    [InlineData("BGREWRITEAOF")]
+    [InlineData("LASTSAVE")]
+    public async Task A_write_key_gets_noperm_from_every_entry_point(string command)
+    {
+        var writer = factory.ClientWith(SecuredApiFactory.WriteToken);
+        var lower = command.ToLowerInvariant();
+
+        var single = await writer.PostAsync("/commands", Json($"""["{command}"]"""));
+        var pipeline = await writer.PostAsync("/commands/pipeline", Json($"""[["PING"],["{command}"]]"""));
+        var transaction = await writer.PostAsync("/commands/multi-exec", Json($"""[["PING"],["{command}"]]"""));
+        var path = await writer.PostAsync($"/commands/{command}", null);
+
+        Assert.Equal(NoPermission(lower), (await Upstash(single, HttpStatusCode.BadRequest)).GetProperty("error").GetString());
+        var piped = await Upstash(pipeline, HttpStatusCode.OK);
+        Assert.Equal("PONG", piped[0].GetProperty("result").GetString());
+        Assert.Equal(NoPermission(lower), piped[1].GetProperty("error").GetString());
+        Assert.Equal($"EXECABORT Transaction discarded because of previous errors: {NoPermission(lower)}",
+            (await Upstash(transaction, HttpStatusCode.BadRequest)).GetProperty("error").GetString());
+        Assert.Equal(NoPermission(lower), (await Upstash(path, HttpStatusCode.BadRequest)).GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task An_admin_key_runs_them_from_every_entry_point()
+    {
+        var admin = factory.ClientWith(SecuredApiFactory.AdminToken);
+        await SnapshotsSettle();
+
+        var single = await Upstash(await admin.PostAsync("/commands", Json("""["BGSAVE"]""")), HttpStatusCode.OK);
+        await SnapshotsSettle();
+        var piped = await Upstash(await admin.PostAsync("/commands/pipeline", Json("""[["BGREWRITEAOF"],["LASTSAVE"]]""")), HttpStatusCode.OK);
+        await SnapshotsSettle();
+        var transaction = await Upstash(await admin.PostAsync("/commands/multi-exec", Json("""[["BGSAVE"],["BGSAVE"]]""")), HttpStatusCode.OK);
+        await SnapshotsSettle();
+        var path = await Upstash(await admin.GetAsync("/commands/LASTSAVE"), HttpStatusCode.OK);
+
+        Assert.Equal("Background saving started", single.GetProperty("result").GetString());
+        Assert.Equal("Background append only file rewriting started", piped[0].GetProperty("result").GetString());
+        Assert.True(piped[1].GetProperty("result").GetInt64() > 1_600_000_000);
+        // Nothing in between: the second BGSAVE of the transaction finds the first one running.
+        Assert.Equal("Background saving started", transaction[0].GetProperty("result").GetString());
+        Assert.Equal("ERR Background save already in progress", transaction[1].GetProperty("error").GetString());
+        // The service's clock (a fake one here): the last save is never before the one seen earlier.
+        Assert.True(path.GetProperty("result").GetInt64() >= piped[1].GetProperty("result").GetInt64());
+    }
+
+    [Fact]
+    public async Task Hotkeys_and_bigkeys_are_admin_commands_too()
+    {
+        var key = ApiFactory.Key();
+        await factory.ClientWith(SecuredApiFactory.WriteToken).PutString(key, "v");
+
+        var refused = await factory.ClientWith(SecuredApiFactory.WriteToken).PostAsync("/commands", Json("""["HOTKEYS"]"""));
+        var slice = await Upstash(await factory.ClientWith(SecuredApiFactory.AdminToken).PostAsync("/commands", Json("""["BIGKEYS","0","TYPE","string","COUNT","1"]""")), HttpStatusCode.OK);
+
+        Assert.Equal(NoPermission("hotkeys"), (await Upstash(refused, HttpStatusCode.BadRequest)).GetProperty("error").GetString());
+        Assert.Equal(2, slice.GetProperty("result").GetArrayLength());
     }
 }
