@@ -19,9 +19,14 @@ public static class EngineThreadThroughput
     private const int Callers = 10;
     private const int Batch = 100;
 
-    public static async Task RunAsync(TimeSpan duration, int rounds)
+    /// <param name="withReader">Attach an asynchronous effect-stream reader that drains the stream on
+    /// the thread pool (what a replica costs the engine thread; compare with a run without).</param>
+    public static async Task RunAsync(TimeSpan duration, int rounds, bool withReader = false)
     {
         using var engine = new Executor(new EngineOptions(), TimeProvider.System);
+        using var stop = new CancellationTokenSource();
+        var drained = withReader ? Drain(engine, stop.Token) : Task.FromResult("");
+        Console.WriteLine(withReader ? "With an asynchronous effect reader attached:" : "No effect reader attached:");
         var value = Encoding.UTF8.GetBytes(new string('v', 64));
         for (var i = 0; i < 1000; i++)
             await engine.ExecuteAsync(Bytes("SET"), Bytes($"str:{i}"), value);
@@ -43,6 +48,32 @@ public static class EngineThreadThroughput
                 Console.WriteLine(cpu is { } used
                     ? $"{command}: {commands / seconds / 1e6:F2} M commands/s, engine thread {used.TotalNanoseconds / commands:F0} ns CPU per command ({1e3 / (used.TotalNanoseconds / commands):F2} M/s of its CPU), busy {used.TotalSeconds / seconds:P0}"
                     : $"{command}: {commands / seconds / 1e6:F2} M commands/s");
+            }
+        }
+        await stop.CancelAsync();
+        if (withReader)
+            Console.WriteLine($"The reader ended {await drained}.");
+    }
+
+    /// <summary>Reads the effect stream as fast as it comes, as a replica on a fast link would.</summary>
+    private static async Task<string> Drain(Executor engine, CancellationToken stop)
+    {
+        engine.Effects.TryOpenReader(engine.Effects.Offset, out var reader);
+        using (reader)
+        {
+            var buffer = new byte[64 * 1024];
+            try
+            {
+                while (true)
+                {
+                    var read = await reader!.ReadAsync(buffer, stop).ConfigureAwait(false);
+                    if (read.Status != Lodestone.Engine.Effects.EffectReadStatus.Data)
+                        return $"early: {read.Status} at offset {read.Offset}";
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return $"attached, at offset {reader!.Position} of {engine.CommittedOffset}";
             }
         }
     }

@@ -36,6 +36,19 @@ public sealed class EngineOptions
     /// <summary>How many entries the slow log keeps (slowlog-max-len).</summary>
     public long SlowlogMaxLen { get; set; } = 128;
 
+    /// <summary>The smallest <see cref="ReplBacklogSize"/> (Redis's minimum, 16 KiB).</summary>
+    public const int MinReplBacklogSize = 16 * 1024;
+
+    /// <summary>The largest <see cref="ReplBacklogSize"/> (1 GiB: one array).</summary>
+    public const int MaxReplBacklogSize = 1 << 30;
+
+    /// <summary>
+    /// Bytes of the committed effect stream kept in memory, from which asynchronous readers (replicas)
+    /// can start at any offset still held (Redis's <c>repl-backlog-size</c>, 1 MB); between
+    /// <see cref="MinReplBacklogSize"/> and <see cref="MaxReplBacklogSize"/>.
+    /// </summary>
+    public int ReplBacklogSize { get; set; } = 1024 * 1024;
+
     /// <summary>Latency spikes of at least this many milliseconds are recorded by event; 0 turns the latency monitor off (latency-monitor-threshold).</summary>
     public long LatencyMonitorThreshold { get; set; }
 }

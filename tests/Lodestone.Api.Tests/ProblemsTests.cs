@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using Lodestone.Engine.Effects;
 using Lodestone.Engine.Execution;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -265,7 +266,7 @@ public sealed class ProblemsTests(ApiFactory factory) : IClassFixture<ApiFactory
     /// <summary>An append-only file on a full disk: every write's effects fail to commit.</summary>
     private sealed class FullDisk : IEffectSink
     {
-        public void Commit(IReadOnlyList<Effect> effects, bool sync) => throw new IOException("No space left on device");
+        public void Commit(EffectBatch batch, bool sync) => throw new IOException("No space left on device");
     }
 
     /// <summary>A sink with a bug: what a failure that is not the disk's looks like.</summary>
@@ -273,6 +274,6 @@ public sealed class ProblemsTests(ApiFactory factory) : IClassFixture<ApiFactory
     {
         public const string Message = "the sink's own bug";
 
-        public void Commit(IReadOnlyList<Effect> effects, bool sync) => throw new InvalidOperationException(Message);
+        public void Commit(EffectBatch batch, bool sync) => throw new InvalidOperationException(Message);
     }
 }

@@ -17,9 +17,21 @@ public sealed class AofTests
     {
         var buffer = new ArrayBufferWriter<byte>();
         AofFormat.WriteHeader(buffer, start);
+        foreach (var record in records)
+            AofFormat.WriteRecord(buffer, start + buffer.WrittenCount - AofFormat.HeaderSize, record);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>A segment of format 2, as the previous build wrote it: each record's offset the previous one's plus 1.</summary>
+    private static byte[] Format2Segment(long start, params Effect[] records)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        AofFormat.WriteHeader(buffer, start);
         for (var i = 0; i < records.Length; i++)
             AofFormat.WriteRecord(buffer, start + i, records[i]);
-        return buffer.WrittenSpan.ToArray();
+        var bytes = buffer.WrittenSpan.ToArray();
+        bytes[14] = 2;
+        return bytes;
     }
 
     private static (AofReadResult Result, List<string> Records) Read(byte[] bytes)
@@ -33,11 +45,11 @@ public sealed class AofTests
     [Fact]
     public void The_format_is_pinned_byte_for_byte()
     {
-        // Golden bytes: changing the format needs a new version number and a reader for versions 1 and 2.
+        // Golden bytes: changing the format needs a new version number and a reader for versions 1 to 3.
         var bytes = Segment(5, Record("SET", "k", "v") with { Version = 300 });
 
         Assert.Equal(
-            "4C4F444553544F4E452D414F460A0200" + "0500000000000000" +
+            "4C4F444553544F4E452D414F460A0300" + "0500000000000000" +
             "13000000" + Convert.ToHexString(BitConverter.GetBytes(AofFormat.Checksum(bytes.AsSpan(32)))) +
             "0500000000000000" + "AC02" + "03" + "03534554" + "016B" + "0176",
             Convert.ToHexString(bytes));
@@ -69,12 +81,23 @@ public sealed class AofTests
         var result = AofReader.Read(new MemoryStream(bytes), (_, record) => versions.Add(record.Version));
 
         Assert.Equal([1_796_576_550_593_009, 0, long.MaxValue], versions);
-        Assert.Equal((byte)2, result.FormatVersion);
+        Assert.Equal((byte)3, result.FormatVersion);
 
-        bytes[14] = 3;
+        bytes[14] = 4;
         var refused = AofReader.Read(new MemoryStream(bytes), (_, _) => Assert.Fail("no record of an unknown format is read"));
-        Assert.Equal("log format version 3 is not supported (this build reads versions 1 and 2)", refused.Damage!.Reason);
+        Assert.Equal("log format version 4 is not supported (this build reads versions 1 to 3)", refused.Damage!.Reason);
         Assert.False(refused.Damage.Torn);
+    }
+
+    [Fact]
+    public void A_format_2_segment_still_reads_with_offsets_counting_records()
+    {
+        var bytes = Format2Segment(5, Record("SET", "k", "v") with { Version = 7 }, Record("DEL", "k"));
+
+        var (result, records) = Read(bytes);
+
+        Assert.Equal(["5:SET k v", "6:DEL k"], records);
+        Assert.Equal((null, (byte)2, 7L), (result.Damage, result.FormatVersion, result.NextOffset));
     }
 
     [Fact]
@@ -84,8 +107,11 @@ public sealed class AofTests
         var (result, records) = Read(Segment(10, Record("SET", "k", "v"), Record("DEL", "k"), Record("SET", big, "")));
 
         Assert.Null(result.Damage);
-        Assert.Equal(["10:SET k v", "11:DEL k", $"12:SET {big} "], records);
-        Assert.Equal(13, result.NextOffset);
+        // Offsets count bytes of the stream: each record's is the previous one's plus its size.
+        var sizes = new[] { Record("SET", "k", "v"), Record("DEL", "k"), Record("SET", big, "") }.Select(AofFormat.RecordSize).ToArray();
+        Assert.Equal([26, 24, 325], sizes);
+        Assert.Equal(["10:SET k v", "36:DEL k", $"60:SET {big} "], records);
+        Assert.Equal(385, result.NextOffset);
     }
 
     [Fact]
@@ -140,7 +166,7 @@ public sealed class AofTests
 
             var (result, read) = Read(damaged);
 
-            Assert.Equal(["0:SET k0 v", "1:SET k1 v", "2:SET k2 v"], read);
+            Assert.Equal(["0:SET k0 v", "27:SET k1 v", "54:SET k2 v"], read);
             Assert.False(result.Damage!.Torn, $"length {length}: {result.Damage}");
             Assert.Equal((fourth, 3L, fifth), (result.Damage.FileOffset, result.Damage.RecordIndex, result.Damage.NextRecordAt));
         }
@@ -201,13 +227,13 @@ public sealed class AofTests
         var buffer = new ArrayBufferWriter<byte>();
         AofFormat.WriteHeader(buffer, 0);
         AofFormat.WriteRecord(buffer, 0, Record("PING"));
-        AofFormat.WriteRecord(buffer, 2, Record("PING"));
+        AofFormat.WriteRecord(buffer, 24, Record("PING"));
 
         var (result, records) = Read(buffer.WrittenSpan.ToArray());
 
         Assert.Single(records);
         Assert.False(result.Damage!.Torn);
-        Assert.Equal("the record has offset 2 where 1 was expected", result.Damage.Reason);
+        Assert.Equal("the record has offset 24 where 23 was expected", result.Damage.Reason);
     }
 
     [Fact]
@@ -239,7 +265,7 @@ public sealed class AofTests
 
         var (result, records) = Read(disk.File.Contents);
         Assert.Null(result.Damage);
-        Assert.Equal(["0:SET a 1", "1:SET b 2", "2:SET c 3"], records);
+        Assert.Equal(["0:SET a 1", "26:SET b 2", "52:SET c 3"], records);
         Assert.True(disk.File.Syncs >= 3);
     }
 
@@ -255,14 +281,14 @@ public sealed class AofTests
 
             Assert.True(writer.Discard());
 
-            Assert.Equal(1, writer.NextOffset);
+            Assert.Equal(26, writer.NextOffset);
             Assert.True(writer.TryRecover());
             writer.Commit([Record("SET", "d", "4")], sync: false);
         }
 
         var (result, records) = Read(disk.File.Contents);
         Assert.Null(result.Damage);
-        Assert.Equal(["0:SET a 1", "1:SET d 4"], records);
+        Assert.Equal(["0:SET a 1", "26:SET d 4"], records);
     }
 
     [Fact]
@@ -282,7 +308,7 @@ public sealed class AofTests
         Assert.Equal(whole, writer.Length);
         Assert.True(disk.File.Syncs > syncs, "The cut was not fsynced: the refused record could come back after a crash.");
         writer.Commit([Record("SET", "c", "3")], sync: false);
-        Assert.Equal(["0:SET a 1", "1:SET c 3"], Read(disk.File.Contents).Records);
+        Assert.Equal(["0:SET a 1", "26:SET c 3"], Read(disk.File.Contents).Records);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Text;
+using Lodestone.Engine.Effects;
 using Lodestone.Engine.Execution;
 using Lodestone.Engine.Types;
 using Microsoft.Extensions.Time.Testing;
@@ -582,10 +583,10 @@ public sealed class ExecutorTests : IDisposable
             }
         }
 
-        public void Commit(IReadOnlyList<Effect> effects, bool sync)
+        public void Commit(EffectBatch batch, bool sync)
         {
             lock (_effects)
-                _effects.AddRange(effects.Select(effect => string.Join(' ', effect.Args.Select(a => Encoding.UTF8.GetString(a)))));
+                _effects.AddRange(batch.Effects.Select(effect => string.Join(' ', effect.Args.Select(a => Encoding.UTF8.GetString(a)))));
             Committing.Set();
             Release.Wait(TimeSpan.FromSeconds(30));
         }
@@ -602,7 +603,7 @@ public sealed class ExecutorTests : IDisposable
 
         public EngineError? Failure => _failed ? new EngineError(ErrorKind.DiskFull, "MISCONF Errors writing to the AOF file: No space left on device") : null;
 
-        public void Commit(IReadOnlyList<Effect> effects, bool sync)
+        public void Commit(EffectBatch batch, bool sync)
         {
             if (!Failing)
             {

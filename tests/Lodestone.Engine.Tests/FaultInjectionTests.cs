@@ -86,6 +86,7 @@ public sealed class FaultInjectionTests : IDisposable
         log.Reloaded += _ => reloads++;
         ReplyAssert.Integer(await Run(executor, "INCR", "counter"), 1);
         var version = await KeyspaceDigest.VersionAsync(executor, "counter");
+        var offset = executor.CommittedOffset;
 
         _disk.Inject(fault);
         var refused = await Run(executor, "INCR", "counter");
@@ -97,7 +98,7 @@ public sealed class FaultInjectionTests : IDisposable
         _clock.Advance(TimeSpan.FromMilliseconds(300));
         ReplyAssert.Error(await Run(executor, "INCR", "counter"), refused.AsError().Kind);
         Assert.Equal(1, reloads);
-        Assert.Equal(1, executor.CommittedOffset);
+        Assert.Equal(offset, executor.CommittedOffset);
 
         // The client retries once the disk is back: its INCR applies once.
         _disk.Heal();
@@ -106,13 +107,15 @@ public sealed class FaultInjectionTests : IDisposable
         ReplyAssert.Bulk(await Run(executor, "GET", "counter"), "2");
         var written = await KeyspaceDigest.VersionAsync(executor, "counter");
         Assert.True(written > version);
+        var committed = executor.CommittedOffset;
+        Assert.True(committed > offset);
         executor.Dispose();
         log.Dispose();
 
         var (restarted, restartedLog) = Start();
         ReplyAssert.Bulk(await Run(restarted, "GET", "counter"), "2");
         Assert.Equal(written, await KeyspaceDigest.VersionAsync(restarted, "counter"));
-        Assert.Equal(2, restarted.CommittedOffset);
+        Assert.Equal(committed, restarted.CommittedOffset);
         restarted.Dispose();
         restartedLog.Dispose();
     }

@@ -326,10 +326,12 @@ public sealed class SnapshotTests : IDisposable
             ReplyAssert.BulkArray(await node.Run("MGET", "k0", "k99", "after"), "v0", "v99", null);
             ReplyAssert.BulkArray(await node.Run("LRANGE", "list", "0", "-1"), "a", "b");
             await node.Run("SET", "new", "1");
+            Assert.True(node.Executor.CommittedOffset > offset);
+            offset = node.Executor.CommittedOffset;
         }
         using var restarted = Start();
         ReplyAssert.BulkArray(await restarted.Run("MGET", "k0", "new"), "v0", "1");
-        Assert.Equal(offset + 1, restarted.Executor.CommittedOffset);
+        Assert.Equal(offset, restarted.Executor.CommittedOffset);
     }
 
     [Fact]

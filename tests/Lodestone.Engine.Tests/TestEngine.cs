@@ -1,4 +1,5 @@
 using System.Text;
+using Lodestone.Engine.Effects;
 using Lodestone.Engine.Execution;
 using Microsoft.Extensions.Time.Testing;
 
@@ -43,14 +44,14 @@ public sealed class RecordingSink : IEffectSink
     /// <summary>Batches committed with a request to fsync whatever the policy.</summary>
     public int SyncedBatches { get; private set; }
 
-    public void Commit(IReadOnlyList<Effect> effects, bool sync)
+    public void Commit(EffectBatch batch, bool sync)
     {
         lock (_effects)
         {
             Batches++;
             if (sync)
                 SyncedBatches++;
-            foreach (var effect in effects)
+            foreach (var effect in batch.Effects)
             {
                 _effects.Add(string.Join(' ', effect.Args.Select(a => Encoding.UTF8.GetString(a))));
                 _records.Add(effect);

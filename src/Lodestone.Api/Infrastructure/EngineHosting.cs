@@ -27,6 +27,8 @@ public static class EngineHosting
             .Validate(o => o.SlowlogLogSlowerThan >= -1, "Engine:SlowlogLogSlowerThan must be -1 (off) or more microseconds.")
             .Validate(o => o.SlowlogMaxLen >= 0, "Engine:SlowlogMaxLen must not be negative.")
             .Validate(o => o.LatencyMonitorThreshold >= 0, "Engine:LatencyMonitorThreshold must not be negative (0 turns the latency monitor off).")
+            .Validate(o => o.ReplBacklogSize is >= EngineOptions.MinReplBacklogSize and <= EngineOptions.MaxReplBacklogSize,
+                $"Engine:ReplBacklogSize must be between {EngineOptions.MinReplBacklogSize} and {EngineOptions.MaxReplBacklogSize} bytes.")
             .ValidateOnStart();
         services.AddOptions<HttpSettings>()
             .Bind(configuration.GetSection(HttpSettings.Section))

@@ -1,4 +1,5 @@
 using Lodestone.Engine;
+using Lodestone.Engine.Effects;
 using Lodestone.Engine.Execution;
 using Lodestone.Engine.Persistence;
 using Microsoft.Extensions.Options;
@@ -48,7 +49,7 @@ public static partial class PersistenceHosting
             using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                if (executor.IsLoading || !log.SnapshotDue(executor.CommittedOffset))
+                if (executor.IsLoading || !log.SnapshotDue())
                     continue;
                 try
                 {
@@ -76,7 +77,7 @@ public static partial class PersistenceHosting
     {
         public static NoLog Instance { get; } = new();
 
-        public void Commit(IReadOnlyList<Effect> effects, bool sync)
+        public void Commit(EffectBatch batch, bool sync)
         {
         }
     }

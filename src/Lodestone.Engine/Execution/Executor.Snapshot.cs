@@ -54,7 +54,7 @@ public sealed partial class Executor
     {
         if (Interlocked.Exchange(ref _snapshotRequest, null) is not { } request)
             return;
-        var offset = Interlocked.Read(ref _committedOffset);
+        var offset = _stream.Offset;
         SnapshotWriter writer;
         try
         {

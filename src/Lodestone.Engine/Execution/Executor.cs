@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Lodestone.Engine.Commands;
 using Lodestone.Engine.Diagnostics;
+using Lodestone.Engine.Effects;
 using Lodestone.Engine.Keyspace;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -22,9 +23,11 @@ namespace Lodestone.Engine.Execution;
 /// <item>drain up to <see cref="EngineOptions.MaxBatchSize"/> queued work items;</item>
 /// <item>execute each synchronously (handlers never await or block), collecting the canonical
 /// effects of writes and expirations;</item>
-/// <item>hand the batch's effects to every <see cref="IEffectSink"/> (the log will be written and
-/// fsynced there — once per batch, i.e. group commit); if the log cannot take them, the batch is
-/// refused and undone (Executor.Loading.cs);</item>
+/// <item>encode the batch's effects once, as the next bytes of the effect stream, and hand them to
+/// every <see cref="IEffectSink"/> — the AOF, the one reader that must have them before any reply
+/// (it writes and fsyncs there: once per batch, i.e. group commit); if the log cannot take them, the
+/// batch is refused and undone (Executor.Loading.cs); otherwise publish them to the
+/// <see cref="EffectStream"/>'s backlog, which asynchronous readers (replicas) read on their own time;</item>
 /// <item>only then complete the callers' tasks, so no caller sees a reply whose effect is not yet
 /// logged. Continuations run on the thread pool, never on the engine thread.</item>
 /// </list>
@@ -48,6 +51,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     private readonly LoopClock _clock;
     private readonly EngineOptions _options;
     private readonly IEffectSink[] _sinks;
+    private readonly EffectStream _stream;
     private readonly List<Effect> _effects = [];
     private readonly List<(IWork Work, bool DependsOnCommit)> _completions = [];
     private EngineError? _writeRefusal;
@@ -60,7 +64,6 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     private long _keyCount;
     private readonly EngineDiagnostics _diagnostics;
     private int _tickQueued;
-    private long _committedOffset;
     private volatile bool _stopping;
     private int _stopped;
     private readonly ILogger _logger;
@@ -86,6 +89,8 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
             throw new ArgumentOutOfRangeException(nameof(options), $"MaxMemoryPolicy must be one of {string.Join(", ", MaxMemoryPolicies.All)}.");
         if (options.MaxMemorySamples is < 1 or > 64)
             throw new ArgumentOutOfRangeException(nameof(options), "MaxMemorySamples must be between 1 and 64.");
+        if (options.ReplBacklogSize is < EngineOptions.MinReplBacklogSize or > EngineOptions.MaxReplBacklogSize)
+            throw new ArgumentOutOfRangeException(nameof(options), $"ReplBacklogSize must be between {EngineOptions.MinReplBacklogSize} and {EngineOptions.MaxReplBacklogSize} bytes.");
         _options = options;
         _time = time;
         _logger = logger ?? NullLogger.Instance;
@@ -93,6 +98,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         _clock = new LoopClock(time);
         _clock.Rebase();
         _sinks = sinks?.ToArray() ?? [];
+        _stream = new EffectStream(options.ReplBacklogSize);
         _keyspace = new Keyspace.Keyspace(new Random(), firstVersion: time.GetUtcNow().ToUnixTimeMilliseconds() * 1000)
         {
             KeyExpired = key =>
@@ -133,15 +139,18 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     public TimeProvider Time => _time;
 
     /// <summary>
-    /// The log offset after the last effect handed to the sinks: grows with every write, never
-    /// decreases, and is updated before any reply of a batch completes — so a caller that reads it
-    /// after its reply sees a value covering its own write. Starts where recovery left the log
-    /// (<see cref="StartAtOffset"/>).
+    /// The committed offset, in bytes of the encoded effect stream (Redis's replication offset): the
+    /// end of the last batch handed to the sinks. Grows with every write, never decreases, and is
+    /// updated before any reply of a batch completes — so a caller that reads it after its reply sees
+    /// a value covering its own write. Starts where recovery left the log (<see cref="StartAtOffset"/>).
     /// </summary>
-    public long CommittedOffset => Interlocked.Read(ref _committedOffset);
+    public long CommittedOffset => _stream.Offset;
 
-    /// <summary>Continues offsets from a recovered log; call before the first command.</summary>
-    public void StartAtOffset(long offset) => Interlocked.Exchange(ref _committedOffset, offset);
+    /// <summary>The committed effect stream: its backlog, and readers that follow it asynchronously from any offset still held.</summary>
+    public EffectStream Effects => _stream;
+
+    /// <summary>Continues offsets from a recovered log; call before the first command (or while loading).</summary>
+    public void StartAtOffset(long offset) => _stream.StartAt(offset);
 
     private static readonly byte[] Del = "DEL"u8.ToArray();
 
@@ -261,6 +270,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         _ticker.Dispose();
         _wake.Set();
         _thread.Join();
+        _stream.Close();
         // A full fence (see Enqueue), then fail whatever arrived after the thread's last look.
         Interlocked.Exchange(ref _stopped, 1);
         FailQueued();
@@ -408,10 +418,11 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         }
         var started = Stopwatch.GetTimestamp();
         var rolledBack = false;
+        var batch = _stream.Encode(_effects);
         try
         {
             foreach (var sink in _sinks)
-                sink.Commit(_effects, _context.SyncRequested);
+                sink.Commit(batch, _context.SyncRequested);
             // Under appendfsync always (or a lock grant's sync) the batch was fsynced too: Redis's aof-fsync-always.
             var synced = _context.SyncRequested || _diagnostics.Persistence?.AppendFsync == Persistence.AppendFsync.Always;
             LatencySince(synced ? "aof-fsync-always" : "aof-write", started);
@@ -429,9 +440,9 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         finally
         {
             // Every effect handed over has its offset now, whether or not it is durable yet — unless the
-            // batch is rolled back: then it never happened and its offsets are given again.
+            // batch is rolled back: then it never happened, no reader sees it and its offsets are given again.
             if (!rolledBack)
-                Interlocked.Add(ref _committedOffset, _effects.Count);
+                _stream.Publish(batch);
             _effects.Clear();
             _context.ClearSyncRequest();
             _writeRefusal = SinkFailure();
@@ -563,7 +574,9 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
 
         _context.Begin(spec, args);
         var firstEffect = _effects.Count;
-        _context.LogOffset = Volatile.Read(ref _committedOffset) + firstEffect;
+        // Not the effect's byte offset (known once the batch is encoded), but as good for what it is
+        // for: it grows with every effect and stays below the next batch's offset.
+        _context.LogOffset = _stream.Offset + firstEffect;
         Reply reply;
         // What a read-only command looks up counts as a keyspace hit or miss (INFO stats).
         // (Reset with WriteAccess when Dispatch returns.)

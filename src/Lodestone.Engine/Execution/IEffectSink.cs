@@ -1,24 +1,29 @@
+using Lodestone.Engine.Effects;
+
 namespace Lodestone.Engine.Execution;
 
 /// <summary>
-/// Receives the canonical effects of each executed batch: every change, as a deterministic command
-/// (the AOF and replication will be sinks).
+/// The synchronous reader of the committed effect stream: it receives each executed batch's
+/// canonical effects — every change, as a deterministic command — before the batch's replies
+/// complete. The AOF is the one such reader; everything else (the replication backlog, replicas)
+/// reads the stream asynchronously (<see cref="EffectStream"/>).
 /// </summary>
 /// <remarks>
 /// Called on the engine thread after a batch has executed and <em>before</em> any reply of that
 /// batch is completed — so a sink that writes (and fsyncs) here makes every acknowledged write
-/// durable. One call per batch is what makes group commit possible. A sink that throws fails the
+/// durable. Whatever it does delays every caller of the batch: only durability belongs here. One call per batch is what makes group commit possible. A sink that throws fails the
 /// batch: its callers get the error, and the batch must then not happen. The engine asks every sink to
 /// <see cref="Discard"/> it and, when the first sink (the log) has, reloads its data from that sink
 /// (<see cref="Reload"/>) before any reply, so the refused writes are gone from memory too.
 /// </remarks>
 public interface IEffectSink
 {
-    /// <param name="effects">The batch's effects in execution order, each with the version of the keys it wrote; only valid during the call.</param>
+    /// <param name="batch">The batch's effects in execution order, each with the version of the keys it wrote, and the
+    /// same encoded as stream bytes at their offsets; only valid during the call.</param>
     /// <param name="sync">A command of the batch (a lock grant) needs it durable before its reply, whatever the
     /// configured fsync policy: a sink that writes to disk fsyncs before returning, and throws if it cannot.</param>
     /// <exception cref="IOException">The effects are not durable: the callers whose commands wrote them get an error.</exception>
-    void Commit(IReadOnlyList<Effect> effects, bool sync);
+    void Commit(EffectBatch batch, bool sync);
 
     /// <summary>Null while healthy; otherwise why the engine must refuse writes until <see cref="TryRecover"/> succeeds.</summary>
     EngineError? Failure => null;

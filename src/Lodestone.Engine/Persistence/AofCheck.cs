@@ -67,7 +67,7 @@ public static class AofCheck
             // The rule startup applies: torn only when nothing whole follows, and only in the last segment.
             var torn = damage.Torn && i == manifest.Segments.Count - 1;
             var goesOn = damage.NextRecordAt is { } resumes ? $"; a whole record follows at byte {resumes}" : "";
-            output.WriteLine($"{(torn ? "Torn record" : "Corruption")} at byte {damage.FileOffset} (record {damage.RecordIndex} of the segment, offset {result.StartOffset + damage.RecordIndex}): {damage.Reason}{goesOn}.");
+            output.WriteLine($"{(torn ? "Torn record" : "Corruption")} at byte {damage.FileOffset} (record {damage.RecordIndex} of the segment, offset {result.OffsetOf(damage.FileOffset, damage.RecordIndex)}): {damage.Reason}{goesOn}.");
             var later = manifest.Segments.Skip(i + 1).ToList();
             if (!fix)
             {

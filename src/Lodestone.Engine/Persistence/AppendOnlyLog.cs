@@ -1,3 +1,4 @@
+using Lodestone.Engine.Effects;
 using Lodestone.Engine.Execution;
 using Lodestone.Engine.Persistence.Aof;
 using Lodestone.Engine.Persistence.Snapshots;
@@ -59,7 +60,8 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
     private Manifest? _manifest;
     private long _sizeAtLastRewrite;
     private DateTimeOffset _lastSaveAttempt;
-    private long _offsetAtLastSave;
+    // Writes (records) since the last save, for the save rules: offsets count bytes, not changes.
+    private long _recordsAtLastSave;
     private bool _olderFormatLoaded;
     private SnapshotStatus _status = new(false, null, null, null, null, null, 0);
     private Task? _running;
@@ -90,8 +92,8 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
 
     public bool TryRecover() => _writer?.TryRecover() ?? true;
 
-    public void Commit(IReadOnlyList<Effect> effects, bool sync) =>
-        (_writer ?? throw new InvalidOperationException("The log is not open: recovery has not run.")).Commit(effects, sync);
+    public void Commit(EffectBatch batch, bool sync) =>
+        (_writer ?? throw new InvalidOperationException("The log is not open: recovery has not run.")).Commit(batch, sync);
 
     /// <summary>
     /// Loads the data directory into <paramref name="executor"/> (which must be loading): the snapshot,
@@ -138,7 +140,7 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
             // Files of an older format hold no versions: one compaction puts every key's on disk.
             _olderFormatLoaded = older.Any;
             _sizeAtLastRewrite = _writer.Length;
-            _offsetAtLastSave = next;
+            _recordsAtLastSave = _counters.Records;
         }
         if (pauseLocks)
             executor.PauseLockGrants();
@@ -207,7 +209,7 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
             }
             if (result.Damage is { } damage)
             {
-                var where = $"{path} at byte {damage.FileOffset} (record {damage.RecordIndex} of the segment, offset {result.StartOffset + damage.RecordIndex}): {damage.Reason}";
+                var where = $"{path} at byte {damage.FileOffset} (record {damage.RecordIndex} of the segment, offset {result.OffsetOf(damage.FileOffset, damage.RecordIndex)}): {damage.Reason}";
                 if (live is not null)
                     throw new PersistenceException($"The log does not read back whole in {where}.");
                 if (!damage.Torn || !last)
@@ -257,12 +259,12 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
             var pending = new List<Effect>();
             writer.ReadPending((offset, record) =>
             {
-                if (offset != next + pending.Count)
-                    throw new PersistenceException($"A record waiting for the disk has offset {offset} where {next + pending.Count} was expected.");
+                if (offset != next)
+                    throw new PersistenceException($"A record waiting for the disk has offset {offset} where {next} was expected.");
                 pending.Add(record);
+                next += AofFormat.RecordSize(record);
             });
             Run(executor, pending, "the records waiting for the disk", 0);
-            next += pending.Count;
             if (next != writer.NextOffset)
                 throw new PersistenceException($"The log reads back to offset {next}, but its writer is at {writer.NextOffset}.");
             Reloaded?.Invoke(new RecoveryReport(entries, replayed + pending.Count, next, null, _time.GetElapsedTime(started)));
@@ -330,7 +332,7 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
     /// log has outgrown its last compaction, or the files loaded at startup were of an older format
     /// (without key versions, so every restart would give their keys new ETags until one is taken).
     /// </summary>
-    public bool SnapshotDue(long committedOffset)
+    public bool SnapshotDue()
     {
         lock (_gate)
         {
@@ -338,7 +340,7 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
                 return false;
             if (_olderFormatLoaded)
                 return true;
-            var changes = committedOffset - _offsetAtLastSave;
+            var changes = _counters.Records - _recordsAtLastSave;
             var elapsed = _time.GetUtcNow() - _lastSaveAttempt;
             if (changes > 0 && (_options.SaveRules() ?? []).Any(rule => elapsed.TotalSeconds >= rule.Seconds && changes >= rule.Changes))
                 return true;
@@ -400,6 +402,7 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
             SnapshotWriter? writer = null;
             AofWriter? previous = null;
             long offset;
+            long recordsAtCut = 0;
             try
             {
                 offset = await executor.StartSnapshotAsync(offset =>
@@ -407,6 +410,7 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
                     // On the engine thread, between batches: every record before the offset is in the
                     // current segment; from it on, they go to the next one.
                     (writer, previous) = SwitchSegment(next, offset);
+                    recordsAtCut = _counters.Records;
                     return writer;
                 }).ConfigureAwait(false);
             }
@@ -429,7 +433,7 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
             {
                 _manifest = after;
                 _sizeAtLastRewrite = _writer?.Length ?? 0;
-                _offsetAtLastSave = offset;
+                _recordsAtLastSave = recordsAtCut;
                 _olderFormatLoaded = false;
                 _status = new SnapshotStatus(false, _time.GetUtcNow(), offset, _time.GetElapsedTime(started), size, null, 0, LastPeakBufferBytes: peakBuffer);
             }

@@ -6,8 +6,10 @@ using Lodestone.Engine.Execution;
 namespace Lodestone.Engine.Persistence.Aof;
 
 /// <summary>
-/// The append-only log's on-disk format, version 2. Changing it means a new version number and a
-/// reader for the old ones; the golden tests pin these bytes. Version 1 is still read.
+/// The append-only log's on-disk format, version 3 — and the encoding of the effect stream: a
+/// segment's records are the stream's bytes from the segment's start offset on, unchanged. Changing it
+/// means a new version number and a reader for the old ones; the golden tests pin these bytes.
+/// Versions 1 and 2 are still read.
 /// </summary>
 /// <remarks>
 /// A segment file starts with a 24-byte header: the 14 bytes <c>LODESTONE-AOF\n</c>, the format
@@ -17,7 +19,10 @@ namespace Lodestone.Engine.Persistence.Aof;
 /// length   u32   bytes of the body
 /// crc      u32   CRC-32C of the body
 /// body:
-///   offset  u64      the record's position in the log; each record is the previous one's plus 1
+///   offset  u64      the record's position in the effect stream, in bytes: the previous record's
+///                    offset plus its size (length field included) — so a record at file position p of
+///                    a segment starting at offset s has offset s + p − 24 (format 3; in formats 1
+///                    and 2 it counted records: the previous one's plus 1)
 ///   version varint   the version of the keys the record wrote, 0 for none (format 2 on; see <see cref="Execution.Effect"/>)
 ///   argc    varint
 ///   argc × (varint length, bytes)   the command, deterministic (relative TTLs already absolute…)
@@ -31,10 +36,16 @@ namespace Lodestone.Engine.Persistence.Aof;
 /// </remarks>
 public static class AofFormat
 {
-    public const byte Version = 2;
+    public const byte Version = 3;
 
     /// <summary>The first format: records without a version (their keys get new ones when replayed).</summary>
     public const byte UnversionedFormat = 1;
+
+    /// <summary>The last format whose record offsets count records rather than bytes.</summary>
+    public const byte RecordCountedFormat = 2;
+
+    /// <summary>Whether records of <paramref name="format"/> are at byte offsets (else each is the previous one's plus 1).</summary>
+    public static bool HasByteOffsets(byte format) => format > RecordCountedFormat;
 
     public const int HeaderSize = 24;
     public const int RecordHeaderSize = 8;
@@ -45,7 +56,7 @@ public static class AofFormat
     public static ReadOnlySpan<byte> Magic => "LODESTONE-AOF\n"u8;
 
     /// <summary>Whether this build reads segments of format <paramref name="version"/>.</summary>
-    public static bool Reads(byte version) => version is UnversionedFormat or Version;
+    public static bool Reads(byte version) => version is UnversionedFormat or RecordCountedFormat or Version;
 
     public static void WriteHeader(IBufferWriter<byte> output, long startOffset)
     {
@@ -70,16 +81,29 @@ public static class AofFormat
         return true;
     }
 
-    /// <summary>Writes one record in the current format.</summary>
+    /// <summary>The bytes <see cref="WriteRecord"/> writes for <paramref name="record"/>: what it adds to the stream's offset.</summary>
+    public static int RecordSize(Effect record)
+    {
+        ArgumentNullException.ThrowIfNull(record.Args);
+        return RecordHeaderSize + BodySize(record.Args, (ulong)record.Version);
+    }
+
+    private static int BodySize(byte[][] argv, ulong version)
+    {
+        var bodyLength = 8 + VarintSize(version) + VarintSize((ulong)argv.Length);
+        foreach (var arg in argv)
+            bodyLength += VarintSize((ulong)arg.Length) + arg.Length;
+        return bodyLength;
+    }
+
+    /// <summary>Writes one record in the current format; <paramref name="offset"/> is its byte position in the effect stream.</summary>
     public static void WriteRecord(IBufferWriter<byte> output, long offset, Effect record)
     {
         ArgumentNullException.ThrowIfNull(output);
         var argv = record.Args;
         ArgumentNullException.ThrowIfNull(argv);
         var version = (ulong)record.Version;
-        var bodyLength = 8 + VarintSize(version) + VarintSize((ulong)argv.Length);
-        foreach (var arg in argv)
-            bodyLength += VarintSize((ulong)arg.Length) + arg.Length;
+        var bodyLength = BodySize(argv, version);
 
         var span = output.GetSpan(RecordHeaderSize + bodyLength)[..(RecordHeaderSize + bodyLength)];
         var body = span[RecordHeaderSize..];

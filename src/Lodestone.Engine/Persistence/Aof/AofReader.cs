@@ -11,8 +11,15 @@ namespace Lodestone.Engine.Persistence.Aof;
 /// <param name="FormatVersion">The format its header names (<see cref="AofFormat.Version"/> or an older one it reads); 0 when the header could not be read.</param>
 public sealed record AofReadResult(long StartOffset, long Records, long ValidLength, AofDamage? Damage, byte FormatVersion = 0)
 {
-    /// <summary>The offset the next record would have.</summary>
-    public long NextOffset => StartOffset + Records;
+    /// <summary>The offset the next record would have: in bytes of the effect stream (format 3 on), or in records before.</summary>
+    public long NextOffset => AofFormat.HasByteOffsets(FormatVersion)
+        ? StartOffset + Math.Max(0, ValidLength - AofFormat.HeaderSize)
+        : StartOffset + Records;
+
+    /// <summary>The offset of the record at <paramref name="fileOffset"/>, the <paramref name="recordIndex"/>th of the segment.</summary>
+    public long OffsetOf(long fileOffset, long recordIndex) => AofFormat.HasByteOffsets(FormatVersion)
+        ? StartOffset + fileOffset - AofFormat.HeaderSize
+        : StartOffset + recordIndex;
 }
 
 /// <summary>Where a segment stops being valid, and why.</summary>
@@ -56,10 +63,11 @@ public static class AofReader
         if (!AofFormat.TryReadHeader(header, out var startOffset, out var version))
             return new AofReadResult(0, 0, 0, new AofDamage(false, 0, 0, "the file does not start with a Lodestone log header"));
         if (!AofFormat.Reads(version))
-            return new AofReadResult(startOffset, 0, 0, new AofDamage(false, 0, 0, $"log format version {version} is not supported (this build reads versions {AofFormat.UnversionedFormat} and {AofFormat.Version})"));
+            return new AofReadResult(startOffset, 0, 0, new AofDamage(false, 0, 0, $"log format version {version} is not supported (this build reads versions {AofFormat.UnversionedFormat} to {AofFormat.Version})"));
 
         long position = AofFormat.HeaderSize;
         long records = 0;
+        var byteOffsets = AofFormat.HasByteOffsets(version);
         var recordHeader = new byte[AofFormat.RecordHeaderSize];
         while (true)
         {
@@ -90,8 +98,9 @@ public static class AofReader
             // A record whose checksum matches was written whole: what is wrong with it is not a crash.
             if (!AofFormat.TryReadBody(body, version, out var offset, out var record))
                 return Corrupt("the record's contents are malformed");
-            if (offset != startOffset + records)
-                return Corrupt($"the record has offset {offset} where {startOffset + records} was expected");
+            var expected = byteOffsets ? startOffset + position - AofFormat.HeaderSize : startOffset + records;
+            if (offset != expected)
+                return Corrupt($"the record has offset {offset} where {expected} was expected");
 
             onRecord(offset, record);
             records++;
@@ -118,7 +127,11 @@ public static class AofReader
                 if (length < 9 || length > end - at - AofFormat.RecordHeaderSize)
                     continue;
                 var offset = BinaryPrimitives.ReadInt64LittleEndian(window.AsSpan(i + AofFormat.RecordHeaderSize));
-                if (offset < firstOffset || offset > expectedOffset + (at - from) / MinRecordSize + 1)
+                // Byte offsets say exactly where a record of this segment must be; counted ones only how far it can be.
+                var plausible = AofFormat.HasByteOffsets(format)
+                    ? offset == firstOffset + at - AofFormat.HeaderSize
+                    : offset >= firstOffset && offset <= expectedOffset + (at - from) / MinRecordSize + 1;
+                if (!plausible)
                     continue;
                 var checksum = BinaryPrimitives.ReadUInt32LittleEndian(window.AsSpan(i + 4));
                 if (IsWholeRecord(stream, format, window, filled, i, at, length, checksum))

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Lodestone.Engine.Effects;
 using Lodestone.Engine.Execution;
 
 namespace Lodestone.Engine.Persistence.Aof;
@@ -7,8 +8,9 @@ namespace Lodestone.Engine.Persistence.Aof;
 /// Appends the engine's effects to a log segment: the AOF half of persistence.
 /// </summary>
 /// <remarks>
-/// Design note. <see cref="Commit"/> runs on the engine thread once per batch, before any reply of the
-/// batch completes. It encodes the batch's records into a pending buffer, writes the buffer with
+/// Design note. <see cref="Commit(EffectBatch, bool)"/> runs on the engine thread once per batch, before any reply of the
+/// batch completes. It copies the batch's records — already encoded as effect-stream bytes, which
+/// the segment holds unchanged after its header — into a pending buffer, writes the buffer with
 /// one write, and under <see cref="AppendFsync.Always"/> fsyncs — one fsync for the whole batch (group
 /// commit). Under <see cref="AppendFsync.EverySec"/> a timer fsyncs once a second off the engine
 /// thread (a positional write and an fsync on the same file may overlap; the OS orders them). A batch
@@ -106,7 +108,7 @@ public sealed class AofWriter : IEffectSink, IDisposable
     /// <summary>The segment file this writer appends to.</summary>
     public string Path => _path;
 
-    /// <summary>The offset the next record will get.</summary>
+    /// <summary>The offset the next record will get: this segment's start offset plus its record bytes, pending ones included.</summary>
     public long NextOffset => _nextOffset;
 
     /// <summary>Bytes of the segment known to be whole.</summary>
@@ -117,13 +119,17 @@ public sealed class AofWriter : IEffectSink, IDisposable
 
     public EngineError? Failure => _failure;
 
-    public void Commit(IReadOnlyList<Effect> effects, bool sync)
+    /// <summary>Encodes <paramref name="effects"/> at <see cref="NextOffset"/> and commits them (tools and tests).</summary>
+    public void Commit(IReadOnlyList<Effect> effects, bool sync) => Commit(EffectBatch.Encode(effects, _nextOffset), sync);
+
+    public void Commit(EffectBatch batch, bool sync)
     {
-        ArgumentNullException.ThrowIfNull(effects);
-        (_lastStart, _lastOffset, _lastCount) = (_goodLength + _pending.WrittenCount, _nextOffset, effects.Count);
-        foreach (var effect in effects)
-            AofFormat.WriteRecord(_pending, _nextOffset++, effect);
-        _counters.AddRecords(effects.Count);
+        if (batch.StartOffset != _nextOffset)
+            throw new InvalidOperationException($"A batch at offset {batch.StartOffset} was handed to a log segment that is at {_nextOffset}.");
+        (_lastStart, _lastOffset, _lastCount) = (_goodLength + _pending.WrittenCount, _nextOffset, batch.Effects.Count);
+        _pending.Write(batch.Bytes.Span);
+        _nextOffset = batch.EndOffset;
+        _counters.AddRecords(batch.Effects.Count);
         // The disk's own exception: the engine words the error (MISCONF …) from it.
         if (!TryFlush(sync, out _) && (sync || _fsync == AppendFsync.Always))
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_lastException!);
@@ -132,7 +138,7 @@ public sealed class AofWriter : IEffectSink, IDisposable
     public bool TryRecover() => _failure is null || TryFlush(sync: false, out _);
 
     /// <summary>
-    /// Forgets the records of the last <see cref="Commit"/> (which threw): they are never written, and
+    /// Forgets the records of the last <see cref="Commit(EffectBatch, bool)"/> (which threw): they are never written, and
     /// the next records take their offsets. Records from before them are kept. Engine thread, before
     /// the next Commit.
     /// </summary>

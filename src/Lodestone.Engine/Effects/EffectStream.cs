@@ -1,0 +1,190 @@
+using System.Buffers;
+using System.Diagnostics;
+using Lodestone.Engine.Execution;
+
+namespace Lodestone.Engine.Effects;
+
+/// <summary>
+/// The committed effect stream: each batch's effects encoded once, as <see cref="Persistence.Aof.AofFormat"/>
+/// records, at increasing offsets counted in bytes of that encoding (Redis's replication offset), and
+/// the last <see cref="BacklogCapacity"/> bytes of it held in memory for asynchronous readers
+/// (<see cref="EffectReader"/>) to read from any offset still there.
+/// </summary>
+/// <remarks>
+/// Design note. The executor encodes a batch (<see cref="Encode"/>), hands it to the synchronous
+/// reader — the AOF, which must have it before any reply of the batch completes — and, once it took
+/// it, publishes it here (<see cref="Publish"/>): a copy into a ring buffer and a wake-up. A refused
+/// batch is never published, so readers only ever see what was acknowledged. Nothing else of the
+/// engine thread's time goes to readers, however many there are or however slow: they copy out of
+/// the ring on their own threads, and continuations of a wake-up run on the thread pool.
+///
+/// Concurrency invariant, enforced here: only the engine thread writes (<see cref="Publish"/>,
+/// <see cref="StartAt"/>, <see cref="Close"/>); readers never lock and never hold the writer up. The
+/// ring is a seqlock of sorts: before overwriting bytes the writer announces the end it is writing
+/// to (<c>_writing</c>, with a full fence), then copies, then publishes the end (<c>_end</c>). A reader
+/// copies what it wants, fences, and then checks that the writer had not announced anything that
+/// reaches its bytes; if it had, the copy may be torn and the reader has fallen out of the backlog —
+/// it is told to resynchronise in full, never handed bytes that may be wrong. So a slow reader costs
+/// the engine nothing and memory stays at the backlog's size: it falls behind, then off.
+///
+/// Offsets continue across restarts: each record's offset is in the log (a segment's header holds
+/// its first one), so recovery ends at the offset the stream had, and <see cref="StartAt"/> continues
+/// from it with an empty backlog. Readers open before a jump of the offset are told to resynchronise.
+/// </remarks>
+public sealed class EffectStream
+{
+    private readonly byte[] _ring;
+    private readonly ArrayBufferWriter<byte> _encoder = new(64 * 1024);
+    private long _origin;
+    private long _end;
+    private long _writing;
+    private int _generation;
+    private int _readers;
+    private volatile bool _closed;
+    private TaskCompletionSource? _published;
+
+    /// <param name="backlogBytes">How many of the latest bytes to keep for readers (Redis's <c>repl-backlog-size</c>).</param>
+    public EffectStream(int backlogBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(backlogBytes, EngineOptions.MinReplBacklogSize);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(backlogBytes, EngineOptions.MaxReplBacklogSize);
+        _ring = new byte[backlogBytes];
+    }
+
+    /// <summary>The offset after the last published byte: the committed offset. Any thread.</summary>
+    public long Offset => Volatile.Read(ref _end);
+
+    /// <summary>The oldest offset still in the backlog (equal to <see cref="Offset"/> when it holds nothing). Any thread.</summary>
+    public long BacklogStart
+    {
+        get
+        {
+            var end = Volatile.Read(ref _end);
+            return Math.Max(Volatile.Read(ref _origin), end - _ring.Length);
+        }
+    }
+
+    /// <summary>The most bytes the backlog holds.</summary>
+    public int BacklogCapacity => _ring.Length;
+
+    /// <summary>Asynchronous readers open now.</summary>
+    public int Readers => Volatile.Read(ref _readers);
+
+    /// <summary>Whether an offset is in the backlog, too old for it, or not yet written.</summary>
+    public BacklogPosition Locate(long offset)
+    {
+        if (offset > Offset)
+            return BacklogPosition.InFuture;
+        return offset < BacklogStart ? BacklogPosition.TooOld : BacklogPosition.Held;
+    }
+
+    /// <summary>
+    /// Opens a reader at <paramref name="offset"/> if the backlog still holds it (or it is the
+    /// current offset: the reader then gets what comes next). Otherwise null, and the answer says
+    /// why: too old (the reader needs a full sync first) or in the future (not an offset of this stream).
+    /// </summary>
+    /// <remarks>
+    /// Any thread. The offset must be a record boundary — as a reader's own position, or an offset
+    /// this stream reported, always is. The backlog may move on right after: the reader's first read
+    /// then says <see cref="EffectReadStatus.NeedsFullSync"/>.
+    /// </remarks>
+    public BacklogPosition TryOpenReader(long offset, out EffectReader? reader)
+    {
+        var generation = Volatile.Read(ref _generation);
+        var position = Locate(offset);
+        reader = position == BacklogPosition.Held ? new EffectReader(this, offset, generation) : null;
+        if (reader is not null)
+            Interlocked.Increment(ref _readers);
+        return position;
+    }
+
+    /// <summary>Engine thread: encodes a batch at the current offset into the stream's reused buffer.</summary>
+    internal EffectBatch Encode(IReadOnlyList<Effect> effects) => EffectBatch.Encode(effects, Volatile.Read(ref _end), _encoder);
+
+    /// <summary>Engine thread: a batch the synchronous reader took. Its bytes join the backlog and the offset moves past them.</summary>
+    internal void Publish(EffectBatch batch)
+    {
+        Debug.Assert(batch.StartOffset == _end, "Batches are published in order, each where the last ended.");
+        var end = batch.EndOffset;
+        var bytes = batch.Bytes.Span;
+        if (bytes.Length > _ring.Length)
+            bytes = bytes[^_ring.Length..];
+        // Announce first (a full fence), so a reader whose bytes these overwrite finds out after its copy.
+        Interlocked.Exchange(ref _writing, end);
+        var at = (int)((end - bytes.Length) % _ring.Length);
+        var first = Math.Min(bytes.Length, _ring.Length - at);
+        bytes[..first].CopyTo(_ring.AsSpan(at));
+        bytes[first..].CopyTo(_ring);
+        Volatile.Write(ref _end, end);
+        Wake();
+    }
+
+    /// <summary>
+    /// Engine thread, before the stream goes on from <paramref name="offset"/> (after loading): a new
+    /// offset empties the backlog and sends readers open before to a full sync; the same one changes nothing.
+    /// </summary>
+    internal void StartAt(long offset)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        if (offset == Volatile.Read(ref _end))
+            return;
+        Interlocked.Increment(ref _generation);
+        Volatile.Write(ref _origin, offset);
+        Interlocked.Exchange(ref _writing, offset);
+        Volatile.Write(ref _end, offset);
+        Wake();
+    }
+
+    /// <summary>The engine stopped: readers get what is left, then <see cref="EffectReadStatus.Closed"/>.</summary>
+    internal void Close()
+    {
+        _closed = true;
+        Wake();
+    }
+
+    /// <summary>
+    /// Copies bytes from <paramref name="from"/> for a reader opened at <paramref name="generation"/>;
+    /// <see cref="EffectReadStatus.UpToDate"/> when there are none yet. Any thread, never blocks.
+    /// </summary>
+    internal EffectReadStatus TryCopy(long from, int generation, Span<byte> destination, out int count)
+    {
+        count = 0;
+        var closed = _closed;
+        var end = Volatile.Read(ref _end);
+        if (Volatile.Read(ref _generation) != generation)
+            return EffectReadStatus.NeedsFullSync;
+        if (from >= end || destination.IsEmpty)
+            return closed && from >= end ? EffectReadStatus.Closed : EffectReadStatus.UpToDate;
+        if (from < Math.Max(Volatile.Read(ref _origin), end - _ring.Length))
+            return EffectReadStatus.NeedsFullSync;
+        var length = (int)Math.Min(destination.Length, end - from);
+        var at = (int)(from % _ring.Length);
+        var first = Math.Min(length, _ring.Length - at);
+        _ring.AsSpan(at, first).CopyTo(destination);
+        _ring.AsSpan(0, length - first).CopyTo(destination[first..]);
+        // Were any of those bytes overwritten while we copied? Then the copy cannot be trusted.
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _generation) != generation || from < Volatile.Read(ref _writing) - _ring.Length)
+            return EffectReadStatus.NeedsFullSync;
+        count = length;
+        return EffectReadStatus.Data;
+    }
+
+    /// <summary>Completes when something is published after this call (or the stream closes). Any thread.</summary>
+    internal Task WhenPublished()
+    {
+        var published = Volatile.Read(ref _published);
+        if (published is null)
+        {
+            var fresh = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            published = Interlocked.CompareExchange(ref _published, fresh, null) ?? fresh;
+        }
+        return published.Task;
+    }
+
+    internal void ReaderClosed() => Interlocked.Decrement(ref _readers);
+
+    // Unconditionally a full fence: a reader that installed a signal and then saw the old end is
+    // certain to find it here (the waiter's continuation runs on the thread pool, not on this thread).
+    private void Wake() => Interlocked.Exchange(ref _published, null)?.TrySetResult();
+}
