@@ -65,7 +65,7 @@ internal static class LockCommands
 
         var name = ctx.Args[1];
         var now = ctx.MonotonicMs;
-        var entry = ctx.Keyspace.Lookup(name);
+        var entry = ctx.Keyspace.Lookup(name, ctx.Access);
         var current = (LockValue?)entry?.Value;
         if (current is not null && IsHeld(ctx, current, now))
         {
@@ -84,7 +84,7 @@ internal static class LockCommands
         if (current is null)
         {
             current = new LockValue();
-            ctx.Keyspace.Add(name, RedisType.Lock, current);
+            ctx.Keyspace.Add(name, RedisType.Lock, current, ctx.Access);
         }
         else
         {
@@ -171,7 +171,7 @@ internal static class LockCommands
     public static Reply Info(CommandContext ctx)
     {
         var name = ctx.Args[1];
-        if (ctx.Keyspace.Lookup(name)?.Value is not LockValue value)
+        if (ctx.Keyspace.Lookup(name, ctx.Access)?.Value is not LockValue value)
             return Reply.Null;
         var now = ctx.MonotonicMs;
         var held = IsHeld(ctx, value, now);
@@ -195,7 +195,7 @@ internal static class LockCommands
     {
         if (!ctx.TryInt64(2, out var token))
             return Errors.NotInteger;
-        if (ctx.Keyspace.Lookup(ctx.Args[1])?.Value is not LockValue value)
+        if (ctx.Keyspace.Lookup(ctx.Args[1], ctx.Access)?.Value is not LockValue value)
             return Errors.UnknownLock;
         return token >= value.Token ? Reply.One : Errors.StaleFencingToken(token, value.Token);
     }
@@ -225,14 +225,14 @@ internal static class LockCommands
         }
 
         var name = ctx.Args[1];
-        var entry = ctx.Keyspace.Lookup(name);
+        var entry = ctx.Keyspace.Lookup(name, ctx.Access);
         var value = (LockValue?)entry?.Value;
         if (value is not null && token < value.Token)
             return Errors.LockTokenWentBack;
         if (value is null)
         {
             value = new LockValue();
-            ctx.Keyspace.Add(name, RedisType.Lock, value);
+            ctx.Keyspace.Add(name, RedisType.Lock, value, ctx.Access);
         }
         else
         {
@@ -274,7 +274,7 @@ internal static class LockCommands
     /// <summary>The lock named by argument 1 if argument 2 is its owner and the lease is running.</summary>
     private static (Keyspace.Entry, LockValue)? HeldBy(CommandContext ctx, long now)
     {
-        var entry = ctx.Keyspace.Lookup(ctx.Args[1]);
+        var entry = ctx.Keyspace.Lookup(ctx.Args[1], ctx.Access);
         if (entry?.Value is LockValue value && IsHeld(ctx, value, now) && value.Owner.AsSpan().SequenceEqual(ctx.Args[2]))
             return (entry, value);
         return null;

@@ -24,9 +24,9 @@ public sealed partial class Executor
     public Task<IReadOnlyList<HotKey>> HotKeysAsync(int count) => InvokeAsync<IReadOnlyList<HotKey>>(keyspace =>
     {
         var lfu = _eviction.Policy.IsLfu();
-        return keyspace.HotKeys.Top(count, keyspace.NowMs)
+        return keyspace.HotKeys.Top(count, _nowMs)
             .Select(t => new HotKey(t.Entry.Key, t.Entry.Type, t.Count, t.PerSecond,
-                lfu ? Eviction.LfuCounter(t.Entry.Access, keyspace.NowMs) : null))
+                lfu ? Eviction.LfuCounter(t.Entry.Access, _nowMs) : null))
             .ToList();
     });
 
@@ -81,6 +81,7 @@ public sealed partial class Executor
         {
             executor.TakeTimeSnapshot();
             var keyspace = executor._keyspace;
+            var access = KeyAccess.At(executor._nowMs);
             var sliceStart = Stopwatch.GetTimestamp();
             _slices++;
             do
@@ -89,12 +90,12 @@ public sealed partial class Executor
                 _cursor = keyspace.ScanAll(_cursor, _bucket);
                 foreach (var entry in _bucket)
                 {
-                    if (keyspace.IsExpired(entry) || (only != RedisType.None && entry.Type != only))
+                    if (access.IsExpired(entry) || (only != RedisType.None && entry.Type != only))
                         continue;
                     _scanned++;
                     if (!_tallies.TryGetValue(entry.Type, out var tally))
                         _tallies[entry.Type] = tally = new Tally(count);
-                    var value = (IValue)entry.Value;
+                    var value = entry.Value;
                     tally.Add(new BigKey(entry.Key, entry.Type, value.Length, Keyspace.Keyspace.SizeOf(entry)));
                 }
             }
