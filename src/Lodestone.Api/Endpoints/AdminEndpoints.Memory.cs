@@ -17,7 +17,7 @@ public static partial class AdminEndpoints
     {
         group.MapGet("/hotkeys", GetHotKeys)
             .Describe("getHotKeys", null, "GET /admin/hotkeys?count=10",
-                $"The most accessed keys with estimated access counts and rates (a count-min sketch with a top-{MaxHotKeys} list, halved every 10 s), hottest first; with an LFU policy also each key's LFU counter. count: 1 to {MaxHotKeys}, default 10. Keys are text, or base64 when not UTF-8 or with ?encoding=base64.")
+                $"The most accessed keys with estimated access counts and rates (a count-min sketch with a top-{MaxHotKeys} list, halved every {Executor.HotKeysHalfLifeMs / 1000} s), hottest first; with an LFU policy also each key's LFU counter. count: 1 to {MaxHotKeys}, default 10. Keys are text, or base64 when not UTF-8 or with ?encoding=base64.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
         group.MapGet("/bigkeys", GetBigKeys)
             .Describe("getBigKeys", null, "GET /admin/bigkeys?type=&count=5",
@@ -32,7 +32,7 @@ public static partial class AdminEndpoints
         var base64 = BinaryText.Requested(request);
         var hot = await executor.HotKeysAsync(wanted);
         return TypedResults.Ok(new HotKeysResult(
-            executor.MaxMemoryPolicy.Name(), 10,
+            executor.MaxMemoryPolicy.Name(), Executor.HotKeysHalfLifeMs / 1000.0,
             hot.Select(k => Item(k.Key, base64, (text, encoding) =>
                 new HotKeyItem(text, k.Type.Name(), k.EstimatedAccesses, Math.Round(k.AccessesPerSecond, 2), k.LfuFrequency, encoding))).ToList()));
     }

@@ -28,10 +28,10 @@ public sealed partial class Executor
         return work.Task;
     }
 
-    /// <summary>Changes the timer frequency (CONFIG SET hz), clamped to 1…500 as Redis does.</summary>
+    /// <summary>Changes the timer frequency (CONFIG SET hz), clamped to <see cref="EngineOptions.HzMin"/>…<see cref="EngineOptions.HzMax"/> as Redis does.</summary>
     internal void ChangeHz(long hz)
     {
-        _options.Hz = (int)Math.Clamp(hz, 1, 500);
+        _options.Hz = (int)Math.Clamp(hz, EngineOptions.HzMin, EngineOptions.HzMax);
         var period = TimeSpan.FromMilliseconds(1000.0 / _options.Hz);
         _ticker.Change(period, period);
     }

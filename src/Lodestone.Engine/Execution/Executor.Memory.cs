@@ -17,6 +17,9 @@ public sealed partial class Executor
     /// <summary>The most keys <see cref="HotKeysAsync"/> can report.</summary>
     public const int MaxHotKeys = HotKeys.Capacity;
 
+    /// <summary>How often, in milliseconds, hot-key access counts are halved (so they follow recent traffic).</summary>
+    public const long HotKeysHalfLifeMs = HotKeys.HalfLifeMs;
+
     /// <summary>The longest the engine spends on one slice of a big-keys walk.</summary>
     public static readonly TimeSpan BigKeysSlice = TimeSpan.FromMilliseconds(1);
 

@@ -78,16 +78,17 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
-        if (options.Hz is < 1 or > 500)
-            throw new ArgumentOutOfRangeException(nameof(options), "Hz must be between 1 and 500.");
+        if (options.Hz is < EngineOptions.HzMin or > EngineOptions.HzMax)
+            throw new ArgumentOutOfRangeException(nameof(options), $"Hz must be between {EngineOptions.HzMin} and {EngineOptions.HzMax}.");
         if (options.LockMaxTtlMs < 1)
             throw new ArgumentOutOfRangeException(nameof(options), "LockMaxTtlMs must be at least 1.");
         if (options.MaxMemoryBytes < 0)
             throw new ArgumentOutOfRangeException(nameof(options), "MaxMemoryBytes must not be negative.");
         if (!MaxMemoryPolicies.TryParse(options.MaxMemoryPolicy, out var policy))
             throw new ArgumentOutOfRangeException(nameof(options), $"MaxMemoryPolicy must be one of {string.Join(", ", MaxMemoryPolicies.All)}.");
-        if (options.MaxMemorySamples is < 1 or > 64)
-            throw new ArgumentOutOfRangeException(nameof(options), "MaxMemorySamples must be between 1 and 64.");
+        if (options.MaxMemorySamples is < EngineOptions.MaxMemorySamplesMin or > EngineOptions.MaxMemorySamplesMax)
+            throw new ArgumentOutOfRangeException(nameof(options),
+                $"MaxMemorySamples must be between {EngineOptions.MaxMemorySamplesMin} and {EngineOptions.MaxMemorySamplesMax}.");
         _options = options;
         _time = time;
         _logger = logger ?? NullLogger.Instance;
@@ -159,14 +160,17 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Keys sampled per eviction round, 1 to 64 (Redis's <c>maxmemory-samples</c>). Settable from any thread at run time.</summary>
+    /// <summary>
+    /// Keys sampled per eviction round, <see cref="EngineOptions.MaxMemorySamplesMin"/> to
+    /// <see cref="EngineOptions.MaxMemorySamplesMax"/> (Redis's <c>maxmemory-samples</c>). Settable from any thread at run time.
+    /// </summary>
     public int MaxMemorySamples
     {
         get => _eviction.Samples;
         set
         {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 64);
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, EngineOptions.MaxMemorySamplesMin);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, EngineOptions.MaxMemorySamplesMax);
             _eviction.Samples = value;
         }
     }
