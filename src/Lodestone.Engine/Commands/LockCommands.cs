@@ -35,7 +35,7 @@ internal static class LockCommands
         Syntax = "LOCK.ACQUIRE name ttl-ms [OWNER owner] [WAIT ms]",
         Summary = "Grants a lock for ttl-ms with a new fencing token, waiting up to WAIT ms in line if it is held. Lodestone's own.",
         Complexity = "O(1)", Group = Group, Since = Since)]
-    public static Reply Acquire(CommandContext ctx)
+    public static Reply LockAcquire(CommandContext ctx)
     {
         if (ParseTtl(ctx, 2, out var ttl) is { } invalidTtl)
             return invalidTtl;
@@ -103,7 +103,7 @@ internal static class LockCommands
         Syntax = "LOCK.EXTEND name owner ttl-ms",
         Summary = "Renews the holder's lease to ttl-ms from now, keeping its fencing token. Lodestone's own.",
         Complexity = "O(1)", Group = Group, Since = Since)]
-    public static Reply Extend(CommandContext ctx)
+    public static Reply LockExtend(CommandContext ctx)
     {
         if (ParseTtl(ctx, 3, out var ttl) is { } invalidTtl)
             return invalidTtl;
@@ -122,7 +122,7 @@ internal static class LockCommands
         Syntax = "LOCK.RELEASE name owner",
         Summary = "Releases a lock its owner holds; the next caller in line gets it. Lodestone's own.",
         Complexity = "O(1)", Group = Group, Since = Since)]
-    public static Reply Release(CommandContext ctx)
+    public static Reply LockRelease(CommandContext ctx)
     {
         if (HeldBy(ctx, ctx.MonotonicMs) is not ({ } entry, { } held))
             return Errors.NotLockOwner;
@@ -143,7 +143,7 @@ internal static class LockCommands
         Syntax = "LOCK.RAISE name owner token",
         Summary = "Raises the holder's fencing token to at least token (for Redlock across nodes); returns the token. Lodestone's own.",
         Complexity = "O(1)", Group = Group, Since = Since)]
-    public static Reply Raise(CommandContext ctx)
+    public static Reply LockRaise(CommandContext ctx)
     {
         if (!ctx.TryInt64(3, out var token) || token < 0 || token > MaxToken)
             return Errors.ValueNotBetween(0, MaxToken);
@@ -168,7 +168,7 @@ internal static class LockCommands
         Syntax = "LOCK.INFO name",
         Summary = "Returns a lock's holder, lease, latest fencing token and queue length, or nil for an unknown lock. Lodestone's own.",
         Complexity = "O(1)", Group = Group, Since = Since)]
-    public static Reply Info(CommandContext ctx)
+    public static Reply LockInfo(CommandContext ctx)
     {
         var name = ctx.Args[1];
         if (ctx.Keyspace.Lookup(name, ctx.Access)?.Value is not LockValue value)
@@ -191,7 +191,7 @@ internal static class LockCommands
         Syntax = "LOCK.FENCE name token",
         Summary = "Checks a fencing token: 1 if it is at least the lock's latest grant, a STALE error if a later grant exists. Lodestone's own.",
         Complexity = "O(1)", Group = Group, Since = Since)]
-    public static Reply Fence(CommandContext ctx)
+    public static Reply LockFence(CommandContext ctx)
     {
         if (!ctx.TryInt64(2, out var token))
             return Errors.NotInteger;
@@ -209,7 +209,7 @@ internal static class LockCommands
         Syntax = "LOCK.STATE name token [owner expires-at]",
         Summary = "Sets a lock's state as logged: free with its latest token, or held by owner until expires-at (Unix ms). Lodestone's own; for replay and repair.",
         Complexity = "O(1)", Group = Group, Since = Since)]
-    public static Reply State(CommandContext ctx)
+    public static Reply LockState(CommandContext ctx)
     {
         if (ctx.ArgCount is not (3 or 5))
             return Errors.Syntax;
