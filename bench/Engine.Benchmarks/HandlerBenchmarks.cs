@@ -14,6 +14,7 @@ namespace Lodestone.Bench.Engine;
 public class HandlerBenchmarks
 {
     private const int Calls = 1000;
+    private const long NowMs = 1_700_000_000_000;
     private readonly List<Effect> _effects = [];
     private CommandContext _context = null!;
     private CommandSpec _get = null!, _set = null!, _incr = null!;
@@ -22,7 +23,7 @@ public class HandlerBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var keyspace = new Lodestone.Engine.Keyspace.Keyspace(new Random(1), firstVersion: 1) { NowMs = 1_700_000_000_000 };
+        var keyspace = new Lodestone.Engine.Keyspace.Keyspace(new Random(1), firstVersion: 1);
         _context = new CommandContext(keyspace, new EngineOptions(), CommandTable.Default, TimeProvider.System, _effects);
         (_get, _getArgs) = Command("GET", "str:1");
         (_set, _setArgs) = Command("SET", "str:1", new string('v', 64));
@@ -51,7 +52,7 @@ public class HandlerBenchmarks
 
     private Reply Run(CommandSpec spec, byte[][] args)
     {
-        _context.Begin(spec, args);
+        _context.Begin(spec, args, Lodestone.Engine.Keyspace.KeyAccess.At(NowMs).For(spec.IsWrite, countsReads: (spec.Flags & CommandFlags.ReadOnly) != 0));
         return spec.Handler(_context);
     }
 

@@ -2,14 +2,9 @@ using Lodestone.Api.Endpoints;
 using Lodestone.Api.Errors;
 using Lodestone.Api.Infrastructure;
 using Lodestone.Api.Validation;
-using Microsoft.Extensions.Options;
 
-if (HealthProbe.IsRequested(args))
-    return await HealthProbe.RunAsync(args);
-if (args is ["check-aof", var directory, ..] && args.Skip(2).All(a => a == "--fix"))
-    return Lodestone.Engine.Persistence.AofCheck.Run(Lodestone.Engine.Persistence.LocalFileSystem.Instance, directory, args.Contains("--fix"), Console.Out);
-if (args is [Lodestone.Engine.Persistence.SnapshotRestore.Command, var dataDirectory, var snapshot])
-    return Lodestone.Engine.Persistence.SnapshotRestore.Run(Lodestone.Engine.Persistence.LocalFileSystem.Instance, dataDirectory, snapshot, Console.Out);
+if (await CommandLineTools.TryRunAsync(args) is { } toolExitCode)
+    return toolExitCode;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddLodestoneSettings();
@@ -32,18 +27,8 @@ builder.Services.AddLodestoneHealth();
 builder.Services.AddLodestoneObservability();
 builder.Services.AddLodestoneMetrics();
 
-WebApplication app;
-try
-{
-    app = builder.Build();
-    // Every setting now, before the pipeline below reads some of them (the server's limits are read
-    // while building): a bad value is the message below, not an unhandled exception.
-    app.Services.GetService<IStartupValidator>()?.Validate();
-}
-catch (Exception invalid) when (Settings.ValidationFailures(invalid) is { } failures)
-{
-    return await InvalidConfigurationAsync(failures);
-}
+if (await builder.BuildValidatedAsync() is not { } app)
+    return ExitCodes.InvalidConfiguration;
 
 // First of all, as ASP.NET Core places it: only a configured proxy's X-Forwarded-For names the client.
 app.UseLodestoneForwardedHeaders();
@@ -76,31 +61,7 @@ app.MapAdmin();
 app.MapMetrics();
 app.AnswerHeadWhereGet();
 
-try
-{
-    await app.RunAsync();
-    return Environment.ExitCode;
-}
-catch (Exception invalid) when (Settings.ValidationFailures(invalid) is { } failures)
-{
-    return await InvalidConfigurationAsync(failures);
-}
-catch (OperationCanceledException) when (Environment.ExitCode != 0)
-{
-    // Recovery refused the data files while the host was still starting; the reason is logged.
-    return Environment.ExitCode;
-}
-catch (IOException cannotListen) when (cannotListen.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
-{
-    await Console.Error.WriteLineAsync($"Lodestone did not start: {cannotListen.Message} Set another address with --Urls or Urls in appsettings.json.");
-    return 3;
-}
-
-static async Task<int> InvalidConfigurationAsync(IEnumerable<string> failures)
-{
-    await Console.Error.WriteLineAsync($"Lodestone did not start: invalid configuration. {string.Join(" ", failures)}");
-    return 2;
-}
+return await app.RunToExitCodeAsync();
 
 /// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>
 public partial class Program;

@@ -3,7 +3,19 @@ namespace Lodestone.Engine;
 /// <summary>Settings of the engine (bound from the <c>Engine</c> configuration section by the host).</summary>
 public sealed class EngineOptions
 {
-    /// <summary>Timer ticks per second for background work (active expiry), as Redis's <c>hz</c>.</summary>
+    /// <summary>The lowest <see cref="Hz"/>; CONFIG SET hz clamps to <see cref="HzMin"/>…<see cref="HzMax"/> as Redis does.</summary>
+    public const int HzMin = 1;
+
+    /// <summary>The highest <see cref="Hz"/> (Redis's CONFIG_MAX_HZ).</summary>
+    public const int HzMax = 500;
+
+    /// <summary>The fewest keys <see cref="MaxMemorySamples"/> may name.</summary>
+    public const int MaxMemorySamplesMin = 1;
+
+    /// <summary>The most keys <see cref="MaxMemorySamples"/> may name (Redis's limit for <c>maxmemory-samples</c>).</summary>
+    public const int MaxMemorySamplesMax = 64;
+
+    /// <summary>Timer ticks per second for background work (active expiry), as Redis's <c>hz</c>: <see cref="HzMin"/> to <see cref="HzMax"/>.</summary>
     public int Hz { get; set; } = 10;
 
     /// <summary>The largest value or argument, in bytes (Redis's <c>proto-max-bulk-len</c>, 512 MB).</summary>
@@ -27,7 +39,10 @@ public sealed class EngineOptions
     /// <summary>What to do at the limit: a Redis policy name (<c>noeviction</c>, <c>allkeys-lru</c>, …; see <see cref="MaxMemoryPolicies"/>).</summary>
     public string MaxMemoryPolicy { get; set; } = "noeviction";
 
-    /// <summary>Keys sampled per eviction round (Redis's <c>maxmemory-samples</c>): more is closer to true LRU/LFU, and slower.</summary>
+    /// <summary>
+    /// Keys sampled per eviction round (Redis's <c>maxmemory-samples</c>), <see cref="MaxMemorySamplesMin"/>
+    /// to <see cref="MaxMemorySamplesMax"/>: more is closer to true LRU/LFU, and slower.
+    /// </summary>
     public int MaxMemorySamples { get; set; } = 5;
 
     /// <summary>Commands that run for at least this many microseconds go to the slow log; negative logs none, 0 logs all (slowlog-log-slower-than).</summary>

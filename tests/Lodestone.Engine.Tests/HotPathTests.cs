@@ -79,40 +79,40 @@ public class HotPathTests
     public void The_entry_found_ahead_is_given_to_the_same_argument_only_while_it_is_in_the_keyspace()
     {
         var keyspace = new Keyspace.Keyspace(new Random(1), firstVersion: 1);
-        var first = keyspace.Add(B("k"), RedisType.String, StringValue.Copy(B("1")));
-        keyspace.Add(B("other"), RedisType.String, StringValue.Copy(B("2")));
+        var first = keyspace.Add(B("k"), RedisType.String, StringValue.Copy(B("1")), default);
+        keyspace.Add(B("other"), RedisType.String, StringValue.Copy(B("2")), default);
         var argument = B("k");
 
-        Assert.Same(first, keyspace.PeekAhead(argument));
-        Assert.Same(first, keyspace.Peek(argument));
-        Assert.Same(first, keyspace.Peek(B("k")));
-        Assert.Null(keyspace.Peek(argument.AsSpan(0, 0)));
+        Assert.Same(first, keyspace.PeekAhead(argument, default));
+        Assert.Same(first, keyspace.Peek(argument, default));
+        Assert.Same(first, keyspace.Peek(B("k"), default));
+        Assert.Null(keyspace.Peek(argument.AsSpan(0, 0), default));
 
         // Removed and added again: a new entry, which the same argument must find.
-        Assert.True(keyspace.Delete(B("k")));
-        Assert.Null(keyspace.Peek(argument));
-        var second = keyspace.Add(B("k"), RedisType.String, StringValue.Copy(B("3")));
-        Assert.Same(second, keyspace.Peek(argument));
+        Assert.True(keyspace.Delete(B("k"), default));
+        Assert.Null(keyspace.Peek(argument, default));
+        var second = keyspace.Add(B("k"), RedisType.String, StringValue.Copy(B("3")), default);
+        Assert.Same(second, keyspace.Peek(argument, default));
 
         // Another key's removal leaves it; emptying the keyspace ends it.
-        Assert.Same(second, keyspace.PeekAhead(argument));
-        Assert.True(keyspace.Delete(B("other")));
-        Assert.Same(second, keyspace.Peek(argument));
+        Assert.Same(second, keyspace.PeekAhead(argument, default));
+        Assert.True(keyspace.Delete(B("other"), default));
+        Assert.Same(second, keyspace.Peek(argument, default));
         keyspace.Clear();
-        Assert.Null(keyspace.Peek(argument));
+        Assert.Null(keyspace.Peek(argument, default));
     }
 
     [Fact]
     public void An_entry_found_ahead_still_expires()
     {
-        var keyspace = new Keyspace.Keyspace(new Random(1), firstVersion: 1) { NowMs = 1_000 };
-        var entry = keyspace.Add(B("k"), RedisType.String, StringValue.Copy(B("1")));
+        var keyspace = new Keyspace.Keyspace(new Random(1), firstVersion: 1);
+        var now = Keyspace.KeyAccess.At(1_000);
+        var entry = keyspace.Add(B("k"), RedisType.String, StringValue.Copy(B("1")), now);
         keyspace.SetExpiry(entry, 1_500);
         var argument = B("k");
-        Assert.Same(entry, keyspace.PeekAhead(argument));
+        Assert.Same(entry, keyspace.PeekAhead(argument, now));
 
-        keyspace.NowMs = 2_000;
-        Assert.Null(keyspace.Peek(argument));
+        Assert.Null(keyspace.Peek(argument, Keyspace.KeyAccess.At(2_000)));
         Assert.Equal(0, keyspace.Count);
     }
 
@@ -120,12 +120,12 @@ public class HotPathTests
     public void A_string_written_again_keeps_its_object_and_buffer_when_the_size_is_the_same()
     {
         var keyspace = new Keyspace.Keyspace(new Random(1), firstVersion: 1);
-        var entry = keyspace.OverwriteString(B("k"), B("aaaa"));
+        var entry = keyspace.OverwriteString(B("k"), B("aaaa"), default);
         var wrapped = entry.Value;
 
         // The first value is the request's own array (shared): a second write makes a private copy.
         var second = B("bbbb");
-        Assert.Same(entry, keyspace.OverwriteString(B("k"), second));
+        Assert.Same(entry, keyspace.OverwriteString(B("k"), second, default));
         var own = Assert.IsType<StringValue>(entry.Value);
         Assert.NotSame(wrapped, own);
         second[0] = (byte)'x';
@@ -133,25 +133,25 @@ public class HotPathTests
 
         // From then on a write of the same size lands in that buffer, with a new version.
         var version = entry.Version;
-        keyspace.OverwriteString(B("k"), B("cccc"));
+        keyspace.OverwriteString(B("k"), B("cccc"), default);
         Assert.Same(own, entry.Value);
         Assert.Equal("cccc", Encoding.UTF8.GetString(own.Span));
         Assert.True(entry.Version > version);
 
         // Another size, or a buffer a reply holds, gets a new value.
-        keyspace.OverwriteString(B("k"), B("ddddd"));
+        keyspace.OverwriteString(B("k"), B("ddddd"), default);
         Assert.NotSame(own, entry.Value);
         var longer = (StringValue)entry.Value;
         longer.Share();
-        keyspace.OverwriteString(B("k"), B("eeeee"));
+        keyspace.OverwriteString(B("k"), B("eeeee"), default);
         Assert.NotSame(longer, entry.Value);
         Assert.Equal("ddddd", Encoding.UTF8.GetString(longer.Span));
 
         // A large value is taken as it is, not copied, even over a private buffer of its size.
         var large = new byte[StringValue.RewriteCopyLimit + 1];
-        keyspace.Overwrite(B("k"), RedisType.String, StringValue.Copy(large));
+        keyspace.Overwrite(B("k"), RedisType.String, StringValue.Copy(large), default);
         var ownLarge = entry.Value;
-        keyspace.OverwriteString(B("k"), large);
+        keyspace.OverwriteString(B("k"), large, default);
         var taken = (StringValue)entry.Value;
         Assert.NotSame(ownLarge, taken);
         large[0] = 1;

@@ -20,7 +20,7 @@ public static partial class AdminEndpoints
     {
         group.MapGet("/hotkeys", GetHotKeys)
             .Describe("getHotKeys", "HOTKEYS",
-                $"The most accessed keys with estimated access counts and rates (a count-min sketch with a top-{MaxHotKeys} list, halved every 10 s), hottest first; with an LFU policy also each key's LFU counter. count: 1 to {MaxHotKeys}, default 10. Keys are text, or base64 when not UTF-8 or with ?encoding=base64.")
+                $"The most accessed keys with estimated access counts and rates (a count-min sketch with a top-{MaxHotKeys} list, halved every {Executor.HotKeysHalfLifeMs / 1000} s), hottest first; with an LFU policy also each key's LFU counter. count: 1 to {MaxHotKeys}, default 10. Keys are text, or base64 when not UTF-8 or with ?encoding=base64.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
         group.MapGet("/bigkeys", GetBigKeys)
             .Describe("getBigKeys", "BIGKEYS",
@@ -40,7 +40,7 @@ public static partial class AdminEndpoints
         if (replies[0].IsProblem(out var problem) || replies[1].IsProblem(out problem))
             return problem;
         return TypedResults.Ok(new HotKeysResult(
-            ConfigMap(replies[1])["maxmemory-policy"], 10,
+            ConfigMap(replies[1])["maxmemory-policy"], Executor.HotKeysHalfLifeMs / 1000.0,
             replies[0].AsItems().Select(map =>
             {
                 // key, type, accesses, accesses-per-second, lfu-freq: HOTKEYS's fields, in its order.

@@ -194,7 +194,7 @@ public static class CommandsEndpoints
             return null;
         try
         {
-            return JsonDocument.Parse(raw, new JsonDocumentOptions { MaxDepth = 8 });
+            return JsonDocument.Parse(raw, new JsonDocumentOptions { MaxDepth = StrictJson.MaxDepth });
         }
         catch (JsonException invalid)
         {

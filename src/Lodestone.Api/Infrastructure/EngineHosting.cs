@@ -16,14 +16,16 @@ public static class EngineHosting
     {
         services.AddOptions<EngineOptions>()
             .Bind(configuration.GetSection(Section))
-            .Validate(o => o.Hz is >= 1 and <= 500, "Engine:Hz must be between 1 and 500.")
+            .Validate(o => o.Hz is >= EngineOptions.HzMin and <= EngineOptions.HzMax,
+                $"Engine:Hz must be between {EngineOptions.HzMin} and {EngineOptions.HzMax}.")
             .Validate(o => o.ProtoMaxBulkLen is >= 1 and <= int.MaxValue - 64, "Engine:ProtoMaxBulkLen must be between 1 and 2147483583 bytes.")
             .Validate(o => o.MaxBatchSize is >= 1 and <= 65536, "Engine:MaxBatchSize must be between 1 and 65536.")
             .Validate(o => o.ActiveExpireCyclePercent is >= 1 and <= 100, "Engine:ActiveExpireCyclePercent must be between 1 and 100.")
             .Validate(o => o.MaxMemoryBytes >= 0, "Engine:MaxMemoryBytes must not be negative (0 means no limit).")
             .Validate(o => MaxMemoryPolicies.TryParse(o.MaxMemoryPolicy, out _),
                 $"Engine:MaxMemoryPolicy must be one of {string.Join(", ", MaxMemoryPolicies.All)}.")
-            .Validate(o => o.MaxMemorySamples is >= 1 and <= 64, "Engine:MaxMemorySamples must be between 1 and 64.")
+            .Validate(o => o.MaxMemorySamples is >= EngineOptions.MaxMemorySamplesMin and <= EngineOptions.MaxMemorySamplesMax,
+                $"Engine:MaxMemorySamples must be between {EngineOptions.MaxMemorySamplesMin} and {EngineOptions.MaxMemorySamplesMax}.")
             .Validate(o => o.SlowlogLogSlowerThan >= -1, "Engine:SlowlogLogSlowerThan must be -1 (off) or more microseconds.")
             .Validate(o => o.SlowlogMaxLen >= 0, "Engine:SlowlogMaxLen must not be negative.")
             .Validate(o => o.LatencyMonitorThreshold >= 0, "Engine:LatencyMonitorThreshold must not be negative (0 turns the latency monitor off).")

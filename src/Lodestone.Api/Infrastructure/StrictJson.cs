@@ -10,6 +10,9 @@ namespace Lodestone.Api.Infrastructure;
 /// </summary>
 public static class StrictJson
 {
+    /// <summary>The deepest nesting any JSON body may have: resource bodies and <c>/commands</c> arrays alike.</summary>
+    public const int MaxDepth = 16;
+
     public static IServiceCollection AddStrictJson(this IServiceCollection services) =>
         services.ConfigureHttpJsonOptions(options => Apply(options.SerializerOptions));
 
@@ -19,7 +22,7 @@ public static class StrictJson
         options.AllowDuplicateProperties = false;
         options.RespectNullableAnnotations = true;
         options.RespectRequiredConstructorParameters = true;
-        options.MaxDepth = 16;
+        options.MaxDepth = MaxDepth;
         options.NumberHandling = JsonNumberHandling.Strict;
     }
 }

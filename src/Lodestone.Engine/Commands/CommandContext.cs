@@ -1,5 +1,6 @@
 using System.Text;
 using Lodestone.Engine.Execution;
+using Lodestone.Engine.Keyspace;
 using Lodestone.Engine.Text;
 
 namespace Lodestone.Engine.Commands;
@@ -43,8 +44,14 @@ internal sealed class CommandContext
     /// <summary>Randomness for commands that sample (SPOP, SRANDMEMBER, HRANDFIELD, ZRANDMEMBER).</summary>
     public Random Random => Keyspace.Random;
 
+    /// <summary>
+    /// How this command uses the keyspace — its time snapshot, whether it writes, whether its lookups
+    /// count as hits — set when it begins. Pass it to the keyspace's lookups.
+    /// </summary>
+    public KeyAccess Access { get; private set; }
+
     /// <summary>The command's time snapshot, Unix milliseconds.</summary>
-    public long NowMs => Keyspace.NowMs;
+    public long NowMs => Access.NowMs;
 
     /// <summary>How many changes the command made; a write with none is not logged.</summary>
     public int Dirty { get; private set; }
@@ -106,10 +113,12 @@ internal sealed class CommandContext
     /// <summary>Who runs the command (null: the engine itself, AOF replay, an open service); commands that iterate the keyspace filter by it.</summary>
     public Security.AclUser? User { get; set; }
 
-    public void Begin(CommandSpec spec, byte[][] args)
+    /// <summary>Starts a command: its spec, its arguments and how it uses the keyspace.</summary>
+    public void Begin(CommandSpec spec, byte[][] args, in KeyAccess access)
     {
         Spec = spec;
         Args = args;
+        Access = access;
         Dirty = 0;
         Propagated = false;
     }
@@ -139,6 +148,20 @@ internal sealed class CommandContext
     public void ClearSyncRequest() => SyncRequested = false;
 
     public void MarkDirty(int changes = 1) => Dirty += changes;
+
+    /// <summary>
+    /// After <paramref name="changes"/> elements of the collection at <paramref name="entry"/> changed
+    /// in place: the key goes if the collection is now empty (Redis keeps no empty list, set, hash or
+    /// sorted set), else it gets a new version; the changes count as dirty.
+    /// </summary>
+    public void ChangedInPlace(Entry entry, int changes)
+    {
+        if (entry.Value.Length == 0)
+            Keyspace.Delete(entry);
+        else
+            Keyspace.Touch(entry);
+        MarkDirty(changes);
+    }
 
     /// <summary>
     /// Logs <paramref name="argv"/> as this command's effect instead of the command itself — for

@@ -51,7 +51,7 @@ internal static class ConditionalDeleteCommands
 
     private static Reply DeleteIf(CommandContext ctx, Condition condition, bool anyType)
     {
-        var entry = ctx.Keyspace.Lookup(ctx.Args[1]);
+        var entry = ctx.Keyspace.Lookup(ctx.Args[1], ctx.Access);
         if (entry is null)
             return Reply.Zero;
         if (!anyType)

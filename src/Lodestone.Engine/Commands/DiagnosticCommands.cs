@@ -25,7 +25,7 @@ internal static class DiagnosticCommands
     [Command("SLOWLOG", -2, Flags = CommandFlags.Dangerous | CommandFlags.Admin | CommandFlags.Loading | CommandFlags.Stale,
         Syntax = "SLOWLOG GET [count] | LEN | RESET | HELP", Summary = "Reads or resets the slow log.",
         Complexity = "GET: O(N) where N is the number of entries returned; LEN, RESET: O(1)", Group = "server", Since = "2.2.12")]
-    public static Reply SlowlogCommand(CommandContext ctx)
+    public static Reply Slowlog(CommandContext ctx)
     {
         var slowlog = ctx.Diagnostics.Slowlog;
         var sub = ctx.ArgText(1).ToUpperInvariant();

@@ -54,7 +54,7 @@ internal static class HashCommands
         Complexity = "O(1)", Group = Group, Since = "2.0.0")]
     public static Reply HSetNx(CommandContext ctx)
     {
-        var entry = ctx.Keyspace.Lookup(ctx.Arg(1));
+        var entry = ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access);
         var hash = (HashValue?)entry?.Value;
         if (hash is not null && hash.Contains(ctx.Arg(2)))
             return Reply.Zero;
@@ -123,7 +123,7 @@ internal static class HashCommands
         Complexity = "O(N) where N is the number of fields to be removed.", Group = Group, Since = "2.0.0")]
     public static Reply HDel(CommandContext ctx)
     {
-        var entry = ctx.Keyspace.Lookup(ctx.Arg(1));
+        var entry = ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access);
         if (entry is null)
             return Reply.Zero;
         var hash = (HashValue)entry.Value;
@@ -135,11 +135,7 @@ internal static class HashCommands
         }
         if (deleted == 0)
             return Reply.Zero;
-        if (hash.Count == 0)
-            ctx.Keyspace.Delete(entry);
-        else
-            ctx.Keyspace.Touch(entry);
-        ctx.MarkDirty(deleted);
+        ctx.ChangedInPlace(entry, deleted);
         return Reply.Integer(deleted);
     }
 
@@ -168,7 +164,7 @@ internal static class HashCommands
     {
         if (!ctx.TryInt64(3, out var increment))
             return Errors.NotInteger;
-        var entry = ctx.Keyspace.Lookup(ctx.Arg(1));
+        var entry = ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access);
         var hash = (HashValue?)entry?.Value;
         long current = 0;
         if (hash is not null && hash.TryGet(ctx.Arg(2), out var stored) && !RedisNumbers.TryParseInt64(stored, out current))
@@ -200,7 +196,7 @@ internal static class HashCommands
             return Errors.NotFloat;
         if (!double.IsFinite(increment))
             return Errors.ValueNaNOrInfinity;
-        var entry = ctx.Keyspace.Lookup(ctx.Arg(1));
+        var entry = ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access);
         var hash = (HashValue?)entry?.Value;
         ReadOnlySpan<byte> currentText = "0"u8;
         if (hash is not null && hash.TryGet(ctx.Arg(2), out var stored))
@@ -290,13 +286,13 @@ internal static class HashCommands
         return Reply.Array([Reply.Bulk(cursor.ToString(CultureInfo.InvariantCulture)), Reply.Array([.. items])]);
     }
 
-    private static HashValue? Find(CommandContext ctx) => (HashValue?)ctx.Keyspace.Lookup(ctx.Arg(1))?.Value;
+    private static HashValue? Find(CommandContext ctx) => (HashValue?)ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access)?.Value;
 
     /// <summary>Records a write to <paramref name="hash"/>: the key's creation when it is new, a new version otherwise.</summary>
     private static void Store(CommandContext ctx, Entry? entry, HashValue hash)
     {
         if (entry is null)
-            ctx.Keyspace.Add(ctx.Args[1], RedisType.Hash, hash);
+            ctx.Keyspace.Add(ctx.Args[1], RedisType.Hash, hash, ctx.Access);
         else
             ctx.Keyspace.Touch(entry);
     }
@@ -304,7 +300,7 @@ internal static class HashCommands
     /// <summary>HSET and HMSET: sets each field/value pair (the last of a repeated field wins); returns how many fields were new.</summary>
     private static int SetPairs(CommandContext ctx)
     {
-        var entry = ctx.Keyspace.Lookup(ctx.Arg(1));
+        var entry = ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access);
         var hash = (HashValue?)entry?.Value ?? new HashValue();
         var added = 0;
         for (var i = 2; i < ctx.ArgCount; i += 2)

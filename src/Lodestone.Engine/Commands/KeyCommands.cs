@@ -22,7 +22,7 @@ internal static class KeyCommands
         var deleted = 0;
         for (var i = 1; i < ctx.ArgCount; i++)
         {
-            if (ctx.Keyspace.Delete(ctx.Arg(i)))
+            if (ctx.Keyspace.Delete(ctx.Arg(i), ctx.Access))
                 deleted++;
         }
         ctx.MarkDirty(deleted);
@@ -45,7 +45,7 @@ internal static class KeyCommands
     [Command("TYPE", 2, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, FirstKey = 1, LastKey = 1,
         Syntax = "TYPE key", Summary = "Determines the type of value stored at a key.", Complexity = "O(1)", Group = Group, Since = "1.0.0")]
     public static Reply Type(CommandContext ctx) =>
-        Reply.Simple((ctx.Keyspace.Lookup(ctx.Arg(1))?.Type ?? RedisType.None).Name());
+        Reply.Simple((ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access)?.Type ?? RedisType.None).Name());
 
     /// <summary>EXPIRE key seconds [NX | XX | GT | LT]</summary>
     [Command("EXPIRE", -3, Flags = CommandFlags.Write | CommandFlags.Fast, FirstKey = 1, LastKey = 1,
@@ -96,7 +96,7 @@ internal static class KeyCommands
         Syntax = "PERSIST key", Summary = "Removes the expiration time of a key.", Complexity = "O(1)", Group = Group, Since = "2.2.0")]
     public static Reply Persist(CommandContext ctx)
     {
-        var entry = ctx.Keyspace.Lookup(ctx.Arg(1));
+        var entry = ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access);
         if (entry is null || !ctx.Keyspace.Persist(entry))
             return Reply.Zero;
         ctx.MarkDirty();
@@ -145,17 +145,17 @@ internal static class KeyCommands
         if (ctx.Arg(1).SequenceEqual(ctx.Arg(2)))
             return Errors.SameObject;
 
-        var source = ctx.Keyspace.Lookup(ctx.Arg(1));
+        var source = ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access);
         if (source is null)
             return Reply.Zero;
-        var destination = ctx.Keyspace.Lookup(ctx.Arg(2));
+        var destination = ctx.Keyspace.Lookup(ctx.Arg(2), ctx.Access);
         if (destination is not null)
         {
             if (!replace)
                 return Reply.Zero;
             ctx.Keyspace.Delete(destination);
         }
-        var copy = ctx.Keyspace.Add(ctx.Args[2], source.Type, ((IValue)source.Value).DeepCopy());
+        var copy = ctx.Keyspace.Add(ctx.Args[2], source.Type, source.Value.DeepCopy(), ctx.Access);
         if (source.HasExpiry)
             ctx.Keyspace.SetExpiry(copy, source.ExpireAtMs);
         ctx.MarkDirty();
@@ -175,7 +175,7 @@ internal static class KeyCommands
         var keys = new List<Reply>();
         foreach (var entry in ctx.Keyspace.All())
         {
-            if (!ctx.Keyspace.IsExpired(entry) && (matcher is null || matcher.IsMatch(entry.Key)))
+            if (!ctx.Access.IsExpired(entry) && (matcher is null || matcher.IsMatch(entry.Key)))
                 keys.Add(Reply.Bulk(entry.Key));
         }
         return Reply.Array([.. keys]);
@@ -200,8 +200,9 @@ internal static class KeyCommands
             return invalid;
 
         var found = new List<Entry>();
+        var access = ctx.Access;
         // Bounded in buckets and matcher steps, so neither a sparse table nor long keys stall the engine.
-        cursor = options.Walk(cursor, ctx.Keyspace.Scan, entry => entry.Key, found, out _);
+        cursor = options.Walk(cursor, (at, into) => ctx.Keyspace.Scan(at, into, access), entry => entry.Key, found, out _);
 
         var keys = new List<Reply>(found.Count);
         foreach (var entry in found)
@@ -220,7 +221,7 @@ internal static class KeyCommands
     [Command("RANDOMKEY", 1, Flags = CommandFlags.ReadOnly | CommandFlags.Random,
         Syntax = "RANDOMKEY", Summary = "Returns a random key name from the database.", Complexity = "O(1)", Group = Group, Since = "1.0.0")]
     public static Reply RandomKey(CommandContext ctx) =>
-        ctx.Keyspace.RandomEntry() is { } entry ? Reply.Bulk(entry.Key) : Reply.Null;
+        ctx.Keyspace.RandomEntry(ctx.Access) is { } entry ? Reply.Bulk(entry.Key) : Reply.Null;
 
     /// <summary>DBSIZE</summary>
     [Command("DBSIZE", 1, Flags = CommandFlags.ReadOnly | CommandFlags.Fast,
@@ -248,7 +249,7 @@ internal static class KeyCommands
         var count = 0;
         for (var i = 1; i < ctx.ArgCount; i++)
         {
-            if (ctx.Keyspace.Lookup(ctx.Arg(i)) is not null)
+            if (ctx.Keyspace.Lookup(ctx.Arg(i), ctx.Access) is not null)
                 count++;
         }
         return Reply.Integer(count);
@@ -291,7 +292,7 @@ internal static class KeyCommands
             when += ctx.NowMs;
         }
 
-        var entry = ctx.Keyspace.Lookup(ctx.Arg(1));
+        var entry = ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access);
         if (entry is null)
             return Reply.Zero;
         var current = entry.ExpireAtMs;
@@ -317,7 +318,7 @@ internal static class KeyCommands
     /// <summary>Redis's ttlGenericCommand: -2 for a missing key, -1 for no TTL; seconds are rounded.</summary>
     private static Reply TtlGeneric(CommandContext ctx, bool milliseconds, bool absolute)
     {
-        var entry = ctx.Keyspace.Lookup(ctx.Arg(1));
+        var entry = ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access);
         if (entry is null)
             return Reply.Integer(-2);
         if (!entry.HasExpiry)
@@ -328,20 +329,20 @@ internal static class KeyCommands
 
     private static Reply RenameGeneric(CommandContext ctx, bool onlyIfNew)
     {
-        var source = ctx.Keyspace.Lookup(ctx.Arg(1));
+        var source = ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access);
         if (source is null)
             return Errors.NoSuchKey;
         if (ctx.Arg(1).SequenceEqual(ctx.Arg(2)))
             return onlyIfNew ? Reply.Zero : Reply.Ok;
 
-        var destination = ctx.Keyspace.Lookup(ctx.Arg(2));
+        var destination = ctx.Keyspace.Lookup(ctx.Arg(2), ctx.Access);
         if (destination is not null)
         {
             if (onlyIfNew)
                 return Reply.Zero;
             ctx.Keyspace.Delete(destination);
         }
-        var renamed = ctx.Keyspace.Add(ctx.Args[2], source.Type, source.Value);
+        var renamed = ctx.Keyspace.Add(ctx.Args[2], source.Type, source.Value, ctx.Access);
         if (source.HasExpiry)
             ctx.Keyspace.SetExpiry(renamed, source.ExpireAtMs);
         ctx.Keyspace.Delete(source);

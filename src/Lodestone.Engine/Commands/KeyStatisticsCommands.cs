@@ -92,9 +92,9 @@ internal static class KeyStatisticsCommands
             cursor = keyspace.ScanAll(cursor, bucket);
             foreach (var entry in bucket)
             {
-                if (keyspace.IsExpired(entry) || (only != RedisType.None && entry.Type != only))
+                if (ctx.Access.IsExpired(entry) || (only != RedisType.None && entry.Type != only))
                     continue;
-                tally.Add(new BigKey(entry.Key, entry.Type, ((IValue)entry.Value).Length, Keyspace.Keyspace.SizeOf(entry)));
+                tally.Add(new BigKey(entry.Key, entry.Type, entry.Value.Length, Keyspace.Keyspace.SizeOf(entry)));
             }
         }
         while (cursor != 0 && Stopwatch.GetElapsedTime(started) < KeyStatistics.BigKeysSlice);

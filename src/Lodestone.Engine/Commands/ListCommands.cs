@@ -108,7 +108,7 @@ internal static class ListCommands
         Group = Group, Since = "1.0.0")]
     public static Reply LSet(CommandContext ctx)
     {
-        if (ctx.Keyspace.Lookup(ctx.Arg(1)) is not { } entry)
+        if (ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access) is not { } entry)
             return Errors.NoSuchKey;
         if (!ctx.TryInt64(2, out var index))
             return Errors.NotInteger;
@@ -137,7 +137,7 @@ internal static class ListCommands
         else
             return Errors.Syntax;
 
-        if (ctx.Keyspace.Lookup(ctx.Arg(1)) is not { } entry)
+        if (ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access) is not { } entry)
             return Reply.Zero;
         var list = (ListValue)entry.Value;
         var pivot = list.IndexOf(ctx.Arg(3));
@@ -158,14 +158,14 @@ internal static class ListCommands
     {
         if (!ctx.TryInt64(2, out var count))
             return Errors.NotInteger;
-        if (ctx.Keyspace.Lookup(ctx.Arg(1)) is not { } entry)
+        if (ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access) is not { } entry)
             return Reply.Zero;
         var list = (ListValue)entry.Value;
         // count > 0: the first |count| from the head; < 0: from the tail; 0: all of them.
         var limit = count == 0 ? long.MaxValue : count == long.MinValue ? long.MaxValue : Math.Abs(count);
         var removed = list.RemoveMatches(ctx.Arg(3), limit, fromTail: count < 0);
         if (removed > 0)
-            Changed(ctx, entry, list, removed);
+            ctx.ChangedInPlace(entry, removed);
         return Reply.Integer(removed);
     }
 
@@ -177,7 +177,7 @@ internal static class ListCommands
     {
         if (!ctx.TryInt64(2, out var start) || !ctx.TryInt64(3, out var stop))
             return Errors.NotInteger;
-        if (ctx.Keyspace.Lookup(ctx.Arg(1)) is not { } entry)
+        if (ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access) is not { } entry)
             return Reply.Ok;
         var list = (ListValue)entry.Value;
         var before = list.Count;
@@ -190,7 +190,7 @@ internal static class ListCommands
         if (from == 0 && to == list.Count - 1)
             return Reply.Ok;
         list.Trim(from, to);
-        Changed(ctx, entry, list, before - list.Count);
+        ctx.ChangedInPlace(entry, before - list.Count);
         return Reply.Ok;
     }
 
@@ -264,7 +264,7 @@ internal static class ListCommands
         Syntax = "RPOPLPUSH source destination", Summary = "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.",
         Complexity = "O(1)", Group = Group, Since = "1.2.0")]
     public static Reply RPopLPush(CommandContext ctx) =>
-        ctx.Keyspace.Lookup(ctx.Arg(1)) is { } source ? Move(ctx, source, fromHead: false, toHead: true) : Reply.Null;
+        ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access) is { } source ? Move(ctx, source, fromHead: false, toHead: true) : Reply.Null;
 
     /// <summary>LMOVE source destination LEFT | RIGHT LEFT | RIGHT</summary>
     /// <remarks>O(1). A destination of another type is WRONGTYPE and nothing moves; a missing source is nil.</remarks>
@@ -275,7 +275,7 @@ internal static class ListCommands
     {
         if (!TryEnd(ctx, 3, out var fromHead) || !TryEnd(ctx, 4, out var toHead))
             return Errors.Syntax;
-        return ctx.Keyspace.Lookup(ctx.Arg(1)) is { } source ? Move(ctx, source, fromHead, toHead) : Reply.Null;
+        return ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access) is { } source ? Move(ctx, source, fromHead, toHead) : Reply.Null;
     }
 
     /// <summary>LMPOP numkeys key [key ...] LEFT | RIGHT [COUNT count]</summary>
@@ -341,7 +341,7 @@ internal static class ListCommands
 
     private static Reply PushGeneric(CommandContext ctx, bool head, bool onlyIfExists)
     {
-        var entry = ctx.Keyspace.Lookup(ctx.Arg(1));
+        var entry = ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access);
         if (entry is null && onlyIfExists)
             return Reply.Zero;
         var list = (ListValue?)entry?.Value ?? new ListValue();
@@ -353,7 +353,7 @@ internal static class ListCommands
                 list.PushTail(ctx.Args[i]);
         }
         if (entry is null)
-            ctx.Keyspace.Add(ctx.Args[1], RedisType.List, list);
+            ctx.Keyspace.Add(ctx.Args[1], RedisType.List, list, ctx.Access);
         else
             ctx.Keyspace.Touch(entry);
         ctx.MarkDirty(ctx.ArgCount - 2);
@@ -368,7 +368,7 @@ internal static class ListCommands
         if (ctx.ArgCount == 3 && (!ctx.TryInt64(2, out count) || count < 0))
             return Errors.MustBePositive;
 
-        var entry = ctx.Keyspace.Lookup(ctx.Arg(1));
+        var entry = ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access);
         if (entry is null)
             return Reply.Null;
         if (count < 0)
@@ -382,7 +382,7 @@ internal static class ListCommands
             return invalid;
         for (var i = 1; i < ctx.ArgCount - 1; i++)
         {
-            if (ctx.Keyspace.Lookup(ctx.Arg(i)) is not { } entry)
+            if (ctx.Keyspace.Lookup(ctx.Arg(i), ctx.Access) is not { } entry)
                 continue;
             if (entry.Type != RedisType.List)
                 return Errors.WrongType;
@@ -426,7 +426,7 @@ internal static class ListCommands
         var keys = ctx.Args[(numKeysIndex + 1)..(int)endIndex];
         foreach (var key in keys)
         {
-            if (ctx.Keyspace.Lookup(key) is not { } entry)
+            if (ctx.Keyspace.Lookup(key, ctx.Access) is not { } entry)
                 continue;
             if (entry.Type != RedisType.List)
                 return Errors.WrongType;
@@ -441,7 +441,7 @@ internal static class ListCommands
     /// <summary>BLMOVE and BRPOPLPUSH: move now if the source exists, or wait for it.</summary>
     private static Reply BlockingMove(CommandContext ctx, bool fromHead, bool toHead, TimeSpan timeout, byte[][] effect)
     {
-        if (ctx.Keyspace.Lookup(ctx.Arg(1)) is not { } source)
+        if (ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access) is not { } source)
             return ctx.Block([ctx.Args[1]], timeout);
         var reply = Move(ctx, source, fromHead, toHead);
         if (reply.Kind == ReplyKind.Bulk)
@@ -457,7 +457,7 @@ internal static class ListCommands
     {
         if (source.Type != RedisType.List)
             return Errors.WrongType;
-        var destination = ctx.Keyspace.Lookup(ctx.Arg(2));
+        var destination = ctx.Keyspace.Lookup(ctx.Arg(2), ctx.Access);
         if (destination is not null && destination.Type != RedisType.List)
             return Errors.WrongType;
 
@@ -470,10 +470,10 @@ internal static class ListCommands
             destinationList.PushTail(item);
         // Pushed before the source is deleted, so a rotation of a one-element list keeps its key.
         if (destination is null)
-            ctx.Keyspace.Add(ctx.Args[2], RedisType.List, destinationList);
+            ctx.Keyspace.Add(ctx.Args[2], RedisType.List, destinationList, ctx.Access);
         else if (destination != source)
             ctx.Keyspace.Touch(destination);
-        Changed(ctx, source, sourceList, 1);
+        ctx.ChangedInPlace(source, 1);
         return Reply.Bulk(item);
     }
 
@@ -482,7 +482,7 @@ internal static class ListCommands
     {
         var list = (ListValue)entry.Value;
         var item = head ? list.PopHead() : list.PopTail();
-        Changed(ctx, entry, list, 1);
+        ctx.ChangedInPlace(entry, 1);
         return item;
     }
 
@@ -494,21 +494,11 @@ internal static class ListCommands
         for (var i = 0; i < popped.Length; i++)
             popped[i] = Reply.Bulk(head ? list.PopHead() : list.PopTail());
         if (popped.Length > 0)
-            Changed(ctx, entry, list, popped.Length);
+            ctx.ChangedInPlace(entry, popped.Length);
         return popped;
     }
 
-    /// <summary>After an in-place change of <paramref name="changes"/> elements: a new version, or the key goes when the list is empty.</summary>
-    private static void Changed(CommandContext ctx, Entry entry, ListValue list, int changes)
-    {
-        if (list.Count == 0)
-            ctx.Keyspace.Delete(entry);
-        else
-            ctx.Keyspace.Touch(entry);
-        ctx.MarkDirty(changes);
-    }
-
-    private static ListValue? ListAt(CommandContext ctx, int index) => ctx.Keyspace.Lookup(ctx.Arg(index))?.Value as ListValue;
+    private static ListValue? ListAt(CommandContext ctx, int index) => ctx.Keyspace.Lookup(ctx.Arg(index), ctx.Access)?.Value as ListValue;
 
     /// <summary>LEFT (the head) or RIGHT (the tail).</summary>
     private static bool TryEnd(CommandContext ctx, int index, out bool head)

@@ -35,7 +35,7 @@ internal static class LockCommands
         Syntax = "LOCK.ACQUIRE name ttl-ms [OWNER owner] [WAIT ms]",
         Summary = "Grants a lock for ttl-ms with a new fencing token, waiting up to WAIT ms in line if it is held. Lodestone's own.",
         Complexity = "O(1)", Group = Group, Since = Since)]
-    public static Reply Acquire(CommandContext ctx)
+    public static Reply LockAcquire(CommandContext ctx)
     {
         if (ParseTtl(ctx, 2, out var ttl) is { } invalidTtl)
             return invalidTtl;
@@ -65,7 +65,7 @@ internal static class LockCommands
 
         var name = ctx.Args[1];
         var now = ctx.MonotonicMs;
-        var entry = ctx.Keyspace.Lookup(name);
+        var entry = ctx.Keyspace.Lookup(name, ctx.Access);
         var current = (LockValue?)entry?.Value;
         if (current is not null && IsHeld(ctx, current, now))
         {
@@ -84,7 +84,7 @@ internal static class LockCommands
         if (current is null)
         {
             current = new LockValue();
-            ctx.Keyspace.Add(name, RedisType.Lock, current);
+            ctx.Keyspace.Add(name, RedisType.Lock, current, ctx.Access);
         }
         else
         {
@@ -103,7 +103,7 @@ internal static class LockCommands
         Syntax = "LOCK.EXTEND name owner ttl-ms",
         Summary = "Renews the holder's lease to ttl-ms from now, keeping its fencing token. Lodestone's own.",
         Complexity = "O(1)", Group = Group, Since = Since)]
-    public static Reply Extend(CommandContext ctx)
+    public static Reply LockExtend(CommandContext ctx)
     {
         if (ParseTtl(ctx, 3, out var ttl) is { } invalidTtl)
             return invalidTtl;
@@ -122,7 +122,7 @@ internal static class LockCommands
         Syntax = "LOCK.RELEASE name owner",
         Summary = "Releases a lock its owner holds; the next caller in line gets it. Lodestone's own.",
         Complexity = "O(1)", Group = Group, Since = Since)]
-    public static Reply Release(CommandContext ctx)
+    public static Reply LockRelease(CommandContext ctx)
     {
         if (HeldBy(ctx, ctx.MonotonicMs) is not ({ } entry, { } held))
             return Errors.NotLockOwner;
@@ -143,7 +143,7 @@ internal static class LockCommands
         Syntax = "LOCK.RAISE name owner token",
         Summary = "Raises the holder's fencing token to at least token (for Redlock across nodes); returns the token. Lodestone's own.",
         Complexity = "O(1)", Group = Group, Since = Since)]
-    public static Reply Raise(CommandContext ctx)
+    public static Reply LockRaise(CommandContext ctx)
     {
         if (!ctx.TryInt64(3, out var token) || token < 0 || token > MaxToken)
             return Errors.ValueNotBetween(0, MaxToken);
@@ -168,10 +168,10 @@ internal static class LockCommands
         Syntax = "LOCK.INFO name",
         Summary = "Returns a lock's holder, lease, latest fencing token and queue length, or nil for an unknown lock. Lodestone's own.",
         Complexity = "O(1)", Group = Group, Since = Since)]
-    public static Reply Info(CommandContext ctx)
+    public static Reply LockInfo(CommandContext ctx)
     {
         var name = ctx.Args[1];
-        if (ctx.Keyspace.Lookup(name)?.Value is not LockValue value)
+        if (ctx.Keyspace.Lookup(name, ctx.Access)?.Value is not LockValue value)
             return Reply.Null;
         var now = ctx.MonotonicMs;
         var held = IsHeld(ctx, value, now);
@@ -191,11 +191,11 @@ internal static class LockCommands
         Syntax = "LOCK.FENCE name token",
         Summary = "Checks a fencing token: 1 if it is at least the lock's latest grant, a STALE error if a later grant exists. Lodestone's own.",
         Complexity = "O(1)", Group = Group, Since = Since)]
-    public static Reply Fence(CommandContext ctx)
+    public static Reply LockFence(CommandContext ctx)
     {
         if (!ctx.TryInt64(2, out var token))
             return Errors.NotInteger;
-        if (ctx.Keyspace.Lookup(ctx.Args[1])?.Value is not LockValue value)
+        if (ctx.Keyspace.Lookup(ctx.Args[1], ctx.Access)?.Value is not LockValue value)
             return Errors.UnknownLock;
         return token >= value.Token ? Reply.One : Errors.StaleFencingToken(token, value.Token);
     }
@@ -209,7 +209,7 @@ internal static class LockCommands
         Syntax = "LOCK.STATE name token [owner expires-at]",
         Summary = "Sets a lock's state as logged: free with its latest token, or held by owner until expires-at (Unix ms). Lodestone's own; for replay and repair.",
         Complexity = "O(1)", Group = Group, Since = Since)]
-    public static Reply State(CommandContext ctx)
+    public static Reply LockState(CommandContext ctx)
     {
         if (ctx.ArgCount is not (3 or 5))
             return Errors.Syntax;
@@ -225,14 +225,14 @@ internal static class LockCommands
         }
 
         var name = ctx.Args[1];
-        var entry = ctx.Keyspace.Lookup(name);
+        var entry = ctx.Keyspace.Lookup(name, ctx.Access);
         var value = (LockValue?)entry?.Value;
         if (value is not null && token < value.Token)
             return Errors.LockTokenWentBack;
         if (value is null)
         {
             value = new LockValue();
-            ctx.Keyspace.Add(name, RedisType.Lock, value);
+            ctx.Keyspace.Add(name, RedisType.Lock, value, ctx.Access);
         }
         else
         {
@@ -274,7 +274,7 @@ internal static class LockCommands
     /// <summary>The lock named by argument 1 if argument 2 is its owner and the lease is running.</summary>
     private static (Keyspace.Entry, LockValue)? HeldBy(CommandContext ctx, long now)
     {
-        var entry = ctx.Keyspace.Lookup(ctx.Args[1]);
+        var entry = ctx.Keyspace.Lookup(ctx.Args[1], ctx.Access);
         if (entry?.Value is LockValue value && IsHeld(ctx, value, now) && value.Owner.AsSpan().SequenceEqual(ctx.Args[2]))
             return (entry, value);
         return null;

@@ -36,7 +36,7 @@ internal static class ObjectCommands
         if (ctx.ArgCount != 3)
             return Errors.WrongArity("object|" + sub.ToLowerInvariant());
 
-        if (ctx.Keyspace.Peek(ctx.Args[2]) is not { } entry)
+        if (ctx.Keyspace.Peek(ctx.Args[2], ctx.Access) is not { } entry)
             return Reply.Null;
         var lfu = ctx.Eviction.Policy.IsLfu();
         return sub switch

@@ -75,7 +75,7 @@ internal static class RateLimitCommands
         var key = ctx.Args[1];
         var now = ctx.NowMs * NanosPerMillisecond;
         var tat = now;
-        if (ctx.Keyspace.Lookup(key) is { } entry)
+        if (ctx.Keyspace.Lookup(key, ctx.Access) is { } entry)
         {
             if (!RedisNumbers.TryParseInt64(((StringValue)entry.Value).Span, out var stored))
                 return Errors.NotInteger;
@@ -139,7 +139,7 @@ internal static class RateLimitCommands
         // A key expires once the time is past its instant. At the TAT's millisecond (rounded down), the
         // key is gone only once the TAT has passed, when max(TAT, now) no longer needs it.
         var expireAt = tat / NanosPerMillisecond;
-        var entry = ctx.Keyspace.Overwrite(key, RedisType.String, StringValue.Wrap(value));
+        var entry = ctx.Keyspace.Overwrite(key, RedisType.String, StringValue.Wrap(value), ctx.Access);
         ctx.Keyspace.SetExpiry(entry, expireAt);
         ctx.MarkDirty();
         ctx.Propagate(Effects.Argv("SET", key, value, "PXAT", expireAt));

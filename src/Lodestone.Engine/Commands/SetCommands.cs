@@ -37,7 +37,7 @@ internal static class SetCommands
         Complexity = "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", Group = Group, Since = "1.0.0")]
     public static Reply SAdd(CommandContext ctx)
     {
-        var entry = ctx.Keyspace.Lookup(ctx.Arg(1));
+        var entry = ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access);
         var set = (SetValue?)entry?.Value ?? new SetValue();
         var added = 0;
         for (var i = 2; i < ctx.ArgCount; i++)
@@ -49,7 +49,7 @@ internal static class SetCommands
         if (added == 0)
             return Reply.Zero;
         if (entry is null)
-            ctx.Keyspace.Add(ctx.Args[1], RedisType.Set, set);
+            ctx.Keyspace.Add(ctx.Args[1], RedisType.Set, set, ctx.Access);
         else
             ctx.Keyspace.Touch(entry);
         ctx.MarkDirty(added);
@@ -62,7 +62,7 @@ internal static class SetCommands
         Complexity = "O(N) where N is the number of members to be removed.", Group = Group, Since = "1.0.0")]
     public static Reply SRem(CommandContext ctx)
     {
-        if (ctx.Keyspace.Lookup(ctx.Arg(1)) is not { } entry)
+        if (ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access) is not { } entry)
             return Reply.Zero;
         var set = (SetValue)entry.Value;
         var removed = 0;
@@ -72,7 +72,7 @@ internal static class SetCommands
                 removed++;
         }
         if (removed > 0)
-            Changed(ctx, entry, set, removed);
+            ctx.ChangedInPlace(entry, removed);
         return Reply.Integer(removed);
     }
 
@@ -81,14 +81,14 @@ internal static class SetCommands
         Syntax = "SMEMBERS key", Summary = "Returns all members of a set.",
         Complexity = "O(N) where N is the set cardinality.", Group = Group, Since = "1.0.0")]
     public static Reply SMembers(CommandContext ctx) =>
-        ctx.Keyspace.Lookup(ctx.Arg(1))?.Value is SetValue set ? SetReply(set.Members(), set.Count) : Reply.Set([]);
+        ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access)?.Value is SetValue set ? SetReply(set.Members(), set.Count) : Reply.Set([]);
 
     /// <summary>SISMEMBER key member</summary>
     [Command("SISMEMBER", 3, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, FirstKey = 1, LastKey = 1, KeyType = RedisType.Set,
         Syntax = "SISMEMBER key member", Summary = "Determines whether a member belongs to a set.",
         Complexity = "O(1)", Group = Group, Since = "1.0.0")]
     public static Reply SIsMember(CommandContext ctx) =>
-        Reply.Integer(ctx.Keyspace.Lookup(ctx.Arg(1))?.Value is SetValue set && set.Contains(ctx.Arg(2)) ? 1 : 0);
+        Reply.Integer(ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access)?.Value is SetValue set && set.Contains(ctx.Arg(2)) ? 1 : 0);
 
     /// <summary>SMISMEMBER key member [member ...]</summary>
     [Command("SMISMEMBER", -3, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, FirstKey = 1, LastKey = 1, KeyType = RedisType.Set,
@@ -96,7 +96,7 @@ internal static class SetCommands
         Complexity = "O(N) where N is the number of elements being checked for membership", Group = Group, Since = "6.2.0")]
     public static Reply SMIsMember(CommandContext ctx)
     {
-        var set = ctx.Keyspace.Lookup(ctx.Arg(1))?.Value as SetValue;
+        var set = ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access)?.Value as SetValue;
         var answers = new Reply[ctx.ArgCount - 2];
         for (var i = 0; i < answers.Length; i++)
             answers[i] = Reply.Integer(set is not null && set.Contains(ctx.Arg(i + 2)) ? 1 : 0);
@@ -108,7 +108,7 @@ internal static class SetCommands
         Syntax = "SCARD key", Summary = "Returns the number of members in a set.",
         Complexity = "O(1)", Group = Group, Since = "1.0.0")]
     public static Reply SCard(CommandContext ctx) =>
-        Reply.Integer(ctx.Keyspace.Lookup(ctx.Arg(1))?.Value is SetValue set ? set.Count : 0);
+        Reply.Integer(ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access)?.Value is SetValue set ? set.Count : 0);
 
     /// <summary>SMOVE source destination member</summary>
     /// <remarks>
@@ -120,8 +120,8 @@ internal static class SetCommands
         Complexity = "O(1)", Group = Group, Since = "1.0.0")]
     public static Reply SMove(CommandContext ctx)
     {
-        var source = ctx.Keyspace.Lookup(ctx.Arg(1));
-        var destination = ctx.Keyspace.Lookup(ctx.Arg(2));
+        var source = ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access);
+        var destination = ctx.Keyspace.Lookup(ctx.Arg(2), ctx.Access);
         if (source is null)
             return Reply.Zero;
         if (source.Type != RedisType.Set || (destination is not null && destination.Type != RedisType.Set))
@@ -134,13 +134,13 @@ internal static class SetCommands
             return Reply.Integer(from.Contains(member) ? 1 : 0);
         if (!from.Remove(member))
             return Reply.Zero;
-        Changed(ctx, source, from, 1);
+        ctx.ChangedInPlace(source, 1);
 
         if (destination is null)
         {
             var to = new SetValue();
             to.Add(member);
-            ctx.Keyspace.Add(ctx.Args[2], RedisType.Set, to);
+            ctx.Keyspace.Add(ctx.Args[2], RedisType.Set, to, ctx.Access);
         }
         else if (((SetValue)destination.Value).Add(member))
         {
@@ -167,7 +167,7 @@ internal static class SetCommands
         if (ctx.ArgCount == 3 && (!ctx.TryInt64(2, out count) || count < 0))
             return Errors.MustBePositive;
 
-        var entry = ctx.Keyspace.Lookup(ctx.Arg(1));
+        var entry = ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access);
         if (entry is null)
             return count < 0 ? Reply.Null : Reply.Set([]);
         if (count == 0)
@@ -183,7 +183,7 @@ internal static class SetCommands
             removed[i] = member;
             popped[i] = Reply.Bulk(member);
         }
-        Changed(ctx, entry, set, popped.Length);
+        ctx.ChangedInPlace(entry, popped.Length);
         foreach (var batch in removed.Chunk(PropagationBatch))
             ctx.Propagate([SRemName, entry.Key, .. batch]);
         return count < 0 ? popped[0] : Reply.Set(popped);
@@ -202,7 +202,7 @@ internal static class SetCommands
     {
         if (ctx.ArgCount > 3)
             return Errors.Syntax;
-        var set = ctx.Keyspace.Lookup(ctx.Arg(1))?.Value as SetValue;
+        var set = ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access)?.Value as SetValue;
         if (ctx.ArgCount == 2)
             return set is null ? Reply.Null : Reply.Bulk(set.Random(ctx.Random));
 
@@ -318,7 +318,7 @@ internal static class SetCommands
     {
         if (!RedisNumbers.TryParseUInt64(ctx.Arg(2), out var cursor))
             return Errors.InvalidCursor;
-        if (ctx.Keyspace.Lookup(ctx.Arg(1))?.Value is not SetValue set)
+        if (ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access)?.Value is not SetValue set)
             return ScanPage(0, []);
 
         if (ScanOptions.Parse(ctx, 3, allowType: false, out var options) is { } invalid)
@@ -357,13 +357,13 @@ internal static class SetCommands
         ctx.MarkDirty();
         if (result.Count == 0)
         {
-            ctx.Keyspace.Delete(ctx.Arg(1));
+            ctx.Keyspace.Delete(ctx.Arg(1), ctx.Access);
             return Reply.Zero;
         }
         var stored = new SetValue();
         foreach (var member in result)
             stored.Add(member);
-        ctx.Keyspace.Overwrite(ctx.Args[1], RedisType.Set, stored);
+        ctx.Keyspace.Overwrite(ctx.Args[1], RedisType.Set, stored, ctx.Access);
         return Reply.Integer(stored.Count);
     }
 
@@ -376,7 +376,7 @@ internal static class SetCommands
         sets = new SetValue?[count];
         for (var i = 0; i < count; i++)
         {
-            var entry = ctx.Keyspace.Lookup(ctx.Arg(first + i));
+            var entry = ctx.Keyspace.Lookup(ctx.Arg(first + i), ctx.Access);
             if (entry is not null && entry.Type != RedisType.Set)
                 return Errors.WrongType;
             sets[i] = (SetValue?)entry?.Value;
@@ -478,16 +478,6 @@ internal static class SetCommands
                 result.Add(member);
         }
         return result;
-    }
-
-    /// <summary>After members were removed: delete the key if the set is now empty, else give it a new version.</summary>
-    private static void Changed(CommandContext ctx, Entry entry, SetValue set, int removed)
-    {
-        if (set.Count == 0)
-            ctx.Keyspace.Delete(entry);
-        else
-            ctx.Keyspace.Touch(entry);
-        ctx.MarkDirty(removed);
     }
 
     private static Reply SetReply(IEnumerable<byte[]> members, int count)

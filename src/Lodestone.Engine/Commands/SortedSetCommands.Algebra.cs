@@ -182,7 +182,7 @@ internal static partial class SortedSetCommands
 
     /// <summary>An input of the algebra: a sorted set, a plain set, or an empty input for a missing key; null (WRONGTYPE) for any other type.</summary>
     private static Source? ReadSource(CommandContext ctx, ReadOnlySpan<byte> key) =>
-        ctx.Keyspace.Lookup(key) switch
+        ctx.Keyspace.Lookup(key, ctx.Access) switch
         {
             null => new Source(null),
             { Value: SortedSetValue zset } => new Source(zset),

@@ -87,7 +87,7 @@ internal static partial class SortedSetCommands
         long count = 1;
         if (ctx.ArgCount == 3 && (!ctx.TryInt64(2, out count) || count < 0))
             return Errors.MustBePositive;
-        if (ctx.Keyspace.Lookup(ctx.Arg(1)) is not { } entry || count == 0)
+        if (ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access) is not { } entry || count == 0)
             return Reply.EmptyArray;
         return Elements(Pop(ctx, entry, highest, count), withScores: true);
     }
@@ -98,7 +98,7 @@ internal static partial class SortedSetCommands
             return invalid;
         for (var i = 1; i < ctx.ArgCount - 1; i++)
         {
-            if (ctx.Keyspace.Lookup(ctx.Arg(i)) is not { } entry)
+            if (ctx.Keyspace.Lookup(ctx.Arg(i), ctx.Access) is not { } entry)
                 continue;
             var (member, score) = Pop(ctx, entry, highest, 1)[0];
             return Reply.Array([Reply.Bulk(entry.Key), Reply.Bulk(member), Reply.Double(score)]);
@@ -146,7 +146,7 @@ internal static partial class SortedSetCommands
     {
         foreach (var key in keys)
         {
-            if (ctx.Keyspace.Lookup(key) is not { } entry)
+            if (ctx.Keyspace.Lookup(key, ctx.Access) is not { } entry)
                 continue;
             if (entry.Type != RedisType.ZSet)
                 return Errors.WrongType;
@@ -168,11 +168,7 @@ internal static partial class SortedSetCommands
         var popped = new List<ScoredMember>((int)Math.Min(count, zset.Count));
         while (popped.Count < count && zset.Count > 0)
             popped.Add(zset.Pop(highest));
-        if (zset.Count == 0)
-            ctx.Keyspace.Delete(entry);
-        else
-            ctx.Keyspace.Touch(entry);
-        ctx.MarkDirty(popped.Count);
+        ctx.ChangedInPlace(entry, popped.Count);
         ctx.Propagate(Effects.Argv(highest ? "ZPOPMAX" : "ZPOPMIN", entry.Key, (long)popped.Count));
         return popped;
     }

@@ -198,7 +198,7 @@ internal static partial class SortedSetCommands
                 return Errors.MinMaxNotLexRange;
         }
 
-        var source = ctx.Keyspace.Lookup(ctx.Arg(keyIndex));
+        var source = ctx.Keyspace.Lookup(ctx.Arg(keyIndex), ctx.Access);
         if (source is not null && source.Type != RedisType.ZSet)
             return Errors.WrongType;
         IEnumerable<ScoredMember> elements = source?.Value is not SortedSetValue zset ? [] : by switch
@@ -249,12 +249,13 @@ internal static partial class SortedSetCommands
     /// <summary>Shared by the ZREMRANGEBY* commands: <paramref name="ranks"/> gives the ascending ranks [Start, End) to remove.</summary>
     private static Reply RemoveRange(CommandContext ctx, Func<SortedSetValue, (int Start, int End)> ranks)
     {
-        if (ctx.Keyspace.Lookup(ctx.Arg(1)) is not { } entry)
+        if (ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access) is not { } entry)
             return Reply.Zero;
         var zset = (SortedSetValue)entry.Value;
         var (start, end) = ranks(zset);
         var removed = zset.RemoveRange(start, end - 1);
-        Changed(ctx, entry, zset, removed);
+        if (removed > 0)
+            ctx.ChangedInPlace(entry, removed);
         return Reply.Integer(removed);
     }
 
@@ -274,11 +275,11 @@ internal static partial class SortedSetCommands
     {
         if (result.Count == 0)
         {
-            if (ctx.Keyspace.Delete(destination))
+            if (ctx.Keyspace.Delete(destination, ctx.Access))
                 ctx.MarkDirty();
             return Reply.Zero;
         }
-        ctx.Keyspace.Overwrite(destination, RedisType.ZSet, result);
+        ctx.Keyspace.Overwrite(destination, RedisType.ZSet, result, ctx.Access);
         ctx.MarkDirty();
         return Reply.Integer(result.Count);
     }

@@ -41,7 +41,7 @@ internal static partial class SortedSetCommands
         Complexity = "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.", Group = Group, Since = "1.2.0")]
     public static Reply ZRem(CommandContext ctx)
     {
-        if (ctx.Keyspace.Lookup(ctx.Arg(1)) is not { } entry)
+        if (ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access) is not { } entry)
             return Reply.Zero;
         var zset = (SortedSetValue)entry.Value;
         var removed = 0;
@@ -50,7 +50,8 @@ internal static partial class SortedSetCommands
             if (zset.Remove(ctx.Arg(i)))
                 removed++;
         }
-        Changed(ctx, entry, zset, removed);
+        if (removed > 0)
+            ctx.ChangedInPlace(entry, removed);
         return Reply.Integer(removed);
     }
 
@@ -199,7 +200,7 @@ internal static partial class SortedSetCommands
                 return Errors.NotFloat;
         }
 
-        var entry = ctx.Keyspace.Lookup(ctx.Arg(1));
+        var entry = ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access);
         if (entry is null && xx)
             return incr ? Reply.Null : Reply.Zero;
         var zset = (SortedSetValue?)entry?.Value ?? new SortedSetValue();
@@ -241,7 +242,7 @@ internal static partial class SortedSetCommands
         }
 
         if (entry is null && added > 0)
-            ctx.Keyspace.Add(ctx.Args[1], RedisType.ZSet, zset);
+            ctx.Keyspace.Add(ctx.Args[1], RedisType.ZSet, zset, ctx.Access);
         else if (entry is not null && added + updated > 0)
             ctx.Keyspace.Touch(entry);
         ctx.MarkDirty(added + updated);
@@ -328,19 +329,7 @@ internal static partial class SortedSetCommands
 
     /// <summary>The sorted set at argument <paramref name="index"/>, or null when missing (the type is already checked).</summary>
     private static SortedSetValue? Find(CommandContext ctx, int index) =>
-        ctx.Keyspace.Lookup(ctx.Arg(index))?.Value as SortedSetValue;
-
-    /// <summary>After removing <paramref name="removed"/> members in place: delete the key if empty, else give it a new version.</summary>
-    private static void Changed(CommandContext ctx, Entry entry, SortedSetValue zset, int removed)
-    {
-        if (removed == 0)
-            return;
-        if (zset.Count == 0)
-            ctx.Keyspace.Delete(entry);
-        else
-            ctx.Keyspace.Touch(entry);
-        ctx.MarkDirty(removed);
-    }
+        ctx.Keyspace.Lookup(ctx.Arg(index), ctx.Access)?.Value as SortedSetValue;
 
     /// <summary>Members, or flat member/score pairs with scores (RESP2's WITHSCORES shape).</summary>
     private static Reply Elements(IEnumerable<ScoredMember> elements, bool withScores)

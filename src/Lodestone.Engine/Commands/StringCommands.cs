@@ -17,7 +17,7 @@ internal static class StringCommands
     /// <summary>GET key</summary>
     [Command("GET", 2, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, FirstKey = 1, LastKey = 1, KeyType = RedisType.String,
         Syntax = "GET key", Summary = "Returns the string value of a key.", Complexity = "O(1)", Group = Group, Since = "1.0.0")]
-    public static Reply Get(CommandContext ctx) => ValueOf(ctx.Keyspace.Lookup(ctx.Arg(1)));
+    public static Reply Get(CommandContext ctx) => ValueOf(ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access));
 
     /// <summary>SET key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]</summary>
     /// <remarks>O(1). With GET, a key of another type is WRONGTYPE and nothing is written.</remarks>
@@ -34,7 +34,7 @@ internal static class StringCommands
             return invalid;
 
         var key = ctx.Args[1];
-        var existing = ctx.Keyspace.Lookup(key);
+        var existing = ctx.Keyspace.Lookup(key, ctx.Access);
         var previous = Reply.Null;
         if ((options & SetOptions.Get) != 0)
         {
@@ -45,7 +45,7 @@ internal static class StringCommands
         if (((options & SetOptions.Nx) != 0 && existing is not null) || ((options & SetOptions.Xx) != 0 && existing is null))
             return previous;
 
-        var entry = ctx.Keyspace.OverwriteString(key, ctx.Args[2], keepTtl: (options & SetOptions.KeepTtl) != 0);
+        var entry = ctx.Keyspace.OverwriteString(key, ctx.Args[2], ctx.Access, keepTtl: (options & SetOptions.KeepTtl) != 0);
         ctx.MarkDirty();
         if (expireAt != Entry.NoExpiry)
         {
@@ -66,9 +66,9 @@ internal static class StringCommands
         Complexity = "O(1)", Group = Group, Since = "1.0.0")]
     public static Reply SetNx(CommandContext ctx)
     {
-        if (ctx.Keyspace.Lookup(ctx.Arg(1)) is not null)
+        if (ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access) is not null)
             return Reply.Zero;
-        ctx.Keyspace.Add(ctx.Args[1], RedisType.String, StringValue.Wrap(ctx.Args[2]));
+        ctx.Keyspace.Add(ctx.Args[1], RedisType.String, StringValue.Wrap(ctx.Args[2]), ctx.Access);
         ctx.MarkDirty();
         return Reply.One;
     }
@@ -91,8 +91,8 @@ internal static class StringCommands
         Complexity = "O(1)", Group = Group, Since = "1.0.0")]
     public static Reply GetSet(CommandContext ctx)
     {
-        var previous = ValueOf(ctx.Keyspace.Lookup(ctx.Arg(1)));
-        ctx.Keyspace.OverwriteString(ctx.Args[1], ctx.Args[2]);
+        var previous = ValueOf(ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access));
+        ctx.Keyspace.OverwriteString(ctx.Args[1], ctx.Args[2], ctx.Access);
         ctx.MarkDirty();
         return previous;
     }
@@ -103,7 +103,7 @@ internal static class StringCommands
         Complexity = "O(1)", Group = Group, Since = "6.2.0")]
     public static Reply GetDel(CommandContext ctx)
     {
-        var entry = ctx.Keyspace.Lookup(ctx.Arg(1));
+        var entry = ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access);
         if (entry is null)
             return Reply.Null;
         var value = ValueOf(entry);
@@ -122,7 +122,7 @@ internal static class StringCommands
     {
         if (ParseOptions(ctx, 2, forSet: false, out var options, out var expireIndex) is { } syntax)
             return syntax;
-        var entry = ctx.Keyspace.Lookup(ctx.Arg(1));
+        var entry = ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access);
         if (entry is null)
             return Reply.Null;
         var expireAt = Entry.NoExpiry;
@@ -159,7 +159,7 @@ internal static class StringCommands
         var values = new Reply[ctx.ArgCount - 1];
         for (var i = 1; i < ctx.ArgCount; i++)
         {
-            var entry = ctx.Keyspace.Lookup(ctx.Arg(i));
+            var entry = ctx.Keyspace.Lookup(ctx.Arg(i), ctx.Access);
             values[i - 1] = entry?.Type == RedisType.String ? ValueOf(entry) : Reply.Null;
         }
         return Reply.Array(values);
@@ -187,7 +187,7 @@ internal static class StringCommands
             return Errors.WrongArity("msetnx");
         for (var i = 1; i < ctx.ArgCount; i += 2)
         {
-            if (ctx.Keyspace.Lookup(ctx.Arg(i)) is not null)
+            if (ctx.Keyspace.Lookup(ctx.Arg(i), ctx.Access) is not null)
                 return Reply.Zero;
         }
         SetPairs(ctx);
@@ -231,7 +231,7 @@ internal static class StringCommands
         Complexity = "O(1)", Group = Group, Since = "2.6.0")]
     public static Reply IncrByFloat(CommandContext ctx)
     {
-        var entry = ctx.Keyspace.Lookup(ctx.Arg(1));
+        var entry = ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access);
         var currentText = entry is null ? "0"u8 : ((StringValue)entry.Value).Span;
         if (!RedisNumbers.TryParseDouble(currentText, out var current) || !RedisNumbers.TryParseDouble(ctx.Arg(2), out var increment))
             return Errors.NotFloat;
@@ -242,7 +242,7 @@ internal static class StringCommands
         var result = Encoding.ASCII.GetBytes(RedisNumbers.FormatIncrByFloat(currentText, ctx.Arg(2), sum));
         if (entry is null)
         {
-            ctx.Keyspace.Add(ctx.Args[1], RedisType.String, StringValue.Wrap(result));
+            ctx.Keyspace.Add(ctx.Args[1], RedisType.String, StringValue.Wrap(result), ctx.Access);
         }
         else
         {
@@ -262,10 +262,10 @@ internal static class StringCommands
         Group = Group, Since = "2.0.0")]
     public static Reply Append(CommandContext ctx)
     {
-        var entry = ctx.Keyspace.Lookup(ctx.Arg(1));
+        var entry = ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access);
         if (entry is null)
         {
-            ctx.Keyspace.Add(ctx.Args[1], RedisType.String, StringValue.Wrap(ctx.Args[2]));
+            ctx.Keyspace.Add(ctx.Args[1], RedisType.String, StringValue.Wrap(ctx.Args[2]), ctx.Access);
             ctx.MarkDirty();
             return Reply.Integer(ctx.Args[2].Length);
         }
@@ -282,7 +282,7 @@ internal static class StringCommands
     [Command("STRLEN", 2, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, FirstKey = 1, LastKey = 1, KeyType = RedisType.String,
         Syntax = "STRLEN key", Summary = "Returns the length of a string value.", Complexity = "O(1)", Group = Group, Since = "2.2.0")]
     public static Reply StrLen(CommandContext ctx) =>
-        Reply.Integer(ctx.Keyspace.Lookup(ctx.Arg(1))?.Value is StringValue value ? value.Length : 0);
+        Reply.Integer(ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access)?.Value is StringValue value ? value.Length : 0);
 
     /// <summary>GETRANGE key start end (and its old name SUBSTR)</summary>
     [Command("GETRANGE", 4, Flags = CommandFlags.ReadOnly, FirstKey = 1, LastKey = 1, KeyType = RedisType.String,
@@ -295,7 +295,7 @@ internal static class StringCommands
     {
         if (!ctx.TryInt64(2, out var start) || !ctx.TryInt64(3, out var end))
             return Errors.NotInteger;
-        if (ctx.Keyspace.Lookup(ctx.Arg(1))?.Value is not StringValue value)
+        if (ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access)?.Value is not StringValue value)
             return Reply.EmptyBulk;
 
         long length = value.Length;
@@ -324,7 +324,7 @@ internal static class StringCommands
         if (offset < 0)
             return Errors.OffsetOutOfRange;
         var patch = ctx.Args[3];
-        var entry = ctx.Keyspace.Lookup(ctx.Arg(1));
+        var entry = ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access);
         if (patch.Length == 0)
             return Reply.Integer(entry?.Value is StringValue current ? current.Length : 0);
         if (!FitsStringLimit(ctx, offset, patch.Length))
@@ -335,7 +335,7 @@ internal static class StringCommands
         {
             value = StringValue.Copy([]);
             value.SetRange((int)offset, patch);
-            ctx.Keyspace.Add(ctx.Args[1], RedisType.String, value);
+            ctx.Keyspace.Add(ctx.Args[1], RedisType.String, value, ctx.Access);
         }
         else
         {
@@ -365,13 +365,13 @@ internal static class StringCommands
     private static void SetPairs(CommandContext ctx)
     {
         for (var i = 1; i < ctx.ArgCount; i += 2)
-            ctx.Keyspace.OverwriteString(ctx.Args[i], ctx.Args[i + 1]);
+            ctx.Keyspace.OverwriteString(ctx.Args[i], ctx.Args[i + 1], ctx.Access);
         ctx.MarkDirty(ctx.ArgCount / 2);
     }
 
     private static Reply IncrementBy(CommandContext ctx, long increment)
     {
-        var entry = ctx.Keyspace.Lookup(ctx.Arg(1));
+        var entry = ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access);
         long current = 0;
         if (entry is not null && !RedisNumbers.TryParseInt64(((StringValue)entry.Value).Span, out current))
             return Errors.NotInteger;
@@ -382,7 +382,7 @@ internal static class StringCommands
         var result = current + increment;
         if (entry is null)
         {
-            ctx.Keyspace.Add(ctx.Args[1], RedisType.String, StringValue.Wrap(RedisNumbers.FormatInt64(result)));
+            ctx.Keyspace.Add(ctx.Args[1], RedisType.String, StringValue.Wrap(RedisNumbers.FormatInt64(result)), ctx.Access);
         }
         else
         {
@@ -398,7 +398,7 @@ internal static class StringCommands
         var expireAt = Entry.NoExpiry;
         if (ExpiryFromArgument(ctx, unit, 2, out expireAt) is { } invalid)
             return invalid;
-        var entry = ctx.Keyspace.OverwriteString(ctx.Args[1], ctx.Args[3]);
+        var entry = ctx.Keyspace.OverwriteString(ctx.Args[1], ctx.Args[3], ctx.Access);
         ctx.Keyspace.SetExpiry(entry, expireAt);
         ctx.MarkDirty();
         ctx.Propagate(Effects.Argv("SET", ctx.Args[1], ctx.Args[3], "PXAT", expireAt));

@@ -98,7 +98,7 @@ internal static class ConfigParameters
             ctx => ctx.Eviction.MaxMemoryBytes, (ctx, value) => ctx.Eviction.MaxMemoryBytes = value),
         ConfigParameter.Choice("maxmemory-policy", [.. MaxMemoryPolicies.All],
             ctx => ctx.Eviction.Policy.Name(), (ctx, name) => ctx.Eviction.Policy = MaxMemoryPolicies.TryParse(name, out var policy) ? policy : ctx.Eviction.Policy),
-        ConfigParameter.Integer("maxmemory-samples", 1, 64,
+        ConfigParameter.Integer("maxmemory-samples", EngineOptions.MaxMemorySamplesMin, EngineOptions.MaxMemorySamplesMax,
             ctx => ctx.Eviction.Samples, (ctx, value) => ctx.Eviction.Samples = (int)value),
         ConfigParameter.ReadOnly("proto-max-bulk-len",
             ctx => ctx.Options.ProtoMaxBulkLen.ToString(CultureInfo.InvariantCulture)),

@@ -219,11 +219,11 @@ internal static class InfoReport
         if (keyspace.Count == 0)
             return;
         Field(text, "db0", string.Create(CultureInfo.InvariantCulture,
-            $"keys={keyspace.Count},expires={keyspace.ExpiresCount},avg_ttl={AverageTtl(keyspace)}"));
+            $"keys={keyspace.Count},expires={keyspace.ExpiresCount},avg_ttl={AverageTtl(keyspace, ctx.NowMs)}"));
     }
 
     /// <summary>An estimate from up to 64 random keys with a TTL (Redis estimates too, from its expiry cycle's samples).</summary>
-    private static long AverageTtl(Keyspace.Keyspace keyspace)
+    private static long AverageTtl(Keyspace.Keyspace keyspace, long nowMs)
     {
         if (keyspace.ExpiresCount == 0)
             return 0;
@@ -231,9 +231,9 @@ internal static class InfoReport
         var samples = 0;
         for (var i = 0; i < Math.Min(64, keyspace.ExpiresCount); i++)
         {
-            if (keyspace.RandomEntryWithExpiry() is not { } entry || entry.ExpireAtMs < keyspace.NowMs)
+            if (keyspace.RandomEntryWithExpiry() is not { } entry || entry.ExpireAtMs < nowMs)
                 continue;
-            sum += entry.ExpireAtMs - keyspace.NowMs;
+            sum += entry.ExpireAtMs - nowMs;
             samples++;
         }
         return samples == 0 ? 0 : sum / samples;

@@ -7,7 +7,7 @@ namespace Lodestone.Engine.Execution;
 /// <remarks>
 /// Design note. A blocking command (BLPOP, LOCK.ACQUIRE…) that cannot answer yet calls
 /// <c>ctx.Block(keys, timeout)</c>; its caller is then parked — no thread waits — in a FIFO queue per
-/// key. Whenever a key with waiters becomes ready (<see cref="Keyspace.Keyspace.KeyReady"/>: it comes
+/// key. Whenever a key with waiters becomes ready (<see cref="IKeyspaceObserver.Ready"/>: it comes
 /// into existence — a list or sorted set that becomes empty is deleted, so "created" is the only way
 /// for those to become servable — or a lock is released), the key is marked, and after the current
 /// command the oldest waiters are resumed by running their command again: the first gets the

@@ -28,10 +28,10 @@ public sealed partial class Executor
         return work.Task;
     }
 
-    /// <summary>Changes the timer frequency (CONFIG SET hz), clamped to 1…500 as Redis does.</summary>
+    /// <summary>Changes the timer frequency (CONFIG SET hz), clamped to <see cref="EngineOptions.HzMin"/>…<see cref="EngineOptions.HzMax"/> as Redis does.</summary>
     internal void ChangeHz(long hz)
     {
-        _options.Hz = (int)Math.Clamp(hz, 1, 500);
+        _options.Hz = (int)Math.Clamp(hz, EngineOptions.HzMin, EngineOptions.HzMax);
         var period = TimeSpan.FromMilliseconds(1000.0 / _options.Hz);
         _ticker.Change(period, period);
     }
@@ -51,11 +51,11 @@ public sealed partial class Executor
         if (reply.IsError)
             _diagnostics.Stats.ErrorReply(reply.AsError());
         if (_diagnostics.Slowlog.IsSlow(usec))
-            _diagnostics.Slowlog.Add(request.Args, _keyspace.NowMs / 1000, usec, request.ClientAddress, request.ClientName);
+            _diagnostics.Slowlog.Add(request.Args, _nowMs / 1000, usec, request.ClientAddress, request.ClientName);
         if (_diagnostics.Latency.Enabled)
         {
             var fast = (spec.Flags & CommandFlags.Fast) != 0;
-            _diagnostics.Latency.AddIfNeeded(fast ? "fast-command" : "command", usec / 1000, _keyspace.NowMs / 1000);
+            _diagnostics.Latency.AddIfNeeded(fast ? "fast-command" : "command", usec / 1000, _nowMs / 1000);
         }
         if (_diagnostics.Monitor.HasSubscribers)
         {

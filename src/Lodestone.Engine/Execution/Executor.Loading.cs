@@ -1,3 +1,4 @@
+using Lodestone.Engine.Keyspace;
 using Lodestone.Engine.Persistence.Snapshots;
 
 namespace Lodestone.Engine.Execution;
@@ -93,7 +94,7 @@ public sealed partial class Executor
         public bool Execute(Executor executor)
         {
             executor.TakeTimeSnapshot();
-            executor._keyspace.RemoveExpired();
+            executor._keyspace.RemoveExpired(KeyAccess.At(executor._nowMs));
             executor._keyspace.ContinueVersionsAbove(executor._keyspace.LastVersion + VersionMargin);
             executor._clock.Read();
             return true;
@@ -172,7 +173,7 @@ public sealed partial class Executor
     {
         if (Commands.Check(record.Args, long.MaxValue, out var spec) is { } invalid)
             return invalid;
-        return Dispatch(spec, record.Args, record.Version);
+        return Dispatch(spec, record.Args, KeyAccess.At(_nowMs, _eviction.Policy.IsLfu()), record.Version);
     }
 
     private sealed class SnapshotLoadWork(IReadOnlyList<SnapshotEntry> entries, long lastVersion)
@@ -183,17 +184,18 @@ public sealed partial class Executor
         public bool Execute(Executor executor)
         {
             var keyspace = executor._keyspace;
-            keyspace.NowMs = 0;
+            // Loaded keys are not accesses at any real time: nothing expires while loading (the sweep after it does).
+            var access = KeyAccess.At(0, executor._eviction.Policy.IsLfu());
             foreach (var (type, key, expireAt, version, value) in entries)
             {
-                if (keyspace.Lookup(key) is not null)
+                if (keyspace.Lookup(key, access) is not null)
                 {
                     _problem = $"the key '{System.Text.Encoding.UTF8.GetString(key)}' appears twice";
                     break;
                 }
                 // As a command that wrote the key: one version for the entry, the saved one if there is one.
                 keyspace.BeginCommand(version);
-                var entry = keyspace.Add(key, type, value);
+                var entry = keyspace.Add(key, type, value, access);
                 if (expireAt != Keyspace.Entry.NoExpiry)
                     keyspace.SetExpiry(entry, expireAt);
                 keyspace.EndCommand();
@@ -216,7 +218,8 @@ public sealed partial class Executor
 
         public bool Execute(Executor executor)
         {
-            executor._keyspace.NowMs = 0;
+            // Replayed commands run at time 0: nothing expires while loading (the sweep after it does).
+            executor._nowMs = 0;
             for (var i = 0; i < records.Count; i++)
             {
                 var reply = executor.Replay(records[i]);

@@ -4,6 +4,9 @@ namespace Lodestone.Engine.Execution;
 /// <remarks>The hot-key and big-key reports are commands now (Commands/KeyStatisticsCommands.cs).</remarks>
 public sealed partial class Executor
 {
+    /// <summary>How often, in milliseconds, hot-key access counts are halved (so they follow recent traffic).</summary>
+    public const long HotKeysHalfLifeMs = Keyspace.HotKeys.HalfLifeMs;
+
     /// <summary>Runs <paramref name="read"/> on the engine thread between commands and returns its result.</summary>
     internal Task<T> InvokeAsync<T>(Func<Keyspace.Keyspace, T> read)
     {

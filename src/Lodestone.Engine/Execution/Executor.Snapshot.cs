@@ -102,7 +102,7 @@ public sealed partial class Executor
     {
         if (_snapshot is not { } job || entry.SavedEpoch >= job.Epoch)
             return;
-        SnapshotFile.WriteEntry(job.Encoder, entry.Type, entry.Key, entry.ExpireAtMs, entry.Version, (IValue)entry.Value);
+        SnapshotFile.WriteEntry(job.Encoder, entry.Type, entry.Key, entry.ExpireAtMs, entry.Version, entry.Value);
         entry.SavedEpoch = job.Epoch;
         job.Count++;
         FlushChunk(job, force: false);

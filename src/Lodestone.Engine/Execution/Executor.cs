@@ -68,6 +68,8 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     private int _stopped;
     private readonly ILogger _logger;
     private byte[]? _runningCommand;
+    // The time snapshot (Unix ms) the running work item sees; each command's KeyAccess is made from it.
+    private long _nowMs;
 
     public Executor(EngineOptions options, TimeProvider time, IEnumerable<IEffectSink>? sinks = null, ILogger<Executor>? logger = null)
         : this(options, time, sinks, logger, CommandTable.Default)
@@ -79,16 +81,17 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
-        if (options.Hz is < 1 or > 500)
-            throw new ArgumentOutOfRangeException(nameof(options), "Hz must be between 1 and 500.");
+        if (options.Hz is < EngineOptions.HzMin or > EngineOptions.HzMax)
+            throw new ArgumentOutOfRangeException(nameof(options), $"Hz must be between {EngineOptions.HzMin} and {EngineOptions.HzMax}.");
         if (options.LockMaxTtlMs < 1)
             throw new ArgumentOutOfRangeException(nameof(options), "LockMaxTtlMs must be at least 1.");
         if (options.MaxMemoryBytes < 0)
             throw new ArgumentOutOfRangeException(nameof(options), "MaxMemoryBytes must not be negative.");
         if (!MaxMemoryPolicies.TryParse(options.MaxMemoryPolicy, out var policy))
             throw new ArgumentOutOfRangeException(nameof(options), $"MaxMemoryPolicy must be one of {string.Join(", ", MaxMemoryPolicies.All)}.");
-        if (options.MaxMemorySamples is < 1 or > 64)
-            throw new ArgumentOutOfRangeException(nameof(options), "MaxMemorySamples must be between 1 and 64.");
+        if (options.MaxMemorySamples is < EngineOptions.MaxMemorySamplesMin or > EngineOptions.MaxMemorySamplesMax)
+            throw new ArgumentOutOfRangeException(nameof(options),
+                $"MaxMemorySamples must be between {EngineOptions.MaxMemorySamplesMin} and {EngineOptions.MaxMemorySamplesMax}.");
         if (options.ReplBacklogSize is < EngineOptions.MinReplBacklogSize or > EngineOptions.MaxReplBacklogSize)
             throw new ArgumentOutOfRangeException(nameof(options), $"ReplBacklogSize must be between {EngineOptions.MinReplBacklogSize} and {EngineOptions.MaxReplBacklogSize} bytes.");
         _options = options;
@@ -99,21 +102,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         _clock.Rebase();
         _sinks = sinks?.ToArray() ?? [];
         _stream = new EffectStream(options.ReplBacklogSize);
-        _keyspace = new Keyspace.Keyspace(new Random(), firstVersion: time.GetUtcNow().ToUnixTimeMilliseconds() * 1000)
-        {
-            KeyExpired = key =>
-            {
-                _effects.Add(new Effect([Del, key], 0));
-                _diagnostics!.Stats.KeyExpired();
-            },
-            KeyEvicted = key =>
-            {
-                _effects.Add(new Effect([Del, key], 0));
-                _diagnostics!.Stats.KeyEvicted();
-            },
-            KeyReady = SignalKeyAsReady,
-            BeforeChange = SaveEntry,
-        };
+        _keyspace = new Keyspace.Keyspace(new Random(), firstVersion: time.GetUtcNow().ToUnixTimeMilliseconds() * 1000, new KeyspaceEvents(this));
         _eviction = new Eviction(_keyspace) { MaxMemoryBytes = options.MaxMemoryBytes, Policy = policy, Samples = options.MaxMemorySamples };
         _diagnostics = new EngineDiagnostics(this, _keyspace, _eviction, Commands, options, time);
         _context = new CommandContext(_keyspace, options, Commands, time, _effects)
@@ -180,14 +169,17 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Keys sampled per eviction round, 1 to 64 (Redis's <c>maxmemory-samples</c>). Settable from any thread at run time.</summary>
+    /// <summary>
+    /// Keys sampled per eviction round, <see cref="EngineOptions.MaxMemorySamplesMin"/> to
+    /// <see cref="EngineOptions.MaxMemorySamplesMax"/> (Redis's <c>maxmemory-samples</c>). Settable from any thread at run time.
+    /// </summary>
     public int MaxMemorySamples
     {
         get => _eviction.Samples;
         set
         {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 64);
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, EngineOptions.MaxMemorySamplesMin);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, EngineOptions.MaxMemorySamplesMax);
             _eviction.Samples = value;
         }
     }
@@ -455,7 +447,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     /// expires between the requests of a batch. It is the time of the clock's last read (the end of
     /// the previous command, or the start of the loop turn): see <see cref="LoopClock"/>.
     /// </summary>
-    private void TakeTimeSnapshot() => _keyspace.NowMs = _clock.UnixMs;
+    private void TakeTimeSnapshot() => _nowMs = _clock.UnixMs;
 
     /// <summary>Executes one request at the current time snapshot.</summary>
     /// <remarks>
@@ -482,10 +474,10 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
             return Refuse(request, _writeRefusal);
         // Over the memory limit: evict first (before any command, as Redis); if that cannot get under
         // it, refuse what may grow memory and let reads and deletes go on.
-        _keyspace.LfuMode = _eviction.Policy.IsLfu();
-        if (!_eviction.MakeRoom() && (spec.Flags & CommandFlags.DenyOom) != 0)
+        var access = KeyAccess.At(_nowMs, _eviction.Policy.IsLfu());
+        if (!_eviction.MakeRoom(_nowMs) && (spec.Flags & CommandFlags.DenyOom) != 0)
             return Refuse(request, Errors.OutOfMemory);
-        var before = Observe(request.Key);
+        var before = Observe(request.Key, access);
         if (request.Condition is { } condition && !condition.HoldsFor(before))
             return Refuse(request, Errors.PreconditionFailed, before);
         var started = _clock.Timestamp;
@@ -493,7 +485,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         Reply reply;
         try
         {
-            reply = Dispatch(spec, request.Args);
+            reply = Dispatch(spec, request.Args, access);
         }
         finally
         {
@@ -505,7 +497,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         // A command that parks its caller is counted when it answers, as Redis counts a blocked command on unblock.
         if (_context.BlockRequest is null || reply.IsError)
             Executed(spec, request, reply, started);
-        return new CommandResult(reply, before, request.Key is null ? default : Observe(request.Key));
+        return new CommandResult(reply, before, request.Key is null ? default : Observe(request.Key, access));
     }
 
     /// <summary>
@@ -534,53 +526,40 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         return count;
     }
 
-    private KeyState Observe(byte[]? key)
+    private KeyState Observe(byte[]? key, in KeyAccess access)
     {
         if (key is null)
             return default;
         // Ahead: the handler's own lookups of the same argument then skip hashing it again.
-        var entry = _keyspace.PeekAhead(key);
+        var entry = _keyspace.PeekAhead(key, access);
         return entry is null ? KeyState.Missing : new KeyState(entry.Type, entry.Version, entry.ExpireAtMs);
     }
 
     /// <summary>The type check, then the handler; then the effect is logged unless the handler logged its own.</summary>
+    /// <param name="access">The command's time snapshot and policy; the command's own kind of access is added here.</param>
     /// <param name="version">The version the command's writes get: a replayed record's, or 0 to take the next one.</param>
-    private Reply Dispatch(CommandSpec spec, byte[][] args, long version = 0)
+    private Reply Dispatch(CommandSpec spec, byte[][] args, in KeyAccess access, long version = 0)
     {
         // What a write command looks up it may change: a running snapshot saves it first.
-        _keyspace.WriteAccess = spec.IsWrite;
-        try
-        {
-            return DispatchChecked(spec, args, version);
-        }
-        finally
-        {
-            _keyspace.WriteAccess = false;
-            _keyspace.CountsReads = false;
-        }
-    }
-
-    private Reply DispatchChecked(CommandSpec spec, byte[][] args, long version)
-    {
+        var checking = access.For(write: spec.IsWrite, countsReads: false);
         if (spec.KeyType != Types.RedisType.None)
         {
             foreach (var index in spec.KeyIndexes(args))
             {
-                var entry = _keyspace.PeekAhead(args[index]);
+                var entry = _keyspace.PeekAhead(args[index], checking);
                 if (entry is not null && entry.Type != spec.KeyType)
                     return Errors.WrongType;
             }
         }
 
-        _context.Begin(spec, args);
+        // What a read-only command's handler looks up counts as a keyspace hit or miss (INFO stats);
+        // the type check above does not.
+        _context.Begin(spec, args, checking.For(write: spec.IsWrite, countsReads: (spec.Flags & CommandFlags.ReadOnly) != 0));
         var firstEffect = _effects.Count;
         // Not the effect's byte offset (known once the batch is encoded), but as good for what it is
         // for: it grows with every effect and stays below the next batch's offset.
         _context.LogOffset = _stream.Offset + firstEffect;
         Reply reply;
-        // What a read-only command looks up counts as a keyspace hit or miss (INFO stats).
-        // (Reset with WriteAccess when Dispatch returns.)
-        _keyspace.CountsReads = (spec.Flags & CommandFlags.ReadOnly) != 0;
         _keyspace.BeginCommand(version);
         try
         {
@@ -641,12 +620,11 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         _diagnostics.Stats.SampleOps(Stopwatch.GetTimestamp(), Stopwatch.Frequency);
         var budget = TimeSpan.FromMilliseconds(1000.0 / _options.Hz * _options.ActiveExpireCyclePercent / 100);
         var started = Stopwatch.GetTimestamp();
-        ActiveExpiry.RunCycle(_keyspace, budget);
+        ActiveExpiry.RunCycle(_keyspace, KeyAccess.At(_nowMs), budget);
         LatencySince("expire-cycle", started);
-        _keyspace.HotKeys.Age(_keyspace.NowMs);
+        _keyspace.HotKeys.Age(_nowMs);
         // A limit lowered at run time applies without waiting for traffic.
-        _keyspace.LfuMode = _eviction.Policy.IsLfu();
-        _eviction.MakeRoom();
+        _eviction.MakeRoom(_nowMs);
         _clock.Read();
     }
 
@@ -658,6 +636,30 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         if (used > _peakBytes)
             Interlocked.Exchange(ref _peakBytes, used);
         Interlocked.Exchange(ref _keyCount, _keyspace.Count);
+    }
+
+    /// <summary>
+    /// What the keyspace reports, turned into the engine's work: expiries and evictions are logged as
+    /// DEL (as Redis propagates them) and counted; a ready key may resume blocked callers; an entry
+    /// about to change is saved into a running snapshot first.
+    /// </summary>
+    private sealed class KeyspaceEvents(Executor executor) : IKeyspaceObserver
+    {
+        public void Expired(byte[] key)
+        {
+            executor._effects.Add(new Effect([Del, key], 0));
+            executor._diagnostics.Stats.KeyExpired();
+        }
+
+        public void Evicted(byte[] key)
+        {
+            executor._effects.Add(new Effect([Del, key], 0));
+            executor._diagnostics.Stats.KeyEvicted();
+        }
+
+        public void Ready(byte[] key) => executor.SignalKeyAsReady(key);
+
+        public void BeforeChange(Entry entry) => executor.SaveEntry(entry);
     }
 
     /// <summary>A unit of work for the engine thread.</summary>

@@ -19,7 +19,7 @@ internal static class ActiveExpiry
     public const int AcceptableStalePercent = 10;
 
     /// <summary>Runs one cycle; returns how many keys it deleted.</summary>
-    public static int RunCycle(Keyspace keyspace, TimeSpan budget)
+    public static int RunCycle(Keyspace keyspace, in KeyAccess access, TimeSpan budget)
     {
         var started = Stopwatch.GetTimestamp();
         var deleted = 0;
@@ -34,7 +34,7 @@ internal static class ActiveExpiry
             for (var i = 0; i < sampleSize; i++)
             {
                 var entry = keyspace.RandomEntryWithExpiry();
-                if (entry is not null && keyspace.IsExpired(entry))
+                if (entry is not null && access.IsExpired(entry))
                 {
                     keyspace.Expire(entry);
                     expiredInSample++;

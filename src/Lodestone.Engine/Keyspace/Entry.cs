@@ -11,7 +11,7 @@ internal sealed class Entry
     /// <summary>The value of <see cref="ExpireAtMs"/> for a key without a TTL (Redis's -1).</summary>
     public const long NoExpiry = -1;
 
-    public Entry(byte[] key, int hash, RedisType type, object value)
+    public Entry(byte[] key, int hash, RedisType type, IValue value)
     {
         Key = key;
         Hash = hash;
@@ -26,8 +26,11 @@ internal sealed class Entry
 
     public RedisType Type { get; set; }
 
-    /// <summary>The data structure for <see cref="Type"/> (a <see cref="StringValue"/> for strings).</summary>
-    public object Value { get; set; }
+    /// <summary>
+    /// The data structure for <see cref="Type"/> (a <see cref="StringValue"/> for strings). Handlers
+    /// cast it to their type's class once the executor's type check has passed.
+    /// </summary>
+    public IValue Value { get; set; }
 
     /// <summary>Absolute expiry in Unix milliseconds, or <see cref="NoExpiry"/>.</summary>
     public long ExpireAtMs { get; internal set; } = NoExpiry;

@@ -70,7 +70,8 @@ internal sealed class Eviction
     /// Evicts keys until the data is within the limit (engine thread). Returns false when it is still
     /// over: no policy (noeviction), or nothing left that the policy may evict.
     /// </summary>
-    public bool MakeRoom()
+    /// <param name="nowMs">The time snapshot idle times and LFU counters are measured at.</param>
+    public bool MakeRoom(long nowMs)
     {
         var limit = MaxMemoryBytes;
         if (limit <= 0 || _keyspace.UsedBytes <= limit)
@@ -84,7 +85,7 @@ internal sealed class Eviction
             {
                 MaxMemoryPolicy.AllKeysRandom => _keyspace.RandomEntryAny(),
                 MaxMemoryPolicy.VolatileRandom => _keyspace.RandomEntryWithExpiry(),
-                _ => FromPool(policy),
+                _ => FromPool(policy, nowMs),
             };
             if (victim is null)
                 return false;
@@ -136,12 +137,12 @@ internal sealed class Eviction
     private static uint Minutes(long nowMs) => (uint)(nowMs / 60_000) & 0xFFFF;
 
     /// <summary>Redis's evictionPoolPopulate then the pick from the best end: the best candidate still evictable.</summary>
-    private Entry? FromPool(MaxMemoryPolicy policy)
+    private Entry? FromPool(MaxMemoryPolicy policy, long nowMs)
     {
         var onlyVolatile = policy.IsVolatile();
         while ((onlyVolatile ? _keyspace.ExpiresCount : _keyspace.Count) > 0)
         {
-            Populate(policy, onlyVolatile);
+            Populate(policy, onlyVolatile, nowMs);
             while (_poolCount > 0)
             {
                 var (_, entry) = _pool[--_poolCount];
@@ -154,9 +155,8 @@ internal sealed class Eviction
         return null;
     }
 
-    private void Populate(MaxMemoryPolicy policy, bool onlyVolatile)
+    private void Populate(MaxMemoryPolicy policy, bool onlyVolatile, long now)
     {
-        var now = _keyspace.NowMs;
         var samples = Samples;
         for (var i = 0; i < samples; i++)
         {

@@ -9,8 +9,10 @@ namespace Lodestone.Engine.Keyspace;
 /// </summary>
 /// <remarks>
 /// Concurrency: only the engine thread touches a keyspace (the executor enforces it); nothing here
-/// locks. Time: <see cref="NowMs"/> is set by the executor before each command (once for a whole
-/// atomic batch), so one command sees one instant, as Redis's command time snapshot.
+/// locks. How a command uses the keyspace — its time snapshot (one per command, once for a whole
+/// atomic batch, as Redis's command time snapshot), whether it writes, whether its lookups count as
+/// hits — is a <see cref="KeyAccess"/> value it passes to each operation that needs it. What happens
+/// (expired, evicted, ready, about to change) is reported to one <see cref="IKeyspaceObserver"/>.
 /// Expiry is lazy — <see cref="Lookup"/> deletes a key found past its time — plus an active cycle
 /// (<see cref="ActiveExpiry"/>) that samples <see cref="RandomEntryWithExpiry"/>. A key expires when
 /// the time is strictly after its expiry instant, as in Redis.
@@ -24,6 +26,7 @@ internal sealed class Keyspace
     private readonly List<Entry> _withExpiry = [];
     private readonly List<Entry> _sizePending = [];
     private readonly Random _random;
+    private readonly IKeyspaceObserver _observer;
     private long _lastVersion;
     // The running command's version: 0 until it first writes, then the one it took (or the one its
     // replayed record gave); -1 between commands, where every write takes a new one.
@@ -34,10 +37,12 @@ internal sealed class Keyspace
     /// <param name="firstVersion">Versions start above this. Seeding it from the clock keeps ETags
     /// from repeating across restarts of a store without a log; loading raises it above every
     /// version the files hold (<see cref="ContinueVersionsAbove"/>).</param>
-    public Keyspace(Random random, long firstVersion)
+    /// <param name="observer">Told of what happens to keys; none by default.</param>
+    public Keyspace(Random random, long firstVersion, IKeyspaceObserver? observer = null)
     {
         _random = random;
         _lastVersion = firstVersion;
+        _observer = observer ?? NoKeyspaceObserver.Instance;
     }
 
     /// <summary>
@@ -77,15 +82,9 @@ internal sealed class Keyspace
     /// <summary>The engine's source of randomness (engine thread only).</summary>
     public Random Random => _random;
 
-    /// <summary>The current command's time, Unix milliseconds.</summary>
-    public long NowMs { get; set; }
-
     public int Count => _table.Count;
 
     public int ExpiresCount => _withExpiry.Count;
-
-    /// <summary>Whether accesses update the LFU counter (an LFU policy) rather than the LRU clock.</summary>
-    public bool LfuMode { get; set; }
 
     /// <summary>
     /// The estimated bytes the data takes (Redis's <c>used_memory</c>): <see cref="MemoryModel.BaseBytes"/>,
@@ -105,52 +104,32 @@ internal sealed class Keyspace
         }
     }
 
-    /// <summary>Called with the key of every entry removed because it expired (lazily or actively).</summary>
-    public Action<byte[]>? KeyExpired { get; set; }
-
-    /// <summary>
-    /// Called with every key that may now serve blocked callers (Redis's signalKeyAsReady): each key
-    /// that comes into existence, and a lock that is released.
-    /// </summary>
-    public Action<byte[]>? KeyReady { get; set; }
-
-    /// <summary>Tells blocked callers that <paramref name="key"/> may serve them now.</summary>
-    public void SignalReady(byte[] key) => KeyReady?.Invoke(key);
+    /// <summary>Tells blocked callers that <paramref name="key"/> may serve them now (<see cref="IKeyspaceObserver.Ready"/>).</summary>
+    public void SignalReady(byte[] key) => _observer.Ready(key);
 
     /// <summary>
     /// The epoch of the snapshot being taken, or 0. While it is set, every entry that existed when the
     /// snapshot began and has not been saved yet (SavedEpoch below it) is handed to
-    /// <see cref="BeforeChange"/> before anything can change or remove it; entries created since are
+    /// <see cref="IKeyspaceObserver.BeforeChange"/> before anything can change or remove it; entries created since are
     /// not part of the snapshot.
     /// </summary>
     public int SnapshotEpoch { get; set; }
 
-    /// <summary>Set by the executor while a write command runs: what it looks up, it may change.</summary>
-    public bool WriteAccess { get; set; }
-
-    /// <summary>Saves an entry into the running snapshot before it changes (see <see cref="SnapshotEpoch"/>).</summary>
-    public Action<Entry>? BeforeChange { get; set; }
-
-    /// <summary>Set by the executor while a read-only command's handler runs: its lookups count as keyspace hits or misses (INFO stats).</summary>
-    public bool CountsReads { get; set; }
-
-    /// <summary>Lookups made while <see cref="CountsReads"/> that found a live key, since the engine started.</summary>
+    /// <summary>Lookups made with <see cref="KeyAccess.CountsReads"/> that found a live key, since the engine started.</summary>
     public long Hits { get; private set; }
 
-    /// <summary>Lookups made while <see cref="CountsReads"/> that found none (or an expired one).</summary>
+    /// <summary>Lookups made with <see cref="KeyAccess.CountsReads"/> that found none (or an expired one).</summary>
     public long Misses { get; private set; }
-
-    public bool IsExpired(Entry entry) => entry.ExpireAtMs != Entry.NoExpiry && NowMs > entry.ExpireAtMs;
 
     /// <summary>
     /// The live entry for <paramref name="key"/>, deleting it first if it has expired. Counts as an
     /// access (LRU clock, LFU counter, hot keys).
     /// </summary>
-    public Entry? Lookup(ReadOnlySpan<byte> key)
+    public Entry? Lookup(ReadOnlySpan<byte> key, in KeyAccess access)
     {
-        var entry = Peek(key);
+        var entry = Peek(key, access);
         if (entry is not null)
-            RecordAccess(entry);
+            RecordAccess(entry, access);
         return entry;
     }
 
@@ -158,25 +137,25 @@ internal sealed class Keyspace
     /// <see cref="Lookup"/> without counting an access (Redis's LOOKUP_NOTOUCH): for the executor's own
     /// checks and for commands that inspect a key's metadata (OBJECT).
     /// </summary>
-    public Entry? Peek(ReadOnlySpan<byte> key)
+    public Entry? Peek(ReadOnlySpan<byte> key, in KeyAccess access)
     {
         var entry = Find(key);
         if (entry is null)
         {
-            if (CountsReads)
+            if (access.CountsReads)
                 Misses++;
             return null;
         }
-        if (IsExpired(entry))
+        if (access.IsExpired(entry))
         {
             Expire(entry);
-            if (CountsReads)
+            if (access.CountsReads)
                 Misses++;
             return null;
         }
-        if (CountsReads)
+        if (access.CountsReads)
             Hits++;
-        if (WriteAccess)
+        if (access.Write)
         {
             SaveBeforeChange(entry);
             MarkSizePending(entry);
@@ -185,13 +164,13 @@ internal sealed class Keyspace
     }
 
     /// <summary>
-    /// <see cref="Peek(ReadOnlySpan{byte})"/> for a key a command is about to use (the executor's type
+    /// <see cref="Peek"/> for a key a command is about to use (the executor's type
     /// check): the handler's own lookup of the same argument then finds the entry without hashing
     /// the key again.
     /// </summary>
-    public Entry? PeekAhead(byte[] key)
+    public Entry? PeekAhead(byte[] key, in KeyAccess access)
     {
-        var entry = Peek(key);
+        var entry = Peek(key, access);
         if (entry is not null)
             (_aheadKey, _aheadEntry) = (key, entry);
         return entry;
@@ -207,9 +186,9 @@ internal sealed class Keyspace
     }
 
     /// <summary>Records an access to <paramref name="entry"/>: its LRU clock or LFU counter. No allocation.</summary>
-    public void RecordAccess(Entry entry)
+    public void RecordAccess(Entry entry, in KeyAccess access)
     {
-        entry.Access = LfuMode ? Eviction.LfuAccess(entry.Access, NowMs, _random) : Eviction.LruClock(NowMs);
+        entry.Access = access.Lfu ? Eviction.LfuAccess(entry.Access, access.NowMs, _random) : Eviction.LruClock(access.NowMs);
         HotKeys.Record(entry);
     }
 
@@ -217,14 +196,14 @@ internal sealed class Keyspace
     public HotKeys HotKeys { get; } = new();
 
     /// <summary>Adds a key that does not exist (the caller has looked it up).</summary>
-    public Entry Add(byte[] key, RedisType type, object value)
+    public Entry Add(byte[] key, RedisType type, IValue value, in KeyAccess access)
     {
         // A key created while a snapshot runs is not part of it (the log after the snapshot has it).
         var entry = new Entry(key, KeyTable.HashOf(key), type, value)
         {
             Version = NextVersion(),
             SavedEpoch = SnapshotEpoch,
-            Access = LfuMode ? Eviction.LfuNew(NowMs) : Eviction.LruClock(NowMs),
+            Access = access.Lfu ? Eviction.LfuNew(access.NowMs) : Eviction.LruClock(access.NowMs),
         };
         _table.Add(entry);
         MarkSizePending(entry);
@@ -234,12 +213,12 @@ internal sealed class Keyspace
 
     /// <summary>Stores a value under a key, replacing whatever was there (SET's semantics).</summary>
     /// <param name="keepTtl">Keep the old key's TTL (KEEPTTL); otherwise the key has none.</param>
-    public Entry Overwrite(byte[] key, RedisType type, object value, bool keepTtl = false)
+    public Entry Overwrite(byte[] key, RedisType type, IValue value, in KeyAccess access, bool keepTtl = false)
     {
         // The caller looked the key up already (that was the access); this lookup is not another.
-        var entry = Peek(key);
+        var entry = Peek(key, access);
         if (entry is null)
-            return Add(key, type, value);
+            return Add(key, type, value, access);
         Replace(entry, type, value, keepTtl);
         return entry;
     }
@@ -248,16 +227,16 @@ internal sealed class Keyspace
     /// <see cref="Overwrite"/> with string bytes (SET, SETEX, MSET, GETSET): a key that already holds a
     /// string may keep its value object, rewritten in place (see <see cref="StringValue.Rewrite"/>).
     /// </summary>
-    public Entry OverwriteString(byte[] key, byte[] bytes, bool keepTtl = false)
+    public Entry OverwriteString(byte[] key, byte[] bytes, in KeyAccess access, bool keepTtl = false)
     {
-        var entry = Peek(key);
+        var entry = Peek(key, access);
         if (entry is null)
-            return Add(key, RedisType.String, StringValue.Wrap(bytes));
+            return Add(key, RedisType.String, StringValue.Wrap(bytes), access);
         Replace(entry, RedisType.String, StringValue.Rewrite(entry.Value, bytes), keepTtl);
         return entry;
     }
 
-    private void Replace(Entry entry, RedisType type, object value, bool keepTtl)
+    private void Replace(Entry entry, RedisType type, IValue value, bool keepTtl)
     {
         entry.Type = type;
         entry.Value = value;
@@ -274,18 +253,20 @@ internal sealed class Keyspace
         MarkSizePending(entry);
     }
 
-    public bool Delete(ReadOnlySpan<byte> key)
+    /// <summary>Removes the key; true if it was live (one past its time is reported as expired instead).</summary>
+    public bool Delete(ReadOnlySpan<byte> key, in KeyAccess access)
     {
         var entry = Find(key);
         if (entry is null)
             return false;
-        var live = !IsExpired(entry);
+        var live = !access.IsExpired(entry);
         Remove(entry);
         if (!live)
-            KeyExpired?.Invoke(entry.Key);
+            _observer.Expired(entry.Key);
         return live;
     }
 
+    /// <summary>Removes an entry the caller has looked up.</summary>
     public void Delete(Entry entry) => Remove(entry);
 
     public void SetExpiry(Entry entry, long atMs)
@@ -329,13 +310,13 @@ internal sealed class Keyspace
     }
 
     /// <summary>One SCAN step: adds one bucket's live entries and returns the next cursor (0 when done).</summary>
-    public ulong Scan(ulong cursor, List<Entry> into)
+    public ulong Scan(ulong cursor, List<Entry> into, in KeyAccess access)
     {
         var start = into.Count;
         var next = _table.Scan(cursor, into);
         for (var i = into.Count - 1; i >= start; i--)
         {
-            if (IsExpired(into[i]))
+            if (access.IsExpired(into[i]))
             {
                 Expire(into[i]);
                 into.RemoveAt(i);
@@ -348,11 +329,11 @@ internal sealed class Keyspace
     public ulong ScanAll(ulong cursor, List<Entry> into) => _table.Scan(cursor, into);
 
     /// <summary>A random live key, or null when there is none.</summary>
-    public Entry? RandomEntry()
+    public Entry? RandomEntry(in KeyAccess access)
     {
         while (_table.Random(_random) is { } entry)
         {
-            if (!IsExpired(entry))
+            if (!access.IsExpired(entry))
                 return entry;
             Expire(entry);
         }
@@ -360,9 +341,10 @@ internal sealed class Keyspace
     }
 
     /// <summary>Removes every key whose time has passed (as expiry does, reporting each); returns how many.</summary>
-    public int RemoveExpired()
+    public int RemoveExpired(in KeyAccess access)
     {
-        var expired = _withExpiry.Where(IsExpired).ToList();
+        var now = access;
+        var expired = _withExpiry.Where(entry => now.IsExpired(entry)).ToList();
         foreach (var entry in expired)
             Expire(entry);
         return expired.Count;
@@ -402,24 +384,21 @@ internal sealed class Keyspace
 
     /// <summary>The estimated bytes of one entry: the entry, its key, its value and its TTL slot.</summary>
     public static long SizeOf(Entry entry) =>
-        MemoryModel.EntryBytes + MemoryModel.ByteArray(entry.Key.Length) + ((Types.IValue)entry.Value).EstimatedBytes
+        MemoryModel.EntryBytes + MemoryModel.ByteArray(entry.Key.Length) + entry.Value.EstimatedBytes
         + (entry.HasExpiry ? MemoryModel.ExpiryBytes : 0);
-
-    /// <summary>Called with the key of every entry evicted for the memory limit.</summary>
-    public Action<byte[]>? KeyEvicted { get; set; }
 
     /// <summary>Removes an entry to free memory and reports it (logged as DEL, as Redis propagates evictions).</summary>
     public void Evict(Entry entry)
     {
         Remove(entry);
-        KeyEvicted?.Invoke(entry.Key);
+        _observer.Evicted(entry.Key);
     }
 
     /// <summary>Removes an expired entry and reports it (lazy and active expiry).</summary>
     public void Expire(Entry entry)
     {
         Remove(entry);
-        KeyExpired?.Invoke(entry.Key);
+        _observer.Expired(entry.Key);
     }
 
     private void Remove(Entry entry)
@@ -459,7 +438,7 @@ internal sealed class Keyspace
     private void SaveBeforeChange(Entry entry)
     {
         if (SnapshotEpoch != 0 && entry.SavedEpoch < SnapshotEpoch)
-            BeforeChange?.Invoke(entry);
+            _observer.BeforeChange(entry);
     }
 
     private bool RemoveExpiry(Entry entry)

@@ -62,7 +62,7 @@ internal sealed class StringValue : IValue
     /// same object returned; failing that it gets a private copy, so that its next write can do that.
     /// A large value is taken as it is (no copy on the engine thread).
     /// </summary>
-    public static StringValue Rewrite(object current, byte[] bytes)
+    public static StringValue Rewrite(IValue current, byte[] bytes)
     {
         if (bytes.Length > RewriteCopyLimit)
             return Wrap(bytes);

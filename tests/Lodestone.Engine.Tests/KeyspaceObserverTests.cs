@@ -1,0 +1,125 @@
+using System.Text;
+using Lodestone.Engine.Keyspace;
+using Lodestone.Engine.Types;
+
+namespace Lodestone.Engine.Tests;
+
+/// <summary>
+/// The keyspace's one seam for what happens to keys (<see cref="IKeyspaceObserver"/>): where keyspace
+/// notifications and client-side caching attach. Each event arrives once, with its key, when it happens.
+/// </summary>
+public sealed class KeyspaceObserverTests
+{
+    private readonly Recorder _events = new();
+    private readonly Keyspace.Keyspace _keyspace;
+
+    public KeyspaceObserverTests() => _keyspace = new Keyspace.Keyspace(new Random(1), firstVersion: 1, _events);
+
+    [Fact]
+    public void A_key_looked_up_after_its_time_is_reported_expired()
+    {
+        var entry = Add("k", KeyAccess.At(1_000));
+        _keyspace.SetExpiry(entry, 1_500);
+
+        Assert.NotNull(_keyspace.Lookup(B("k"), KeyAccess.At(1_500)));
+        Assert.Empty(_events.Log);
+        Assert.Null(_keyspace.Lookup(B("k"), KeyAccess.At(1_501)));
+
+        Assert.Equal(["expired k"], _events.Log);
+    }
+
+    [Fact]
+    public void Keys_removed_by_the_expiry_sweep_are_reported_expired_and_live_ones_are_not()
+    {
+        _keyspace.SetExpiry(Add("gone", KeyAccess.At(0)), 100);
+        _keyspace.SetExpiry(Add("later", KeyAccess.At(0)), 10_000);
+        Add("forever", KeyAccess.At(0));
+
+        Assert.Equal(1, _keyspace.RemoveExpired(KeyAccess.At(5_000)));
+
+        Assert.Equal(["expired gone"], _events.Log);
+    }
+
+    [Fact]
+    public void Deleting_a_key_past_its_time_reports_it_expired_not_deleted()
+    {
+        _keyspace.SetExpiry(Add("k", KeyAccess.At(0)), 100);
+        Add("live", KeyAccess.At(0));
+
+        Assert.False(_keyspace.Delete(B("k"), KeyAccess.At(200)));
+        Assert.True(_keyspace.Delete(B("live"), KeyAccess.At(200)));
+
+        Assert.Equal(["expired k"], _events.Log);
+    }
+
+    [Fact]
+    public void An_evicted_key_is_reported_evicted()
+    {
+        var entry = Add("k", KeyAccess.At(0));
+
+        _keyspace.Evict(entry);
+
+        Assert.Equal(["evicted k"], _events.Log);
+        Assert.Equal(0, _keyspace.Count);
+    }
+
+    [Fact]
+    public void A_key_that_comes_into_existence_is_reported_ready_and_one_written_again_is_not()
+    {
+        _events.Log.Clear();
+        _keyspace.OverwriteString(B("k"), B("1"), KeyAccess.At(0));
+        _keyspace.OverwriteString(B("k"), B("2"), KeyAccess.At(0));
+
+        Assert.Equal(["ready k"], _events.Log);
+    }
+
+    [Fact]
+    public void While_a_snapshot_runs_a_write_lookup_reports_the_unsaved_entry_before_it_changes_and_a_read_does_not()
+    {
+        Add("k", KeyAccess.At(0));
+        _keyspace.SnapshotEpoch = 1;
+
+        _keyspace.Lookup(B("k"), KeyAccess.At(0));
+        Assert.Empty(_events.Log);
+        _keyspace.Lookup(B("k"), KeyAccess.At(0).For(write: true, countsReads: false));
+
+        Assert.Equal(["before-change k"], _events.Log);
+    }
+
+    [Fact]
+    public void Only_lookups_that_count_reads_are_hits_or_misses()
+    {
+        Add("k", KeyAccess.At(0));
+        var reading = KeyAccess.At(0).For(write: false, countsReads: true);
+
+        _keyspace.Lookup(B("k"), KeyAccess.At(0));
+        _keyspace.Lookup(B("missing"), KeyAccess.At(0));
+        _keyspace.Lookup(B("k"), reading);
+        _keyspace.Lookup(B("missing"), reading);
+        _keyspace.Lookup(B("missing"), reading);
+
+        Assert.Equal((1, 2), (_keyspace.Hits, _keyspace.Misses));
+    }
+
+    private Entry Add(string key, KeyAccess access)
+    {
+        var entry = _keyspace.Add(B(key), RedisType.String, StringValue.Copy(B("v")), access);
+        _events.Log.Remove($"ready {key}");
+        return entry;
+    }
+
+    private static byte[] B(string text) => Encoding.UTF8.GetBytes(text);
+
+    private sealed class Recorder : IKeyspaceObserver
+    {
+        public List<string> Log { get; } = [];
+
+        public void Expired(byte[] key) => Log.Add($"expired {Encoding.UTF8.GetString(key)}");
+
+        public void Evicted(byte[] key) => Log.Add($"evicted {Encoding.UTF8.GetString(key)}");
+
+        public void Ready(byte[] key) => Log.Add($"ready {Encoding.UTF8.GetString(key)}");
+
+        public void BeforeChange(Entry entry) => Log.Add($"before-change {Encoding.UTF8.GetString(entry.Key)}");
+    }
+}
