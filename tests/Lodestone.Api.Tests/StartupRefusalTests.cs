@@ -63,7 +63,7 @@ public sealed class StartupRefusalTests : IDisposable
         var (exitCode, output) = await ServiceProcess.RunToExitAsync(_directory);
 
         Assert.True(exitCode == 4, $"Exit code {exitCode}; output:\n{output}");
-        Assert.Contains($"at byte {record} (record 100 of the segment, offset 100)", output, StringComparison.Ordinal);
+        Assert.Contains($"at byte {record} (record 100 of the segment, offset {record - 24})", output, StringComparison.Ordinal);
         Assert.Contains("not a torn tail", output, StringComparison.Ordinal);
         Assert.Equal(bytes, File.ReadAllBytes(Segment));
     }
