@@ -31,22 +31,28 @@ namespace Lodestone.Engine.Persistence.Aof;
 /// </remarks>
 public static class AofFormat
 {
+    /// <summary>The format new segments are written in (readers also take <see cref="UnversionedFormat"/>).</summary>
     public const byte Version = 2;
 
     /// <summary>The first format: records without a version (their keys get new ones when replayed).</summary>
     public const byte UnversionedFormat = 1;
 
+    /// <summary>Bytes of a segment's header.</summary>
     public const int HeaderSize = 24;
+
+    /// <summary>Bytes before each record's body: its length and its CRC-32C.</summary>
     public const int RecordHeaderSize = 8;
 
     /// <summary>A body longer than this is not believed (a corrupt length field), whatever follows.</summary>
     public const int MaxBodySize = int.MaxValue - 64;
 
+    /// <summary>The bytes every segment starts with.</summary>
     public static ReadOnlySpan<byte> Magic => "LODESTONE-AOF\n"u8;
 
     /// <summary>Whether this build reads segments of format <paramref name="version"/>.</summary>
     public static bool Reads(byte version) => version is UnversionedFormat or Version;
 
+    /// <summary>Writes a segment's header: magic, version, and the log offset of its first record.</summary>
     public static void WriteHeader(IBufferWriter<byte> output, long startOffset)
     {
         ArgumentNullException.ThrowIfNull(output);

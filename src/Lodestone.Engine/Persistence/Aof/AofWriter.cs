@@ -115,8 +115,10 @@ public sealed class AofWriter : IEffectSink, IDisposable
     /// <summary>Records and fsyncs, counted with those of the writers it shares them with.</summary>
     public AofCounters Counters => _counters;
 
+    /// <inheritdoc/>
     public EngineError? Failure => _failure;
 
+    /// <inheritdoc/>
     public void Commit(IReadOnlyList<Effect> effects, bool sync)
     {
         ArgumentNullException.ThrowIfNull(effects);
@@ -129,6 +131,7 @@ public sealed class AofWriter : IEffectSink, IDisposable
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_lastException!);
     }
 
+    /// <inheritdoc/>
     public bool TryRecover() => _failure is null || TryFlush(sync: false, out _);
 
     /// <summary>
@@ -208,6 +211,7 @@ public sealed class AofWriter : IEffectSink, IDisposable
         }
     }
 
+    /// <summary>Flushes and closes the segment.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
