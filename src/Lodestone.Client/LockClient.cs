@@ -11,6 +11,7 @@ public sealed record LockGrant(string Name, string Owner, long FencingToken, Dat
 /// <summary>A reply the client cannot turn into an answer: an error status other than the lock's own 409.</summary>
 public sealed class LodestoneException(HttpStatusCode status, string message) : Exception(message)
 {
+    /// <summary>The HTTP status of the refused request.</summary>
     public HttpStatusCode Status { get; } = status;
 }
 

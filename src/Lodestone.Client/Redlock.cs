@@ -10,6 +10,7 @@ namespace Lodestone.Client;
 /// <param name="Validity">How long the lock is safely held, counted from when the call returned: the lease less the time acquiring took and an allowance for clock drift.</param>
 public sealed record RedlockLease(string Name, string Owner, long FencingToken, TimeSpan Validity);
 
+/// <summary>How <see cref="Redlock"/> acquires across nodes: its clock, and the settings above.</summary>
 public sealed class RedlockOptions
 {
     /// <summary>How long to wait for one node; keep it far below the lease so that a dead node costs little of it.</summary>
@@ -21,6 +22,7 @@ public sealed class RedlockOptions
     /// <summary>Between attempts, a random pause up to this long, so that competing clients do not retry in step.</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>The clock that measures how long an acquisition took (tests inject a fake one).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }
 
@@ -49,6 +51,7 @@ public sealed class Redlock
     private readonly IReadOnlyList<LockClient> _nodes;
     private readonly RedlockOptions _options;
 
+    /// <summary>A lock over <paramref name="nodes"/>, independent Lodestone primaries; a majority of them must grant it.</summary>
     public Redlock(IEnumerable<LockClient> nodes, RedlockOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(nodes);

@@ -4,6 +4,7 @@ namespace Lodestone.Engine.Commands;
 [Flags]
 public enum CommandFlags
 {
+    /// <summary>No flags.</summary>
     None = 0,
     /// <summary>May modify the keyspace; logged, refused on read-only replicas.</summary>
     Write = 1 << 0,

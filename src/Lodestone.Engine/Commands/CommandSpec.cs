@@ -35,6 +35,7 @@ public sealed class CommandSpec
     /// <summary>Exact argument count (command included) when positive; the minimum when negative.</summary>
     public int Arity { get; }
 
+    /// <summary>What kind of command it is (write, read-only, admin, blocking…): the generic checks read these.</summary>
     public CommandFlags Flags { get; }
 
     /// <summary>1-based index of the first key argument; 0 when the command takes no key.</summary>
@@ -43,6 +44,7 @@ public sealed class CommandSpec
     /// <summary>Index of the last key argument; negative counts from the end.</summary>
     public int LastKey { get; }
 
+    /// <summary>The distance between key arguments from the first to the last (2 for MSET's key/value pairs).</summary>
     public int KeyStep { get; }
 
     /// <summary>The index of the key count for commands whose keys follow one; 0 otherwise.</summary>
@@ -54,16 +56,22 @@ public sealed class CommandSpec
     /// <summary>The type every declared key must hold, checked before the handler; None for no check.</summary>
     public RedisType KeyType { get; }
 
+    /// <summary>Redis's syntax line (<c>GETDEL key</c>), for COMMAND DOCS and the API's summaries.</summary>
     public string Syntax { get; }
 
+    /// <summary>One sentence on what the command does.</summary>
     public string Summary { get; }
 
+    /// <summary>Its time complexity, as Redis documents it.</summary>
     public string Complexity { get; }
 
+    /// <summary>Its family in Redis's documentation (string, list, generic…).</summary>
     public string Group { get; }
 
+    /// <summary>The Redis version that introduced it.</summary>
     public string Since { get; }
 
+    /// <summary>Whether it may change data (logged, refused on a failed log or, later, a read-only replica).</summary>
     public bool IsWrite => (Flags & CommandFlags.Write) != 0;
 
     internal CommandHandler Handler { get; }
@@ -114,12 +122,14 @@ public readonly struct KeyIndexSet : IEnumerable<int>
         _step = Math.Max(step, 1);
     }
 
+    /// <summary>Enumerates the key positions without allocating.</summary>
     public Enumerator GetEnumerator() => new(this);
 
     IEnumerator<int> IEnumerable<int>.GetEnumerator() => GetEnumerator();
 
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 
+    /// <summary>The allocation-free enumerator of <see cref="KeyIndexSet"/>.</summary>
     public struct Enumerator : IEnumerator<int>
     {
         private readonly KeyIndexSet _set;
@@ -132,10 +142,12 @@ public readonly struct KeyIndexSet : IEnumerable<int>
             _next = set._start;
         }
 
+        /// <inheritdoc/>
         public int Current { get; private set; }
 
         readonly object System.Collections.IEnumerator.Current => Current;
 
+        /// <inheritdoc/>
         public bool MoveNext()
         {
             if (!_started)
@@ -155,12 +167,14 @@ public readonly struct KeyIndexSet : IEnumerable<int>
             return true;
         }
 
+        /// <inheritdoc/>
         public void Reset()
         {
             _started = false;
             _next = _set._start;
         }
 
+        /// <inheritdoc/>
         public readonly void Dispose()
         {
         }

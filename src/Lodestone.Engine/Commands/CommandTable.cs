@@ -47,8 +47,10 @@ public sealed class CommandTable
     internal static CommandTable With(params (CommandAttribute Declaration, CommandHandler Handler)[] extra) =>
         new(Discover().Concat(extra.Select(e => new CommandSpec(e.Declaration, e.Handler))));
 
+    /// <summary>Every command, aliases included.</summary>
     public IReadOnlyCollection<CommandSpec> All => _byName.Values;
 
+    /// <summary>How many commands the table holds.</summary>
     public int Count => _byName.Count;
 
     /// <summary>The command named <paramref name="name"/> (any case), or null.</summary>

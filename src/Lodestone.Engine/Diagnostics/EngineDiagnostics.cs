@@ -38,6 +38,7 @@ public sealed class EngineDiagnostics
 
     private readonly Keyspace.Keyspace _keyspace;
 
+    /// <summary>Counters for INFO stats and commandstats.</summary>
     public EngineStats Stats { get; }
 
     /// <summary>How many keys there are (engine thread only, as every figure here).</summary>
@@ -52,10 +53,13 @@ public sealed class EngineDiagnostics
     /// <summary>Lookups by read-only commands that did not (keyspace_misses).</summary>
     public long KeyspaceMisses => _keyspace.Misses;
 
+    /// <summary>The slow log (SLOWLOG).</summary>
     public Slowlog Slowlog { get; }
 
+    /// <summary>Latency events over the threshold (LATENCY).</summary>
     public LatencyMonitor Latency { get; }
 
+    /// <summary>MONITOR's subscribers: every executed command is published to them.</summary>
     public MonitorHub Monitor { get; } = new();
 
     /// <summary>When this engine started.</summary>

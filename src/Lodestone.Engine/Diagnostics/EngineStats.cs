@@ -227,5 +227,6 @@ public sealed class EngineCounters
 /// <summary>One command's counters (INFO commandstats).</summary>
 public sealed record CommandCounters(string Name, string Group, long Calls, long Usec, long RejectedCalls, long FailedCalls)
 {
+    /// <summary>Average microseconds per call (commandstats' usec_per_call).</summary>
     public double UsecPerCall => Calls == 0 ? 0 : (double)Usec / Calls;
 }

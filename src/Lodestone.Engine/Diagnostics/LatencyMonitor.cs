@@ -19,6 +19,7 @@ public sealed record LatencyEvent(string Name, LatencySample Latest, long MaxMs,
 /// </remarks>
 public sealed class LatencyMonitor
 {
+    /// <summary>Samples kept per event, as Redis's LATENCY_TS_LEN.</summary>
     public const int HistoryLength = 160;
 
     /// <summary>The event classes this engine reports.</summary>
@@ -31,6 +32,7 @@ public sealed class LatencyMonitor
     /// <summary>latency-monitor-threshold, in milliseconds; 0 disables the monitor.</summary>
     public long ThresholdMs { get; internal set; }
 
+    /// <summary>Whether events are recorded (a threshold of 0 turns the monitor off).</summary>
     public bool Enabled => ThresholdMs > 0;
 
     /// <summary>Records a spike of <paramref name="latencyMs"/> for <paramref name="eventName"/> if it reaches the threshold.</summary>

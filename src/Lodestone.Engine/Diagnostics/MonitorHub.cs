@@ -32,6 +32,7 @@ public sealed class MonitorHub
     /// <summary>Whether anyone is monitoring.</summary>
     public bool HasSubscribers => Volatile.Read(ref _subscribers).Length != 0;
 
+    /// <summary>Subscribers now (any thread).</summary>
     public int Count => Volatile.Read(ref _subscribers).Length;
 
     /// <summary>Starts receiving executed commands, optionally only <paramref name="command"/> and only those with a key matching <paramref name="keyPattern"/>.</summary>
@@ -88,6 +89,7 @@ public sealed class MonitorSubscription : IDisposable
         });
     }
 
+    /// <summary>The executed commands, in order, from when the subscription began.</summary>
     public ChannelReader<MonitorEvent> Events => _channel.Reader;
 
     /// <summary>Whether the reader fell so far behind that it was dropped (then <see cref="Events"/> has completed).</summary>
@@ -117,6 +119,7 @@ public sealed class MonitorSubscription : IDisposable
         return false;
     }
 
+    /// <summary>Stops this subscription; its reader completes.</summary>
     public void Dispose()
     {
         _hub.Remove(this);

@@ -47,6 +47,7 @@ public sealed class Slowlog
         }
     }
 
+    /// <summary>Entries held now (SLOWLOG LEN).</summary>
     public int Count => _entries.Count;
 
     /// <summary>The newest <paramref name="count"/> entries (all with a negative count), newest first.</summary>

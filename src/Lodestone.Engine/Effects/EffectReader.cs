@@ -66,6 +66,7 @@ public sealed class EffectReader : IDisposable
         }
     }
 
+    /// <summary>Detaches the reader from the stream; the engine no longer wakes it.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)

@@ -6,6 +6,7 @@ namespace Lodestone.Engine.Execution;
 /// <summary>Builds command argument vectors: byte arrays are used as they are, text as UTF-8, integers in decimal.</summary>
 public static class Argv
 {
+    /// <summary>Arguments from strings, byte arrays and numbers (as Redis formats them), for callers that build commands.</summary>
     public static byte[][] Of(params object[] parts)
     {
         ArgumentNullException.ThrowIfNull(parts);

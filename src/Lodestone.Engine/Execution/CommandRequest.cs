@@ -18,14 +18,19 @@ public enum KeyConditionKind
 /// <summary>A precondition for <see cref="CommandRequest.Condition"/>.</summary>
 public readonly record struct KeyCondition(KeyConditionKind Kind, long Version = 0)
 {
+    /// <summary>The key exists (<c>If-Match: *</c>, XX).</summary>
     public static KeyCondition Exists => new(KeyConditionKind.Exists);
 
+    /// <summary>The key does not exist (<c>If-None-Match: *</c>, NX).</summary>
     public static KeyCondition NotExists => new(KeyConditionKind.NotExists);
 
+    /// <summary>The key exists at <paramref name="version"/> (<c>If-Match: "etag"</c>, compare-and-set).</summary>
     public static KeyCondition VersionIs(long version) => new(KeyConditionKind.VersionEquals, version);
 
+    /// <summary>The key is missing or not at <paramref name="version"/> (<c>If-None-Match: "etag"</c>).</summary>
     public static KeyCondition VersionIsNot(long version) => new(KeyConditionKind.VersionDiffers, version);
 
+    /// <summary>Whether the condition holds for a key in <paramref name="state"/>.</summary>
     public bool HoldsFor(KeyState state) => Kind switch
     {
         KeyConditionKind.Exists => state.Exists,
@@ -42,10 +47,13 @@ public readonly record struct KeyCondition(KeyConditionKind Kind, long Version =
 /// </summary>
 public readonly record struct KeyState(RedisType Type, long Version, long ExpireAtMs)
 {
+    /// <summary>The state of a key that does not exist.</summary>
     public static KeyState Missing => new(RedisType.None, 0, -1);
 
+    /// <summary>Whether the key exists.</summary>
     public bool Exists => Type != RedisType.None;
 
+    /// <summary>Whether the key exists and has a TTL.</summary>
     public bool HasExpiry => Exists && ExpireAtMs >= 0;
 }
 
@@ -56,6 +64,7 @@ public readonly record struct KeyState(RedisType Type, long Version, long Expire
 /// </summary>
 public sealed class CommandRequest
 {
+    /// <summary>A command (<paramref name="args"/>, name first); with <paramref name="key"/>, the key whose state is reported before and after, and that <paramref name="condition"/> is checked against.</summary>
     public CommandRequest(byte[][] args, byte[]? key = null, KeyCondition? condition = null)
     {
         ArgumentNullException.ThrowIfNull(args);
@@ -72,6 +81,7 @@ public sealed class CommandRequest
     /// <summary>The key whose state is reported and to which <see cref="Condition"/> applies.</summary>
     public byte[]? Key { get; }
 
+    /// <summary>A precondition on <see cref="Key"/>; the command runs only if it holds (else precondition failed).</summary>
     public KeyCondition? Condition { get; }
 
     /// <summary>Whose permissions apply; null runs the command unrestricted (internal callers, an open service).</summary>

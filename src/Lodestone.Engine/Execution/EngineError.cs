@@ -46,6 +46,7 @@ public enum ErrorKind
 /// </summary>
 public sealed class EngineError
 {
+    /// <summary>An error of <paramref name="kind"/> with Redis's <paramref name="message"/> (its first word is the code); <paramref name="exception"/> when a bug or I/O failure caused it.</summary>
     public EngineError(ErrorKind kind, string message, Exception? exception = null)
     {
         Kind = kind;
@@ -53,6 +54,7 @@ public sealed class EngineError
         Exception = exception;
     }
 
+    /// <summary>What kind of failure it is: the API maps it to an HTTP status.</summary>
     public ErrorKind Kind { get; }
 
     /// <summary>The full Redis error text, e.g. <c>WRONGTYPE Operation against a key holding the wrong kind of value</c>.</summary>
@@ -84,5 +86,6 @@ public sealed class EngineError
         }
     }
 
+    /// <summary>The message, as Redis would send it.</summary>
     public override string ToString() => Message;
 }

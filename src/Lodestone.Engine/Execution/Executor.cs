@@ -71,6 +71,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     // The time snapshot (Unix ms) the running work item sees; each command's KeyAccess is made from it.
     private long _nowMs;
 
+    /// <summary>Starts an engine thread with <paramref name="options"/> (validated here), its clock, and the sinks every batch's effects go to before its replies complete.</summary>
     public Executor(EngineOptions options, TimeProvider time, IEnumerable<IEffectSink>? sinks = null, ILogger<Executor>? logger = null)
         : this(options, time, sinks, logger, CommandTable.Default)
     {
@@ -271,6 +272,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         // allocates a wait handle (nothing reads its WaitHandle), so there is nothing to free.
     }
 
+    /// <summary>Stops the engine thread and its timer after the work already queued.</summary>
     public ValueTask DisposeAsync()
     {
         Dispose();

@@ -68,12 +68,16 @@ public readonly struct Reply
     /// <summary>Integer 1, the common "it happened" reply.</summary>
     public static Reply One => Integer(1);
 
+    /// <summary>A simple string (<c>OK</c>, a type name).</summary>
     public static Reply Simple(string text) => new(ReplyKind.SimpleString, text);
 
+    /// <summary>An integer.</summary>
     public static Reply Integer(long value) => new(ReplyKind.Integer, number: value);
 
+    /// <summary>A double (a score).</summary>
     public static Reply Double(double value) => new(ReplyKind.Double, number: BitConverter.DoubleToInt64Bits(value));
 
+    /// <summary>A boolean.</summary>
     public static Reply Boolean(bool value) => new(ReplyKind.Boolean, number: value ? 1 : 0);
 
     /// <summary>A byte string reply that takes the array as it is (the caller must not change it later).</summary>
@@ -90,8 +94,10 @@ public readonly struct Reply
     /// <summary>A byte string reply holding UTF-8 text.</summary>
     public static Reply Bulk(string text) => Bulk(Encoding.UTF8.GetBytes(text));
 
+    /// <summary>An ordered array.</summary>
     public static Reply Array(Reply[] items) => new(ReplyKind.Array, items);
 
+    /// <summary>A set: its items in no particular order.</summary>
     public static Reply Set(Reply[] items) => new(ReplyKind.Set, items);
 
     /// <summary>A map reply; <paramref name="flatPairs"/> holds key, value, key, value….</summary>
@@ -102,22 +108,31 @@ public readonly struct Reply
         return new(ReplyKind.Map, flatPairs);
     }
 
+    /// <summary>An error reply.</summary>
     public static Reply Error(EngineError error) => new(ReplyKind.Error, error);
 
+    /// <summary>A handler returns an error as its reply.</summary>
     public static implicit operator Reply(EngineError error) => Error(error);
 
+    /// <summary>Whether the reply is null (a missing key).</summary>
     public bool IsNull => Kind == ReplyKind.Null;
 
+    /// <summary>Whether the reply is an error.</summary>
     public bool IsError => Kind == ReplyKind.Error;
 
+    /// <summary>The integer (a boolean as 0 or 1); throws for another kind.</summary>
     public long AsInteger() => Kind is ReplyKind.Integer or ReplyKind.Boolean ? _number : throw Mismatch(ReplyKind.Integer);
 
+    /// <summary>The double; throws for another kind.</summary>
     public double AsDouble() => Kind == ReplyKind.Double ? BitConverter.Int64BitsToDouble(_number) : throw Mismatch(ReplyKind.Double);
 
+    /// <summary>The boolean; throws for another kind.</summary>
     public bool AsBoolean() => Kind == ReplyKind.Boolean ? _number != 0 : throw Mismatch(ReplyKind.Boolean);
 
+    /// <summary>The simple string's text; throws for another kind.</summary>
     public string AsSimple() => Kind == ReplyKind.SimpleString ? (string)_object! : throw Mismatch(ReplyKind.SimpleString);
 
+    /// <summary>The bulk string's bytes; throws for another kind.</summary>
     public ReadOnlyMemory<byte> AsBulk() =>
         Kind == ReplyKind.Bulk ? new ReadOnlyMemory<byte>((byte[])_object!, _start, (int)_number) : throw Mismatch(ReplyKind.Bulk);
 
@@ -125,6 +140,7 @@ public readonly struct Reply
     public IReadOnlyList<Reply> AsItems() =>
         Kind is ReplyKind.Array or ReplyKind.Set or ReplyKind.Map ? (Reply[])_object! : throw Mismatch(ReplyKind.Array);
 
+    /// <summary>The error; throws for another kind.</summary>
     public EngineError AsError() => Kind == ReplyKind.Error ? (EngineError)_object! : throw Mismatch(ReplyKind.Error);
 
     /// <summary>A readable rendering for logs and test failures (not a wire format).</summary>

@@ -66,6 +66,7 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
     private SnapshotStatus _status = new(false, null, null, null, null, null, 0);
     private Task? _running;
 
+    /// <summary>A log in <paramref name="options"/>' data directory on <paramref name="files"/>; nothing is read until recovery.</summary>
     public AppendOnlyLog(IFileSystem files, PersistenceOptions options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(files);
@@ -77,10 +78,13 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
         _lastSaveAttempt = time.GetUtcNow();
     }
 
+    /// <summary>The data directory.</summary>
     public string Directory => _options.DataDirectory;
 
+    /// <inheritdoc/>
     public EngineError? Failure => _writer?.Failure;
 
+    /// <summary>Snapshot and rewrite status (INFO persistence, LASTSAVE).</summary>
     public SnapshotStatus Status
     {
         get
@@ -90,8 +94,10 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
         }
     }
 
+    /// <inheritdoc/>
     public bool TryRecover() => _writer?.TryRecover() ?? true;
 
+    /// <inheritdoc/>
     public void Commit(EffectBatch batch, bool sync) =>
         (_writer ?? throw new InvalidOperationException("The log is not open: recovery has not run.")).Commit(batch, sync);
 
@@ -350,6 +356,7 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
         }
     }
 
+    /// <summary>Stops the timers and closes the log.</summary>
     public void Dispose()
     {
         try

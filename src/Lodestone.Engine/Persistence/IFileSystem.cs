@@ -16,8 +16,10 @@ public interface IFileSystem
     /// <summary>Creates or replaces a file with <paramref name="contents"/>, durably: temp file, fsync, rename, directory fsync.</summary>
     void WriteAtomically(string path, ReadOnlySpan<byte> contents);
 
+    /// <summary>Whether the file exists.</summary>
     bool Exists(string path);
 
+    /// <summary>The file's length in bytes.</summary>
     long Length(string path);
 
     /// <summary>When the file was last written, where the file system knows (null where it does not).</summary>
@@ -26,6 +28,7 @@ public interface IFileSystem
     /// <summary>Cuts a file to <paramref name="length"/> bytes and makes that durable.</summary>
     void Truncate(string path, long length);
 
+    /// <summary>Deletes the file.</summary>
     void Delete(string path);
 
     /// <summary>Renames a file over another, durably (the directory is fsynced).</summary>
@@ -64,6 +67,7 @@ public interface IFileSystem
     /// <summary>The file names (not paths) in <paramref name="directory"/> matching <paramref name="pattern"/>.</summary>
     IReadOnlyList<string> List(string directory, string pattern);
 
+    /// <summary>Creates the directory and its parents if missing.</summary>
     void CreateDirectory(string directory);
 }
 

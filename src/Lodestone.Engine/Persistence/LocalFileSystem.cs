@@ -5,13 +5,17 @@ namespace Lodestone.Engine.Persistence;
 /// <summary>The real file system.</summary>
 public sealed partial class LocalFileSystem : IFileSystem
 {
+    /// <summary>The one instance: the process's file system.</summary>
     public static LocalFileSystem Instance { get; } = new();
 
+    /// <inheritdoc/>
     public IAppendFile OpenAppend(string path) => new AppendFile(path);
 
+    /// <inheritdoc/>
     public Stream OpenRead(string path) =>
         new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024);
 
+    /// <inheritdoc/>
     public void WriteAtomically(string path, ReadOnlySpan<byte> contents)
     {
         var temp = path + ".tmp";
@@ -33,12 +37,16 @@ public sealed partial class LocalFileSystem : IFileSystem
         SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
     }
 
+    /// <inheritdoc/>
     public bool Exists(string path) => File.Exists(path);
 
+    /// <inheritdoc/>
     public long Length(string path) => new FileInfo(path).Length;
 
+    /// <inheritdoc/>
     public DateTimeOffset? LastWriteTime(string path) => File.GetLastWriteTimeUtc(path);
 
+    /// <inheritdoc/>
     public void Truncate(string path, long length)
     {
         using var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
@@ -46,19 +54,23 @@ public sealed partial class LocalFileSystem : IFileSystem
         file.Flush(flushToDisk: true);
     }
 
+    /// <inheritdoc/>
     public void Delete(string path) => File.Delete(path);
 
+    /// <inheritdoc/>
     public void Rename(string from, string to)
     {
         File.Move(from, to, overwrite: true);
         SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(to))!);
     }
 
+    /// <inheritdoc/>
     public IReadOnlyList<string> List(string directory, string pattern) =>
         Directory.Exists(directory)
             ? Directory.GetFiles(directory, pattern).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList()
             : [];
 
+    /// <inheritdoc/>
     public void CreateDirectory(string directory) => Directory.CreateDirectory(directory);
 
     /// <summary>

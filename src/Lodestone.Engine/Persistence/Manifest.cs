@@ -66,15 +66,18 @@ internal sealed record Manifest(
 /// <summary>The data on disk cannot be loaded as it is: the message names the file, the position and what is wrong.</summary>
 public sealed class PersistenceException : Exception
 {
+    /// <summary>A persistence failure without a message.</summary>
     public PersistenceException()
     {
     }
 
+    /// <summary>A persistence failure; <paramref name="message"/> names the file and what is wrong.</summary>
     public PersistenceException(string message)
         : base(message)
     {
     }
 
+    /// <summary>A persistence failure caused by <paramref name="inner"/>.</summary>
     public PersistenceException(string message, Exception inner)
         : base(message, inner)
     {

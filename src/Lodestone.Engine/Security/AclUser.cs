@@ -31,6 +31,7 @@ public sealed class AclUser
 {
     private readonly GlobPattern[] _keyPatterns;
 
+    /// <summary>A user named <paramref name="name"/> with <paramref name="role"/>, limited to keys matching <paramref name="keyPatterns"/> (glob patterns; none: every key).</summary>
     public AclUser(string name, AclRole role, IEnumerable<byte[]>? keyPatterns = null)
     {
         ArgumentNullException.ThrowIfNull(name);
@@ -39,8 +40,10 @@ public sealed class AclUser
         _keyPatterns = keyPatterns?.Select(pattern => GlobPattern.Compile(pattern)).ToArray() ?? [];
     }
 
+    /// <summary>The user's name.</summary>
     public string Name { get; }
 
+    /// <summary>What the user may run.</summary>
     public AclRole Role { get; }
 
     /// <summary>True when the user is limited to keys matching its patterns.</summary>

@@ -83,6 +83,7 @@ public sealed class GlobPattern
         return new GlobPattern([.. segments], hasStar, pattern.IsEmpty);
     }
 
+    /// <summary>Whether <paramref name="text"/> matches the glob <paramref name="pattern"/> (Redis's stringmatchlen: <c>*</c>, <c>?</c>, <c>[…]</c>, <c>\</c>).</summary>
     public static bool IsMatch(ReadOnlySpan<byte> pattern, ReadOnlySpan<byte> text, bool ignoreCase = false) =>
         Compile(pattern, ignoreCase).IsMatch(text);
 

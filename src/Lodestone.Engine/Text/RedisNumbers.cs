@@ -108,6 +108,7 @@ public static class RedisNumbers
         return written;
     }
 
+    /// <summary>The decimal text of <paramref name="value"/>, as Redis writes integers.</summary>
     public static byte[] FormatInt64(long value)
     {
         Span<byte> digits = stackalloc byte[20];

@@ -8,11 +8,17 @@ public enum RedisType : byte
 {
     /// <summary>No key (or, on a command declaration, "no type check").</summary>
     None = 0,
+    /// <summary>A binary-safe string (also integers and bitmaps).</summary>
     String = 1,
+    /// <summary>A list of strings in insertion order.</summary>
     List = 2,
+    /// <summary>An unordered set of unique strings.</summary>
     Set = 3,
+    /// <summary>A map of fields to string values.</summary>
     Hash = 4,
+    /// <summary>A sorted set: unique members ordered by score.</summary>
     ZSet = 5,
+    /// <summary>A stream (no commands yet: the value is reserved, as persisted type values never change).</summary>
     Stream = 6,
     /// <summary>A Lodestone lock (LOCK.* commands): holder, lease and fencing token. Not a Redis type.</summary>
     Lock = 7,
@@ -21,6 +27,7 @@ public enum RedisType : byte
 /// <summary>The names Redis uses for types (TYPE's reply, SCAN's TYPE filter).</summary>
 public static class RedisTypeNames
 {
+    /// <summary>The name TYPE replies with (<c>string</c>, <c>zset</c>, <c>none</c>…).</summary>
     public static string Name(this RedisType type) => type switch
     {
         RedisType.String => "string",

@@ -36,6 +36,7 @@ namespace Lodestone.Engine.Persistence.Aof;
 /// </remarks>
 public static class AofFormat
 {
+    /// <summary>The format new segments are written in (readers also take the older formats).</summary>
     public const byte Version = 3;
 
     /// <summary>The first format: records without a version (their keys get new ones when replayed).</summary>
@@ -47,17 +48,22 @@ public static class AofFormat
     /// <summary>Whether records of <paramref name="format"/> are at byte offsets (else each is the previous one's plus 1).</summary>
     public static bool HasByteOffsets(byte format) => format > RecordCountedFormat;
 
+    /// <summary>Bytes of a segment's header.</summary>
     public const int HeaderSize = 24;
+
+    /// <summary>Bytes before each record's body: its length and its CRC-32C.</summary>
     public const int RecordHeaderSize = 8;
 
     /// <summary>A body longer than this is not believed (a corrupt length field), whatever follows.</summary>
     public const int MaxBodySize = int.MaxValue - 64;
 
+    /// <summary>The bytes every segment starts with.</summary>
     public static ReadOnlySpan<byte> Magic => "LODESTONE-AOF\n"u8;
 
     /// <summary>Whether this build reads segments of format <paramref name="version"/>.</summary>
     public static bool Reads(byte version) => version is UnversionedFormat or RecordCountedFormat or Version;
 
+    /// <summary>Writes a segment's header: magic, version, and the log offset of its first record.</summary>
     public static void WriteHeader(IBufferWriter<byte> output, long startOffset)
     {
         ArgumentNullException.ThrowIfNull(output);

@@ -117,11 +117,13 @@ public sealed class AofWriter : IEffectSink, IDisposable
     /// <summary>Records and fsyncs, counted with those of the writers it shares them with.</summary>
     public AofCounters Counters => _counters;
 
+    /// <inheritdoc/>
     public EngineError? Failure => _failure;
 
     /// <summary>Encodes <paramref name="effects"/> at <see cref="NextOffset"/> and commits them (tools and tests).</summary>
     public void Commit(IReadOnlyList<Effect> effects, bool sync) => Commit(EffectBatch.Encode(effects, _nextOffset), sync);
 
+    /// <inheritdoc/>
     public void Commit(EffectBatch batch, bool sync)
     {
         if (batch.StartOffset != _nextOffset)
@@ -135,6 +137,7 @@ public sealed class AofWriter : IEffectSink, IDisposable
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_lastException!);
     }
 
+    /// <inheritdoc/>
     public bool TryRecover() => _failure is null || TryFlush(sync: false, out _);
 
     /// <summary>
@@ -214,6 +217,7 @@ public sealed class AofWriter : IEffectSink, IDisposable
         }
     }
 
+    /// <summary>Flushes and closes the segment.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
