@@ -377,6 +377,19 @@ public sealed class DiagnosticCommandsTests : IDisposable
         Assert.Equal("1", (await Info("server"))["hz"]);
     }
 
+    [Fact]
+    public async Task Config_set_hz_changes_the_engine_not_the_options_it_was_built_with()
+    {
+        var options = new EngineOptions { Hz = 10 };
+        using var engine = new TestEngine(options);
+
+        ReplyAssert.Ok(await engine.Run("CONFIG", "SET", "hz", "50"));
+
+        Assert.Equal(["hz", "50"], Texts(await engine.Run("CONFIG", "GET", "hz")));
+        Assert.Equal(50, engine.Executor.Hz);
+        Assert.Equal(10, options.Hz);
+    }
+
     // LATENCY
 
     [Fact]

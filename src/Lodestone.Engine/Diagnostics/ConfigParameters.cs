@@ -88,7 +88,7 @@ internal static class ConfigParameters
         ConfigParameter.Integer("latency-monitor-threshold", 0, long.MaxValue,
             ctx => ctx.Diagnostics.Latency.ThresholdMs, (ctx, value) => ctx.Diagnostics.Latency.ThresholdMs = value),
         ConfigParameter.Integer("hz", 0, int.MaxValue,
-            ctx => ctx.Options.Hz, (ctx, value) => ctx.Diagnostics.Engine.ChangeHz(value)),
+            ctx => ctx.Diagnostics.Engine.Hz, (ctx, value) => ctx.Diagnostics.Engine.ChangeHz(value)),
         // The fsync timer is set up when the log opens; changing the policy under it is not clean, so it is read-only.
         ConfigParameter.ReadOnly("appendfsync",
             ctx => (ctx.Diagnostics.Persistence?.AppendFsync ?? Persistence.AppendFsync.EverySec).ToString().ToLowerInvariant()),

@@ -44,6 +44,9 @@ namespace Lodestone.Engine.Execution;
 public sealed partial class Executor : IAsyncDisposable, IDisposable
 {
     private readonly ConcurrentQueue<IWork> _queue = new();
+
+    /// <summary>The timer frequency in effect (CONFIG SET hz changes it; the bound options are never written).</summary>
+    private volatile int _hz;
     private readonly ManualResetEventSlim _wake = new(false);
     private readonly Thread _thread;
     private readonly ITimer _ticker;
@@ -115,6 +118,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
 
         _thread = new Thread(Run) { IsBackground = true, Name = "lodestone-engine" };
         _thread.Start();
+        _hz = options.Hz;
         var period = TimeSpan.FromMilliseconds(1000.0 / options.Hz);
         _ticker = time.CreateTimer(_ => QueueTick(), null, period, period);
     }
@@ -620,7 +624,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         _clock.Read();
         TakeTimeSnapshot();
         _diagnostics.Stats.SampleOps(Stopwatch.GetTimestamp(), Stopwatch.Frequency);
-        var budget = TimeSpan.FromMilliseconds(1000.0 / _options.Hz * _options.ActiveExpireCyclePercent / 100);
+        var budget = TimeSpan.FromMilliseconds(1000.0 / _hz * _options.ActiveExpireCyclePercent / 100);
         var started = Stopwatch.GetTimestamp();
         ActiveExpiry.RunCycle(_keyspace, KeyAccess.At(_nowMs), budget);
         LatencySince("expire-cycle", started);
