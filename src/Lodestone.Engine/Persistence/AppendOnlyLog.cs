@@ -2,7 +2,6 @@ using Lodestone.Engine.Effects;
 using Lodestone.Engine.Execution;
 using Lodestone.Engine.Persistence.Aof;
 using Lodestone.Engine.Persistence.Snapshots;
-using Lodestone.Engine.Types;
 
 namespace Lodestone.Engine.Persistence;
 
@@ -48,13 +47,12 @@ public sealed record SnapshotStatus(
 /// </remarks>
 public sealed class AppendOnlyLog : IEffectSink, IDisposable
 {
-    private const int ReplayChunk = 4096;
-
     private readonly IFileSystem _files;
     private readonly PersistenceOptions _options;
     private readonly TimeProvider _time;
     private readonly object _gate = new();
     private readonly object _reloadGate = new();
+    private readonly Recovery _recovery;
     private AofWriter? _writer;
     private readonly AofCounters _counters = new();
     private Manifest? _manifest;
@@ -76,6 +74,7 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
         _options = options;
         _time = time;
         _lastSaveAttempt = time.GetUtcNow();
+        _recovery = new Recovery(files, options);
     }
 
     /// <summary>The data directory.</summary>
@@ -134,24 +133,28 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
             _files.WriteAtomically(manifestPath, fresh.Serialize());
         }
 
-        var manifest = ReadManifest(manifestPath);
-        var (snapshotEntries, replayed, next, truncated, older) = Load(executor, manifest, live: null);
-        if (older.LastSegment)
+        var manifest = _recovery.ReadManifest(manifestPath);
+        var loaded = _recovery.Load(executor, manifest, live: null);
+        var next = loaded.Next;
+        if (loaded.LastSegmentOlder)
             manifest = StartNewSegment(manifest, next);
 
         _writer = AofWriter.Open(_files, PathOf(manifest.Segments[^1]), next, _options.AppendFsync, _time, counters: _counters);
         lock (_gate)
         {
             _manifest = manifest;
+            // The live snapshot is the last save, whichever process took it (its duration is not known).
+            if (loaded.Snapshot is { } saved)
+                _status = _status with { LastSaveTime = saved.Time, LastSaveOffset = saved.Offset, LastSize = saved.Bytes };
             // Files of an older format hold no versions: one compaction puts every key's on disk.
-            _olderFormatLoaded = older.Any;
+            _olderFormatLoaded = loaded.OlderFormat;
             _sizeAtLastRewrite = _writer.Length;
             _recordsAtLastSave = _counters.Records;
         }
         if (pauseLocks)
             executor.PauseLockGrants();
         executor.FinishLoading(next);
-        return new RecoveryReport(snapshotEntries, replayed, next, truncated, _time.GetElapsedTime(started), pauseLocks);
+        return new RecoveryReport(loaded.SnapshotEntries, loaded.Replayed, next, loaded.Truncated, _time.GetElapsedTime(started), pauseLocks);
     }
 
     /// <summary>
@@ -165,72 +168,6 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
         AofWriter.Open(_files, PathOf(upgraded.Segments[^1]), next, _options.AppendFsync, _time).Dispose();
         _files.WriteAtomically(ManifestPath, upgraded.Serialize());
         return upgraded;
-    }
-
-    /// <summary>
-    /// Loads the manifest's snapshot and replays its segments into the loading <paramref name="executor"/>.
-    /// At startup (<paramref name="live"/> null) a torn tail is cut off; on a reload nothing is changed —
-    /// the segment <paramref name="live"/> appends to is read only up to its whole records, and any
-    /// damage is an error. Also says whether any file read (and the last segment) is of an older format.
-    /// </summary>
-    private (long SnapshotEntries, long Replayed, long Next, string? Truncated, (bool Any, bool LastSegment) Older) Load(Executor executor, Manifest manifest, AofWriter? live)
-    {
-        long snapshotEntries = 0;
-        var olderFormat = false;
-        var lastSegmentOlder = false;
-        if (manifest.Snapshot is { } snapshot)
-        {
-            var snapshotPath = PathOf(snapshot);
-            (snapshotEntries, olderFormat) = LoadSnapshot(executor, snapshotPath, manifest.SnapshotOffset);
-            // The live snapshot is the last save, whichever process took it (its duration is not known).
-            if (live is null)
-            {
-                lock (_gate)
-                    _status = _status with { LastSaveTime = _files.LastWriteTime(snapshotPath), LastSaveOffset = manifest.SnapshotOffset, LastSize = _files.Length(snapshotPath) };
-            }
-        }
-
-        var next = manifest.SnapshotOffset;
-        long replayed = 0;
-        string? truncated = null;
-        for (var i = 0; i < manifest.Segments.Count; i++)
-        {
-            var path = PathOf(manifest.Segments[i]);
-            var last = i == manifest.Segments.Count - 1;
-            if (!_files.Exists(path))
-            {
-                if (last && i > 0)
-                    continue; // named by a compaction that crashed before its first write: started below
-                throw new PersistenceException($"{path}, named by {ManifestPath}, is missing.");
-            }
-            var result = ReplaySegment(executor, path, live?.Path == path ? live.Length : null);
-            replayed += result.Records;
-            if (result.FormatVersion is not 0 and < AofFormat.Version)
-                (olderFormat, lastSegmentOlder) = (true, last);
-            if (result.Records > 0 || result.Damage is null)
-            {
-                if (result.StartOffset != next)
-                    throw new PersistenceException($"{path} starts at offset {result.StartOffset}, but the log before it ends at {next}.");
-                next = result.NextOffset;
-            }
-            if (result.Damage is { } damage)
-            {
-                var where = $"{path} at byte {damage.FileOffset} (record {damage.RecordIndex} of the segment, offset {result.OffsetOf(damage.FileOffset, damage.RecordIndex)}): {damage.Reason}";
-                if (live is not null)
-                    throw new PersistenceException($"The log does not read back whole in {where}.");
-                if (!damage.Torn || !last)
-                {
-                    var goesOn = damage.NextRecordAt is { } resumes ? $"; a whole record follows at byte {resumes}, so this is not a torn tail" : "";
-                    throw new PersistenceException($"The log is corrupt in {where}{goesOn}. Nothing was changed. Run check-aof to inspect it; check-aof --fix cuts the log there (keeping a .corrupt copy), which loses every record after it.");
-                }
-                if (!_options.AofLoadTruncated)
-                    throw new PersistenceException($"The log ends with a torn record in {where}. Set Persistence:AofLoadTruncated to true to cut it off, or run check-aof --fix.");
-                // An empty file (a segment switched to just before a crash) has nothing to cut.
-                if (_files.Length(path) > result.ValidLength)
-                    truncated = $"{where}; the segment as it was is kept in {CutKeepingCopy(path, result.ValidLength, where)}";
-            }
-        }
-        return (snapshotEntries, replayed, next, truncated, (olderFormat, lastSegmentOlder));
     }
 
     /// <summary>Raised on the engine thread after a refused batch was rolled back and the data loaded again.</summary>
@@ -260,7 +197,8 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
                 Manifest manifest;
                 lock (_gate)
                     manifest = _manifest!;
-                (entries, replayed, next, _, _) = Load(executor, manifest, writer);
+                var loaded = _recovery.Load(executor, manifest, writer);
+                (entries, replayed, next) = (loaded.SnapshotEntries, loaded.Replayed, loaded.Next);
             }
             var pending = new List<Effect>();
             writer.ReadPending((offset, record) =>
@@ -270,7 +208,7 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
                 pending.Add(record);
                 next += AofFormat.RecordSize(record);
             });
-            Run(executor, pending, "the records waiting for the disk", 0);
+            Recovery.Run(executor, pending, "the records waiting for the disk", 0);
             if (next != writer.NextOffset)
                 throw new PersistenceException($"The log reads back to offset {next}, but its writer is at {writer.NextOffset}.");
             Reloaded?.Invoke(new RecoveryReport(entries, replayed + pending.Count, next, null, _time.GetElapsedTime(started)));
@@ -473,97 +411,5 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
         var previous = _writer;
         _writer = AofWriter.Open(_files, PathOf(segment), offset, _options.AppendFsync, _time, syncHeader: false, _counters);
         return (new SnapshotWriter(_files, PathOf(SnapshotFile.Name(offset))), previous);
-    }
-
-    /// <summary>Cuts a torn tail off, after keeping the file as it was; returns the copy's path.</summary>
-    private string CutKeepingCopy(string path, long length, string where)
-    {
-        string copy;
-        try
-        {
-            copy = CorruptCopies.Keep(_files, path);
-        }
-        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
-        {
-            throw new PersistenceException($"The log ends with a torn record in {where}, but {path} is not cut without a copy of it, and the copy failed ({failure.Message}). Free some space, or run check-aof --fix.", failure);
-        }
-        _files.Truncate(path, length);
-        return copy;
-    }
-
-    private Manifest ReadManifest(string path)
-    {
-        using var stream = _files.OpenRead(path);
-        using var buffer = new MemoryStream();
-        stream.CopyTo(buffer);
-        return Manifest.Parse(buffer.ToArray(), path);
-    }
-
-    /// <returns>The entries loaded, and whether the snapshot is of an older format (without versions).</returns>
-    private (long Count, bool OlderFormat) LoadSnapshot(Executor executor, string path, long expectedOffset)
-    {
-        if (!_files.Exists(path))
-            throw new PersistenceException($"{path}, named by {ManifestPath}, is missing.");
-        var chunk = new List<SnapshotEntry>(ReplayChunk);
-        try
-        {
-            using var stream = _files.OpenRead(path);
-            var snapshot = SnapshotFile.Read(stream, entry =>
-            {
-                chunk.Add(entry);
-                if (chunk.Count == ReplayChunk)
-                {
-                    LoadChunk(executor, chunk, 0, path);
-                    chunk = new List<SnapshotEntry>(ReplayChunk);
-                }
-            });
-            // The last chunk (perhaps empty) also brings the snapshot's version counter in.
-            LoadChunk(executor, chunk, snapshot.LastVersion, path);
-            if (snapshot.Offset != expectedOffset)
-                throw new PersistenceException($"{path} was taken at offset {snapshot.Offset}, but {ManifestPath} says {expectedOffset}.");
-            return (snapshot.Count, snapshot.FormatVersion < SnapshotFile.Version);
-        }
-        catch (Exception invalid) when (invalid is InvalidDataException or EndOfStreamException)
-        {
-            throw new PersistenceException($"The snapshot {path} cannot be loaded: {invalid.Message}", invalid);
-        }
-    }
-
-    private static void LoadChunk(Executor executor, List<SnapshotEntry> chunk, long lastVersion, string path)
-    {
-        if (executor.LoadSnapshotEntriesAsync(chunk, lastVersion).GetAwaiter().GetResult() is { } problem)
-            throw new PersistenceException($"The snapshot {path} cannot be loaded: {problem}.");
-    }
-
-    private AofReadResult ReplaySegment(Executor executor, string path, long? end = null)
-    {
-        var chunk = new List<Effect>(ReplayChunk);
-        long replayedBefore = 0;
-        AofReadResult result;
-        using (var stream = _files.OpenRead(path))
-        {
-            result = AofReader.Read(stream, (offset, record) =>
-            {
-                chunk.Add(record);
-                if (chunk.Count == ReplayChunk)
-                {
-                    Run(executor, chunk, path, replayedBefore);
-                    replayedBefore += chunk.Count;
-                    chunk = new List<Effect>(ReplayChunk);
-                }
-            }, end);
-        }
-        Run(executor, chunk, path, replayedBefore);
-        return result;
-    }
-
-    /// <summary>Replays a chunk and waits for it (recovery runs off the engine thread, so waiting is fine).</summary>
-    private static void Run(Executor executor, List<Effect> chunk, string path, long firstIndex)
-    {
-        if (chunk.Count == 0)
-            return;
-        var failure = executor.ReplayAsync(chunk).GetAwaiter().GetResult();
-        if (failure is { } failed)
-            throw new PersistenceException($"Record {firstIndex + failed.Index} of {path} does not replay: {failed.Error.Message}");
     }
 }
