@@ -59,24 +59,7 @@ public sealed class DefaultDenyTests(SecuredApiFactory factory) : IClassFixture<
         return spec.IsWrite ? Needs.Write : Needs.Read;
     }
 
-    private static string Url(RoutePattern pattern)
-    {
-        var key = ApiFactory.Key("deny");
-        var url = pattern.RawText!;
-        foreach (var parameter in pattern.Parameters)
-        {
-            var value = parameter.Name switch
-            {
-                "key" or "name" => Uri.EscapeDataString(key),
-                "index" => "0",
-                "command" => "ping",
-                _ => "x",
-            };
-            var raw = url[url.IndexOf('{', StringComparison.Ordinal)..(url.IndexOf('}', StringComparison.Ordinal) + 1)];
-            url = url.Replace(raw, value, StringComparison.Ordinal);
-        }
-        return "/" + url.TrimStart('/');
-    }
+    private static string Url(RoutePattern pattern) => Http.UrlOf(pattern, "deny");
 
     private async Task<HttpResponseMessage> Send(Route route, string? token)
     {

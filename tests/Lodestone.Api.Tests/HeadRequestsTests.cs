@@ -139,22 +139,5 @@ public sealed class HeadRequestsTests(ApiFactory factory) : IClassFixture<ApiFac
             .Select(e => Url(e.RoutePattern))
             .ToList();
 
-    private static string Url(RoutePattern pattern)
-    {
-        var url = pattern.RawText!;
-        foreach (var parameter in pattern.Parameters)
-        {
-            var value = parameter.Name switch
-            {
-                "key" or "name" => Segment(ApiFactory.Key("head")),
-                "index" => "0",
-                "command" => "ping",
-                "documentName" => "v1",
-                _ => "x",
-            };
-            var raw = url[url.IndexOf('{', StringComparison.Ordinal)..(url.IndexOf('}', StringComparison.Ordinal) + 1)];
-            url = url.Replace(raw, value, StringComparison.Ordinal);
-        }
-        return "/" + url.TrimStart('/');
-    }
+    private static string Url(RoutePattern pattern) => Http.UrlOf(pattern, "head");
 }

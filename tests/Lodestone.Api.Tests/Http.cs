@@ -11,6 +11,25 @@ internal static class Http
     /// <summary>The key as one path segment, every reserved character percent-encoded.</summary>
     public static string Segment(string key) => Uri.EscapeDataString(key);
 
+    /// <summary>A URL that matches <paramref name="pattern"/>: a fresh key (prefixed <paramref name="keyPrefix"/>) for {key} and {name}, 0 for {index}, ping for {command}, x for the rest.</summary>
+    public static string UrlOf(Microsoft.AspNetCore.Routing.Patterns.RoutePattern pattern, string keyPrefix)
+    {
+        var url = pattern.RawText!;
+        foreach (var parameter in pattern.Parameters)
+        {
+            var value = parameter.Name switch
+            {
+                "key" or "name" => Segment(ApiFactory.Key(keyPrefix)),
+                "index" => "0",
+                "command" => "ping",
+                _ => "x",
+            };
+            var raw = url[url.IndexOf('{', StringComparison.Ordinal)..(url.IndexOf('}', StringComparison.Ordinal) + 1)];
+            url = url.Replace(raw, value, StringComparison.Ordinal);
+        }
+        return "/" + url.TrimStart('/');
+    }
+
     public static string Strings(string key, string suffix = "") => $"/strings/{Segment(key)}{suffix}";
 
     public static string Keys(string key, string suffix = "") => $"/keys/{Segment(key)}{suffix}";
