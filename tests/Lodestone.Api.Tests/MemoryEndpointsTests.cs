@@ -22,7 +22,7 @@ public sealed class MemoryEndpointsTests(SecuredApiFactory factory) : IClassFixt
     {
         var key = ApiFactory.Key();
         (await _writer.PutString(key, "kept")).EnsureSuccessStatusCode();
-        Executor.MaxMemoryBytes = 1;
+        Executor.ChangeSettings(s => s with { MaxMemoryBytes = 1 });
         try
         {
             var problem = await _writer.PutAsync(Strings(ApiFactory.Key()), Json("{\"value\":\"refused\"}"))
@@ -38,7 +38,7 @@ public sealed class MemoryEndpointsTests(SecuredApiFactory factory) : IClassFixt
         }
         finally
         {
-            Executor.MaxMemoryBytes = 0;
+            Executor.ChangeSettings(s => s with { MaxMemoryBytes = 0 });
         }
     }
 
@@ -52,9 +52,9 @@ public sealed class MemoryEndpointsTests(SecuredApiFactory factory) : IClassFixt
 
         var executor = configured.Services.GetRequiredService<Executor>();
 
-        Assert.Equal(104_857_600, executor.MaxMemoryBytes);
-        Assert.Equal(MaxMemoryPolicy.AllKeysLfu, executor.MaxMemoryPolicy);
-        Assert.Equal(10, executor.MaxMemorySamples);
+        Assert.Equal(104_857_600, executor.Settings.MaxMemoryBytes);
+        Assert.Equal(MaxMemoryPolicy.AllKeysLfu, executor.Settings.MaxMemoryPolicy);
+        Assert.Equal(10, executor.Settings.MaxMemorySamples);
     }
 
     [Fact]

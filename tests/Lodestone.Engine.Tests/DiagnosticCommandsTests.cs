@@ -357,15 +357,15 @@ public sealed class DiagnosticCommandsTests : IDisposable
         Assert.Equal(["maxmemory", "104857600", "maxmemory-policy", "allkeys-lru", "maxmemory-samples", "10"],
             Texts(await _engine.Run("CONFIG", "GET", "maxmemory", "maxmemory-policy", "maxmemory-samples")));
         Assert.Equal("104857600", (await Info("memory"))["maxmemory"]);
-        Assert.Equal(MaxMemoryPolicy.AllKeysLru, _engine.Executor.MaxMemoryPolicy);
+        Assert.Equal(MaxMemoryPolicy.AllKeysLru, _engine.Executor.Settings.MaxMemoryPolicy);
         ReplyAssert.Ok(await _engine.Run("CONFIG", "SET", "maxmemory", "1gb"));
-        Assert.Equal(1L << 30, _engine.Executor.MaxMemoryBytes);
+        Assert.Equal(1L << 30, _engine.Executor.Settings.MaxMemoryBytes);
         ReplyAssert.Ok(await _engine.Run("CONFIG", "SET", "maxmemory", "500k"));
-        Assert.Equal(500_000, _engine.Executor.MaxMemoryBytes);
+        Assert.Equal(500_000, _engine.Executor.Settings.MaxMemoryBytes);
         ReplyAssert.Error(await _engine.Run("CONFIG", "SET", "maxmemory", "lots"),
             "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value");
         ReplyAssert.Error(await _engine.Run("CONFIG", "SET", "maxmemory-policy", "lru"), ErrorKind.BadRequest);
-        Assert.Equal(500_000, _engine.Executor.MaxMemoryBytes);
+        Assert.Equal(500_000, _engine.Executor.Settings.MaxMemoryBytes);
     }
 
     [Fact]
@@ -386,7 +386,7 @@ public sealed class DiagnosticCommandsTests : IDisposable
         ReplyAssert.Ok(await engine.Run("CONFIG", "SET", "hz", "50"));
 
         Assert.Equal(["hz", "50"], Texts(await engine.Run("CONFIG", "GET", "hz")));
-        Assert.Equal(50, engine.Executor.Hz);
+        Assert.Equal(50, engine.Executor.Settings.Hz);
         Assert.Equal(10, options.Hz);
     }
 

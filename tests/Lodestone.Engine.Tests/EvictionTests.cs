@@ -20,7 +20,7 @@ public sealed class EvictionTests : IDisposable
     private async Task LimitToCurrentPlus(int keysOver = 0)
     {
         await _engine.Run("PING");
-        Executor.MaxMemoryBytes = Executor.Memory.UsedBytes + 100 - (keysOver * 300);
+        Executor.ChangeSettings(s => s with { MaxMemoryBytes = Executor.Memory.UsedBytes + 100 - (keysOver * 300) });
     }
 
     private async Task Fill(string prefix, int count, int ttlSeconds = 0)
@@ -67,7 +67,7 @@ public sealed class EvictionTests : IDisposable
     [Fact]
     public async Task Allkeys_lru_evicts_the_keys_not_used_for_longest_and_logs_them_as_del()
     {
-        Executor.MaxMemoryPolicy = MaxMemoryPolicy.AllKeysLru;
+        Executor.ChangeSettings(s => s with { MaxMemoryPolicy = MaxMemoryPolicy.AllKeysLru });
         await Fill("cold", 10);
         _engine.Advance(TimeSpan.FromSeconds(30));
         await Fill("hot", 10);
@@ -84,13 +84,13 @@ public sealed class EvictionTests : IDisposable
         var deletes = _engine.Log.Effects.Where(e => e.StartsWith("DEL ", StringComparison.Ordinal)).ToList();
         Assert.Equal(evicted, deletes.Count);
         Assert.All(deletes, d => Assert.StartsWith("DEL cold", d, StringComparison.Ordinal));
-        Assert.True(Executor.Memory.UsedBytes <= Executor.MaxMemoryBytes + 400);
+        Assert.True(Executor.Memory.UsedBytes <= Executor.Settings.MaxMemoryBytes + 400);
     }
 
     [Fact]
     public async Task Allkeys_lru_keeps_a_key_that_was_read_recently_even_if_written_long_ago()
     {
-        Executor.MaxMemoryPolicy = MaxMemoryPolicy.AllKeysLru;
+        Executor.ChangeSettings(s => s with { MaxMemoryPolicy = MaxMemoryPolicy.AllKeysLru });
         await Fill("k", 10);
         _engine.Advance(TimeSpan.FromSeconds(60));
         for (var i = 0; i < 9; i++)
@@ -108,7 +108,7 @@ public sealed class EvictionTests : IDisposable
     [Fact]
     public async Task Allkeys_lfu_evicts_the_least_frequently_used_keys()
     {
-        Executor.MaxMemoryPolicy = MaxMemoryPolicy.AllKeysLfu;
+        Executor.ChangeSettings(s => s with { MaxMemoryPolicy = MaxMemoryPolicy.AllKeysLfu });
         await Fill("rare", 10);
         await Fill("often", 10);
         for (var round = 0; round < 30; round++)
@@ -130,7 +130,7 @@ public sealed class EvictionTests : IDisposable
     [Fact]
     public async Task Allkeys_random_gets_under_the_limit()
     {
-        Executor.MaxMemoryPolicy = MaxMemoryPolicy.AllKeysRandom;
+        Executor.ChangeSettings(s => s with { MaxMemoryPolicy = MaxMemoryPolicy.AllKeysRandom });
         await Fill("k", 20);
         await LimitToCurrentPlus();
 
@@ -138,7 +138,7 @@ public sealed class EvictionTests : IDisposable
         await _engine.Run("PING");
 
         Assert.InRange(Executor.Memory.EvictedKeys, 4, 6);
-        Assert.True(Executor.Memory.UsedBytes <= Executor.MaxMemoryBytes);
+        Assert.True(Executor.Memory.UsedBytes <= Executor.Settings.MaxMemoryBytes);
     }
 
     [Theory]
@@ -148,7 +148,7 @@ public sealed class EvictionTests : IDisposable
     [InlineData(MaxMemoryPolicy.VolatileTtl)]
     public async Task Volatile_policies_evict_only_keys_with_a_ttl_then_refuse_writes(MaxMemoryPolicy policy)
     {
-        Executor.MaxMemoryPolicy = policy;
+        Executor.ChangeSettings(s => s with { MaxMemoryPolicy = policy });
         await Fill("keep", 10);
         await Fill("ttl", 3, ttlSeconds: 100);
         await LimitToCurrentPlus();
@@ -168,7 +168,7 @@ public sealed class EvictionTests : IDisposable
     [Fact]
     public async Task Volatile_ttl_evicts_the_key_that_expires_soonest()
     {
-        Executor.MaxMemoryPolicy = MaxMemoryPolicy.VolatileTtl;
+        Executor.ChangeSettings(s => s with { MaxMemoryPolicy = MaxMemoryPolicy.VolatileTtl });
         await _engine.Run("SET", "later", Value, "EX", "500");
         await _engine.Run("SET", "soonest", Value, "EX", "100");
         await _engine.Run("SET", "middle", Value, "EX", "300");
@@ -185,7 +185,7 @@ public sealed class EvictionTests : IDisposable
     [Fact]
     public async Task A_key_that_lost_its_ttl_is_not_evicted_by_a_volatile_policy()
     {
-        Executor.MaxMemoryPolicy = MaxMemoryPolicy.VolatileLru;
+        Executor.ChangeSettings(s => s with { MaxMemoryPolicy = MaxMemoryPolicy.VolatileLru });
         await Fill("ttl", 2, ttlSeconds: 100);
         await _engine.Run("PERSIST", "ttl0");
         await LimitToCurrentPlus();
@@ -211,7 +211,7 @@ public sealed class EvictionTests : IDisposable
     [Fact]
     public async Task Lowering_the_limit_at_run_time_evicts_before_the_next_command_even_a_read()
     {
-        Executor.MaxMemoryPolicy = MaxMemoryPolicy.AllKeysLru;
+        Executor.ChangeSettings(s => s with { MaxMemoryPolicy = MaxMemoryPolicy.AllKeysLru });
         await Fill("k", 10);
         await LimitToCurrentPlus(keysOver: 4);
         _engine.Log.Clear();
@@ -225,10 +225,13 @@ public sealed class EvictionTests : IDisposable
     [Fact]
     public void Settings_out_of_range_are_refused()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => Executor.MaxMemoryBytes = -1);
-        Assert.Throws<ArgumentOutOfRangeException>(() => Executor.MaxMemorySamples = 0);
-        Assert.Throws<ArgumentOutOfRangeException>(() => Executor.MaxMemorySamples = 65);
-        Assert.Throws<ArgumentOutOfRangeException>(() => Executor.MaxMemoryPolicy = (MaxMemoryPolicy)42);
+        var before = Executor.Settings;
+        Assert.Throws<ArgumentOutOfRangeException>(() => Executor.ChangeSettings(s => s with { MaxMemoryBytes = -1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Executor.ChangeSettings(s => s with { MaxMemorySamples = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Executor.ChangeSettings(s => s with { MaxMemorySamples = 65 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Executor.ChangeSettings(s => s with { MaxMemoryPolicy = (MaxMemoryPolicy)42 }));
+        // A refused change leaves the settings in effect untouched.
+        Assert.Same(before, Executor.Settings);
         Assert.Throws<ArgumentOutOfRangeException>(() => new Executor(new EngineOptions { MaxMemoryPolicy = "lru" }, TimeProvider.System));
         Assert.True(MaxMemoryPolicies.TryParse("ALLKEYS-LFU", out var parsed));
         Assert.Equal(MaxMemoryPolicy.AllKeysLfu, parsed);

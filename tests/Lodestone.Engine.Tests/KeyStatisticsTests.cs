@@ -93,7 +93,7 @@ public sealed class KeyStatisticsTests : IDisposable
     [Fact]
     public async Task Under_an_lfu_policy_hot_keys_carry_their_lfu_counter()
     {
-        _engine.Executor.MaxMemoryPolicy = MaxMemoryPolicy.AllKeysLfu;
+        _engine.Executor.ChangeSettings(s => s with { MaxMemoryPolicy = MaxMemoryPolicy.AllKeysLfu });
         await _engine.Run("SET", "k", "v");
         for (var i = 0; i < 20; i++)
             await _engine.Run("GET", "k");

@@ -77,7 +77,7 @@ public sealed class ObjectCommandsTests : IDisposable
         ReplyAssert.Error(await _engine.Run("OBJECT", "FREQ", "k"),
             "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
 
-        _engine.Executor.MaxMemoryPolicy = MaxMemoryPolicy.AllKeysLfu;
+        _engine.Executor.ChangeSettings(s => s with { MaxMemoryPolicy = MaxMemoryPolicy.AllKeysLfu });
         await _engine.Run("SET", "k", "v");
         ReplyAssert.Error(await _engine.Run("OBJECT", "IDLETIME", "k"),
             "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
@@ -86,7 +86,7 @@ public sealed class ObjectCommandsTests : IDisposable
     [Fact]
     public async Task Freq_grows_with_accesses_and_decays_with_idle_minutes()
     {
-        _engine.Executor.MaxMemoryPolicy = MaxMemoryPolicy.AllKeysLfu;
+        _engine.Executor.ChangeSettings(s => s with { MaxMemoryPolicy = MaxMemoryPolicy.AllKeysLfu });
         await _engine.Run("SET", "k", "v");
         ReplyAssert.Integer(await _engine.Run("OBJECT", "FREQ", "k"), 5);
 

@@ -80,8 +80,14 @@ internal sealed class CommandContext
     /// <summary>Whether this run is a parked command resumed at the head of its key's queue (not a new arrival).</summary>
     public bool IsResumed { get; set; }
 
-    /// <summary>The memory limit's settings and counters (OBJECT FREQ/IDLETIME need the policy).</summary>
+    /// <summary>Eviction's counters (INFO's evicted_keys).</summary>
     public Keyspace.Eviction Eviction { get; init; } = null!;
+
+    /// <summary>The engine's runtime settings in effect (OBJECT FREQ/IDLETIME need the memory policy).</summary>
+    public RuntimeSettings Settings => Diagnostics.Engine.Settings;
+
+    /// <summary>Swaps in new runtime settings (CONFIG SET): see <see cref="Execution.Executor.ChangeSettings"/>.</summary>
+    public void ChangeSettings(Func<RuntimeSettings, RuntimeSettings> change) => Diagnostics.Engine.ChangeSettings(change);
 
     /// <summary>How many callers are parked on a key (set by the executor).</summary>
     public Func<byte[], int> WaiterCount { get; set; } = _ => 0;

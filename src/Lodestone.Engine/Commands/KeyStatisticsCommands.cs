@@ -34,7 +34,7 @@ internal static class KeyStatisticsCommands
     {
         if (ParseCount(ctx, 1, 10, KeyStatistics.MaxHotKeys) is not { } count)
             return ctx.ArgCount == 3 ? Errors.ValueNotBetween(1, KeyStatistics.MaxHotKeys) : Errors.Syntax;
-        var lfu = ctx.Eviction.Policy.IsLfu();
+        var lfu = ctx.Settings.MaxMemoryPolicy.IsLfu();
         return Reply.Array(ctx.Keyspace.HotKeys.Top(count, ctx.NowMs).Select(t => Reply.Map(
         [
             Reply.Bulk("key"), Reply.Bulk(t.Entry.Key),

@@ -38,7 +38,7 @@ internal static class ObjectCommands
 
         if (ctx.Keyspace.Peek(ctx.Args[2], ctx.Access) is not { } entry)
             return Reply.Null;
-        var lfu = ctx.Eviction.Policy.IsLfu();
+        var lfu = ctx.Settings.MaxMemoryPolicy.IsLfu();
         return sub switch
         {
             "ENCODING" => Reply.Bulk(Encoding(entry)),

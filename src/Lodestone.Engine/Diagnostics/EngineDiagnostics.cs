@@ -19,11 +19,11 @@ namespace Lodestone.Engine.Diagnostics;
 /// </remarks>
 public sealed class EngineDiagnostics
 {
-    internal EngineDiagnostics(Executor executor, Keyspace.Keyspace keyspace, Keyspace.Eviction eviction, CommandTable table, EngineOptions options, TimeProvider time)
+    internal EngineDiagnostics(Executor executor, Keyspace.Keyspace keyspace, CommandTable table, EngineOptions options, TimeProvider time)
     {
         Engine = executor;
         _keyspace = keyspace;
-        Memory = new AccountedMemoryReport(keyspace, eviction);
+        Memory = new AccountedMemoryReport(keyspace, executor);
         Stats = new EngineStats(table);
         Slowlog = new Slowlog(options.SlowlogLogSlowerThan, options.SlowlogMaxLen);
         Latency = new LatencyMonitor(options.LatencyMonitorThreshold);

@@ -21,11 +21,11 @@ public interface IMemoryReport
 /// The engine's own accounting: the estimated bytes of every key and value (see Keyspace/MemoryModel.cs),
 /// against the limit and policy eviction works to.
 /// </summary>
-internal sealed class AccountedMemoryReport(Keyspace.Keyspace keyspace, Keyspace.Eviction eviction) : IMemoryReport
+internal sealed class AccountedMemoryReport(Keyspace.Keyspace keyspace, Execution.Executor engine) : IMemoryReport
 {
     public long UsedMemory => keyspace.UsedBytes;
 
-    public long MaxMemory => eviction.MaxMemoryBytes;
+    public long MaxMemory => engine.Settings.MaxMemoryBytes;
 
-    public string MaxMemoryPolicy => eviction.Policy.Name();
+    public string MaxMemoryPolicy => engine.Settings.MaxMemoryPolicy.Name();
 }

@@ -84,8 +84,8 @@ internal static class InfoReport
         Field(text, "server_time_usec", now.Ticks / TimeSpan.TicksPerMicrosecond);
         Field(text, "uptime_in_seconds", uptime);
         Field(text, "uptime_in_days", uptime / 86400);
-        Field(text, "hz", ctx.Diagnostics.Engine.Hz);
-        Field(text, "configured_hz", ctx.Diagnostics.Engine.Hz);
+        Field(text, "hz", ctx.Settings.Hz);
+        Field(text, "configured_hz", ctx.Settings.Hz);
         Field(text, "executable", Environment.ProcessPath ?? "");
         Field(text, "config_file", d.ConfigFile);
     }

@@ -28,21 +28,6 @@ public sealed partial class Executor
         return work.Task;
     }
 
-    /// <summary>The timer frequency in effect: <see cref="EngineOptions.Hz"/> at start, then what CONFIG SET hz last set.</summary>
-    public int Hz => _hz;
-
-    /// <summary>
-    /// Changes the timer frequency (CONFIG SET hz), clamped to <see cref="EngineOptions.HzMin"/>…<see cref="EngineOptions.HzMax"/>
-    /// as Redis does. The bound options stay what the configuration said; the engine keeps its own value.
-    /// </summary>
-    internal void ChangeHz(long hz)
-    {
-        var clamped = (int)Math.Clamp(hz, EngineOptions.HzMin, EngineOptions.HzMax);
-        _hz = clamped;
-        var period = TimeSpan.FromMilliseconds(1000.0 / clamped);
-        _ticker.Change(period, period);
-    }
-
     private CommandResult Refuse(CommandRequest request, EngineError error, KeyState before = default)
     {
         var stats = _diagnostics.Stats;

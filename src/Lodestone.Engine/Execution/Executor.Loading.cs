@@ -173,7 +173,7 @@ public sealed partial class Executor
     {
         if (Commands.Check(record.Args, long.MaxValue, out var spec) is { } invalid)
             return invalid;
-        return Dispatch(spec, record.Args, KeyAccess.At(_nowMs, _eviction.Policy.IsLfu()), record.Version);
+        return Dispatch(spec, record.Args, KeyAccess.At(_nowMs, Settings.MaxMemoryPolicy.IsLfu()), record.Version);
     }
 
     private sealed class SnapshotLoadWork(IReadOnlyList<SnapshotEntry> entries, long lastVersion)
@@ -185,7 +185,7 @@ public sealed partial class Executor
         {
             var keyspace = executor._keyspace;
             // Loaded keys are not accesses at any real time: nothing expires while loading (the sweep after it does).
-            var access = KeyAccess.At(0, executor._eviction.Policy.IsLfu());
+            var access = KeyAccess.At(0, executor.Settings.MaxMemoryPolicy.IsLfu());
             foreach (var (type, key, expireAt, version, value) in entries)
             {
                 if (keyspace.Lookup(key, access) is not null)

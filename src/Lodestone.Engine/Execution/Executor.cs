@@ -45,8 +45,9 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
 {
     private readonly ConcurrentQueue<IWork> _queue = new();
 
-    /// <summary>The timer frequency in effect (CONFIG SET hz changes it; the bound options are never written).</summary>
-    private volatile int _hz;
+    // What CONFIG SET may change, swapped whole (the bound options are never written).
+    private RuntimeSettings _settings;
+    private readonly Lock _settingsChange = new();
     private readonly ManualResetEventSlim _wake = new(false);
     private readonly Thread _thread;
     private readonly ITimer _ticker;
@@ -85,17 +86,9 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
-        if (options.Hz is < EngineOptions.HzMin or > EngineOptions.HzMax)
-            throw new ArgumentOutOfRangeException(nameof(options), $"Hz must be between {EngineOptions.HzMin} and {EngineOptions.HzMax}.");
+        _settings = RuntimeSettings.From(options);
         if (options.LockMaxTtlMs < 1)
             throw new ArgumentOutOfRangeException(nameof(options), "LockMaxTtlMs must be at least 1.");
-        if (options.MaxMemoryBytes < 0)
-            throw new ArgumentOutOfRangeException(nameof(options), "MaxMemoryBytes must not be negative.");
-        if (!MaxMemoryPolicies.TryParse(options.MaxMemoryPolicy, out var policy))
-            throw new ArgumentOutOfRangeException(nameof(options), $"MaxMemoryPolicy must be one of {string.Join(", ", MaxMemoryPolicies.All)}.");
-        if (options.MaxMemorySamples is < EngineOptions.MaxMemorySamplesMin or > EngineOptions.MaxMemorySamplesMax)
-            throw new ArgumentOutOfRangeException(nameof(options),
-                $"MaxMemorySamples must be between {EngineOptions.MaxMemorySamplesMin} and {EngineOptions.MaxMemorySamplesMax}.");
         if (options.ReplBacklogSize is < EngineOptions.MinReplBacklogSize or > EngineOptions.MaxReplBacklogSize)
             throw new ArgumentOutOfRangeException(nameof(options), $"ReplBacklogSize must be between {EngineOptions.MinReplBacklogSize} and {EngineOptions.MaxReplBacklogSize} bytes.");
         _options = options;
@@ -107,8 +100,8 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         _sinks = sinks?.ToArray() ?? [];
         _stream = new EffectStream(options.ReplBacklogSize);
         _keyspace = new Keyspace.Keyspace(new Random(), firstVersion: time.GetUtcNow().ToUnixTimeMilliseconds() * 1000, new KeyspaceEvents(this));
-        _eviction = new Eviction(_keyspace) { MaxMemoryBytes = options.MaxMemoryBytes, Policy = policy, Samples = options.MaxMemorySamples };
-        _diagnostics = new EngineDiagnostics(this, _keyspace, _eviction, Commands, options, time);
+        _eviction = new Eviction(_keyspace);
+        _diagnostics = new EngineDiagnostics(this, _keyspace, Commands, options, time);
         _context = new CommandContext(_keyspace, options, Commands, time, _effects)
         {
             WaiterCount = WaiterCount, Eviction = _eviction, Diagnostics = _diagnostics,
@@ -118,9 +111,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
 
         _thread = new Thread(Run) { IsBackground = true, Name = "lodestone-engine" };
         _thread.Start();
-        _hz = options.Hz;
-        var period = TimeSpan.FromMilliseconds(1000.0 / options.Hz);
-        _ticker = time.CreateTimer(_ => QueueTick(), null, period, period);
+        _ticker = time.CreateTimer(_ => QueueTick(), null, _settings.TickPeriod, _settings.TickPeriod);
     }
 
     /// <summary>Counters, slow log, latency events, MONITOR and the host's facts (see <see cref="EngineDiagnostics"/>).</summary>
@@ -149,49 +140,35 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     private static readonly byte[] Del = "DEL"u8.ToArray();
 
     /// <summary>
-    /// The memory limit in bytes (Redis's <c>maxmemory</c>); 0 for none. Settable from any thread at
-    /// run time (CONFIG SET): the engine applies it before its next command, or its next tick.
+    /// The settings in effect: <see cref="RuntimeSettings.From"/> the options at start, then what
+    /// <see cref="ChangeSettings"/> last swapped in. Any thread.
     /// </summary>
-    public long MaxMemoryBytes
-    {
-        get => _eviction.MaxMemoryBytes;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
-            _eviction.MaxMemoryBytes = value;
-        }
-    }
-
-    /// <summary>What happens at the limit (Redis's <c>maxmemory-policy</c>). Settable from any thread at run time.</summary>
-    public MaxMemoryPolicy MaxMemoryPolicy
-    {
-        get => _eviction.Policy;
-        set
-        {
-            if (!Enum.IsDefined(value))
-                throw new ArgumentOutOfRangeException(nameof(value), value, "Not a memory policy.");
-            _eviction.Policy = value;
-        }
-    }
+    public RuntimeSettings Settings => Volatile.Read(ref _settings);
 
     /// <summary>
-    /// Keys sampled per eviction round, <see cref="EngineOptions.MaxMemorySamplesMin"/> to
-    /// <see cref="EngineOptions.MaxMemorySamplesMax"/> (Redis's <c>maxmemory-samples</c>). Settable from any thread at run time.
+    /// Swaps in <paramref name="change"/>'s new settings (CONFIG SET; any thread): the engine applies
+    /// them from its next command or tick, and a new <see cref="RuntimeSettings.Hz"/> resets the
+    /// timer. <paramref name="change"/> runs under a lock, so concurrent changes do not lose each other.
     /// </summary>
-    public int MaxMemorySamples
+    /// <returns>The settings now in effect.</returns>
+    public RuntimeSettings ChangeSettings(Func<RuntimeSettings, RuntimeSettings> change)
     {
-        get => _eviction.Samples;
-        set
+        ArgumentNullException.ThrowIfNull(change);
+        lock (_settingsChange)
         {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, EngineOptions.MaxMemorySamplesMin);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, EngineOptions.MaxMemorySamplesMax);
-            _eviction.Samples = value;
+            var current = _settings;
+            var next = change(current);
+            ArgumentNullException.ThrowIfNull(next, nameof(change));
+            Volatile.Write(ref _settings, next);
+            if (next.Hz != current.Hz)
+                _ticker.Change(next.TickPeriod, next.TickPeriod);
+            return next;
         }
     }
 
     /// <summary>The memory figures as of the engine's last loop turn (any thread).</summary>
     public MemoryStats Memory => new(
-        Interlocked.Read(ref _usedBytes), Interlocked.Read(ref _peakBytes), _eviction.MaxMemoryBytes, _eviction.Policy,
+        Interlocked.Read(ref _usedBytes), Interlocked.Read(ref _peakBytes), Settings.MaxMemoryBytes, Settings.MaxMemoryPolicy,
         _eviction.EvictedKeys, Interlocked.Read(ref _keyCount));
 
     /// <summary>
@@ -480,8 +457,9 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
             return Refuse(request, _writeRefusal);
         // Over the memory limit: evict first (before any command, as Redis); if that cannot get under
         // it, refuse what may grow memory and let reads and deletes go on.
-        var access = KeyAccess.At(_nowMs, _eviction.Policy.IsLfu());
-        if (!_eviction.MakeRoom(_nowMs) && (spec.Flags & CommandFlags.DenyOom) != 0)
+        var settings = Settings;
+        var access = KeyAccess.At(_nowMs, settings.MaxMemoryPolicy.IsLfu());
+        if (!_eviction.MakeRoom(_nowMs, settings) && (spec.Flags & CommandFlags.DenyOom) != 0)
             return Refuse(request, Errors.OutOfMemory);
         var before = Observe(request.Key, access);
         if (request.Condition is { } condition && !condition.HoldsFor(before))
@@ -624,13 +602,14 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         _clock.Read();
         TakeTimeSnapshot();
         _diagnostics.Stats.SampleOps(Stopwatch.GetTimestamp(), Stopwatch.Frequency);
-        var budget = TimeSpan.FromMilliseconds(1000.0 / _hz * _options.ActiveExpireCyclePercent / 100);
+        var settings = Settings;
+        var budget = settings.TickPeriod * _options.ActiveExpireCyclePercent / 100;
         var started = Stopwatch.GetTimestamp();
         ActiveExpiry.RunCycle(_keyspace, KeyAccess.At(_nowMs), budget);
         LatencySince("expire-cycle", started);
         _keyspace.HotKeys.Age(_nowMs);
         // A limit lowered at run time applies without waiting for traffic.
-        _eviction.MakeRoom(_nowMs);
+        _eviction.MakeRoom(_nowMs, settings);
         _clock.Read();
     }
 

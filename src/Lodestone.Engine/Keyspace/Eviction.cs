@@ -1,15 +1,14 @@
 namespace Lodestone.Engine.Keyspace;
 
 /// <summary>
-/// The memory limit: Redis's approximated LRU/LFU eviction (evict.c), the access metadata it reads,
-/// and the settings that may change at run time.
+/// The memory limit: Redis's approximated LRU/LFU eviction (evict.c) and the access metadata it reads.
 /// </summary>
 /// <remarks>
 /// Design note. Before a command runs, if the estimated data size (<see cref="Keyspace.UsedBytes"/>)
-/// is over <see cref="MaxMemoryBytes"/>, keys are deleted until it is not. As in Redis we never keep
+/// is over the limit (<see cref="RuntimeSettings.MaxMemoryBytes"/>), keys are deleted until it is not. As in Redis we never keep
 /// the keys in access order (that would cost a linked-list update on every read): each entry carries
 /// 24 bits of metadata (<see cref="Entry.Access"/>) updated in O(1) without allocating, and eviction
-/// <em>samples</em> <see cref="Samples"/> keys per round into a pool of the <see cref="PoolSize"/> best
+/// <em>samples</em> <see cref="RuntimeSettings.MaxMemorySamples"/> keys per round into a pool of the <see cref="PoolSize"/> best
 /// candidates seen so far (kept across rounds and calls), then evicts the best one still present.
 /// "Best" is the longest idle time (LRU), the lowest decayed logarithmic counter (LFU), or the
 /// nearest expiry (volatile-ttl). Random policies skip the pool. Volatile policies sample only keys
@@ -21,8 +20,8 @@ namespace Lodestone.Engine.Keyspace;
 /// counter that starts at 5, grows with probability 1/((counter-5)·10+1) per access and loses one per
 /// minute idle (lfu-log-factor 10, lfu-decay-time 1).
 ///
-/// Settings are written by any thread (CONFIG SET) and read by the engine thread before each command,
-/// so a change applies from the next command on.
+/// The limit, policy and sample size come with each call, from the engine's current
+/// <see cref="RuntimeSettings"/>: a CONFIG SET applies from the next command on.
 /// </remarks>
 internal sealed class Eviction
 {
@@ -35,33 +34,9 @@ internal sealed class Eviction
     private readonly Keyspace _keyspace;
     private readonly (long Score, Entry Entry)[] _pool = new (long, Entry)[PoolSize];
     private int _poolCount;
-    private long _maxMemoryBytes;
-    private int _policy;
-    private int _samples = 5;
     private long _evictedKeys;
 
     public Eviction(Keyspace keyspace) => _keyspace = keyspace;
-
-    /// <summary>The limit in bytes; 0 for none. Any thread.</summary>
-    public long MaxMemoryBytes
-    {
-        get => Volatile.Read(ref _maxMemoryBytes);
-        set => Volatile.Write(ref _maxMemoryBytes, value);
-    }
-
-    /// <summary>Any thread.</summary>
-    public MaxMemoryPolicy Policy
-    {
-        get => (MaxMemoryPolicy)Volatile.Read(ref _policy);
-        set => Volatile.Write(ref _policy, (int)value);
-    }
-
-    /// <summary>Keys sampled per round. Any thread.</summary>
-    public int Samples
-    {
-        get => Volatile.Read(ref _samples);
-        set => Volatile.Write(ref _samples, value);
-    }
 
     /// <summary>Keys evicted since start. Any thread.</summary>
     public long EvictedKeys => Interlocked.Read(ref _evictedKeys);
@@ -71,12 +46,13 @@ internal sealed class Eviction
     /// over: no policy (noeviction), or nothing left that the policy may evict.
     /// </summary>
     /// <param name="nowMs">The time snapshot idle times and LFU counters are measured at.</param>
-    public bool MakeRoom(long nowMs)
+    /// <param name="settings">The limit, the policy and the sample size to work to.</param>
+    public bool MakeRoom(long nowMs, RuntimeSettings settings)
     {
-        var limit = MaxMemoryBytes;
+        var limit = settings.MaxMemoryBytes;
         if (limit <= 0 || _keyspace.UsedBytes <= limit)
             return true;
-        var policy = Policy;
+        var policy = settings.MaxMemoryPolicy;
         if (policy == MaxMemoryPolicy.NoEviction)
             return false;
         do
@@ -85,7 +61,7 @@ internal sealed class Eviction
             {
                 MaxMemoryPolicy.AllKeysRandom => _keyspace.RandomEntryAny(),
                 MaxMemoryPolicy.VolatileRandom => _keyspace.RandomEntryWithExpiry(),
-                _ => FromPool(policy, nowMs),
+                _ => FromPool(policy, settings.MaxMemorySamples, nowMs),
             };
             if (victim is null)
                 return false;
@@ -137,12 +113,12 @@ internal sealed class Eviction
     private static uint Minutes(long nowMs) => (uint)(nowMs / 60_000) & 0xFFFF;
 
     /// <summary>Redis's evictionPoolPopulate then the pick from the best end: the best candidate still evictable.</summary>
-    private Entry? FromPool(MaxMemoryPolicy policy, long nowMs)
+    private Entry? FromPool(MaxMemoryPolicy policy, int samples, long nowMs)
     {
         var onlyVolatile = policy.IsVolatile();
         while ((onlyVolatile ? _keyspace.ExpiresCount : _keyspace.Count) > 0)
         {
-            Populate(policy, onlyVolatile, nowMs);
+            Populate(policy, samples, onlyVolatile, nowMs);
             while (_poolCount > 0)
             {
                 var (_, entry) = _pool[--_poolCount];
@@ -155,9 +131,8 @@ internal sealed class Eviction
         return null;
     }
 
-    private void Populate(MaxMemoryPolicy policy, bool onlyVolatile, long now)
+    private void Populate(MaxMemoryPolicy policy, int samples, bool onlyVolatile, long now)
     {
-        var samples = Samples;
         for (var i = 0; i < samples; i++)
         {
             var entry = onlyVolatile ? _keyspace.RandomEntryWithExpiry() : _keyspace.RandomEntryAny();
