@@ -255,7 +255,7 @@ public sealed class BlockingTests : IDisposable
     [InlineData(10_000_000_000L, null, 4_294_967_294L)]
     public void The_wait_is_the_timeout_capped_by_the_caller_and_by_the_timers_range(long timeoutMs, long? capMs, long? expectedMs)
     {
-        var wait = Executor.WaitFor(TimeSpan.FromMilliseconds(timeoutMs), capMs is { } cap ? TimeSpan.FromMilliseconds(cap) : null);
+        var wait = BlockingRegistry.WaitFor(TimeSpan.FromMilliseconds(timeoutMs), capMs is { } cap ? TimeSpan.FromMilliseconds(cap) : null);
 
         Assert.Equal(expectedMs, wait is { } w ? (long)w.TotalMilliseconds : null);
     }

@@ -66,7 +66,7 @@ public sealed partial class Executor
     }
 
     private sealed class DiagnosticsWork<T>(Func<EngineDiagnostics, T> read)
-        : TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously), IWork
+        : TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously), IEngineWork
     {
         private T? _result;
 

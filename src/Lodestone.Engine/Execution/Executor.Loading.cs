@@ -89,7 +89,7 @@ public sealed partial class Executor
     }
 
     /// <summary>Runs first after loading, before any caller: drops the keys that expired meanwhile, and moves versions past the margin.</summary>
-    private sealed class ExpiredSweepWork() : TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), IWork
+    private sealed class ExpiredSweepWork() : TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), IEngineWork
     {
         public bool Execute(Executor executor)
         {
@@ -120,7 +120,7 @@ public sealed partial class Executor
     }
 
     /// <summary>Queues loading work — or, on the engine thread itself (a reload after a refused batch), runs it at once.</summary>
-    private void RunLoading(IWork work)
+    private void RunLoading(IEngineWork work)
     {
         if (Thread.CurrentThread != _thread)
         {
@@ -177,7 +177,7 @@ public sealed partial class Executor
     }
 
     private sealed class SnapshotLoadWork(IReadOnlyList<SnapshotEntry> entries, long lastVersion)
-        : TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously), IWork
+        : TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously), IEngineWork
     {
         private string? _problem;
 
@@ -212,7 +212,7 @@ public sealed partial class Executor
     }
 
     private sealed class ReplayWork(IReadOnlyList<Effect> records)
-        : TaskCompletionSource<(long, EngineError)?>(TaskCreationOptions.RunContinuationsAsynchronously), IWork
+        : TaskCompletionSource<(long, EngineError)?>(TaskCreationOptions.RunContinuationsAsynchronously), IEngineWork
     {
         private (long, EngineError)? _failure;
 

@@ -16,7 +16,7 @@ public sealed partial class Executor
     }
 
     private sealed class InvokeWork<T>(Func<Keyspace.Keyspace, T> read)
-        : TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously), IWork
+        : TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously), IEngineWork
     {
         private T _result = default!;
 

@@ -43,7 +43,7 @@ namespace Lodestone.Engine.Execution;
 /// </remarks>
 public sealed partial class Executor : IAsyncDisposable, IDisposable
 {
-    private readonly ConcurrentQueue<IWork> _queue = new();
+    private readonly ConcurrentQueue<IEngineWork> _queue = new();
 
     // What CONFIG SET may change, swapped whole (the bound options are never written).
     private RuntimeSettings _settings;
@@ -57,12 +57,15 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     private readonly IEffectSink[] _sinks;
     private readonly EffectStream _stream;
     private readonly List<Effect> _effects = [];
-    private readonly List<(IWork Work, bool DependsOnCommit)> _completions = [];
+    private readonly List<(IEngineWork Work, bool DependsOnCommit)> _completions = [];
     private EngineError? _writeRefusal;
     private readonly CommandContext _context;
     private readonly Keyspace.Keyspace _keyspace;
     private readonly Eviction _eviction;
     private readonly TickWork _tick;
+    private readonly SnapshotCoordinator _snapshots;
+    private readonly BlockingRegistry _blocking;
+    private readonly Func<SingleWork, bool> _resumeWaiter;
     private long _usedBytes;
     private long _peakBytes;
     private long _keyCount;
@@ -101,10 +104,13 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         _stream = new EffectStream(options.ReplBacklogSize);
         _keyspace = new Keyspace.Keyspace(new Random(), firstVersion: time.GetUtcNow().ToUnixTimeMilliseconds() * 1000, new KeyspaceEvents(this));
         _eviction = new Eviction(_keyspace);
+        _snapshots = new SnapshotCoordinator(_keyspace, LatencySince);
+        _blocking = new BlockingRegistry(time, Enqueue);
+        _resumeWaiter = ResumeWaiter;
         _diagnostics = new EngineDiagnostics(this, _keyspace, Commands, options, time);
         _context = new CommandContext(_keyspace, options, Commands, time, _effects)
         {
-            WaiterCount = WaiterCount, Eviction = _eviction, Diagnostics = _diagnostics,
+            WaiterCount = _blocking.WaiterCount, Eviction = _eviction, Diagnostics = _diagnostics,
         };
         _tick = new TickWork(this);
         PublishMemory();
@@ -248,7 +254,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         // A full fence (see Enqueue), then fail whatever arrived after the thread's last look.
         Interlocked.Exchange(ref _stopped, 1);
         FailQueued();
-        FailParked(Errors.ShuttingDown);
+        _blocking.FailAll(Errors.ShuttingDown);
         // _wake is deliberately not disposed: a racing Enqueue may still Set it, and it never
         // allocates a wait handle (nothing reads its WaitHandle), so there is nothing to free.
     }
@@ -260,7 +266,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         return ValueTask.CompletedTask;
     }
 
-    private void Enqueue(IWork work)
+    private void Enqueue(IEngineWork work)
     {
         if (_stopping)
         {
@@ -296,11 +302,11 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
 
     private void Run()
     {
-        var batch = new List<IWork>(_options.MaxBatchSize);
+        var batch = new List<IEngineWork>(_options.MaxBatchSize);
         while (true)
         {
             // Between batches: nothing is half-done and every effect so far is committed.
-            BeginRequestedSnapshot();
+            _snapshots.BeginRequested(_stream.Offset);
             while (batch.Count < _options.MaxBatchSize && _queue.TryDequeue(out var work))
                 batch.Add(work);
 
@@ -308,21 +314,21 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
             {
                 if (_stopping)
                 {
-                    AbandonSnapshot();
+                    _snapshots.Abandon();
                     return;
                 }
-                if (_snapshot is not null)
+                if (_snapshots.IsWalking)
                 {
                     // Idle while a snapshot runs: walk it, but wake for work (and let a slow disk catch up).
-                    AdvanceSnapshot();
-                    if (_snapshot is not null && _snapshot.Writer.QueuedBytes > MaxQueuedBytes)
+                    _snapshots.Advance();
+                    if (_snapshots.WriterIsBehind)
                         _wake.Wait(1);
                     continue;
                 }
                 // Reset, look again, then sleep: an Enqueue racing with us either left its item
                 // where the second look finds it, or sets the event after our Reset.
                 _wake.Reset();
-                if (_queue.IsEmpty && !_stopping && _snapshotRequest is null)
+                if (_queue.IsEmpty && !_stopping && !_snapshots.IsRequested)
                     _wake.Wait();
                 continue;
             }
@@ -351,7 +357,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
             }
             _completions.Clear();
             batch.Clear();
-            AdvanceSnapshot();
+            _snapshots.Advance();
         }
     }
 
@@ -361,7 +367,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     /// the error is logged with the command's name, and the loop goes on.
     /// </summary>
     /// <returns>True when the item is to be completed after the commit.</returns>
-    private bool ExecuteGuarded(IWork work)
+    private bool ExecuteGuarded(IEngineWork work)
     {
         _runningCommand = null;
         try
@@ -613,6 +619,23 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         _clock.Read();
     }
 
+    /// <summary>Whether a snapshot is being taken (or about to begin).</summary>
+    public bool IsSnapshotting => _snapshots.IsRunning;
+
+    /// <summary>
+    /// Starts a snapshot at the next boundary between batches. <paramref name="onStart"/> runs on the
+    /// engine thread at that instant with the snapshot's offset — everything before it is in the
+    /// snapshot, everything from it on is not — and returns the writer to stream it to (it may also
+    /// switch the log to a new segment starting at that offset). See <see cref="SnapshotCoordinator"/>.
+    /// </summary>
+    /// <returns>The snapshot's offset, once it has started.</returns>
+    internal Task<long> StartSnapshotAsync(Func<long, Persistence.Snapshots.SnapshotWriter> onStart)
+    {
+        var started = _snapshots.RequestAsync(onStart);
+        _wake.Set();
+        return started;
+    }
+
     /// <summary>Publishes the memory figures for <see cref="Memory"/> (engine thread, after each loop turn).</summary>
     private void PublishMemory()
     {
@@ -642,25 +665,14 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
             executor._diagnostics.Stats.KeyEvicted();
         }
 
-        public void Ready(byte[] key) => executor.SignalKeyAsReady(key);
+        public void Ready(byte[] key) => executor._blocking.SignalReady(key);
 
-        public void BeforeChange(Entry entry) => executor.SaveEntry(entry);
+        public void BeforeChange(Entry entry) => executor._snapshots.Save(entry);
     }
 
-    /// <summary>A unit of work for the engine thread.</summary>
-    private interface IWork
-    {
-        /// <summary>Runs on the engine thread; false when the caller was parked (a blocking command) and completes later.</summary>
-        bool Execute(Executor executor);
-
-        /// <summary>Hands the result to the caller (after the batch's effects are committed).</summary>
-        void Complete();
-
-        void Fail(EngineError error);
-    }
-
-    private sealed class SingleWork(CommandRequest request)
-        : TaskCompletionSource<CommandResult>(TaskCreationOptions.RunContinuationsAsynchronously), IWork
+    /// <summary>One standalone command, and its caller's task (parked while it blocks).</summary>
+    internal sealed class SingleWork(CommandRequest request)
+        : TaskCompletionSource<CommandResult>(TaskCreationOptions.RunContinuationsAsynchronously), IEngineWork
     {
         public CommandRequest Request => request;
 
@@ -679,7 +691,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     }
 
     private sealed class AtomicWork(IReadOnlyList<CommandRequest> requests)
-        : TaskCompletionSource<CommandResult[]>(TaskCreationOptions.RunContinuationsAsynchronously), IWork
+        : TaskCompletionSource<CommandResult[]>(TaskCreationOptions.RunContinuationsAsynchronously), IEngineWork
     {
         private readonly CommandResult[] _results = new CommandResult[requests.Count];
 
@@ -703,7 +715,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     }
 
     private sealed class BatchWork(IReadOnlyList<CommandRequest> requests)
-        : TaskCompletionSource<CommandResult[]>(TaskCreationOptions.RunContinuationsAsynchronously), IWork
+        : TaskCompletionSource<CommandResult[]>(TaskCreationOptions.RunContinuationsAsynchronously), IEngineWork
     {
         private readonly CommandResult[] _results = new CommandResult[requests.Count];
         private bool[]? _wrote;
@@ -736,7 +748,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         }
     }
 
-    private sealed class TickWork(Executor executor) : IWork
+    private sealed class TickWork(Executor executor) : IEngineWork
     {
         public bool Execute(Executor ignored)
         {
