@@ -49,7 +49,7 @@ public sealed partial class Executor
         _context.IsResumed = resumed;
         try
         {
-            result = Execute(request);
+            result = _dispatcher.Execute(request);
         }
         finally
         {
@@ -62,8 +62,8 @@ public sealed partial class Executor
     /// <summary>A waiter's last run when its time is up: at a fresh time snapshot, and it may not wait.</summary>
     internal CommandResult ExecuteWithoutWaiting(CommandRequest request)
     {
-        TakeTimeSnapshot();
-        return Execute(request);
+        _dispatcher.TakeTimeSnapshot();
+        return _dispatcher.Execute(request);
     }
 
     /// <summary>Resumes the waiters on keys that became ready (after each command).</summary>
@@ -87,7 +87,7 @@ public sealed partial class Executor
     /// <summary>Runs a parked command again; true if it got its answer (it completes with this loop turn).</summary>
     private bool ResumeWaiter(SingleWork work)
     {
-        TakeTimeSnapshot();
+        _dispatcher.TakeTimeSnapshot();
         if (ExecuteBlocking(work.Request, resumed: true, out var result) is { } again)
         {
             _blocking.Renew(again);

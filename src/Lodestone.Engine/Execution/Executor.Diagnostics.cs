@@ -28,34 +28,6 @@ public sealed partial class Executor
         return work.Task;
     }
 
-    private CommandResult Refuse(CommandRequest request, EngineError error, KeyState before = default)
-    {
-        var stats = _diagnostics.Stats;
-        stats.Rejected(request.Args.Length > 0 ? Commands.Find(request.Args[0]) : null);
-        stats.ErrorReply(error);
-        return new CommandResult(error, before, before);
-    }
-
-    private void Executed(CommandSpec spec, CommandRequest request, Reply reply, long started)
-    {
-        var usec = _clock.MicrosecondsSince(started);
-        _diagnostics.Stats.Executed(spec, usec, reply.IsError);
-        if (reply.IsError)
-            _diagnostics.Stats.ErrorReply(reply.AsError());
-        if (_diagnostics.Slowlog.IsSlow(usec))
-            _diagnostics.Slowlog.Add(request.Args, _nowMs / 1000, usec, request.ClientAddress, request.ClientName);
-        if (_diagnostics.Latency.Enabled)
-        {
-            var fast = (spec.Flags & CommandFlags.Fast) != 0;
-            _diagnostics.Latency.AddIfNeeded(fast ? "fast-command" : "command", usec / 1000, _nowMs / 1000);
-        }
-        if (_diagnostics.Monitor.HasSubscribers)
-        {
-            var now = _time.GetUtcNow() - DateTimeOffset.UnixEpoch;
-            _diagnostics.Monitor.Publish(spec, request.Args, request.ClientAddress, Math.Round(now.TotalSeconds, 6));
-        }
-    }
-
     /// <summary>Records a latency event for work that began at <paramref name="started"/>, when the monitor is on.</summary>
     private void LatencySince(string eventName, long started)
     {

@@ -93,8 +93,8 @@ public sealed partial class Executor
     {
         public bool Execute(Executor executor)
         {
-            executor.TakeTimeSnapshot();
-            executor._keyspace.RemoveExpired(KeyAccess.At(executor._nowMs));
+            executor._dispatcher.TakeTimeSnapshot();
+            executor._keyspace.RemoveExpired(KeyAccess.At(executor._dispatcher.NowMs));
             executor._keyspace.ContinueVersionsAbove(executor._keyspace.LastVersion + VersionMargin);
             executor._clock.Read();
             return true;
@@ -169,12 +169,6 @@ public sealed partial class Executor
         }
     }
 
-    private Reply Replay(Effect record)
-    {
-        if (Commands.Check(record.Args, long.MaxValue, out var spec) is { } invalid)
-            return invalid;
-        return Dispatch(spec, record.Args, KeyAccess.At(_nowMs, Settings.MaxMemoryPolicy.IsLfu()), record.Version);
-    }
 
     private sealed class SnapshotLoadWork(IReadOnlyList<SnapshotEntry> entries, long lastVersion)
         : TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously), IEngineWork
@@ -219,10 +213,10 @@ public sealed partial class Executor
         public bool Execute(Executor executor)
         {
             // Replayed commands run at time 0: nothing expires while loading (the sweep after it does).
-            executor._nowMs = 0;
+            executor._dispatcher.NowMs = 0;
             for (var i = 0; i < records.Count; i++)
             {
-                var reply = executor.Replay(records[i]);
+                var reply = executor._dispatcher.Replay(records[i]);
                 // A logged command failed when it ran, so it was never logged: a failure here means the
                 // log does not match this engine (or a bug). Stop and say which record.
                 if (reply.IsError)

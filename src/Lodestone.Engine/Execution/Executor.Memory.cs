@@ -22,7 +22,7 @@ public sealed partial class Executor
 
         public bool Execute(Executor executor)
         {
-            executor.TakeTimeSnapshot();
+            executor._dispatcher.TakeTimeSnapshot();
             _result = read(executor._keyspace);
             return true;
         }

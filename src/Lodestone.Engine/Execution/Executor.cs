@@ -58,7 +58,6 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     private readonly EffectStream _stream;
     private readonly List<Effect> _effects = [];
     private readonly List<(IEngineWork Work, bool DependsOnCommit)> _completions = [];
-    private EngineError? _writeRefusal;
     private readonly CommandContext _context;
     private readonly Keyspace.Keyspace _keyspace;
     private readonly Eviction _eviction;
@@ -74,9 +73,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     private volatile bool _stopping;
     private int _stopped;
     private readonly ILogger _logger;
-    private byte[]? _runningCommand;
-    // The time snapshot (Unix ms) the running work item sees; each command's KeyAccess is made from it.
-    private long _nowMs;
+    private readonly CommandDispatcher _dispatcher;
 
     /// <summary>Starts an engine thread with <paramref name="options"/> (validated here), its clock, and the sinks every batch's effects go to before its replies complete.</summary>
     public Executor(EngineOptions options, TimeProvider time, IEnumerable<IEffectSink>? sinks = null, ILogger<Executor>? logger = null)
@@ -112,6 +109,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         {
             WaiterCount = _blocking.WaiterCount, Eviction = _eviction, Diagnostics = _diagnostics,
         };
+        _dispatcher = new CommandDispatcher(this, Commands, options, _context, _keyspace, _eviction, _effects, _stream, _clock, _diagnostics, time, _logger);
         _tick = new TickWork(this);
         PublishMemory();
 
@@ -185,11 +183,8 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     public EngineError? Check(byte[][] args, Security.AclUser? user = null)
     {
         ArgumentNullException.ThrowIfNull(args);
-        return Check(args, user, out _);
+        return _dispatcher.Check(args, user, out _);
     }
-
-    private EngineError? Check(byte[][] args, Security.AclUser? user, out CommandSpec spec) =>
-        Commands.Check(args, _options.ProtoMaxBulkLen, out spec) ?? user?.Check(spec, args);
 
     /// <summary>Executes one command and returns its reply.</summary>
     public async Task<Reply> ExecuteAsync(params byte[][] args) =>
@@ -369,7 +364,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     /// <returns>True when the item is to be completed after the commit.</returns>
     private bool ExecuteGuarded(IEngineWork work)
     {
-        _runningCommand = null;
+        _dispatcher.RunningCommand = null;
         try
         {
             var done = work.Execute(this);
@@ -378,17 +373,12 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
-            LogFailure(exception);
+            _dispatcher.LogFailure(exception);
             work.Fail(Errors.Internal(exception));
             return false;
         }
     }
 
-    private void LogFailure(Exception exception)
-    {
-        var command = _runningCommand is { } name ? System.Text.Encoding.UTF8.GetString(name.AsSpan(0, Math.Min(name.Length, 64))) : "(engine work)";
-        _logger.LogError(exception, "The engine failed while running {Command}; the command fails with an internal error and the engine goes on", command);
-    }
 
     private EngineError? CommitEffects()
     {
@@ -426,161 +416,8 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
                 _stream.Publish(batch);
             _effects.Clear();
             _context.ClearSyncRequest();
-            _writeRefusal = SinkFailure();
+            _dispatcher.WriteRefusal = SinkFailure();
         }
-    }
-
-    /// <summary>
-    /// Fixes the time that expiry checks see until the next snapshot: once per command, and once for
-    /// a whole atomic batch — as Redis's EXEC, whose commands all see EXEC's time — so that no key
-    /// expires between the requests of a batch. It is the time of the clock's last read (the end of
-    /// the previous command, or the start of the loop turn): see <see cref="LoopClock"/>.
-    /// </summary>
-    private void TakeTimeSnapshot() => _nowMs = _clock.UnixMs;
-
-    /// <summary>Executes one request at the current time snapshot.</summary>
-    /// <remarks>
-    /// Order matters: the command's own checks and the caller's permissions come before the key is
-    /// observed, so a caller without permission learns nothing about the key (not even through a
-    /// failed precondition).
-    /// </remarks>
-    /// <param name="continuesReply">
-    /// The request is a later command of the same pipeline or transaction: its reply shares what is
-    /// left of the caller's element limit instead of starting afresh.
-    /// </param>
-    private CommandResult Execute(CommandRequest request, bool continuesReply = false)
-    {
-        _context.ClearBlockRequest();
-        if (!continuesReply)
-            _context.ReplyLimit = request.MaxReplyElements ?? long.MaxValue;
-        _runningCommand = request.Args.Length > 0 ? request.Args[0] : null;
-        if (_loading)
-            return Refuse(request, Errors.Loading);
-        if (Check(request.Args, request.User, out var spec) is { } refused)
-            return Refuse(request, refused);
-        // While the log cannot be written, writes are refused; reads go on.
-        if (_writeRefusal is not null && spec.IsWrite)
-            return Refuse(request, _writeRefusal);
-        // Over the memory limit: evict first (before any command, as Redis); if that cannot get under
-        // it, refuse what may grow memory and let reads and deletes go on.
-        var settings = Settings;
-        var access = KeyAccess.At(_nowMs, settings.MaxMemoryPolicy.IsLfu());
-        if (!_eviction.MakeRoom(_nowMs, settings) && (spec.Flags & CommandFlags.DenyOom) != 0)
-            return Refuse(request, Errors.OutOfMemory);
-        var before = Observe(request.Key, access);
-        if (request.Condition is { } condition && !condition.HoldsFor(before))
-            return Refuse(request, Errors.PreconditionFailed, before);
-        var started = _clock.Timestamp;
-        _context.User = request.User;
-        Reply reply;
-        try
-        {
-            reply = Dispatch(spec, request.Args, access);
-        }
-        finally
-        {
-            _context.User = null;
-            _clock.Read();
-        }
-        if (_context.ReplyLimit != long.MaxValue && !reply.IsError)
-            reply = ChargeReply(spec, reply);
-        // A command that parks its caller is counted when it answers, as Redis counts a blocked command on unblock.
-        if (_context.BlockRequest is null || reply.IsError)
-            Executed(spec, request, reply, started);
-        return new CommandResult(reply, before, request.Key is null ? default : Observe(request.Key, access));
-    }
-
-    /// <summary>
-    /// Counts a reply's elements against the caller's limit. A read whose reply is over it fails
-    /// instead (nothing changed, so nothing is lost); a write's reply is never refused after it ran —
-    /// what it popped would be lost — so writes only use up the limit.
-    /// </summary>
-    private Reply ChargeReply(CommandSpec spec, Reply reply)
-    {
-        var elements = ReplyElements(reply);
-        if (!spec.IsWrite && _context.CheckReplySize(elements) is { } tooLarge)
-            return tooLarge;
-        _context.ReplyLimit = Math.Max(0, _context.ReplyLimit - elements);
-        return reply;
-    }
-
-    /// <summary>The values in a reply: 1 for a single value, the sum over its items for an array, set or map (the container itself not counted).</summary>
-    internal static long ReplyElements(Reply reply)
-    {
-        if (reply.Kind is not (ReplyKind.Array or ReplyKind.Set or ReplyKind.Map))
-            return 1;
-        var items = reply.AsItems();
-        long count = 0;
-        for (var i = 0; i < items.Count; i++)
-            count += ReplyElements(items[i]);
-        return count;
-    }
-
-    private KeyState Observe(byte[]? key, in KeyAccess access)
-    {
-        if (key is null)
-            return default;
-        // Ahead: the handler's own lookups of the same argument then skip hashing it again.
-        var entry = _keyspace.PeekAhead(key, access);
-        return entry is null ? KeyState.Missing : new KeyState(entry.Type, entry.Version, entry.ExpireAtMs);
-    }
-
-    /// <summary>The type check, then the handler; then the effect is logged unless the handler logged its own.</summary>
-    /// <param name="access">The command's time snapshot and policy; the command's own kind of access is added here.</param>
-    /// <param name="version">The version the command's writes get: a replayed record's, or 0 to take the next one.</param>
-    private Reply Dispatch(CommandSpec spec, byte[][] args, in KeyAccess access, long version = 0)
-    {
-        // What a write command looks up it may change: a running snapshot saves it first.
-        var checking = access.For(write: spec.IsWrite, countsReads: false);
-        if (spec.KeyType != Types.RedisType.None)
-        {
-            foreach (var index in spec.KeyIndexes(args))
-            {
-                var entry = _keyspace.PeekAhead(args[index], checking);
-                if (entry is not null && entry.Type != spec.KeyType)
-                    return Errors.WrongType;
-            }
-        }
-
-        // What a read-only command's handler looks up counts as a keyspace hit or miss (INFO stats);
-        // the type check above does not.
-        _context.Begin(spec, args, checking.For(write: spec.IsWrite, countsReads: (spec.Flags & CommandFlags.ReadOnly) != 0));
-        var firstEffect = _effects.Count;
-        // Not the effect's byte offset (known once the batch is encoded), but as good for what it is
-        // for: it grows with every effect and stays below the next batch's offset.
-        _context.LogOffset = _stream.Offset + firstEffect;
-        Reply reply;
-        _keyspace.BeginCommand(version);
-        try
-        {
-            reply = spec.Handler(_context);
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            LogFailure(exception);
-            return Errors.Internal(exception);
-        }
-        finally
-        {
-            version = _keyspace.EndCommand();
-        }
-        if (version != 0)
-            StampEffects(firstEffect, version);
-        if (spec.IsWrite && _context.Dirty > 0 && !_context.Propagated)
-            _effects.Add(new Effect(args, version));
-        return reply;
-    }
-
-    /// <summary>
-    /// Gives the effects the handler emitted (from <paramref name="first"/> on: what it propagated, the
-    /// expiries its lookups caused) the version its writes took, so that replaying them gives each key
-    /// the version it has now (see <see cref="Effect"/>).
-    /// </summary>
-    private void StampEffects(int first, long version)
-    {
-        var effects = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_effects);
-        for (var i = first; i < effects.Length; i++)
-            effects[i] = effects[i] with { Version = version };
     }
 
     /// <summary>The first sink's failure, if any: while there is one, writes are refused.</summary>
@@ -597,25 +434,25 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     private void RunTick()
     {
         Volatile.Write(ref _tickQueued, 0);
-        if (_writeRefusal is not null)
+        if (_dispatcher.WriteRefusal is not null)
         {
             foreach (var sink in _sinks)
                 sink.TryRecover();
-            _writeRefusal = SinkFailure();
+            _dispatcher.WriteRefusal = SinkFailure();
         }
         if (_loading)
             return;
         _clock.Read();
-        TakeTimeSnapshot();
+        _dispatcher.TakeTimeSnapshot();
         _diagnostics.Stats.SampleOps(Stopwatch.GetTimestamp(), Stopwatch.Frequency);
         var settings = Settings;
         var budget = settings.TickPeriod * _options.ActiveExpireCyclePercent / 100;
         var started = Stopwatch.GetTimestamp();
-        ActiveExpiry.RunCycle(_keyspace, KeyAccess.At(_nowMs), budget);
+        ActiveExpiry.RunCycle(_keyspace, KeyAccess.At(_dispatcher.NowMs), budget);
         LatencySince("expire-cycle", started);
-        _keyspace.HotKeys.Age(_nowMs);
+        _keyspace.HotKeys.Age(_dispatcher.NowMs);
         // A limit lowered at run time applies without waiting for traffic.
-        _eviction.MakeRoom(_nowMs, settings);
+        _eviction.MakeRoom(_dispatcher.NowMs, settings);
         _clock.Read();
     }
 
@@ -681,7 +518,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
 
         public bool Execute(Executor executor)
         {
-            executor.TakeTimeSnapshot();
+            executor._dispatcher.TakeTimeSnapshot();
             return executor.ExecuteOrPark(this);
         }
 
@@ -699,9 +536,9 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         {
             // Inside a transaction nothing may wait: a blocking command that finds nothing answers
             // at once, as it does inside Redis's EXEC.
-            executor.TakeTimeSnapshot();
+            executor._dispatcher.TakeTimeSnapshot();
             for (var i = 0; i < _results.Length; i++)
-                _results[i] = executor.Execute(requests[i], continuesReply: i > 0);
+                _results[i] = executor._dispatcher.Execute(requests[i], continuesReply: i > 0);
             return true;
         }
 
@@ -725,8 +562,8 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
             _wrote = new bool[_results.Length];
             for (var i = 0; i < _results.Length; i++)
             {
-                executor.TakeTimeSnapshot();
-                _results[i] = executor.Execute(requests[i], continuesReply: i > 0);
+                executor._dispatcher.TakeTimeSnapshot();
+                _results[i] = executor._dispatcher.Execute(requests[i], continuesReply: i > 0);
                 _wrote[i] = executor._effects.Count > 0;
                 executor.ServeReadyKeys();
             }
