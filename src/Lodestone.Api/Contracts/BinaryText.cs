@@ -8,7 +8,7 @@ namespace Lodestone.Api.Contracts;
 /// valid UTF-8 or the client asked for <c>?encoding=base64</c> — then all of them are base64 and the
 /// object says <c>"encoding": "base64"</c>. Requests may send base64 the same way.
 /// </summary>
-public static class BinaryText
+internal static class BinaryText
 {
     public const string Base64 = "base64";
     public const string Utf8 = "utf8";

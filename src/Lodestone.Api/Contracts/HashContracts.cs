@@ -22,6 +22,7 @@ public sealed record SetHashRequest(IReadOnlyDictionary<string, string> Fields, 
 /// <summary>How many fields a hash has (HLEN, and the reply of <c>PUT /hashes/{key}</c>).</summary>
 public sealed record HashLength(string Key, long Length)
 {
+    /// <summary>"base64" when Key is base64 (see <see cref="BinaryText"/>); absent for UTF-8 text.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Encoding { get; init; }
 }
@@ -29,6 +30,7 @@ public sealed record HashLength(string Key, long Length)
 /// <summary>One field of a hash and its value (HGET, HSET).</summary>
 public sealed record HashField(string Key, string Field, string Value)
 {
+    /// <summary>"base64" when Key, Field and Value are base64 (see <see cref="BinaryText"/>); absent for UTF-8 text.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Encoding { get; init; }
 }
@@ -48,6 +50,7 @@ public sealed record FieldIncrementByFloatRequest(double By);
 /// <summary>A field's integer value after HINCRBY.</summary>
 public sealed record HashFieldInteger(string Key, string Field, long Value)
 {
+    /// <summary>"base64" when Key and Field are base64 (see <see cref="BinaryText"/>); absent for UTF-8 text.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Encoding { get; init; }
 }
@@ -55,6 +58,7 @@ public sealed record HashFieldInteger(string Key, string Field, long Value)
 /// <summary>A field's value after HINCRBYFLOAT, as a JSON number.</summary>
 public sealed record HashFieldFloat(string Key, string Field, double Value)
 {
+    /// <summary>"base64" when Key and Field are base64 (see <see cref="BinaryText"/>); absent for UTF-8 text.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Encoding { get; init; }
 }
@@ -66,6 +70,7 @@ public sealed record HashFieldsRequest(IReadOnlyList<string> Fields, string? Enc
 /// <summary>Some fields of a hash (HMGET): each requested field → its value, or null when the hash has no such field.</summary>
 public sealed record HashFieldValues(string Key, IReadOnlyDictionary<string, string?> Fields)
 {
+    /// <summary>"base64" when Key and the field names and values are base64 (see <see cref="BinaryText"/>); absent for UTF-8 text.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Encoding { get; init; }
 }
@@ -73,6 +78,7 @@ public sealed record HashFieldValues(string Key, IReadOnlyDictionary<string, str
 /// <summary>A hash's values (HVALS).</summary>
 public sealed record HashValues(string Key, IReadOnlyList<string> Values)
 {
+    /// <summary>"base64" when Key and Values are base64 (see <see cref="BinaryText"/>); absent for UTF-8 text.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Encoding { get; init; }
 }
@@ -85,6 +91,7 @@ public sealed record RandomFieldsQuery(long? Count, bool? WithValues);
 /// <summary>Random fields of a hash (HRANDFIELD).</summary>
 public sealed record RandomFields(string Key, IReadOnlyList<RandomField> Fields)
 {
+    /// <summary>"base64" when Key and every field and value are base64 (see <see cref="BinaryText"/>); absent for UTF-8 text.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Encoding { get; init; }
 }
@@ -92,6 +99,7 @@ public sealed record RandomFields(string Key, IReadOnlyList<RandomField> Fields)
 /// <summary>One random field; <see cref="Value"/> only when values were asked for.</summary>
 public sealed record RandomField(string Field)
 {
+    /// <summary>The field's value; absent unless values were asked for (<c>withValues=true</c>).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Value { get; init; }
 }
@@ -101,6 +109,7 @@ public sealed record RandomField(string Field)
 /// <param name="Next">Pass it back as <c>page</c> for the next page; null when the listing is complete.</param>
 public sealed record HashPage(string Key, IReadOnlyDictionary<string, string> Fields, string? Next)
 {
+    /// <summary>"base64" when Key and the field names and values are base64 (see <see cref="BinaryText"/>); absent for UTF-8 text.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Encoding { get; init; }
 }

@@ -8,6 +8,7 @@ namespace Lodestone.Api.Contracts;
 /// <param name="Version">Changes on every write to the key; never repeats.</param>
 public sealed record KeyInfo(string Key, string Type, long? TtlMs, long Version)
 {
+    /// <summary>"base64" when Key is base64 (see <see cref="BinaryText"/>); absent for UTF-8 text.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Encoding { get; init; }
 }

@@ -40,6 +40,7 @@ public sealed record PopQuery(long? Count, double? Timeout);
 /// </summary>
 public sealed record PoppedItems(string? Key, IReadOnlyList<string> Items)
 {
+    /// <summary>"base64" when Key and Items are base64 (see <see cref="BinaryText"/>); absent for UTF-8 text.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Encoding { get; init; }
 }
@@ -55,6 +56,7 @@ public sealed record MultiPopRequest(IReadOnlyList<string> Keys, string From, lo
 /// <summary>An element of a list by its index, as <c>GET /lists/{key}/items/{index}</c> returns it.</summary>
 public sealed record ListElement(string Key, long Index, string Value)
 {
+    /// <summary>"base64" when Key and Value are base64 (see <see cref="BinaryText"/>); absent for UTF-8 text.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Encoding { get; init; }
 }
@@ -96,6 +98,7 @@ public sealed record MoveRequest(string Destination, string From, string To, dou
 /// <summary>The element moved; null when the source had none (missing, or a blocking move timed out).</summary>
 public sealed record MovedElement(string Source, string Destination, string? Element)
 {
+    /// <summary>"base64" when Source, Destination and Element are base64 (see <see cref="BinaryText"/>); absent for UTF-8 text.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Encoding { get; init; }
 }

@@ -19,6 +19,7 @@ public sealed record SetMembers(string Key, IReadOnlyList<string> Members)
 /// <param name="Next">Pass it back as <c>page</c> for the next page; null when the listing is complete.</param>
 public sealed record SetPage(string Key, IReadOnlyList<string> Members, string? Next)
 {
+    /// <summary>"base64" when Key and Members are base64 (see <see cref="BinaryText"/>); absent for UTF-8 text.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Encoding { get; init; }
 }
@@ -34,6 +35,7 @@ public sealed record SetPopQuery(long? Count);
 /// <summary>A set after SADD: how many of the members were new, and its size now.</summary>
 public sealed record SetAdded(string Key, long Added, long Cardinality)
 {
+    /// <summary>"base64" when Key is base64 (see <see cref="BinaryText"/>); absent for UTF-8 text.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Encoding { get; init; }
 }
@@ -41,6 +43,7 @@ public sealed record SetAdded(string Key, long Added, long Cardinality)
 /// <summary>A set after SREM: how many of the members were there, and its size now (0: the key is gone).</summary>
 public sealed record SetRemoved(string Key, long Removed, long Cardinality)
 {
+    /// <summary>"base64" when Key is base64 (see <see cref="BinaryText"/>); absent for UTF-8 text.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Encoding { get; init; }
 }
@@ -48,6 +51,7 @@ public sealed record SetRemoved(string Key, long Removed, long Cardinality)
 /// <summary>The number of members of a set (SCARD); 0 for a missing key.</summary>
 public sealed record SetCardinality(string Key, long Cardinality)
 {
+    /// <summary>"base64" when Key is base64 (see <see cref="BinaryText"/>); absent for UTF-8 text.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Encoding { get; init; }
 }
@@ -55,6 +59,7 @@ public sealed record SetCardinality(string Key, long Cardinality)
 /// <summary>A member of a set (SISMEMBER found it).</summary>
 public sealed record SetMember(string Key, string Member)
 {
+    /// <summary>"base64" when Key and Member are base64 (see <see cref="BinaryText"/>); absent for UTF-8 text.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Encoding { get; init; }
 }
@@ -62,6 +67,7 @@ public sealed record SetMember(string Key, string Member)
 /// <summary>Whether each of several members belongs to a set (SMISMEMBER), in the order asked.</summary>
 public sealed record SetMemberships(string Key, IReadOnlyList<SetMemberState> Members)
 {
+    /// <summary>"base64" when Key and every member are base64 (see <see cref="BinaryText"/>); absent for UTF-8 text.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Encoding { get; init; }
 }
@@ -76,6 +82,7 @@ public sealed record SetMoveRequest(string Destination, string Member, string? E
 /// <summary>The outcome of SMOVE: Moved is false when Member was not in the source set.</summary>
 public sealed record SetMoved(string Source, string Destination, string Member, bool Moved)
 {
+    /// <summary>"base64" when Source, Destination and Member are base64 (see <see cref="BinaryText"/>); absent for UTF-8 text.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Encoding { get; init; }
 }
@@ -104,6 +111,7 @@ public sealed record SetAlgebraResult(long Cardinality)
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Destination { get; init; }
 
+    /// <summary>"base64" when Members or Destination are base64 (see <see cref="BinaryText"/>); absent for UTF-8 text.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Encoding { get; init; }
 }

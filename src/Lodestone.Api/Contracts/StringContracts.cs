@@ -45,6 +45,7 @@ public sealed record SetRangeRequest(long Offset, string Value, string? Encoding
 /// <summary>A substring, as <c>GET /strings/{key}/range</c> returns it (GETRANGE; inclusive, negative counts from the end).</summary>
 public sealed record StringRange(string Key, long Start, long End, string Value)
 {
+    /// <summary>"base64" when Key and Value are base64 (see <see cref="BinaryText"/>); absent for UTF-8 text.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Encoding { get; init; }
 }
@@ -59,6 +60,7 @@ public sealed record MultiGetResponse(IReadOnlyList<MultiGetItem> Items);
 /// <summary>One key of a multi-get.</summary>
 public sealed record MultiGetItem(string Key, string? Value)
 {
+    /// <summary>"base64" when Key and Value are base64 (see <see cref="BinaryText"/>); absent for UTF-8 text.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Encoding { get; init; }
 }

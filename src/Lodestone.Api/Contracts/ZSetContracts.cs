@@ -9,7 +9,7 @@ namespace Lodestone.Api.Contracts;
 /// they are the strings <c>"inf"</c> and <c>"-inf"</c>, as Redis prints them. Requests may also send
 /// <c>"+inf"</c>. NaN is never a score.
 /// </summary>
-public sealed class ScoreJsonConverter : JsonConverter<double>
+internal sealed class ScoreJsonConverter : JsonConverter<double>
 {
     public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
@@ -50,7 +50,7 @@ public sealed class ScoreJsonConverter : JsonConverter<double>
 }
 
 /// <summary>The same, for a score that may be absent (null).</summary>
-public sealed class NullableScoreJsonConverter : JsonConverter<double?>
+internal sealed class NullableScoreJsonConverter : JsonConverter<double?>
 {
     private static readonly ScoreJsonConverter Score = new();
 
@@ -68,7 +68,7 @@ public sealed class NullableScoreJsonConverter : JsonConverter<double?>
 }
 
 /// <summary>A list of scores (weights), each read and written as <see cref="ScoreJsonConverter"/> does.</summary>
-public sealed class ScoreListJsonConverter : JsonConverter<IReadOnlyList<double>>
+internal sealed class ScoreListJsonConverter : JsonConverter<IReadOnlyList<double>>
 {
     private static readonly ScoreJsonConverter Score = new();
 
@@ -108,6 +108,7 @@ public sealed record ZMember(
 /// <param name="TtlMs">Milliseconds until the key expires; null when it has no TTL.</param>
 public sealed record ZSetInfo(string Key, long Count, long? TtlMs)
 {
+    /// <summary>"base64" when Key is base64 (see <see cref="BinaryText"/>); absent for UTF-8 text.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Encoding { get; init; }
 }
@@ -128,6 +129,7 @@ public sealed record ZAddRequest(IReadOnlyList<ZAddMember> Members, string? Cond
 /// <summary>What ZADD did: the members added (with <c>ch</c>: added or updated).</summary>
 public sealed record ZAddResult(string Key, long Count)
 {
+    /// <summary>"base64" when Key is base64 (see <see cref="BinaryText"/>); absent for UTF-8 text.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Encoding { get; init; }
 }
@@ -135,6 +137,7 @@ public sealed record ZAddResult(string Key, long Count)
 /// <summary>A member's score (ZSCORE, ZINCRBY, ZADD INCR). Score is null when a ZADD condition prevented the increment.</summary>
 public sealed record ZMemberScore(string Key, string Member, [property: JsonConverter(typeof(NullableScoreJsonConverter))] double? Score)
 {
+    /// <summary>"base64" when Key and Member are base64 (see <see cref="BinaryText"/>); absent for UTF-8 text.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Encoding { get; init; }
 }
@@ -142,6 +145,7 @@ public sealed record ZMemberScore(string Key, string Member, [property: JsonConv
 /// <summary>A member's 0-based rank (ascending, or descending with <c>reverse</c>) and its score.</summary>
 public sealed record ZMemberRank(string Key, string Member, long Rank, [property: JsonConverter(typeof(ScoreJsonConverter))] double Score)
 {
+    /// <summary>"base64" when Key and Member are base64 (see <see cref="BinaryText"/>); absent for UTF-8 text.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Encoding { get; init; }
 }
@@ -152,6 +156,7 @@ public sealed record ZIncrementRequest([property: JsonConverter(typeof(ScoreJson
 /// <summary>How many members a score range holds (ZCOUNT).</summary>
 public sealed record ZCountResult(string Key, long Count)
 {
+    /// <summary>"base64" when Key is base64 (see <see cref="BinaryText"/>); absent for UTF-8 text.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Encoding { get; init; }
 }
@@ -176,6 +181,7 @@ public sealed record ZRangeQuery(string? By, long? Start, long? Stop, string? Mi
 /// <param name="Next">Pass it back as <c>page</c> (with the same range) for the rest; null when the page ends the range.</param>
 public sealed record ZRangePage(string Key, IReadOnlyList<ZMember> Members, string? Next)
 {
+    /// <summary>"base64" when Key is base64 (see <see cref="BinaryText"/>; each member says its own); absent for UTF-8 text.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Encoding { get; init; }
 }
@@ -183,6 +189,7 @@ public sealed record ZRangePage(string Key, IReadOnlyList<ZMember> Members, stri
 /// <summary>Members a pop took, lowest or highest first.</summary>
 public sealed record ZPopped(string Key, IReadOnlyList<ZMember> Members)
 {
+    /// <summary>"base64" when Key is base64 (see <see cref="BinaryText"/>; each member says its own); absent for UTF-8 text.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Encoding { get; init; }
 }
@@ -190,6 +197,7 @@ public sealed record ZPopped(string Key, IReadOnlyList<ZMember> Members)
 /// <summary>How many of the named members a removal took out.</summary>
 public sealed record ZRemoved(string Key, long Removed)
 {
+    /// <summary>"base64" when Key is base64 (see <see cref="BinaryText"/>); absent for UTF-8 text.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Encoding { get; init; }
 }
@@ -215,6 +223,7 @@ public sealed record ZSetAlgebraRequest(IReadOnlyList<string> Keys,
 /// <summary>What a store form of the algebra stored: the destination and its size.</summary>
 public sealed record ZStoreResult(string Key, long Count)
 {
+    /// <summary>"base64" when Key is base64 (see <see cref="BinaryText"/>); absent for UTF-8 text.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Encoding { get; init; }
 }

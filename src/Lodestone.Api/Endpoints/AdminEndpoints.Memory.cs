@@ -11,7 +11,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace Lodestone.Api.Endpoints;
 
 /// <summary><c>/admin/hotkeys</c> and <c>/admin/bigkeys</c>: which keys are used most, and which are largest (HOTKEYS, BIGKEYS).</summary>
-public static partial class AdminEndpoints
+internal static partial class AdminEndpoints
 {
     private const int MaxHotKeys = KeyStatistics.MaxHotKeys;
     private const int MaxBigKeys = KeyStatistics.MaxBigKeys;

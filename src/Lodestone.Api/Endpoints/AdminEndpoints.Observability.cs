@@ -18,7 +18,7 @@ namespace Lodestone.Api.Endpoints;
 /// Server-Sent Events, and the replication state. Each route runs the Redis command it is named
 /// after, as the caller, so the command endpoint and these routes cannot disagree.
 /// </summary>
-public static partial class AdminEndpoints
+internal static partial class AdminEndpoints
 {
     private static void MapObservability(RouteGroupBuilder group)
     {

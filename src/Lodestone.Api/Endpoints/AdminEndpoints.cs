@@ -10,7 +10,7 @@ namespace Lodestone.Api.Endpoints;
 /// Every route runs Redis commands through <see cref="EngineClient"/>, as the caller, so the command
 /// table's checks (the admin flag, ACLs, loading) apply here as on <c>/commands</c>.
 /// </summary>
-public static partial class AdminEndpoints
+internal static partial class AdminEndpoints
 {
     public static RouteGroupBuilder MapAdmin(this IEndpointRouteBuilder app)
     {

@@ -17,7 +17,7 @@ namespace Lodestone.Api.Endpoints;
 /// nothing in between — MULTI/EXEC); and the path form <c>GET|POST|PUT|HEAD /commands/set/k/v?EX=100</c>.
 /// Every failure, auth and size limits included, is an Upstash <c>{"error": "…"}</c> body.
 /// </remarks>
-public static class CommandsEndpoints
+internal static class CommandsEndpoints
 {
     public static RouteGroupBuilder MapCommands(this IEndpointRouteBuilder app)
     {

@@ -20,7 +20,7 @@ namespace Lodestone.Api.Endpoints;
 /// carry the key's ETag; writes honour If-Match / If-None-Match on the key. Deleting the whole hash
 /// is <c>DELETE /keys/{key}</c>.
 /// </remarks>
-public static class HashesEndpoints
+internal static class HashesEndpoints
 {
     public static RouteGroupBuilder MapHashes(this IEndpointRouteBuilder app)
     {

@@ -12,7 +12,7 @@ namespace Lodestone.Api.Endpoints;
 /// <c>/keys</c>: any key, whatever its type — paged listing (SCAN), type/TTL/version, delete, expiry,
 /// rename and copy.
 /// </summary>
-public static class KeysEndpoints
+internal static class KeysEndpoints
 {
     public static RouteGroupBuilder MapKeys(this IEndpointRouteBuilder app)
     {

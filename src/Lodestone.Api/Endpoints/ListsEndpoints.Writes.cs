@@ -8,7 +8,7 @@ using Microsoft.Extensions.Primitives;
 namespace Lodestone.Api.Endpoints;
 
 /// <summary>The writes of <c>/lists</c>: pushes, pops (blocking as long polls), moves and edits.</summary>
-public static partial class ListsEndpoints
+internal static partial class ListsEndpoints
 {
     private static Task<Results<Created<ListLength>, Ok<ListLength>, ProblemHttpResult>> LPush(RouteKey target, PushRequest request, HttpContext http, EngineClient engine) =>
         Push(target, request, head: true, http, engine);

@@ -19,7 +19,7 @@ namespace Lodestone.Api.Endpoints;
 /// writes take If-Match / If-None-Match preconditions on the route's list. Blocking pops and moves
 /// (with a <c>timeout</c>) take none: the condition would be checked again whenever the wait ends.
 /// </remarks>
-public static partial class ListsEndpoints
+internal static partial class ListsEndpoints
 {
     public static RouteGroupBuilder MapLists(this IEndpointRouteBuilder app)
     {

@@ -14,7 +14,7 @@ namespace Lodestone.Api.Endpoints;
 /// fencing token is strictly greater than every earlier grant of the lock; what the lock protects
 /// keeps the largest token it has seen and refuses smaller ones (or asks <c>POST /locks/{name}/fence</c>).
 /// </summary>
-public static class LocksEndpoints
+internal static class LocksEndpoints
 {
     public static RouteGroupBuilder MapLocks(this IEndpointRouteBuilder app)
     {

@@ -18,7 +18,7 @@ namespace Lodestone.Api.Endpoints;
 /// without a migration. Its state is the string key the command keeps (the theoretical arrival
 /// time), which vanishes once the limiter is full again.
 /// </remarks>
-public static class RateLimitsEndpoints
+internal static class RateLimitsEndpoints
 {
     private const string Policy = "default";
 

@@ -15,7 +15,7 @@ namespace Lodestone.Api.Endpoints;
 /// ETag; writes honour If-Match / If-None-Match. Whole-set reads are capped at
 /// <see cref="HttpSettings.MaxResponseElements"/>; larger sets are paged with SSCAN's cursor.
 /// </summary>
-public static class SetsEndpoints
+internal static class SetsEndpoints
 {
     public static RouteGroupBuilder MapSets(this IEndpointRouteBuilder app)
     {

@@ -15,7 +15,7 @@ namespace Lodestone.Api.Endpoints;
 /// <c>/strings</c>: string keys as a resource — caching, sessions, counters, feature flags. Values are
 /// JSON text (base64 for bytes) or raw <c>application/octet-stream</c>.
 /// </summary>
-public static class StringsEndpoints
+internal static class StringsEndpoints
 {
     private const string OctetStream = "application/octet-stream";
 

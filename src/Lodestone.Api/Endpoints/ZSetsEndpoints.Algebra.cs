@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace Lodestone.Api.Endpoints;
 
 /// <summary>Union, intersection and difference across keys, returned or stored.</summary>
-public static partial class ZSetsEndpoints
+internal static partial class ZSetsEndpoints
 {
     private static Task<Results<Ok<ZAlgebraResult>, Ok<ZStoreResult>, ProblemHttpResult>> Union(
         ZSetAlgebraRequest request, HttpContext http, EngineClient engine, IOptions<HttpSettings> settings) =>

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace Lodestone.Api.Endpoints;
 
 /// <summary>The reads and pops of many members: the range read (the leaderboard read) and pops, blocking or not.</summary>
-public static partial class ZSetsEndpoints
+internal static partial class ZSetsEndpoints
 {
     /// <summary>How often a range read counts again when the set changed between its count and its read.</summary>
     private const int RangeAttempts = 3;

@@ -14,7 +14,7 @@ namespace Lodestone.Api.Endpoints;
 /// the strings "inf" and "-inf". The range read, pops and the set algebra are in the other part of
 /// this class.
 /// </summary>
-public static partial class ZSetsEndpoints
+internal static partial class ZSetsEndpoints
 {
     public static RouteGroupBuilder MapZSets(this IEndpointRouteBuilder app)
     {

@@ -5,7 +5,7 @@ namespace Lodestone.Api.Errors;
 /// types, bodies cut off at the size limit) the same shape as ours: a type from
 /// <see cref="ProblemTable"/>, a detail that says what to do, and the Redis error code.
 /// </summary>
-public static class ProblemDefaults
+internal static class ProblemDefaults
 {
     public static IServiceCollection AddLodestoneProblems(this IServiceCollection services) =>
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>

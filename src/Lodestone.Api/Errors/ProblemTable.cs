@@ -6,7 +6,7 @@ namespace Lodestone.Api.Errors;
 /// The one mapping from engine error kinds to HTTP problems (ARCHITECTURE.md §5). Every problem
 /// response of the API is built from a row of this table.
 /// </summary>
-public static class ProblemTable
+internal static class ProblemTable
 {
     /// <summary>The problem type URI prefix; the suffix is the row's slug.</summary>
     public const string TypePrefix = "urn:lodestone:problem:";
@@ -52,7 +52,7 @@ public static class ProblemTable
 }
 
 /// <summary>One row of <see cref="ProblemTable"/>.</summary>
-public sealed record ProblemKind(int Status, string Title, string Slug)
+internal sealed record ProblemKind(int Status, string Title, string Slug)
 {
     public string Type => ProblemTable.TypePrefix + Slug;
 }

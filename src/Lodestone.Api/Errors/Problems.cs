@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace Lodestone.Api.Errors;
 
 /// <summary>Builds RFC 9457 problem responses from <see cref="ProblemTable"/>. Each carries the Redis error code.</summary>
-public static class Problems
+internal static class Problems
 {
     /// <summary>
     /// The problem for an engine error reply. An engine failure (a handler threw, a sink could not

@@ -12,7 +12,7 @@ using Microsoft.Extensions.Options;
 namespace Lodestone.Api.Infrastructure;
 
 /// <summary>The <c>Auth</c> configuration section.</summary>
-public sealed class AuthSettings
+internal sealed class AuthSettings
 {
     public const string Section = "Auth";
 
@@ -45,7 +45,7 @@ public sealed class ApiKeySetting
 /// gives the caller an <see cref="AclUser"/> whose role and key patterns the engine enforces on each
 /// command. With no keys configured every caller is let in (loopback callers only, in protected mode).
 /// </summary>
-public static class ApiKeys
+internal static class ApiKeys
 {
     public const string Scheme = "ApiKey";
     public const string Policy = "ApiKey";

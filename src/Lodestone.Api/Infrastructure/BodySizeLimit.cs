@@ -10,7 +10,7 @@ namespace Lodestone.Api.Infrastructure;
 /// body is read; a body without a declared length is cut off by the server at the same limit.
 /// Runs after routing, so it knows the endpoint.
 /// </summary>
-public static class BodySizeLimit
+internal static class BodySizeLimit
 {
     /// <summary>A route's own body limit, in bytes.</summary>
     public sealed record Metadata(long Bytes);

@@ -1,7 +1,7 @@
 namespace Lodestone.Api.Infrastructure;
 
 /// <summary>The <c>Commands</c> configuration section: limits of the command endpoint.</summary>
-public sealed class CommandSettings
+internal sealed class CommandSettings
 {
     public const string Section = "Commands";
 

@@ -29,7 +29,7 @@ namespace Lodestone.Api.Infrastructure;
 /// Accept-Encoding (the benchmarks, most server-side clients) costs one header lookup in each of the two.
 /// </para>
 /// </remarks>
-public static class Compression
+internal static class Compression
 {
     /// <summary>Bodies of at most this many bytes go out uncompressed.</summary>
     public const int UncompressedUpTo = 1024;

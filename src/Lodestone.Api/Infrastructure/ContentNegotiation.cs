@@ -17,7 +17,7 @@ namespace Lodestone.Api.Infrastructure;
 /// The command endpoint is not negotiated: the Upstash protocol is JSON, with its own header for raw
 /// RESP2 replies. Nor are the documents (<c>/openapi</c>, <c>/metrics</c>) and probes.
 /// </remarks>
-public static class ContentNegotiation
+internal static class ContentNegotiation
 {
     public const string Json = "application/json";
     public const string RawBytes = "application/octet-stream";

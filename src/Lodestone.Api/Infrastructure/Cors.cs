@@ -6,7 +6,7 @@ using Microsoft.Net.Http.Headers;
 namespace Lodestone.Api.Infrastructure;
 
 /// <summary>CORS for browser clients: only the configured origins (none by default).</summary>
-public static class Cors
+internal static class Cors
 {
     /// <summary>
     /// How long a browser may reuse a preflight's answer. The policy changes only with a restart;

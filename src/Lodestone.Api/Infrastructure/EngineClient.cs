@@ -17,7 +17,7 @@ namespace Lodestone.Api.Infrastructure;
 /// (a waiter whose client has gone is removed and never served); a reply holds at most
 /// <see cref="CommandSettings.MaxReplyElements"/> elements.
 /// </remarks>
-public sealed class EngineClient : ICaller
+internal sealed class EngineClient : ICaller
 {
     private readonly Executor _executor;
     private readonly Limits _limits;

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace Lodestone.Api.Infrastructure;
 
 /// <summary>Hosts the engine: options from the <c>Engine</c> section (validated at start), one executor for the process.</summary>
-public static class EngineHosting
+internal static class EngineHosting
 {
     public const string Section = "Engine";
 

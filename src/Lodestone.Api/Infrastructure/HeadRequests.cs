@@ -4,7 +4,7 @@ using Microsoft.Extensions.Primitives;
 namespace Lodestone.Api.Infrastructure;
 
 /// <summary>Marks a route that answers HEAD only because it answers GET (see <see cref="HeadRequests"/>).</summary>
-public sealed class ImpliedHead
+internal sealed class ImpliedHead
 {
     public static ImpliedHead Instance { get; } = new();
 }

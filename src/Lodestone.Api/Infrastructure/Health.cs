@@ -4,7 +4,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace Lodestone.Api.Infrastructure;
 
 /// <summary><c>/alive</c>: the process answers. <c>/health</c>: and the engine executes commands (a PING round trip).</summary>
-public static class Health
+internal static class Health
 {
     private const string Ready = "ready";
 

@@ -6,7 +6,7 @@ namespace Lodestone.Api.Infrastructure;
 /// Without a url it probes the first port of <c>ASPNETCORE_HTTP_PORTS</c> (how the image sets its
 /// port, so changing that variable moves the probe too), or 8379.
 /// </summary>
-public static class HealthProbe
+internal static class HealthProbe
 {
     public const string Verb = "healthcheck";
 

@@ -1,7 +1,7 @@
 namespace Lodestone.Api.Infrastructure;
 
 /// <summary>The <c>Http</c> configuration section.</summary>
-public sealed class HttpSettings
+internal sealed class HttpSettings
 {
     public const string Section = "Http";
 
@@ -50,7 +50,7 @@ public sealed class HttpSettings
 }
 
 /// <summary>The <c>RequestLogging</c> configuration section.</summary>
-public sealed class RequestLoggingSettings
+internal sealed class RequestLoggingSettings
 {
     public const string Section = "RequestLogging";
 

@@ -13,7 +13,7 @@ namespace Lodestone.Api.Infrastructure;
 /// request — errors and slow requests always, fast successful ones at Debug so that the default
 /// (Information) configuration skips them cheaply.
 /// </summary>
-public static class Logging
+internal static class Logging
 {
     public static WebApplicationBuilder AddLodestoneLogging(this WebApplicationBuilder builder)
     {

@@ -19,7 +19,7 @@ namespace Lodestone.Api.Infrastructure;
 /// what HTTP metrics are. Routing, rate-limiting, authentication and memory-pool meters would each
 /// add work to every request and say nothing the request log and the engine's counters do not.
 /// </remarks>
-public static class Metrics
+internal static class Metrics
 {
     public const string Path = "/metrics";
 

@@ -15,7 +15,7 @@ namespace Lodestone.Api.Infrastructure;
 /// settings file, the port it listens on, and how many clients are connected (INFO reads them;
 /// <c>/metrics</c> is <see cref="Metrics"/>).
 /// </summary>
-public static partial class Observability
+internal static partial class Observability
 {
     public static IServiceCollection AddLodestoneObservability(this IServiceCollection services)
     {

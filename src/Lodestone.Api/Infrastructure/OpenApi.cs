@@ -56,7 +56,7 @@ public sealed record KeyConditionsMetadata(KeyConditions Conditions);
 /// disagree. <see cref="OpenApiOperations"/> completes each operation from the route's metadata
 /// (statuses, headers, security); <see cref="OpenApiDefinitions"/> the shared schemas.
 /// </summary>
-public static class OpenApi
+internal static class OpenApi
 {
     public const string DocumentPath = "/openapi/v1.json";
 

@@ -12,7 +12,7 @@ namespace Lodestone.Api.Infrastructure;
 /// (with Retry-After) rather than a refused connection while a large log replays. If the files
 /// cannot be trusted the service stops with a message naming file, offset and record, and exit code 4.
 /// </summary>
-public static partial class PersistenceHosting
+internal static partial class PersistenceHosting
 {
     public const string Section = "Persistence";
 

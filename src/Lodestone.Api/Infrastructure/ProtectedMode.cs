@@ -18,7 +18,7 @@ namespace Lodestone.Api.Infrastructure;
 /// probes from an orchestrator's node address work; they reveal nothing. A connection with no IP (a
 /// Unix socket, an in-memory test server) is local.
 /// </remarks>
-public static class ProtectedMode
+internal static class ProtectedMode
 {
     public const string Denied = "DENIED Lodestone is running in protected mode because no API keys are configured (Auth:ApiKeys) and the client is not on loopback. " +
         "Either configure API keys (see docs/operations.md, \"API keys\") and send one as Authorization: Bearer <key>, " +

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace Lodestone.Api.Infrastructure;
 
 /// <summary>The <c>RateLimiting</c> configuration section.</summary>
-public sealed class RateLimitingSettings
+internal sealed class RateLimitingSettings
 {
     public const string Section = "RateLimiting";
 
@@ -27,7 +27,7 @@ public sealed class RateLimitingSettings
 }
 
 /// <summary>A token bucket per caller, by who the caller is.</summary>
-public sealed class RateLimitPolicies
+internal sealed class RateLimitPolicies
 {
     /// <summary>Callers without a valid key, one bucket per client address.</summary>
     public TokenBucketSetting Anonymous { get; set; } = new() { TokenLimit = 100, TokensPerPeriod = 50, ReplenishmentPeriodMs = 1000 };
@@ -46,7 +46,7 @@ public sealed class RateLimitPolicies
 }
 
 /// <summary>One token bucket: up to <see cref="TokenLimit"/> requests at once, <see cref="TokensPerPeriod"/> more every period.</summary>
-public sealed class TokenBucketSetting
+internal sealed class TokenBucketSetting
 {
     public int TokenLimit { get; set; }
 
@@ -63,7 +63,7 @@ public sealed class TokenBucketSetting
 /// per-caller limiters alive now (idle ones are dropped, so this follows the active callers, not all
 /// callers ever seen).
 /// </summary>
-public sealed class RateLimitCounters
+internal sealed class RateLimitCounters
 {
     private long _rejected;
     private long _liveLimiters;
@@ -98,7 +98,7 @@ public sealed class RateLimitCounters
 /// every bucket from one timer and drops a bucket idle (full) for 10 seconds, so a flood of distinct
 /// addresses does not keep a limiter each; <see cref="RateLimitCounters.LiveLimiters"/> shows it.
 /// </remarks>
-public static class RateLimiting
+internal static class RateLimiting
 {
     public const string Code = "RATELIMITED";
 
@@ -208,7 +208,7 @@ public static class RateLimiting
         }
 
         /// <summary>Who is asking: the API key's name, or the client's address.</summary>
-        public string CallerOf(HttpContext context) =>
+        public static string CallerOf(HttpContext context) =>
             ApiKeys.AclUserOf(context) is { } user ? "key:" + user.Name : "ip:" + ClientAddress(context);
 
         private RateLimitPartition<string> Partition(HttpContext context)

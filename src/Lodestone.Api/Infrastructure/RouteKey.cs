@@ -14,7 +14,7 @@ namespace Lodestone.Api.Infrastructure;
 /// A handler parameter of this type binds the route parameter <c>{key}</c>, or <c>{name}</c> if the
 /// route has that instead.
 /// </remarks>
-public sealed class RouteKey
+internal sealed class RouteKey
 {
     private RouteKey(byte[] bytes) => Bytes = bytes;
 

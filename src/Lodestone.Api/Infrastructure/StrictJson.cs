@@ -8,7 +8,7 @@ namespace Lodestone.Api.Infrastructure;
 /// one was meant?), missing required members, nulls where a value is required, and deep nesting are
 /// all refused with 400 rather than silently ignored.
 /// </summary>
-public static class StrictJson
+internal static class StrictJson
 {
     /// <summary>The deepest nesting any JSON body may have: resource bodies and <c>/commands</c> arrays alike.</summary>
     public const int MaxDepth = 16;

@@ -6,7 +6,7 @@ using IPNetwork = System.Net.IPNetwork;
 namespace Lodestone.Api.Infrastructure;
 
 /// <summary>The <c>Http:ForwardedHeaders</c> configuration section: the reverse proxies in front of the service.</summary>
-public sealed class ForwardedHeadersSettings
+internal sealed class ForwardedHeadersSettings
 {
     public const string Section = "Http:ForwardedHeaders";
 
@@ -34,7 +34,7 @@ public sealed class ForwardedHeadersSettings
 /// A chain of proxies works when every one of them is listed: the client is the rightmost
 /// <c>X-Forwarded-For</c> entry that is not itself a trusted proxy.
 /// </remarks>
-public static class TrustedProxies
+internal static class TrustedProxies
 {
     /// <summary>The framework's switch (<c>ASPNETCORE_FORWARDEDHEADERS_ENABLED</c>, or this key in any configuration source).</summary>
     private const string FrameworkSwitch = "ForwardedHeaders_Enabled";

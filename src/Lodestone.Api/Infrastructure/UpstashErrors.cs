@@ -9,7 +9,7 @@ namespace Lodestone.Api.Infrastructure;
 /// rather than problem details — auth, size limits and wrong methods included — so Upstash
 /// clients can read every failure.
 /// </summary>
-public sealed class UpstashErrors
+internal sealed class UpstashErrors
 {
     public const string SyncTokenHeader = "upstash-sync-token";
 

@@ -10,7 +10,7 @@ namespace Lodestone.Api.Protocol;
 /// (<c>Upstash-Response-Format: resp2</c>): maps are flattened into arrays, doubles and nil become
 /// bulk strings and <c>$-1</c>, booleans integers — what a Redis 7 server sends a RESP2 client.
 /// </summary>
-public static class Resp2
+internal static class Resp2
 {
     public static void Write(IBufferWriter<byte> output, Reply reply)
     {
