@@ -34,8 +34,14 @@ namespace Lodestone.Engine.Execution;
 /// Timer work (the active expiry cycle, eviction to a lowered memory limit, hot-key ageing; later
 /// snapshots, heartbeats) arrives as a tick
 /// item from a <see cref="TimeProvider"/> timer, so it runs between commands, on the same thread.
-/// Blocking commands park their caller instead of completing it (Executor.Blocking.cs); a later
+/// Blocking commands park their caller instead of completing it (<see cref="BlockingRegistry"/>); a later
 /// write that creates a key they wait on resumes them in the same loop turn.
+///
+/// The executor owns the queue, the loop, the commit and the kinds of work item; the rest are its
+/// parts, each run as work on this thread: <see cref="CommandDispatcher"/> runs one command (the
+/// generic checks, the handler, its effect and stats), <see cref="BlockingRegistry"/> keeps parked
+/// callers, <see cref="SnapshotCoordinator"/> walks a snapshot between batches, and
+/// <see cref="RuntimeSettings"/> is what CONFIG SET swaps in whole.
 ///
 /// Nothing escapes the engine thread: an exception from a handler fails that command (an internal
 /// error reply), one from anywhere else in a work item fails that item, and either is logged with

@@ -43,7 +43,7 @@ internal sealed class Entry
     /// <summary>Next entry in the same hash bucket (a field so the table can unlink by reference).</summary>
     internal Entry? Next;
 
-    /// <summary>The last snapshot epoch this entry was saved in (see Executor.Snapshot.cs).</summary>
+    /// <summary>The last snapshot epoch this entry was saved in (see <see cref="Execution.SnapshotCoordinator"/>).</summary>
     internal int SavedEpoch;
 
     /// <summary>Position in the keyspace's list of keys with a TTL, or -1.</summary>
