@@ -72,7 +72,7 @@ var sampler = Task.Run(async () =>
 });
 var writesBefore = Interlocked.Read(ref writes);
 var clock = Stopwatch.StartNew();
-var snapshot = log.SnapshotAsync(executor);
+var snapshot = log.Compactor.SnapshotAsync(executor);
 var during = await Probe(() => !snapshot.IsCompleted);
 await snapshot;
 clock.Stop();
@@ -82,7 +82,7 @@ var writesDuring = Interlocked.Read(ref writes) - writesBefore;
 
 await stop.CancelAsync();
 await Task.WhenAll(writers);
-var status = log.Status;
+var status = log.Compactor.Status;
 Console.WriteLine($"Snapshot of {keys:N0} keys: {clock.Elapsed.TotalMilliseconds:F0} ms, {status.LastSize / (1024.0 * 1024):F1} MiB, {writesDuring:N0} writes ran meanwhile; error: {status.LastError ?? "none"}");
 Console.WriteLine($"Engine stall (PING round trip) without a snapshot: max {baseline.MaxMs:F2} ms, p99 {baseline.P99Ms:F2} ms ({baseline.Samples} probes)");
 Console.WriteLine($"Engine stall (PING round trip) during the snapshot: max {during.MaxMs:F2} ms, p99 {during.P99Ms:F2} ms ({during.Samples} probes)");

@@ -74,7 +74,7 @@ public sealed class StartupRefusalTests : IDisposable
         await WithEngineAsync(async (executor, log) =>
         {
             await Run(executor, "SET", "kept", "in the snapshot");
-            await log.SnapshotAsync(executor);
+            await log.Compactor.SnapshotAsync(executor);
         });
         File.Delete(Path.Combine(_directory, "manifest.json"));
         foreach (var segment in Directory.GetFiles(_directory, "log-*.aof"))

@@ -190,7 +190,7 @@ public sealed class FaultInjectionTests : IDisposable
             ReplyAssert.Ok(await Run(executor, [.. Enumerable.Range(batch * 1000, 1000).SelectMany(i => new[] { $"k{i}", value }).Prepend("MSET")]));
         ReplyAssert.Integer(await Run(executor, "INCR", "counter"), 1);
         _disk.SnapshotWrites.Reset();
-        var snapshot = log.SnapshotAsync(executor);
+        var snapshot = log.Compactor.SnapshotAsync(executor);
         // The engine begins a requested snapshot at the top of a loop turn: the second command runs in a
         // turn that began after the first one's, so by then the snapshot has begun.
         await Run(executor, "PING");
@@ -206,7 +206,7 @@ public sealed class FaultInjectionTests : IDisposable
         _disk.Heal();
         _disk.SnapshotWrites.Set();
         await snapshot;
-        Assert.Null(log.Status.LastError);
+        Assert.Null(log.Compactor.Status.LastError);
         ReplyAssert.Integer(await RetryUntilAcceptedAsync(executor, "INCR", "counter"), 2);
         ReplyAssert.Integer(await Run(executor, "DEL", "k0"), 1);
         var expected = await KeyspaceDigest.OfAsync(executor, withVersions: true);
@@ -227,7 +227,7 @@ public sealed class FaultInjectionTests : IDisposable
         var failures = new List<Exception>();
         log.ReloadFailed += failures.Add;
         ReplyAssert.Ok(await Run(executor, "SET", "a", "1"));
-        await log.SnapshotAsync(executor);
+        await log.Compactor.SnapshotAsync(executor);
         File.Delete(Directory.GetFiles(_directory, "*.snap").Single());
 
         _disk.Inject(Fault.DiskFull);
@@ -248,8 +248,8 @@ public sealed class FaultInjectionTests : IDisposable
 
         // The snapshot's own file cannot be written.
         _disk.InjectIntoSnapshots(Fault.DiskFull);
-        await log.SnapshotAsync(executor);
-        Assert.Contains("No space left on device", log.Status.LastError, StringComparison.Ordinal);
+        await log.Compactor.SnapshotAsync(executor);
+        Assert.Contains("No space left on device", log.Compactor.Status.LastError, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(_directory, "*.tmp"));
         _disk.Heal();
 
@@ -258,8 +258,8 @@ public sealed class FaultInjectionTests : IDisposable
         if (File.Exists("/dev/full"))
         {
             File.CreateSymbolicLink(Path.Combine(_directory, "manifest.json.tmp"), "/dev/full");
-            await log.SnapshotAsync(executor);
-            Assert.Contains("No space left on device", log.Status.LastError, StringComparison.Ordinal);
+            await log.Compactor.SnapshotAsync(executor);
+            Assert.Contains("No space left on device", log.Compactor.Status.LastError, StringComparison.Ordinal);
             Assert.Empty(Directory.GetFiles(_directory, "*.tmp"));
         }
         Assert.Equal(manifest, File.ReadAllBytes(Path.Combine(_directory, "manifest.json")));

@@ -472,7 +472,7 @@ public sealed class RecoveryTests : IDisposable
         {
             ReplyAssert.Bulk(await node.Run("GET", "a"), "1");
             Assert.True(await Version(node, "a") > 0);
-            Assert.True(node.Log.SnapshotDue(), "Old files hold no versions: a compaction is due.");
+            Assert.True(node.Log.Compactor.SnapshotDue(), "Old files hold no versions: a compaction is due.");
             await node.Run("SET", "b", "2");
             written = await Version(node, "b");
         }
@@ -488,14 +488,14 @@ public sealed class RecoveryTests : IDisposable
             // The old segment's offsets counted records (2); from there on they count bytes.
             Assert.Equal(2 + AofFormat.RecordSize(new Effect(Argv.Of("SET", "b", "2"), written)), node.Report.NextOffset);
             Assert.Equal(written, await Version(node, "b"));
-            await node.Log.SnapshotAsync(node.Executor);
-            Assert.False(node.Log.SnapshotDue());
+            await node.Log.Compactor.SnapshotAsync(node.Executor);
+            Assert.False(node.Log.Compactor.SnapshotDue());
         }
         string expected;
         using (var node = Start())
         {
             expected = await KeyspaceDigest.OfAsync(node.Executor, withVersions: true);
-            Assert.False(node.Log.SnapshotDue());
+            Assert.False(node.Log.Compactor.SnapshotDue());
         }
         using var last = Start();
         Assert.Equal(expected, await KeyspaceDigest.OfAsync(last.Executor, withVersions: true));

@@ -30,7 +30,7 @@ public sealed class SnapshotTests : IDisposable
 
         public Task<Reply> Run(params string[] args) => Executor.ExecuteAsync(args.Select(Encoding.UTF8.GetBytes).ToArray());
 
-        public Task Snapshot() => Log.SnapshotAsync(Executor);
+        public Task Snapshot() => Log.Compactor.SnapshotAsync(Executor);
 
         public void Dispose()
         {
@@ -119,7 +119,7 @@ public sealed class SnapshotTests : IDisposable
             offset = node.Executor.CommittedOffset;
             Assert.True(offset > 100);
             await node.Snapshot();
-            var status = node.Log.Status;
+            var status = node.Log.Compactor.Status;
             Assert.False(status.InProgress);
             Assert.Null(status.LastError);
             Assert.Equal(offset, status.LastSaveOffset);
@@ -134,7 +134,7 @@ public sealed class SnapshotTests : IDisposable
         using var restarted = Start();
         Assert.Equal(1, restarted.Report.Records);
         ReplyAssert.Bulk(await restarted.Run("GET", "after"), "snapshot");
-        var reloaded = restarted.Log.Status;
+        var reloaded = restarted.Log.Compactor.Status;
         Assert.Equal(offset, reloaded.LastSaveOffset);
         Assert.Equal(new FileInfo(Path.Combine(_directory, $"snapshot-{offset:D20}.snap")).Length, reloaded.LastSize);
         Assert.NotNull(reloaded.LastSaveTime);
@@ -151,7 +151,7 @@ public sealed class SnapshotTests : IDisposable
         await node.Run("SET", "c", "3");
 
         // Three writes, the last in the segment the snapshot started: a Prometheus counter must not go back.
-        Assert.Equal(3, node.Log.Status.LogRecords);
+        Assert.Equal(3, node.Log.Compactor.Status.LogRecords);
     }
 
     [Fact]
@@ -210,7 +210,7 @@ public sealed class SnapshotTests : IDisposable
 
         node.Dispose();
         await snapshot;
-        Assert.Contains("abandoned", node.Log.Status.LastError, StringComparison.Ordinal);
+        Assert.Contains("abandoned", node.Log.Compactor.Status.LastError, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(_directory, "*.snap*"));
 
         using var restarted = Start();
@@ -260,7 +260,7 @@ public sealed class SnapshotTests : IDisposable
             await node.Run("SET", $"k{i}", "v");
 
         var first = node.Snapshot();
-        Assert.Throws<InvalidOperationException>(() => { _ = node.Log.SnapshotAsync(node.Executor); });
+        Assert.Throws<InvalidOperationException>(() => { _ = node.Log.Compactor.SnapshotAsync(node.Executor); });
         await first;
     }
 

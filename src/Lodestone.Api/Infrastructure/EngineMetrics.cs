@@ -197,7 +197,7 @@ internal sealed class EngineMetrics : IDisposable
 
         public void Read(AppendOnlyLog log)
         {
-            var status = log.Status;
+            var status = log.Compactor.Status;
             _snapshotInProgress.Set(status.InProgress ? 1 : 0);
             if (status.LastSaveTime is { } saved)
                 _lastSave.Set(saved.ToUnixTimeSeconds());

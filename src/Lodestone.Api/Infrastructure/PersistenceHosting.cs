@@ -49,13 +49,13 @@ internal static partial class PersistenceHosting
             using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                if (executor.IsLoading || !log.SnapshotDue())
+                if (executor.IsLoading || !log.Compactor.SnapshotDue())
                     continue;
                 try
                 {
                     LogStarting(executor.CommittedOffset);
-                    await log.SnapshotAsync(executor);
-                    if (log.Status.LastError is { } error)
+                    await log.Compactor.SnapshotAsync(executor);
+                    if (log.Compactor.Status.LastError is { } error)
                         LogFailed(error);
                 }
                 catch (InvalidOperationException busy)

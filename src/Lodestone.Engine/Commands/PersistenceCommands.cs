@@ -29,7 +29,7 @@ internal static class PersistenceCommands
     [Command("LASTSAVE", 1, Flags = CommandFlags.Admin | CommandFlags.Dangerous | CommandFlags.Fast | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Random,
         Syntax = "LASTSAVE", Summary = "Returns the Unix timestamp of the last successful save to disk.", Complexity = "O(1)", Group = "server", Since = "1.0.0")]
     public static Reply LastSave(CommandContext ctx) =>
-        Reply.Integer((ctx.Diagnostics.Log?.Status.LastSaveTime ?? ctx.Diagnostics.StartedAt).ToUnixTimeSeconds());
+        Reply.Integer((ctx.Diagnostics.Log?.Compactor.Status.LastSaveTime ?? ctx.Diagnostics.StartedAt).ToUnixTimeSeconds());
 
     /// <summary>
     /// Starts a snapshot and returns at once: the log does the disk work off the engine thread, and
@@ -39,6 +39,6 @@ internal static class PersistenceCommands
     {
         if (ctx.Diagnostics.Log is not { } log || ctx.Diagnostics.Persistence is { AppendOnly: false })
             return Errors.PersistenceOff;
-        return log.TryStartSnapshot(ctx.Diagnostics.Engine) ? Reply.Simple(started) : busy;
+        return log.Compactor.TryStartSnapshot(ctx.Diagnostics.Engine) ? Reply.Simple(started) : busy;
     }
 }

@@ -125,7 +125,7 @@ internal static class InfoReport
     private static void Persistence(StringBuilder text, CommandContext ctx)
     {
         var d = ctx.Diagnostics;
-        var status = d.Log?.Status;
+        var status = d.Log?.Compactor.Status;
         var committed = d.Engine.CommittedOffset;
         var lastSave = status?.LastSaveTime ?? d.StartedAt;
         var saving = status?.InProgress ?? false;

@@ -23,17 +23,16 @@ public sealed record SnapshotStatus(
     long LogBytes, long LogRecords = 0, long LogFsyncs = 0, long? LastPeakBufferBytes = null);
 
 /// <summary>
-/// Persistence: the append-only log as the engine's effect sink, the recovery that opens it, and
-/// snapshots that compact it.
+/// The append-only log: the engine's effect sink (the one reader of the effect stream that must
+/// finish before replies), its data directory's manifest, and opening it — <see cref="Recovery"/>
+/// reads the files into the engine; <see cref="Compactor"/> snapshots and compacts them.
 /// </summary>
 /// <remarks>
 /// Design note. The data directory holds a manifest naming a snapshot (optional) and the log segments
-/// after it. Recovery loads the snapshot and replays the segments. A snapshot (<see cref="SnapshotAsync"/>)
-/// is also a compaction: at its offset O the log switches to a new segment starting at O, and an
-/// intermediate manifest naming old segments and the new one is made durable before anything is
-/// written there; once the snapshot is durable, the manifest is replaced by {snapshot O, segment O}
-/// and the old files are deleted. A crash at any point leaves a manifest whose files are all there
-/// and together hold every acknowledged write.
+/// after it. Recovery loads the snapshot and replays the segments; the log then appends to the last
+/// segment. The manifest is only ever replaced whole (written aside, fsynced, renamed): this class
+/// holds the current one, and the compactor swaps in the next (<see cref="Compactor"/> explains the
+/// order that keeps a crash at any point recoverable).
 ///
 /// A batch the log could not take and the engine refused is forgotten (<see cref="Discard"/>) and the
 /// engine loads these same files again (<see cref="Reload"/>, on its own thread, the live segment read
@@ -43,7 +42,7 @@ public sealed record SnapshotStatus(
 /// snapshot each key's version and the counter, so loading gives every key the version it had
 /// (Executor.Loading.cs). Files of the previous format hold none and are still read; the log then goes
 /// on in a new segment (never appending to one of another format), and a snapshot is due at once
-/// (<see cref="SnapshotDue"/>), after which every key's version is on disk.
+/// (<see cref="Persistence.Compactor.SnapshotDue"/>), after which every key's version is on disk.
 /// </remarks>
 public sealed class AppendOnlyLog : IEffectSink, IDisposable
 {
@@ -56,13 +55,6 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
     private AofWriter? _writer;
     private readonly AofCounters _counters = new();
     private Manifest? _manifest;
-    private long _sizeAtLastRewrite;
-    private DateTimeOffset _lastSaveAttempt;
-    // Writes (records) since the last save, for the save rules: offsets count bytes, not changes.
-    private long _recordsAtLastSave;
-    private bool _olderFormatLoaded;
-    private SnapshotStatus _status = new(false, null, null, null, null, null, 0);
-    private Task? _running;
 
     /// <summary>A log in <paramref name="options"/>' data directory on <paramref name="files"/>; nothing is read until recovery.</summary>
     public AppendOnlyLog(IFileSystem files, PersistenceOptions options, TimeProvider time)
@@ -73,9 +65,12 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
         _files = files;
         _options = options;
         _time = time;
-        _lastSaveAttempt = time.GetUtcNow();
         _recovery = new Recovery(files, options);
+        Compactor = new Compactor(this, options, time);
     }
+
+    /// <summary>Snapshots of this log's data, and the compaction they bring (BGSAVE, BGREWRITEAOF, the save rules).</summary>
+    public Compactor Compactor { get; }
 
     /// <summary>The data directory.</summary>
     public string Directory => _options.DataDirectory;
@@ -83,15 +78,11 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
     /// <inheritdoc/>
     public EngineError? Failure => _writer?.Failure;
 
-    /// <summary>Snapshot and rewrite status (INFO persistence, LASTSAVE).</summary>
-    public SnapshotStatus Status
-    {
-        get
-        {
-            lock (_gate)
-                return _status with { LogBytes = _writer?.Length ?? 0, LogRecords = _counters.Records, LogFsyncs = _counters.Fsyncs };
-        }
-    }
+    /// <summary>The bytes in the live segment (0 before recovery).</summary>
+    public long Length => _writer?.Length ?? 0;
+
+    /// <summary>Records and fsyncs of the log since this process opened it, every segment counted.</summary>
+    public AofCounters Counters => _counters;
 
     /// <inheritdoc/>
     public bool TryRecover() => _writer?.TryRecover() ?? true;
@@ -141,16 +132,8 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
 
         _writer = AofWriter.Open(_files, PathOf(manifest.Segments[^1]), next, _options.AppendFsync, _time, counters: _counters);
         lock (_gate)
-        {
             _manifest = manifest;
-            // The live snapshot is the last save, whichever process took it (its duration is not known).
-            if (loaded.Snapshot is { } saved)
-                _status = _status with { LastSaveTime = saved.Time, LastSaveOffset = saved.Offset, LastSize = saved.Bytes };
-            // Files of an older format hold no versions: one compaction puts every key's on disk.
-            _olderFormatLoaded = loaded.OlderFormat;
-            _sizeAtLastRewrite = _writer.Length;
-            _recordsAtLastSave = _counters.Records;
-        }
+        Compactor.Opened(loaded.Snapshot, loaded.OlderFormat);
         if (pauseLocks)
             executor.PauseLockGrants();
         executor.FinishLoading(next);
@@ -239,71 +222,16 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
         return reader.ReadToEnd().Trim() == "clean";
     }
 
-    /// <summary>
-    /// Takes a snapshot now (Redis's BGSAVE / BGREWRITEAOF) and compacts the log to it; completes when
-    /// the snapshot is durable and the old files are gone.
-    /// </summary>
-    /// <exception cref="InvalidOperationException">A snapshot is already running, or the log is failing.</exception>
-    public Task SnapshotAsync(Executor executor) =>
-        Start(executor, () => RunSnapshotAsync(executor)) ?? throw new InvalidOperationException("A snapshot is already being taken.");
-
-    /// <summary>
-    /// Starts a snapshot unless one is running (BGSAVE, BGREWRITEAOF); false when one is. Returns at
-    /// once — the first file is written on the thread pool — so the engine thread may call it.
-    /// </summary>
-    /// <exception cref="InvalidOperationException">The log is not open (recovery has not run).</exception>
-    public bool TryStartSnapshot(Executor executor) =>
-        Start(executor, () => Task.Run(() => RunSnapshotAsync(executor))) is not null;
-
-    /// <returns>The running snapshot, or null when one was already running.</returns>
-    private Task? Start(Executor executor, Func<Task> run)
-    {
-        ArgumentNullException.ThrowIfNull(executor);
-        lock (_gate)
-        {
-            if (_running is { IsCompleted: false })
-                return null;
-            if (_manifest is null)
-                throw new InvalidOperationException("The log is not open: recovery has not run.");
-            _status = _status with { InProgress = true };
-            _lastSaveAttempt = _time.GetUtcNow();
-            return _running = run();
-        }
-    }
-
-    /// <summary>
-    /// Whether a snapshot is due: a save rule is met (time since the last one and writes since), the
-    /// log has outgrown its last compaction, or the files loaded at startup were of an older format
-    /// (without key versions, so every restart would give their keys new ETags until one is taken).
-    /// </summary>
-    public bool SnapshotDue()
-    {
-        lock (_gate)
-        {
-            if (_manifest is null || _running is { IsCompleted: false })
-                return false;
-            if (_olderFormatLoaded)
-                return true;
-            var changes = _counters.Records - _recordsAtLastSave;
-            var elapsed = _time.GetUtcNow() - _lastSaveAttempt;
-            if (changes > 0 && (_options.SaveRules() ?? []).Any(rule => elapsed.TotalSeconds >= rule.Seconds && changes >= rule.Changes))
-                return true;
-            var size = _writer?.Length ?? 0;
-            return _options.AutoRewritePercentage > 0 && size >= _options.AutoRewriteMinSizeBytes
-                && size >= _sizeAtLastRewrite * (100 + _options.AutoRewritePercentage) / 100;
-        }
-    }
-
     /// <summary>Stops the timers and closes the log.</summary>
     public void Dispose()
     {
         try
         {
-            _running?.Wait(TimeSpan.FromSeconds(30));
+            Compactor.Running?.Wait(TimeSpan.FromSeconds(30));
         }
         catch (AggregateException)
         {
-            // Its failure is in Status; the log itself is still whole.
+            // Its failure is in the compactor's status; the log itself is still whole.
         }
         if (_writer is not { } writer)
             return;
@@ -327,76 +255,34 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
 
     private string PathOf(string file) => Path.Combine(Directory, file);
 
-    private async Task RunSnapshotAsync(Executor executor)
+    /// <summary>The manifest in effect (null before recovery).</summary>
+    internal Manifest? Manifest
     {
-        var started = _time.GetTimestamp();
-        Manifest before;
-        lock (_gate)
-            before = _manifest!;
-        try
+        get
         {
-            // Before the cut, off the engine thread: a manifest naming the segment the log will switch
-            // to. Recovery treats a missing last segment as not yet started, so this is safe to make
-            // durable now, and the switch itself needs no fsync.
-            var next = before.NextSegmentName();
-            var intermediate = before with { Segments = [.. before.Segments, next] };
-            _files.WriteAtomically(ManifestPath, intermediate.Serialize());
             lock (_gate)
-                _manifest = intermediate;
-
-            SnapshotWriter? writer = null;
-            AofWriter? previous = null;
-            long offset;
-            long recordsAtCut = 0;
-            try
-            {
-                offset = await executor.StartSnapshotAsync(offset =>
-                {
-                    // On the engine thread, between batches: every record before the offset is in the
-                    // current segment; from it on, they go to the next one.
-                    (writer, previous) = SwitchSegment(next, offset);
-                    recordsAtCut = _counters.Records;
-                    return writer;
-                }).ConfigureAwait(false);
-            }
-            catch (InvalidOperationException) when (writer is null)
-            {
-                // The log did not switch: name only the segments it writes to again.
-                _files.WriteAtomically(ManifestPath, before.Serialize());
-                lock (_gate)
-                    _manifest = before;
-                throw;
-            }
-            previous?.Dispose(); // its final fsync, here rather than on the engine thread
-            var size = await writer!.Done.ConfigureAwait(false);
-            var peakBuffer = writer.PeakQueuedBytes;
-            writer.Dispose();
-
-            var after = new Manifest(Manifest.CurrentVersion, SnapshotFile.Name(offset), offset, [next]);
-            _files.WriteAtomically(ManifestPath, after.Serialize());
-            lock (_gate)
-            {
-                _manifest = after;
-                _sizeAtLastRewrite = _writer?.Length ?? 0;
-                _recordsAtLastSave = recordsAtCut;
-                _olderFormatLoaded = false;
-                _status = new SnapshotStatus(false, _time.GetUtcNow(), offset, _time.GetElapsedTime(started), size, null, 0, LastPeakBufferBytes: peakBuffer);
-            }
-            // Only now, with the new manifest durable, are the old files unneeded.
-            var live = new[] { after.Snapshot!, next };
-            lock (_reloadGate)
-            {
-                foreach (var old in before.Segments.Append(before.Snapshot).OfType<string>().Except(live))
-                {
-                    if (_files.Exists(PathOf(old)))
-                        _files.Delete(PathOf(old));
-                }
-            }
+                return _manifest;
         }
-        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException or InvalidOperationException)
+    }
+
+    /// <summary>Makes <paramref name="next"/> the manifest: durable first (written aside, fsynced, renamed), then in effect.</summary>
+    internal void ReplaceManifest(Manifest next)
+    {
+        _files.WriteAtomically(ManifestPath, next.Serialize());
+        lock (_gate)
+            _manifest = next;
+    }
+
+    /// <summary>Deletes files the manifest no longer names — never while a reload after a refused batch is reading them.</summary>
+    internal void DeleteUnlessLive(IEnumerable<string> files, IReadOnlyCollection<string> live)
+    {
+        lock (_reloadGate)
         {
-            lock (_gate)
-                _status = _status with { InProgress = false, LastError = failure.Message };
+            foreach (var old in files.Except(live))
+            {
+                if (_files.Exists(PathOf(old)))
+                    _files.Delete(PathOf(old));
+            }
         }
     }
 
@@ -404,7 +290,7 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
     /// Engine thread, at the snapshot's offset: append from now on to <paramref name="segment"/>, which
     /// the manifest already names. No fsync here: the new header is made durable with the first records.
     /// </summary>
-    private (SnapshotWriter Writer, AofWriter? Previous) SwitchSegment(string segment, long offset)
+    internal (SnapshotWriter Writer, AofWriter? Previous) SwitchSegment(string segment, long offset)
     {
         if (_writer is { Failure: { } failure })
             throw new InvalidOperationException($"The log is failing ({failure.Message}); no snapshot until it recovers.");
