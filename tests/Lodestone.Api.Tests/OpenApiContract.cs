@@ -1,6 +1,5 @@
 extern alias JsonSchemaNet;
 
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
@@ -40,7 +39,7 @@ internal sealed partial class OpenApiContract
     private readonly JsonNode _document;
     private readonly List<(Regex Pattern, int[] Rank, JsonObject Item, string Pointer)> _paths = [];
     private readonly BuildOptions _build;
-    private readonly ConcurrentDictionary<string, JsonSchema> _schemas = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, JsonSchema> _schemas = new(StringComparer.Ordinal);
 
     private OpenApiContract(string json)
     {
@@ -213,9 +212,16 @@ internal sealed partial class OpenApiContract
     /// <summary>The errors of <paramref name="instance"/> against the schema at <paramref name="pointer"/>, or null when it is valid.</summary>
     private string? Validate(string pointer, JsonNode? instance)
     {
-        var schema = _schemas.GetOrAdd(pointer, p => JsonSchema.FromText($$"""{"$ref":"{{BaseUri}}#{{UriPointer(p)}}"}""", _build));
         using var parsed = JsonDocument.Parse(instance?.ToJsonString() ?? "null");
-        var result = schema.Evaluate(parsed.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        EvaluationResults result;
+        // The schema registry is a plain dictionary: building a schema registers it, evaluating one reads
+        // it, and the tests run in parallel, so one at a time (it is quick next to the request itself).
+        lock (_schemas)
+        {
+            if (!_schemas.TryGetValue(pointer, out var schema))
+                _schemas[pointer] = schema = JsonSchema.FromText($$"""{"$ref":"{{BaseUri}}#{{UriPointer(pointer)}}"}""", _build);
+            result = schema.Evaluate(parsed.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        }
         if (result.IsValid)
             return null;
         var errors = (result.Details ?? [])
