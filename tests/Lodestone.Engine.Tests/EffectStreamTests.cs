@@ -23,6 +23,15 @@ public sealed class EffectStreamTests : IDisposable
 
     private static EffectStream Stream(TestEngine engine) => engine.Executor.Effects;
 
+    /// <summary>The stream with its backlog asked for: a first reader opened (and closed) before anything is written.</summary>
+    private static EffectStream WithBacklog(TestEngine engine)
+    {
+        var stream = Stream(engine);
+        Assert.Equal(BacklogPosition.Held, stream.TryOpenReader(stream.Offset, out var first));
+        first!.Dispose();
+        return stream;
+    }
+
     private static Task<Reply> Set(Executor executor, string key, string value) =>
         executor.ExecuteAsync(Encoding.UTF8.GetBytes("SET"), Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value));
 
@@ -130,7 +139,7 @@ public sealed class EffectStreamTests : IDisposable
     public async Task A_reader_starts_from_any_offset_still_in_the_backlog_and_is_told_when_it_is_too_old_or_in_the_future()
     {
         using var engine = new TestEngine(new EngineOptions { ReplBacklogSize = EngineOptions.MinReplBacklogSize });
-        var stream = Stream(engine);
+        var stream = WithBacklog(engine);
         await engine.Run("SET", "a", "1");
         var afterFirst = stream.Offset;
         await engine.Run("SET", "b", "2");
@@ -156,7 +165,7 @@ public sealed class EffectStreamTests : IDisposable
     public async Task The_backlog_holds_at_most_its_size_and_a_reader_at_its_start_reads_exactly_that_much()
     {
         using var engine = new TestEngine(new EngineOptions { ReplBacklogSize = EngineOptions.MinReplBacklogSize });
-        var stream = Stream(engine);
+        var stream = WithBacklog(engine);
         var value = new string('v', 5000);
         for (var i = 0; i < 20; i++)
             await engine.Run("SET", $"big:{i}", value);
@@ -171,6 +180,41 @@ public sealed class EffectStreamTests : IDisposable
             // They are the last bytes of the whole stream, unchanged.
             var all = EffectBatch.Encode(engine.Log.Records, 0).Bytes.ToArray();
             Assert.Equal(all[^EngineOptions.MinReplBacklogSize..], bytes);
+        }
+    }
+
+    [Fact]
+    public async Task Until_a_reader_asks_the_backlog_holds_nothing_and_without_a_log_nothing_is_encoded_yet_offsets_are_the_same_bytes()
+    {
+        using var logged = new TestEngine();
+        using var unlogged = new Executor(new EngineOptions(), TimeProvider.System);
+        foreach (var args in new[] { new[] { "SET", "a", "1" }, ["RPUSH", "l", "x", "y"], ["SET", "b", new string('v', 300)] })
+        {
+            await logged.Run(args);
+            await unlogged.ExecuteAsync([.. args.Select(System.Text.Encoding.UTF8.GetBytes)]);
+        }
+
+        // The same records, the same offsets, whether or not anything was encoded.
+        var encoded = EffectBatch.Encode(logged.Log.Records, 0).Bytes.Length;
+        Assert.Equal(encoded, logged.Executor.CommittedOffset);
+        Assert.Equal(encoded, unlogged.CommittedOffset);
+        foreach (var stream in new[] { logged.Executor.Effects, unlogged.Effects })
+        {
+            Assert.False(stream.BacklogActive);
+            Assert.Equal(stream.Offset, stream.BacklogStart);
+            Assert.Equal(BacklogPosition.TooOld, stream.Locate(0));
+        }
+
+        // A first reader asks for the backlog: from the next batch on, it holds what is written.
+        var unloggedStream = unlogged.Effects;
+        Assert.Equal(BacklogPosition.Held, unloggedStream.TryOpenReader(unloggedStream.Offset, out var reader));
+        using (reader)
+        {
+            var from = unloggedStream.Offset;
+            await unlogged.ExecuteAsync("SET"u8.ToArray(), "c"u8.ToArray(), "3"u8.ToArray());
+            Assert.True(unloggedStream.BacklogActive);
+            Assert.Equal(from, unloggedStream.BacklogStart);
+            Assert.Equal([$"{from}:SET c 3"], Decode(await ReadToAsync(reader!, unloggedStream.Offset), from));
         }
     }
 

@@ -185,10 +185,14 @@ internal static class InfoReport
         Field(text, "master_replid2", new string('0', 40));
         Field(text, "master_repl_offset", ctx.Diagnostics.Engine.CommittedOffset);
         Field(text, "second_repl_offset", -1);
-        Field(text, "repl_backlog_active", 0);
-        Field(text, "repl_backlog_size", 0);
-        Field(text, "repl_backlog_first_byte_offset", 0);
-        Field(text, "repl_backlog_histlen", 0);
+        // As Redis: the backlog is active once a reader asked for it; its first byte counts from 1.
+        var stream = ctx.Diagnostics.Engine.Effects;
+        var active = stream.BacklogActive;
+        var held = active ? stream.Offset - stream.BacklogStart : 0;
+        Field(text, "repl_backlog_active", active ? 1 : 0);
+        Field(text, "repl_backlog_size", stream.BacklogCapacity);
+        Field(text, "repl_backlog_first_byte_offset", active ? stream.BacklogStart + 1 : 0);
+        Field(text, "repl_backlog_histlen", held);
     }
 
     private static void Cpu(StringBuilder text, CommandContext ctx)

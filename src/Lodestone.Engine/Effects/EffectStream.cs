@@ -27,6 +27,13 @@ namespace Lodestone.Engine.Effects;
 /// it is told to resynchronise in full, never handed bytes that may be wrong. So a slow reader costs
 /// the engine nothing and memory stays at the backlog's size: it falls behind, then off.
 ///
+/// The backlog holds bytes only once a reader has asked for one (<see cref="TryOpenReader"/>), as
+/// Redis creates its backlog when the first replica attaches: until then a batch nobody reads as bytes
+/// — no synchronous reader either, the log being off — is not encoded at all; its records' sizes move
+/// the offset on (<see cref="Skip(IReadOnlyList{Effect})"/>), so offsets mean the same bytes either way. A reader opened in
+/// the same instant as such a batch may find itself too old at once and resynchronise in full, as a
+/// first replica does anyway.
+///
 /// Offsets continue across restarts: each record's offset is in the log (a segment's header holds
 /// its first one), so recovery ends at the offset the stream had, and <see cref="StartAt"/> continues
 /// from it with an empty backlog. Readers open before a jump of the offset are told to resynchronise.
@@ -40,6 +47,8 @@ public sealed class EffectStream
     private long _writing;
     private int _generation;
     private int _readers;
+    private volatile bool _backlogWanted;
+    private bool _backlogHeld;
     private volatile bool _closed;
     private TaskCompletionSource? _published;
 
@@ -67,6 +76,23 @@ public sealed class EffectStream
     /// <summary>The most bytes the backlog holds.</summary>
     public int BacklogCapacity => _ring.Length;
 
+    /// <summary>Whether the backlog has been asked for (a reader has opened since the engine started). Any thread.</summary>
+    public bool BacklogActive => _backlogWanted;
+
+    /// <summary>
+    /// Engine thread: whether batches go into the backlog — from the first batch after a reader first
+    /// asked for it; before that, <see cref="Skip(IReadOnlyList{Effect})"/> (or a publish without the copy) only moves the offset.
+    /// </summary>
+    internal bool HoldsBacklog
+    {
+        get
+        {
+            if (!_backlogHeld && _backlogWanted)
+                _backlogHeld = true;
+            return _backlogHeld;
+        }
+    }
+
     /// <summary>Asynchronous readers open now.</summary>
     public int Readers => Volatile.Read(ref _readers);
 
@@ -90,6 +116,8 @@ public sealed class EffectStream
     /// </remarks>
     public BacklogPosition TryOpenReader(long offset, out EffectReader? reader)
     {
+        // Before anything else: the engine holds bytes for readers from its next batch on.
+        _backlogWanted = true;
         var generation = Volatile.Read(ref _generation);
         var position = Locate(offset);
         reader = position == BacklogPosition.Held ? new EffectReader(this, offset, generation) : null;
@@ -115,6 +143,34 @@ public sealed class EffectStream
         var first = Math.Min(bytes.Length, _ring.Length - at);
         bytes[..first].CopyTo(_ring.AsSpan(at));
         bytes[first..].CopyTo(_ring);
+        Volatile.Write(ref _end, end);
+        Wake();
+    }
+
+    /// <summary>
+    /// Engine thread: a batch that no reader takes as bytes — no backlog yet (<see cref="HoldsBacklog"/>)
+    /// and no log. The offset moves past its records' encoded size; the backlog stays empty.
+    /// </summary>
+    internal void Skip(IReadOnlyList<Effect> effects)
+    {
+        long size = 0;
+        for (var i = 0; i < effects.Count; i++)
+            size += Persistence.Aof.AofFormat.RecordSize(effects[i]);
+        SkipTo(Volatile.Read(ref _end) + size);
+    }
+
+    /// <summary>Engine thread: a batch the synchronous reader took while the backlog is not held: the offset moves past it.</summary>
+    internal void Skip(EffectBatch batch)
+    {
+        Debug.Assert(batch.StartOffset == _end, "Batches are published in order, each where the last ended.");
+        SkipTo(batch.EndOffset);
+    }
+
+    // The backlog starts (empty) at the new end: no reader can be handed bytes that were never copied in.
+    private void SkipTo(long end)
+    {
+        Volatile.Write(ref _origin, end);
+        Interlocked.Exchange(ref _writing, end);
         Volatile.Write(ref _end, end);
         Wake();
     }

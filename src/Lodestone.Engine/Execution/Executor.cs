@@ -393,6 +393,15 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
             _context.ClearSyncRequest();
             return null;
         }
+        var holdsBacklog = _stream.HoldsBacklog;
+        if (_sinks.Length == 0 && !holdsBacklog)
+        {
+            // Nobody takes the bytes (no log, no reader yet): the offset moves on, nothing is encoded.
+            _stream.Skip(_effects);
+            _effects.Clear();
+            _context.ClearSyncRequest();
+            return null;
+        }
         var started = Stopwatch.GetTimestamp();
         var rolledBack = false;
         var batch = _stream.Encode(_effects);
@@ -419,7 +428,12 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
             // Every effect handed over has its offset now, whether or not it is durable yet — unless the
             // batch is rolled back: then it never happened, no reader sees it and its offsets are given again.
             if (!rolledBack)
-                _stream.Publish(batch);
+            {
+                if (holdsBacklog)
+                    _stream.Publish(batch);
+                else
+                    _stream.Skip(batch);
+            }
             _effects.Clear();
             _context.ClearSyncRequest();
             _dispatcher.WriteRefusal = SinkFailure();
