@@ -272,12 +272,16 @@ public sealed partial class StringCommandsTests
     }
 
     [Fact]
-    public async Task Incrbyfloat_refuses_numbers_beyond_the_double_range_unlike_redis()
+    public async Task Incrbyfloat_works_in_long_double_up_to_its_range_as_redis_does()
     {
-        // Differs from Redis, deliberately: Redis adds in long double and accepts up to ~1.2e4932.
-        ReplyAssert.Error(await Run("INCRBYFLOAT", "f", "1e400"), NotFloat);
-        ReplyAssert.Ok(await Run("SET", "f", "1.7e308"));
-        ReplyAssert.Error(await Run("INCRBYFLOAT", "f", "1.7e308"), "ERR increment would produce NaN or Infinity");
-        ReplyAssert.Bulk(await Run("GET", "f"), "1.7e308");
+        // Beyond double's range, as Redis's 80-bit long double (up to ~1.19e4932).
+        ReplyAssert.Ok(await Run("SET", "f", "1e308"));
+        Assert.StartsWith("19999999999999999999", Encoding.ASCII.GetString((await Run("INCRBYFLOAT", "f", "1e308")).AsBulk().Span), StringComparison.Ordinal);
+        ReplyAssert.Ok(await Run("SET", "f", "1e4932"));
+        ReplyAssert.Error(await Run("INCRBYFLOAT", "f", "1.18e4932"), "ERR increment would produce NaN or Infinity");
+        ReplyAssert.Error(await Run("INCRBYFLOAT", "f", "1e4933"), NotFloat);
+        ReplyAssert.Error(await Run("INCRBYFLOAT", "f", "1e-5000"), NotFloat);
+        ReplyAssert.Bulk(await Run("INCRBYFLOAT", "g", "1.5e3"), "1500");
+        ReplyAssert.Bulk(await Run("INCRBYFLOAT", "g", "0.1"), "1500.09999999999999998");
     }
 }

@@ -183,31 +183,32 @@ internal static class HashCommands
 
     /// <summary>HINCRBYFLOAT key field increment</summary>
     /// <remarks>
-    /// O(1). The result is stored and returned as INCRBYFLOAT prints it (see
-    /// <see cref="RedisNumbers.FormatIncrByFloat"/>, and its difference from Redis), and logged as
-    /// <c>HSET key field result</c> so replay does not depend on float arithmetic.
+    /// O(1). Computed, stored and returned as INCRBYFLOAT's (80-bit long double, "%.17Lf": see
+    /// <see cref="LongDouble"/>), and logged as <c>HSET key field result</c> so replay does not depend
+    /// on float arithmetic.
     /// </remarks>
     [Command("HINCRBYFLOAT", 4, Flags = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast, FirstKey = 1, LastKey = 1, KeyType = RedisType.Hash,
         Syntax = "HINCRBYFLOAT key field increment", Summary = "Increments the floating point value of a field by a number. Uses 0 as initial value if the field doesn't exist.",
         Complexity = "O(1)", Group = Group, Since = "2.6.0")]
     public static Reply HIncrByFloat(CommandContext ctx)
     {
-        if (!RedisNumbers.TryParseDouble(ctx.Arg(3), out var increment))
+        if (LongDouble.Parse(ctx.Arg(3)) is not { } increment)
             return Errors.NotFloat;
-        if (!double.IsFinite(increment))
+        if (increment.IsInfinity)
             return Errors.ValueNaNOrInfinity;
         var entry = ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access);
         var hash = (HashValue?)entry?.Value;
-        ReadOnlySpan<byte> currentText = "0"u8;
+        var current = default(LongDouble);
         if (hash is not null && hash.TryGet(ctx.Arg(2), out var stored))
-            currentText = stored;
-        if (!RedisNumbers.TryParseDouble(currentText, out var current))
-            return Errors.HashValueNotFloat;
-        var sum = current + increment;
-        if (!double.IsFinite(sum))
+        {
+            if (LongDouble.Parse(stored) is not { } parsed)
+                return Errors.HashValueNotFloat;
+            current = parsed;
+        }
+        if (LongDouble.Add(current, increment) is not { IsInfinity: false } sum)
             return Errors.NaNOrInfinity;
 
-        var result = Encoding.ASCII.GetBytes(RedisNumbers.FormatIncrByFloat(currentText, ctx.Arg(3), sum));
+        var result = Encoding.ASCII.GetBytes(sum.ToHumanString());
         hash ??= new HashValue();
         hash.Set(ctx.Args[2], result);
         Store(ctx, entry, hash);

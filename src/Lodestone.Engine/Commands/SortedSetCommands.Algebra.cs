@@ -171,12 +171,20 @@ internal static partial class SortedSetCommands
 
         if (cardinalityOnly)
             return Reply.Integer(IntersectionCount(sources, limit));
-        var result = op switch
+        // A result only replied keeps a -0 score, as Redis replies it; a stored one holds 0.
+        var result = new SortedSetValue { KeepsNegativeZero = !store };
+        switch (op)
         {
-            SetOp.Union => Union(sources, aggregate),
-            SetOp.Inter => Intersection(sources, aggregate),
-            _ => Difference(sources),
-        };
+            case SetOp.Union:
+                Union(sources, aggregate, result);
+                break;
+            case SetOp.Inter:
+                Intersection(sources, aggregate, result);
+                break;
+            default:
+                Difference(sources, result);
+                break;
+        }
         return store ? Store(ctx, ctx.Args[1], result) : Elements(result.All(), withScores);
     }
 
@@ -191,7 +199,7 @@ internal static partial class SortedSetCommands
         };
 
     /// <summary>Every member of any input, its weighted scores combined. The inputs are visited smallest first, as in Redis.</summary>
-    private static SortedSetValue Union(Source[] sources, Aggregate aggregate)
+    private static void Union(Source[] sources, Aggregate aggregate, SortedSetValue result)
     {
         var scores = new Dictionary<byte[], double>(ByteArrayComparer.Instance);
         foreach (var source in sources.OrderBy(s => s.Count))
@@ -202,23 +210,17 @@ internal static partial class SortedSetCommands
                 scores[member] = scores.TryGetValue(member, out var sum) ? Combine(sum, weighted, aggregate) : weighted;
             }
         }
-        var result = new SortedSetValue();
         foreach (var (member, score) in scores)
             result.Set(member, score);
-        return result;
     }
 
     /// <summary>The members of the smallest input that every other input has, their weighted scores combined.</summary>
-    private static SortedSetValue Intersection(Source[] sources, Aggregate aggregate)
-    {
-        var result = new SortedSetValue();
+    private static void Intersection(Source[] sources, Aggregate aggregate, SortedSetValue result) =>
         ForEachInAll(sources, aggregate, (member, score) =>
         {
             result.Set(member, score);
             return true;
         });
-        return result;
-    }
 
     /// <summary>How many members every input has, counting no further than <paramref name="limit"/> (0: all).</summary>
     private static long IntersectionCount(Source[] sources, long limit)
@@ -254,18 +256,16 @@ internal static partial class SortedSetCommands
     }
 
     /// <summary>The members of the first input that no other input has, with their scores (no weights).</summary>
-    private static SortedSetValue Difference(Source[] sources)
+    private static void Difference(Source[] sources, SortedSetValue result)
     {
-        var result = new SortedSetValue();
         if (sources[0].IsMissing)
-            return result;
+            return;
         var others = sources.Skip(1).Where(s => !s.IsMissing).OrderBy(s => s.Count).ToArray();
         foreach (var (member, score) in sources[0].All())
         {
             if (!others.Any(other => other.TryGetScore(member, out _)))
                 result.Set(member, score);
         }
-        return result;
     }
 
     /// <summary>A score times its input's weight; inf × 0 is NaN, which Redis makes 0.</summary>

@@ -207,7 +207,7 @@ internal static partial class SortedSetCommands
                 ? zset.Range(rev ? zset.Count - 1 - window.First : window.First, window.Last - window.First + 1, rev)
                 : [],
             RangeBy.Score => Window(zset, zset.RanksOf(scores), offset, limit, rev),
-            _ => Window(zset, zset.RanksOf(lex), offset, limit, rev),
+            _ => Window(zset, zset.RanksOf(lex, rev), offset, limit, rev),
         };
         return store ? Store(ctx, ctx.Args[1], elements) : Elements(elements, withScores);
     }

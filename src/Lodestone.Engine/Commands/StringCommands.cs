@@ -225,21 +225,24 @@ internal static class StringCommands
     }
 
     /// <summary>INCRBYFLOAT key increment</summary>
-    /// <remarks>O(1). Logged as <c>SET key result KEEPTTL</c> so replay does not depend on float arithmetic.</remarks>
+    /// <remarks>
+    /// O(1). Computed as Redis does, in 80-bit long double (<see cref="LongDouble"/>), and stored and
+    /// returned as it prints it ("%.17Lf", trailing zeros trimmed). Logged as <c>SET key result
+    /// KEEPTTL</c> so replay does not depend on float arithmetic.
+    /// </remarks>
     [Command("INCRBYFLOAT", 3, Flags = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast, FirstKey = 1, LastKey = 1, KeyType = RedisType.String,
         Syntax = "INCRBYFLOAT key increment", Summary = "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
         Complexity = "O(1)", Group = Group, Since = "2.6.0")]
     public static Reply IncrByFloat(CommandContext ctx)
     {
         var entry = ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access);
-        var currentText = entry is null ? "0"u8 : ((StringValue)entry.Value).Span;
-        if (!RedisNumbers.TryParseDouble(currentText, out var current) || !RedisNumbers.TryParseDouble(ctx.Arg(2), out var increment))
+        var current = entry is null ? default(LongDouble?) : LongDouble.Parse(((StringValue)entry.Value).Span);
+        if ((entry is not null && current is null) || LongDouble.Parse(ctx.Arg(2)) is not { } increment)
             return Errors.NotFloat;
-        var sum = current + increment;
-        if (!double.IsFinite(sum))
+        if (LongDouble.Add(current ?? default, increment) is not { IsInfinity: false } sum)
             return Errors.NaNOrInfinity;
 
-        var result = Encoding.ASCII.GetBytes(RedisNumbers.FormatIncrByFloat(currentText, ctx.Arg(2), sum));
+        var result = Encoding.ASCII.GetBytes(sum.ToHumanString());
         if (entry is null)
         {
             ctx.Keyspace.Add(ctx.Args[1], RedisType.String, StringValue.Wrap(result), ctx.Access);

@@ -150,7 +150,7 @@ public readonly struct Reply
         ReplyKind.SimpleString => AsSimple(),
         ReplyKind.Error => "(error) " + AsError().Message,
         ReplyKind.Integer => "(integer) " + _number,
-        ReplyKind.Double => "(double) " + AsDouble().ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+        ReplyKind.Double => "(double) " + Text.RedisNumbers.FormatDouble(AsDouble()),
         ReplyKind.Boolean => AsBoolean() ? "(true)" : "(false)",
         ReplyKind.Bulk => "\"" + Encoding.UTF8.GetString(AsBulk().Span) + "\"",
         _ => "[" + string.Join(", ", AsItems()) + "]",

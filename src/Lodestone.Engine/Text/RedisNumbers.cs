@@ -116,45 +116,63 @@ public static class RedisNumbers
     }
 
     /// <summary>
-    /// The text INCRBYFLOAT stores for <paramref name="currentText"/> + <paramref name="incrementText"/>:
-    /// fixed-point with up to 17 decimals, trailing zeros trimmed, as Redis prints it ("%.17Lf").
+    /// A double as Redis 7.2+ replies it (its d2string): "inf", "-inf", "nan", "0" and "-0"; an
+    /// integral value within ±2^62 as an integer ("10000000000000000" for 1e16); anything else as
+    /// fpconv_dtoa writes it — the shortest digits that read back the same, plain when that is short
+    /// (up to 7 zeros added to an integer, up to 6 after the point: "0.000015") and otherwise
+    /// scientific with a signed exponent without leading zeros ("1e+21", "1e-7", "2.5e-7").
     /// </summary>
     /// <remarks>
-    /// Differs from Redis: Redis adds in 80-bit long double; we add in decimal when both operands fit
-    /// (so 0.1 + 0.2 stores "0.3", as Redis does) and fall back to IEEE double otherwise.
+    /// The digits are .NET's shortest round-trip digits; fpconv's Grisu2 finds the same except in
+    /// rare cases where it yields one digit more (then both read back as the same double).
     /// </remarks>
-    public static string FormatIncrByFloat(ReadOnlySpan<byte> currentText, ReadOnlySpan<byte> incrementText, double sum)
+    public static string FormatDouble(double value)
     {
-        if (TryParseDecimal(currentText, out var a) && TryParseDecimal(incrementText, out var b))
+        if (double.IsNaN(value))
+            return "nan";
+        if (double.IsInfinity(value))
+            return value > 0 ? "inf" : "-inf";
+        var negative = double.IsNegative(value);
+        if (value == 0)
+            return negative ? "-0" : "0";
+        // Redis's double2ll: integral and within ±(LLONG_MAX / 2), which as a double is ±2^62.
+        if (Math.Abs(value) <= 4611686018427387904.0 && Math.Truncate(value) == value)
+            return ((long)value).ToString(CultureInfo.InvariantCulture);
+
+        // Shortest round-trip text, then its digits and the power of ten of the last one (Grisu's K).
+        var text = Math.Abs(value).ToString("R", CultureInfo.InvariantCulture);
+        var e = text.IndexOfAny(['E', 'e']);
+        var k = e < 0 ? 0 : int.Parse(text.AsSpan(e + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+        var mantissa = e < 0 ? text : text[..e];
+        var point = mantissa.IndexOf('.', StringComparison.Ordinal);
+        if (point >= 0)
         {
-            try
-            {
-                return TrimFixed(Math.Round(a + b, 17, MidpointRounding.ToEven).ToString("F17", CultureInfo.InvariantCulture));
-            }
-            catch (OverflowException)
-            {
-                // Fall through to the double result.
-            }
+            k -= mantissa.Length - point - 1;
+            mantissa = mantissa.Remove(point, 1);
         }
-        return TrimFixed(sum.ToString("F17", CultureInfo.InvariantCulture));
-    }
+        var digits = mantissa.TrimStart('0');
+        var trimmed = digits.TrimEnd('0');
+        k += digits.Length - trimmed.Length;
+        digits = trimmed;
 
-    private static bool TryParseDecimal(ReadOnlySpan<byte> text, out decimal value)
-    {
-        value = 0;
-        if (text.IsEmpty || text.Length > 64)
-            return false;
-        Span<char> chars = stackalloc char[text.Length];
-        var count = Encoding.ASCII.GetChars(text, chars);
-        return decimal.TryParse(chars[..count], NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent,
-            CultureInfo.InvariantCulture, out value);
-    }
-
-    private static string TrimFixed(string text)
-    {
-        if (text.Contains('.', StringComparison.Ordinal))
-            text = text.TrimEnd('0').TrimEnd('.');
-        return text == "-0" ? "0" : text;
+        var count = digits.Length;
+        var exponent = Math.Abs(k + count - 1);
+        var result = new StringBuilder(24);
+        if (negative)
+            result.Append('-');
+        if (k >= 0 && exponent < count + 7)
+            return result.Append(digits).Append('0', k).ToString();
+        if (k < 0 && (k > -7 || exponent < 4))
+        {
+            var offset = count + k;
+            if (offset <= 0)
+                return result.Append("0.").Append('0', -offset).Append(digits).ToString();
+            return result.Append(digits, 0, offset).Append('.').Append(digits, offset, count - offset).ToString();
+        }
+        result.Append(digits[0]);
+        if (count > 1)
+            result.Append('.').Append(digits, 1, count - 1);
+        return result.Append('e').Append(k + count - 1 < 0 ? '-' : '+').Append(exponent.ToString(CultureInfo.InvariantCulture)).ToString();
     }
 
     private static bool TryParseInfinity(ReadOnlySpan<char> text, out double value)

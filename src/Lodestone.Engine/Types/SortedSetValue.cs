@@ -20,10 +20,39 @@ internal readonly record struct LexBound(byte[]? Value, bool Exclusive, int Infi
     /// <summary>Redis's sdscmplex: the order of member bytes, with <c>-</c> and <c>+</c> at the ends.</summary>
     public int CompareTo(ReadOnlySpan<byte> member) =>
         Infinity != 0 ? Infinity : Value.AsSpan().SequenceCompareTo(member);
+
+    /// <summary>sdscmplex between two bounds: equal ends compare equal, <c>-</c> below and <c>+</c> above everything else.</summary>
+    public int CompareTo(in LexBound other)
+    {
+        if (Infinity != 0 && Infinity == other.Infinity)
+            return 0;
+        if (Infinity == -1 || other.Infinity == 1)
+            return -1;
+        if (Infinity == 1 || other.Infinity == -1)
+            return 1;
+        return Value.AsSpan().SequenceCompareTo(other.Value);
+    }
 }
 
 /// <summary>A lexicographic range, as ZRANGEBYLEX takes it.</summary>
-internal readonly record struct LexRange(LexBound Min, LexBound Max);
+internal readonly record struct LexRange(LexBound Min, LexBound Max)
+{
+    /// <summary>Nothing can be in it (Redis's check before any walk): min above max, or equal with either end exclusive.</summary>
+    public bool IsEmpty
+    {
+        get
+        {
+            var comparison = Min.CompareTo(Max);
+            return comparison > 0 || (comparison == 0 && (Min.Exclusive || Max.Exclusive));
+        }
+    }
+
+    /// <summary>Redis's zslLexValueGteMin: <paramref name="member"/> is at or above the lower end.</summary>
+    public bool AboveMin(ReadOnlySpan<byte> member) => Min.Exclusive ? Min.CompareTo(member) < 0 : Min.CompareTo(member) <= 0;
+
+    /// <summary>Redis's zslLexValueLteMax: <paramref name="member"/> is at or below the upper end.</summary>
+    public bool BelowMax(ReadOnlySpan<byte> member) => Max.Exclusive ? Max.CompareTo(member) > 0 : Max.CompareTo(member) >= 0;
+}
 
 /// <summary>
 /// A Redis sorted set: members (binary strings) ordered by score, ties by member bytes. A skip list
@@ -33,7 +62,8 @@ internal readonly record struct LexRange(LexBound Min, LexBound Max);
 /// </summary>
 /// <remarks>
 /// Scores are never NaN (the commands refuse it) and a score of -0 is stored as 0, so that the
-/// order of equal scores, and how they print, do not depend on the sign of zero.
+/// order of equal scores, and how they print, do not depend on the sign of zero — except in a set
+/// made only to be replied (<see cref="KeepsNegativeZero"/>: ZUNION's, as Redis's prints "-0").
 /// </remarks>
 internal sealed class SortedSetValue : IValue
 {
@@ -72,11 +102,18 @@ internal sealed class SortedSetValue : IValue
         return false;
     }
 
+    /// <summary>
+    /// A set that is only replied, never stored: its scores keep the sign of a zero, as Redis's
+    /// ZUNION, ZINTER and ZDIFF reply "-0" (a stored set, like a listpack, holds 0).
+    /// </summary>
+    public bool KeepsNegativeZero { get; init; }
+
     /// <summary>Adds <paramref name="member"/> or gives it a new score; true when it was new. O(log N).</summary>
     public bool Set(byte[] member, double score)
     {
         // Adding 0 turns -0 into 0 and leaves every other score as it is.
-        score += 0.0;
+        if (!KeepsNegativeZero)
+            score += 0.0;
         if (_members.TryGetValue(member, out var node))
         {
             if (node.Score != score)
@@ -131,12 +168,67 @@ internal sealed class SortedSetValue : IValue
          _order.CountWhile(new BelowScore(range.Max, orEqual: !range.MaxExclusive)));
 
     /// <summary>
-    /// The ascending ranks of <paramref name="range"/>: [Start, End). O(log N). Meaningful when all
-    /// scores are equal (members are then in byte order), as in Redis.
+    /// The ascending ranks of <paramref name="range"/>: [Start, End), as Redis walks its small sets
+    /// (the listpack's zzlFirstInLexRange / zzlLastInLexRange), at every size. Forward: empty when the
+    /// last member (in score order) is below the range or the first above it; otherwise from the first
+    /// member at or above min, if that one is not above max, while members stay at or below max.
+    /// <paramref name="reverse"/> mirrors it from the end (ZREVRANGEBYLEX, ZRANGE … BYLEX REV). When all
+    /// scores are equal the members are in byte order and this is a binary search, O(log N); with mixed
+    /// scores (an order Redis leaves unspecified) it is a walk, O(N) — and never yields a member outside
+    /// [min, max].
     /// </summary>
-    public (int Start, int End) RanksOf(in LexRange range) =>
-        (_order.CountWhile(new BelowLex(range.Min, orEqual: range.Min.Exclusive)),
-         _order.CountWhile(new BelowLex(range.Max, orEqual: !range.Max.Exclusive)));
+    public (int Start, int End) RanksOf(in LexRange range, bool reverse = false)
+    {
+        if (Count == 0 || range.IsEmpty || !range.AboveMin(_order.Last!.Member) || !range.BelowMax(_order.First!.Member))
+            return (0, 0);
+        if (_order.First.Score == _order.Last.Score)
+        {
+            var (start, end) = (_order.CountWhile(new BelowLex(range.Min, orEqual: range.Min.Exclusive)),
+                _order.CountWhile(new BelowLex(range.Max, orEqual: !range.Max.Exclusive)));
+            return start < end ? (start, end) : (0, 0);
+        }
+        return reverse ? WalkDown(range) : WalkUp(range);
+    }
+
+    private (int Start, int End) WalkUp(in LexRange range)
+    {
+        var rank = 0;
+        var node = _order.First;
+        while (node is not null && !range.AboveMin(node.Member))
+        {
+            node = node.Next;
+            rank++;
+        }
+        if (node is null || !range.BelowMax(node.Member))
+            return (0, 0);
+        var start = rank;
+        while (node is not null && range.BelowMax(node.Member))
+        {
+            node = node.Next;
+            rank++;
+        }
+        return (start, rank);
+    }
+
+    private (int Start, int End) WalkDown(in LexRange range)
+    {
+        var rank = Count - 1;
+        var node = _order.Last;
+        while (node is not null && !range.BelowMax(node.Member))
+        {
+            node = node.Backward;
+            rank--;
+        }
+        if (node is null || !range.AboveMin(node.Member))
+            return (0, 0);
+        var end = rank + 1;
+        while (node is not null && range.AboveMin(node.Member))
+        {
+            node = node.Backward;
+            rank--;
+        }
+        return (rank + 1, end);
+    }
 
     /// <summary>Removes the elements of ascending ranks <paramref name="start"/> to <paramref name="end"/> inclusive. O(log N + M).</summary>
     public int RemoveRange(int start, int end) =>

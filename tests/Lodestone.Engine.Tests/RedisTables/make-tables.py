@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""Asks a real redis-server for the replies the RedisTables tests compare Lodestone's with.
+
+    redis-server --port 6390 --save '' --appendonly no --zset-max-listpack-entries 1024 --daemonize yes
+    python3 tests/Lodestone.Engine.Tests/RedisTables/make-tables.py 6390
+
+Writes incrbyfloat.jsonl and lex-ranges.jsonl beside this file: one case per line, the commands run
+and what Redis answered. The inputs come from a fixed seed, so running it again against the same
+Redis gives the same files. zset-max-listpack-entries is raised so that every set here (up to 200
+members) is a listpack, whose lex-range walk is the deterministic rule Lodestone follows at every size.
+"""
+import json
+import os
+import random
+import socket
+import sys
+
+
+class Redis:
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port))
+        self.file = self.sock.makefile("rb")
+
+    def call(self, *args):
+        out = [b"*%d\r\n" % len(args)]
+        for arg in args:
+            data = arg if isinstance(arg, bytes) else str(arg).encode()
+            out.append(b"$%d\r\n%s\r\n" % (len(data), data))
+        self.sock.sendall(b"".join(out))
+        return self.read()
+
+    def read(self):
+        line = self.file.readline().rstrip(b"\r\n")
+        kind, rest = line[:1], line[1:].decode()
+        if kind == b"+":
+            return rest
+        if kind == b"-":
+            return {"error": rest}
+        if kind == b":":
+            return int(rest)
+        if kind == b"$":
+            if int(rest) < 0:
+                return None
+            data = self.file.read(int(rest) + 2)[:-2]
+            return data.decode()
+        if kind == b"*":
+            return None if int(rest) < 0 else [self.read() for _ in range(int(rest))]
+        raise ValueError(line)
+
+
+def numbers(rng):
+    """Increments and starting values: plain decimals, exponents, hex, huge and tiny, edges, garbage."""
+    fixed = [
+        "0", "1", "-1", "0.1", "0.2", "-0.1", "1.5e3", "0x1f", "1e308", "-1e308", "1e400", "1e4932",
+        "1.18e4932", "-1.18e4932", "1.1897314953572317650e4932", "1e-4950", "4e-4951", "3e-4951",
+        "1e-5000", "0e-5000", "1e5000", "1e-30", "-1e-30", "3.0000000000000000000000001", "0x1p-3",
+        "0X.8", "0x1.8p3", "0x1p16383", "0x1p16384", "0x1p-16445", "0x1p-16446", "0xFFFFFFFFFFFFFFFFFF",
+        "0x1.fffffffffffffffffp0", "1.", ".5", "+1", "1e+2", "1E2", "00012.50", "-0", "+0", "-0.0",
+        "inf", "-inf", "INFINITY", "nan", "NaN", "abc", " 1", "1 ", "", "1e", "1e+", "0x", "0x1p",
+        "1.2.3", "++1", "--1", "0.30000000000000004", "123456789012345678901234567890",
+        "9223372036854775807", "-9223372036854775808", "18446744073709551616", "0.000000000000000001",
+        "99999999999999999.9", "1.99999999999999999999", "2.5e-17", "5e-18", "1.5e-17",
+    ]
+    generated = []
+    for _ in range(60):
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(1, 22)))
+        point = rng.randint(0, len(digits))
+        sign = rng.choice(["", "", "-"])
+        generated.append(sign + digits[:point] + "." + digits[point:] if point < len(digits) else sign + digits)
+    for _ in range(40):
+        mantissa = "%d.%0*d" % (rng.randint(1, 9), rng.randint(1, 18), rng.randint(0, 10**17))
+        exponent = rng.choice([rng.randint(-30, 30), rng.randint(-4960, 4940), rng.randint(-320, 320)])
+        generated.append(rng.choice(["", "-"]) + mantissa + "e" + str(exponent))
+    for _ in range(20):
+        hexdigits = "".join(rng.choice("0123456789abcdefABCDEF") for _ in range(rng.randint(1, 20)))
+        generated.append("0x" + hexdigits + rng.choice(["", "p%d" % rng.randint(-16500, 16400), "p-3", "p10"]))
+    return fixed + generated
+
+
+def incrbyfloat_cases(redis, rng):
+    values = numbers(rng)
+    cases = []
+    pairs = [(None, v) for v in values]
+    pairs += [(rng.choice(values), rng.choice(values)) for _ in range(420)]
+    for start, increment in pairs:
+        redis.call("DEL", "f", "h")
+        if start is not None:
+            redis.call("SET", "f", start)
+            redis.call("HSET", "h", "x", start)
+        cases.append({"command": "INCRBYFLOAT", "start": start, "increment": increment,
+                      "reply": redis.call("INCRBYFLOAT", "f", increment)})
+        cases.append({"command": "HINCRBYFLOAT", "start": start, "increment": increment,
+                      "reply": redis.call("HINCRBYFLOAT", "h", "x", increment)})
+    # Chains: each result is the next start, as a counter sees it.
+    for increment in ["0.1", "-0.3", "1e-17", "0x1p-60", "3.3333333333333333333", "1e17"]:
+        redis.call("DEL", "f")
+        start = None
+        for _ in range(12):
+            reply = redis.call("INCRBYFLOAT", "f", increment)
+            cases.append({"command": "INCRBYFLOAT", "start": start, "increment": increment, "reply": reply})
+            start = reply
+    return cases
+
+
+def lex_cases(redis, rng):
+    cases = []
+    alphabet = "abcde"
+    for _ in range(400):
+        size = rng.choice([2, 3, 4, 5, 8, 13, 30, 64, 129, 200])
+        scores = rng.choice([[1, 2], [0, 1, 2, 3], [-1, 1], [1], [5, 5, 7]])
+        members = set()
+        while len(members) < size:
+            members.add("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 4))))
+        elements = [[rng.choice(scores), m] for m in sorted(members)]
+        rng.shuffle(elements)
+
+        def bound(kind):
+            roll = rng.random()
+            if roll < 0.1:
+                return "-" if kind == "min" else "+"
+            if roll < 0.15:
+                return "+" if kind == "min" else "-"
+            return rng.choice("[(") + "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 2)))
+
+        low, high = bound("min"), bound("max")
+        choice = rng.randrange(7)
+        if choice == 0:
+            command = ["ZRANGEBYLEX", "z", low, high]
+        elif choice == 1:
+            command = ["ZREVRANGEBYLEX", "z", high, low]
+        elif choice == 2:
+            command = ["ZLEXCOUNT", "z", low, high]
+        elif choice == 3:
+            command = ["ZRANGE", "z", low, high, "BYLEX", "LIMIT", str(rng.randint(0, 3)), str(rng.choice([-1, 1, 2, 5]))]
+        elif choice == 4:
+            command = ["ZRANGE", "z", high, low, "BYLEX", "REV"]
+        elif choice == 5:
+            command = ["ZREMRANGEBYLEX", "z", low, high]
+        else:
+            command = ["ZRANGESTORE", "d", "z", low, high, "BYLEX"]
+        redis.call("DEL", "z", "d")
+        redis.call("ZADD", "z", *[str(x) for pair in elements for x in pair])
+        reply = redis.call(*command)
+        case = {"elements": elements, "command": command, "reply": reply}
+        # What the set holds after a removal, and what a stored range holds, in order.
+        if command[0] == "ZREMRANGEBYLEX":
+            case["after"] = redis.call("ZRANGE", "z", "0", "-1")
+        if command[0] == "ZRANGESTORE":
+            case["stored"] = redis.call("ZRANGE", "d", "0", "-1")
+        cases.append(case)
+    return cases
+
+
+def main():
+    port = int(sys.argv[1]) if len(sys.argv) > 1 else 6379
+    redis = Redis(port)
+    version = redis.call("INFO", "server").split("redis_version:")[1].split("\r\n")[0]
+    here = os.path.dirname(os.path.abspath(__file__))
+    rng = random.Random(20261207)
+    for name, cases in [("incrbyfloat", incrbyfloat_cases(redis, rng)), ("lex-ranges", lex_cases(redis, rng))]:
+        with open(os.path.join(here, name + ".jsonl"), "w") as out:
+            out.write(json.dumps({"redis": version, "cases": len(cases)}) + "\n")
+            for case in cases:
+                out.write(json.dumps(case) + "\n")
+        print(f"{name}: {len(cases)} cases from Redis {version}")
+
+
+main()
