@@ -56,6 +56,31 @@ public sealed class CommandsEndpointsTests(ApiFactory factory) : IClassFixture<A
     }
 
     [Fact]
+    public async Task Numbers_answer_as_Redis_prints_them_long_double_increments_scores_and_a_negative_zero()
+    {
+        var (counter, scores, weights) = (ApiFactory.Key("f"), ApiFactory.Key("z"), ApiFactory.Key("w"));
+
+        // INCRBYFLOAT in 80-bit long double, printed "%.17Lf" as Redis does (and through a pipeline and a transaction too).
+        Assert.Equal("1500", (await Result(await Post($"""["INCRBYFLOAT","{counter}","1.5e3"]"""))).GetString());
+        Assert.Equal("1500.09999999999999998", (await Result(await Post($"""["INCRBYFLOAT","{counter}","0.1"]"""))).GetString());
+        var pipeline = await Reply(await Post($"""[["SET","{counter}","0x1f"],["INCRBYFLOAT","{counter}","0.1"]]""", "/commands/pipeline"), HttpStatusCode.OK);
+        Assert.Equal("31.1", pipeline[1].GetProperty("result").GetString());
+        var transaction = await Reply(await Post($"""[["SET","{counter}","1e308"],["INCRBYFLOAT","{counter}","1e308"]]""", "/commands/multi-exec"), HttpStatusCode.OK);
+        Assert.StartsWith("1999999999999999999933717593116912913211201996948311344155", transaction[1].GetProperty("result").GetString(), StringComparison.Ordinal);
+
+        // Scores print as Redis 7.2's d2string: integers as integers, the rest as fpconv_dtoa.
+        await Post($"""["ZADD","{scores}","1e16","a","1e-7","b","0.1","c","1e21","d"]""");
+        Assert.Equal(["b", "1e-7", "c", "0.1", "a", "10000000000000000", "d", "1e+21"],
+            (await Result(await Post($"""["ZRANGE","{scores}","0","-1","WITHSCORES"]"""))).EnumerateArray().Select(item => item.GetString()));
+
+        // A weight of -1 on a score of 0 is -0, as ZUNION replies it; stored, it is 0.
+        await Post($"""["ZADD","{weights}","0","a"]""");
+        Assert.Equal(["a", "-0"], (await Result(await Post($"""["ZUNION","1","{weights}","WEIGHTS","-1","WITHSCORES"]"""))).EnumerateArray().Select(item => item.GetString()));
+        await Post($"""["ZUNIONSTORE","{weights}:stored","1","{weights}","WEIGHTS","-1"]""");
+        Assert.Equal("0", (await Result(await Post($"""["ZSCORE","{weights}:stored","a"]"""))).GetString());
+    }
+
+    [Fact]
     public async Task Numbers_are_passed_as_the_text_they_were_written_with_and_booleans_as_words()
     {
         var key = ApiFactory.Key();

@@ -333,6 +333,22 @@ public sealed class StringsEndpointsTests(ApiFactory factory) : IClassFixture<Ap
     }
 
     [Fact]
+    public async Task Incrbyfloat_beyond_a_double_answers_inf_and_the_value_keeps_its_long_double_digits()
+    {
+        var key = ApiFactory.Key();
+        await _client.PutString(key, "1e400");
+
+        var body = await (await _client.PostAsync(Strings(key, "/incrbyfloat"), Json("""{"by":1}"""))).Body(HttpStatusCode.OK);
+
+        // JSON numbers are doubles to most readers: beyond one, the infinity is a string, as for scores.
+        Assert.Equal("inf", body.GetProperty("value").GetString());
+        var stored = await _client.GetValue(key);
+        Assert.Equal(401, stored.Length);
+        // Redis's digits of the long double nearest 1e400, plus 1.
+        Assert.StartsWith("10000000000000000000281880683947586514586", stored, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Incrbyfloat_of_a_value_that_is_not_a_number_is_a_422_problem()
     {
         var key = ApiFactory.Key();

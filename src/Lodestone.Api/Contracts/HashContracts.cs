@@ -56,7 +56,8 @@ public sealed record HashFieldInteger(string Key, string Field, long Value)
 }
 
 /// <summary>A field's value after HINCRBYFLOAT, as a JSON number.</summary>
-public sealed record HashFieldFloat(string Key, string Field, double Value)
+/// <param name="Value">The new value (the nearest double to the stored text); "inf" or "-inf" beyond a double's range, which Redis's long double reaches (reading the field gives the exact digits).</param>
+public sealed record HashFieldFloat(string Key, string Field, [property: JsonConverter(typeof(ScoreJsonConverter))] double Value)
 {
     /// <summary>"base64" when Key and Field are base64 (see <see cref="BinaryText"/>); absent for UTF-8 text.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

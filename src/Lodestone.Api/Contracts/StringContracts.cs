@@ -31,7 +31,8 @@ public sealed record IncrementByFloatRequest(double By);
 public sealed record IntegerValue(string Key, long Value);
 
 /// <summary>A counter after a floating-point increment.</summary>
-public sealed record FloatValue(string Key, double Value);
+/// <param name="Value">The new value as a JSON number (the nearest double to the stored text); "inf" or "-inf" beyond a double's range, which Redis's long double reaches (GET reads the exact digits).</param>
+public sealed record FloatValue(string Key, [property: JsonConverter(typeof(ScoreJsonConverter))] double Value);
 
 /// <summary>Body of <c>POST /strings/{key}/append</c>.</summary>
 public sealed record AppendRequest(string Value, string? Encoding = null);
