@@ -4,7 +4,7 @@
     redis-server --port 6390 --save '' --appendonly no --zset-max-listpack-entries 1024 --daemonize yes
     python3 tests/Lodestone.Engine.Tests/RedisTables/make-tables.py 6390
 
-Writes incrbyfloat.jsonl and lex-ranges.jsonl beside this file: one case per line, the commands run
+Writes incrbyfloat.jsonl, lex-ranges.jsonl and negative-zero.jsonl beside this file: one case per line, the commands run
 and what Redis answered. The inputs come from a fixed seed, so running it again against the same
 Redis gives the same files. zset-max-listpack-entries is raised so that every set here (up to 200
 members) is a listpack, whose lex-range walk is the deterministic rule Lodestone follows at every size.
@@ -151,13 +151,38 @@ def lex_cases(redis, rng):
     return cases
 
 
+def negative_zero_cases(redis):
+    """Where a -0 score shows: replied by the set algebra, gone once stored (scores here are whole, so 7.0's %.17g prints them as 7.2 does)."""
+    scripts = [
+        [["ZADD", "z", "0", "a", "1", "b"], ["ZUNION", "1", "z", "WEIGHTS", "-1", "WITHSCORES"]],
+        [["ZADD", "z", "0", "a", "1", "b"], ["ZINTER", "1", "z", "WEIGHTS", "-1", "WITHSCORES"]],
+        [["ZADD", "z", "0", "a"], ["ZADD", "y", "0", "a"], ["ZUNION", "2", "z", "y", "WEIGHTS", "-1", "-1", "WITHSCORES"]],
+        [["ZADD", "z", "0", "a"], ["ZADD", "y", "0", "a"], ["ZUNION", "2", "z", "y", "WEIGHTS", "-1", "1", "WITHSCORES"]],
+        [["ZADD", "z", "0", "a"], ["ZADD", "y", "0", "a"], ["ZINTER", "2", "z", "y", "WEIGHTS", "-1", "-1", "AGGREGATE", "MIN", "WITHSCORES"]],
+        [["ZADD", "z", "0", "a"], ["ZUNIONSTORE", "d", "1", "z", "WEIGHTS", "-1"], ["ZSCORE", "d", "a"]],
+        [["ZADD", "z", "0", "a"], ["ZINTERSTORE", "d", "1", "z", "WEIGHTS", "-1"], ["ZRANGE", "d", "0", "-1", "WITHSCORES"]],
+        [["ZADD", "z", "-0", "a"], ["ZSCORE", "z", "a"]],
+        [["ZADD", "z", "-0.0", "a"], ["ZRANGE", "z", "0", "-1", "WITHSCORES"]],
+        [["ZADD", "z", "0", "a"], ["ZINCRBY", "z", "-0", "a"]],
+        [["ZADD", "z", "-1", "a"], ["ZINCRBY", "z", "1", "a"]],
+        [["ZADD", "z", "0", "a"], ["ZDIFF", "1", "z", "WITHSCORES"]],
+    ]
+    cases = []
+    for script in scripts:
+        redis.call("DEL", "z", "y", "d")
+        replies = [redis.call(*command) for command in script]
+        cases.append({"commands": script, "replies": replies})
+    return cases
+
+
 def main():
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 6379
     redis = Redis(port)
     version = redis.call("INFO", "server").split("redis_version:")[1].split("\r\n")[0]
     here = os.path.dirname(os.path.abspath(__file__))
     rng = random.Random(20261207)
-    for name, cases in [("incrbyfloat", incrbyfloat_cases(redis, rng)), ("lex-ranges", lex_cases(redis, rng))]:
+    tables = [("incrbyfloat", incrbyfloat_cases(redis, rng)), ("lex-ranges", lex_cases(redis, rng)), ("negative-zero", negative_zero_cases(redis))]
+    for name, cases in tables:
         with open(os.path.join(here, name + ".jsonl"), "w") as out:
             out.write(json.dumps({"redis": version, "cases": len(cases)}) + "\n")
             for case in cases:
