@@ -6,7 +6,7 @@ namespace Lodestone.Api.Infrastructure;
 /// The service's binary is also its own toolbox: a health probe for container checks, an AOF checker
 /// and a snapshot restore. Each runs instead of the service and ends the process with its exit code.
 /// </summary>
-public static class CommandLineTools
+internal static class CommandLineTools
 {
     /// <summary>Runs the tool <paramref name="args"/> name and returns its exit code; null when they name none (start the service).</summary>
     public static async Task<int?> TryRunAsync(string[] args)

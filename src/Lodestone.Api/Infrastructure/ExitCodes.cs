@@ -6,7 +6,7 @@ namespace Lodestone.Api.Infrastructure;
 /// How the service ends when it cannot start: one line on standard error naming the cause, and an
 /// exit code a supervisor can act on — never an unhandled exception's stack trace.
 /// </summary>
-public static class ExitCodes
+internal static class ExitCodes
 {
     /// <summary>A setting is invalid (the line names each one).</summary>
     public const int InvalidConfiguration = 2;

@@ -23,7 +23,7 @@ internal sealed class ImpliedHead
 /// operations under the same operationIds. A 405 lists HEAD in <c>Allow</c> beside GET, as routing
 /// builds that list from the same metadata.
 /// </remarks>
-public static class HeadRequests
+internal static class HeadRequests
 {
     /// <summary>Gives every GET route mapped so far HEAD as well. Call after the last <c>Map…</c>.</summary>
     public static void AnswerHeadWhereGet(this IEndpointRouteBuilder app)

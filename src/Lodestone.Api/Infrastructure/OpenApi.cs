@@ -11,27 +11,27 @@ namespace Lodestone.Api.Infrastructure;
 /// it runs, written as the <c>x-redis-command</c> extension (null for a route that runs none of the
 /// table's commands, such as <c>/admin/hotkeys</c>).
 /// </summary>
-public sealed record RedisCommandMetadata(string OperationId, string? Command);
+internal sealed record RedisCommandMetadata(string OperationId, string? Command);
 
 /// <summary>Marks a JSON-body route whose twin (same path and method) takes the value as a raw <c>application/octet-stream</c> body.</summary>
 /// <param name="Query">The twin's own query parameters (name, type, description), which only a raw body uses.</param>
-public sealed record AlsoAcceptsRawBytes(params (string Name, JsonSchemaType Type, string Description)[] Query);
+internal sealed record AlsoAcceptsRawBytes(params (string Name, JsonSchemaType Type, string Description)[] Query);
 
 /// <summary>Marks a route whose 200 response is also served as raw bytes (<c>Accept: application/octet-stream</c>).</summary>
-public sealed record AlsoServesRawBytes;
+internal sealed record AlsoServesRawBytes;
 
 /// <summary>
 /// Marks a route whose success body is one of several types (ZADD answers a count, or with INCR the
 /// member's score): its JSON success responses are documented as an <c>anyOf</c> of these, where the
 /// generator would keep only the last type a status names.
 /// </summary>
-public sealed record OneOfResponses(params Type[] Types);
+internal sealed record OneOfResponses(params Type[] Types);
 
 /// <summary>An example request body (JSON) and 200 response for the route's OpenAPI description.</summary>
-public sealed record OpenApiExamples(string Request, string Response);
+internal sealed record OpenApiExamples(string Request, string Response);
 
 /// <summary>What a route does with <c>If-Match</c> / <c>If-None-Match</c> on its key (see <c>KeyHttp</c>).</summary>
-public enum KeyConditions
+internal enum KeyConditions
 {
     /// <summary>Ignores them, and sends no ETag.</summary>
     None,
@@ -47,7 +47,7 @@ public enum KeyConditions
 }
 
 /// <summary>How a route treats the conditional headers, when it differs from what <see cref="OpenApi.ForCommand"/> derives.</summary>
-public sealed record KeyConditionsMetadata(KeyConditions Conditions);
+internal sealed record KeyConditionsMetadata(KeyConditions Conditions);
 
 /// <summary>
 /// The OpenAPI document (<c>/openapi/v1.json</c>) and Swagger UI (<c>/swagger</c>). Each route names

@@ -8,7 +8,7 @@ namespace Lodestone.Api.Infrastructure;
 /// <c>RateLimit: "name";r=remaining;t=seconds</c>, and on a refusal <c>Retry-After</c>. Seconds are
 /// rounded up, so a client that waits as told is never early.
 /// </summary>
-public static class RateLimitHeaders
+internal static class RateLimitHeaders
 {
     /// <param name="policy">The policy's name (a structured-field token, quoted here).</param>
     /// <param name="limit">The most a full limiter admits at once (<c>q</c>).</param>

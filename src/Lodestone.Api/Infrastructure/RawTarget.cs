@@ -8,7 +8,7 @@ namespace Lodestone.Api.Infrastructure;
 /// <c>%2F</c> encoded but decodes <c>%25</c>, and cannot hold bytes that are not UTF-8), so routes
 /// that carry keys or arguments in the URL read the raw target and percent-decode it to bytes here.
 /// </summary>
-public static class RawTarget
+internal static class RawTarget
 {
     /// <summary>The raw path without its leading slash, query, or one trailing slash.</summary>
     public static string Path(HttpContext context) => PathSpan(context).ToString();

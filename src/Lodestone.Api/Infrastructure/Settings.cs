@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace Lodestone.Api.Infrastructure;
 
 /// <summary>Where configuration comes from.</summary>
-public static class Settings
+internal static class Settings
 {
     /// <summary>Where the service listens when nothing names an address: loopback only.</summary>
     public const string DefaultUrls = "http://localhost:8379";

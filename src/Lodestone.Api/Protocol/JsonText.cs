@@ -14,7 +14,7 @@ namespace Lodestone.Api.Protocol;
 /// headers had gone) or took memory many times the value's size. Segments keep memory at
 /// <see cref="SegmentBytes"/> times the escaping factor.
 /// </remarks>
-public static class JsonText
+internal static class JsonText
 {
     /// <summary>Values at least this large are written in segments, with a flush after each; smaller ones in one call.</summary>
     public const int SegmentBytes = 64 * 1024;

@@ -14,7 +14,7 @@ namespace Lodestone.Api.Protocol;
 /// is base64 — except a top-level "OK", which the client leaves alone — while strings inside arrays
 /// are always encoded, "OK" included, because the client always decodes them. Errors are never encoded.
 /// </remarks>
-public static class UpstashJson
+internal static class UpstashJson
 {
     /// <summary>
     /// Replies are JSON for programs, never embedded in HTML, so characters such as ' and &lt; are

@@ -9,7 +9,7 @@ namespace Lodestone.Api.Validation;
 /// a 400 validation problem naming each invalid field. Which arguments to check is worked out once,
 /// when the endpoint is built.
 /// </summary>
-public static class ValidationFilter
+internal static class ValidationFilter
 {
     /// <summary>
     /// Registers the validators. Messages name fields as the JSON does (<c>newKey</c>, not
