@@ -385,7 +385,6 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         }
     }
 
-
     private EngineError? CommitEffects()
     {
         if (_effects.Count == 0)

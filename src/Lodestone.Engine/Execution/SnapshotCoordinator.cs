@@ -51,7 +51,7 @@ internal sealed class SnapshotCoordinator(Keyspace.Keyspace keyspace, Action<str
     public Task<long> RequestAsync(Func<long, SnapshotWriter> onStart)
     {
         var request = new SnapshotRequest(onStart);
-        if (Interlocked.CompareExchange(ref _request, request, null) is not null || Volatile.Read(ref _job) is not null)
+        if (Volatile.Read(ref _job) is not null || Interlocked.CompareExchange(ref _request, request, null) is not null)
             throw new InvalidOperationException("A snapshot is already being taken.");
         return request.Started.Task;
     }
@@ -61,6 +61,12 @@ internal sealed class SnapshotCoordinator(Keyspace.Keyspace keyspace, Action<str
     {
         if (Interlocked.Exchange(ref _request, null) is not { } request)
             return;
+        // A request that raced with one that has begun meanwhile: one walk at a time.
+        if (_job is not null)
+        {
+            request.Started.TrySetException(new InvalidOperationException("A snapshot is already being taken."));
+            return;
+        }
         SnapshotWriter writer;
         try
         {
