@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Lodestone.Engine.Diagnostics;
 using Lodestone.Engine.Execution;
 using Lodestone.Engine.Keyspace;
@@ -82,22 +81,13 @@ internal static class KeyStatisticsCommands
             }
         }
 
-        var keyspace = ctx.Keyspace;
         var tally = new BigKeysTally(count);
-        var bucket = new List<Entry>();
-        var started = Stopwatch.GetTimestamp();
-        do
+        var access = ctx.Access;
+        cursor = ctx.Keyspace.Walk(cursor, KeyStatistics.BigKeysSlice, entry =>
         {
-            bucket.Clear();
-            cursor = keyspace.ScanAll(cursor, bucket);
-            foreach (var entry in bucket)
-            {
-                if (ctx.Access.IsExpired(entry) || (only != RedisType.None && entry.Type != only))
-                    continue;
+            if (!access.IsExpired(entry) && (only == RedisType.None || entry.Type == only))
                 tally.Add(new BigKey(entry.Key, entry.Type, entry.Value.Length, Keyspace.Keyspace.SizeOf(entry)));
-            }
-        }
-        while (cursor != 0 && Stopwatch.GetElapsedTime(started) < KeyStatistics.BigKeysSlice);
+        });
         return tally.ToReply(cursor);
     }
 

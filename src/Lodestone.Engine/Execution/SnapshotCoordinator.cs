@@ -20,15 +20,28 @@ namespace Lodestone.Engine.Execution;
 /// memory is what is waiting to be written, which is bounded by what changes while it runs (slices
 /// pause while the writer is far behind).
 /// </remarks>
-internal sealed class SnapshotCoordinator(Keyspace.Keyspace keyspace, Action<string, long> latencySince)
+internal sealed class SnapshotCoordinator
 {
     private const int ChunkBytes = 256 * 1024;
     private const long MaxQueuedBytes = 8L * 1024 * 1024;
     private static readonly TimeSpan SliceBudget = TimeSpan.FromMilliseconds(1);
 
+    private readonly Action<Entry> _save;
     private SnapshotRequest? _request;
     private SnapshotJob? _job;
     private int _lastEpoch;
+
+    private readonly Keyspace.Keyspace _keyspace;
+    private readonly Action<string, long> _latencySince;
+
+    /// <param name="keyspace">The keyspace to walk and save from.</param>
+    /// <param name="latencySince">Records a latency event for a slice that began at a timestamp.</param>
+    public SnapshotCoordinator(Keyspace.Keyspace keyspace, Action<string, long> latencySince)
+    {
+        _keyspace = keyspace;
+        _latencySince = latencySince;
+        _save = Save;
+    }
 
     /// <summary>Whether a snapshot is requested or being taken. Any thread.</summary>
     public bool IsRunning => Volatile.Read(ref _job) is not null || Volatile.Read(ref _request) is not null;
@@ -79,8 +92,8 @@ internal sealed class SnapshotCoordinator(Keyspace.Keyspace keyspace, Action<str
         }
         var job = new SnapshotJob(++_lastEpoch, writer);
         // The counter now: every version handed out before the offset, deleted keys' too, is at most this.
-        SnapshotFile.WriteHeader(job.Chunk, offset, keyspace.LastVersion);
-        keyspace.SnapshotEpoch = job.Epoch;
+        SnapshotFile.WriteHeader(job.Chunk, offset, _keyspace.LastVersion);
+        _keyspace.SnapshotEpoch = job.Epoch;
         Volatile.Write(ref _job, job);
         request.Started.TrySetResult(offset);
     }
@@ -91,22 +104,14 @@ internal sealed class SnapshotCoordinator(Keyspace.Keyspace keyspace, Action<str
         if (_job is not { } job || job.Writer.QueuedBytes > MaxQueuedBytes)
             return;
         var started = Stopwatch.GetTimestamp();
-        var bucket = new List<Entry>();
-        do
+        job.Cursor = _keyspace.Walk(job.Cursor, SliceBudget, _save);
+        if (job.Cursor == 0)
         {
-            bucket.Clear();
-            job.Cursor = keyspace.ScanAll(job.Cursor, bucket);
-            foreach (var entry in bucket)
-                Save(entry);
-            if (job.Cursor == 0)
-            {
-                Finish(job);
-                return;
-            }
+            Finish(job);
+            return;
         }
-        while (Stopwatch.GetElapsedTime(started) < SliceBudget);
         FlushChunk(job, force: false);
-        latencySince("snapshot", started);
+        _latencySince("snapshot", started);
     }
 
     /// <summary>Writes an entry into the running snapshot unless it is already in it (or not part of it). Engine thread.</summary>
@@ -127,7 +132,7 @@ internal sealed class SnapshotCoordinator(Keyspace.Keyspace keyspace, Action<str
         if (_job is { } job)
         {
             Volatile.Write(ref _job, null);
-            keyspace.SnapshotEpoch = 0;
+            _keyspace.SnapshotEpoch = 0;
             job.Writer.Abandon();
         }
     }
@@ -145,7 +150,7 @@ internal sealed class SnapshotCoordinator(Keyspace.Keyspace keyspace, Action<str
         SnapshotFile.WriteEnd(job.Encoder, job.Count);
         FlushChunk(job, force: true);
         job.Writer.Complete();
-        keyspace.SnapshotEpoch = 0;
+        _keyspace.SnapshotEpoch = 0;
         Volatile.Write(ref _job, null);
     }
 

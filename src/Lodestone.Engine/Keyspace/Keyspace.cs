@@ -328,6 +328,32 @@ internal sealed class Keyspace
     /// <summary>One table step of SCAN, expired entries included and left in place (for snapshots).</summary>
     public ulong ScanAll(ulong cursor, List<Entry> into) => _table.Scan(cursor, into);
 
+    /// <summary>
+    /// The keyspace walker: visits every entry from <paramref name="cursor"/> on (expired ones
+    /// included, left in place), a table bucket at a time, for about <paramref name="budget"/> — at
+    /// least one bucket — so a walk of the whole keyspace never stops the engine for long. What a
+    /// running snapshot and BIGKEYS share. Every entry present for the whole walk is visited once;
+    /// entries added or removed meanwhile may or may not be (SCAN's guarantee).
+    /// </summary>
+    /// <returns>The cursor to go on from; 0 when the walk is complete.</returns>
+    public ulong Walk(ulong cursor, TimeSpan budget, Action<Entry> visit)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        do
+        {
+            _walked.Clear();
+            cursor = _table.Scan(cursor, _walked);
+            foreach (var entry in _walked)
+                visit(entry);
+        }
+        while (cursor != 0 && System.Diagnostics.Stopwatch.GetElapsedTime(started) < budget);
+        _walked.Clear();
+        return cursor;
+    }
+
+    // The walker's bucket, reused (engine thread only; a visit never walks again).
+    private readonly List<Entry> _walked = [];
+
     /// <summary>A random live key, or null when there is none.</summary>
     public Entry? RandomEntry(in KeyAccess access)
     {
