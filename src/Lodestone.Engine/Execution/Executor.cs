@@ -40,7 +40,8 @@ namespace Lodestone.Engine.Execution;
 /// The executor owns the queue, the loop, the commit and the kinds of work item; the rest are its
 /// parts, each run as work on this thread: <see cref="CommandDispatcher"/> runs one command (the
 /// generic checks, the handler, its effect and stats), <see cref="BlockingRegistry"/> keeps parked
-/// callers, <see cref="SnapshotCoordinator"/> walks a snapshot between batches, and
+/// callers, <see cref="SnapshotCoordinator"/> walks a snapshot between batches (with the keyspace
+/// walker, <see cref="Keyspace.Keyspace.Walk"/>, which BIGKEYS uses too), and
 /// <see cref="RuntimeSettings"/> is what CONFIG SET swaps in whole.
 ///
 /// Nothing escapes the engine thread: an exception from a handler fails that command (an internal
