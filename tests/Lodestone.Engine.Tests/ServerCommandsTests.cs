@@ -95,8 +95,8 @@ public sealed class ServerCommandsTests : IDisposable
     }
 
     [Theory]
-    [InlineData("get*", "get getdel getex getrange getset")]
-    [InlineData("GET*", "get getdel getex getrange getset")]
+    [InlineData("get*", "get getbit getdel getex getrange getset")]
+    [InlineData("GET*", "get getbit getdel getex getrange getset")]
     [InlineData("DB*", "dbsize")]
     [InlineData("[G]et", "get")]
     [InlineData("[\\G]et", "")]

@@ -11,6 +11,9 @@ internal static class Errors
     public static readonly EngineError Syntax = new(ErrorKind.BadRequest, "ERR syntax error");
     public static readonly EngineError WrongType = new(ErrorKind.WrongType, "WRONGTYPE Operation against a key holding the wrong kind of value");
     public static readonly EngineError NotInteger = new(ErrorKind.NotANumber, "ERR value is not an integer or out of range");
+    public static readonly EngineError BitOffsetOutOfRange = new(ErrorKind.BadRequest, "ERR bit offset is not an integer or out of range");
+    public static readonly EngineError BitOutOfRange = new(ErrorKind.BadRequest, "ERR bit is not an integer or out of range");
+    public static readonly EngineError BitOpNotSingleSource = new(ErrorKind.BadRequest, "ERR BITOP NOT must be called with a single source key.");
     public static readonly EngineError NotFloat = new(ErrorKind.NotANumber, "ERR value is not a valid float");
     public static readonly EngineError IncrementOverflow = new(ErrorKind.NotANumber, "ERR increment or decrement would overflow");
     public static readonly EngineError DecrementOverflow = new(ErrorKind.NotANumber, "ERR decrement would overflow");

@@ -95,6 +95,20 @@ internal sealed class StringValue : IValue
         Length = newLength;
     }
 
+    /// <summary>
+    /// The value's bytes to change in place, first grown to at least <paramref name="length"/> bytes
+    /// with zeros (SETBIT past the end). The caller has checked the length against its limit.
+    /// </summary>
+    public Span<byte> Writable(int length)
+    {
+        var newLength = Math.Max(Length, length);
+        EnsureWritable(newLength);
+        if (newLength > Length)
+            _buffer.AsSpan(Length, newLength - Length).Clear();
+        Length = newLength;
+        return _buffer.AsSpan(0, Length);
+    }
+
     /// <summary>Replaces the content with the decimal digits of <paramref name="value"/>, reusing the buffer when it can.</summary>
     public void SetInteger(long value)
     {

@@ -4,7 +4,7 @@
     redis-server --port 6390 --save '' --appendonly no --zset-max-listpack-entries 1024 --daemonize yes
     python3 tests/Lodestone.Engine.Tests/RedisTables/make-tables.py 6390
 
-Writes incrbyfloat.jsonl, lex-ranges.jsonl and negative-zero.jsonl beside this file: one case per line, the commands run
+Writes incrbyfloat.jsonl, lex-ranges.jsonl, negative-zero.jsonl and bitmaps.jsonl beside this file: one case per line, the commands run
 and what Redis answered. The inputs come from a fixed seed, so running it again against the same
 Redis gives the same files. zset-max-listpack-entries is raised so that every set here (up to 200
 members) is a listpack, whose lex-range walk is the deterministic rule Lodestone follows at every size.
@@ -41,8 +41,9 @@ class Redis:
         if kind == b"$":
             if int(rest) < 0:
                 return None
+            # Byte for character (Latin-1), so binary replies (bitmaps) survive as text.
             data = self.file.read(int(rest) + 2)[:-2]
-            return data.decode()
+            return data.decode("latin-1")
         if kind == b"*":
             return None if int(rest) < 0 else [self.read() for _ in range(int(rest))]
         raise ValueError(line)
@@ -175,13 +176,61 @@ def negative_zero_cases(redis):
     return cases
 
 
+def bitmap_cases(redis, rng):
+    """Sequences of bitmap commands on a few keys (one of them a list), each reply recorded."""
+    cases = []
+    keys = ["b1", "b2", "b3", "missing"]
+
+    def offset():
+        return rng.choice([str(rng.randint(0, 64)), str(rng.randint(0, 4000)), str(rng.randint(0, 100000)),
+                           "-1", "4294967296", "x", "1.5", "0"])
+
+    def index():
+        return rng.choice([str(rng.randint(-20, 20)), str(rng.randint(-200, 200)), "-1", "0", "x"])
+
+    for _ in range(60):
+        redis.call("DEL", *keys, "dest", "l")
+        redis.call("RPUSH", "l", "x")
+        commands = []
+        for _ in range(rng.randint(5, 25)):
+            kind = rng.random()
+            key = rng.choice(keys + ["l"] if rng.random() < 0.05 else keys)
+            # On the list, only good arguments: Lodestone checks the type first (docs/api.md), Redis the offset.
+            if kind < 0.35:
+                commands.append(["SETBIT", key, "5", "1"] if key == "l" else ["SETBIT", key, offset(), rng.choice(["1", "1", "0", "2", "x"])])
+            elif kind < 0.5:
+                commands.append(["SET", key, "".join(rng.choice("ab\x00\xff?") for _ in range(rng.randint(0, 12)))])
+            elif kind < 0.65:
+                commands.append(["GETBIT", key, "5" if key == "l" else offset()])
+            elif kind < 0.85:
+                form = rng.randrange(4)
+                if form == 0:
+                    commands.append(["BITCOUNT", key])
+                elif form == 1:
+                    commands.append(["BITCOUNT", key, index(), index()])
+                elif form == 2:
+                    commands.append(["BITCOUNT", key, index(), index(), rng.choice(["BIT", "BYTE", "bit", "nope"])])
+                else:
+                    commands.append(["BITCOUNT", key, index()])
+            else:
+                op = rng.choice(["AND", "OR", "XOR", "NOT", "and", "NAND"])
+                sources = rng.sample(keys + ["l"], rng.randint(1, 3)) if rng.random() < 0.1 else rng.sample(keys, rng.randint(1, 3))
+                commands.append(["BITOP", op, "dest", *sources])
+            if rng.random() < 0.3:
+                commands.append(["GET", "dest"])
+        replies = [redis.call(*command) for command in commands]
+        cases.append({"commands": commands, "replies": replies})
+    return cases
+
+
 def main():
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 6379
     redis = Redis(port)
     version = redis.call("INFO", "server").split("redis_version:")[1].split("\r\n")[0]
     here = os.path.dirname(os.path.abspath(__file__))
     rng = random.Random(20261207)
-    tables = [("incrbyfloat", incrbyfloat_cases(redis, rng)), ("lex-ranges", lex_cases(redis, rng)), ("negative-zero", negative_zero_cases(redis))]
+    tables = [("incrbyfloat", incrbyfloat_cases(redis, rng)), ("lex-ranges", lex_cases(redis, rng)), ("negative-zero", negative_zero_cases(redis)),
+              ("bitmaps", bitmap_cases(redis, rng))]
     for name, cases in tables:
         with open(os.path.join(here, name + ".jsonl"), "w") as out:
             out.write(json.dumps({"redis": version, "cases": len(cases)}) + "\n")

@@ -1,0 +1,187 @@
+using System.Numerics;
+using Lodestone.Engine.Execution;
+using Lodestone.Engine.Types;
+
+namespace Lodestone.Engine.Commands;
+
+/// <summary>Bitmaps: bit operations on a string's bytes, in place (Redis's bitops.c).</summary>
+/// <remarks>
+/// Design note. A bitmap is a plain string; bit 0 is the most significant bit of byte 0, as in Redis.
+/// SETBIT grows the string with zero bytes and changes one byte of it in place — no copy per bit
+/// (a buffer a reply still holds is copied once, as for every string write). Offsets are bounded by
+/// proto-max-bulk-len (512 MB, so bits below 2^32), as Redis bounds them.
+/// </remarks>
+internal static class BitmapCommands
+{
+    private const string Group = "bitmap";
+
+    /// <summary>SETBIT key offset value</summary>
+    /// <remarks>O(1); grows the string (zero-padded) when the offset is past its end. Replies the bit's old value.</remarks>
+    [Command("SETBIT", 4, Flags = CommandFlags.Write | CommandFlags.DenyOom, FirstKey = 1, LastKey = 1, KeyType = RedisType.String,
+        Syntax = "SETBIT key offset value", Summary = "Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist.",
+        Complexity = "O(1)", Group = Group, Since = "2.2.0")]
+    public static Reply SetBit(CommandContext ctx)
+    {
+        if (BitOffset(ctx, 2) is not { } offset)
+            return Errors.BitOffsetOutOfRange;
+        var bit = ctx.Arg(3);
+        if (bit.Length != 1 || bit[0] is not ((byte)'0' or (byte)'1'))
+            return Errors.BitOutOfRange;
+        var byteIndex = (int)(offset >> 3);
+        var mask = (byte)(0x80 >> (int)(offset & 7));
+
+        var entry = ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access);
+        StringValue value;
+        if (entry is null)
+        {
+            value = StringValue.Copy([]);
+            ctx.Keyspace.Add(ctx.Args[1], RedisType.String, value, ctx.Access);
+        }
+        else
+        {
+            value = (StringValue)entry.Value;
+            ctx.Keyspace.Touch(entry);
+        }
+        var bytes = value.Writable(byteIndex + 1);
+        var old = (bytes[byteIndex] & mask) != 0;
+        bytes[byteIndex] = bit[0] == '1' ? (byte)(bytes[byteIndex] | mask) : (byte)(bytes[byteIndex] & ~mask);
+        ctx.MarkDirty();
+        return old ? Reply.One : Reply.Zero;
+    }
+
+    /// <summary>GETBIT key offset</summary>
+    /// <remarks>O(1). A bit past the end, or of a missing key, is 0.</remarks>
+    [Command("GETBIT", 3, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, FirstKey = 1, LastKey = 1, KeyType = RedisType.String,
+        Syntax = "GETBIT key offset", Summary = "Returns a bit value by offset.", Complexity = "O(1)", Group = Group, Since = "2.2.0")]
+    public static Reply GetBit(CommandContext ctx)
+    {
+        if (BitOffset(ctx, 2) is not { } offset)
+            return Errors.BitOffsetOutOfRange;
+        if (ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access)?.Value is not StringValue value)
+            return Reply.Zero;
+        var byteIndex = offset >> 3;
+        return byteIndex < value.Length && (value.Span[(int)byteIndex] & (0x80 >> (int)(offset & 7))) != 0 ? Reply.One : Reply.Zero;
+    }
+
+    /// <summary>BITCOUNT key [start end [BYTE | BIT]]</summary>
+    /// <remarks>
+    /// O(N) in the bytes counted. start and end are inclusive, negative from the end, in bytes or (BIT,
+    /// Redis 7.0) in bits. A missing key counts 0 before its arguments are read, as in Redis.
+    /// </remarks>
+    [Command("BITCOUNT", -2, Flags = CommandFlags.ReadOnly, FirstKey = 1, LastKey = 1, KeyType = RedisType.String,
+        Syntax = "BITCOUNT key [start end [BYTE | BIT]]", Summary = "Counts the number of set bits (population counting) in a string.",
+        Complexity = "O(N)", Group = Group, Since = "2.6.0")]
+    public static Reply BitCount(CommandContext ctx)
+    {
+        if (ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access)?.Value is not StringValue value)
+            return Reply.Zero;
+        var bytes = value.Span;
+        if (ctx.ArgCount == 2)
+            return Reply.Integer(PopCount(bytes));
+        if (ctx.ArgCount is not (4 or 5))
+            return Errors.Syntax;
+        if (!ctx.TryInt64(2, out var start) || !ctx.TryInt64(3, out var end))
+            return Errors.NotInteger;
+        var inBits = false;
+        if (ctx.ArgCount == 5)
+        {
+            if (ctx.ArgIs(4, "BIT"))
+                inBits = true;
+            else if (!ctx.ArgIs(4, "BYTE"))
+                return Errors.Syntax;
+        }
+        long total = inBits ? (long)bytes.Length * 8 : bytes.Length;
+        if (start < 0 && end < 0 && start > end)
+            return Reply.Zero;
+        if (start < 0)
+            start = Math.Max(0, total + start);
+        if (end < 0)
+            end = Math.Max(0, total + end);
+        end = Math.Min(end, total - 1);
+        if (start > end)
+            return Reply.Zero;
+        if (!inBits)
+            return Reply.Integer(PopCount(bytes[(int)start..(int)(end + 1)]));
+
+        // Whole bytes, less the bits of the first and last bytes outside [start, end].
+        var (first, last) = ((int)(start >> 3), (int)(end >> 3));
+        var count = PopCount(bytes[first..(last + 1)]);
+        count -= BitOperations.PopCount((uint)(bytes[first] & ~((1 << (8 - (int)(start & 7))) - 1) & 0xFF));
+        count -= BitOperations.PopCount((uint)(bytes[last] & ((1 << (7 - (int)(end & 7))) - 1)));
+        return Reply.Integer(count);
+    }
+
+    /// <summary>BITOP &lt;AND | OR | XOR | NOT&gt; destkey key [key ...]</summary>
+    /// <remarks>
+    /// O(N) in the longest source. Missing sources are empty strings; shorter ones are zero-padded to
+    /// the longest. The result (as long as the longest source) replaces destkey, whatever its type; an
+    /// empty result deletes it. Replies the result's length.
+    /// </remarks>
+    [Command("BITOP", -4, Flags = CommandFlags.Write | CommandFlags.DenyOom, FirstKey = 2, LastKey = -1,
+        Syntax = "BITOP <AND | OR | XOR | NOT> destkey key [key ...]", Summary = "Performs bitwise operations on multiple strings, and stores the result.",
+        Complexity = "O(N)", Group = Group, Since = "2.6.0")]
+    public static Reply BitOp(CommandContext ctx)
+    {
+        var op = ctx.ArgIs(1, "AND") ? '&' : ctx.ArgIs(1, "OR") ? '|' : ctx.ArgIs(1, "XOR") ? '^' : ctx.ArgIs(1, "NOT") ? '~' : '\0';
+        if (op == '\0')
+            return Errors.Syntax;
+        if (op == '~' && ctx.ArgCount != 4)
+            return Errors.BitOpNotSingleSource;
+        var sources = new List<byte[]>(ctx.ArgCount - 3);
+        var longest = 0;
+        for (var i = 3; i < ctx.ArgCount; i++)
+        {
+            var entry = ctx.Keyspace.Lookup(ctx.Arg(i), ctx.Access);
+            if (entry is null)
+            {
+                sources.Add([]);
+                continue;
+            }
+            if (entry.Value is not StringValue value)
+                return Errors.WrongType;
+            sources.Add(value.Span.ToArray());
+            longest = Math.Max(longest, value.Length);
+        }
+
+        var result = new byte[longest];
+        for (var j = 0; j < longest; j++)
+        {
+            var acc = j < sources[0].Length ? sources[0][j] : (byte)0;
+            if (op == '~')
+                acc = (byte)~acc;
+            for (var s = 1; s < sources.Count; s++)
+            {
+                var b = j < sources[s].Length ? sources[s][j] : (byte)0;
+                acc = op switch
+                {
+                    '&' => (byte)(acc & b),
+                    '|' => (byte)(acc | b),
+                    _ => (byte)(acc ^ b),
+                };
+            }
+            result[j] = acc;
+        }
+        if (longest == 0)
+            ctx.Keyspace.Delete(ctx.Arg(2), ctx.Access);
+        else
+            ctx.Keyspace.Overwrite(ctx.Args[2], RedisType.String, StringValue.Wrap(result), ctx.Access);
+        ctx.MarkDirty();
+        return Reply.Integer(longest);
+    }
+
+    /// <summary>A bit offset as Redis reads one: an integer from 0 to below proto-max-bulk-len × 8; null otherwise.</summary>
+    private static long? BitOffset(CommandContext ctx, int index) =>
+        ctx.TryInt64(index, out var offset) && offset >= 0 && (offset >> 3) < ctx.Options.ProtoMaxBulkLen && (offset >> 3) < Array.MaxLength
+            ? offset : null;
+
+    private static long PopCount(ReadOnlySpan<byte> bytes)
+    {
+        long count = 0;
+        var i = 0;
+        for (; i + 8 <= bytes.Length; i += 8)
+            count += BitOperations.PopCount(System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes[i..]));
+        for (; i < bytes.Length; i++)
+            count += BitOperations.PopCount(bytes[i]);
+        return count;
+    }
+}
