@@ -111,6 +111,130 @@ internal static class BitmapCommands
         return Reply.Integer(count);
     }
 
+    /// <summary>BITPOS key bit [start [end [BYTE | BIT]]]</summary>
+    /// <remarks>
+    /// O(N) in the bytes searched. The first bit set to <c>bit</c> in the range (bytes, or bits with
+    /// BIT), as an absolute bit position; -1 when there is none. A missing key is endless zeros (0 for
+    /// a clear bit, -1 for a set one). Looking for a clear bit without an end, the string counts as
+    /// zero-padded to the right, so the position just past it is the answer; with an explicit end it
+    /// is -1, as in Redis.
+    /// </remarks>
+    [Command("BITPOS", -3, Flags = CommandFlags.ReadOnly, FirstKey = 1, LastKey = 1, KeyType = RedisType.String,
+        Syntax = "BITPOS key bit [start [end [BYTE | BIT]]]", Summary = "Finds the first set (1) or clear (0) bit in a string.",
+        Complexity = "O(N)", Group = Group, Since = "2.8.7")]
+    public static Reply BitPos(CommandContext ctx)
+    {
+        if (!ctx.TryInt64(2, out var bit))
+            return Errors.NotInteger;
+        if (bit is not (0 or 1))
+            return Errors.BitPosBit;
+        if (ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access)?.Value is not StringValue value)
+            return Reply.Integer(bit == 1 ? -1 : 0);
+        var bytes = value.Span;
+        long start, end;
+        var endGiven = false;
+        var inBits = false;
+        byte firstMask = 0, lastMask = 0;
+        if (ctx.ArgCount is 4 or 5 or 6)
+        {
+            long total = bytes.Length;
+            if (!ctx.TryInt64(3, out start))
+                return Errors.NotInteger;
+            if (ctx.ArgCount == 6)
+            {
+                if (ctx.ArgIs(5, "BIT"))
+                    inBits = true;
+                else if (!ctx.ArgIs(5, "BYTE"))
+                    return Errors.Syntax;
+            }
+            if (ctx.ArgCount >= 5)
+            {
+                if (!ctx.TryInt64(4, out end))
+                    return Errors.NotInteger;
+                endGiven = true;
+            }
+            else
+            {
+                end = total - 1;
+            }
+            if (inBits)
+                total <<= 3;
+            if (start < 0)
+                start = Math.Max(0, total + start);
+            if (end < 0)
+                end = Math.Max(0, total + end);
+            end = Math.Min(end, total - 1);
+            if (inBits && start <= end)
+            {
+                firstMask = (byte)(~((1 << (8 - (int)(start & 7))) - 1) & 0xFF);
+                lastMask = (byte)((1 << (7 - (int)(end & 7))) - 1);
+                start >>= 3;
+                end >>= 3;
+            }
+        }
+        else if (ctx.ArgCount == 3)
+        {
+            (start, end) = (0, bytes.Length - 1);
+        }
+        else
+        {
+            return Errors.Syntax;
+        }
+        if (start > end)
+            return Reply.Integer(-1);
+
+        // Redis's walk: the first byte masked to the range, the whole bytes between, the last byte masked.
+        var look = bit == 1;
+        var count = end - start + 1;
+        long position;
+        Span<byte> one = stackalloc byte[1];
+        if (firstMask != 0)
+        {
+            one[0] = look ? (byte)(bytes[(int)start] & ~firstMask) : (byte)(bytes[(int)start] | firstMask);
+            if (lastMask != 0 && count == 1)
+                one[0] = look ? (byte)(one[0] & ~lastMask) : (byte)(one[0] | lastMask);
+            position = FirstBit(one, look);
+            if (count == 1 || (position != -1 && position != 8))
+                return Result(position, start, count, look, endGiven);
+            start++;
+            count--;
+        }
+        var whole = count - (lastMask != 0 ? 1 : 0);
+        if (whole > 0)
+        {
+            position = FirstBit(bytes.Slice((int)start, (int)whole), look);
+            if (count == whole || (position != -1 && position != whole << 3))
+                return Result(position, start, count, look, endGiven);
+            start += whole;
+            count -= whole;
+        }
+        one[0] = look ? (byte)(bytes[(int)end] & ~lastMask) : (byte)(bytes[(int)end] | lastMask);
+        return Result(FirstBit(one, look), start, count, look, endGiven);
+    }
+
+    /// <summary>BITPOS's answer from a position relative to <paramref name="start"/> (in bytes).</summary>
+    private static Reply Result(long position, long start, long count, bool look, bool endGiven)
+    {
+        // With an explicit end, the bit just past the range is not a clear bit of it.
+        if (endGiven && !look && position == count << 3)
+            return Reply.Integer(-1);
+        return Reply.Integer(position == -1 ? -1 : position + (start << 3));
+    }
+
+    /// <summary>Redis's redisBitpos: the first bit equal to <paramref name="look"/>; past the end (count × 8) for a clear bit not found, -1 for a set one.</summary>
+    private static long FirstBit(ReadOnlySpan<byte> bytes, bool look)
+    {
+        var skip = look ? (byte)0 : (byte)0xFF;
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            if (bytes[i] == skip)
+                continue;
+            var b = look ? bytes[i] : (byte)~bytes[i];
+            return ((long)i << 3) + BitOperations.LeadingZeroCount((uint)b) - 24;
+        }
+        return look ? -1 : (long)bytes.Length << 3;
+    }
+
     /// <summary>BITOP &lt;AND | OR | XOR | NOT&gt; destkey key [key ...]</summary>
     /// <remarks>
     /// O(N) in the longest source. Missing sources are empty strings; shorter ones are zero-padded to

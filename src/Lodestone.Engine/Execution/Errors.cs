@@ -13,6 +13,7 @@ internal static class Errors
     public static readonly EngineError NotInteger = new(ErrorKind.NotANumber, "ERR value is not an integer or out of range");
     public static readonly EngineError BitOffsetOutOfRange = new(ErrorKind.BadRequest, "ERR bit offset is not an integer or out of range");
     public static readonly EngineError BitOutOfRange = new(ErrorKind.BadRequest, "ERR bit is not an integer or out of range");
+    public static readonly EngineError BitPosBit = new(ErrorKind.BadRequest, "ERR The bit argument must be 1 or 0.");
     public static readonly EngineError BitOpNotSingleSource = new(ErrorKind.BadRequest, "ERR BITOP NOT must be called with a single source key.");
     public static readonly EngineError NotFloat = new(ErrorKind.NotANumber, "ERR value is not a valid float");
     public static readonly EngineError IncrementOverflow = new(ErrorKind.NotANumber, "ERR increment or decrement would overflow");

@@ -202,6 +202,12 @@ def bitmap_cases(redis, rng):
                 commands.append(["SET", key, "".join(rng.choice("ab\x00\xff?") for _ in range(rng.randint(0, 12)))])
             elif kind < 0.65:
                 commands.append(["GETBIT", key, "5" if key == "l" else offset()])
+            elif kind < 0.75:
+                args = [rng.choice(["0", "1", "1", "0", "2", "x"])]
+                args += [index() for _ in range(rng.choice([0, 1, 2, 2]))]
+                if len(args) == 3 and rng.random() < 0.6:
+                    args.append(rng.choice(["BIT", "BYTE", "bit", "nope"]))
+                commands.append(["BITPOS", "l" if key == "l" else key, *(args if key != "l" else ["1"])])
             elif kind < 0.85:
                 form = rng.randrange(4)
                 if form == 0:
@@ -220,6 +226,18 @@ def bitmap_cases(redis, rng):
                 commands.append(["GET", "dest"])
         replies = [redis.call(*command) for command in commands]
         cases.append({"commands": commands, "replies": replies})
+    # BITPOS and BITCOUNT over ranges of strings that are mostly 0x00 or 0xff bytes, the edges' masks at work.
+    for _ in range(30):
+        value = "".join(rng.choice(["\x00", "\x00", "\x7f", "\x01", "\x80", "\xfe"]) for _ in range(rng.randint(1, 6)))
+        commands = [["SET", "b1", value]]
+        for _ in range(10):
+            length = len(value.encode()) * 8
+            start, end = rng.randint(-length - 3, length + 3), rng.randint(-length - 3, length + 3)
+            commands.append(["BITPOS", "b1", rng.choice(["0", "1"]), str(start), str(end), rng.choice(["BIT", "BYTE"])])
+            commands.append(["BITPOS", "b1", rng.choice(["0", "1"]), str(start // 8)])
+            commands.append(["BITCOUNT", "b1", str(start), str(end), "BIT"])
+        redis.call("DEL", "b1")
+        cases.append({"commands": commands, "replies": [redis.call(*command) for command in commands]})
     return cases
 
 
