@@ -17,6 +17,7 @@ public sealed class CommandNamingTests
         Assert.Empty(misnamed);
     }
 
-    /// <summary>LOCK.ACQUIRE → LOCKACQUIRE, which its handler LockAcquire matches ignoring case.</summary>
-    private static string Squash(string command) => command.Replace(".", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal);
+    /// <summary>LOCK.ACQUIRE → LOCKACQUIRE and BITFIELD_RO → BITFIELDRO, which their handlers LockAcquire and BitFieldRo match ignoring case.</summary>
+    private static string Squash(string command) =>
+        command.Replace(".", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal);
 }

@@ -293,6 +293,285 @@ internal static class BitmapCommands
         return Reply.Integer(longest);
     }
 
+    /// <summary>BITFIELD key [GET encoding offset | [OVERFLOW &lt;WRAP | SAT | FAIL&gt;] &lt;SET encoding offset value | INCRBY encoding offset increment&gt; ...]</summary>
+    /// <remarks>
+    /// O(1) per operation. Encodings are <c>i1</c>…<c>i64</c> and <c>u1</c>…<c>u63</c>; an offset is in
+    /// bits, or with <c>#</c> in units of the encoding's width. SET replies the old value, INCRBY the
+    /// new one; OVERFLOW (default WRAP) applies to the operations after it, and under FAIL an
+    /// overflowing one writes nothing and replies nil. All arguments are checked before anything is
+    /// written; a write grows the string to its farthest bit first, as Redis does.
+    /// </remarks>
+    [Command("BITFIELD", -2, Flags = CommandFlags.Write | CommandFlags.DenyOom, FirstKey = 1, LastKey = 1, KeyType = RedisType.String,
+        Syntax = "BITFIELD key [GET encoding offset | [OVERFLOW <WRAP | SAT | FAIL>] <SET encoding offset value | INCRBY encoding offset increment> [GET encoding offset | [OVERFLOW <WRAP | SAT | FAIL>] <SET encoding offset value | INCRBY encoding offset increment> ...]]",
+        Summary = "Performs arbitrary bitfield integer operations on strings.", Complexity = "O(1) for each subcommand specified", Group = Group, Since = "3.2.0")]
+    public static Reply BitField(CommandContext ctx) => BitFieldGeneric(ctx, readOnly: false);
+
+    /// <summary>BITFIELD_RO key [GET encoding offset [GET encoding offset ...]]</summary>
+    /// <remarks>O(1) per GET: BITFIELD's reads, for read-only callers (replicas, read-only keys).</remarks>
+    [Command("BITFIELD_RO", -2, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, FirstKey = 1, LastKey = 1, KeyType = RedisType.String,
+        Syntax = "BITFIELD_RO key [GET encoding offset [GET encoding offset ...]]",
+        Summary = "Performs arbitrary read-only bitfield integer operations on strings.", Complexity = "O(1) for each subcommand specified", Group = Group, Since = "6.0.0")]
+    public static Reply BitFieldRo(CommandContext ctx) => BitFieldGeneric(ctx, readOnly: true);
+
+    private enum Overflow
+    {
+        Wrap,
+        Sat,
+        Fail,
+    }
+
+    private readonly record struct FieldOp(char Op, bool Signed, int Bits, long Offset, long Value, Overflow Overflow);
+
+    private static Reply BitFieldGeneric(CommandContext ctx, bool readOnly)
+    {
+        var ops = new List<FieldOp>();
+        var overflow = Overflow.Wrap;
+        var onlyGets = true;
+        long highest = -1;
+        for (var j = 2; j < ctx.ArgCount; j++)
+        {
+            var remaining = ctx.ArgCount - j - 1;
+            char op;
+            if (ctx.ArgIs(j, "GET") && remaining >= 2)
+                op = 'g';
+            else if (ctx.ArgIs(j, "SET") && remaining >= 3)
+                op = 's';
+            else if (ctx.ArgIs(j, "INCRBY") && remaining >= 3)
+                op = 'i';
+            else if (ctx.ArgIs(j, "OVERFLOW") && remaining >= 1)
+            {
+                j++;
+                if (ctx.ArgIs(j, "WRAP"))
+                    overflow = Overflow.Wrap;
+                else if (ctx.ArgIs(j, "SAT"))
+                    overflow = Overflow.Sat;
+                else if (ctx.ArgIs(j, "FAIL"))
+                    overflow = Overflow.Fail;
+                else
+                    return Errors.BitFieldOverflowType;
+                continue;
+            }
+            else
+            {
+                return Errors.Syntax;
+            }
+
+            if (!TryEncoding(ctx.Arg(j + 1), out var signed, out var bits))
+                return Errors.BitFieldType;
+            if (FieldOffset(ctx, ctx.Arg(j + 2), bits) is not { } offset)
+                return Errors.BitOffsetOutOfRange;
+            long value = 0;
+            if (op != 'g')
+            {
+                onlyGets = false;
+                highest = Math.Max(highest, offset + bits - 1);
+                if (!ctx.TryInt64(j + 3, out value))
+                    return Errors.NotInteger;
+            }
+            ops.Add(new FieldOp(op, signed, bits, offset, value, overflow));
+            j += op == 'g' ? 2 : 3;
+        }
+        if (readOnly && !onlyGets)
+            return Errors.BitFieldRoGetOnly;
+
+        var entry = ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access);
+        StringValue? value0 = entry?.Value as StringValue;
+        Span<byte> bytes = default;
+        if (!onlyGets)
+        {
+            if (value0 is null)
+            {
+                value0 = StringValue.Copy([]);
+                ctx.Keyspace.Add(ctx.Args[1], RedisType.String, value0, ctx.Access);
+            }
+            else
+            {
+                ctx.Keyspace.Touch(entry!);
+            }
+            bytes = value0.Writable((int)(highest >> 3) + 1);
+        }
+
+        var replies = new Reply[ops.Count];
+        var changes = 0;
+        Span<byte> window = stackalloc byte[9];
+        for (var i = 0; i < ops.Count; i++)
+        {
+            var op = ops[i];
+            if (op.Op == 'g')
+            {
+                // Up to 9 bytes from the field's first byte, zero-padded past the end of the string.
+                window.Clear();
+                var first = op.Offset >> 3;
+                var source = value0 is null ? [] : (onlyGets ? value0.Span : bytes);
+                for (var k = 0; k < 9 && first + k < source.Length; k++)
+                    window[k] = source[(int)(first + k)];
+                var local = op.Offset - (first << 3);
+                replies[i] = Reply.Integer(op.Signed ? GetSigned(window, local, op.Bits) : (long)GetUnsigned(window, local, op.Bits));
+                continue;
+            }
+            changes++;
+            ulong old, next;
+            bool overflowed;
+            long reply;
+            if (op.Signed)
+            {
+                var current = GetSigned(bytes, op.Offset, op.Bits);
+                if (op.Op == 'i')
+                {
+                    overflowed = SignedOverflow(current, op.Value, op.Bits, op.Overflow, out var limited);
+                    next = (ulong)(overflowed ? limited : unchecked(current + op.Value));
+                    reply = (long)next;
+                }
+                else
+                {
+                    overflowed = SignedOverflow(op.Value, 0, op.Bits, op.Overflow, out var limited);
+                    next = (ulong)(overflowed ? limited : op.Value);
+                    reply = current;
+                }
+                old = (ulong)current;
+            }
+            else
+            {
+                old = GetUnsigned(bytes, op.Offset, op.Bits);
+                if (op.Op == 'i')
+                {
+                    overflowed = UnsignedOverflow(old, op.Value, op.Bits, op.Overflow, out var limited);
+                    next = overflowed ? limited : unchecked(old + (ulong)op.Value);
+                    reply = (long)next;
+                }
+                else
+                {
+                    overflowed = UnsignedOverflow((ulong)op.Value, 0, op.Bits, op.Overflow, out var limited);
+                    next = overflowed ? limited : (ulong)op.Value;
+                    reply = (long)old;
+                }
+            }
+            if (overflowed && op.Overflow == Overflow.Fail)
+            {
+                replies[i] = Reply.Null;
+                continue;
+            }
+            replies[i] = Reply.Integer(reply);
+            SetUnsigned(bytes, op.Offset, op.Bits, next);
+        }
+        if (changes > 0)
+            ctx.MarkDirty(changes);
+        return Reply.Array(replies);
+    }
+
+    /// <summary>Redis's bitfield types: <c>i</c> with 1–64 bits, <c>u</c> with 1–63 (lower case).</summary>
+    private static bool TryEncoding(ReadOnlySpan<byte> text, out bool signed, out int bits)
+    {
+        signed = !text.IsEmpty && text[0] == 'i';
+        bits = 0;
+        if (text.IsEmpty || text[0] is not ((byte)'i' or (byte)'u') || !Text.RedisNumbers.TryParseInt64(text[1..], out var width))
+            return false;
+        if (width < 1 || width > (signed ? 64 : 63))
+            return false;
+        bits = (int)width;
+        return true;
+    }
+
+    /// <summary>A field offset: bits, or <c>#n</c> for n fields of <paramref name="bits"/>; within the string limit.</summary>
+    private static long? FieldOffset(CommandContext ctx, ReadOnlySpan<byte> text, int bits)
+    {
+        var hash = !text.IsEmpty && text[0] == '#';
+        if (!Text.RedisNumbers.TryParseInt64(hash ? text[1..] : text, out var offset))
+            return null;
+        if (hash)
+        {
+            try
+            {
+                offset = checked(offset * bits);
+            }
+            catch (OverflowException)
+            {
+                return null;
+            }
+        }
+        return offset >= 0 && (offset >> 3) < ctx.Options.ProtoMaxBulkLen && (offset >> 3) < Array.MaxLength - 8 ? offset : null;
+    }
+
+    private static ulong GetUnsigned(ReadOnlySpan<byte> bytes, long offset, int bits)
+    {
+        ulong value = 0;
+        for (var j = 0; j < bits; j++, offset++)
+            value = (value << 1) | (uint)((bytes[(int)(offset >> 3)] >> (7 - (int)(offset & 7))) & 1);
+        return value;
+    }
+
+    private static long GetSigned(ReadOnlySpan<byte> bytes, long offset, int bits)
+    {
+        var value = (long)GetUnsigned(bytes, offset, bits);
+        if (bits < 64 && (value & (1L << (bits - 1))) != 0)
+            value |= -1L << bits;
+        return value;
+    }
+
+    private static void SetUnsigned(Span<byte> bytes, long offset, int bits, ulong value)
+    {
+        for (var j = 0; j < bits; j++, offset++)
+        {
+            var bit = (value >> (bits - 1 - j)) & 1;
+            var at = (int)(offset >> 3);
+            var shift = 7 - (int)(offset & 7);
+            bytes[at] = (byte)((bytes[at] & ~(1 << shift)) | ((int)bit << shift));
+        }
+    }
+
+    /// <summary>Redis's checkUnsignedBitfieldOverflow: whether value + incr leaves [0, 2^bits − 1], and what WRAP or SAT make of it.</summary>
+    private static bool UnsignedOverflow(ulong value, long incr, int bits, Overflow overflow, out ulong limited)
+    {
+        var max = bits == 64 ? ulong.MaxValue : (1UL << bits) - 1;
+        var maxIncr = unchecked((long)(max - value));
+        var minIncr = unchecked(-(long)value);
+        limited = 0;
+        bool high;
+        if (value > max || (incr > 0 && incr > maxIncr))
+            high = true;
+        else if (incr < 0 && incr < minIncr)
+            high = false;
+        else
+            return false;
+        if (overflow == Overflow.Wrap)
+            limited = unchecked(value + (ulong)incr) & ~(ulong.MaxValue << bits);
+        else if (overflow == Overflow.Sat)
+            limited = high ? max : 0;
+        return true;
+    }
+
+    /// <summary>Redis's checkSignedBitfieldOverflow: whether value + incr leaves the range of a signed field of <paramref name="bits"/>.</summary>
+    private static bool SignedOverflow(long value, long incr, int bits, Overflow overflow, out long limited)
+    {
+        var max = bits == 64 ? long.MaxValue : (1L << (bits - 1)) - 1;
+        var min = -max - 1;
+        var maxIncr = unchecked(max - value);
+        var minIncr = unchecked(min - value);
+        limited = 0;
+        bool high;
+        if (value > max || (bits != 64 && incr > maxIncr) || (value >= 0 && incr > 0 && incr > maxIncr))
+            high = true;
+        else if (value < min || (bits != 64 && incr < minIncr) || (value < 0 && incr < 0 && incr < minIncr))
+            high = false;
+        else
+            return false;
+        if (overflow == Overflow.Wrap)
+        {
+            var sum = unchecked((ulong)value + (ulong)incr);
+            if (bits < 64)
+            {
+                var mask = ulong.MaxValue << bits;
+                sum = (sum & (1UL << (bits - 1))) != 0 ? sum | mask : sum & ~mask;
+            }
+            limited = unchecked((long)sum);
+        }
+        else if (overflow == Overflow.Sat)
+        {
+            limited = high ? max : min;
+        }
+        return true;
+    }
+
     /// <summary>A bit offset as Redis reads one: an integer from 0 to below proto-max-bulk-len × 8; null otherwise.</summary>
     private static long? BitOffset(CommandContext ctx, int index) =>
         ctx.TryInt64(index, out var offset) && offset >= 0 && (offset >> 3) < ctx.Options.ProtoMaxBulkLen && (offset >> 3) < Array.MaxLength

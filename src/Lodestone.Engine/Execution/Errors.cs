@@ -14,6 +14,9 @@ internal static class Errors
     public static readonly EngineError BitOffsetOutOfRange = new(ErrorKind.BadRequest, "ERR bit offset is not an integer or out of range");
     public static readonly EngineError BitOutOfRange = new(ErrorKind.BadRequest, "ERR bit is not an integer or out of range");
     public static readonly EngineError BitPosBit = new(ErrorKind.BadRequest, "ERR The bit argument must be 1 or 0.");
+    public static readonly EngineError BitFieldType = new(ErrorKind.BadRequest, "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.");
+    public static readonly EngineError BitFieldOverflowType = new(ErrorKind.BadRequest, "ERR Invalid OVERFLOW type specified");
+    public static readonly EngineError BitFieldRoGetOnly = new(ErrorKind.BadRequest, "ERR BITFIELD_RO only supports the GET subcommand");
     public static readonly EngineError BitOpNotSingleSource = new(ErrorKind.BadRequest, "ERR BITOP NOT must be called with a single source key.");
     public static readonly EngineError NotFloat = new(ErrorKind.NotANumber, "ERR value is not a valid float");
     public static readonly EngineError IncrementOverflow = new(ErrorKind.NotANumber, "ERR increment or decrement would overflow");

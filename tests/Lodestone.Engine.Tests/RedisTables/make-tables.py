@@ -226,6 +226,51 @@ def bitmap_cases(redis, rng):
                 commands.append(["GET", "dest"])
         replies = [redis.call(*command) for command in commands]
         cases.append({"commands": commands, "replies": replies})
+    # BITFIELD and BITFIELD_RO: sequences of operations, overflow modes and odd arguments.
+    def encoding():
+        roll = rng.random()
+        if roll < 0.02:
+            return rng.choice(["u64", "i65", "i0", "x8", "I8", "u", "i1.5"])
+        signed = rng.random() < 0.5
+        return ("i" if signed else "u") + str(rng.choice([1, 2, 3, 5, 7, 8, 9, 13, 16, 31, 32, 33, 63] + ([64] if signed else [])))
+
+    def field_offset():
+        if rng.random() < 0.03:
+            return rng.choice(["-1", "x", "#-1"])
+        return rng.choice([str(rng.randint(0, 40)), str(rng.randint(0, 300)), "#" + str(rng.randint(0, 6))])
+
+    def number():
+        if rng.random() < 0.03:
+            return rng.choice(["1.5", "x"])
+        return rng.choice([str(rng.randint(-300, 300)), str(rng.randint(-2**63, 2**63 - 1)), "0", "-1",
+                           str(2**31), "9223372036854775807", "-9223372036854775808", "127", "255", "-128"])
+
+    for _ in range(60):
+        redis.call("DEL", "b1", "l")
+        redis.call("RPUSH", "l", "x")
+        commands = []
+        for _ in range(rng.randint(3, 12)):
+            read_only = rng.random() < 0.15
+            args = []
+            for _ in range(rng.randint(1, 4)):
+                kind = rng.random()
+                if kind < 0.35 or read_only and kind < 0.9:
+                    args += ["GET", encoding(), field_offset()]
+                elif kind < 0.6:
+                    args += ["SET", encoding(), field_offset(), number()]
+                elif kind < 0.85:
+                    args += ["INCRBY", encoding(), field_offset(), number()]
+                elif kind < 0.97:
+                    args += ["OVERFLOW", rng.choice(["WRAP", "SAT", "FAIL", "FAIL", "sat", "fail", "nope"])]
+                else:
+                    args += [rng.choice(["GET", "SET", "INCRBY", "BOGUS"])]
+            key = "l" if rng.random() < 0.05 else "b1"
+            if key == "l":
+                args = ["GET", "u8", "0"]
+            commands.append(["BITFIELD_RO" if read_only else "BITFIELD", key, *args])
+            if rng.random() < 0.3:
+                commands.append(["GET", "b1"])
+        cases.append({"commands": commands, "replies": [redis.call(*command) for command in commands]})
     # BITPOS and BITCOUNT over ranges of strings that are mostly 0x00 or 0xff bytes, the edges' masks at work.
     for _ in range(30):
         value = "".join(rng.choice(["\x00", "\x00", "\x7f", "\x01", "\x80", "\xfe"]) for _ in range(rng.randint(1, 6)))
