@@ -235,22 +235,25 @@ internal static class BitmapCommands
         return look ? -1 : (long)bytes.Length << 3;
     }
 
-    /// <summary>BITOP &lt;AND | OR | XOR | NOT&gt; destkey key [key ...]</summary>
+    /// <summary>BITOP &lt;AND | OR | XOR | NOT | DIFF | DIFF1 | ANDOR | ONE&gt; destkey key [key ...]</summary>
     /// <remarks>
     /// O(N) in the longest source. Missing sources are empty strings; shorter ones are zero-padded to
     /// the longest. The result (as long as the longest source) replaces destkey, whatever its type; an
-    /// empty result deletes it. Replies the result's length.
+    /// empty result deletes it. Replies the result's length. Redis 8.2's operations, with X the first
+    /// source and Y the others: DIFF is X ∧ ¬(Y1 ∨ Y2 …), DIFF1 ¬X ∧ (Y1 ∨ Y2 …), ANDOR X ∧ (Y1 ∨ Y2 …)
+    /// (those three need two sources at least), and ONE the bits set in exactly one source.
     /// </remarks>
     [Command("BITOP", -4, Flags = CommandFlags.Write | CommandFlags.DenyOom, FirstKey = 2, LastKey = -1,
-        Syntax = "BITOP <AND | OR | XOR | NOT> destkey key [key ...]", Summary = "Performs bitwise operations on multiple strings, and stores the result.",
+        Syntax = "BITOP <AND | OR | XOR | NOT | DIFF | DIFF1 | ANDOR | ONE> destkey key [key ...]", Summary = "Performs bitwise operations on multiple strings, and stores the result.",
         Complexity = "O(N)", Group = Group, Since = "2.6.0")]
     public static Reply BitOp(CommandContext ctx)
     {
-        var op = ctx.ArgIs(1, "AND") ? '&' : ctx.ArgIs(1, "OR") ? '|' : ctx.ArgIs(1, "XOR") ? '^' : ctx.ArgIs(1, "NOT") ? '~' : '\0';
-        if (op == '\0')
+        if (ParseBitOp(ctx) is not { } op)
             return Errors.Syntax;
-        if (op == '~' && ctx.ArgCount != 4)
+        if (op == BitOperation.Not && ctx.ArgCount != 4)
             return Errors.BitOpNotSingleSource;
+        if (op is BitOperation.Diff or BitOperation.Diff1 or BitOperation.AndOr && ctx.ArgCount < 5)
+            return Errors.BitOpTwoSources(ctx.ArgText(1).ToUpperInvariant());
         var sources = new List<byte[]>(ctx.ArgCount - 3);
         var longest = 0;
         for (var i = 3; i < ctx.ArgCount; i++)
@@ -269,28 +272,67 @@ internal static class BitmapCommands
 
         var result = new byte[longest];
         for (var j = 0; j < longest; j++)
-        {
-            var acc = j < sources[0].Length ? sources[0][j] : (byte)0;
-            if (op == '~')
-                acc = (byte)~acc;
-            for (var s = 1; s < sources.Count; s++)
-            {
-                var b = j < sources[s].Length ? sources[s][j] : (byte)0;
-                acc = op switch
-                {
-                    '&' => (byte)(acc & b),
-                    '|' => (byte)(acc | b),
-                    _ => (byte)(acc ^ b),
-                };
-            }
-            result[j] = acc;
-        }
+            result[j] = Combine(op, sources, j);
         if (longest == 0)
             ctx.Keyspace.Delete(ctx.Arg(2), ctx.Access);
         else
             ctx.Keyspace.Overwrite(ctx.Args[2], RedisType.String, StringValue.Wrap(result), ctx.Access);
         ctx.MarkDirty();
         return Reply.Integer(longest);
+    }
+
+    private enum BitOperation
+    {
+        And,
+        Or,
+        Xor,
+        Not,
+        Diff,
+        Diff1,
+        AndOr,
+        One,
+    }
+
+    private static BitOperation? ParseBitOp(CommandContext ctx)
+    {
+        foreach (var op in Enum.GetValues<BitOperation>())
+        {
+            if (ctx.ArgIs(1, op.ToString()))
+                return op;
+        }
+        return null;
+    }
+
+    /// <summary>Byte <paramref name="j"/> of the result: each source's byte (0 past its end) combined as <paramref name="op"/> says.</summary>
+    private static byte Combine(BitOperation op, List<byte[]> sources, int j)
+    {
+        static int At(byte[] source, int j) => j < source.Length ? source[j] : 0;
+        var first = At(sources[0], j);
+        int any = 0, once = 0, twice = 0, all = first, odd = first;
+        for (var s = 1; s < sources.Count; s++)
+        {
+            var b = At(sources[s], j);
+            any |= b;
+            all &= b;
+            odd ^= b;
+        }
+        foreach (var source in sources)
+        {
+            var b = At(source, j);
+            twice |= once & b;
+            once |= b;
+        }
+        return (byte)(op switch
+        {
+            BitOperation.And => all,
+            BitOperation.Or => first | any,
+            BitOperation.Xor => odd,
+            BitOperation.Not => ~first,
+            BitOperation.Diff => first & ~any,
+            BitOperation.Diff1 => ~first & any,
+            BitOperation.AndOr => first & any,
+            _ => once & ~twice,
+        });
     }
 
     /// <summary>BITFIELD key [GET encoding offset | [OVERFLOW &lt;WRAP | SAT | FAIL&gt;] &lt;SET encoding offset value | INCRBY encoding offset increment&gt; ...]</summary>

@@ -17,6 +17,7 @@ internal static class Errors
     public static readonly EngineError BitFieldType = new(ErrorKind.BadRequest, "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.");
     public static readonly EngineError BitFieldOverflowType = new(ErrorKind.BadRequest, "ERR Invalid OVERFLOW type specified");
     public static readonly EngineError BitFieldRoGetOnly = new(ErrorKind.BadRequest, "ERR BITFIELD_RO only supports the GET subcommand");
+    public static EngineError BitOpTwoSources(string operation) => new(ErrorKind.BadRequest, $"ERR BITOP {operation} must be called with at least two source keys.");
     public static readonly EngineError BitOpNotSingleSource = new(ErrorKind.BadRequest, "ERR BITOP NOT must be called with a single source key.");
     public static readonly EngineError NotFloat = new(ErrorKind.NotANumber, "ERR value is not a valid float");
     public static readonly EngineError IncrementOverflow = new(ErrorKind.NotANumber, "ERR increment or decrement would overflow");
