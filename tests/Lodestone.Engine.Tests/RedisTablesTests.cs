@@ -36,7 +36,8 @@ public sealed class RedisTablesTests : IDisposable
         // As the command endpoint prints a double (Redis 7.2's format; the tables hold only whole scores, which 7.0 prints the same).
         ReplyKind.Double => JsonValue.Create(RedisNumbers.FormatDouble(reply.AsDouble())),
         ReplyKind.Null => null,
-        ReplyKind.Array or ReplyKind.Set => new JsonArray([.. reply.AsItems().Select(AsTable)]),
+        // A map as RESP2 sends it: its keys and values in one flat array.
+        ReplyKind.Array or ReplyKind.Set or ReplyKind.Map => new JsonArray([.. reply.AsItems().Select(AsTable)]),
         _ => throw new InvalidOperationException($"No table form for {reply.Kind}."),
     };
 
@@ -119,6 +120,26 @@ public sealed class RedisTablesTests : IDisposable
                     differences.Add($"{string.Join(' ', commands[i])}: Redis {Text(expected[i])}, Lodestone {reply}");
                     break;
                 }
+            }
+        }
+        Assert.True(differences.Count == 0, string.Join('\n', differences.Take(20)));
+    }
+
+    [Fact]
+    public async Task LCS_answers_as_Redis_does_its_subsequence_length_and_matches()
+    {
+        var differences = new List<string>();
+        foreach (var row in Table("lcs"))
+        {
+            await _engine.Run("DEL", "a", "b", "l");
+            await _engine.Run("RPUSH", "l", "x");
+            var commands = row["commands"]!.AsArray().Select(command => command!.AsArray().Select(arg => (string)arg!).ToArray()).ToArray();
+            var expected = row["replies"]!.AsArray();
+            for (var i = 0; i < commands.Length; i++)
+            {
+                var reply = Text(AsTable(await _engine.Run(commands[i])));
+                if (reply != Text(expected[i]))
+                    differences.Add($"{string.Join(' ', commands[i])}: Redis {Text(expected[i])}, Lodestone {reply}");
             }
         }
         Assert.True(differences.Count == 0, string.Join('\n', differences.Take(20)));

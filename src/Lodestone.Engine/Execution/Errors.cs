@@ -18,6 +18,9 @@ internal static class Errors
     public static readonly EngineError BitFieldOverflowType = new(ErrorKind.BadRequest, "ERR Invalid OVERFLOW type specified");
     public static readonly EngineError BitFieldRoGetOnly = new(ErrorKind.BadRequest, "ERR BITFIELD_RO only supports the GET subcommand");
     public static EngineError BitOpTwoSources(string operation) => new(ErrorKind.BadRequest, $"ERR BITOP {operation} must be called with at least two source keys.");
+    public static readonly EngineError LcsNotStrings = new(ErrorKind.WrongType, "ERR The specified keys must contain string values");
+    public static readonly EngineError LcsLenAndIdx = new(ErrorKind.BadRequest, "ERR If you want both the length and indexes, please just use IDX.");
+    public static readonly EngineError LcsTooMuchMemory = new(ErrorKind.TooLarge, "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
     public static readonly EngineError BitOpNotSingleSource = new(ErrorKind.BadRequest, "ERR BITOP NOT must be called with a single source key.");
     public static readonly EngineError NotFloat = new(ErrorKind.NotANumber, "ERR value is not a valid float");
     public static readonly EngineError IncrementOverflow = new(ErrorKind.NotANumber, "ERR increment or decrement would overflow");

@@ -4,7 +4,7 @@
     redis-server --port 6390 --save '' --appendonly no --zset-max-listpack-entries 1024 --daemonize yes
     python3 tests/Lodestone.Engine.Tests/RedisTables/make-tables.py 6390
 
-Writes incrbyfloat.jsonl, lex-ranges.jsonl, negative-zero.jsonl and bitmaps.jsonl beside this file: one case per line, the commands run
+Writes incrbyfloat.jsonl, lex-ranges.jsonl, negative-zero.jsonl, bitmaps.jsonl and lcs.jsonl beside this file: one case per line, the commands run
 and what Redis answered. The inputs come from a fixed seed, so running it again against the same
 Redis gives the same files. zset-max-listpack-entries is raised so that every set here (up to 200
 members) is a listpack, whose lex-range walk is the deterministic rule Lodestone follows at every size.
@@ -286,6 +286,29 @@ def bitmap_cases(redis, rng):
     return cases
 
 
+def lcs_cases(redis, rng):
+    """LCS over strings of small alphabets (so matches break and resume), with every option mix."""
+    cases = []
+    for _ in range(150):
+        redis.call("DEL", "a", "b", "l")
+        redis.call("RPUSH", "l", "x")
+        alphabet = rng.choice(["ab", "abc", "acgt", "abcdefgh"])
+        commands = []
+        for key in ["a", "b"]:
+            if rng.random() < 0.92:
+                commands.append(["SET", key, "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))])
+        for _ in range(4):
+            options = []
+            for option in rng.sample(["LEN", "IDX", "WITHMATCHLEN", "MINMATCHLEN"], rng.randint(0, 3)):
+                options += [option] if option != "MINMATCHLEN" else [option, rng.choice(["0", "1", "2", "3", "5", "-1", "x"])]
+            if rng.random() < 0.03:
+                options += [rng.choice(["BOGUS", "MINMATCHLEN"])]
+            keys = ["a", "b"] if rng.random() < 0.95 else rng.choice([["a", "l"], ["l", "b"], ["a", "missing"]])
+            commands.append(["LCS", *keys, *options])
+        cases.append({"commands": commands, "replies": [redis.call(*command) for command in commands]})
+    return cases
+
+
 def main():
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 6379
     redis = Redis(port)
@@ -293,7 +316,7 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     rng = random.Random(20261207)
     tables = [("incrbyfloat", incrbyfloat_cases(redis, rng)), ("lex-ranges", lex_cases(redis, rng)), ("negative-zero", negative_zero_cases(redis)),
-              ("bitmaps", bitmap_cases(redis, rng))]
+              ("bitmaps", bitmap_cases(redis, rng)), ("lcs", lcs_cases(redis, rng))]
     for name, cases in tables:
         with open(os.path.join(here, name + ".jsonl"), "w") as out:
             out.write(json.dumps({"redis": version, "cases": len(cases)}) + "\n")
