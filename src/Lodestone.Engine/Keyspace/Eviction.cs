@@ -133,19 +133,32 @@ internal sealed class Eviction
 
     private void Populate(MaxMemoryPolicy policy, int samples, bool onlyVolatile, long now)
     {
+        // Higher is a better victim.
+        long Score(Entry entry) => policy switch
+        {
+            MaxMemoryPolicy.VolatileTtl => long.MaxValue - entry.ExpireAtMs,
+            MaxMemoryPolicy.AllKeysLfu or MaxMemoryPolicy.VolatileLfu => 255 - LfuCounter(entry.Access, now),
+            _ => IdleMs(entry.Access, now),
+        };
+
+        // No more keys than samples: every one of them, as Redis's dictGetSomeKeys returns a small
+        // dictionary whole (random draws could miss the best victim of a handful of keys). The walk is
+        // over all keys, so only when there are that few of them.
+        if (_keyspace.Count <= samples)
+        {
+            _keyspace.Walk(0, TimeSpan.MaxValue, entry =>
+            {
+                if (!onlyVolatile || entry.HasExpiry)
+                    Insert(Score(entry), entry);
+            });
+            return;
+        }
         for (var i = 0; i < samples; i++)
         {
             var entry = onlyVolatile ? _keyspace.RandomEntryWithExpiry() : _keyspace.RandomEntryAny();
             if (entry is null)
                 return;
-            // Higher is a better victim.
-            var score = policy switch
-            {
-                MaxMemoryPolicy.VolatileTtl => long.MaxValue - entry.ExpireAtMs,
-                MaxMemoryPolicy.AllKeysLfu or MaxMemoryPolicy.VolatileLfu => 255 - LfuCounter(entry.Access, now),
-                _ => IdleMs(entry.Access, now),
-            };
-            Insert(score, entry);
+            Insert(Score(entry), entry);
         }
     }
 
