@@ -97,6 +97,10 @@ public sealed class RedisTablesTests : IDisposable
     public async Task LCS_answers_as_Redis_does_its_subsequence_length_and_matches() =>
         AssertSame(await Sequences("lcs", ["DEL", "a", "b", "l"], ["RPUSH", "l", "x"]));
 
+    [Fact]
+    public async Task SORT_answers_as_Redis_does_over_lists_sets_and_sorted_sets_with_BY_GET_LIMIT_and_STORE() =>
+        AssertSame(await Sequences("sort", ["FLUSHALL"], ["RPUSH", "l", "x"]));
+
     /// <summary>
     /// Runs each case's commands in order, on keys <paramref name="reset"/> puts back as make-tables.py
     /// had them, and lists every reply that differs from Redis's (a sequence stops at its first).

@@ -51,4 +51,10 @@ internal sealed class CommandAttribute(string name, int arity) : Attribute
 
     /// <summary>The Redis version that introduced the command.</summary>
     public required string Since { get; init; }
+
+    /// <summary>
+    /// The data-type ACL categories, space-separated (e.g. <c>@set @sortedset @list</c>), when they are
+    /// not the one the group implies: SORT is in group generic but not in @keyspace.
+    /// </summary>
+    public string? Categories { get; init; }
 }

@@ -23,6 +23,7 @@ public sealed class CommandSpec
         Complexity = declaration.Complexity;
         Group = declaration.Group;
         Since = declaration.Since;
+        Categories = declaration.Categories?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
         Handler = handler;
     }
 
@@ -70,6 +71,9 @@ public sealed class CommandSpec
 
     /// <summary>The Redis version that introduced it.</summary>
     public string Since { get; }
+
+    /// <summary>Its data-type ACL categories when declared (<see cref="CommandAttribute.Categories"/>); empty when the group implies them.</summary>
+    public IReadOnlyList<string> Categories { get; }
 
     /// <summary>Whether it may change data (logged, refused on a failed log or, later, a read-only replica).</summary>
     public bool IsWrite => (Flags & CommandFlags.Write) != 0;

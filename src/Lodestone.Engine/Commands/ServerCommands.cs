@@ -172,8 +172,12 @@ internal static class ServerCommands
         var reads = (spec.Flags & CommandFlags.ReadOnly) != 0;
         if (spec.IsWrite) yield return "@write";
         if (reads) yield return "@read";
-        switch (spec.Group)
+        foreach (var category in spec.Categories)
+            yield return category;
+        switch (spec.Categories.Count > 0 ? "declared" : spec.Group)
         {
+            case "declared":
+                break;
             case "generic":
             case "server" when spec.IsWrite || reads:
                 yield return "@keyspace";

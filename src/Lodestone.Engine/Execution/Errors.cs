@@ -21,6 +21,9 @@ internal static class Errors
     public static readonly EngineError LcsNotStrings = new(ErrorKind.WrongType, "ERR The specified keys must contain string values");
     public static readonly EngineError LcsLenAndIdx = new(ErrorKind.BadRequest, "ERR If you want both the length and indexes, please just use IDX.");
     public static readonly EngineError LcsTooMuchMemory = new(ErrorKind.TooLarge, "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
+    public static readonly EngineError SortByDenied = new(ErrorKind.NoPermission, "ERR BY option of SORT denied due to insufficient ACL permissions.");
+    public static readonly EngineError SortGetDenied = new(ErrorKind.NoPermission, "ERR GET option of SORT denied due to insufficient ACL permissions.");
+    public static readonly EngineError SortNotNumbers = new(ErrorKind.NotANumber, "ERR One or more scores can't be converted into double");
     public static readonly EngineError BitOpNotSingleSource = new(ErrorKind.BadRequest, "ERR BITOP NOT must be called with a single source key.");
     public static readonly EngineError NotFloat = new(ErrorKind.NotANumber, "ERR value is not a valid float");
     public static readonly EngineError IncrementOverflow = new(ErrorKind.NotANumber, "ERR increment or decrement would overflow");

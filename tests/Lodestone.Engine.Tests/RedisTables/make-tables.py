@@ -4,7 +4,7 @@
     redis-server --port 6390 --save '' --appendonly no --zset-max-listpack-entries 1024 --daemonize yes
     python3 tests/Lodestone.Engine.Tests/RedisTables/make-tables.py 6390
 
-Writes incrbyfloat.jsonl, lex-ranges.jsonl, negative-zero.jsonl, bitmaps.jsonl and lcs.jsonl beside this file: one case per line, the commands run
+Writes incrbyfloat.jsonl, lex-ranges.jsonl, negative-zero.jsonl, bitmaps.jsonl, lcs.jsonl and sort.jsonl beside this file: one case per line, the commands run
 and what Redis answered. The inputs come from a fixed seed, so running it again against the same
 Redis gives the same files. zset-max-listpack-entries is raised so that every set here (up to 200
 members) is a listpack, whose lex-range walk is the deterministic rule Lodestone follows at every size.
@@ -309,6 +309,65 @@ def lcs_cases(redis, rng):
     return cases
 
 
+def sort_cases(redis, rng):
+    """SORT and SORT_RO over lists, sets and sorted sets, with weights and objects behind BY and GET."""
+    cases = []
+    for _ in range(150):
+        redis.call("FLUSHALL")
+        redis.call("RPUSH", "l", "x")
+        commands = []
+        kind = rng.choice(["list", "set", "zset", "missing"])
+        numeric = rng.random() < 0.6
+        elements = []
+        for _ in range(rng.randint(0, 12)):
+            elements.append(str(rng.randint(-20, 40)) if numeric else rng.choice(["a", "b", "c", "aa", "ab", "z", "10", "9", "1.5"]) + str(rng.randint(0, 9)))
+        if kind == "list" and elements:
+            commands.append(["RPUSH", "src", *elements])
+        elif kind == "set" and elements:
+            commands.append(["SADD", "src", *elements])
+        elif kind == "zset" and elements:
+            commands.append(["ZADD", "src", *[x for e in elements for x in (str(rng.randint(0, 5)), e)]])
+        distinct = sorted(set(elements))
+        weights = rng.sample(range(1000), len(distinct))
+        for element, weight in zip(distinct, weights):
+            if rng.random() < 0.85:
+                commands.append(["SET", "w_" + element, str(weight) if rng.random() < 0.97 else "notanumber"])
+            if rng.random() < 0.7:
+                commands.append(["HSET", "h_" + element, "f", "v" + str(weight), "n", str(weight)])
+        for _ in range(4):
+            args = []
+            if rng.random() < 0.5:
+                args += ["BY", rng.choice(["w_*", "h_*->n", "h_*->f", "nosort", "w_*->x", "missing_*"])]
+            if rng.random() < 0.4:
+                args += ["LIMIT", str(rng.randint(-1, 6)), str(rng.randint(-1, 6))]
+            for _ in range(rng.choice([0, 0, 1, 2])):
+                args += ["GET", rng.choice(["#", "w_*", "h_*->f", "nokey", "h_*->missing"])]
+            if rng.random() < 0.4:
+                args += [rng.choice(["ASC", "DESC", "desc"])]
+            if rng.random() < 0.4 or not numeric:
+                args += ["ALPHA"]
+            if rng.random() < 0.03:
+                args += [rng.choice(["BOGUS", "LIMIT", "BY"])]
+            # A set read unsorted comes out in hash order, which is not Redis's to match: sort it or store it.
+            unsorted = "nosort" in args or "w_*->x" in args
+            store = rng.random() < 0.3
+            if kind == "set" and unsorted and not store:
+                args = [a for a in args if a not in ("nosort", "w_*->x", "BY")]
+            # ALPHA by a pattern leaves ties (missing values) in qsort's order, which is not Redis's to
+            # match: ALPHA sorts by the elements only (numbers by a pattern break ties by the element).
+            if "ALPHA" in args and "BY" in args[:-1] and "*" in args[args.index("BY") + 1]:
+                args.remove("ALPHA")
+            command = ["SORT", "src", *args, "STORE", "dest"] if store else [rng.choice(["SORT", "SORT_RO"]), "src", *args]
+            commands.append(command)
+            if store:
+                commands.append(["LRANGE", "dest", "0", "-1"])
+        if rng.random() < 0.1:
+            commands.append(["SORT", "l"])
+            commands.append(["SORT", "w_" + (distinct[0] if distinct else "x")])
+        cases.append({"commands": commands, "replies": [redis.call(*command) for command in commands]})
+    return cases
+
+
 def main():
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 6379
     redis = Redis(port)
@@ -316,7 +375,8 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     rng = random.Random(20261207)
     tables = [("incrbyfloat", incrbyfloat_cases(redis, rng)), ("lex-ranges", lex_cases(redis, rng)), ("negative-zero", negative_zero_cases(redis)),
-              ("bitmaps", bitmap_cases(redis, rng)), ("lcs", lcs_cases(redis, rng))]
+              ("bitmaps", bitmap_cases(redis, rng)), ("lcs", lcs_cases(redis, rng)),
+              ("sort", sort_cases(redis, rng))]
     for name, cases in tables:
         with open(os.path.join(here, name + ".jsonl"), "w") as out:
             out.write(json.dumps({"redis": version, "cases": len(cases)}) + "\n")
