@@ -30,19 +30,7 @@ internal static class BitmapCommands
         var byteIndex = (int)(offset >> 3);
         var mask = (byte)(0x80 >> (int)(offset & 7));
 
-        var entry = ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access);
-        StringValue value;
-        if (entry is null)
-        {
-            value = StringValue.Copy([]);
-            ctx.Keyspace.Add(ctx.Args[1], RedisType.String, value, ctx.Access);
-        }
-        else
-        {
-            value = (StringValue)entry.Value;
-            ctx.Keyspace.Touch(entry);
-        }
-        var bytes = value.Writable(byteIndex + 1);
+        var bytes = StringCommands.BytesToChange(ctx, ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access), byteIndex + 1);
         var old = (bytes[byteIndex] & mask) != 0;
         bytes[byteIndex] = bit[0] == '1' ? (byte)(bytes[byteIndex] | mask) : (byte)(bytes[byteIndex] & ~mask);
         ctx.MarkDirty();
@@ -93,21 +81,14 @@ internal static class BitmapCommands
         long total = inBits ? (long)bytes.Length * 8 : bytes.Length;
         if (start < 0 && end < 0 && start > end)
             return Reply.Zero;
-        if (start < 0)
-            start = Math.Max(0, total + start);
-        if (end < 0)
-            end = Math.Max(0, total + end);
-        end = Math.Min(end, total - 1);
-        if (start > end)
+        var (first, last, firstMask, lastMask) = ByteRange(start, end, total, inBits);
+        if (first > last)
             return Reply.Zero;
-        if (!inBits)
-            return Reply.Integer(PopCount(bytes[(int)start..(int)(end + 1)]));
 
-        // Whole bytes, less the bits of the first and last bytes outside [start, end].
-        var (first, last) = ((int)(start >> 3), (int)(end >> 3));
-        var count = PopCount(bytes[first..(last + 1)]);
-        count -= BitOperations.PopCount((uint)(bytes[first] & ~((1 << (8 - (int)(start & 7))) - 1) & 0xFF));
-        count -= BitOperations.PopCount((uint)(bytes[last] & ((1 << (7 - (int)(end & 7))) - 1)));
+        // Whole bytes, less the bits of the first and last bytes outside the range (BIT).
+        var count = PopCount(bytes[(int)first..(int)(last + 1)]);
+        count -= BitOperations.PopCount((uint)(bytes[(int)first] & firstMask));
+        count -= BitOperations.PopCount((uint)(bytes[(int)last] & lastMask));
         return Reply.Integer(count);
     }
 
@@ -159,18 +140,7 @@ internal static class BitmapCommands
             }
             if (inBits)
                 total <<= 3;
-            if (start < 0)
-                start = Math.Max(0, total + start);
-            if (end < 0)
-                end = Math.Max(0, total + end);
-            end = Math.Min(end, total - 1);
-            if (inBits && start <= end)
-            {
-                firstMask = (byte)(~((1 << (8 - (int)(start & 7))) - 1) & 0xFF);
-                lastMask = (byte)((1 << (7 - (int)(end & 7))) - 1);
-                start >>= 3;
-                end >>= 3;
-            }
+            (start, end, firstMask, lastMask) = ByteRange(start, end, total, inBits);
         }
         else if (ctx.ArgCount == 3)
         {
@@ -210,6 +180,23 @@ internal static class BitmapCommands
         }
         one[0] = look ? (byte)(bytes[(int)end] & ~lastMask) : (byte)(bytes[(int)end] | lastMask);
         return Result(FirstBit(one, look), start, count, look, endGiven);
+    }
+
+    /// <summary>
+    /// A BITCOUNT/BITPOS range as Redis normalises it: negative indexes from the end, clamped to the
+    /// string; with BIT, the byte indexes of its ends and masks of the bits of those bytes outside it.
+    /// Empty when start ends up above end.
+    /// </summary>
+    private static (long First, long Last, byte FirstMask, byte LastMask) ByteRange(long start, long end, long total, bool inBits)
+    {
+        if (start < 0)
+            start = Math.Max(0, total + start);
+        if (end < 0)
+            end = Math.Max(0, total + end);
+        end = Math.Min(end, total - 1);
+        if (!inBits || start > end)
+            return (start, end, 0, 0);
+        return (start >> 3, end >> 3, (byte)(~((1 << (8 - (int)(start & 7))) - 1) & 0xFF), (byte)((1 << (7 - (int)(end & 7))) - 1));
     }
 
     /// <summary>BITPOS's answer from a position relative to <paramref name="start"/> (in bytes).</summary>
@@ -417,21 +404,11 @@ internal static class BitmapCommands
             return Errors.BitFieldRoGetOnly;
 
         var entry = ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access);
-        StringValue? value0 = entry?.Value as StringValue;
-        Span<byte> bytes = default;
+        // Reads see the string as it is; with a write, as grown to its farthest bit (and earlier writes of this call).
+        ReadOnlySpan<byte> readable = entry?.Value is StringValue existing ? existing.Span : [];
+        var bytes = onlyGets ? default : StringCommands.BytesToChange(ctx, entry, (int)(highest >> 3) + 1);
         if (!onlyGets)
-        {
-            if (value0 is null)
-            {
-                value0 = StringValue.Copy([]);
-                ctx.Keyspace.Add(ctx.Args[1], RedisType.String, value0, ctx.Access);
-            }
-            else
-            {
-                ctx.Keyspace.Touch(entry!);
-            }
-            bytes = value0.Writable((int)(highest >> 3) + 1);
-        }
+            readable = bytes;
 
         var replies = new Reply[ops.Count];
         var changes = 0;
@@ -444,9 +421,8 @@ internal static class BitmapCommands
                 // Up to 9 bytes from the field's first byte, zero-padded past the end of the string.
                 window.Clear();
                 var first = op.Offset >> 3;
-                var source = value0 is null ? [] : (onlyGets ? value0.Span : bytes);
-                for (var k = 0; k < 9 && first + k < source.Length; k++)
-                    window[k] = source[(int)(first + k)];
+                for (var k = 0; k < 9 && first + k < readable.Length; k++)
+                    window[k] = readable[(int)(first + k)];
                 var local = op.Offset - (first << 3);
                 replies[i] = Reply.Integer(op.Signed ? GetSigned(window, local, op.Bits) : (long)GetUnsigned(window, local, op.Bits));
                 continue;

@@ -333,21 +333,29 @@ internal static class StringCommands
         if (!FitsStringLimit(ctx, offset, patch.Length))
             return Errors.StringTooLong;
 
-        StringValue value;
+        var bytes = BytesToChange(ctx, entry, checked((int)offset + patch.Length));
+        patch.CopyTo(bytes[(int)offset..]);
+        ctx.MarkDirty();
+        return Reply.Integer(bytes.Length);
+    }
+
+    /// <summary>
+    /// The bytes of the string at the command's key to change in place, grown (zero-padded) to at
+    /// least <paramref name="length"/>; a missing key is created. The growth is accounted before the
+    /// caller writes, so changing bytes within it needs no further accounting (SETRANGE, SETBIT, BITFIELD).
+    /// </summary>
+    internal static Span<byte> BytesToChange(CommandContext ctx, Entry? entry, int length)
+    {
         if (entry is null)
         {
-            value = StringValue.Copy([]);
-            value.SetRange((int)offset, patch);
-            ctx.Keyspace.Add(ctx.Args[1], RedisType.String, value, ctx.Access);
+            var created = StringValue.Copy([]);
+            var bytes = created.Writable(length);
+            ctx.Keyspace.Add(ctx.Args[1], RedisType.String, created, ctx.Access);
+            return bytes;
         }
-        else
-        {
-            value = (StringValue)entry.Value;
-            value.SetRange((int)offset, patch);
-            ctx.Keyspace.Touch(entry);
-        }
-        ctx.MarkDirty();
-        return Reply.Integer(value.Length);
+        var grown = ((StringValue)entry.Value).Writable(length);
+        ctx.Keyspace.Touch(entry);
+        return grown;
     }
 
     /// <summary>
