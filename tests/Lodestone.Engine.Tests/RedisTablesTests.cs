@@ -101,6 +101,10 @@ public sealed class RedisTablesTests : IDisposable
     public async Task SORT_answers_as_Redis_does_over_lists_sets_and_sorted_sets_with_BY_GET_LIMIT_and_STORE() =>
         AssertSame(await Sequences("sort", ["FLUSHALL"], ["RPUSH", "l", "x"]));
 
+    [Fact]
+    public async Task Geo_commands_answer_as_Redis_does_to_the_printed_digit_and_in_its_order() =>
+        AssertSame(await Sequences("geo", ["FLUSHALL"], ["SET", "s", "x"]));
+
     /// <summary>
     /// Runs each case's commands in order, on keys <paramref name="reset"/> puts back as make-tables.py
     /// had them, and lists every reply that differs from Redis's (a sequence stops at its first).

@@ -44,7 +44,7 @@ internal static class ServerCommands
     public static Reply Command(CommandContext ctx)
     {
         if (ctx.ArgCount == 1)
-            return Reply.Array(ctx.Table.All.OrderBy(s => s.Name, StringComparer.Ordinal).Select(Info).ToArray());
+            return Reply.Array(ByName(ctx.Table.All).Select(Info).ToArray());
 
         var sub = ctx.ArgText(1).ToUpperInvariant();
         return sub switch
@@ -62,7 +62,7 @@ internal static class ServerCommands
     /// <summary>The specs named by COMMAND INFO/DOCS arguments (null for unknown names), or all of them when none are named.</summary>
     private static IEnumerable<CommandSpec?> Named(CommandContext ctx) =>
         ctx.ArgCount == 2
-            ? ctx.Table.All.OrderBy(s => s.Name, StringComparer.Ordinal)
+            ? ByName(ctx.Table.All)
             : ctx.Args.Skip(2).Select(name => ctx.Table.Find(name));
 
     private static Reply List(CommandContext ctx)
@@ -84,8 +84,12 @@ internal static class ServerCommands
         {
             return Errors.Syntax;
         }
-        return Reply.Array(specs.OrderBy(s => s.Name, StringComparer.Ordinal).Select(s => Reply.Bulk(s.Name.ToLowerInvariant())).ToArray());
+        return Reply.Array(ByName(specs).Select(s => Reply.Bulk(s.Name.ToLowerInvariant())).ToArray());
     }
+
+    /// <summary>Commands in the order of the lowercase names COMMAND replies with ("georadius_ro" before "georadiusbymember").</summary>
+    private static IEnumerable<CommandSpec> ByName(IEnumerable<CommandSpec> specs) =>
+        specs.OrderBy(s => s.Name.ToLowerInvariant(), StringComparer.Ordinal);
 
     private static Reply GetKeys(CommandContext ctx)
     {

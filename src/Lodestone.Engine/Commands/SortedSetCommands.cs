@@ -156,7 +156,7 @@ internal static partial class SortedSetCommands
     public const int MaxRandomReply = 1 << 24;
 
     [Flags]
-    private enum ZAddFlags
+    internal enum ZAddFlags
     {
         None = 0,
         Incr = 1,
@@ -199,7 +199,17 @@ internal static partial class SortedSetCommands
             if (!TryParseScore(ctx.Arg(scoreIndex + j * 2), out scores[j]))
                 return Errors.NotFloat;
         }
+        return AddScored(ctx, scores, scoreIndex + 1, 2, flags);
+    }
 
+    /// <summary>
+    /// ZADD's changes once every score is known: member <c>j</c> (of <paramref name="scores"/>) is
+    /// argument <paramref name="firstMember"/> + j·<paramref name="stride"/> (ZADD's pairs, GEOADD's triples).
+    /// </summary>
+    internal static Reply AddScored(CommandContext ctx, double[] scores, int firstMember, int stride, ZAddFlags flags)
+    {
+        bool incr = flags.HasFlag(ZAddFlags.Incr), nx = flags.HasFlag(ZAddFlags.Nx), xx = flags.HasFlag(ZAddFlags.Xx);
+        bool gt = flags.HasFlag(ZAddFlags.Gt), lt = flags.HasFlag(ZAddFlags.Lt);
         var entry = ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access);
         if (entry is null && xx)
             return incr ? Reply.Null : Reply.Zero;
@@ -207,9 +217,9 @@ internal static partial class SortedSetCommands
 
         int added = 0, updated = 0, processed = 0;
         var newScore = 0.0;
-        for (var j = 0; j < elements; j++)
+        for (var j = 0; j < scores.Length; j++)
         {
-            var member = ctx.Args[scoreIndex + j * 2 + 1];
+            var member = ctx.Args[firstMember + (j * stride)];
             var score = scores[j];
             if (zset.TryGetScore(member, out var current))
             {

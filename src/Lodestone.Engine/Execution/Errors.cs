@@ -18,6 +18,16 @@ internal static class Errors
     public static readonly EngineError BitFieldOverflowType = new(ErrorKind.BadRequest, "ERR Invalid OVERFLOW type specified");
     public static readonly EngineError BitFieldRoGetOnly = new(ErrorKind.BadRequest, "ERR BITFIELD_RO only supports the GET subcommand");
     public static EngineError BitOpTwoSources(string operation) => new(ErrorKind.BadRequest, $"ERR BITOP {operation} must be called with at least two source keys.");
+    public static readonly EngineError GeoUnit = new(ErrorKind.BadRequest, "ERR unsupported unit provided. please use M, KM, FT, MI");
+    public static readonly EngineError GeoNoMember = new(ErrorKind.BadRequest, "ERR could not decode requested zset member");
+    public static readonly EngineError GeoNegativeRadius = new(ErrorKind.BadRequest, "ERR radius cannot be negative");
+    public static readonly EngineError GeoNegativeBox = new(ErrorKind.BadRequest, "ERR height or width cannot be negative");
+    public static readonly EngineError GeoCountNotPositive = new(ErrorKind.BadRequest, "ERR COUNT must be > 0");
+    public static readonly EngineError GeoAnyWithoutCount = new(ErrorKind.BadRequest, "ERR the ANY argument requires COUNT argument");
+    public static EngineError GeoNeedNumeric(string what) => new(ErrorKind.NotANumber, $"ERR need numeric {what}");
+    public static EngineError GeoInvalidPosition(string longitude, string latitude) => new(ErrorKind.BadRequest, $"ERR invalid longitude,latitude pair {longitude},{latitude}");
+    public static EngineError GeoStoreWith(string what) => new(ErrorKind.BadRequest, $"ERR {what} is not compatible with WITHDIST, WITHHASH and WITHCOORD options");
+    public static EngineError GeoOneOf(string options, string command) => new(ErrorKind.BadRequest, $"ERR exactly one of {options} can be specified for {command}");
     public static readonly EngineError LcsNotStrings = new(ErrorKind.WrongType, "ERR The specified keys must contain string values");
     public static readonly EngineError LcsLenAndIdx = new(ErrorKind.BadRequest, "ERR If you want both the length and indexes, please just use IDX.");
     public static readonly EngineError LcsTooMuchMemory = new(ErrorKind.TooLarge, "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");

@@ -30,8 +30,6 @@ internal readonly struct LongDouble
     // Redis refuses longer text (MAX_LONG_DOUBLE_CHARS, with the terminating NUL).
     private const int MaxTextLength = 5 * 1024 - 1;
 
-    private static readonly BigInteger TenPow17 = BigInteger.Pow(10, 17);
-
     private LongDouble(bool negative, ulong significand, int exponent, bool infinity)
     {
         Negative = negative;
@@ -109,34 +107,66 @@ internal readonly struct LongDouble
     /// decimals, ties to even, as glibc's printf), trailing zeros and a trailing point removed, and
     /// "-0" written "0". Infinities are "inf" and "-inf".
     /// </summary>
-    public string ToHumanString()
+    public string ToHumanString() => Format(17, human: true);
+
+    /// <summary>
+    /// C's <c>"%.{decimals}Lf"</c>: the exact value rounded to <paramref name="decimals"/> decimals,
+    /// ties to even, as glibc's printf (GEODIST's "%.4f" of a double is this of the same value).
+    /// </summary>
+    public string ToFixedString(int decimals) => Format(decimals, human: false);
+
+    /// <summary>The double's exact value (every double is a long double).</summary>
+    public static LongDouble FromDouble(double value)
+    {
+        if (double.IsNaN(value))
+            throw new ArgumentOutOfRangeException(nameof(value), "NaN is not a number here.");
+        var negative = double.IsNegative(value);
+        if (double.IsInfinity(value))
+            return new LongDouble(negative, 0, 0, infinity: true);
+        if (value == 0)
+            return new LongDouble(negative, 0, 0, infinity: false);
+        var bits = BitConverter.DoubleToUInt64Bits(value);
+        var fraction = bits & ((1UL << 52) - 1);
+        var biased = (int)((bits >> 52) & 0x7FF);
+        // Normal: the hidden bit and 52 stored bits; subnormal: the stored bits alone, at the lowest weight.
+        var significand = biased == 0 ? fraction : fraction | (1UL << 52);
+        var exponent = (biased == 0 ? 1 : biased) - 1075;
+        var shift = BitOperations.LeadingZeroCount(significand);
+        return new LongDouble(negative, significand << shift, exponent - shift, infinity: false);
+    }
+
+    private string Format(int decimals, bool human)
     {
         if (IsInfinity)
             return Negative ? "-inf" : "inf";
+        var scale = BigInteger.Pow(10, decimals);
         BigInteger scaled;
         if (Exponent >= 0)
         {
-            scaled = (new BigInteger(Significand) << Exponent) * TenPow17;
+            scaled = (new BigInteger(Significand) << Exponent) * scale;
         }
         else
         {
             var shift = -Exponent;
-            var exact = new BigInteger(Significand) * TenPow17;
+            var exact = new BigInteger(Significand) * scale;
             scaled = exact >> shift;
             var remainder = exact - (scaled << shift);
             var half = BigInteger.One << (shift - 1);
             if (remainder > half || (remainder == half && !scaled.IsEven))
                 scaled += 1;
         }
-        var whole = BigInteger.DivRem(scaled, TenPow17, out var fraction);
+        var whole = BigInteger.DivRem(scaled, scale, out var fraction);
         var text = new StringBuilder();
         if (Negative)
             text.Append('-');
         text.Append(whole.ToString(CultureInfo.InvariantCulture));
-        if (!fraction.IsZero)
-            text.Append('.').Append(fraction.ToString(CultureInfo.InvariantCulture).PadLeft(17, '0').TrimEnd('0'));
+        var digits = decimals == 0 ? "" : fraction.ToString(CultureInfo.InvariantCulture).PadLeft(decimals, '0');
+        if (human)
+            digits = digits.TrimEnd('0');
+        if (digits.Length > 0)
+            text.Append('.').Append(digits);
         var printed = text.ToString();
-        return printed == "-0" ? "0" : printed;
+        return human && printed == "-0" ? "0" : printed;
     }
 
     /// <inheritdoc/>

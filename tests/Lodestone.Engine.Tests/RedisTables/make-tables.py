@@ -4,7 +4,7 @@
     redis-server --port 6390 --save '' --appendonly no --zset-max-listpack-entries 1024 --daemonize yes
     python3 tests/Lodestone.Engine.Tests/RedisTables/make-tables.py 6390
 
-Writes incrbyfloat.jsonl, lex-ranges.jsonl, negative-zero.jsonl, bitmaps.jsonl, lcs.jsonl and sort.jsonl beside this file: one case per line, the commands run
+Writes incrbyfloat.jsonl, lex-ranges.jsonl, negative-zero.jsonl, bitmaps.jsonl, lcs.jsonl, sort.jsonl and geo.jsonl beside this file: one case per line, the commands run
 and what Redis answered. The inputs come from a fixed seed, so running it again against the same
 Redis gives the same files. zset-max-listpack-entries is raised so that every set here (up to 200
 members) is a listpack, whose lex-range walk is the deterministic rule Lodestone follows at every size.
@@ -368,6 +368,118 @@ def sort_cases(redis, rng):
     return cases
 
 
+def geo_cases(redis):
+    """Places clustered around random centres (the poles' edges and the antimeridian included), then
+    every geo command with every option mix. Its own seed, so other tables can be added before it."""
+    rng = random.Random(20261208)
+    units = ["m", "km", "ft", "mi", "KM"]
+    cases = []
+
+    def coordinate(centre, spread, low, high):
+        return min(high, max(low, centre + rng.uniform(-spread, spread)))
+
+    def place(lon, lat, spread):
+        return [repr(coordinate(lon, spread, -180, 180)), repr(coordinate(lat, spread, -85.05112878, 85.05112878))]
+
+    def shape_args(lon, lat, spread):
+        origin = (["FROMMEMBER", rng.choice(["p0", "p1", "p3", "p0", "missing"])] if rng.random() < 0.4
+                  else ["FROMLONLAT", *place(lon, lat, spread)])
+        extent = rng.choice([0, 0.001, 0.5, 3, 50, 400, 3000]) * 1000 / rng.choice([1, 1000, 0.3048, 1609.34])
+        unit = rng.choice(units)
+        scale = {"m": 1, "km": 1000, "KM": 1000, "ft": 0.3048, "mi": 1609.34}[unit]
+        size = repr(round(extent / scale * rng.uniform(0.5, 2), 3))
+        if rng.random() < 0.5:
+            by = ["BYRADIUS", size, unit]
+        else:
+            by = ["BYBOX", size, repr(round(extent / scale * rng.uniform(0.5, 2), 3)), unit]
+        return origin + by
+
+    def options(store):
+        chosen = []
+        if not store:
+            chosen += rng.sample(["WITHCOORD", "WITHDIST", "WITHHASH"], rng.randint(0, 3))
+        if rng.random() < 0.5:
+            chosen += [rng.choice(["ASC", "DESC"])]
+        if rng.random() < 0.4:
+            chosen += ["COUNT", str(rng.randint(1, 8))] + (["ANY"] if rng.random() < 0.4 else [])
+        rng.shuffle(chosen) if rng.random() < 0.2 and "COUNT" not in chosen else None
+        return chosen
+
+    for _ in range(200):
+        redis.call("FLUSHALL")
+        redis.call("SET", "s", "x")
+        lon, lat = rng.choice([(rng.uniform(-180, 180), rng.uniform(-60, 60)), (rng.uniform(-180, 180), rng.uniform(60, 85)),
+                               (rng.uniform(-180, 180), rng.uniform(-85, -60)), (rng.choice([-179.9, 179.9]), rng.uniform(-50, 50)),
+                               (13.361389, 38.115556)])
+        spread = rng.choice([0.01, 0.3, 2, 10, 60])
+        commands = []
+        count = rng.choice([0, rng.randint(1, 10), rng.randint(10, 150), rng.randint(10, 150)])
+        for start in range(0, count, 10):
+            batch = []
+            for i in range(start, min(count, start + 10)):
+                batch += place(lon, lat, spread) + ["p%d" % i]
+            flags = rng.choice([[], [], ["CH"], ["NX"], ["XX", "CH"], ["ch", "nx"]])
+            commands.append(["GEOADD", "g", *flags, *batch])
+        if rng.random() < 0.15:
+            commands.append(["GEOADD", "g", rng.choice(["200", "-180.5", "10", "inf"]), rng.choice(["86", "-90", "45", "x"]), "bad"])
+        if rng.random() < 0.1:
+            commands.append(["GEOADD", "g", rng.choice(["NX", "GT"]), "XX", "1", "2", "bad"])
+        if rng.random() < 0.1:
+            commands.append(["ZADD", "g", rng.choice(["1e20", "-1", "4503599627370496", "1.5", "0"]), "odd"])
+        members = ["p%d" % i for i in range(min(count, 6))] + ["missing", "odd"]
+        commands.append(["GEOPOS", "g", *rng.sample(members, min(len(members), 4))])
+        commands.append(["GEOHASH", "g", *rng.sample(members, min(len(members), 4))])
+        commands.append(["GEODIST", "g", rng.choice(members), rng.choice(members), *([rng.choice(units + ["yd"])] if rng.random() < 0.7 else [])])
+        for _ in range(5):
+            kind = rng.random()
+            if kind < 0.45:
+                commands.append(["GEOSEARCH", rng.choice(["g"] * 8 + ["missing", "s"]), *shape_args(lon, lat, spread), *options(False)])
+            elif kind < 0.6:
+                commands.append(["GEOSEARCHSTORE", "dest", rng.choice(["g", "g", "missing"]), *shape_args(lon, lat, spread), *options(True),
+                                 *(["STOREDIST"] if rng.random() < 0.4 else [])])
+                commands.append(["ZRANGE", "dest", "0", "-1"] + (["WITHSCORES"] if "STOREDIST" not in commands[-1] else []))
+            elif kind < 0.8:
+                radius = shape_args(lon, lat, spread)
+                extent = radius[-2:] if radius[-3] not in ("BYRADIUS",) else radius[-2:]
+                name = rng.choice(["GEORADIUS", "GEORADIUS_RO"])
+                store = name == "GEORADIUS" and rng.random() < 0.3
+                tail = [rng.choice(["STORE", "STOREDIST"]), "dest"] if store else []
+                commands.append([name, "g", *place(lon, lat, spread), *extent, *options(store), *tail])
+                if store:
+                    commands.append(["ZRANGE", "dest", "0", "-1"] + (["WITHSCORES"] if "STORE" in tail else []))
+            else:
+                name = rng.choice(["GEORADIUSBYMEMBER", "GEORADIUSBYMEMBER_RO"])
+                extent = shape_args(lon, lat, spread)[-2:]
+                commands.append([name, rng.choice(["g", "g", "missing"]), rng.choice(members), *extent, *options(False)])
+        if rng.random() < 0.2:
+            commands.append(rng.choice([
+                ["GEOSEARCH", "g", "FROMLONLAT", "0", "0", "BYRADIUS", "-1", "km"],
+                ["GEOSEARCH", "g", "FROMLONLAT", "0", "0", "BYBOX", "1", "-1", "km"],
+                ["GEOSEARCH", "g", "FROMLONLAT", "0", "0", "BYRADIUS", "x", "km"],
+                ["GEOSEARCH", "g", "FROMLONLAT", "0", "0", "BYBOX", "x", "1", "km"],
+                ["GEOSEARCH", "g", "FROMLONLAT", "0", "0", "BYBOX", "1", "x", "km"],
+                ["GEOSEARCH", "g", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "yd"],
+                ["GEOSEARCH", "g", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "km", "ANY"],
+                ["GEOSEARCH", "g", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "km", "COUNT", "0"],
+                ["GEOSEARCH", "g", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "km", "BYBOX", "1", "1", "km"],
+                ["GEOSEARCH", "g", "FROMLONLAT", "0", "0", "FROMMEMBER", "p0", "BYRADIUS", "1", "km"],
+                ["geosearch", "g", "BYRADIUS", "1", "km", "WITHDIST", "ASC"],
+                ["GEOSEARCH", "g", "FROMLONLAT", "0", "0", "WITHDIST", "ASC"],
+                ["GEOSEARCH", "g", "FROMLONLAT", "0", "100", "BYRADIUS", "1", "km"],
+                ["GEOSEARCH", "g", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "km", "STORE", "x"],
+                ["GEOSEARCHSTORE", "dest", "g", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "km", "WITHDIST"],
+                ["GEORADIUS", "g", "0", "0", "1", "km", "STORE", "dest", "WITHCOORD"],
+                ["GEORADIUS_RO", "g", "0", "0", "1", "km", "STORE", "dest"],
+                ["GEORADIUSBYMEMBER", "missing", "p0", "x", "km"],
+                ["GEORADIUSBYMEMBER", "g", "missing", "1", "km"],
+                ["GEODIST", "g", "p0", "p1", "km", "extra"],
+                ["GEOADD", "s", "1", "2", "m"],
+                ["GEOPOS", "s", "m"],
+            ]))
+        cases.append({"commands": commands, "replies": [redis.call(*command) for command in commands]})
+    return cases
+
+
 def main():
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 6379
     redis = Redis(port)
@@ -376,7 +488,7 @@ def main():
     rng = random.Random(20261207)
     tables = [("incrbyfloat", incrbyfloat_cases(redis, rng)), ("lex-ranges", lex_cases(redis, rng)), ("negative-zero", negative_zero_cases(redis)),
               ("bitmaps", bitmap_cases(redis, rng)), ("lcs", lcs_cases(redis, rng)),
-              ("sort", sort_cases(redis, rng))]
+              ("sort", sort_cases(redis, rng)), ("geo", geo_cases(redis))]
     for name, cases in tables:
         with open(os.path.join(here, name + ".jsonl"), "w") as out:
             out.write(json.dumps({"redis": version, "cases": len(cases)}) + "\n")
