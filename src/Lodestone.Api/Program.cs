@@ -54,6 +54,7 @@ app.MapSets();
 app.MapHashes();
 app.MapLists();
 app.MapZSets();
+app.MapGeo();
 app.MapLocks();
 app.MapRateLimits();
 app.MapCommands();

@@ -6,7 +6,8 @@ namespace Lodestone.Api.Infrastructure;
 /// <summary>
 /// <c>Accept</c> negotiation for the resource routes (RFC 9110 §12.5.1): every one serves
 /// <c>application/json</c>; the routes marked <see cref="AlsoServesRawBytes"/> (one value: a string, a
-/// hash field, a list element) also serve the value's own bytes as <c>application/octet-stream</c>.
+/// hash field, a list element) also serve the value's own bytes as <c>application/octet-stream</c>,
+/// and those marked <see cref="AlsoServesGeoJson"/> (geo searches) a GeoJSON <c>application/geo+json</c>.
 /// The client's q-values decide; on a tie the JSON form wins. An <c>Accept</c> that allows neither is
 /// a 406 problem naming what the route serves. Requests without <c>Accept</c> skip all of it, and so
 /// do routes whose success has no body (a 204): there is no representation to choose, and a client
@@ -21,8 +22,9 @@ internal static class ContentNegotiation
 {
     public const string Json = "application/json";
     public const string RawBytes = "application/octet-stream";
+    public const string GeoJson = "application/geo+json";
 
-    private static readonly object RawBytesChosen = new();
+    private static readonly object ChosenType = new();
 
     public static IApplicationBuilder UseContentNegotiation(this IApplicationBuilder app) =>
         app.Use((context, next) =>
@@ -30,19 +32,18 @@ internal static class ContentNegotiation
             if (context.Request.Headers.Accept.Count == 0 || context.GetEndpoint()?.Metadata is not { } metadata
                 || metadata.GetMetadata<RedisCommandMetadata>() is null || !ServesABody(metadata))
                 return next(context);
-            var servesRaw = context.GetEndpoint()!.Metadata.GetMetadata<AlsoServesRawBytes>() is not null;
-            switch (Choose(context.Request, servesRaw))
+            var also = metadata.GetMetadata<AlsoServesRawBytes>() is not null ? RawBytes
+                : metadata.GetMetadata<AlsoServesGeoJson>() is not null ? GeoJson
+                : null;
+            if (Choose(context.Request, also) is { } chosen)
             {
-                case Json:
-                    return next(context);
-                case RawBytes:
-                    context.Items[RawBytesChosen] = true;
-                    return next(context);
-                default:
-                    var served = servesRaw ? $"{Json} or {RawBytes}" : Json;
-                    return Problems.Create(ProblemTable.ForStatus(StatusCodes.Status406NotAcceptable),
-                        $"This resource is served as {served}; the Accept header allows none of them.", "ERR").ExecuteAsync(context);
+                if (chosen != Json)
+                    context.Items[ChosenType] = chosen;
+                return next(context);
             }
+            var served = also is null ? Json : $"{Json} or {also}";
+            return Problems.Create(ProblemTable.ForStatus(StatusCodes.Status406NotAcceptable),
+                $"This resource is served as {served}; the Accept header allows none of them.", "ERR").ExecuteAsync(context);
         });
 
     /// <summary>Whether any of the route's success responses has a body (from its <c>Results&lt;…&gt;</c> signature).</summary>
@@ -50,24 +51,31 @@ internal static class ContentNegotiation
         metadata.GetOrderedMetadata<Microsoft.AspNetCore.Http.Metadata.IProducesResponseTypeMetadata>()
             .Any(produced => produced.StatusCode is >= 200 and < 300 && produced.Type is { } type && type != typeof(void));
 
-    /// <summary>Whether negotiation chose the value's raw bytes over JSON for this request.</summary>
-    public static bool WantsRawBytes(HttpContext context) => context.Items.ContainsKey(RawBytesChosen);
+    /// <summary>The media type negotiation chose for this request: <see cref="Json"/> unless the route serves another form too and the client preferred it.</summary>
+    public static string Chosen(HttpContext context) => context.Items.TryGetValue(ChosenType, out var chosen) ? (string)chosen! : Json;
 
-    /// <summary>The media type to answer with, or null when the request's <c>Accept</c> allows none.</summary>
-    internal static string? Choose(HttpRequest request, bool servesRaw)
+    /// <summary>Whether negotiation chose the value's raw bytes over JSON for this request.</summary>
+    public static bool WantsRawBytes(HttpContext context) => Chosen(context) == RawBytes;
+
+    /// <summary>
+    /// The media type to answer with — JSON, or <paramref name="also"/> (the route's other form) when
+    /// the client gives it a higher quality — or null when the request's <c>Accept</c> allows neither.
+    /// </summary>
+    internal static string? Choose(HttpRequest request, string? also)
     {
         if (!MediaTypeHeaderValue.TryParseList(request.Headers.Accept, out var ranges))
             return Json; // an unparsable Accept is ignored, as if absent
-        var json = Quality(ranges, "application", "json");
-        var raw = servesRaw ? Quality(ranges, "application", "octet-stream") : 0;
-        if (json <= 0 && raw <= 0)
+        var json = Quality(ranges, Json);
+        var other = also is null ? 0 : Quality(ranges, also);
+        if (json <= 0 && other <= 0)
             return null;
-        return raw > json ? RawBytes : Json;
+        return other > json ? also : Json;
     }
 
-    /// <summary>The quality the most specific matching range gives <paramref name="type"/>/<paramref name="subtype"/> (0 when none matches).</summary>
-    private static double Quality(IList<MediaTypeHeaderValue> ranges, string type, string subtype)
+    /// <summary>The quality the most specific matching range gives <paramref name="mediaType"/> (0 when none matches).</summary>
+    private static double Quality(IList<MediaTypeHeaderValue> ranges, string mediaType)
     {
+        var (type, subtype) = (mediaType[..mediaType.IndexOf('/')], mediaType[(mediaType.IndexOf('/') + 1)..]);
         var best = -1;
         var quality = 0.0;
         foreach (var range in ranges)

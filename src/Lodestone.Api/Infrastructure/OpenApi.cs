@@ -20,6 +20,9 @@ internal sealed record AlsoAcceptsRawBytes(params (string Name, JsonSchemaType T
 /// <summary>Marks a route whose 200 response is also served as raw bytes (<c>Accept: application/octet-stream</c>).</summary>
 internal sealed record AlsoServesRawBytes;
 
+/// <summary>Marks a route whose 200 response is also served as GeoJSON (<c>Accept: application/geo+json</c>), a body of <paramref name="Schema"/>.</summary>
+internal sealed record AlsoServesGeoJson(Type Schema);
+
 /// <summary>
 /// Marks a route whose success body is one of several types (ZADD answers a count, or with INCR the
 /// member's score): its JSON success responses are documented as an <c>anyOf</c> of these, where the

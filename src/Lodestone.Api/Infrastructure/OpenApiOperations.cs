@@ -54,6 +54,8 @@ internal static class OpenApiOperations
         }
         if (metadata.OfType<AlsoServesRawBytes>().Any() && operation.Responses.GetValueOrDefault("200")?.Content is { } served)
             served[RawBytes] = RawBytesMediaType();
+        if (metadata.OfType<AlsoServesGeoJson>().LastOrDefault() is { } geo && operation.Responses.GetValueOrDefault("200")?.Content is { } geoServed)
+            geoServed[ContentNegotiation.GeoJson] = new OpenApiMediaType { Schema = await ComponentAsync(context, geo.Schema, cancellation) };
         if (metadata.OfType<OneOfResponses>().LastOrDefault() is { } oneOf)
             await OneOfAsync(operation, context, oneOf.Types, cancellation);
         if (metadata.OfType<OpenApiExamples>().LastOrDefault() is { } examples)
@@ -81,19 +83,23 @@ internal static class OpenApiOperations
     /// </summary>
     private static async Task OneOfAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, Type[] types, CancellationToken cancellation)
     {
-        var document = context.Document!;
         var schemas = new List<IOpenApiSchema>();
         foreach (var type in types)
-        {
-            if (document.Components?.Schemas?.ContainsKey(type.Name) != true)
-                document.AddComponent(type.Name, await context.GetOrCreateSchemaAsync(type, null, cancellation));
-            schemas.Add(new OpenApiSchemaReference(type.Name, document));
-        }
+            schemas.Add(await ComponentAsync(context, type, cancellation));
         foreach (var (status, response) in operation.Responses!)
         {
             if (status.StartsWith('2') && response.Content is { } content && content.TryGetValue(Json, out var media))
                 media.Schema = new OpenApiSchema { AnyOf = schemas };
         }
+    }
+
+    /// <summary>A reference to <paramref name="type"/>'s schema, made a component of the document the first time.</summary>
+    private static async Task<IOpenApiSchema> ComponentAsync(OpenApiOperationTransformerContext context, Type type, CancellationToken cancellation)
+    {
+        var document = context.Document!;
+        if (document.Components?.Schemas?.ContainsKey(type.Name) != true)
+            document.AddComponent(type.Name, await context.GetOrCreateSchemaAsync(type, null, cancellation));
+        return new OpenApiSchemaReference(type.Name, document);
     }
 
     /// <summary>A resource or admin route: problem details for every failure, key headers where it reads or writes a key.</summary>
