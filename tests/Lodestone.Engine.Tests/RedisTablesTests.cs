@@ -105,6 +105,60 @@ public sealed class RedisTablesTests : IDisposable
     public async Task Geo_commands_answer_as_Redis_does_to_the_printed_digit_and_in_its_order() =>
         AssertSame(await Sequences("geo", ["FLUSHALL"], ["SET", "s", "x"]));
 
+    [Fact]
+    public async Task HyperLogLogs_answer_as_Redis_does_and_hold_Redis_s_bytes_from_sparse_through_dense()
+    {
+        var cases = Table("hyperloglog");
+        Assert.True(cases.Count >= 1000);
+        var reset = new[] { new[] { "DEL", "h", "k1", "k2", "k3", "k4", "d", "c", "l" }, ["CONFIG", "SET", "hll-sparse-max-bytes", "3000"], ["RPUSH", "l", "x"] };
+        var differences = new List<string>();
+        foreach (var row in cases)
+        {
+            foreach (var command in reset)
+                await _engine.Run(command);
+            var commands = row["commands"]!.AsArray().Select(command => command!.AsArray()).ToArray();
+            var expected = row["replies"]!.AsArray();
+            for (var i = 0; i < commands.Length; i++)
+            {
+                var args = HllArguments(commands[i]);
+                var reply = Text((string)commands[i][0]! == "DIGEST" ? DigestOfValue(await _engine.Run("GET", (string)commands[i][1]!)) : AsTable(await _engine.RunBytes(args)));
+                if (reply == Text(expected[i]))
+                    continue;
+                differences.Add($"{Shorten(commands[i].ToJsonString())}: Redis {Shorten(Text(expected[i]))}, Lodestone {Shorten(reply)}");
+                break;
+            }
+        }
+        AssertSame(differences);
+    }
+
+    /// <summary>make-tables.py's hll_expand: {"n": [prefix, start, count]} is prefix+start … prefix+(start+count-1), {"b": text} raw bytes (byte for character).</summary>
+    private static byte[][] HllArguments(JsonArray command)
+    {
+        var args = new List<byte[]>();
+        foreach (var arg in command)
+        {
+            if (arg is JsonObject { } range && range["n"] is JsonArray n)
+            {
+                var (prefix, start, count) = ((string)n[0]!, (int)n[1]!, (int)n[2]!);
+                for (var i = start; i < start + count; i++)
+                    args.Add(Encoding.UTF8.GetBytes(prefix + i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            }
+            else if (arg is JsonObject raw)
+            {
+                args.Add(Encoding.Latin1.GetBytes((string)raw["b"]!));
+            }
+            else
+            {
+                args.Add(Encoding.UTF8.GetBytes((string)arg!));
+            }
+        }
+        return [.. args];
+    }
+
+    /// <summary>make-tables.py's ["DIGEST", key]: the SHA-256 of GET's bytes in hex, or null for a missing key.</summary>
+    private static JsonValue? DigestOfValue(Reply reply) =>
+        reply.Kind == ReplyKind.Null ? null : JsonValue.Create(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(reply.AsBulk().Span)));
+
     /// <summary>
     /// Runs each case's commands in order, on keys <paramref name="reset"/> puts back as make-tables.py
     /// had them, and lists every reply that differs from Redis's (a sequence stops at its first).

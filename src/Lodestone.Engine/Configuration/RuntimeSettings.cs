@@ -13,6 +13,7 @@ public sealed record RuntimeSettings
     private readonly long _maxMemoryBytes;
     private readonly MaxMemoryPolicy _maxMemoryPolicy;
     private readonly int _maxMemorySamples = 5;
+    private readonly long _hllSparseMaxBytes = Types.HyperLogLog.DefaultSparseMaxBytes;
 
     /// <summary>Timer ticks per second (Redis's <c>hz</c>), <see cref="EngineOptions.HzMin"/> to <see cref="EngineOptions.HzMax"/>.</summary>
     public int Hz
@@ -48,6 +49,17 @@ public sealed record RuntimeSettings
         init => _maxMemorySamples = value is >= EngineOptions.MaxMemorySamplesMin and <= EngineOptions.MaxMemorySamplesMax ? value
             : throw new ArgumentOutOfRangeException(nameof(MaxMemorySamples), value,
                 $"MaxMemorySamples must be between {EngineOptions.MaxMemorySamplesMin} and {EngineOptions.MaxMemorySamplesMax}.");
+    }
+
+    /// <summary>
+    /// The most bytes (header included) a sparse HyperLogLog may grow to before it becomes dense
+    /// (Redis's <c>hll-sparse-max-bytes</c>, 3000 by default).
+    /// </summary>
+    public long HllSparseMaxBytes
+    {
+        get => _hllSparseMaxBytes;
+        init => _hllSparseMaxBytes = value >= 0 ? value
+            : throw new ArgumentOutOfRangeException(nameof(HllSparseMaxBytes), value, "HllSparseMaxBytes must not be negative.");
     }
 
     /// <summary>The interval between ticks at <see cref="Hz"/>.</summary>

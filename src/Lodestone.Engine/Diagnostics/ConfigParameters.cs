@@ -103,6 +103,8 @@ internal static class ConfigParameters
             (ctx, name) => ctx.ChangeSettings(s => MaxMemoryPolicies.TryParse(name, out var policy) ? s with { MaxMemoryPolicy = policy } : s)),
         ConfigParameter.Integer("maxmemory-samples", EngineOptions.MaxMemorySamplesMin, EngineOptions.MaxMemorySamplesMax,
             ctx => ctx.Settings.MaxMemorySamples, (ctx, value) => ctx.ChangeSettings(s => s with { MaxMemorySamples = (int)value })),
+        ConfigParameter.Bytes("hll-sparse-max-bytes",
+            ctx => ctx.Settings.HllSparseMaxBytes, (ctx, value) => ctx.ChangeSettings(s => s with { HllSparseMaxBytes = value })),
         ConfigParameter.ReadOnly("proto-max-bulk-len",
             ctx => ctx.Options.ProtoMaxBulkLen.ToString(CultureInfo.InvariantCulture)),
     ];

@@ -206,6 +206,17 @@ internal static class Errors
     public static EngineError StaleFencingToken(long token, long latest) =>
         new(ErrorKind.Conflict, $"STALE fencing token {token} is older than the lock's latest grant ({latest})");
 
+    // HyperLogLogs (hyperloglog.c).
+    public static readonly EngineError NotHyperLogLog = new(ErrorKind.WrongType, "WRONGTYPE Key is not a valid HyperLogLog string value.");
+    public static readonly EngineError CorruptedHyperLogLog = new(ErrorKind.Conflict, "INVALIDOBJ Corrupted HLL object detected");
+    public static readonly EngineError PfDebugNoSuchKey = new(ErrorKind.NoSuchKey, "ERR The specified key does not exist");
+    public static readonly EngineError HllNotSparse = new(ErrorKind.BadRequest, "ERR HLL encoding is not sparse");
+
+    public static EngineError UnknownPfDebugSubcommand(string subcommand) =>
+        new(ErrorKind.BadRequest, $"ERR Unknown PFDEBUG subcommand '{subcommand}'");
+
+    public static EngineError HllSelfTestFailed(string why) => new(ErrorKind.Internal, "TESTFAILED " + why);
+
     // Rate limits (CL.THROTTLE; redis-cell itself checks none of these).
     public static readonly EngineError MaxBurstNegative = new(ErrorKind.BadRequest, "ERR max_burst can't be negative");
     public static readonly EngineError PeriodNotPositive = new(ErrorKind.BadRequest, "ERR period should be greater than 0");

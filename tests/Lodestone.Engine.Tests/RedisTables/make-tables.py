@@ -2,13 +2,15 @@
 """Asks a real redis-server for the replies the RedisTables tests compare Lodestone's with.
 
     redis-server --port 6390 --save '' --appendonly no --zset-max-listpack-entries 1024 --daemonize yes
-    python3 tests/Lodestone.Engine.Tests/RedisTables/make-tables.py 6390
+    python3 tests/Lodestone.Engine.Tests/RedisTables/make-tables.py 6390 [table ...]
 
-Writes incrbyfloat.jsonl, lex-ranges.jsonl, negative-zero.jsonl, bitmaps.jsonl, lcs.jsonl, sort.jsonl and geo.jsonl beside this file: one case per line, the commands run
+Writes incrbyfloat.jsonl, lex-ranges.jsonl, negative-zero.jsonl, bitmaps.jsonl, lcs.jsonl, sort.jsonl,
+geo.jsonl and hyperloglog.jsonl beside this file (or only the tables named): one case per line, the commands run
 and what Redis answered. The inputs come from a fixed seed, so running it again against the same
 Redis gives the same files. zset-max-listpack-entries is raised so that every set here (up to 200
 members) is a listpack, whose lex-range walk is the deterministic rule Lodestone follows at every size.
 """
+import hashlib
 import json
 import os
 import random
@@ -480,15 +482,195 @@ def geo_cases(redis):
     return cases
 
 
+def hll_expand(command):
+    """A table command's real arguments: {"n": [prefix, start, count]} stands for prefix+start ... prefix+(start+count-1), {"b": text} for raw bytes (byte for character)."""
+    args = []
+    for arg in command:
+        if isinstance(arg, dict) and "n" in arg:
+            prefix, start, count = arg["n"]
+            args += [prefix + str(i) for i in range(start, start + count)]
+        elif isinstance(arg, dict):
+            args.append(arg["b"].encode("latin-1"))
+        else:
+            args.append(arg)
+    return args
+
+
+def hll_run(redis, command):
+    """One table command; ["DIGEST", key] is the SHA-256 of GET key's bytes (hex), so a 12 KB dense HLL takes 64 characters."""
+    if command[0] == "DIGEST":
+        value = redis.call("GET", command[1])
+        return None if value is None else hashlib.sha256(value.encode("latin-1")).hexdigest()
+    return redis.call(*hll_expand(command))
+
+
+def hll_cases(redis, rng):
+    """HyperLogLogs: random sets from sparse through the promotion to dense, merges and multi-key counts,
+    Redis's bytes SET back, and corrupted values. Elements are prefix+number ranges, so a set of 20,000 is
+    one short argument; a GET is recorded as its SHA-256 (the raw bytes for small HLLs)."""
+    cases = []
+    prefixes = ["", "e", "user:", "élément-", "k\x01", "longer-prefix-of-23-ch:", "x" * 7, "日本"]
+
+    def prefix():
+        return rng.choice(prefixes) + ("".join(rng.choice("abcxyz") for _ in range(rng.randint(0, 3))) if rng.random() < 0.5 else "")
+
+    def size():
+        roll = rng.random()
+        if roll < 0.15:
+            return rng.randint(0, 8)
+        if roll < 0.6:
+            return rng.randint(9, 400)
+        if roll < 0.88:
+            return rng.randint(400, 3500)
+        return rng.randint(3500, 20000)
+
+    def adds(key, pre, count):
+        """PFADD of 0..count-1 in up to 4 batches, sometimes with a batch again (nothing changes)."""
+        commands = []
+        cuts = sorted(rng.sample(range(1, count), min(count - 1, rng.randint(0, 3)))) if count > 1 else []
+        bounds = [0] + cuts + [count]
+        for a, b in zip(bounds, bounds[1:]):
+            commands.append(["PFADD", key, {"n": [pre, a, b - a]}])
+        if not commands:
+            commands.append(["PFADD", key])
+        if count and rng.random() < 0.3:
+            a = rng.randint(0, count - 1)
+            commands.append(["PFADD", key, {"n": [pre, a, rng.randint(1, count - a)]}])
+        return commands
+
+    reset = [["DEL", "h", "k1", "k2", "k3", "k4", "d", "c", "l"], ["CONFIG", "SET", "hll-sparse-max-bytes", "3000"], ["RPUSH", "l", "x"]]
+
+    def record(commands, stop_at_error=False):
+        for command in reset:
+            redis.call(*command)
+        replies = []
+        for command in commands:
+            replies.append(hll_run(redis, command))
+            if stop_at_error and isinstance(replies[-1], dict):
+                commands = commands[:len(replies)]
+                break
+        cases.append({"commands": commands, "replies": replies})
+
+    # Random sets, one key.
+    for _ in range(1000):
+        count, pre = size(), prefix()
+        commands = []
+        if rng.random() < 0.05:
+            commands.append(["CONFIG", "SET", "hll-sparse-max-bytes", rng.choice(["0", "20", "100", "500", "5000"])])
+        commands += adds("h", pre, count)
+        commands += [["PFCOUNT", "h"], ["DIGEST", "h"], ["PFDEBUG", "ENCODING", "h"], ["PFCOUNT", "h"], ["DIGEST", "h"]]
+        if count <= 8:
+            commands.append(["GET", "h"])
+        if count <= 40 and rng.random() < 0.5:
+            commands.append(["PFDEBUG", "DECODE", "h"])
+        if rng.random() < 0.3:
+            more = rng.randint(1, 3000)
+            commands += [["PFADD", "h", {"n": [prefix(), 0, more]}], ["PFCOUNT", "h"], ["DIGEST", "h"]]
+        if rng.random() < 0.3:
+            commands += [["PFDEBUG", "TODENSE", "h"], ["DIGEST", "h"], ["PFCOUNT", "h"], ["PFDEBUG", "TODENSE", "h"]]
+        record(commands)
+
+    # Several keys: PFCOUNT of the union, PFMERGE into a new, an existing or a source key.
+    for _ in range(200):
+        keys = rng.sample(["k1", "k2", "k3", "k4"], rng.randint(1, 4))
+        commands = []
+        shared = prefix()
+        for key in keys:
+            commands += adds(key, shared if rng.random() < 0.4 else prefix(), size())
+        listed = keys + (["missing"] if rng.random() < 0.2 else [])
+        rng.shuffle(listed)
+        commands.append(["PFCOUNT", *listed])
+        roll = rng.random()
+        if roll < 0.2:
+            commands += adds("d", prefix(), size())
+            destination = "d"
+        elif roll < 0.35:
+            destination = keys[0]
+        else:
+            destination = "d"
+        sources = listed if rng.random() < 0.95 else []
+        commands += [["PFMERGE", destination, *sources], ["DIGEST", destination], ["PFDEBUG", "ENCODING", destination],
+                     ["PFCOUNT", destination], ["DIGEST", destination], ["PFCOUNT", *listed]]
+        record(commands)
+
+    # Redis's own bytes SET back: counted, added to, merged; a cached cardinality is believed.
+    for i in range(120):
+        redis.call("DEL", "h")
+        count = rng.randint(0, 300) if i >= 3 else rng.randint(3000, 9000)
+        for command in adds("h", prefix(), count):
+            hll_run(redis, command)
+        if rng.random() < 0.5:
+            redis.call("PFCOUNT", "h")
+        raw = redis.call("GET", "h")
+        commands = [["SET", "c", {"b": raw}]]
+        if rng.random() < 0.3:
+            cached = raw[:8] + "".join(chr(rng.randint(0, 255)) for _ in range(7)) + chr(rng.randint(0, 127)) + raw[16:]
+            commands = [["SET", "c", {"b": cached}], ["PFCOUNT", "c"]]
+        commands += [["PFCOUNT", "c"], ["PFADD", "c", {"n": [prefix(), 0, rng.randint(0, 200)]}], ["PFCOUNT", "c"], ["DIGEST", "c"],
+                     ["PFMERGE", "d", "c"], ["DIGEST", "d"], ["PFCOUNT", "c", "d"]]
+        record(commands)
+
+    # Not HLLs, and corrupted ones: each case stops at its first error (Redis may have changed the key half-way).
+    def valid_sparse():
+        redis.call("DEL", "h")
+        for command in adds("h", prefix(), rng.randint(0, 120)):
+            hll_run(redis, command)
+        return redis.call("GET", "h")
+
+    for _ in range(300):
+        roll = rng.random()
+        if roll < 0.15:
+            value = rng.choice(["", "hello", "HYLL", "12345", "HYLL\x01\x00\x00\x00\x00\x00\x00", "hyll" + "\x01" + "\x00" * 11 + "\x7f\xff"])
+        elif roll < 0.3:
+            value = valid_sparse()
+            value = value[:4] + chr(rng.choice([0, 2, 3, 255])) + value[5:]
+        else:
+            value = bytearray(valid_sparse().encode("latin-1"))
+            for _ in range(rng.randint(1, 3)):
+                mutation = rng.random()
+                if mutation < 0.4 and len(value) > 16:
+                    value[rng.randint(16, len(value) - 1)] = rng.randint(0, 255)
+                elif mutation < 0.6 and len(value) > 17:
+                    del value[rng.randint(16, len(value) - 1)]
+                elif mutation < 0.8:
+                    value.insert(rng.randint(16, len(value)), rng.choice([0x00, 0x3f, 0x40, 0x7f, 0x80, 0xfc, 0xff]))
+                else:
+                    value = value[:rng.randint(16, len(value))]
+            value = value.decode("latin-1")
+        commands = [["SET", "c", {"b": value}]]
+        for _ in range(rng.randint(1, 4)):
+            commands.append(rng.choice([
+                ["PFCOUNT", "c"], ["PFADD", "c", {"n": [prefix(), 0, rng.randint(0, 50)]}], ["PFMERGE", "d", "c"],
+                ["PFMERGE", "c"], ["PFCOUNT", "c", "d"], ["PFCOUNT", "d", "l", "c"], ["PFDEBUG", "TODENSE", "c"],
+                ["PFDEBUG", "DECODE", "c"], ["PFDEBUG", "ENCODING", "c"], ["PFDEBUG", "NOPE", "c"], ["PFDEBUG", "ENCODING", "l"],
+                ["PFDEBUG", "ENCODING", "missing"], ["PFADD", "l", "x"], ["PFCOUNT", "l"], ["PFMERGE", "l", "c"],
+            ]))
+            commands.append(["DIGEST", "c"])
+        record(commands, stop_at_error=True)
+    return cases
+
+
 def main():
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 6379
     redis = Redis(port)
     version = redis.call("INFO", "server").split("redis_version:")[1].split("\r\n")[0]
     here = os.path.dirname(os.path.abspath(__file__))
     rng = random.Random(20261207)
-    tables = [("incrbyfloat", incrbyfloat_cases(redis, rng)), ("lex-ranges", lex_cases(redis, rng)), ("negative-zero", negative_zero_cases(redis)),
-              ("bitmaps", bitmap_cases(redis, rng)), ("lcs", lcs_cases(redis, rng)),
-              ("sort", sort_cases(redis, rng)), ("geo", geo_cases(redis))]
+    only = set(sys.argv[2:])
+    # (name, maker, whether it draws from the shared seed)
+    makers = [("incrbyfloat", lambda: incrbyfloat_cases(redis, rng), True), ("lex-ranges", lambda: lex_cases(redis, rng), True),
+              ("negative-zero", lambda: negative_zero_cases(redis), False), ("bitmaps", lambda: bitmap_cases(redis, rng), True),
+              ("lcs", lambda: lcs_cases(redis, rng), True), ("sort", lambda: sort_cases(redis, rng), True),
+              ("geo", lambda: geo_cases(redis), False), ("hyperloglog", lambda: hll_cases(redis, random.Random(20260301)), False)]
+    # A table on the shared seed comes out the same only after the ones before it have drawn from
+    # it, so those are made too (and not written); a table with its own seed can be made alone.
+    tables = []
+    for i, (name, make, _) in enumerate(makers):
+        wanted = not only or name in only
+        if wanted or any(later in only and shared for later, _, shared in makers[i + 1:]):
+            cases = make()
+            if wanted:
+                tables.append((name, cases))
     for name, cases in tables:
         with open(os.path.join(here, name + ".jsonl"), "w") as out:
             out.write(json.dumps({"redis": version, "cases": len(cases)}) + "\n")
