@@ -20,7 +20,8 @@ internal static class ObjectCommands
     /// up to 512 integers, else hashtable; sorted sets: listpack up to 128 members of at most 64 bytes,
     /// else skiplist). Redis never converts back to the small encoding when a value shrinks; we judge
     /// the value as it is now. A string of digits grown by APPEND reports int where Redis says raw.
-    /// Locks, Lodestone's own type, report "lock". REFCOUNT is always 1 (no shared objects).
+    /// A HyperLogLog is raw, as Redis makes it (also one SET from Redis's bytes, which Redis would call
+    /// embstr up to 44 bytes). Locks, Lodestone's own type, report "lock". REFCOUNT is always 1 (no shared objects).
     /// </remarks>
     [Command("OBJECT", -2, Flags = CommandFlags.ReadOnly | CommandFlags.Random, FirstKey = 2, LastKey = 2,
         Syntax = "OBJECT ENCODING key | OBJECT FREQ key | OBJECT IDLETIME key | OBJECT REFCOUNT key | OBJECT HELP",
@@ -53,9 +54,12 @@ internal static class ObjectCommands
     private const int ListpackValue = 64;
     private const int IntsetEntries = 512;
 
-    private static string Encoding(Entry entry) => entry.Value switch
+    /// <summary>The encoding Redis 7.0 would use for the value (see OBJECT ENCODING); DEBUG OBJECT shows it too.</summary>
+    internal static string Encoding(Entry entry) => entry.Value switch
     {
         StringValue s when s.Length <= 20 && RedisNumbers.TryParseInt64(s.Span, out _) => "int",
+        // HyperLogLogs are made raw (createHLLObject), whatever their size.
+        StringValue s when HyperLogLog.IsValid(s.Span) => "raw",
         StringValue s => s.Length <= EmbstrLimit && s.Capacity == s.Length ? "embstr" : "raw",
         ListValue => "quicklist",
         HashValue h => h.Count <= ListpackEntries && h.Entries().All(f => f.Key.Length <= ListpackValue && f.Value.Length <= ListpackValue)

@@ -171,7 +171,9 @@ internal static class ServerCommands
     /// (DBSIZE, FLUSHDB…) are @keyspace, and the others (TIME) have none.
     /// </summary>
     /// <remarks>Differs from Redis: COMMAND lacks @connection.</remarks>
-    private static IEnumerable<string> AclCategories(CommandSpec spec)
+    private static IEnumerable<string> AclCategories(CommandSpec spec) => Categories(spec).Distinct();
+
+    private static IEnumerable<string> Categories(CommandSpec spec)
     {
         var reads = (spec.Flags & CommandFlags.ReadOnly) != 0;
         if (spec.IsWrite) yield return "@write";
