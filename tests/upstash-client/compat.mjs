@@ -117,6 +117,51 @@ check("multi-exec runs as a transaction", async () => {
   assert.deepEqual(await tx.exec(), ["OK", 15, 15]);
 });
 
+check("bitmaps: setbit, getbit, bitcount, bitpos, bitop and bitfield", async () => {
+  assert.equal(await redis.setbit(key("b1"), 7, 1), 0);
+  assert.equal(await redis.setbit(key("b1"), 7, 1), 1);
+  assert.equal(await redis.getbit(key("b1"), 7), 1);
+  assert.equal(await redis.getbit(key("b1"), 100), 0);
+  await redis.setbit(key("b2"), 6, 1);
+  assert.equal(await redis.bitcount(key("b1")), 1);
+  assert.equal(await redis.bitpos(key("b1"), 1), 7);
+  assert.equal(await redis.bitop("or", key("b3"), key("b1"), key("b2")), 1);
+  assert.equal(await redis.bitcount(key("b3")), 2);
+  // The client's chained bitfield builder does not survive its auto-pipelining proxy: a plain client runs it.
+  const plain = new Redis({ ...options, token: writeToken, enableAutoPipelining: false });
+  assert.deepEqual(await plain.bitfield(key("bf")).set("u8", 0, 255).incrby("u8", 0, 10).overflow("SAT").incrby("i8", 8, 200).get("u8", 0).exec(), [0, 9, 127, 9]);
+});
+
+check("HyperLogLogs: pfadd, pfcount over one and many keys, pfmerge", async () => {
+  assert.equal(await redis.pfadd(key("h1"), "a", "b", "c"), 1);
+  assert.equal(await redis.pfadd(key("h1"), "a"), 0);
+  await redis.pfadd(key("h2"), "c", "d");
+  assert.equal(await redis.pfcount(key("h1")), 3);
+  assert.equal(await redis.pfcount(key("h1"), key("h2")), 4);
+  assert.equal(await redis.pfmerge(key("h3"), key("h1"), key("h2")), "OK");
+  assert.equal(await redis.pfcount(key("h3")), 4);
+});
+
+check("geo: geoadd, geopos, geodist, geohash, geosearch and geosearchstore with Redis's digits", async () => {
+  const places = key("geo");
+  assert.equal(await redis.geoadd(places,
+    { longitude: 13.361389, latitude: 38.115556, member: "Palermo" },
+    { longitude: 15.087269, latitude: 37.502669, member: "Catania" }), 2);
+  assert.deepEqual(await redis.geopos(places, "Palermo"), [{ lng: 13.36138933897018433, lat: 38.11555639549629859 }]);
+  assert.equal(await redis.geodist(places, "Palermo", "Catania", "KM"), 166.2742);
+  assert.deepEqual(await redis.geohash(places, "Palermo", "Catania"), ["sqc8b49rny0", "sqdtr74hyu0"]);
+  const found = await redis.geosearch(places, { type: "FROMLONLAT", coordinate: { lon: 15, lat: 37 } },
+    { type: "BYRADIUS", radius: 200, radiusType: "KM" }, "ASC", { withDist: true, withCoord: true });
+  assert.deepEqual(found.map((place) => [place.member, place.dist]), [["Catania", 56.4413], ["Palermo", 190.4424]]);
+  assert.deepEqual(found[0].coord, { long: 15.08726745843887329, lat: 37.50266842333162032 });
+  const boxed = await redis.geosearch(places, { type: "FROMMEMBER", member: "Palermo" },
+    { type: "BYBOX", rect: { width: 400, height: 400 }, rectType: "KM" }, "DESC", { count: { limit: 1 } });
+  assert.deepEqual(boxed.map((place) => place.member), ["Catania"]);
+  assert.equal(await redis.geosearchstore(key("near"), places, { type: "FROMLONLAT", coordinate: { lon: 15, lat: 37 } },
+    { type: "BYRADIUS", radius: 100, radiusType: "KM" }, "ASC", { storeDist: true }), 1);
+  assert.deepEqual(await redis.zrange(key("near"), 0, -1), ["Catania"]);
+});
+
 check("errors carry Redis's text", async () => {
   await redis.set(key("word"), "abc");
   await assert.rejects(redis.incr(key("word")), /ERR value is not an integer or out of range/);
