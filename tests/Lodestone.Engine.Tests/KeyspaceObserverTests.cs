@@ -116,6 +116,9 @@ public sealed class KeyspaceObserverTests
 
         public void Expired(byte[] key) => Log.Add($"expired {Encoding.UTF8.GetString(key)}");
 
+        public void FieldsExpired(byte[] key, List<byte[]> fields, long version) =>
+            Log.Add($"fields-expired {Encoding.UTF8.GetString(key)} {string.Join(' ', fields.Select(f => Encoding.UTF8.GetString(f)))}");
+
         public void Evicted(byte[] key) => Log.Add($"evicted {Encoding.UTF8.GetString(key)}");
 
         public void Ready(byte[] key) => Log.Add($"ready {Encoding.UTF8.GetString(key)}");

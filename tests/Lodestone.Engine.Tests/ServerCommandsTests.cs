@@ -100,7 +100,7 @@ public sealed class ServerCommandsTests : IDisposable
     [InlineData("DB*", "dbsize")]
     [InlineData("[G]et", "get")]
     [InlineData("[\\G]et", "")]
-    [InlineData("*expire*", "expire expireat expiretime pexpire pexpireat pexpiretime")]
+    [InlineData("*expire*", "expire expireat expiretime hexpire hexpireat hexpiretime hpexpire hpexpireat hpexpiretime pexpire pexpireat pexpiretime")]
     [InlineData("nosuch*", "")]
     public async Task Command_list_filters_by_a_case_insensitive_pattern(string pattern, string expected)
     {

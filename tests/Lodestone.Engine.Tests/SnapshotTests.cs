@@ -335,6 +335,27 @@ public sealed class SnapshotTests : IDisposable
     }
 
     [Fact]
+    public async Task Hash_field_TTLs_survive_a_snapshot_and_the_log_after_it_as_absolute_times()
+    {
+        string before;
+        using (var node = Start())
+        {
+            await node.Run("HSET", "h", "a", "1", "b", "2", "c", "3");
+            await node.Run("HEXPIRE", "h", "100", "FIELDS", "1", "a");
+            await node.Snapshot();
+            await node.Run("HPEXPIRE", "h", "5000", "FIELDS", "1", "b");
+            before = TextOf(await node.Run("HPEXPIRETIME", "h", "FIELDS", "3", "a", "b", "c"));
+        }
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        using var restarted = Start();
+        Assert.Equal(before, TextOf(await restarted.Run("HPEXPIRETIME", "h", "FIELDS", "3", "a", "b", "c")));
+        _clock.Advance(TimeSpan.FromSeconds(4));
+        ReplyAssert.Integer(await restarted.Run("HLEN", "h"), 2);
+    }
+
+    private static string TextOf(Reply reply) => string.Join(' ', reply.AsItems().Select(item => item.AsInteger()));
+
+    [Fact]
     public async Task Restore_snapshot_never_replaces_a_manifest()
     {
         using (var node = Start())
@@ -361,13 +382,19 @@ public sealed class SnapshotTests : IDisposable
         var zset = new SortedSetValue();
         zset.Set("m"u8.ToArray(), 1.5);
         SnapshotFile.WriteEntry(encoder, RedisType.ZSet, "z"u8.ToArray(), 1000, 0x1234, zset);
-        SnapshotFile.WriteEnd(encoder, 2);
+        // Format 3: a hash ends with its fields' TTLs (count, then each field again with its expiry).
+        var hash = new HashValue();
+        hash.Set("f"u8.ToArray(), "1"u8.ToArray());
+        hash.SetExpiry("f"u8, 2000);
+        SnapshotFile.WriteEntry(encoder, RedisType.Hash, "h"u8.ToArray(), -1, 5, hash);
+        SnapshotFile.WriteEnd(encoder, 3);
 
         Assert.Equal(
-            "4C4F444553544F4E452D534E41500A" + "02" + "0700000000000000" + "3412000000000000" +
+            "4C4F444553544F4E452D534E41500A" + "03" + "0700000000000000" + "3412000000000000" +
             "01" + "016B" + "FFFFFFFFFFFFFFFF" + "2C01000000000000" + "0176" +
             "05" + "017A" + "E803000000000000" + "3412000000000000" + "01" + "016D" + "000000000000F83F" +
-            "FF" + "02",
+            "04" + "0168" + "FFFFFFFFFFFFFFFF" + "0500000000000000" + "01" + "0166" + "0131" + "01" + "0166" + "D007000000000000" +
+            "FF" + "03",
             Convert.ToHexString(buffer.WrittenSpan));
     }
 
@@ -379,7 +406,7 @@ public sealed class SnapshotTests : IDisposable
     }
 
     [Fact]
-    public void Both_formats_read_back_with_their_versions_and_format_1_has_none()
+    public void Older_formats_read_back_with_their_versions_and_format_1_has_none()
     {
         var entries = new List<SnapshotEntry>();
         var format2 = SnapshotFile.Read(new MemoryStream(WithTrailer(
@@ -389,6 +416,16 @@ public sealed class SnapshotTests : IDisposable
 
         Assert.Equal(new SnapshotInfo(7, 1, 0x1234, 2), format2);
         Assert.Equal(("k", -1L, 300L), (Encoding.UTF8.GetString(entries[0].Key), entries[0].ExpireAtMs, entries[0].Version));
+
+        // A format-2 hash has no TTL section: its fields have none.
+        entries.Clear();
+        SnapshotFile.Read(new MemoryStream(WithTrailer(
+            "4C4F444553544F4E452D534E41500A" + "02" + "0700000000000000" + "3412000000000000" +
+            "04" + "0168" + "FFFFFFFFFFFFFFFF" + "0500000000000000" + "01" + "0166" + "0131" +
+            "FF" + "01")), entries.Add);
+        var hash = (HashValue)entries.Single().Value;
+        Assert.True(hash.TryGet("f"u8, out var value) && value.SequenceEqual("1"u8.ToArray()));
+        Assert.False(hash.HasFieldExpiries);
 
         // Format 1 as the previous build wrote it (its golden bytes): no counter, no versions.
         entries.Clear();

@@ -175,7 +175,7 @@ internal static class HashCommands
 
         var result = current + increment;
         hash ??= new HashValue();
-        hash.Set(ctx.Args[2], RedisNumbers.FormatInt64(result));
+        hash.Set(ctx.Args[2], RedisNumbers.FormatInt64(result), keepTtl: true);
         Store(ctx, entry, hash);
         ctx.MarkDirty();
         return Reply.Integer(result);
@@ -184,8 +184,8 @@ internal static class HashCommands
     /// <summary>HINCRBYFLOAT key field increment</summary>
     /// <remarks>
     /// O(1). Computed, stored and returned as INCRBYFLOAT's (80-bit long double, "%.17Lf": see
-    /// <see cref="LongDouble"/>), and logged as <c>HSET key field result</c> so replay does not depend
-    /// on float arithmetic.
+    /// <see cref="LongDouble"/>), and logged as <c>HSETEX key KEEPTTL FIELDS 1 field result</c> (Redis 8's
+    /// rewrite) so replay does not depend on float arithmetic and keeps the field's TTL.
     /// </remarks>
     [Command("HINCRBYFLOAT", 4, Flags = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast, FirstKey = 1, LastKey = 1, KeyType = RedisType.Hash,
         Syntax = "HINCRBYFLOAT key field increment", Summary = "Increments the floating point value of a field by a number. Uses 0 as initial value if the field doesn't exist.",
@@ -210,10 +210,10 @@ internal static class HashCommands
 
         var result = Encoding.ASCII.GetBytes(sum.ToHumanString());
         hash ??= new HashValue();
-        hash.Set(ctx.Args[2], result);
+        hash.Set(ctx.Args[2], result, keepTtl: true);
         Store(ctx, entry, hash);
         ctx.MarkDirty();
-        ctx.Propagate(Effects.Argv("HSET", ctx.Args[1], ctx.Args[2], result));
+        ctx.Propagate(Effects.Argv("HSETEX", ctx.Args[1], "KEEPTTL", "FIELDS", 1, ctx.Args[2], result));
         return Reply.Bulk(result);
     }
 

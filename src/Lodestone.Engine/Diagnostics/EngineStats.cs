@@ -66,6 +66,8 @@ public sealed class EngineStats
 
     internal void KeyExpired() => _total.ExpiredKeys++;
 
+    internal void FieldsExpired(int fields) => _total.ExpiredFields += fields;
+
     internal void Executed(CommandSpec spec, long usec, bool failed)
     {
         _total.Executed(spec, usec, failed);
@@ -149,6 +151,9 @@ public sealed class EngineCounters
     /// <summary>Keys removed because their time had come (lazily or by the active cycle).</summary>
     public long ExpiredKeys { get; internal set; }
 
+    /// <summary>Hash fields removed because their TTL passed (Redis 7.4's <c>expired_subkeys</c>).</summary>
+    public long ExpiredFields { get; internal set; }
+
     /// <summary>Keys removed to free memory.</summary>
     public long EvictedKeys { get; internal set; }
 
@@ -208,6 +213,7 @@ public sealed class EngineCounters
             RejectedCalls = RejectedCalls - (earlier?.RejectedCalls ?? 0),
             FailedCalls = FailedCalls - (earlier?.FailedCalls ?? 0),
             ExpiredKeys = ExpiredKeys - (earlier?.ExpiredKeys ?? 0),
+            ExpiredFields = ExpiredFields - (earlier?.ExpiredFields ?? 0),
             EvictedKeys = EvictedKeys - (earlier?.EvictedKeys ?? 0),
         };
     }

@@ -168,6 +168,7 @@ internal static class InfoReport
         Field(text, "total_commands_processed", stats.CommandsProcessed);
         Field(text, "instantaneous_ops_per_sec", ctx.Diagnostics.Stats.InstantaneousOpsPerSec);
         Field(text, "expired_keys", stats.ExpiredKeys);
+        Field(text, "expired_subkeys", stats.ExpiredFields);
         Field(text, "evicted_keys", stats.EvictedKeys);
         Field(text, "keyspace_hits", ctx.Keyspace.Hits - hitsAtReset);
         Field(text, "keyspace_misses", ctx.Keyspace.Misses - missesAtReset);

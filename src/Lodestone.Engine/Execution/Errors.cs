@@ -18,6 +18,16 @@ internal static class Errors
     public static readonly EngineError BitFieldOverflowType = new(ErrorKind.BadRequest, "ERR Invalid OVERFLOW type specified");
     public static readonly EngineError BitFieldRoGetOnly = new(ErrorKind.BadRequest, "ERR BITFIELD_RO only supports the GET subcommand");
     public static EngineError BitOpTwoSources(string operation) => new(ErrorKind.BadRequest, $"ERR BITOP {operation} must be called with at least two source keys.");
+    public static readonly EngineError FieldsMissing = new(ErrorKind.BadRequest, "ERR Mandatory argument FIELDS is missing or not at the right position");
+    public static readonly EngineError FieldCountNotPositive = new(ErrorKind.BadRequest, "ERR Number of fields must be a positive integer");
+    public static readonly EngineError NumFieldsNotPositive = new(ErrorKind.BadRequest, "ERR Parameter `numFields` should be greater than 0");
+    public static readonly EngineError NumFieldsMismatch = new(ErrorKind.BadRequest, "ERR The `numfields` parameter must match the number of arguments");
+    public static readonly EngineError InvalidFieldCount = new(ErrorKind.BadRequest, "ERR invalid number of fields");
+    public static readonly EngineError ExpireTimeNegative = new(ErrorKind.BadRequest, "ERR invalid expire time, must be >= 0");
+    public static readonly EngineError MissingExpireTime = new(ErrorKind.BadRequest, "ERR missing expire time");
+    public static readonly EngineError OneTimeOption = new(ErrorKind.BadRequest, "ERR Only one of EX, PX, EXAT, PXAT or KEEPTTL arguments can be specified");
+    public static readonly EngineError OneFieldCondition = new(ErrorKind.BadRequest, "ERR Only one of FXX or FNX arguments can be specified");
+    public static EngineError UnknownArgument(string argument) => new(ErrorKind.BadRequest, $"ERR unknown argument: {argument}");
     public static readonly EngineError GeoUnit = new(ErrorKind.BadRequest, "ERR unsupported unit provided. please use M, KM, FT, MI");
     public static readonly EngineError GeoNoMember = new(ErrorKind.BadRequest, "ERR could not decode requested zset member");
     public static readonly EngineError GeoNegativeRadius = new(ErrorKind.BadRequest, "ERR radius cannot be negative");

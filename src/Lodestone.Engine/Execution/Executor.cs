@@ -149,6 +149,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     public void StartAtOffset(long offset) => _stream.StartAt(offset);
 
     private static readonly byte[] Del = "DEL"u8.ToArray();
+    private static readonly byte[] Hdel = "HDEL"u8.ToArray();
 
     /// <summary>
     /// The settings in effect: <see cref="RuntimeSettings.From"/> the options at start, then what
@@ -514,6 +515,13 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         {
             executor._effects.Add(new Effect([Del, key], 0));
             executor._diagnostics.Stats.KeyExpired();
+        }
+
+        public void FieldsExpired(byte[] key, List<byte[]> fields, long version)
+        {
+            // HDEL with the key's version: replayed, the key keeps the version it has here.
+            executor._effects.Add(new Effect([Hdel, key, .. fields], version));
+            executor._diagnostics.Stats.FieldsExpired(fields.Count);
         }
 
         public void Evicted(byte[] key)

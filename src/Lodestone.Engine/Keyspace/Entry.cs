@@ -49,6 +49,9 @@ internal sealed class Entry
     /// <summary>Position in the keyspace's list of keys with a TTL, or -1.</summary>
     internal int ExpireSlot { get; set; } = -1;
 
+    /// <summary>Position in the keyspace's list of hashes with field TTLs, or -1.</summary>
+    internal int FieldExpirySlot { get; set; } = -1;
+
     /// <summary>
     /// Redis's 24-bit <c>lru</c> field: under an LRU (or no) policy the access clock in seconds
     /// (<see cref="Eviction.LruClock"/>); under an LFU policy the minute of the last decrement in the

@@ -11,6 +11,12 @@ internal interface IKeyspaceObserver
     /// <summary>A key was removed because its time passed, lazily or by the active cycle (Redis's <c>expired</c> event).</summary>
     void Expired(byte[] key);
 
+    /// <summary>
+    /// Fields of the hash at <paramref name="key"/> were removed because their TTL passed (Redis's
+    /// <c>hexpired</c>); <paramref name="version"/> is the key's version, which their removal keeps.
+    /// </summary>
+    void FieldsExpired(byte[] key, List<byte[]> fields, long version);
+
     /// <summary>A key was removed to get under the memory limit (Redis's <c>evicted</c> event).</summary>
     void Evicted(byte[] key);
 
@@ -34,6 +40,11 @@ internal sealed class NoKeyspaceObserver : IKeyspaceObserver
     public static readonly NoKeyspaceObserver Instance = new();
 
     private NoKeyspaceObserver()
+    {
+    }
+
+    /// <inheritdoc/>
+    public void FieldsExpired(byte[] key, List<byte[]> fields, long version)
     {
     }
 

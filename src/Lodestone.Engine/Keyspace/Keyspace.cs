@@ -24,6 +24,7 @@ internal sealed class Keyspace
     private byte[]? _aheadKey;
     private Entry? _aheadEntry;
     private readonly List<Entry> _withExpiry = [];
+    private readonly List<Entry> _withFieldExpiry = [];
     private readonly List<Entry> _sizePending = [];
     private readonly Random _random;
     private readonly IKeyspaceObserver _observer;
@@ -86,6 +87,9 @@ internal sealed class Keyspace
 
     public int ExpiresCount => _withExpiry.Count;
 
+    /// <summary>Hashes with at least one field TTL (what the active cycle samples for fields).</summary>
+    public int FieldExpiriesCount => _withFieldExpiry.Count;
+
     /// <summary>
     /// The estimated bytes the data takes (Redis's <c>used_memory</c>): <see cref="MemoryModel.BaseBytes"/>,
     /// the tables, and every entry's key, value and TTL. O(entries written since the last call).
@@ -146,9 +150,10 @@ internal sealed class Keyspace
                 Misses++;
             return null;
         }
-        if (access.IsExpired(entry))
+        if (access.IsExpired(entry) || (entry.FieldExpirySlot >= 0 && !ExpireFields(entry, access)))
         {
-            Expire(entry);
+            if (entry.AccountedBytes >= 0)
+                Expire(entry);
             if (access.CountsReads)
                 Misses++;
             return null;
@@ -207,6 +212,7 @@ internal sealed class Keyspace
         };
         _table.Add(entry);
         MarkSizePending(entry);
+        TrackFieldExpiry(entry);
         SignalReady(key);
         return entry;
     }
@@ -240,6 +246,8 @@ internal sealed class Keyspace
     {
         entry.Type = type;
         entry.Value = value;
+        UntrackFieldExpiry(entry);
+        TrackFieldExpiry(entry);
         MarkSizePending(entry);
         if (!keepTtl)
             RemoveExpiry(entry);
@@ -305,6 +313,9 @@ internal sealed class Keyspace
         _table.Clear();
         (_aheadKey, _aheadEntry) = (null, null);
         _withExpiry.Clear();
+        foreach (var entry in _withFieldExpiry)
+            entry.FieldExpirySlot = -1;
+        _withFieldExpiry.Clear();
         _entryBytes = 0;
         HotKeys.Clear();
     }
@@ -434,8 +445,63 @@ internal sealed class Keyspace
         if (ReferenceEquals(entry, _aheadEntry))
             (_aheadKey, _aheadEntry) = (null, null);
         RemoveExpiry(entry);
+        UntrackFieldExpiry(entry);
         _entryBytes -= entry.AccountedBytes;
         entry.AccountedBytes = -1;
+    }
+
+    /// <summary>
+    /// Registers an entry whose hash has field TTLs with the active cycle (idempotent; a command that
+    /// gives a field a TTL calls it). Entries added or replaced with such a hash are registered already.
+    /// </summary>
+    public void TrackFieldExpiry(Entry entry)
+    {
+        if (entry.FieldExpirySlot >= 0 || entry.Value is not HashValue { HasFieldExpiries: true })
+            return;
+        entry.FieldExpirySlot = _withFieldExpiry.Count;
+        _withFieldExpiry.Add(entry);
+    }
+
+    private void UntrackFieldExpiry(Entry entry)
+    {
+        if (entry.FieldExpirySlot < 0)
+            return;
+        // Swap-remove keeps the list dense for O(1) random sampling.
+        var last = _withFieldExpiry[^1];
+        _withFieldExpiry[entry.FieldExpirySlot] = last;
+        last.FieldExpirySlot = entry.FieldExpirySlot;
+        _withFieldExpiry.RemoveAt(_withFieldExpiry.Count - 1);
+        entry.FieldExpirySlot = -1;
+    }
+
+    /// <summary>A random hash with field TTLs, or null (the active cycle's sample).</summary>
+    public Entry? RandomEntryWithFieldExpiry() =>
+        _withFieldExpiry.Count == 0 ? null : _withFieldExpiry[_random.Next(_withFieldExpiry.Count)];
+
+    /// <summary>
+    /// Removes the hash fields of <paramref name="entry"/> whose time has passed and reports them (as
+    /// HDEL, keeping the key's version); false when no field is left — the caller then removes the key.
+    /// </summary>
+    public bool ExpireFields(Entry entry, in KeyAccess access)
+    {
+        if (entry.Value is not HashValue hash || !hash.HasFieldExpiries)
+        {
+            UntrackFieldExpiry(entry);
+            return true;
+        }
+        if (hash.NextExpiry >= access.NowMs)
+            return true;
+        SaveBeforeChange(entry);
+        var removed = hash.RemoveExpired(access.NowMs)!;
+        MarkSizePending(entry);
+        if (!hash.HasFieldExpiries)
+            UntrackFieldExpiry(entry);
+        _observer.FieldsExpired(entry.Key, removed, entry.Version);
+        if (hash.Count > 0)
+            return true;
+        // The last field went: the key goes with it, as the replayed HDEL of its fields removes it.
+        Remove(entry);
+        return false;
     }
 
     private void MarkSizePending(Entry entry)

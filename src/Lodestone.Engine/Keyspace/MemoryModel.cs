@@ -46,6 +46,9 @@ internal static class MemoryModel
     /// <summary>One level of a skip-list node (forward reference and span).</summary>
     public const long SkipListLevelBytes = 16;
 
+    /// <summary>One slot of a priority queue (element reference and priority), with its spare capacity.</summary>
+    public const long QueueSlotBytes = 24;
+
     /// <summary>A lock value without its owner token.</summary>
     public const long LockObjectBytes = 48;
 

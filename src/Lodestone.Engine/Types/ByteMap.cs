@@ -30,13 +30,23 @@ internal sealed class ByteMap<TValue>
     public int BucketCount => _buckets.Length;
 
     /// <summary>Buckets, nodes, keys and values, estimated (<see cref="MemoryModel"/>); kept current as the map changes.</summary>
-    public long EstimatedBytes => MemoryModel.RefArray(_buckets.Length) + Count * MemoryModel.MapNodeBytes + _payloadBytes;
+    public long EstimatedBytes => StructureBytes + _payloadBytes;
+
+    /// <summary>Buckets and nodes only: for a map whose keys are counted elsewhere (shared arrays).</summary>
+    public long StructureBytes => MemoryModel.RefArray(_buckets.Length) + Count * MemoryModel.MapNodeBytes;
 
     public bool TryGetValue(ReadOnlySpan<byte> key, out TValue value)
     {
         var node = Find(key, KeyTable.HashOf(key));
         value = node is null ? default! : node.Value;
         return node is not null;
+    }
+
+    /// <summary>The stored array of a key equal to <paramref name="key"/> (so others can share it).</summary>
+    public bool TryGetKey(ReadOnlySpan<byte> key, out byte[] stored)
+    {
+        stored = Find(key, KeyTable.HashOf(key))?.Key!;
+        return stored is not null;
     }
 
     public bool ContainsKey(ReadOnlySpan<byte> key) => Find(key, KeyTable.HashOf(key)) is not null;

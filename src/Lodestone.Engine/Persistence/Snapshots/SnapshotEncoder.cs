@@ -49,6 +49,9 @@ internal sealed class SnapshotDecoder(Stream input)
     /// <summary>CRC-32C of everything read so far.</summary>
     public uint Checksum => ~_crc;
 
+    /// <summary>The format version of what is being read (codecs whose layout changed between versions ask).</summary>
+    public byte Format { get; set; }
+
     /// <summary>Bytes read so far (for messages).</summary>
     public long Position { get; private set; }
 

@@ -17,8 +17,9 @@ internal readonly record struct SnapshotEntry(RedisType Type, byte[] Key, long E
 internal readonly record struct SnapshotInfo(long Offset, long Count, long LastVersion, byte FormatVersion);
 
 /// <summary>
-/// The snapshot format, version 2: a point-in-time image of the keyspace at a log offset, with each
-/// key's version and the version counter. Version 1 (no versions) is still read.
+/// The snapshot format, version 3: a point-in-time image of the keyspace at a log offset, with each
+/// key's version and the version counter, and hash fields' TTLs. Versions 1 (no versions) and 2 (no
+/// field TTLs in hashes) are still read.
 /// </summary>
 /// <remarks>
 /// <code>
@@ -36,7 +37,10 @@ internal readonly record struct SnapshotInfo(long Offset, long Count, long LastV
 /// </remarks>
 internal static class SnapshotFile
 {
-    public const byte Version = 2;
+    public const byte Version = 3;
+
+    /// <summary>The first format whose hashes carry their fields' TTLs (see <see cref="Codecs.HashCodec"/>).</summary>
+    public const byte FieldTtlFormat = 3;
 
     /// <summary>The first format: no versions (its keys get new ones as they load).</summary>
     public const byte UnversionedFormat = 1;
@@ -71,7 +75,7 @@ internal static class SnapshotFile
         output.Varint((ulong)count);
     }
 
-    /// <summary>Reads a whole snapshot (format 1 or 2), handing each entry over; checks the count and the checksum.</summary>
+    /// <summary>Reads a whole snapshot (format 1, 2 or 3), handing each entry over; checks the count and the checksum.</summary>
     /// <exception cref="InvalidDataException">The file is not a whole, valid snapshot: the message says where.</exception>
     public static SnapshotInfo Read(Stream stream, Action<SnapshotEntry> onEntry)
     {
@@ -82,8 +86,9 @@ internal static class SnapshotFile
         if (!magic.SequenceEqual(Magic))
             throw new InvalidDataException("The file does not start with a Lodestone snapshot header.");
         var format = input.Byte();
-        if (format is not (UnversionedFormat or Version))
-            throw new InvalidDataException($"Snapshot format version {format} is not supported (this build reads versions {UnversionedFormat} and {Version}).");
+        if (format is < UnversionedFormat or > Version)
+            throw new InvalidDataException($"Snapshot format version {format} is not supported (this build reads versions {UnversionedFormat} to {Version}).");
+        input.Format = format;
         var versioned = format != UnversionedFormat;
         var offset = input.Int64();
         var lastVersion = versioned ? input.Int64() : 0;
