@@ -85,6 +85,8 @@ public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
         { "post", "/zsets/union", "ZUNION", "ZUNION numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>] [WITHSCORES]" },
         { "post", "/zsets/inter", "ZINTER", "ZINTER numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>] [WITHSCORES]" },
         { "post", "/zsets/diff", "ZDIFF", "ZDIFF numkeys key [key ...] [WITHSCORES]" },
+        { "put", "/hashes/{key}/fields/{field}/expiry", "HPEXPIRE", "HPEXPIRE key milliseconds [NX | XX | GT | LT] FIELDS numfields field [field ...]" },
+        { "delete", "/hashes/{key}/fields/{field}/expiry", "HPERSIST", "HPERSIST key FIELDS numfields field [field ...]" },
         { "post", "/geo/{key}/places", "GEOADD", "GEOADD key [NX | XX] [CH] longitude latitude member [longitude latitude member ...]" },
         { "get", "/geo/{key}/places/{member}", "GEOPOS", "GEOPOS key [member [member ...]]" },
         { "delete", "/geo/{key}/places/{member}", "ZREM-PLACE", "ZREM key member [member ...]" },

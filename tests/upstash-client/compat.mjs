@@ -162,6 +162,19 @@ check("geo: geoadd, geopos, geodist, geohash, geosearch and geosearchstore with 
   assert.deepEqual(await redis.zrange(key("near"), 0, -1), ["Catania"]);
 });
 
+check("hash-field TTLs: hsetex, httl, hexpire, hpersist, hgetex, hgetdel", async () => {
+  const session = key("session");
+  assert.equal(await redis.hsetex(session, { expiration: { ex: 100 } }, { token: "abc", user: "ada" }), 1);
+  assert.deepEqual(await redis.httl(session, ["token", "user", "nope"]), [100, 100, -2]);
+  assert.deepEqual(await redis.hexpire(session, "token", 50, "LT"), [1]);
+  assert.deepEqual(await redis.httl(session, "token"), [50]);
+  assert.deepEqual(await redis.hpersist(session, "user"), [1]);
+  assert.deepEqual(await redis.hgetex(session, { px: 20000 }, "user"), { user: "ada" });
+  assert.deepEqual(await redis.hpttl(session, "user"), [20000]);
+  assert.deepEqual(await redis.hgetdel(session, "token"), { token: "abc" });
+  assert.equal(await redis.hlen(session), 1);
+});
+
 check("errors carry Redis's text", async () => {
   await redis.set(key("word"), "abc");
   await assert.rejects(redis.incr(key("word")), /ERR value is not an integer or out of range/);

@@ -30,16 +30,32 @@ public sealed record HashLength(string Key, long Length)
 /// <summary>One field of a hash and its value (HGET, HSET).</summary>
 public sealed record HashField(string Key, string Field, string Value)
 {
+    /// <summary>Milliseconds until the field expires (HPTTL); absent when it has no TTL.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? TtlMs { get; init; }
+
     /// <summary>"base64" when Key, Field and Value are base64 (see <see cref="BinaryText"/>); absent for UTF-8 text.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Encoding { get; init; }
 }
 
-/// <summary>Body of <c>PUT /hashes/{key}/fields/{field}</c> (HSET).</summary>
+/// <summary>Body of <c>PUT /hashes/{key}/fields/{field}</c> (HSET, or HSETEX with a TTL).</summary>
 /// <param name="Value">The value: UTF-8 text, or base64 when <paramref name="Encoding"/> is "base64".</param>
 /// <param name="OnlyIfNew">Set the field only if it does not exist yet (HSETNX); otherwise the answer is 409.</param>
 /// <param name="Encoding">"utf8" (default) or "base64".</param>
-public sealed record SetFieldRequest(string Value, bool OnlyIfNew = false, string? Encoding = null);
+/// <param name="TtlMs">The field expires after this many milliseconds (HSETEX PX). Without it (and without keepTtl) a field's TTL is removed, as HSET does.</param>
+/// <param name="KeepTtl">Keep the field's TTL (HSETEX KEEPTTL).</param>
+public sealed record SetFieldRequest(string Value, bool OnlyIfNew = false, string? Encoding = null, long? TtlMs = null, bool KeepTtl = false);
+
+/// <summary>A hash field's expiry after a change (HPEXPIRE, HPEXPIREAT, HPERSIST). Applied is false when a condition prevented it, or there was no TTL to remove.</summary>
+/// <param name="Exists">Whether the field is still there (a time already past removes it).</param>
+/// <param name="TtlMs">Milliseconds until it expires; null when it has no TTL or is gone.</param>
+public sealed record FieldExpiryResponse(string Key, string Field, bool Applied, bool Exists, long? TtlMs)
+{
+    /// <summary>"base64" when Key and Field are base64 (see <see cref="BinaryText"/>); absent for UTF-8 text.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Encoding { get; init; }
+}
 
 /// <summary>Body of <c>POST /hashes/{key}/fields/{field}/incr</c> (HINCRBY); optional, <c>by</c> defaults to 1.</summary>
 public sealed record FieldIncrementRequest(long By = 1);

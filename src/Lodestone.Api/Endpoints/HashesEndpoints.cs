@@ -38,6 +38,10 @@ internal static class HashesEndpoints
         group.MapMethods("/{key}/fields/{field}", [HttpMethods.Head], Exists).ForCommand("HEXISTS", "hashFieldExists").ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPut("/{key}/fields/{field}", Set).ForCommand("HSET", "setHashField").ProducesValidationProblem();
         group.MapDelete("/{key}/fields/{field}", Delete).ForCommand("HDEL", "deleteHashField").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPut("/{key}/fields/{field}/expiry", SetFieldExpiry).ForCommand("HPEXPIRE", "setHashFieldExpiry")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        group.MapDelete("/{key}/fields/{field}/expiry", PersistField).ForCommand("HPERSIST", "removeHashFieldExpiry")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status412PreconditionFailed);
         group.MapPost("/{key}/fields/{field}/incr", IncrBy).ForCommand("HINCRBY", "incrementHashField").ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         group.MapPost("/{key}/fields/{field}/incrbyfloat", IncrByFloat).ForCommand("HINCRBYFLOAT", "incrementHashFieldByFloat")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status422UnprocessableEntity);
@@ -194,20 +198,42 @@ internal static class HashesEndpoints
 
     // One field
 
+    /// <summary>
+    /// HGET, then the field's TTL (HPTTL) under the version the value was read at — read again if a
+    /// write came between — so the two describe one state of the hash.
+    /// </summary>
     private static async Task<Results<Ok<HashField>, FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> Get(RouteKey target, HttpContext http, EngineClient engine)
     {
         var field = RouteKey.Segment(http, "field");
-        var read = await KeyHttp.ReadAsync(engine, http, target, Argv.Of("HGET", target.Bytes, field));
-        if (read.Problem is { } problem)
-            return problem;
-        if (read.Reply.IsNull)
-            return NoSuchField(target.Bytes, field);
-        if (read.IsNotModified)
-            return KeyHttp.NotModified;
-        if (ContentNegotiation.WantsRawBytes(http))
-            return TypedResults.Bytes(read.Reply.AsBulk(), ContentNegotiation.RawBytes);
-        return TypedResults.Ok(Field(target.Bytes, field, read.Reply.AsBulk().Span, BinaryText.Requested(http.Request)));
+        for (var attempt = 1; ; attempt++)
+        {
+            var read = await KeyHttp.ReadAsync(engine, http, target, Argv.Of("HGET", target.Bytes, field));
+            if (read.Problem is { } problem)
+                return problem;
+            if (read.Reply.IsNull)
+                return NoSuchField(target.Bytes, field);
+            if (read.IsNotModified)
+                return KeyHttp.NotModified;
+            if (ContentNegotiation.WantsRawBytes(http))
+                return TypedResults.Bytes(read.Reply.AsBulk(), ContentNegotiation.RawBytes);
+            var ttl = await engine.ExecuteAsync(Argv.Of("HPTTL", target.Bytes, "FIELDS", 1, field), target.Bytes, KeyCondition.VersionIs(read.Result.After.Version));
+            if (ttl.Reply.IsError && ttl.Reply.AsError().Kind == ErrorKind.PreconditionFailed)
+            {
+                if (attempt == ReadAttempts)
+                    return Problems.Of(ErrorKind.Unavailable, "The hash changed while its field was being read; try again.");
+                continue;
+            }
+            if (ttl.Reply.IsProblem(out var failed))
+                return failed;
+            // -2: the field's time passed between the two reads; -1: it has no TTL.
+            var ms = ttl.Reply.AsItems()[0].AsInteger();
+            if (ms == -2)
+                return NoSuchField(target.Bytes, field);
+            return TypedResults.Ok(Field(target.Bytes, field, read.Reply.AsBulk().Span, BinaryText.Requested(http.Request)) with { TtlMs = ms >= 0 ? ms : null });
+        }
     }
+
+    private const int ReadAttempts = 3;
 
     private static async Task<Results<Ok, StatusCodeHttpResult, ProblemHttpResult>> Exists(RouteKey target, HttpContext http, EngineClient engine)
     {
@@ -222,21 +248,89 @@ internal static class HashesEndpoints
         return TypedResults.Ok();
     }
 
+    /// <summary>
+    /// HSET (HSETNX with onlyIfNew) — or, with a TTL to set or keep, HSETEX PX / KEEPTTL (FNX with
+    /// onlyIfNew) after HEXISTS in the same atomic step, which says whether the field is new.
+    /// </summary>
     private static async Task<Results<Created<HashField>, Ok<HashField>, ProblemHttpResult>> Set(
         RouteKey target, SetFieldRequest request, HttpContext http, EngineClient engine)
     {
         var field = RouteKey.Segment(http, "field");
         var value = BinaryText.Decode(request.Value, request.Encoding);
-        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of(request.OnlyIfNew ? "HSETNX" : "HSET", target.Bytes, field, value));
-        if (problem is not null)
-            return problem;
-        var added = result.Reply.AsInteger() == 1;
+        CommandResult written;
+        bool added;
+        if (request.TtlMs is null && !request.KeepTtl)
+        {
+            var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of(request.OnlyIfNew ? "HSETNX" : "HSET", target.Bytes, field, value));
+            if (problem is not null)
+                return problem;
+            (written, added) = (result, result.Reply.AsInteger() == 1);
+        }
+        else
+        {
+            if (!KeyHttp.TryPrecondition(http.Request, out var condition, out var invalid))
+                return invalid!;
+            var args = new List<object> { "HSETEX", target.Bytes };
+            if (request.OnlyIfNew)
+                args.Add("FNX");
+            args.AddRange(request.TtlMs is { } ttl ? ["PX", ttl] : ["KEEPTTL"]);
+            args.AddRange(["FIELDS", 1, field, value]);
+            var results = await engine.ExecuteAtomicAsync(
+            [
+                (Argv.Of("HEXISTS", target.Bytes, field), null, null),
+                (Argv.Of([.. args]), target.Bytes, condition),
+            ]);
+            if (results[0].Reply.IsProblem(out var problem) || results[1].Reply.IsProblem(out problem))
+                return problem;
+            (written, added) = (results[1], results[0].Reply.AsInteger() == 0);
+            if (request.OnlyIfNew && written.Reply.AsInteger() == 0)
+                added = false;
+        }
         if (request.OnlyIfNew && !added)
             return Problems.Conflict($"Field '{KeyHttp.Display(field)}' already exists in hash '{target}'.");
 
-        KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
-        var body = Field(target.Bytes, field, value, request.Encoding == BinaryText.Base64 || BinaryText.Requested(http.Request));
+        KeyHttp.WriteEntityHeaders(http.Response, written.After, engine.Time);
+        var body = Field(target.Bytes, field, value, request.Encoding == BinaryText.Base64 || BinaryText.Requested(http.Request)) with { TtlMs = request.TtlMs };
         return added ? TypedResults.Created($"{HashUrl(target.Bytes)}/fields/{KeyHttp.PathSegment(field)}", body) : TypedResults.Ok(body);
+    }
+
+    /// <summary>HPEXPIRE / HPEXPIREAT of one field (with its condition), and the TTL it then has, in one atomic step.</summary>
+    private static Task<Results<Ok<FieldExpiryResponse>, ProblemHttpResult>> SetFieldExpiry(RouteKey target, SetExpiryRequest request, HttpContext http, EngineClient engine)
+    {
+        var field = RouteKey.Segment(http, "field");
+        var args = new List<object> { request.TtlMs is null ? "HPEXPIREAT" : "HPEXPIRE", target.Bytes, request.TtlMs ?? request.AtMs!.Value };
+        if (request.Condition is { } option)
+            args.Add(option.ToUpperInvariant());
+        args.AddRange(["FIELDS", 1, field]);
+        return ChangeFieldExpiry(target, field, Argv.Of([.. args]), http, engine);
+    }
+
+    private static Task<Results<Ok<FieldExpiryResponse>, ProblemHttpResult>> PersistField(RouteKey target, HttpContext http, EngineClient engine)
+    {
+        var field = RouteKey.Segment(http, "field");
+        return ChangeFieldExpiry(target, field, Argv.Of("HPERSIST", target.Bytes, "FIELDS", 1, field), http, engine);
+    }
+
+    private static async Task<Results<Ok<FieldExpiryResponse>, ProblemHttpResult>> ChangeFieldExpiry(RouteKey target, byte[] field, byte[][] args, HttpContext http, EngineClient engine)
+    {
+        if (!KeyHttp.TryPrecondition(http.Request, out var condition, out var invalid))
+            return invalid!;
+        var results = await engine.ExecuteAtomicAsync(
+        [
+            (args, target.Bytes, condition),
+            (Argv.Of("HPTTL", target.Bytes, "FIELDS", 1, field), target.Bytes, null),
+        ]);
+        if (results[0].Reply.IsProblem(out var problem) || results[1].Reply.IsProblem(out problem))
+            return problem;
+        // Per field: -2 no such field; HPEXPIRE 0 (condition not met), 1 (set), 2 (removed); HPERSIST -1 (no TTL), 1 (removed).
+        var code = results[0].Reply.AsItems()[0].AsInteger();
+        if (code == -2)
+            return results[0].Before.Exists ? NoSuchField(target.Bytes, field) : Problems.NoSuchKey(target.ToString());
+        KeyHttp.WriteEntityHeaders(http.Response, results[1].After, engine.Time);
+        var ttl = results[1].Reply.AsItems()[0].AsInteger();
+        var encoding = BinaryText.Choose(BinaryText.Requested(http.Request), target.Bytes, field);
+        return TypedResults.Ok(new FieldExpiryResponse(BinaryText.Encode(target.Bytes, encoding), BinaryText.Encode(field, encoding),
+            code is 1 or 2, ttl != -2, ttl >= 0 ? ttl : null) { Encoding = encoding });
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(RouteKey target, HttpContext http, EngineClient engine)

@@ -26,6 +26,8 @@ internal sealed class SetFieldRequestValidator : AbstractValidator<SetFieldReque
     {
         RuleFor(r => r.Encoding).IsEncodingName();
         RuleFor(r => r.Value).IsEncodedAs(r => r.Encoding);
+        RuleFor(r => r.TtlMs).IsTtl();
+        RuleFor(r => r.KeepTtl).Must((r, keep) => !keep || r.TtlMs is null).WithMessage("Give ttlMs or keepTtl, not both.");
     }
 }
 
