@@ -47,6 +47,10 @@ public sealed partial class DebugCommandsTests : IDisposable
         Assert.Equal(digest, Digest(await other.Run("DEBUG", "DIGEST")));
         await other.Run("PEXPIREAT", "k", "99999999999998");
         Assert.NotEqual(digest, Digest(await other.Run("DEBUG", "DIGEST")));
+        await other.Run("PEXPIREAT", "k", "99999999999999");
+        Assert.Equal(digest, Digest(await other.Run("DEBUG", "DIGEST")));
+        await other.Run("HEXPIRE", "h", "100", "FIELDS", "1", "f2");
+        Assert.NotEqual(digest, Digest(await other.Run("DEBUG", "DIGEST")));
         await _engine.Run("LMOVE", "l", "l", "LEFT", "RIGHT");
         Assert.NotEqual(Digest((await other.Run("DEBUG", "DIGEST-VALUE", "l")).AsItems()[0]), Digest((await _engine.Run("DEBUG", "DIGEST-VALUE", "l")).AsItems()[0]));
     }

@@ -170,6 +170,8 @@ public sealed class HashExpiryCommandsTests : IDisposable
         ReplyAssert.Integer(await Run("HLEN", "h"), 1);
         Assert.Equal(Pairs("live", "2"), Pairs(await Run("HGETALL", "h")));
         ReplyAssert.BulkArray(await Run("HKEYS", "h"), "live");
+        Assert.Equal(Pairs("live", "2"), Pairs((await Run("HSCAN", "h", "0")).AsItems()[1]));
+        ReplyAssert.BulkArray(await Run("HRANDFIELD", "h", "-5"), "live", "live", "live", "live", "live");
         ReplyAssert.Integer(await Run("HEXISTS", "h", "dead"), 0);
         Assert.Equal("-2", Codes(await Run("HTTL", "h", "FIELDS", "1", "dead")));
         Assert.Equal("HDEL h dead", _engine.Log.Effects[^1]);

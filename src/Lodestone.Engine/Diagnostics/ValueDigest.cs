@@ -58,7 +58,8 @@ internal static class ValueDigest
                 parts.Add(Unordered(set.Members().Select(member => Hash(member))));
                 break;
             case HashValue hash:
-                parts.Add(Unordered(hash.Entries().Select(field => Hash(field.Key, field.Value))));
+                // A field's TTL is part of it (a replica must have the same times).
+                parts.Add(Unordered(hash.Entries().Select(field => Hash(field.Key, field.Value, BitConverter.GetBytes(hash.ExpiryOf(field.Key))))));
                 break;
             case SortedSetValue zset:
                 foreach (var element in zset.All())
