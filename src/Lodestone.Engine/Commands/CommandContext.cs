@@ -29,6 +29,12 @@ internal sealed class CommandContext
 
     public EngineOptions Options { get; }
 
+    /// <summary>Publish/subscribe (PUBLISH, PUBSUB).</summary>
+    public PubSub.PubSubHub PubSub { get; init; } = null!;
+
+    /// <summary>Keyspace notifications (CONFIG notify-keyspace-events).</summary>
+    public PubSub.KeyspaceNotifications Notifications { get; init; } = null!;
+
     public CommandTable Table { get; }
 
     /// <summary>The engine's clock, for commands that report time (TIME). Expiry uses <see cref="NowMs"/>.</summary>

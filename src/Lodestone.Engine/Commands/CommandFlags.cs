@@ -31,4 +31,7 @@ public enum CommandFlags
     /// user limited to some keys may run it although it declares none.
     /// </summary>
     FiltersKeys = 1 << 10,
+
+    /// <summary>A publish/subscribe command (Redis's <c>pubsub</c> flag): channels, not keys.</summary>
+    PubSub = 1 << 11,
 }

@@ -161,6 +161,7 @@ internal static class ServerCommands
         if ((flags & CommandFlags.Blocking) != 0) yield return "blocking";
         if ((flags & CommandFlags.Loading) != 0) yield return "loading";
         if ((flags & CommandFlags.Stale) != 0) yield return "stale";
+        if ((flags & CommandFlags.PubSub) != 0) yield return "pubsub";
         if ((flags & CommandFlags.Fast) != 0) yield return "fast";
         if (spec.HasMovableKeys) yield return "movablekeys";
     }

@@ -33,6 +33,24 @@ public sealed class EngineOptions
     /// </summary>
     public long LockMaxTtlMs { get; set; } = 60_000;
 
+    /// <summary>
+    /// A subscriber whose undelivered messages reach this many bytes is disconnected at once (Redis's
+    /// <c>client-output-buffer-limit pubsub</c> hard limit, 32 MB).
+    /// </summary>
+    public long PubSubHardLimitBytes { get; set; } = 32L * 1024 * 1024;
+
+    /// <summary>A subscriber whose undelivered messages stay above this many bytes (8 MB) for <see cref="PubSubSoftLimitSeconds"/> is disconnected (the soft limit).</summary>
+    public long PubSubSoftLimitBytes { get; set; } = 8L * 1024 * 1024;
+
+    /// <summary>How long a subscriber may stay above <see cref="PubSubSoftLimitBytes"/>, in seconds (60).</summary>
+    public int PubSubSoftLimitSeconds { get; set; } = 60;
+
+    /// <summary>The most channels and patterns one subscriber (one stream or WebSocket) may hold.</summary>
+    public int PubSubMaxSubscriptionsPerClient { get; set; } = 1_000;
+
+    /// <summary>The most subscribers (streams and WebSockets) at once.</summary>
+    public int PubSubMaxSubscribers { get; set; } = 10_000;
+
     /// <summary>The memory limit in bytes for the data (Redis's <c>maxmemory</c>); 0 for none.</summary>
     public long MaxMemoryBytes { get; set; }
 

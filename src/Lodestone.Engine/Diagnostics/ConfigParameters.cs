@@ -105,6 +105,10 @@ internal static class ConfigParameters
             ctx => ctx.Settings.MaxMemorySamples, (ctx, value) => ctx.ChangeSettings(s => s with { MaxMemorySamples = (int)value })),
         ConfigParameter.Bytes("hll-sparse-max-bytes",
             ctx => ctx.Settings.HllSparseMaxBytes, (ctx, value) => ctx.ChangeSettings(s => s with { HllSparseMaxBytes = value })),
+        new ConfigParameter("notify-keyspace-events", ctx => PubSub.KeyspaceNotifications.Format(ctx.Notifications.Flags), (ctx, text) =>
+            PubSub.KeyspaceNotifications.Parse(text) is { } flags
+                ? new ConfigChange(() => ctx.Notifications.Flags = flags, null)
+                : ConfigChange.Refused("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")),
         ConfigParameter.ReadOnly("proto-max-bulk-len",
             ctx => ctx.Options.ProtoMaxBulkLen.ToString(CultureInfo.InvariantCulture)),
     ];

@@ -162,6 +162,8 @@ internal sealed class CommandDispatcher(
         // for: it grows with every effect and stays below the next batch's offset.
         context.LogOffset = stream.Offset + firstEffect;
         Reply reply;
+        // While anyone listens for keyspace events, a write's keys are compared before and after it.
+        var watched = spec.IsWrite && engine.Notifications.Active ? VersionsOf(spec, args) : null;
         keyspace.BeginCommand(version);
         try
         {
@@ -176,11 +178,33 @@ internal sealed class CommandDispatcher(
         {
             version = keyspace.EndCommand();
         }
+        if (watched is not null)
+            NotifyChanged(spec, args, watched);
         if (version != 0)
             StampEffects(firstEffect, version);
         if (spec.IsWrite && context.Dirty > 0 && !context.Propagated)
             effects.Add(new Effect(args, version));
         return reply;
+    }
+
+    private List<(int Index, long Version)> VersionsOf(CommandSpec spec, byte[][] args)
+    {
+        var versions = new List<(int, long)>();
+        foreach (var index in spec.KeyIndexes(args))
+            versions.Add((index, keyspace.VersionOf(args[index])));
+        return versions;
+    }
+
+    /// <summary>Reports each key whose version the command changed (created, written or removed) as its keyspace events.</summary>
+    private void NotifyChanged(CommandSpec spec, byte[][] args, List<(int Index, long Version)> before)
+    {
+        var reported = new HashSet<byte[]>(Keyspace.ByteArrayComparer.Instance);
+        foreach (var (index, was) in before)
+        {
+            var now = keyspace.VersionOf(args[index]);
+            if (now != was && reported.Add(args[index]))
+                engine.Notifications.CommandChanged(spec, args, index, existed: was >= 0, exists: now >= 0);
+        }
     }
 
     /// <summary>

@@ -28,6 +28,9 @@ internal static class Errors
     public static readonly EngineError OneTimeOption = new(ErrorKind.BadRequest, "ERR Only one of EX, PX, EXAT, PXAT or KEEPTTL arguments can be specified");
     public static readonly EngineError OneFieldCondition = new(ErrorKind.BadRequest, "ERR Only one of FXX or FNX arguments can be specified");
     public static EngineError UnknownArgument(string argument) => new(ErrorKind.BadRequest, $"ERR unknown argument: {argument}");
+    public static readonly EngineError NoPermissionForChannel = new(ErrorKind.NoPermission, "NOPERM this user has no permissions to access one of the channels used as arguments");
+    public static EngineError SubscribeNeedsStream(string command) => new(ErrorKind.BadRequest,
+        $"ERR {command} needs a connection that stays open: POST /commands/{command.ToLowerInvariant()}/{{channel}} with Accept: text/event-stream (Upstash's clients do), GET /channels/{{channel}}/events, or the WebSocket at /ws");
     public static readonly EngineError GeoUnit = new(ErrorKind.BadRequest, "ERR unsupported unit provided. please use M, KM, FT, MI");
     public static readonly EngineError GeoNoMember = new(ErrorKind.BadRequest, "ERR could not decode requested zset member");
     public static readonly EngineError GeoNegativeRadius = new(ErrorKind.BadRequest, "ERR radius cannot be negative");

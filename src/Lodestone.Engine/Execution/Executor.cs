@@ -112,9 +112,12 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         _blocking = new BlockingRegistry(time, Enqueue);
         _resumeWaiter = ResumeWaiter;
         _diagnostics = new EngineDiagnostics(this, _keyspace, Commands, options, time);
+        PubSub = new PubSub.PubSubHub(options, time);
+        Notifications = new PubSub.KeyspaceNotifications(PubSub);
         _context = new CommandContext(_keyspace, options, Commands, time, _effects)
         {
             WaiterCount = _blocking.WaiterCount, Eviction = _eviction, Diagnostics = _diagnostics,
+            PubSub = PubSub, Notifications = Notifications,
         };
         _dispatcher = new CommandDispatcher(this, Commands, options, _context, _keyspace, _eviction, _effects, _stream, _clock, _diagnostics, time, _logger);
         _tick = new TickWork(this);
@@ -124,6 +127,12 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         _thread.Start();
         _ticker = time.CreateTimer(_ => QueueTick(), null, _settings.TickPeriod, _settings.TickPeriod);
     }
+
+    /// <summary>Publish/subscribe: channels, patterns, subscribers (any thread).</summary>
+    public PubSub.PubSubHub PubSub { get; }
+
+    /// <summary>Keyspace notifications and the HTTP key watchers (settings and events: engine thread; watching: any thread).</summary>
+    public PubSub.KeyspaceNotifications Notifications { get; }
 
     /// <summary>Counters, slow log, latency events, MONITOR and the host's facts (see <see cref="EngineDiagnostics"/>).</summary>
     public EngineDiagnostics Diagnostics => _diagnostics;
@@ -515,6 +524,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         {
             executor._effects.Add(new Effect([Del, key], 0));
             executor._diagnostics.Stats.KeyExpired();
+            executor.Notifications.Notify(Lodestone.Engine.PubSub.NotifyFlags.Expired, "expired", key);
         }
 
         public void FieldsExpired(byte[] key, List<byte[]> fields, long version)
@@ -522,11 +532,13 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
             // HDEL with the key's version: replayed, the key keeps the version it has here.
             executor._effects.Add(new Effect([Hdel, key, .. fields], version));
             executor._diagnostics.Stats.FieldsExpired(fields.Count);
+            executor.Notifications.Notify(Lodestone.Engine.PubSub.NotifyFlags.Hash, "hexpired", key);
         }
 
         public void Evicted(byte[] key)
         {
             executor._effects.Add(new Effect([Del, key], 0));
+            executor.Notifications.Notify(Lodestone.Engine.PubSub.NotifyFlags.Evicted, "evicted", key);
             executor._diagnostics.Stats.KeyEvicted();
         }
 

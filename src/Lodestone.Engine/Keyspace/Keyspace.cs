@@ -181,6 +181,9 @@ internal sealed class Keyspace
         return entry;
     }
 
+    /// <summary>The key's version as stored, or -1 when there is no entry (no expiry, no access: for the keyspace notifications' before/after).</summary>
+    public long VersionOf(ReadOnlySpan<byte> key) => Find(key)?.Version ?? -1;
+
     private Entry? Find(ReadOnlySpan<byte> key)
     {
         // The same argument array as the last PeekAhead (not just equal bytes).
