@@ -1,6 +1,7 @@
 using System.Reflection;
 using Lodestone.Engine.Diagnostics;
 using Lodestone.Engine.Execution;
+using Lodestone.Engine.PubSub;
 using Lodestone.Engine.Security;
 
 namespace Lodestone.Api.Infrastructure;
@@ -131,6 +132,25 @@ internal sealed class EngineClient : ICaller
         subscription = _executor.Diagnostics.Monitor.Subscribe(command, match, capacity);
         return null;
     }
+
+    /// <summary>
+    /// A new pub/sub subscriber for this caller (an SSE stream or a WebSocket), or why not: the service
+    /// holds <c>Engine:PubSubMaxSubscribers</c> already (503). Dispose it when the connection ends.
+    /// </summary>
+    public PubSubSubscriber? OpenSubscriber(out EngineError? refused)
+    {
+        refused = null;
+        var subscriber = _executor.PubSub.Open();
+        if (subscriber is null)
+            refused = new EngineError(ErrorKind.Unavailable, "ERR the service holds as many subscribers as Engine:PubSubMaxSubscribers allows; try again later");
+        return subscriber;
+    }
+
+    /// <summary>Whether this caller may use <paramref name="channel"/>: an API key scoped to key patterns reaches only channels they match (as Redis's ACL channel patterns).</summary>
+    public bool MayUseChannel(ReadOnlySpan<byte> channel) => User is not { IsScoped: true } user || user.MayAccess(channel);
+
+    /// <summary>The engine's keyspace notifications (key watchers for <c>GET /keys/{key}/events</c>).</summary>
+    public KeyspaceNotifications Notifications => _executor.Notifications;
 
     /// <summary>The checks a queued transaction command gets (exists, arity, size, permission), without running it.</summary>
     public EngineError? Check(byte[][] args) => _executor.Check(args, User);
