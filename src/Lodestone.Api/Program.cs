@@ -55,6 +55,7 @@ app.MapHashes();
 app.MapLists();
 app.MapZSets();
 app.MapGeo();
+app.MapChannels();
 app.MapLocks();
 app.MapRateLimits();
 app.MapCommands();

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Lodestone.Api.Infrastructure;
 using Lodestone.Api.Protocol;
 using Lodestone.Engine.Execution;
+using Lodestone.Engine.PubSub;
 using Microsoft.Extensions.Options;
 
 namespace Lodestone.Api.Endpoints;
@@ -45,6 +46,15 @@ internal static class CommandsEndpoints
                 "a malformed command (unknown, wrong arity, not permitted) rejects the whole transaction with 400 EXECABORT before anything runs.")
             .WithMetadata(new OpenApiExamples("""[["SET","stock","10"],["DECR","stock"],["GET","stock"]]""", """[{"result":"OK"},{"result":9},{"result":"9"}]"""))
             .Accepts<string[][]>("application/json", "*/*").Produces<CommandResult[]>();
+        // Upstash's subscribe: @upstash/redis POSTs to {base}/subscribe/{channel} (or psubscribe) and reads SSE.
+        group.MapPost("/subscribe/{channel}", (HttpContext http, EngineClient engine, IHostApplicationLifetime lifetime) => UpstashSubscribeAsync(http, engine, lifetime, SubscriptionKind.Channel))
+            .WithName("upstashSubscribe").WithSummary("SUBSCRIBE channel, as Upstash's clients do: Server-Sent Events")
+            .WithDescription("Streams 'data: subscribe,<channel>,1', then 'data: message,<channel>,<message>' per message (the Upstash REST format). The body is ignored.")
+            .Produces<string>(StatusCodes.Status200OK, "text/event-stream");
+        group.MapPost("/psubscribe/{pattern}", (HttpContext http, EngineClient engine, IHostApplicationLifetime lifetime) => UpstashSubscribeAsync(http, engine, lifetime, SubscriptionKind.Pattern))
+            .WithName("upstashPSubscribe").WithSummary("PSUBSCRIBE pattern, as Upstash's clients do: Server-Sent Events")
+            .WithDescription("Streams 'data: psubscribe,<pattern>,1', then 'data: pmessage,<pattern>,<channel>,<message>' per message (the Upstash REST format).")
+            .Produces<string>(StatusCodes.Status200OK, "text/event-stream");
         // The path form, one route per method so that each has an operationId of its own.
         foreach (var (method, operationId) in PathFormMethods)
         {
@@ -217,6 +227,30 @@ internal static class CommandsEndpoints
             await FailAsync(http, "ERR the request body is larger than the limit (Commands:MaxRequestBodyBytes)", StatusCodes.Status413PayloadTooLarge);
             return null;
         }
+    }
+
+    /// <summary>A subscription in the Upstash REST format: comma-separated fields in each SSE <c>data:</c> line.</summary>
+    private static async Task UpstashSubscribeAsync(HttpContext http, EngineClient engine, IHostApplicationLifetime lifetime, SubscriptionKind kind)
+    {
+        var name = Infrastructure.RouteKey.Segment(http, kind == SubscriptionKind.Pattern ? "pattern" : "channel");
+        if (!engine.MayUseChannel(name))
+        {
+            await FailAsync(http, "NOPERM this user has no permissions to access one of the channels used as arguments", StatusCodes.Status403Forbidden);
+            return;
+        }
+        using var subscriber = engine.OpenSubscriber(out var refused);
+        if (subscriber is null)
+        {
+            await FailAsync(http, refused!.Message, StatusCodes.Status503ServiceUnavailable);
+            return;
+        }
+        subscriber.Subscribe(kind, [name]);
+        static string Text(byte[]? bytes) => bytes is null ? "" : System.Text.Encoding.UTF8.GetString(bytes);
+        await PubSubStream.RunAsync(http, subscriber, lifetime, message => PubSubStream.Data(message.Payload is null
+            ? $"{message.Kind},{Text(message.Channel)},{message.Count}"
+            : message.Pattern is { } pattern
+                ? $"pmessage,{Text(pattern)},{Text(message.Channel)},{Text(message.Payload)}"
+                : $"{message.Kind},{Text(message.Channel)},{Text(message.Payload)}"));
     }
 
     private static Task FailAsync(HttpContext http, string error, int status = StatusCodes.Status400BadRequest) =>
