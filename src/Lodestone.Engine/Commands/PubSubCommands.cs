@@ -48,7 +48,9 @@ internal static class PubSubCommands
                 return Reply.Integer(ctx.PubSub.PatternCount);
             case "HELP" when ctx.ArgCount == 2:
                 return Reply.Array([.. Help.Select(Reply.Simple)]);
-            case "CHANNELS" or "SHARDCHANNELS" or "NUMPAT" or "HELP":
+            case "NUMPAT" or "HELP":
+                return Errors.WrongArity("pubsub|" + sub.ToLowerInvariant());
+            case "CHANNELS" or "SHARDCHANNELS":
                 return Errors.UnknownSubcommandOrArity(ctx.ArgText(1), "PUBSUB");
             default:
                 return Errors.UnknownSubcommand(ctx.ArgText(1), "PUBSUB");
