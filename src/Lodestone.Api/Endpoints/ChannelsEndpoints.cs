@@ -29,16 +29,17 @@ internal static class ChannelsEndpoints
         group.MapPost("/{channel}/messages", Publish).ForCommand("PUBLISH", "publishMessage").ProducesValidationProblem();
         group.MapGet("/{channel}/events", Subscribe).ForCommand("SUBSCRIBE", "subscribeChannel")
             .WithDescription("The channel's messages as Server-Sent Events: 'event: subscribe' once, then 'data: {\"channel\",\"message\"}' per message. " +
-                "A reader that falls behind the pub/sub output limit gets 'event: error' and is disconnected.")
+                "A reader that falls behind the pub/sub output limit gets 'event: error' and is disconnected. Redis command: SUBSCRIBE.")
             .Produces<string>(StatusCodes.Status200OK, "text/event-stream").ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         group.MapGet("", PSubscribe).ForCommand("PSUBSCRIBE", "subscribeChannels")
-            .WithDescription("Messages of every channel matching ?pattern= (Redis's glob), as Server-Sent Events: 'data: {\"pattern\",\"channel\",\"message\"}'.")
+            .WithDescription("Messages of every channel matching ?pattern= (Redis's glob), as Server-Sent Events: 'data: {\"pattern\",\"channel\",\"message\"}'. Redis command: PSUBSCRIBE.")
             .Produces<string>(StatusCodes.Status200OK, "text/event-stream").ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         app.MapGroup("/keys").WithTags("Keys").RequireApiKey(app)
             .MapGet("/{key}/events", KeyEvents).ForCommand("SUBSCRIBE", "watchKey")
             .WithDescription("What happens to the key, as Server-Sent Events: 'data: {\"key\",\"event\"}' with Redis's event names (set, del, expire, expired, evicted, hset, lpush…), " +
-                "whatever notify-keyspace-events says — the feed for dropping a cached copy of the key.")
+                "whatever notify-keyspace-events says — the feed for dropping a cached copy of the key. It subscribes to __keyspace@0__:<key>. Redis command: SUBSCRIBE.")
+            .WithKeyConditions(KeyConditions.None)
             .Produces<string>(StatusCodes.Status200OK, "text/event-stream").ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return group;
     }

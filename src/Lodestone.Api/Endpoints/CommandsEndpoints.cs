@@ -245,6 +245,7 @@ internal static class CommandsEndpoints
             return;
         }
         subscriber.Subscribe(kind, [name]);
+        UpstashErrors.StampSyncToken(http);
         static string Text(byte[]? bytes) => bytes is null ? "" : System.Text.Encoding.UTF8.GetString(bytes);
         await PubSubStream.RunAsync(http, subscriber, lifetime, message => PubSubStream.Data(message.Payload is null
             ? $"{message.Kind},{Text(message.Channel)},{message.Count}"
