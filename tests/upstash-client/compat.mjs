@@ -175,6 +175,31 @@ check("hash-field TTLs: hsetex, httl, hexpire, hpersist, hgetex, hgetdel", async
   assert.equal(await redis.hlen(session), 1);
 });
 
+check("subscribe and psubscribe receive what is published", async () => {
+  const channel = key("chat");
+  const subscriber = redis.subscribe([channel]);
+  // The client JSON-parses pmessage payloads without a fallback (a plain string would be dropped as an
+  // error), so the pattern subscriber takes them raw.
+  const raw = new Redis({ ...options, token: writeToken, automaticDeserialization: false });
+  const patterns = raw.psubscribe([key("ch*")]);
+  const received = [];
+  const matched = [];
+  const subscribed = new Promise((resolve) => subscriber.on("subscribe", resolve));
+  const psubscribed = new Promise((resolve) => patterns.on("psubscribe", resolve));
+  subscriber.on("message", ({ channel: from, message }) => received.push([from, message]));
+  patterns.on("pmessage", ({ pattern, channel: from, message }) => matched.push([pattern, from, message]));
+  const timeout = (ms) => new Promise((_, reject) => setTimeout(() => reject(new Error("timed out")), ms));
+  await Promise.race([Promise.all([subscribed, psubscribed]), timeout(5000)]);
+  assert.equal(await redis.publish(channel, "hello"), 2);
+  assert.equal(await redis.publish(channel, { n: 1 }), 2);
+  const deadline = Date.now() + 5000;
+  while ((received.length < 2 || matched.length < 2) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await subscriber.unsubscribe();
+  await patterns.unsubscribe();
+  assert.deepEqual(received, [[channel, "hello"], [channel, { n: 1 }]]);
+  assert.deepEqual(matched, [[key("ch*"), channel, "hello"], [key("ch*"), channel, '{"n":1}']]);
+});
+
 check("errors carry Redis's text", async () => {
   await redis.set(key("word"), "abc");
   await assert.rejects(redis.incr(key("word")), /ERR value is not an integer or out of range/);
