@@ -13,13 +13,14 @@ namespace Lodestone.Api.Tests;
 /// published anywhere arrive as frames; errors are frames and the socket stays open; a subscriber
 /// that falls behind the output limit is told why and closed with 1008.
 /// </summary>
-public sealed class WebSocketTests(ApiFactory factory, SecuredApiFactory secured, WebSocketTests.SmallOutputLimit small)
-    : IClassFixture<ApiFactory>, IClassFixture<SecuredApiFactory>, IClassFixture<WebSocketTests.SmallOutputLimit>
+public sealed class WebSocketTests(ApiFactory factory, SecuredApiFactory secured, WebSocketTests.SmallPubSubLimits small)
+    : IClassFixture<ApiFactory>, IClassFixture<SecuredApiFactory>, IClassFixture<WebSocketTests.SmallPubSubLimits>
 {
-    /// <summary>The service with a pub/sub hard output limit of 4 KB, for the slow-reader case.</summary>
-    public sealed class SmallOutputLimit : ApiFactory
+    /// <summary>The service with a pub/sub hard output limit of 4 KB (the slow reader) and 3 subscriptions per connection.</summary>
+    public sealed class SmallPubSubLimits : ApiFactory
     {
-        protected override IEnumerable<(string Key, string Value)> Settings => [("Engine:PubSubHardLimitBytes", "4096")];
+        protected override IEnumerable<(string Key, string Value)> Settings =>
+            [("Engine:PubSubHardLimitBytes", "4096"), ("Engine:PubSubMaxSubscriptionsPerClient", "3")];
     }
 
     /// <summary>Every wait in these tests is bounded by this.</summary>
@@ -221,6 +222,21 @@ public sealed class WebSocketTests(ApiFactory factory, SecuredApiFactory secured
 
         await Send(socket, $$"""{"op":"subscribe","channels":["{{own}}"]}""");
         Assert.Equal($$"""{"type":"subscribe","channel":"{{own}}","count":1}""", await Receive(socket));
+    }
+
+    [Fact]
+    public async Task Subscriptions_past_the_limit_are_an_error_frame_that_adds_none_of_them()
+    {
+        using var socket = await Connect(small);
+        var (a, b, c, d) = (ApiFactory.Key("a"), ApiFactory.Key("b"), ApiFactory.Key("c"), ApiFactory.Key("d"));
+        await Subscribe(socket, a, b);
+
+        await Send(socket, $$"""{"op":"subscribe","channels":["{{c}}","{{d}}"]}""");
+        Assert.Equal("""{"type":"error","error":"ERR a connection may hold at most 3 channels and patterns (Engine:PubSubMaxSubscriptionsPerClient)"}""",
+            await Receive(socket));
+        await Send(socket, """{"op":"psubscribe","patterns":["x*"]}""");
+        Assert.Equal("""{"type":"psubscribe","pattern":"x*","count":3}""", await Receive(socket));
+        Assert.Equal(0, await Publish(small.CreateClient(), c, "none"));
     }
 
     [Fact]
