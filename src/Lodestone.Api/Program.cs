@@ -45,6 +45,8 @@ app.UseBodySizeLimit();
 app.UseLodestoneCors(app.Configuration);
 app.UseLodestoneAuth(between: RateLimiting.UseLodestoneRateLimiting);
 app.UseContentNegotiation();
+// For GET /ws; a keep-alive frame every 15 s, so proxies do not close a quiet socket.
+app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(15) });
 
 app.MapLodestoneDocs();
 app.MapLodestoneHealth();
@@ -59,6 +61,7 @@ app.MapChannels();
 app.MapLocks();
 app.MapRateLimits();
 app.MapCommands();
+app.MapWebSockets();
 app.MapAdmin();
 app.MapMetrics();
 app.AnswerHeadWhereGet();

@@ -104,7 +104,7 @@ public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
         { "post", "/ratelimits/{key}", "CL.THROTTLE", "CL.THROTTLE key max_burst count period [quantity]" },
     };
 
-    /// <summary>Routes that are not one command's resource: the command endpoint and the admin routes.</summary>
+    /// <summary>Routes that are not one command's resource: the command endpoint, the pub/sub WebSocket and the admin routes.</summary>
     private static readonly (string Method, string Path)[] CommandEndpointOperations =
     [
         ("post", "/commands"),
@@ -116,6 +116,7 @@ public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
         ("post", "/commands/{command}/{arguments}"),
         ("put", "/commands/{command}/{arguments}"),
         ("head", "/commands/{command}/{arguments}"),
+        ("get", "/ws"),
         ("get", "/admin/snapshots"),
         ("post", "/admin/snapshots"),
         ("post", "/admin/aof/rewrite"),
