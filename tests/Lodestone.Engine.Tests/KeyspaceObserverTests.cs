@@ -121,6 +121,10 @@ public sealed class KeyspaceObserverTests
 
         public void Evicted(byte[] key) => Log.Add($"evicted {Encoding.UTF8.GetString(key)}");
 
+        public void Missed(ReadOnlySpan<byte> key)
+        {
+        }
+
         public void Ready(byte[] key) => Log.Add($"ready {Encoding.UTF8.GetString(key)}");
 
         public void BeforeChange(Entry entry) => Log.Add($"before-change {Encoding.UTF8.GetString(entry.Key)}");

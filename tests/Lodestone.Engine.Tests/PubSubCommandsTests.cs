@@ -189,6 +189,19 @@ public sealed class PubSubCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task New_keys_and_key_misses_are_notified_when_their_classes_are_on()
+    {
+        await _engine.Run("CONFIG", "SET", "notify-keyspace-events", "Enm");
+        using var events = Open();
+        events.Subscribe(SubscriptionKind.Pattern, [B("__keyevent@0__:*")]);
+        Drain(events);
+        await _engine.Run("SET", "fresh", "v");
+        await _engine.Run("SET", "fresh", "w");
+        await _engine.Run("GET", "absent");
+        Assert.Equal(["pmessage __keyevent@0__:* __keyevent@0__:new fresh", "pmessage __keyevent@0__:* __keyevent@0__:keymiss absent"], Drain(events));
+    }
+
+    [Fact]
     public async Task Evicted_keys_are_notified()
     {
         using var engine = new TestEngine(new EngineOptions { MaxMemoryBytes = 2 * 1024 * 1024, MaxMemoryPolicy = "allkeys-random" });

@@ -202,8 +202,12 @@ internal sealed class CommandDispatcher(
         foreach (var (index, was) in before)
         {
             var now = keyspace.VersionOf(args[index]);
-            if (now != was && reported.Add(args[index]))
-                engine.Notifications.CommandChanged(spec, args, index, existed: was >= 0, exists: now >= 0);
+            if (now == was || !reported.Add(args[index]))
+                continue;
+            // Redis sends "new" (class n) before the command's own event when the write created the key.
+            if (was < 0 && now >= 0)
+                engine.Notifications.Notify(PubSub.NotifyFlags.NewKey, "new", args[index]);
+            engine.Notifications.CommandChanged(spec, args, index, existed: was >= 0, exists: now >= 0);
         }
     }
 

@@ -535,6 +535,12 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
             executor.Notifications.Notify(Lodestone.Engine.PubSub.NotifyFlags.Hash, "hexpired", key);
         }
 
+        public void Missed(ReadOnlySpan<byte> key)
+        {
+            if ((executor.Notifications.Flags & Lodestone.Engine.PubSub.NotifyFlags.KeyMiss) != 0)
+                executor.Notifications.Notify(Lodestone.Engine.PubSub.NotifyFlags.KeyMiss, "keymiss", key.ToArray());
+        }
+
         public void Evicted(byte[] key)
         {
             executor._effects.Add(new Effect([Del, key], 0));

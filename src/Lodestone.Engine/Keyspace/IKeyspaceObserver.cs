@@ -17,6 +17,9 @@ internal interface IKeyspaceObserver
     /// </summary>
     void FieldsExpired(byte[] key, List<byte[]> fields, long version);
 
+    /// <summary>A read command looked a key up and did not find it (Redis's <c>keymiss</c> event).</summary>
+    void Missed(ReadOnlySpan<byte> key);
+
     /// <summary>A key was removed to get under the memory limit (Redis's <c>evicted</c> event).</summary>
     void Evicted(byte[] key);
 
@@ -50,6 +53,11 @@ internal sealed class NoKeyspaceObserver : IKeyspaceObserver
 
     /// <inheritdoc/>
     public void Expired(byte[] key)
+    {
+    }
+
+    /// <inheritdoc/>
+    public void Missed(ReadOnlySpan<byte> key)
     {
     }
 

@@ -147,7 +147,10 @@ internal sealed class Keyspace
         if (entry is null)
         {
             if (access.CountsReads)
+            {
                 Misses++;
+                _observer.Missed(key);
+            }
             return null;
         }
         if (access.IsExpired(entry) || (entry.FieldExpirySlot >= 0 && !ExpireFields(entry, access)))
@@ -155,7 +158,10 @@ internal sealed class Keyspace
             if (entry.AccountedBytes >= 0)
                 Expire(entry);
             if (access.CountsReads)
+            {
                 Misses++;
+                _observer.Missed(key);
+            }
             return null;
         }
         if (access.CountsReads)

@@ -177,7 +177,8 @@ public sealed class KeyspaceNotifications
     {
         var name = Encoding.ASCII.GetBytes(eventName);
         PubSubSubscriber[]? watching = null;
-        if (Volatile.Read(ref _watcherCount) > 0)
+        // Watchers get what changes the key (the classes of A), not "new" or "keymiss".
+        if (Volatile.Read(ref _watcherCount) > 0 && (type & NotifyFlags.All) != 0)
         {
             lock (_gate)
             {
