@@ -186,57 +186,20 @@ internal static partial class AdminEndpoints
         if (engine.Monitor(command, match is null ? null : Bytes(match), MonitorBuffer, out var monitor) is { } refused)
             return Problems.From(refused);
         using var subscription = monitor!;
-        // The stream ends when the client leaves or the service stops (it must not hold up shutdown).
-        using var ended = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
-        var token = ended.Token;
-        var response = http.Response;
-        response.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no";
-        try
-        {
-            await response.WriteAsync(": monitoring\n\n", token);
-            await response.Body.FlushAsync(token);
-            var reader = subscription.Events;
-            Task<bool>? waiting = null;
-            while (true)
+        await EventStream.RunAsync(http, lifetime, subscription.Events, "monitoring",
+            shown =>
             {
-                waiting ??= reader.WaitToReadAsync(token).AsTask();
-                var first = await Task.WhenAny(waiting, Task.Delay(MonitorKeepAlive, token));
-                token.ThrowIfCancellationRequested();
-                if (first != waiting)
-                {
-                    // A comment line now and then, so proxies do not close a quiet stream.
-                    await response.WriteAsync(": keep-alive\n\n", token);
-                    await response.Body.FlushAsync(token);
-                    continue;
-                }
-                if (!await waiting)
-                    break;
-                waiting = null;
-                while (reader.TryRead(out var shown))
-                {
-                    var encoding = shown.Args.Any(a => !System.Text.Unicode.Utf8.IsValid(a)) ? BinaryText.Base64 : null;
-                    var view = new MonitorEventView(shown.Time, shown.Client, shown.Command,
-                        shown.Args.Select(a => BinaryText.Encode(a, encoding)).ToArray(), encoding);
-                    await response.WriteAsync("data: " + JsonSerializer.Serialize(view, MonitorJson) + "\n\n", token);
-                }
-                await response.Body.FlushAsync(token);
-            }
-            if (subscription.Overflowed)
-            {
-                await response.WriteAsync(
-                    $"event: overflow\ndata: {{\"error\":\"the reader fell {MonitorBuffer} events behind and was disconnected\"}}\n\n", token);
-            }
-        }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
-        {
-            // The client left or the service is stopping; leaving the subscription (dispose) is all there is to do.
-        }
+                var encoding = shown.Args.Any(a => !System.Text.Unicode.Utf8.IsValid(a)) ? BinaryText.Base64 : null;
+                var view = new MonitorEventView(shown.Time, shown.Client, shown.Command,
+                    shown.Args.Select(a => BinaryText.Encode(a, encoding)).ToArray(), encoding);
+                return "data: " + JsonSerializer.Serialize(view, MonitorJson) + "\n\n";
+            },
+            () => subscription.Overflowed
+                ? $"event: overflow\ndata: {{\"error\":\"the reader fell {MonitorBuffer} events behind and was disconnected\"}}\n\n"
+                : null);
         return Results.Empty;
     }
 
-    private static readonly TimeSpan MonitorKeepAlive = TimeSpan.FromSeconds(15);
 
     private static readonly JsonSerializerOptions MonitorJson = new(JsonSerializerDefaults.Web)
     {

@@ -80,9 +80,9 @@ internal static class ChannelsEndpoints
             return Problems.From(refused!);
         subscriber.Subscribe(kind, [name]);
         var base64 = BinaryText.Requested(http.Request);
-        await PubSubStream.RunAsync(http, subscriber, lifetime, message => message.Payload is null
-            ? $"event: {message.Kind}\ndata: {JsonSerializer.Serialize(new { channel = Encoding.UTF8.GetString(message.Channel), count = message.Count }, PubSubStream.Json)}\n\n"
-            : PubSubStream.Data(JsonSerializer.Serialize(Event(message, base64), PubSubStream.Json)));
+        await EventStream.RunAsync(http, subscriber, lifetime, message => message.Payload is null
+            ? $"event: {message.Kind}\ndata: {JsonSerializer.Serialize(new { channel = Encoding.UTF8.GetString(message.Channel), count = message.Count }, EventStream.Json)}\n\n"
+            : EventStream.Data(JsonSerializer.Serialize(Event(message, base64), EventStream.Json)));
         return Results.Empty;
     }
 
@@ -105,8 +105,8 @@ internal static class ChannelsEndpoints
         {
             var encoding = BinaryText.Choose(BinaryText.Requested(http.Request), target.Bytes);
             var key = BinaryText.Encode(target.Bytes, encoding);
-            await PubSubStream.RunAsync(http, subscriber, lifetime, message =>
-                PubSubStream.Data(JsonSerializer.Serialize(new KeyEvent(key, Encoding.ASCII.GetString(message.Payload!)) { Encoding = encoding }, PubSubStream.Json)));
+            await EventStream.RunAsync(http, subscriber, lifetime, message =>
+                EventStream.Data(JsonSerializer.Serialize(new KeyEvent(key, Encoding.ASCII.GetString(message.Payload!)) { Encoding = encoding }, EventStream.Json)));
         }
         finally
         {

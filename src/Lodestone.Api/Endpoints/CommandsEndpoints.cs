@@ -247,7 +247,7 @@ internal static class CommandsEndpoints
         subscriber.Subscribe(kind, [name]);
         UpstashErrors.StampSyncToken(http);
         static string Text(byte[]? bytes) => bytes is null ? "" : System.Text.Encoding.UTF8.GetString(bytes);
-        await PubSubStream.RunAsync(http, subscriber, lifetime, message => PubSubStream.Data(message.Payload is null
+        await EventStream.RunAsync(http, subscriber, lifetime, message => EventStream.Data(message.Payload is null
             ? $"{message.Kind},{Text(message.Channel)},{message.Count}"
             : message.Pattern is { } pattern
                 ? $"pmessage,{Text(pattern)},{Text(message.Channel)},{Text(message.Payload)}"

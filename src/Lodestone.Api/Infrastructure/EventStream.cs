@@ -1,17 +1,20 @@
+using System.Threading.Channels;
 using Lodestone.Engine.PubSub;
 
 namespace Lodestone.Api.Infrastructure;
 
 /// <summary>
-/// A pub/sub subscriber's messages as Server-Sent Events: what every subscribing route streams with
-/// (<c>/channels/…/events</c>, <c>/keys/{key}/events</c>, the Upstash <c>/commands/subscribe</c>).
+/// Server-Sent Events from a channel of the engine's: what every streaming route writes with — the
+/// pub/sub streams (<c>/channels/…/events</c>, <c>/keys/{key}/events</c>, the Upstash
+/// <c>/commands/subscribe</c>) and MONITOR.
 /// </summary>
 /// <remarks>
-/// A stream is not a blocking wait: it lasts until the client leaves or the service stops, with a
-/// comment line every 15 s so proxies keep a quiet stream open. What bounds it is the hub's output
-/// limit: a reader that falls too far behind is disconnected, told why in a last <c>event: error</c>.
+/// A stream is not a blocking wait: it lasts until the client leaves or the service stops (so it
+/// never holds up shutdown), with a comment line every 15 s so proxies keep a quiet stream open. What
+/// bounds it is its source's limit: a reader that falls too far behind is dropped by the engine, and
+/// the stream says why in a last event before it ends.
 /// </remarks>
-internal static class PubSubStream
+internal static class EventStream
 {
     public static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
@@ -21,8 +24,14 @@ internal static class PubSubStream
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
-    /// <summary>Streams until the end; <paramref name="format"/> turns a message into its SSE frame (or null to leave it out).</summary>
-    public static async Task RunAsync(HttpContext http, PubSubSubscriber subscriber, IHostApplicationLifetime lifetime, Func<PubSubMessage, string?> format)
+    /// <summary>
+    /// Streams <paramref name="reader"/> until it completes, the client leaves or the service stops:
+    /// <paramref name="opening"/> (a comment line) first, then each item as <paramref name="format"/>
+    /// writes it (null leaves it out), and when the source ended by itself, <paramref name="closing"/>'s
+    /// last event, if any.
+    /// </summary>
+    public static async Task RunAsync<T>(HttpContext http, IHostApplicationLifetime lifetime, ChannelReader<T> reader,
+        string opening, Func<T, string?> format, Func<string?> closing)
     {
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
         var token = ended.Token;
@@ -32,9 +41,8 @@ internal static class PubSubStream
         response.Headers["X-Accel-Buffering"] = "no";
         try
         {
-            await response.WriteAsync(": subscribed\n\n", token);
+            await response.WriteAsync($": {opening}\n\n", token);
             await response.Body.FlushAsync(token);
-            var reader = subscriber.Messages;
             Task<bool>? waiting = null;
             while (true)
             {
@@ -50,22 +58,33 @@ internal static class PubSubStream
                 if (!await waiting)
                     break;
                 waiting = null;
-                while (reader.TryRead(out var message))
+                while (reader.TryRead(out var item))
                 {
-                    subscriber.Delivered(message);
-                    if (format(message) is { } frame)
+                    if (format(item) is { } frame)
                         await response.WriteAsync(frame, token);
                 }
                 await response.Body.FlushAsync(token);
             }
-            if (subscriber.DisconnectReason is { } reason)
-                await response.WriteAsync($"event: error\ndata: {System.Text.Json.JsonSerializer.Serialize(new { error = reason }, Json)}\n\n", token);
+            if (closing() is { } last)
+                await response.WriteAsync(last, token);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
             // The client left or the service is stopping: leaving the subscription (the caller's dispose) is all there is to do.
         }
     }
+
+    /// <summary>A pub/sub subscriber's messages (each counted as delivered as it is written); a disconnect by the output limit ends with <c>event: error</c>.</summary>
+    public static Task RunAsync(HttpContext http, PubSubSubscriber subscriber, IHostApplicationLifetime lifetime, Func<PubSubMessage, string?> format) =>
+        RunAsync(http, lifetime, subscriber.Messages, "subscribed",
+            message =>
+            {
+                subscriber.Delivered(message);
+                return format(message);
+            },
+            () => subscriber.DisconnectReason is { } reason
+                ? $"event: error\ndata: {System.Text.Json.JsonSerializer.Serialize(new { error = reason }, Json)}\n\n"
+                : null);
 
     /// <summary>Text as SSE <c>data:</c> lines (one per line of it), ending the event.</summary>
     public static string Data(string text) => "data: " + text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace("\n", "\ndata: ", StringComparison.Ordinal) + "\n\n";
