@@ -5,7 +5,7 @@
 // each receipt). Measures deliveries per second (messages received over all subscribers / time from
 // the first publish to the last receipt) and the delivery latency (receipt − send) at p50, p99, max.
 // The whole run is bounded (--deadline, default 60 s); every connection is closed at the end.
-// Run: dotnet run -c Release --project bench/pubsub [url] [--subscribers N] [--messages M] [--rate per-second] [--channel name] [--deadline seconds]
+// Run: dotnet run -c Release --project bench/pubsub [url] [--subscribers N] [--messages M] [--rate per-second, 0 = one POST after another] [--channel name] [--deadline seconds]
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -13,8 +13,8 @@ using System.Text;
 
 var url = "http://127.0.0.1:8379";
 var subscribers = 1000;
-var messages = 2000;
-var rate = 200.0;
+var messages = 300;
+var rate = 8.0;
 var channel = "bench";
 var deadlineSeconds = 60;
 for (var i = 0; i < args.Length; i++)
@@ -33,7 +33,7 @@ for (var i = 0; i < args.Length; i++)
 using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(deadlineSeconds));
 var stop = deadline.Token;
 var path = "/channels/" + Uri.EscapeDataString(channel);
-Console.WriteLine($"{url}{path}: {subscribers} SSE subscribers, {messages} messages at {rate}/s, at most {deadlineSeconds} s; " +
+Console.WriteLine($"{url}{path}: {subscribers} SSE subscribers, {messages} messages at {(rate > 0 ? rate + "/s" : "the service's pace")}, at most {deadlineSeconds} s; " +
     $".NET {Environment.Version}, {Environment.ProcessorCount} cores");
 
 // One connection per stream (HTTP/1.1), so no pool limit; the publisher has its own handler, never queued behind a stream.
@@ -133,13 +133,15 @@ var publishStart = Stopwatch.GetTimestamp();
 var expected = 0L;
 if (subscribed == subscribers && !stop.IsCancellationRequested)
 {
-    var interval = Stopwatch.Frequency / rate;
+    var interval = rate > 0 ? Stopwatch.Frequency / rate : 0;
     for (var i = 0; i < messages && !stop.IsCancellationRequested; i++)
     {
-        // A steady pace: message i leaves at start + i × interval, however long the previous POST took.
+        // A steady pace: message i leaves at start + i × interval, however long the previous POST took
+        // (one POST at a time: when the service is slower than the pace, the pace is the service's).
+        // --rate 0: no pacing, the next POST as soon as the last is answered — the service's ceiling.
         var due = publishStart + (long)(i * interval);
         var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
-        if (wait > TimeSpan.Zero)
+        if (interval > 0 && wait > TimeSpan.Zero)
         {
             try { await Task.Delay(wait, stop); } catch (OperationCanceledException) { break; }
         }
@@ -161,7 +163,12 @@ if (subscribed == subscribers && !stop.IsCancellationRequested)
                 end++;
             minReceivers = Math.Min(minReceivers, long.Parse(text.AsSpan(at, end - at), CultureInfo.InvariantCulture));
         }
-        catch (Exception error) when (error is HttpRequestException or TaskCanceledException && !stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            Console.WriteLine($"publish {i}: the run's deadline came first");
+            break;
+        }
+        catch (Exception error) when (error is HttpRequestException or TaskCanceledException)
         {
             if (++publishErrors <= 5)
                 Console.WriteLine($"publish {i}: {error.Message}");
