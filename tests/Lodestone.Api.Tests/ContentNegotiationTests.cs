@@ -110,4 +110,32 @@ public sealed class ContentNegotiationTests(ApiFactory factory) : IClassFixture<
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("""{"result":"PONG"}""", await response.Content.ReadAsStringAsync());
     }
+
+    [Theory]
+    [InlineData("text/event-stream")] // what a browser's EventSource sends
+    [InlineData("text/event-stream, application/json;q=0.5")]
+    [InlineData("*/*")]
+    public async Task A_stream_route_serves_server_sent_events_to_an_accept_that_allows_them(string accept)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, $"/channels/{Uri.EscapeDataString(ApiFactory.Key("channel"))}/events");
+        request.Headers.TryAddWithoutValidation("Accept", accept);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+
+        using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel.Token);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel.Token));
+        Assert.Equal(": subscribed", await reader.ReadLineAsync(cancel.Token));
+    }
+
+    [Fact]
+    public async Task A_stream_route_refuses_an_accept_of_json_only_with_406()
+    {
+        var key = ApiFactory.Key("channel");
+
+        var problem = await (await Get($"/channels/{Uri.EscapeDataString(key)}/events", "application/json")).Problem(HttpStatusCode.NotAcceptable);
+
+        Assert.Contains("served as text/event-stream;", problem.Detail(), StringComparison.Ordinal);
+    }
 }

@@ -122,6 +122,24 @@ public sealed class HeadRequestsTests(ApiFactory factory) : IClassFixture<ApiFac
         Assert.Equal(HttpStatusCode.OK, next.StatusCode);
     }
 
+    [Fact]
+    public async Task Head_on_a_stream_route_that_refuses_is_its_problem_and_the_connection_serves_the_next_request()
+    {
+        using var oneConnection = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1 })
+        {
+            BaseAddress = _client.BaseAddress,
+            Timeout = TimeSpan.FromSeconds(10),
+        };
+
+        // GET /channels streams only with ?pattern=; without, it is a 400 problem, not a stream to end at its headers.
+        using var head = await oneConnection.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/channels"));
+        using var next = await oneConnection.GetAsync("/health");
+
+        Assert.Equal(HttpStatusCode.BadRequest, head.StatusCode);
+        Assert.Equal("application/problem+json", head.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+    }
+
     private async Task<(HttpStatusCode Status, string? MediaType)> StatusAndType(HttpMethod method, string url)
     {
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));

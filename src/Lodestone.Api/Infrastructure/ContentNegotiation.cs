@@ -8,6 +8,7 @@ namespace Lodestone.Api.Infrastructure;
 /// <c>application/json</c>; the routes marked <see cref="AlsoServesRawBytes"/> (one value: a string, a
 /// hash field, a list element) also serve the value's own bytes as <c>application/octet-stream</c>,
 /// and those marked <see cref="AlsoServesGeoJson"/> (geo searches) a GeoJSON <c>application/geo+json</c>.
+/// The routes that stream Server-Sent Events serve <c>text/event-stream</c> only (what EventSource asks for).
 /// The client's q-values decide; on a tie the JSON form wins. An <c>Accept</c> that allows neither is
 /// a 406 problem naming what the route serves. Requests without <c>Accept</c> skip all of it, and so
 /// do routes whose success has no body (a 204): there is no representation to choose, and a client
@@ -23,6 +24,7 @@ internal static class ContentNegotiation
     public const string Json = "application/json";
     public const string RawBytes = "application/octet-stream";
     public const string GeoJson = "application/geo+json";
+    public const string EventStream = "text/event-stream";
 
     private static readonly object ChosenType = new();
 
@@ -32,6 +34,14 @@ internal static class ContentNegotiation
             if (context.Request.Headers.Accept.Count == 0 || context.GetEndpoint()?.Metadata is not { } metadata
                 || metadata.GetMetadata<RedisCommandMetadata>() is null || !ServesABody(metadata))
                 return next(context);
+            if (ServesAnEventStream(metadata))
+            {
+                // A browser's EventSource always sends Accept: text/event-stream: that, not JSON, is what a stream route serves.
+                if (Accepts(context.Request, EventStream))
+                    return next(context);
+                return Problems.Create(ProblemTable.ForStatus(StatusCodes.Status406NotAcceptable),
+                    $"This resource is served as {EventStream}; the Accept header does not allow it.", "ERR").ExecuteAsync(context);
+            }
             var also = metadata.GetMetadata<AlsoServesRawBytes>() is not null ? RawBytes
                 : metadata.GetMetadata<AlsoServesGeoJson>() is not null ? GeoJson
                 : null;
@@ -50,6 +60,15 @@ internal static class ContentNegotiation
     private static bool ServesABody(EndpointMetadataCollection metadata) =>
         metadata.GetOrderedMetadata<Microsoft.AspNetCore.Http.Metadata.IProducesResponseTypeMetadata>()
             .Any(produced => produced.StatusCode is >= 200 and < 300 && produced.Type is { } type && type != typeof(void));
+
+    /// <summary>Whether the route streams Server-Sent Events (its success is declared as <see cref="EventStream"/>) rather than answering JSON.</summary>
+    private static bool ServesAnEventStream(EndpointMetadataCollection metadata) =>
+        metadata.GetOrderedMetadata<Microsoft.AspNetCore.Http.Metadata.IProducesResponseTypeMetadata>()
+            .Any(produced => produced.StatusCode is >= 200 and < 300 && produced.ContentTypes.Contains(EventStream, StringComparer.OrdinalIgnoreCase));
+
+    /// <summary>Whether the request's <c>Accept</c> gives <paramref name="mediaType"/> a quality above 0 (an unparsable one allows everything, as if absent).</summary>
+    private static bool Accepts(HttpRequest request, string mediaType) =>
+        !MediaTypeHeaderValue.TryParseList(request.Headers.Accept, out var ranges) || Quality(ranges, mediaType) > 0;
 
     /// <summary>The media type negotiation chose for this request: <see cref="Json"/> unless the route serves another form too and the client preferred it.</summary>
     public static string Chosen(HttpContext context) => context.Items.TryGetValue(ChosenType, out var chosen) ? (string)chosen! : Json;

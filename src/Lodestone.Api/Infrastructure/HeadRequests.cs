@@ -110,7 +110,10 @@ internal static class HeadRequests
         context.RequestAborted = headersSent.Token;
         context.Response.OnStarting(() =>
         {
-            headersSent.Cancel();
+            // Only a stream is ended: a stream route's refusal (a 400 problem for GET /channels without
+            // ?pattern=) is an ordinary response, whose body write must not be cancelled — that reset the connection.
+            if (context.Response.ContentType?.StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase) == true)
+                headersSent.Cancel();
             return Task.CompletedTask;
         });
         await stream(context);
