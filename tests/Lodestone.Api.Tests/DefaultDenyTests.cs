@@ -19,8 +19,12 @@ public sealed class DefaultDenyTests(SecuredApiFactory factory) : IClassFixture<
     /// <summary>The routes open to anyone: probes and the API's own description (Swagger UI is middleware, not a route).</summary>
     private static readonly string[] Public = ["/health", "/alive", "/openapi/v1.json"];
 
-    /// <summary>Routes that name no command: the command endpoint, whose commands the engine checks one by one as they run.</summary>
-    private static readonly string[] EngineChecked = ["/commands", "/commands/pipeline", "/commands/multi-exec", "/commands/{command}/{**arguments}", "/commands/{**rest}"];
+    /// <summary>
+    /// Routes that name no command: the command endpoint, whose commands the engine checks one by one as
+    /// they run, and its Upstash subscribe streams (any key; channels checked against its patterns).
+    /// </summary>
+    private static readonly string[] EngineChecked = ["/commands", "/commands/pipeline", "/commands/multi-exec", "/commands/{command}/{**arguments}", "/commands/{**rest}",
+        "/commands/subscribe/{channel}", "/commands/psubscribe/{pattern}"];
 
     /// <summary>Admin routes outside /admin: the Prometheus scrape.</summary>
     private static readonly string[] AdminOutsideAdmin = ["/metrics"];

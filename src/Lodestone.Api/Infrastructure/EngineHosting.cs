@@ -31,8 +31,8 @@ internal static class EngineHosting
             .Validate(o => o.LatencyMonitorThreshold >= 0, "Engine:LatencyMonitorThreshold must not be negative (0 turns the latency monitor off).")
             .Validate(o => o.ReplBacklogSize is >= EngineOptions.MinReplBacklogSize and <= EngineOptions.MaxReplBacklogSize,
                 $"Engine:ReplBacklogSize must be between {EngineOptions.MinReplBacklogSize} and {EngineOptions.MaxReplBacklogSize} bytes.")
-            .Validate(o => o.PubSubHardLimitBytes > 0 && o.PubSubSoftLimitBytes > 0 && o.PubSubSoftLimitBytes <= o.PubSubHardLimitBytes,
-                "Engine:PubSubSoftLimitBytes and Engine:PubSubHardLimitBytes must be positive, the soft limit at most the hard one.")
+            .Validate(o => o.PubSubHardLimitBytes > 0 && o.PubSubSoftLimitBytes > 0,
+                "Engine:PubSubSoftLimitBytes and Engine:PubSubHardLimitBytes must be positive (a soft limit above the hard one never applies).")
             .Validate(o => o.PubSubSoftLimitSeconds >= 0, "Engine:PubSubSoftLimitSeconds must not be negative.")
             .Validate(o => o.PubSubMaxSubscriptionsPerClient > 0 && o.PubSubMaxSubscribers > 0,
                 "Engine:PubSubMaxSubscriptionsPerClient and Engine:PubSubMaxSubscribers must be positive.")

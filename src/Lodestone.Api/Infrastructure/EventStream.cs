@@ -44,13 +44,17 @@ internal static class EventStream
             await response.WriteAsync($": {opening}\n\n", token);
             await response.Body.FlushAsync(token);
             Task<bool>? waiting = null;
+            // One keep-alive timer per period, not one per wake-up (a busy stream wakes thousands of times a second).
+            Task? keepAlive = null;
             while (true)
             {
                 waiting ??= reader.WaitToReadAsync(token).AsTask();
-                var first = await Task.WhenAny(waiting, Task.Delay(KeepAlive, token));
+                keepAlive ??= Task.Delay(KeepAlive, token);
+                var first = await Task.WhenAny(waiting, keepAlive);
                 token.ThrowIfCancellationRequested();
                 if (first != waiting)
                 {
+                    keepAlive = null;
                     await response.WriteAsync(": keep-alive\n\n", token);
                     await response.Body.FlushAsync(token);
                     continue;
