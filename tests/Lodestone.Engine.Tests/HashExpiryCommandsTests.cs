@@ -147,6 +147,8 @@ public sealed class HashExpiryCommandsTests : IDisposable
         await Run("HMSET", "h", "b", "8");
         Assert.Equal("-1 -1", Codes(await Run("HTTL", "h", "FIELDS", "2", "a", "b")));
 
+        ReplyAssert.Bulk(await Run("OBJECT", "ENCODING", "h"), "listpackex");
+
         // Increments keep it (Redis's HASH_SET_KEEP_TTL).
         await Run("HINCRBY", "h", "n", "1");
         await Run("HINCRBYFLOAT", "h", "n", "0.5");

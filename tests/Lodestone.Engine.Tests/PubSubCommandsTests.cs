@@ -169,14 +169,14 @@ public sealed class PubSubCommandsTests : IDisposable
             ["EXPIRE", "b", "50"], ["PERSIST", "b"], ["LPUSH", "l", "x"], ["RPOP", "l"], ["HSET", "h", "f", "v"], ["HDEL", "h", "f"],
             ["SADD", "s", "m"], ["SREM", "s", "m"], ["ZADD", "z", "1", "m"], ["ZINCRBY", "z", "1", "m"], ["RENAME", "b", "b2"], ["GETDEL", "b2"],
             ["MSET", "m1", "1", "m2", "2"], ["GEOADD", "g", "1", "2", "p"], ["PFADD", "hl", "a"], ["SETBIT", "bb", "1", "1"], ["COPY", "m1", "m3"],
-            ["HINCRBY", "h", "f", "1"], ["SET", "m1", "2", "EX", "100"],
+            ["HINCRBY", "h", "f", "1"], ["SET", "m1", "2", "EX", "100"], ["RPUSH", "l2", "a"], ["LMOVE", "l2", "l3", "LEFT", "RIGHT"],
         ];
         foreach (var command in commands)
             await _engine.Run(command);
         Assert.Equal([
             "set a", "set b", "expire b", "incrby a", "decrby a", "incrbyfloat a", "append a", "del a", "expire b", "persist b", "lpush l", "rpop l", "del l",
             "hset h", "hdel h", "del h", "sadd s", "srem s", "del s", "zadd z", "zincr z", "rename_from b", "rename_to b2", "del b2", "set m1", "set m2",
-            "zadd g", "pfadd hl", "setbit bb", "copy_to m3", "hincrby h", "set m1", "expire m1",
+            "zadd g", "pfadd hl", "setbit bb", "copy_to m3", "hincrby h", "set m1", "expire m1", "rpush l2", "rpush l3", "lpop l2", "del l2",
         ], Drain(events).Select(line => line.Split(' ') is var parts ? $"{parts[2]["__keyevent@0__:".Length..]} {parts[3]}" : ""));
 
         // Expired and evicted come from the keyspace itself; keyspace channels carry the event as the message.

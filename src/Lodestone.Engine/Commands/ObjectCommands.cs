@@ -62,8 +62,9 @@ internal static class ObjectCommands
         StringValue s when HyperLogLog.IsValid(s.Span) => "raw",
         StringValue s => s.Length <= EmbstrLimit && s.Capacity == s.Length ? "embstr" : "raw",
         ListValue => "quicklist",
+        // Redis 7.4 calls a small hash with field TTLs listpackex.
         HashValue h => h.Count <= ListpackEntries && h.Entries().All(f => f.Key.Length <= ListpackValue && f.Value.Length <= ListpackValue)
-            ? "listpack" : "hashtable",
+            ? (h.HasFieldExpiries ? "listpackex" : "listpack") : "hashtable",
         SetValue s => s.Count <= IntsetEntries && s.Members().All(m => RedisNumbers.TryParseInt64(m, out _)) ? "intset" : "hashtable",
         SortedSetValue z => z.Count <= ListpackEntries && z.All().All(m => m.Member.Length <= ListpackValue) ? "listpack" : "skiplist",
         _ => "lock",

@@ -199,7 +199,9 @@ internal sealed class CommandDispatcher(
     private void NotifyChanged(CommandSpec spec, byte[][] args, List<(int Index, long Version)> before)
     {
         var reported = new HashSet<byte[]>(Keyspace.ByteArrayComparer.Instance);
-        foreach (var (index, was) in before)
+        // A list move reports its push before its pop, as Redis does (lmoveHandlePush comes first).
+        var order = spec.Name is "LMOVE" or "BLMOVE" or "RPOPLPUSH" or "BRPOPLPUSH" ? Enumerable.Reverse(before) : before;
+        foreach (var (index, was) in order)
         {
             var now = keyspace.VersionOf(args[index]);
             if (now == was || !reported.Add(args[index]))
