@@ -44,10 +44,6 @@ internal static class ChannelsEndpoints
         return group;
     }
 
-    // The engine's own texts for a scoped API key (Redis's ACL errors).
-    private static readonly EngineError ChannelRefused = new(ErrorKind.NoPermission, "NOPERM this user has no permissions to access one of the channels used as arguments");
-    private static readonly EngineError KeyRefused = new(ErrorKind.NoPermission, "NOPERM this user has no permissions to access one of the keys used as arguments");
-
     private static async Task<Results<Ok<PublishResult>, ProblemHttpResult>> Publish(PublishRequest request, HttpContext http, EngineClient engine)
     {
         var channel = RouteKey.Segment(http, "channel");
@@ -73,8 +69,8 @@ internal static class ChannelsEndpoints
 
     private static async Task<IResult> StreamAsync(HttpContext http, EngineClient engine, IHostApplicationLifetime lifetime, byte[] name, SubscriptionKind kind)
     {
-        if (!engine.MayUseChannel(name))
-            return Problems.From(ChannelRefused);
+        if (engine.RefuseChannel(name) is { } denied)
+            return Problems.From(denied);
         using var subscriber = engine.OpenSubscriber(out var refused);
         if (subscriber is null)
             return Problems.From(refused!);
@@ -95,8 +91,9 @@ internal static class ChannelsEndpoints
 
     private static async Task<IResult> KeyEvents(RouteKey target, HttpContext http, EngineClient engine, IHostApplicationLifetime lifetime)
     {
-        if (!engine.MayUseChannel(target.Bytes))
-            return Problems.From(KeyRefused);
+        // Watching a key is reading it: the engine's own check for a read of that key.
+        if (engine.Check(Argv.Of("EXISTS", target.Bytes)) is { } denied)
+            return Problems.From(denied);
         using var subscriber = engine.OpenSubscriber(out var refused);
         if (subscriber is null)
             return Problems.From(refused!);

@@ -233,9 +233,9 @@ internal static class CommandsEndpoints
     private static async Task UpstashSubscribeAsync(HttpContext http, EngineClient engine, IHostApplicationLifetime lifetime, SubscriptionKind kind)
     {
         var name = Infrastructure.RouteKey.Segment(http, kind == SubscriptionKind.Pattern ? "pattern" : "channel");
-        if (!engine.MayUseChannel(name))
+        if (engine.RefuseChannel(name) is { } denied)
         {
-            await FailAsync(http, "NOPERM this user has no permissions to access one of the channels used as arguments", StatusCodes.Status403Forbidden);
+            await FailAsync(http, denied.Message, StatusCodes.Status403Forbidden);
             return;
         }
         using var subscriber = engine.OpenSubscriber(out var refused);

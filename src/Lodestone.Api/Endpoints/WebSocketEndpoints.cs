@@ -38,9 +38,6 @@ internal static class WebSocketEndpoints
     /// <summary>How long the service waits for the client's answer to its close before aborting the socket.</summary>
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
-    /// <summary>Redis's text for a channel an API key may not use (the engine's, for PUBLISH, is the same).</summary>
-    private const string NoPermissionForChannel = "NOPERM this user has no permissions to access one of the channels used as arguments";
-
     private const string Ops = "subscribe, psubscribe, ssubscribe, unsubscribe, punsubscribe, sunsubscribe, publish, ping";
 
     public static RouteHandlerBuilder MapWebSockets(this IEndpointRouteBuilder app) =>
@@ -239,8 +236,8 @@ internal static class WebSocketEndpoints
                 return Error($"ERR this op needs {member}: a non-empty array of names");
             if (Decode(given, encoding) is not { } names)
                 return Error($"ERR the {member} are not valid base64");
-            if (names.Any(name => !engine.MayUseChannel(name)))
-                return Error(NoPermissionForChannel);
+            if (names.Select(name => engine.RefuseChannel(name)).FirstOrDefault(denied => denied is not null) is { } refused)
+                return Error(refused.Message);
             if (!subscriber.Subscribe(kind, names))
                 return Error($"ERR a connection may hold at most {maxSubscriptions} channels and patterns (Engine:PubSubMaxSubscriptionsPerClient)");
             return null;

@@ -146,8 +146,12 @@ internal sealed class EngineClient : ICaller
         return subscriber;
     }
 
-    /// <summary>Whether this caller may use <paramref name="channel"/>: an API key scoped to key patterns reaches only channels they match (as Redis's ACL channel patterns).</summary>
-    public bool MayUseChannel(ReadOnlySpan<byte> channel) => User is not { IsScoped: true } user || user.MayAccess(channel);
+    /// <summary>
+    /// Why this caller may not use <paramref name="channel"/> (or a pattern, taken literally), or null:
+    /// an API key scoped to key patterns reaches only channels they match, as Redis's ACL channel patterns.
+    /// </summary>
+    public EngineError? RefuseChannel(ReadOnlySpan<byte> channel) =>
+        User is { IsScoped: true } user && !user.MayAccess(channel) ? PubSubHub.ChannelRefused : null;
 
     /// <summary>The engine's keyspace notifications (key watchers for <c>GET /keys/{key}/events</c>).</summary>
     public KeyspaceNotifications Notifications => _executor.Notifications;

@@ -84,34 +84,22 @@ internal static class GeoCommands
     [Command("GEOHASH", -2, Flags = CommandFlags.ReadOnly, FirstKey = 1, LastKey = 1, KeyType = RedisType.ZSet,
         Syntax = "GEOHASH key [member [member ...]]", Summary = "Returns members from a geospatial index as geohash strings.",
         Complexity = "O(1) for each member requested.", Group = Group, Since = "3.2.0")]
-    public static Reply GeoHash(CommandContext ctx)
-    {
-        var zset = ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access)?.Value as SortedSetValue;
-        var replies = new Reply[ctx.ArgCount - 2];
-        for (var j = 2; j < ctx.ArgCount; j++)
-        {
-            replies[j - 2] = zset is not null && zset.TryGetScore(ctx.Arg(j), out var score)
-                ? Reply.Bulk(GeoGrid.Text(score))
-                : Reply.Null;
-        }
-        return Reply.Array(replies);
-    }
+    public static Reply GeoHash(CommandContext ctx) => PerMember(ctx, score => Reply.Bulk(GeoGrid.Text(score)));
 
     /// <summary>GEOPOS key [member [member ...]]</summary>
     /// <remarks>O(1) per member: [longitude, latitude] of the cell's centre, nil for a missing member.</remarks>
     [Command("GEOPOS", -2, Flags = CommandFlags.ReadOnly, FirstKey = 1, LastKey = 1, KeyType = RedisType.ZSet,
         Syntax = "GEOPOS key [member [member ...]]", Summary = "Returns the longitude and latitude of members from a geospatial index.",
         Complexity = "O(1) for each member requested.", Group = Group, Since = "3.2.0")]
-    public static Reply GeoPos(CommandContext ctx)
+    public static Reply GeoPos(CommandContext ctx) => PerMember(ctx, score => Coordinates(GeoGrid.Decode(score)));
+
+    /// <summary>GEOHASH and GEOPOS: for each member named from argument 2 on, <paramref name="reply"/> of its score, or nil.</summary>
+    private static Reply PerMember(CommandContext ctx, Func<double, Reply> reply)
     {
         var zset = ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access)?.Value as SortedSetValue;
         var replies = new Reply[ctx.ArgCount - 2];
         for (var j = 2; j < ctx.ArgCount; j++)
-        {
-            replies[j - 2] = zset is not null && zset.TryGetScore(ctx.Arg(j), out var score)
-                ? Coordinates(GeoGrid.Decode(score))
-                : Reply.Null;
-        }
+            replies[j - 2] = zset is not null && zset.TryGetScore(ctx.Arg(j), out var score) ? reply(score) : Reply.Null;
         return Reply.Array(replies);
     }
 

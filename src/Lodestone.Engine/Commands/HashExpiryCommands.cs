@@ -89,7 +89,7 @@ internal static class HashExpiryCommands
         var entry = ctx.Keyspace.Lookup(ctx.Arg(1), ctx.Access);
         var hash = (HashValue?)entry?.Value;
         var replies = new Reply[ctx.ArgCount - first];
-        var persisted = 0;
+        List<byte[]> persisted = [];
         for (var i = first; i < ctx.ArgCount; i++)
         {
             var field = ctx.Arg(i);
@@ -100,18 +100,14 @@ internal static class HashExpiryCommands
             else if (hash.Persist(field))
             {
                 replies[i - first] = Reply.One;
-                persisted++;
+                persisted.Add(ctx.Args[i]);
             }
             else
             {
                 replies[i - first] = Reply.Integer(-1);
             }
         }
-        if (persisted > 0)
-        {
-            ctx.Keyspace.Touch(entry!);
-            ctx.MarkDirty(persisted);
-        }
+        Changed(ctx, entry, HPersistName, null, persisted, []);
         return Reply.Array(replies);
     }
 
@@ -203,15 +199,7 @@ internal static class HashExpiryCommands
             foreach (var field in deleted)
                 hash!.Remove(field);
         }
-        if (changed.Count + deleted.Count == 0)
-            return Reply.Array(replies);
-
-        if (changed.Count > 0)
-            ctx.Propagate(persist ? FieldsArgv(HPersistName, ctx.Args[1], null, changed) : FieldsArgv(HPExpireAtName, ctx.Args[1], atMs, changed));
-        if (deleted.Count > 0)
-            ctx.Propagate([HDel, ctx.Args[1], .. deleted]);
-        ctx.Keyspace.TrackFieldExpiry(entry!);
-        ctx.ChangedInPlace(entry!, changed.Count + deleted.Count);
+        Changed(ctx, entry, persist ? HPersistName : HPExpireAtName, persist ? null : atMs, changed, deleted);
         return Reply.Array(replies);
     }
 
@@ -387,15 +375,7 @@ internal static class HashExpiryCommands
             set.Add(ctx.Args[i]);
             replies[i - first] = Reply.One;
         }
-        if (set.Count + deleted.Count == 0)
-            return Reply.Array(replies);
-
-        if (set.Count > 0)
-            ctx.Propagate(FieldsArgv(HPExpireAtName, ctx.Args[1], atMs, set));
-        if (deleted.Count > 0)
-            ctx.Propagate([HDel, ctx.Args[1], .. deleted]);
-        ctx.Keyspace.TrackFieldExpiry(entry!);
-        ctx.ChangedInPlace(entry!, set.Count + deleted.Count);
+        Changed(ctx, entry, HPExpireAtName, atMs, set, deleted);
         return Reply.Array(replies);
     }
 
@@ -420,6 +400,24 @@ internal static class HashExpiryCommands
                 : Reply.Integer(seconds ? (atMs + 999 - basetime) / 1000 : atMs - basetime);
         }
         return Reply.Array(replies);
+    }
+
+    /// <summary>
+    /// Records what a TTL change did to the hash at <paramref name="entry"/>, as the whole family logs
+    /// it: the fields that got (or lost) a TTL as <paramref name="changedAs"/> <c>… FIELDS</c>, the fields
+    /// removed because their time had passed as HDEL; the hash is tracked for the active cycle and
+    /// goes with its last field. Nothing when nothing changed.
+    /// </summary>
+    private static void Changed(CommandContext ctx, Entry? entry, byte[] changedAs, long? atMs, List<byte[]> changed, List<byte[]> deleted)
+    {
+        if (entry is null || changed.Count + deleted.Count == 0)
+            return;
+        if (changed.Count > 0)
+            ctx.Propagate(FieldsArgv(changedAs, ctx.Args[1], atMs, changed));
+        if (deleted.Count > 0)
+            ctx.Propagate([HDel, ctx.Args[1], .. deleted]);
+        ctx.Keyspace.TrackFieldExpiry(entry);
+        ctx.ChangedInPlace(entry, changed.Count + deleted.Count);
     }
 
     /// <summary>

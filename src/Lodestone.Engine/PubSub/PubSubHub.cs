@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Lodestone.Engine.Execution;
 using Lodestone.Engine.Keyspace;
 using Lodestone.Engine.Text;
 
@@ -45,6 +46,9 @@ public sealed class PubSubHub
         _options = options;
         _time = time;
     }
+
+    /// <summary>The refusal of a channel (or pattern) a scoped API key may not use: Redis's ACL text, the one PUBLISH answers.</summary>
+    public static EngineError ChannelRefused => Errors.NoPermissionForChannel;
 
     /// <summary>Subscribers open now.</summary>
     public int SubscriberCount
