@@ -199,9 +199,7 @@ internal sealed class CommandDispatcher(
     private void NotifyChanged(CommandSpec spec, byte[][] args, List<(int Index, long Version)> before)
     {
         var reported = new HashSet<byte[]>(Keyspace.ByteArrayComparer.Instance);
-        // A list move reports its push before its pop, as Redis does (lmoveHandlePush comes first).
-        var order = spec.Name is "LMOVE" or "BLMOVE" or "RPOPLPUSH" or "BRPOPLPUSH" ? Enumerable.Reverse(before) : before;
-        foreach (var (index, was) in order)
+        foreach (var (index, was) in PubSub.KeyspaceNotifications.InRedisOrder(spec, before))
         {
             var now = keyspace.VersionOf(args[index]);
             if (now == was || !reported.Add(args[index]))

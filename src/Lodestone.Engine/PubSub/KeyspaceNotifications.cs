@@ -257,6 +257,10 @@ public sealed class KeyspaceNotifications
             Notify(NotifyFlags.Generic, "del", args[index]);
     }
 
+    /// <summary>A command's keys in the order Redis notifies them: a list move's push before its pop (lmoveHandlePush comes first), else as declared.</summary>
+    internal static IEnumerable<T> InRedisOrder<T>(CommandSpec spec, List<T> keys) =>
+        spec.Name is "LMOVE" or "BLMOVE" or "RPOPLPUSH" or "BRPOPLPUSH" ? Enumerable.Reverse(keys) : keys;
+
     private static bool Ascii(byte[] arg, string word) => System.Text.Ascii.EqualsIgnoreCase(arg, word);
 
     private static bool HasOption(byte[][] args, params string[] words) =>
