@@ -21,7 +21,7 @@ WORKLOAD_WARMUP=${WORKLOAD_WARMUP:-5}
 ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-64}
 OUT=${OUT:-/tmp/lodestone-bench}
-WORKLOADS=${WORKLOADS:-"get put incr lists zsets pipeline1 pipeline10 pipeline100"}
+WORKLOADS=${WORKLOADS:-"get put incr lists zsets push xadd pipeline1 pipeline10 pipeline100"}
 # Latency is also read at half of each system's peak (its median requests/s above) for these: the
 # latency a service offers where it would be run, not at saturation. HALF_LOAD="" skips it.
 HALF_LOAD=${HALF_LOAD-"get put incr lists zsets"}

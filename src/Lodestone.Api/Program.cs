@@ -57,6 +57,7 @@ app.MapHashes();
 app.MapLists();
 app.MapZSets();
 app.MapGeo();
+app.MapStreams();
 app.MapChannels();
 app.MapLocks();
 app.MapRateLimits();

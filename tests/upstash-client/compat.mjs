@@ -200,6 +200,25 @@ check("subscribe and psubscribe receive what is published", async () => {
   assert.deepEqual(matched, [[key("ch*"), channel, "hello"], [key("ch*"), channel, '{"n":1}']]);
 });
 
+check("streams: xadd, xrange, xgroup, xreadgroup, xack, xpending", async () => {
+  const first = await redis.xadd(key("orders"), "*", { type: "placed", order: 1001 });
+  assert.match(first, /^\d+-\d+$/);
+  const second = await redis.xadd(key("orders"), "*", { type: "cancelled", order: 1001 });
+  const range = await redis.xrange(key("orders"), "-", "+");
+  assert.deepEqual(range, { [first]: { type: "placed", order: 1001 }, [second]: { type: "cancelled", order: 1001 } });
+  assert.equal(await redis.xlen(key("orders")), 2);
+
+  assert.equal(await redis.xgroup(key("orders"), { type: "CREATE", group: "billing", id: "0" }), "OK");
+  const read = await redis.xreadgroup("billing", "billing-1", key("orders"), ">", { count: 1 });
+  assert.deepEqual(read, [[key("orders"), [[first, ["type", "placed", "order", "1001"]]]]]);
+  const pending = await redis.xpending(key("orders"), "billing", "-", "+", 10);
+  assert.equal(pending.length, 1);
+  assert.equal(pending[0][0], first);
+  assert.equal(pending[0][1], "billing-1");
+  assert.equal(await redis.xack(key("orders"), "billing", first), 1);
+  assert.deepEqual(await redis.xpending(key("orders"), "billing", "-", "+", 10), []);
+});
+
 check("errors carry Redis's text", async () => {
   await redis.set(key("word"), "abc");
   await assert.rejects(redis.incr(key("word")), /ERR value is not an integer or out of range/);

@@ -176,7 +176,7 @@ internal static class KeyHttp
     /// <summary>The key's text for messages.</summary>
     public static string Display(byte[] key) => Encoding.UTF8.GetString(key);
 
-    private static bool TryPrecondition(HttpRequest request, bool includeIfNoneMatch, out KeyCondition? condition, out ProblemHttpResult? problem)
+    public static bool TryPrecondition(HttpRequest request, bool includeIfNoneMatch, out KeyCondition? condition, out ProblemHttpResult? problem)
     {
         condition = null;
         problem = null;

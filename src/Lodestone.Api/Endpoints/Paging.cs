@@ -35,6 +35,7 @@ internal static class Paging
 
     private const byte ScanKind = 1;
     private const byte OffsetKind = 2;
+    private const byte IdKind = 3;
 
     /// <summary>Query parameters of the paging this replaced (SCAN's cursor and COUNT hint, an offset): refused, not ignored.</summary>
     private static readonly string[] Replaced = ["cursor", "count", "offset"];
@@ -80,6 +81,25 @@ internal static class Paging
         if (Decode(page) is [OffsetKind, .. var rest] && rest.Length == 8 && BinaryPrimitives.ReadInt64BigEndian(rest) is >= 0 and var value)
         {
             offset = value;
+            return true;
+        }
+        problem = InvalidToken();
+        return false;
+    }
+
+    /// <summary>A token that continues a range of stream ids after <paramref name="id"/> (a stream's entries, a group's pending list).</summary>
+    public static string IdToken(string id) => WebEncoders.Base64UrlEncode([IdKind, .. System.Text.Encoding.ASCII.GetBytes(id)]);
+
+    /// <summary>The stream id an id token continues after (null without a token), or a 400 for a token that is not one.</summary>
+    public static bool TryIdToken(string? page, out string? after, out ProblemHttpResult? problem)
+    {
+        after = null;
+        problem = null;
+        if (page is null)
+            return true;
+        if (Decode(page) is [IdKind, .. var rest] && rest.Length is > 0 and <= 64 && rest.All(b => char.IsAsciiDigit((char)b) || b == '-'))
+        {
+            after = System.Text.Encoding.ASCII.GetString(rest);
             return true;
         }
         problem = InvalidToken();

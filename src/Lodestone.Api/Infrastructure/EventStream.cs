@@ -86,9 +86,10 @@ internal static class EventStream
                 subscriber.Delivered(message);
                 return format(message);
             },
-            () => subscriber.DisconnectReason is { } reason
-                ? $"event: error\ndata: {System.Text.Json.JsonSerializer.Serialize(new { error = reason }, Json)}\n\n"
-                : null);
+            () => subscriber.DisconnectReason is { } reason ? Error(reason) : null);
+
+    /// <summary>The last event of a stream its source ended: <c>event: error</c> with <c>{"error": reason}</c>.</summary>
+    public static string Error(string reason) => $"event: error\ndata: {System.Text.Json.JsonSerializer.Serialize(new { error = reason }, Json)}\n\n";
 
     /// <summary>Text as SSE <c>data:</c> lines (one per line of it), ending the event.</summary>
     public static string Data(string text) => "data: " + text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace("\n", "\ndata: ", StringComparison.Ordinal) + "\n\n";
