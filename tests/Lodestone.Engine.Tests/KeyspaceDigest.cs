@@ -38,6 +38,7 @@ public static class KeyspaceDigest
                 "hash" => string.Join(",", (await Run("HGETALL", key)).AsItems().Select(Text).Chunk(2).Select(p => $"{p[0]}={p[1]}").Order(StringComparer.Ordinal)),
                 "zset" => Text(await Run("ZRANGE", key, "0", "-1", "WITHSCORES")),
                 // Holder, latest token and lease expiry (not the remaining time, which moves).
+                "stream" => Text(await Run("DEBUG", "DIGEST-VALUE", key)),
                 "lock" => string.Join(",", (await Run("LOCK.INFO", key)).AsItems().Where((_, i) => i is 3 or 5 or 7).Select(Text)),
                 _ => "?",
             };

@@ -34,6 +34,16 @@ internal sealed class CommandAttribute(string name, int arity) : Attribute
     public int NumKeysIndex { get; init; }
 
     /// <summary>
+    /// For commands whose keys follow a keyword (<c>XREAD … STREAMS key … id …</c>): the keyword,
+    /// searched for from argument <see cref="KeywordSearchFrom"/> on; the keys are the first half of
+    /// the arguments after it. Redis's "keyword" begin-search with a range limited to half.
+    /// </summary>
+    public string? KeysAfterKeyword { get; init; }
+
+    /// <summary>Where the search for <see cref="KeysAfterKeyword"/> starts (1-based).</summary>
+    public int KeywordSearchFrom { get; init; } = 1;
+
+    /// <summary>
     /// When set, the executor checks that every declared key, if it exists, holds this type and
     /// replies WRONGTYPE otherwise — before the handler runs.
     /// </summary>

@@ -133,6 +133,7 @@ internal sealed class CommandContext
         Access = access;
         Dirty = 0;
         Propagated = false;
+        _keyEvents?.Clear();
     }
 
     /// <summary>Forgets the last command's request to block (called before every command, even one refused before it runs).</summary>
@@ -146,12 +147,30 @@ internal sealed class CommandContext
     /// <paramref name="wakeAfter"/>, the keys are also looked at again after that long (a lease ending).
     /// Returns nil, which is the reply when the command may not wait (inside a transaction).
     /// </summary>
-    public Reply Block(byte[][] keys, TimeSpan timeout, TimeSpan? wakeAfter = null)
+    /// <remarks>
+    /// <paramref name="resumeArgs"/>, when given, is the command the parked caller runs from then on
+    /// (XREAD's <c>$</c> resolved to the id it stood for when the caller parked).
+    /// </remarks>
+    public Reply Block(byte[][] keys, TimeSpan timeout, TimeSpan? wakeAfter = null, byte[][]? resumeArgs = null)
     {
         if (CanBlock)
-            BlockRequest = new BlockRequest(keys, timeout, wakeAfter);
+            BlockRequest = new BlockRequest(keys, timeout, wakeAfter) { ResumeArgs = resumeArgs };
         return Reply.Null;
     }
+
+    /// <summary>
+    /// The keyspace events (Redis's names, class <c>t</c>) the running stream command reported, in
+    /// order; the dispatcher publishes them after it (see <see cref="KeyEvent"/>).
+    /// </summary>
+    public IReadOnlyList<(string Name, byte[] Key)> KeyEvents => _keyEvents ?? (IReadOnlyList<(string, byte[])>)[];
+
+    private List<(string Name, byte[] Key)>? _keyEvents;
+
+    /// <summary>
+    /// Reports a keyspace event for a command whose events depend on what it did rather than on its
+    /// name (the stream commands: XADD's "xadd" then "xtrim", XGROUP's subcommands…).
+    /// </summary>
+    public void KeyEvent(string name, byte[] key) => (_keyEvents ??= []).Add((name, key));
 
     /// <summary>Asks for this batch to be fsynced before any of its replies, whatever the fsync policy (lock grants).</summary>
     public void RequireSync() => SyncRequested = true;
@@ -201,4 +220,8 @@ internal sealed class CommandContext
 }
 
 /// <summary>A blocking command's request to park its caller (see <see cref="CommandContext.Block"/>).</summary>
-internal sealed record BlockRequest(byte[][] Keys, TimeSpan Timeout, TimeSpan? WakeAfter);
+internal sealed record BlockRequest(byte[][] Keys, TimeSpan Timeout, TimeSpan? WakeAfter)
+{
+    /// <summary>The command the parked caller runs when resumed, if not the one it sent.</summary>
+    public byte[][]? ResumeArgs { get; init; }
+}

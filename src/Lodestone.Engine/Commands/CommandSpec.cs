@@ -17,6 +17,8 @@ public sealed class CommandSpec
         LastKey = declaration.LastKey;
         KeyStep = declaration.KeyStep;
         NumKeysIndex = declaration.NumKeysIndex;
+        KeysAfterKeyword = declaration.KeysAfterKeyword;
+        KeywordSearchFrom = declaration.KeywordSearchFrom;
         KeyType = declaration.KeyType;
         Syntax = declaration.Syntax;
         Summary = declaration.Summary;
@@ -51,8 +53,14 @@ public sealed class CommandSpec
     /// <summary>The index of the key count for commands whose keys follow one; 0 otherwise.</summary>
     public int NumKeysIndex { get; }
 
+    /// <summary>For commands whose keys follow a keyword (XREAD's STREAMS): the keyword; null otherwise.</summary>
+    public string? KeysAfterKeyword { get; }
+
+    /// <summary>Where the search for <see cref="KeysAfterKeyword"/> starts (1-based).</summary>
+    public int KeywordSearchFrom { get; }
+
     /// <summary>Whether the key positions depend on the arguments (Redis's movablekeys).</summary>
-    public bool HasMovableKeys => NumKeysIndex > 0;
+    public bool HasMovableKeys => NumKeysIndex > 0 || KeysAfterKeyword is not null;
 
     /// <summary>The type every declared key must hold, checked before the handler; None for no check.</summary>
     public RedisType KeyType { get; }
@@ -99,6 +107,15 @@ public sealed class CommandSpec
                 && count > 0 && count <= args.Length - NumKeysIndex - 1)
                 return new KeyIndexSet(fixedKey, NumKeysIndex + 1, NumKeysIndex + (int)count, 1);
             return new KeyIndexSet(fixedKey, 1, 0, 1);
+        }
+        if (KeysAfterKeyword is { } keyword)
+        {
+            for (var i = KeywordSearchFrom; i < args.Length; i++)
+            {
+                if (System.Text.Ascii.EqualsIgnoreCase(args[i], keyword))
+                    return new KeyIndexSet(0, i + 1, i + ((args.Length - i - 1) / 2), 1);
+            }
+            return default;
         }
         if (FirstKey <= 0)
             return default;

@@ -21,7 +21,7 @@ internal static class ObjectCommands
     /// else skiplist). Redis never converts back to the small encoding when a value shrinks; we judge
     /// the value as it is now. A string of digits grown by APPEND reports int where Redis says raw.
     /// A HyperLogLog is raw, as Redis makes it (also one SET from Redis's bytes, which Redis would call
-    /// embstr up to 44 bytes). Locks, Lodestone's own type, report "lock". REFCOUNT is always 1 (no shared objects).
+    /// embstr up to 44 bytes). Streams report "stream". Locks, Lodestone's own type, report "lock". REFCOUNT is always 1 (no shared objects).
     /// </remarks>
     [Command("OBJECT", -2, Flags = CommandFlags.ReadOnly | CommandFlags.Random, FirstKey = 2, LastKey = 2,
         Syntax = "OBJECT ENCODING key | OBJECT FREQ key | OBJECT IDLETIME key | OBJECT REFCOUNT key | OBJECT HELP",
@@ -67,6 +67,7 @@ internal static class ObjectCommands
             ? (h.HasFieldExpiries ? "listpackex" : "listpack") : "hashtable",
         SetValue s => s.Count <= IntsetEntries && s.Members().All(m => RedisNumbers.TryParseInt64(m, out _)) ? "intset" : "hashtable",
         SortedSetValue z => z.Count <= ListpackEntries && z.All().All(m => m.Member.Length <= ListpackValue) ? "listpack" : "skiplist",
+        StreamValue => "stream",
         _ => "lock",
     };
 

@@ -207,8 +207,12 @@ internal sealed class CommandDispatcher(
             // Redis sends "new" (class n) before the command's own event when the write created the key.
             if (was < 0 && now >= 0)
                 engine.Notifications.Notify(PubSub.NotifyFlags.NewKey, "new", args[index]);
-            engine.Notifications.CommandChanged(spec, args, index, existed: was >= 0, exists: now >= 0);
+            // A stream command names its own events (below): they depend on what it did.
+            if (spec.Group != "stream")
+                engine.Notifications.CommandChanged(spec, args, index, existed: was >= 0, exists: now >= 0);
         }
+        foreach (var (name, key) in context.KeyEvents)
+            engine.Notifications.Notify(PubSub.NotifyFlags.Stream, name, key);
     }
 
     /// <summary>

@@ -76,7 +76,8 @@ public sealed class CommandRequest
     }
 
     /// <summary>Command name and arguments. The engine may keep these arrays: do not change them afterwards.</summary>
-    public byte[][] Args { get; }
+    /// <remarks>A parked blocking command may have the engine change them to what it runs when resumed (XREAD's <c>$</c> resolved).</remarks>
+    public byte[][] Args { get; internal set; }
 
     /// <summary>The key whose state is reported and to which <see cref="Condition"/> applies.</summary>
     public byte[]? Key { get; }

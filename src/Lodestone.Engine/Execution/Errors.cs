@@ -182,6 +182,53 @@ internal static class Errors
     public static readonly EngineError CountNegative = new(ErrorKind.BadRequest, "ERR COUNT can't be negative");
     public static readonly EngineError MaxLenNegative = new(ErrorKind.BadRequest, "ERR MAXLEN can't be negative");
 
+    // Streams (t_stream.c).
+    public static readonly EngineError InvalidStreamId = new(ErrorKind.BadRequest, "ERR Invalid stream ID specified as stream command argument");
+    public static readonly EngineError StreamIdZero = new(ErrorKind.BadRequest, "ERR The ID specified in XADD must be greater than 0-0");
+    public static readonly EngineError StreamIdTooSmall = new(ErrorKind.BadRequest, "ERR The ID specified in XADD is equal or smaller than the target stream top item");
+    public static readonly EngineError StreamExhausted = new(ErrorKind.BadRequest, "ERR The stream has exhausted the last possible ID, unable to add more items");
+    public static readonly EngineError StreamElementsTooLarge = new(ErrorKind.BadRequest, "ERR Elements are too large to be stored");
+    public static readonly EngineError StreamInvalidStart = new(ErrorKind.BadRequest, "ERR invalid start ID for the interval");
+    public static readonly EngineError StreamInvalidEnd = new(ErrorKind.BadRequest, "ERR invalid end ID for the interval");
+    public static readonly EngineError StreamMaxLenAndMinId = new(ErrorKind.BadRequest, "ERR syntax error, MAXLEN and MINID options at the same time are not compatible");
+    public static readonly EngineError StreamMaxLenNegative = new(ErrorKind.BadRequest, "ERR The MAXLEN argument must be >= 0.");
+    public static readonly EngineError StreamLimitNegative = new(ErrorKind.BadRequest, "ERR The LIMIT argument must be >= 0.");
+    public static readonly EngineError StreamLimitWithoutStrategy = new(ErrorKind.BadRequest, "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy");
+    public static readonly EngineError StreamTrimWithoutStrategy = new(ErrorKind.BadRequest, "ERR syntax error, XTRIM must be called with a trimming strategy");
+    public static readonly EngineError StreamLimitWithoutTilde = new(ErrorKind.BadRequest, "ERR syntax error, LIMIT cannot be used without the special ~ option");
+    public static readonly EngineError TimeoutNotInteger = new(ErrorKind.BadRequest, "ERR timeout is not an integer or out of range");
+    public static readonly EngineError StreamUnbalanced = new(ErrorKind.BadRequest, "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.");
+    public static readonly EngineError StreamGroupOnlyInReadGroup = new(ErrorKind.BadRequest, "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.");
+    public static readonly EngineError StreamNoAckOnlyInReadGroup = new(ErrorKind.BadRequest, "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.");
+    public static readonly EngineError StreamMissingGroup = new(ErrorKind.BadRequest, "ERR Missing GROUP option for XREADGROUP");
+    public static readonly EngineError StreamDollarInReadGroup = new(ErrorKind.BadRequest,
+        "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.");
+    public static readonly EngineError StreamGreaterOnlyInReadGroup = new(ErrorKind.BadRequest,
+        "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.");
+    public static readonly EngineError StreamKeyGone = new(ErrorKind.NoSuchKey, "UNBLOCKED the stream key no longer exists");
+    public static readonly EngineError StreamGroupGone = new(ErrorKind.NoSuchKey, "NOGROUP the consumer group this client was blocked on no longer exists");
+    public static readonly EngineError StreamEntriesReadInvalid = new(ErrorKind.BadRequest, "ERR value for ENTRIESREAD must be positive or -1");
+    public static readonly EngineError StreamGroupNeedsKey = new(ErrorKind.NoSuchKey,
+        "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.");
+    public static readonly EngineError BusyGroup = new(ErrorKind.Conflict, "BUSYGROUP Consumer Group name already exists");
+    public static readonly EngineError XAutoClaimMinIdle = new(ErrorKind.BadRequest, "ERR Invalid min-idle-time argument for XAUTOCLAIM");
+    public static readonly EngineError XAutoClaimCount = new(ErrorKind.BadRequest, "ERR COUNT must be > 0");
+    public static readonly EngineError StreamEntriesAddedNegative = new(ErrorKind.BadRequest, "ERR entries_added must be positive");
+    public static readonly EngineError StreamSetIdBelowMaxDeleted = new(ErrorKind.BadRequest, "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id");
+    public static readonly EngineError StreamSetIdTooSmall = new(ErrorKind.BadRequest, "ERR The ID specified in XSETID is smaller than the target stream top item");
+    public static readonly EngineError StreamEntriesAddedTooSmall = new(ErrorKind.BadRequest, "ERR The entries_added specified in XSETID is smaller than the target stream length");
+
+    public static EngineError NoGroupInReadGroup(string key, string group) =>
+        new(ErrorKind.NoSuchKey, $"NOGROUP No such key '{key}' or consumer group '{group}' in XREADGROUP with GROUP option");
+
+    public static EngineError NoGroup(string key, string group) => new(ErrorKind.NoSuchKey, $"NOGROUP No such key '{key}' or consumer group '{group}'");
+
+    public static EngineError NoGroupForKey(string group, string key) => new(ErrorKind.NoSuchKey, $"NOGROUP No such consumer group '{group}' for key name '{key}'");
+
+    public static EngineError XClaimOption(string what) => new(ErrorKind.BadRequest, $"ERR Invalid {what} argument for XCLAIM");
+
+    public static EngineError XClaimUnrecognized(string option) => new(ErrorKind.BadRequest, $"ERR Unrecognized XCLAIM option '{option}'");
+
     // Sorted sets (t_zset.c).
     public static readonly EngineError ZAddXxAndNx = new(ErrorKind.BadRequest, "ERR XX and NX options at the same time are not compatible");
     public static readonly EngineError ZAddGtLtAndNx = new(ErrorKind.BadRequest, "ERR GT, LT, and/or NX options at the same time are not compatible");

@@ -38,6 +38,8 @@ public sealed partial class Executor
             work.Result = new CommandResult(ended, result.Before, result.After);
             return true;
         }
+        if (block.ResumeArgs is { } resumeArgs)
+            work.Request.Args = resumeArgs;
         _blocking.Park(work, block);
         return false;
     }

@@ -253,6 +253,8 @@ internal sealed class Keyspace
 
     private void Replace(Entry entry, RedisType type, IValue value, bool keepTtl)
     {
+        if (entry.Type == RedisType.Stream)
+            SignalReady(entry.Key);
         entry.Type = type;
         entry.Value = value;
         UntrackFieldExpiry(entry);
@@ -317,7 +319,11 @@ internal sealed class Keyspace
         foreach (var entry in _sizePending)
             entry.SizePending = false;
         foreach (var entry in All())
+        {
             entry.AccountedBytes = -1;
+            if (entry.Type == RedisType.Stream)
+                SignalReady(entry.Key);
+        }
         _sizePending.Clear();
         _table.Clear();
         (_aheadKey, _aheadEntry) = (null, null);
@@ -457,6 +463,9 @@ internal sealed class Keyspace
         UntrackFieldExpiry(entry);
         _entryBytes -= entry.AccountedBytes;
         entry.AccountedBytes = -1;
+        // A parked XREADGROUP learns that its stream is gone (Redis 7's signalDeletedKeyAsReady).
+        if (entry.Type == RedisType.Stream)
+            SignalReady(entry.Key);
     }
 
     /// <summary>

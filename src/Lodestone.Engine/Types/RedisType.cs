@@ -18,7 +18,7 @@ public enum RedisType : byte
     Hash = 4,
     /// <summary>A sorted set: unique members ordered by score.</summary>
     ZSet = 5,
-    /// <summary>A stream (no commands yet: the value is reserved, as persisted type values never change).</summary>
+    /// <summary>A stream: entries ordered by id, with consumer groups (XADD, XREADGROUP…).</summary>
     Stream = 6,
     /// <summary>A Lodestone lock (LOCK.* commands): holder, lease and fencing token. Not a Redis type.</summary>
     Lock = 7,

@@ -5,7 +5,7 @@
     python3 tests/Lodestone.Engine.Tests/RedisTables/make-tables.py 6390 [table ...]
 
 Writes incrbyfloat.jsonl, lex-ranges.jsonl, negative-zero.jsonl, bitmaps.jsonl, lcs.jsonl, sort.jsonl,
-geo.jsonl and hyperloglog.jsonl beside this file (or only the tables named): one case per line, the commands run
+geo.jsonl, hyperloglog.jsonl and streams.jsonl beside this file (or only the tables named): one case per line, the commands run
 and what Redis answered. The inputs come from a fixed seed, so running it again against the same
 Redis gives the same files. zset-max-listpack-entries is raised so that every set here (up to 200
 members) is a listpack, whose lex-range walk is the deterministic rule Lodestone follows at every size.
@@ -650,6 +650,219 @@ def hll_cases(redis, rng):
     return cases
 
 
+def stream_mask(command, reply):
+    """Blanks what depends on the clock or on Redis's radix tree (idle times, seen and delivery times, rax nodes)."""
+    name = command[0].upper()
+    if name == "XPENDING" and len(command) >= 6 and isinstance(reply, list):
+        return [[row[0], row[1], None, row[3]] if isinstance(row, list) and len(row) == 4 else row for row in reply]
+    if name != "XINFO" or not isinstance(reply, list):
+        return reply
+
+    def walk(node):
+        if not isinstance(node, list):
+            return node
+        out = []
+        blank_next = False
+        pending_next = False
+        for item in node:
+            if blank_next:
+                out.append(None)
+                blank_next = False
+                continue
+            if pending_next and isinstance(item, list):
+                out.append([[r[0], r[1], None, r[3]] if len(r) == 4 else [r[0], None, r[2]] for r in item])
+                pending_next = False
+                continue
+            pending_next = False
+            if item in ("radix-tree-nodes", "seen-time", "idle"):
+                blank_next = True
+            if item == "pending":
+                pending_next = True
+            out.append(walk(item))
+        return out
+    return walk(reply)
+
+
+def stream_cases(redis, rng):
+    """Stream commands, hand-written sequences then random ones, on explicit ids (no '*': its ids come from the clock)."""
+    cases = []
+
+    def record(commands):
+        redis.call("FLUSHALL")
+        replies = [stream_mask(cmd, redis.call(*cmd)) for cmd in commands]
+        cases.append({"commands": commands, "replies": replies})
+
+    def add(key, ident, *pairs):
+        return ["XADD", key, ident] + list(pairs or ("f", "v"))
+
+    fixed = [
+        # XADD ids and errors
+        [add("s", "0-0"), add("s", "0-1"), add("s", "0-1"), add("s", "1"), add("s", "1-*"), add("s", "1-*"), add("s", "5-*"),
+         ["XADD", "s", "abc", "f", "v"], ["XADD", "s", "2-x", "f", "v"], ["XADD", "s", "-1", "f", "v"], ["XADD", "s", "6", "f"],
+         ["XADD", "s", "18446744073709551615-18446744073709551615", "f", "v"], ["XADD", "s", "18446744073709551615-*", "f", "v"],
+         ["XLEN", "s"], ["XRANGE", "s", "-", "+"], ["XADD", "s", "1-1", "f", "v"]],
+        [add("s", "18446744073709551615-*"), add("s2", "5-18446744073709551615"), add("s2", "5-*"), ["XRANGE", "s2", "-", "+"]],
+        [["XADD", "s", "NOMKSTREAM", "1-1", "f", "v"], ["EXISTS", "s"], ["XADD", "s", "MAXLEN", "-1", "1-1", "f", "v"],
+         ["XADD", "s", "MAXLEN", "x", "1-1", "f", "v"], ["XADD", "s", "MAXLEN", "~", "10", "LIMIT", "5", "1-1", "f", "v"],
+         ["XADD", "s", "MAXLEN", "10", "LIMIT", "5", "2-1", "f", "v"], ["XADD", "s", "MAXLEN", "=", "10", "LIMIT", "5", "2-1", "f", "v"],
+         ["XADD", "s", "MINID", "1", "MAXLEN", "1", "3-1", "f", "v"], ["XADD", "s", "MAXLEN", "1", "MINID", "1", "3-1", "f", "v"],
+         ["XADD", "s", "MINID", "x", "3-1", "f", "v"], ["XADD", "s", "LIMIT", "5", "3-1", "f", "v"], ["XADD", "s", "MAXLEN", "~", "1", "LIMIT", "-1", "4-1", "f", "v"],
+         ["XADD", "s", "MAXLEN", "~", "1", "LIMIT", "x", "4-1", "f", "v"], ["XADD", "s", "NOMKSTREAM", "MAXLEN", "0", "5-1", "a", "b"],
+         ["XLEN", "s"], ["XINFO", "STREAM", "s"], ["XADD", "s", "MAXLEN", "0", "6-1", "a", "b"], ["XLEN", "s"], ["EXISTS", "s"],
+         ["XINFO", "STREAM", "s"], ["XADD", "s", "5-1", "a", "b"], ["XADD", "s", "nomkstream", "maxlen", "=", "1", "7-1", "a", "b", "c", "d"],
+         ["XRANGE", "s", "-", "+"], ["XADD", "s", "MINID", "=", "9", "8-1", "x", "y"], ["XLEN", "s"], ["XADD", "s", "MAXLEN"], ["XADD", "s", "MAXLEN", "1"],
+         ["XADD", "s", "MAXLEN", "1", "9-1"], ["XADD", "s", "NOMKSTREAM", "9-1", "f"]],
+        # XRANGE / XREVRANGE
+        [add("s", "1-1"), add("s", "1-2", "a", "1", "b", "2"), add("s", "2-0"), add("s", "3-5"), add("s", "10-0"),
+         ["XRANGE", "s", "-", "+"], ["XRANGE", "s", "1", "2"], ["XRANGE", "s", "(1-1", "+"], ["XRANGE", "s", "-", "(10"], ["XRANGE", "s", "(1", "+"],
+         ["XRANGE", "s", "-", "+", "COUNT", "2"], ["XRANGE", "s", "-", "+", "COUNT", "0"], ["XRANGE", "s", "-", "+", "COUNT", "-1"],
+         ["XRANGE", "s", "-", "+", "COUNT", "x"], ["XRANGE", "s", "-", "+", "COUNT"], ["XRANGE", "s", "-", "+", "LIMIT", "1"],
+         ["XRANGE", "s", "(", "+"], ["XRANGE", "s", "(-", "+"], ["XRANGE", "s", "(18446744073709551615-18446744073709551615", "+"],
+         ["XRANGE", "s", "-", "(0-0"], ["XRANGE", "s", "-", "(0"], ["XRANGE", "s", "x", "+"], ["XRANGE", "s", "5", "1"],
+         ["XRANGE", "s", "3-5", "3-5"], ["XRANGE", "s", "(3-5", "3-5"], ["XRANGE", "s", "+", "-"], ["XRANGE", "missing", "-", "+"],
+         ["XREVRANGE", "s", "+", "-"], ["XREVRANGE", "s", "+", "-", "COUNT", "2"], ["XREVRANGE", "s", "(10", "(1-1"], ["XREVRANGE", "s", "3", "2"],
+         ["XREVRANGE", "s", "-", "+"], ["XREVRANGE", "s", "+", "-", "COUNT", "0"], ["XREVRANGE", "missing", "+", "-"],
+         ["XRANGE", "s", "1-18446744073709551615", "+"], ["XRANGE", "s", "(1-18446744073709551615", "+"], ["XREVRANGE", "s", "(2-0", "-"],
+         ["XRANGE", "s", "01-1", "+"], ["XRANGE", "s", " 1", "+"], ["XRANGE", "s", "+1", "+"], ["XRANGE", "s", "1-", "+"], ["XRANGE", "s", "-1", "+"]],
+        # XDEL / XTRIM / XLEN
+        [add("s", "1-1"), add("s", "2-1"), add("s", "3-1"), add("s", "4-1"), add("s", "5-1"),
+         ["XDEL", "s", "2-1", "9-9", "2-1"], ["XDEL", "s", "3-1", "bad"], ["XDEL", "missing", "1-1"], ["XDEL", "missing", "bad"], ["XDEL", "s"],
+         ["XLEN", "s"], ["XRANGE", "s", "-", "+"], ["XINFO", "STREAM", "s"], ["XDEL", "s", "1-1"], ["XINFO", "STREAM", "s"],
+         ["XTRIM", "s", "MAXLEN", "2"], ["XTRIM", "s", "MAXLEN", "5"], ["XTRIM", "s", "MAXLEN"], ["XTRIM", "s", "foo", "1"],
+         ["XTRIM", "s", "MAXLEN", "~", "0"], ["XTRIM", "s", "MAXLEN", "~", "0", "LIMIT", "-1"], ["XTRIM", "s", "MINID", "1", "LIMIT", "2"],
+         ["XTRIM", "missing", "MAXLEN", "0"], ["XTRIM", "s", "MINID", "5"], ["XRANGE", "s", "-", "+"], ["XTRIM", "s", "MINID", "6"],
+         ["XLEN", "s"], ["XINFO", "STREAM", "s"], ["XTRIM", "s", "MAXLEN", "1", "extra"], ["XTRIM", "s", "MAXLEN", "1", "MINID", "1"],
+         ["XDEL", "s", "5-1"], ["XLEN", "missing"]],
+        # wrong types
+        [["SET", "str", "x"], add("str", "1-1"), ["XRANGE", "str", "-", "+"], ["XREVRANGE", "str", "+", "-"], ["XLEN", "str"], ["XDEL", "str", "1-1"],
+         ["XTRIM", "str", "MAXLEN", "1"], ["XREAD", "STREAMS", "str", "0"], ["XGROUP", "CREATE", "str", "g", "0"], ["XINFO", "STREAM", "str"],
+         ["XREADGROUP", "GROUP", "g", "c", "STREAMS", "str", ">"], ["XACK", "str", "g", "1-1"], ["XPENDING", "str", "g"], ["XCLAIM", "str", "g", "c", "0", "1-1"],
+         ["XAUTOCLAIM", "str", "g", "c", "0", "0"], ["XSETID", "str", "1-1"], ["XINFO", "GROUPS", "str"], ["XINFO", "CONSUMERS", "str", "g"],
+         ["XRANGE", "str", "x", "+"], ["XADD", "str", "x", "f", "v"], ["XREAD", "COUNT", "x", "STREAMS", "str", "0"], ["TYPE", "str"]],
+        # XREAD
+        [add("a", "1-1"), add("a", "2-1"), add("b", "5-1"), ["XREAD", "STREAMS", "a", "0"], ["XREAD", "STREAMS", "a", "b", "1-1", "0"],
+         ["XREAD", "COUNT", "1", "STREAMS", "a", "b", "0", "0"], ["XREAD", "STREAMS", "a", "$"], ["XREAD", "STREAMS", "a", "2-1"],
+         ["XREAD", "STREAMS", "missing", "a", "0", "0"], ["XREAD", "STREAMS", "a"], ["XREAD", "STREAMS", "a", "b", "0"], ["XREAD", "a", "0"],
+         ["XREAD", "COUNT", "x", "STREAMS", "a", "0"], ["XREAD", "COUNT", "-1", "STREAMS", "a", "0"], ["XREAD", "COUNT", "0", "STREAMS", "a", "0"],
+         ["XREAD", "BLOCK", "-1", "STREAMS", "a", "0"], ["XREAD", "BLOCK", "x", "STREAMS", "a", "0"], ["XREAD", "BLOCK", "100", "STREAMS", "a", "0"],
+         ["XREAD", "STREAMS", "a", ">"], ["XREAD", "STREAMS", "a", "x"], ["XREAD", "STREAMS", "a", "+"], ["XREAD", "STREAMS", "a", "-"],
+         ["XREAD", "NOACK", "STREAMS", "a", "0"], ["XREAD", "COUNT", "1", "COUNT", "2", "STREAMS", "a", "0"], ["XREAD", "STREAMS", "STREAMS", "a", "0", "0"],
+         ["XREAD", "GROUP", "g", "c", "STREAMS", "a", "0"], ["XREAD", "STREAMS", "a", "a", "0", "1-1"], ["XREAD", "STREAMS", "missing", "0"],
+         ["XREAD", "STREAMS", "a", "(1-1"], ["XREAD", "STREAMS", "a", "1"]],
+        # groups: create, setid, destroy, consumers
+        [["XGROUP", "CREATE", "s", "g", "$"], ["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"], ["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"],
+         ["XLEN", "s"], ["XGROUP", "CREATE", "s", "g2", "0", "ENTRIESREAD", "5"], ["XGROUP", "CREATE", "s", "g3", "x"], ["XGROUP", "CREATE", "s", "g3", "0", "ENTRIESREAD", "-2"],
+         ["XGROUP", "CREATE", "s", "g3", "0", "ENTRIESREAD", "x"], ["XGROUP", "CREATE", "s", "g3", "0", "FOO"], ["XGROUP", "CREATE", "s", "g3", "0", "ENTRIESREAD"],
+         ["XGROUP", "CREATE", "s", "g3", "0", "ENTRIESREAD", "-1"], ["XINFO", "GROUPS", "s"], add("s", "1-1"), add("s", "2-1"), ["XINFO", "GROUPS", "s"],
+         ["XGROUP", "SETID", "s", "g", "0"], ["XGROUP", "SETID", "s", "nogroup", "0"], ["XGROUP", "SETID", "s", "g", "$", "ENTRIESREAD", "2"],
+         ["XGROUP", "SETID", "s", "g", "x"], ["XGROUP", "SETID", "missing", "g", "0"], ["XINFO", "GROUPS", "s"],
+         ["XGROUP", "CREATECONSUMER", "s", "g", "c1"], ["XGROUP", "CREATECONSUMER", "s", "g", "c1"], ["XGROUP", "CREATECONSUMER", "s", "nogroup", "c1"],
+         ["XGROUP", "CREATECONSUMER", "missing", "g", "c1"], ["XINFO", "CONSUMERS", "s", "g"], ["XGROUP", "DELCONSUMER", "s", "g", "c1"],
+         ["XGROUP", "DELCONSUMER", "s", "g", "c1"], ["XGROUP", "DELCONSUMER", "s", "nogroup", "c1"], ["XGROUP", "DESTROY", "s", "g"], ["XGROUP", "DESTROY", "s", "g"],
+         ["XGROUP", "DESTROY", "missing", "g"], ["XGROUP", "HELP"], ["XGROUP", "FOO"], ["XGROUP", "CREATE", "s"], ["XGROUP"], ["XINFO", "GROUPS", "s"],
+         ["XINFO", "CONSUMERS", "s", "nogroup"], ["XINFO", "CONSUMERS", "missing", "g"], ["XINFO", "GROUPS", "missing"], ["XINFO", "STREAM", "missing"],
+         ["XINFO", "HELP"], ["XINFO", "FOO"], ["XINFO"], ["XINFO", "STREAM"], ["XGROUP", "CREATE", "s", "g4", "1-1", "MKSTREAM", "ENTRIESREAD", "1"], ["XINFO", "GROUPS", "s"],
+         ["XGROUP", "CREATE", "e", "g", "0", "MKSTREAM"], ["XGROUP", "CREATE", "e", "g2", "$", "MKSTREAM"], ["XINFO", "GROUPS", "e"], ["XINFO", "STREAM", "e"]],
+        # XREADGROUP, XACK, XPENDING
+        [add("s", "1-1"), add("s", "2-1"), add("s", "3-1"), ["XGROUP", "CREATE", "s", "g", "0"],
+         ["XREADGROUP", "GROUP", "g", "c1", "COUNT", "1", "STREAMS", "s", ">"], ["XREADGROUP", "GROUP", "g", "c2", "STREAMS", "s", ">"],
+         ["XREADGROUP", "GROUP", "g", "c2", "STREAMS", "s", ">"], ["XREADGROUP", "GROUP", "g", "c1", "STREAMS", "s", "0"],
+         ["XREADGROUP", "GROUP", "g", "c2", "COUNT", "1", "STREAMS", "s", "0"], ["XREADGROUP", "GROUP", "g", "c2", "STREAMS", "s", "2-1"],
+         ["XPENDING", "s", "g"], ["XPENDING", "s", "g", "-", "+", "10"], ["XPENDING", "s", "g", "-", "+", "10", "c2"], ["XPENDING", "s", "g", "-", "+", "10", "nobody"],
+         ["XPENDING", "s", "g", "(1-1", "+", "1"], ["XPENDING", "s", "g", "IDLE", "0", "-", "+", "10"], ["XPENDING", "s", "g", "IDLE", "99999999", "-", "+", "10"],
+         ["XPENDING", "s", "g", "-", "+"], ["XPENDING", "s", "g", "-", "+", "x"], ["XPENDING", "s", "g", "x", "+", "1"], ["XPENDING", "s", "g", "IDLE", "x", "-", "+", "1"],
+         ["XPENDING", "s", "g", "IDLE", "5", "-", "+"], ["XPENDING", "s", "nogroup"], ["XPENDING", "missing", "g"], ["XPENDING", "s", "g", "-", "+", "-5"],
+         ["XINFO", "CONSUMERS", "s", "g"], ["XINFO", "GROUPS", "s"], ["XACK", "s", "g", "1-1", "1-1", "9-9"], ["XACK", "s", "g", "bad"], ["XACK", "s", "nogroup", "2-1"],
+         ["XACK", "missing", "g", "2-1"], ["XPENDING", "s", "g"], ["XREADGROUP", "GROUP", "g", "c1", "STREAMS", "s", "0"],
+         ["XREADGROUP", "GROUP", "g", "c1", "NOACK", "STREAMS", "s", ">"], add("s", "4-1"), ["XREADGROUP", "GROUP", "g", "c3", "NOACK", "STREAMS", "s", ">"],
+         ["XPENDING", "s", "g"], ["XINFO", "GROUPS", "s"], ["XREADGROUP", "GROUP", "nogroup", "c", "STREAMS", "s", ">"],
+         ["XREADGROUP", "GROUP", "g", "c", "STREAMS", "missing", ">"], ["XREADGROUP", "GROUP", "g", "STREAMS", "s", ">"], ["XREADGROUP", "STREAMS", "s", ">"],
+         ["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", "$"], ["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s"], ["XREADGROUP", "GROUP", "g", "c", "COUNT", "x", "STREAMS", "s", ">"],
+         ["XREADGROUP", "GROUP", "g", "c", "BLOCK", "x", "STREAMS", "s", ">"], ["XREADGROUP", "GROUP", "g", "c", "FOO", "STREAMS", "s", ">"],
+         ["XINFO", "STREAM", "s", "FULL"], ["XINFO", "STREAM", "s", "FULL", "COUNT", "1"], ["XINFO", "STREAM", "s", "FULL", "COUNT", "x"], ["XINFO", "STREAM", "s", "FOO"],
+         ["XDEL", "s", "3-1"], ["XREADGROUP", "GROUP", "g", "c2", "STREAMS", "s", "0"], ["XINFO", "GROUPS", "s"], ["XINFO", "STREAM", "s"]],
+        # XCLAIM, XAUTOCLAIM
+        [add("s", "1-1"), add("s", "2-1"), add("s", "3-1"), add("s", "4-1"), ["XGROUP", "CREATE", "s", "g", "0"],
+         ["XREADGROUP", "GROUP", "g", "c1", "STREAMS", "s", ">"], ["XCLAIM", "s", "g", "c2", "0", "1-1", "2-1"], ["XCLAIM", "s", "g", "c2", "99999999", "3-1"],
+         ["XCLAIM", "s", "g", "c3", "0", "3-1", "JUSTID"], ["XPENDING", "s", "g", "-", "+", "10"], ["XCLAIM", "s", "g", "c3", "0", "9-9"],
+         ["XCLAIM", "s", "g", "c3", "0", "4-1", "RETRYCOUNT", "7", "IDLE", "5"], ["XPENDING", "s", "g", "-", "+", "10"], ["XCLAIM", "s", "g", "c3", "x", "4-1"],
+         ["XCLAIM", "s", "g", "c3", "0", "4-1", "IDLE", "x"], ["XCLAIM", "s", "g", "c3", "0", "4-1", "TIME", "x"], ["XCLAIM", "s", "g", "c3", "0", "4-1", "RETRYCOUNT", "x"],
+         ["XCLAIM", "s", "g", "c3", "0", "4-1", "FOO"], ["XCLAIM", "s", "g", "c3", "0", "4-1", "LASTID", "x"], ["XCLAIM", "s", "g", "c3", "0", "x"],
+         ["XCLAIM", "s", "nogroup", "c3", "0", "4-1"], ["XCLAIM", "missing", "g", "c3", "0", "4-1"], ["XDEL", "s", "2-1"], ["XCLAIM", "s", "g", "c4", "0", "2-1", "3-1"],
+         ["XPENDING", "s", "g"], ["XINFO", "CONSUMERS", "s", "g"], ["XADD", "s", "5-1", "f", "v"], ["XCLAIM", "s", "g", "c5", "0", "5-1"], ["XCLAIM", "s", "g", "c5", "0", "5-1", "FORCE"],
+         ["XCLAIM", "s", "g", "c5", "0", "5-1", "FORCE", "JUSTID"], ["XPENDING", "s", "g", "-", "+", "10"], ["XCLAIM", "s", "g", "c5", "0", "5-1", "LASTID", "9-0", "JUSTID"],
+         ["XINFO", "GROUPS", "s"], ["XCLAIM", "s", "g", "c6", "-5", "1-1", "4-1", "RETRYCOUNT", "-1"], ["XPENDING", "s", "g", "-", "+", "10"],
+         ["XAUTOCLAIM", "s", "g", "c7", "0", "0"], ["XAUTOCLAIM", "s", "g", "c8", "0", "0", "COUNT", "1"], ["XAUTOCLAIM", "s", "g", "c8", "0", "(1-1", "COUNT", "1", "JUSTID"],
+         ["XAUTOCLAIM", "s", "g", "c8", "99999999", "0"], ["XAUTOCLAIM", "s", "g", "c8", "0", "0", "COUNT", "0"], ["XAUTOCLAIM", "s", "g", "c8", "0", "0", "COUNT", "x"],
+         ["XAUTOCLAIM", "s", "g", "c8", "x", "0"], ["XAUTOCLAIM", "s", "g", "c8", "0", "x"], ["XAUTOCLAIM", "s", "g", "c8", "0", "0", "FOO"], ["XAUTOCLAIM", "s", "nogroup", "c8", "0", "0"],
+         ["XAUTOCLAIM", "missing", "g", "c8", "0", "0"], ["XDEL", "s", "4-1", "1-1"], ["XAUTOCLAIM", "s", "g", "c9", "0", "0"], ["XPENDING", "s", "g", "-", "+", "10"],
+         ["XINFO", "CONSUMERS", "s", "g"], ["XAUTOCLAIM", "s", "g", "c9", "0", "(18446744073709551615-18446744073709551615"], ["XAUTOCLAIM", "s", "g", "c9", "0", "0", "COUNT", "9223372036854775807"]],
+        # XSETID
+        [add("s", "1-1"), add("s", "2-1"), ["XSETID", "s", "1-1"], ["XSETID", "s", "2-1"], ["XSETID", "s", "5-0"], ["XINFO", "STREAM", "s"],
+         ["XSETID", "s", "6-0", "ENTRIESADDED", "1"], ["XSETID", "s", "6-0", "ENTRIESADDED", "10", "MAXDELETEDID", "7-0"], ["XSETID", "s", "6-0", "ENTRIESADDED", "10", "MAXDELETEDID", "1-0"],
+         ["XSETID", "s", "6-0", "MAXDELETEDID", "1-0"], ["XSETID", "s", "6-0", "ENTRIESADDED", "-1"], ["XSETID", "s", "6-0", "ENTRIESADDED", "x"], ["XSETID", "s", "x"],
+         ["XSETID", "s", "6-0", "FOO"], ["XSETID", "missing", "1-1"], ["XINFO", "STREAM", "s"], ["XADD", "s", "6-0", "f", "v"], ["XADD", "s", "6-1", "f", "v"],
+         ["XDEL", "s", "1-1", "2-1", "6-1"], ["XSETID", "s", "0-1"], ["XSETID", "s", "5-0"], ["XINFO", "STREAM", "s"], ["XSETID", "s", "9-0", "ENTRIESADDED", "10", "MAXDELETEDID", "9-1"],
+         ["XSETID", "s", "9-0", "ENTRIESADDED", "3", "MAXDELETEDID", "9-0"], ["XINFO", "STREAM", "s"], ["XSETID", "s", "9-0", "ENTRIESADDED"]],
+        # lag and entries-read
+        [add("s", "1-1"), add("s", "2-1"), add("s", "3-1"), add("s", "4-1"), ["XGROUP", "CREATE", "s", "g", "0"], ["XGROUP", "CREATE", "s", "h", "$"],
+         ["XGROUP", "CREATE", "s", "k", "2-1"], ["XINFO", "GROUPS", "s"], ["XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "STREAMS", "s", ">"], ["XINFO", "GROUPS", "s"],
+         ["XDEL", "s", "3-1"], ["XINFO", "GROUPS", "s"], ["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"], ["XINFO", "GROUPS", "s"],
+         ["XREADGROUP", "GROUP", "k", "c", "STREAMS", "s", ">"], ["XINFO", "GROUPS", "s"], ["XTRIM", "s", "MAXLEN", "1"], ["XINFO", "GROUPS", "s"], add("s", "5-1"),
+         ["XINFO", "GROUPS", "s"], ["XDEL", "s", "4-1", "5-1"], ["XINFO", "GROUPS", "s"], ["XINFO", "STREAM", "s"], ["XINFO", "STREAM", "s", "FULL"]],
+        # XINFO STREAM details, first/last entries
+        [add("s", "1-1", "a", "1"), add("s", "2-1", "b", "2", "c", "3"), ["XINFO", "STREAM", "s"], ["XDEL", "s", "1-1"], ["XINFO", "STREAM", "s"],
+         ["XINFO", "STREAM", "s", "FULL", "COUNT", "0"], ["XDEL", "s", "2-1"], ["XINFO", "STREAM", "s"], ["XINFO", "STREAM", "s", "FULL"], ["TYPE", "s"],
+         ["OBJECT", "ENCODING", "s"], ["XINFO", "STREAM", "s", "FULL", "COUNT"], ["XINFO", "STREAM", "s", "FULL", "COUNT", "-1"], ["XINFO", "STREAM", "s", "FULL", "COUNT", "1", "X"]],
+    ]
+    for commands in fixed:
+        record(commands)
+
+    # Random sequences over two streams with small ids, crossing block boundaries (100 entries a node).
+    for _ in range(120):
+        commands = []
+        next_ms = {"s": 1, "t": 1}
+        for _ in range(rng.randint(5, 40)):
+            key = rng.choice(["s", "s", "t"])
+            kind = rng.random()
+            if kind < 0.35:
+                n = rng.choice([1, 1, 3, 50, 120])
+                for _ in range(n if n < 5 else 1):
+                    ident = "%d-%d" % (next_ms[key], rng.randint(0, 3))
+                    if rng.random() < 0.2:
+                        ident = "%d-*" % next_ms[key]
+                    next_ms[key] += rng.randint(0, 2)
+                    trim = rng.choice([[], [], ["MAXLEN", str(rng.randint(0, 150))], ["MAXLEN", "~", str(rng.randint(0, 150))],
+                                       ["MINID", "%d" % rng.randint(0, next_ms[key])], ["MAXLEN", "~", str(rng.randint(0, 150)), "LIMIT", str(rng.randint(0, 200))]])
+                    commands.append(["XADD", key] + trim + [ident] + rng.choice([["f", "v"], ["f", str(rng.randint(0, 9))], ["a", "1", "b", "2"]]))
+                if n >= 5:
+                    # Many entries at once: a run of fresh ms ids.
+                    for _ in range(n):
+                        commands.append(["XADD", key, "%d-0" % next_ms[key], "f", "x" * rng.randint(0, 60)])
+                        next_ms[key] += 1
+            elif kind < 0.5:
+                commands.append(["XDEL", key] + ["%d-%d" % (rng.randint(0, next_ms[key]), rng.randint(0, 3)) for _ in range(rng.randint(1, 4))])
+            elif kind < 0.6:
+                commands.append(["XTRIM", key] + rng.choice([["MAXLEN", str(rng.randint(0, 150))], ["MAXLEN", "~", str(rng.randint(0, 150))],
+                                                              ["MINID", "~", str(rng.randint(0, next_ms[key]))], ["MINID", str(rng.randint(0, next_ms[key]))],
+                                                              ["MAXLEN", "~", str(rng.randint(0, 100)), "LIMIT", str(rng.randint(0, 300))]]))
+            elif kind < 0.8:
+                lo, hi = sorted([rng.randint(0, next_ms[key]), rng.randint(0, next_ms[key])])
+                start = rng.choice(["-", str(lo), "(%d-0" % lo, "%d-1" % lo])
+                end = rng.choice(["+", str(hi), "(%d-1" % hi, "%d-0" % hi])
+                count = rng.choice([[], [], ["COUNT", str(rng.randint(0, 20))]])
+                if rng.random() < 0.5:
+                    commands.append(["XRANGE", key, start, end] + count)
+                else:
+                    commands.append(["XREVRANGE", key, end, start] + count)
+            elif kind < 0.9:
+                commands.append(["XREAD", "COUNT", str(rng.randint(1, 30)), "STREAMS", "s", "t", "%d-0" % rng.randint(0, next_ms["s"]), "%d-0" % rng.randint(0, next_ms["t"])])
+            else:
+                commands.append(rng.choice([["XLEN", key], ["XINFO", "STREAM", key], ["XSETID", key, "%d-5" % next_ms[key]]]))
+        record(commands)
+    return cases
+
+
 def main():
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 6379
     redis = Redis(port)
@@ -661,7 +874,8 @@ def main():
     makers = [("incrbyfloat", lambda: incrbyfloat_cases(redis, rng), True), ("lex-ranges", lambda: lex_cases(redis, rng), True),
               ("negative-zero", lambda: negative_zero_cases(redis), False), ("bitmaps", lambda: bitmap_cases(redis, rng), True),
               ("lcs", lambda: lcs_cases(redis, rng), True), ("sort", lambda: sort_cases(redis, rng), True),
-              ("geo", lambda: geo_cases(redis), False), ("hyperloglog", lambda: hll_cases(redis, random.Random(20260301)), False)]
+              ("geo", lambda: geo_cases(redis), False), ("hyperloglog", lambda: hll_cases(redis, random.Random(20260301)), False),
+              ("streams", lambda: stream_cases(redis, random.Random(20261207)), False)]
     # A table on the shared seed comes out the same only after the ones before it have drawn from
     # it, so those are made too (and not written); a table with its own seed can be made alone.
     tables = []

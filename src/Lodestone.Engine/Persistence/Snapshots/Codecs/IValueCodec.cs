@@ -24,6 +24,7 @@ internal static class ValueCodecs
         [RedisType.Set] = new SetCodec(),
         [RedisType.Hash] = new HashCodec(),
         [RedisType.ZSet] = new SortedSetCodec(),
+        [RedisType.Stream] = new StreamCodec(),
         [RedisType.Lock] = new LockCodec(),
     };
 
