@@ -50,7 +50,8 @@ public sealed class BrowserStreamResumeTests
             try
             {
                 var seen = await node.StandardOutput.ReadLineAsync(cancel.Token);
-                Assert.True(seen?.StartsWith("SEEN ", StringComparison.Ordinal) == true, $"The page did not get the first entries: {seen}\n{await node.StandardOutput.ReadToEndAsync(cancel.Token)}{await errors}");
+                if (seen?.StartsWith("SEEN ", StringComparison.Ordinal) != true)
+                    Assert.Fail($"The page did not get the first entries: {seen}\n{await node.StandardOutput.ReadToEndAsync(cancel.Token)}{await errors}");
 
                 // The server goes away without a word; it comes back on the same port with the same data.
                 service.Kill();
@@ -88,7 +89,7 @@ public sealed class BrowserStreamResumeTests
 
     private static async Task<string> AddAsync(HttpClient client, string key, int n)
     {
-        var added = await (await client.PostAsync($"/streams/{key}/entries", Json($$"""{"fields":{"n":"{{n}}"}}"""))).Body(HttpStatusCode.Created);
+        var added = await (await client.PostAsync($"/streams/{key}/entries", Json($$$"""{"fields":{"n":"{{{n}}}"}}"""))).Body(HttpStatusCode.Created);
         return added.GetProperty("id").GetString()!;
     }
 }

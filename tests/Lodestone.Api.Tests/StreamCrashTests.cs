@@ -25,7 +25,7 @@ public sealed class StreamCrashTests
                 var client = service.Client;
                 await (await client.PutAsync("/streams/jobs/groups/workers", Json("""{"mkStream":true}"""))).Body(HttpStatusCode.Created);
                 for (var i = 1; i <= 4; i++)
-                    await (await client.PostAsync("/streams/jobs/entries", Json($$"""{"fields":{"job":"{{i}}"}}"""))).Body(HttpStatusCode.Created);
+                    await (await client.PostAsync("/streams/jobs/entries", Json($$$"""{"fields":{"job":"{{{i}}}"}}"""))).Body(HttpStatusCode.Created);
                 var read = await (await client.PostAsync("/streams/jobs/groups/workers/read?consumer=a&count=3", null)).Body(HttpStatusCode.OK);
                 await (await client.PostAsync("/streams/jobs/groups/workers/read?consumer=b&count=1", null)).Body(HttpStatusCode.OK);
                 await (await client.PostAsync("/streams/jobs/groups/workers/ack", Json($$"""{"ids":["{{read.GetProperty("entries")[0].GetProperty("id").GetString()}}"]}"""))).Body(HttpStatusCode.OK);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using static Lodestone.Api.Tests.Http;
 
 namespace Lodestone.Api.Tests;
@@ -189,15 +190,29 @@ public sealed class StreamsEndpointsTests(ApiFactory factory) : IClassFixture<Ap
         var key = ApiFactory.Key("poll");
         await (await _client.PutAsync(Streams(key, "/groups/g"), Json("""{"mkStream":true}"""))).Body(HttpStatusCode.Created);
         var waiting = _client.PostAsync(Streams(key, "/groups/g/read?consumer=w&block=20000"), null);
-        await Task.Delay(200);
+        await Parked(1);
         Assert.False(waiting.IsCompleted);
         var id = await Add(key, """{"wake":"up"}""");
         var read = await (await waiting.WaitAsync(TimeSpan.FromSeconds(10))).Body(HttpStatusCode.OK);
         Assert.Equal([id], Ids(read));
 
         await _client.PostAsync(Streams(key, "/groups/g/read?consumer=w&block=0"), null).Problem(HttpStatusCode.BadRequest);
-        var timedOut = await (await _client.PostAsync(Streams(key, "/groups/g/read?consumer=w&block=50"), null)).Body(HttpStatusCode.OK);
-        Assert.Empty(Ids(timedOut));
+        await _client.PostAsync(Streams(key, "/groups/g/read?consumer=w&block=600000"), null).Problem(HttpStatusCode.BadRequest);
+        var timing = _client.PostAsync(Streams(key, "/groups/g/read?consumer=w&block=5000"), null);
+        await Parked(1);
+        factory.Clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.Empty(Ids(await (await timing.WaitAsync(TimeSpan.FromSeconds(10))).Body(HttpStatusCode.OK)));
+    }
+
+    private async Task Parked(int count)
+    {
+        var engine = factory.Services.GetRequiredService<Lodestone.Engine.Execution.Executor>();
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (engine.BlockedCount != count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Expected {count} blocked callers, have {engine.BlockedCount}.");
+            await Task.Delay(5);
+        }
     }
 
     /// <summary>An open SSE stream of a stream's entries: each event's id and data.</summary>

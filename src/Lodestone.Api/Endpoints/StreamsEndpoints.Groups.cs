@@ -59,7 +59,7 @@ internal static partial class StreamsEndpoints
             (Argv.Of("XINFO", "GROUPS", target.Bytes), null, null),
         ]);
         if (results[0].Reply.IsProblem(out var problem))
-            return Missing(results[0].Reply, target) ?? problem;
+            return problem;
         KeyHttp.WriteEntityHeaders(http.Response, results[0].After, engine.Time);
         var group = results[1].Reply.AsItems().Select(Fields).Single(g => g["name"].AsBulk().Span.SequenceEqual(name));
         var location = $"/streams/{KeyHttp.PathSegment(target.Bytes)}/groups/{KeyHttp.PathSegment(name)}";
@@ -76,7 +76,7 @@ internal static partial class StreamsEndpoints
         var name = RouteKey.Segment(http, "group");
         var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of("XGROUP", "DESTROY", target.Bytes, name));
         if (problem is not null)
-            return Missing(result.Reply, target) ?? problem;
+            return problem;
         if (result.Reply.AsInteger() == 0)
             return NoSuchGroup(target, name);
         KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
@@ -116,7 +116,7 @@ internal static partial class StreamsEndpoints
             return Collections.ClientGone();
         }
         if (result.Reply.IsProblem(out var problem))
-            return Missing(result.Reply, target) ?? problem;
+            return problem;
         var entries = result.Reply.IsNull ? [] : result.Reply.AsItems()[0].AsItems()[1].AsItems();
         return TypedResults.Ok(GroupAnswer(target, name, Encoding.UTF8.GetBytes(query.Consumer), entries, BinaryText.Requested(http.Request)));
     }
@@ -155,7 +155,7 @@ internal static partial class StreamsEndpoints
         foreach (var result in results)
         {
             if (result.Reply.IsProblem(out var problem))
-                return Missing(result.Reply, target) ?? problem;
+                return problem;
         }
         KeyHttp.WriteEntityHeaders(http.Response, results[0].After, engine.Time);
         if (KeyHttp.IsNotModified(http.Request, results[0].After))
@@ -187,7 +187,7 @@ internal static partial class StreamsEndpoints
             : Argv.Of("XAUTOCLAIM", target.Bytes, name, request.Consumer, request.MinIdleMs, Or(request.Start, "0-0"), "COUNT", request.Count ?? 100);
         var (result, problem) = await KeyHttp.RunAsync(engine, http, target, args);
         if (problem is not null)
-            return Missing(result.Reply, target) ?? problem;
+            return problem;
         KeyHttp.WriteEntityHeaders(http.Response, result.After, engine.Time);
         var consumer = Encoding.UTF8.GetBytes(request.Consumer);
         var base64 = BinaryText.Requested(http.Request);
@@ -207,21 +207,6 @@ internal static partial class StreamsEndpoints
         var encoding = BinaryText.Choose(base64Requested, group, consumer) ?? EncodingOf(false, target.Bytes, entries);
         return new GroupEntries(BinaryText.Encode(target.Bytes, encoding), BinaryText.Encode(group, encoding), BinaryText.Encode(consumer, encoding),
             entries.Select(entry => Entry(entry, encoding)!).ToList()) { Encoding = encoding };
-    }
-
-    /// <summary>A 404 for Redis's "no such key" and NOGROUP errors, which name neither the stream nor the group; null for any other problem.</summary>
-    private static ProblemHttpResult? Missing(Reply reply, RouteKey target)
-    {
-        if (!reply.IsError)
-            return null;
-        var message = reply.AsError().Message;
-        if (message.StartsWith("NOGROUP", StringComparison.Ordinal))
-            return Problems.Create(ProblemTable.ForStatus(StatusCodes.Status404NotFound), $"Stream '{target}' has no such consumer group, or does not exist ({message}).", "NOGROUP");
-        if (message.Contains("requires the key to exist", StringComparison.Ordinal))
-            return Problems.Create(ProblemTable.ForStatus(StatusCodes.Status404NotFound), $"Stream '{target}' does not exist; create it with the group by sending mkStream: true.", "ERR");
-        if (message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
-            return Problems.Create(ProblemTable.ForStatus(StatusCodes.Status409Conflict), $"Stream '{target}' has a consumer group of that name already.", "BUSYGROUP");
-        return null;
     }
 
     private static ProblemHttpResult NoSuchGroup(RouteKey target, byte[] group) =>
