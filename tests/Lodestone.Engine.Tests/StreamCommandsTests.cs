@@ -1,6 +1,7 @@
 using System.Text;
 using Lodestone.Engine.Execution;
 using Lodestone.Engine.PubSub;
+using Lodestone.Engine.Security;
 
 namespace Lodestone.Engine.Tests;
 
@@ -111,6 +112,23 @@ public sealed partial class StreamCommandsTests : IDisposable
         ReplyAssert.BulkArray(await _engine.Run("COMMAND", "GETKEYS", "XREADGROUP", "GROUP", "streams", "c", "STREAMS", "x", ">"), "x");
         ReplyAssert.BulkArray(await _engine.Run("COMMAND", "GETKEYS", "XREAD", "STREAMS", "STREAMS", "a", "0", "0"), "STREAMS", "a");
         ReplyAssert.BulkArray(await _engine.Run("COMMAND", "GETKEYS", "XGROUP", "CREATE", "k", "g", "$"), "k");
+    }
+
+    [Fact]
+    public async Task Key_patterns_apply_to_the_streams_after_STREAMS_and_not_to_ids_or_group_names()
+    {
+        var scoped = new AclUser("app", AclRole.Write, [Encoding.UTF8.GetBytes("app:*")]);
+        Task<CommandResult> RunAs(params string[] args) => _engine.Executor.ExecuteAsync(new CommandRequest(Argv(args)) { User = scoped });
+        await _engine.Run("XADD", "app:s", "1-1", "f", "v");
+        await _engine.Run("XADD", "other", "1-1", "f", "v");
+        await _engine.Run("XGROUP", "CREATE", "app:s", "g", "0");
+
+        Assert.False((await RunAs("XREAD", "COUNT", "1", "STREAMS", "app:s", "0")).Reply.IsError);
+        ReplyAssert.Error((await RunAs("XREAD", "STREAMS", "app:s", "other", "0", "0")).Reply, ErrorKind.NoPermission);
+        Assert.False((await RunAs("XREADGROUP", "GROUP", "g", "c", "STREAMS", "app:s", ">")).Reply.IsError);
+        ReplyAssert.Error((await RunAs("XREADGROUP", "GROUP", "g", "c", "STREAMS", "other", ">")).Reply, ErrorKind.NoPermission);
+        ReplyAssert.Error((await RunAs("XADD", "other", "*", "f", "v")).Reply, ErrorKind.NoPermission);
+        ReplyAssert.Error((await RunAs("XGROUP", "CREATE", "other", "g", "0")).Reply, ErrorKind.NoPermission);
     }
 
     [Fact]
