@@ -203,7 +203,7 @@ public sealed partial class StreamCommandsTests : IDisposable
         Assert.Equal("7-1", Ids((await read).Reply.AsItems()[0].AsItems()[1]));
         var now = _engine.NowMs;
         Assert.Equal([
-            "XGROUP CREATECONSUMER s g c", "XADD s 7-1 f v",
+            "XADD s 7-1 f v", "XGROUP CREATECONSUMER s g c",
             $"XCLAIM s g c 0 7-1 TIME {now} RETRYCOUNT 1 FORCE JUSTID LASTID 7-1", "XGROUP SETID s g 7-1 ENTRIESREAD 1",
         ], _engine.Log.Effects);
     }

@@ -492,12 +492,9 @@ internal static partial class StreamCommands
         StreamId? history, long count, bool noAck)
     {
         var now = ctx.NowMs;
+        // Nothing new: Redis 7.0 neither makes nor sees the consumer until it is served.
         if (history is null && !(stream.TryEdge(last: true, out var lastValid) && lastValid > group.LastId))
-        {
-            // Nothing new: the consumer is still seen (and made) now, as Redis does before blocking.
-            ConsumerFor(ctx, entry, group, consumerName).SeenTime = now;
             return null;
-        }
         var consumer = ConsumerFor(ctx, entry, group, consumerName);
         consumer.SeenTime = now;
         var items = new List<Reply>();
