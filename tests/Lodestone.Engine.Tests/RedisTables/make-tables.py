@@ -900,6 +900,24 @@ def stream_cases(redis, rng):
                                             ["XGROUP", "CREATECONSUMER", "s", group, consumer], ["XGROUP", "SETID", "s", group, some_id(), "ENTRIESREAD", str(rng.randint(0, 9))],
                                             ["XGROUP", "CREATE", "s", "nope", "$"], ["XGROUP", "DESTROY", "s", "nope"]]))
         record(commands)
+
+    # Node boundaries with values from empty to beyond a node's 4096 bytes, numbers stored as
+    # integers, several fields, and approximate trims with LIMIT that stop at a node.
+    for _ in range(20):
+        commands = []
+        ms = 1
+        for _ in range(rng.randint(20, 150)):
+            size = rng.choice([0, 1, 5, 40, 63, 64, 100, 200, 200, 1000, 5000] if rng.random() < 0.2 else [0, 1, 5, 40, 63, 64, 100])
+            value = rng.choice(["x" * size, str(rng.randint(-100000, 100000)), str(rng.randint(0, 127))])
+            fields = rng.choice([["f", value], ["f", value, "g", "1"], ["h" * rng.randint(1, 70), value]])
+            commands.append(["XADD", "s", "%d-%d" % (ms, rng.randint(0, 200))] + fields)
+            ms += rng.choice([1, 1, 100, 5000, 100000])
+            if rng.random() < 0.05:
+                commands.append(["XINFO", "STREAM", "s"])
+            if rng.random() < 0.05:
+                commands.append(["XTRIM", "s", "MAXLEN", "~", str(rng.randint(0, 100)), "LIMIT", str(rng.randint(0, 150))])
+        commands += [["XINFO", "STREAM", "s"], ["XTRIM", "s", "MINID", "~", str(rng.randint(0, ms))], ["XLEN", "s"], ["XINFO", "STREAM", "s"]]
+        record(commands)
     return cases
 
 
