@@ -115,6 +115,44 @@ public sealed class StreamPersistenceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_snapshot_taken_while_stream_writers_run_plus_the_log_after_it_equals_the_final_keyspace()
+    {
+        string expected;
+        using (var node = Start())
+        {
+            for (var i = 0; i < 2_000; i++)
+                await node.Run("XADD", $"s{i % 200}", "*", "f", $"v{i}");
+            for (var i = 0; i < 200; i++)
+                await node.Run("XGROUP", "CREATE", $"s{i}", "g", "0");
+
+            using var stop = new CancellationTokenSource();
+            var writers = Enumerable.Range(0, 3).Select(w => Task.Run(async () =>
+            {
+                var random = new Random(w);
+                while (!stop.IsCancellationRequested)
+                {
+                    var key = $"s{random.Next(200)}";
+                    switch (random.Next(4))
+                    {
+                        case 0: await node.Run("XADD", key, "MAXLEN", "~", "5", "*", "f", $"w{w}"); break;
+                        case 1: await node.Run("XREADGROUP", "GROUP", "g", $"c{w}", "COUNT", "2", "STREAMS", key, ">"); break;
+                        case 2: await node.Run("XAUTOCLAIM", key, "g", $"c{w}", "0", "0", "COUNT", "1"); break;
+                        default: await node.Run("XTRIM", key, "MAXLEN", "3"); break;
+                    }
+                }
+            })).ToArray();
+
+            await node.Snapshot();
+            await stop.CancelAsync();
+            await Task.WhenAll(writers);
+            expected = await node.Digest();
+        }
+
+        using var restarted = Start();
+        Assert.Equal(expected, await restarted.Digest());
+    }
+
+    [Fact]
     public async Task A_snapshot_keeps_consumers_seen_times_and_the_pending_lists_delivery_times()
     {
         string before;
