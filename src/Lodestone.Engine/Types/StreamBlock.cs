@@ -22,7 +22,7 @@ internal sealed class StreamBlock
     {
         Master = master;
         Data = new byte[Math.Max(capacity, 64)];
-        _offsets = new int[8];
+        _offsets = new int[32];
     }
 
     private StreamBlock(StreamBlock other)
