@@ -6,7 +6,7 @@ using Lodestone.Engine.Execution;
 namespace Lodestone.Bench.Engine;
 
 /// <summary>
-/// How many GET or SET commands per second the engine thread itself can run: ten callers keep a
+/// How many GET, SET, LPUSH or XADD commands per second the engine thread itself can run: ten callers keep a
 /// pipeline of 100 commands each in flight for a few seconds, and the engine thread's own CPU time
 /// (from /proc on Linux) is divided by the commands it ran. Run with <c>--engine-thread</c>.
 /// </summary>
@@ -30,12 +30,17 @@ public static class EngineThreadThroughput
         var value = Encoding.UTF8.GetBytes(new string('v', 64));
         for (var i = 0; i < 1000; i++)
             await engine.ExecuteAsync(Bytes("SET"), Bytes($"str:{i}"), value);
-        foreach (var command in new[] { "GET", "SET" })
+        // LPUSH and XADD (one list and one stream per caller) grow for as long as the run lasts.
+        foreach (var command in new[] { "GET", "SET", "LPUSH", "XADD" })
         {
             var pipelines = Enumerable.Range(0, Callers).Select(caller => Enumerable.Range(0, Batch)
-                .Select(i => new CommandRequest(command == "GET"
-                    ? [Bytes("GET"), Bytes($"str:{(caller * Batch + i) % 1000}")]
-                    : [Bytes("SET"), Bytes($"str:{(caller * Batch + i) % 1000}"), value]))
+                .Select(i => new CommandRequest(command switch
+                {
+                    "GET" => [Bytes("GET"), Bytes($"str:{(caller * Batch + i) % 1000}")],
+                    "SET" => [Bytes("SET"), Bytes($"str:{(caller * Batch + i) % 1000}"), value],
+                    "LPUSH" => [Bytes("LPUSH"), Bytes($"list:{caller}"), value],
+                    _ => [Bytes("XADD"), Bytes($"stream:{caller}"), Bytes("*"), Bytes("payload"), value],
+                }))
                 .ToArray()).ToArray();
             for (var round = 0; round < rounds; round++)
             {

@@ -34,7 +34,7 @@ public class FamilyBenchmarks : IDisposable
     [Params(Submission.Single, Submission.Pipeline)]
     public Submission Mode { get; set; }
     private byte[][][] _get = null!, _set = null!, _incr = null!, _lpush = null!, _rpop = null!,
-        _sadd = null!, _sismember = null!, _hset = null!, _hget = null!, _zadd = null!, _zrange = null!, _mixed = null!;
+        _sadd = null!, _sismember = null!, _hset = null!, _hget = null!, _zadd = null!, _zrange = null!, _mixed = null!, _xadd = null!, _lpushOnly = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -45,6 +45,9 @@ public class FamilyBenchmarks : IDisposable
         _incr = Repeat(i => Args("INCR", $"counter:{i % 10}"));
         _lpush = Repeat(_ => Args("LPUSH", "queue", new string('v', 64)));
         _rpop = Repeat(_ => Args("RPOP", "queue"));
+        // XADD beside LPUSH with the same 64-byte payload (both keys are dropped after each iteration).
+        _xadd = Repeat(_ => Args("XADD", "events", "*", "payload", new string('v', 64)));
+        _lpushOnly = Repeat(_ => Args("LPUSH", "pushed", new string('v', 64)));
         _sadd = Repeat(i => Args("SADD", "tags", $"tag:{i}"));
         _sismember = Repeat(i => Args("SISMEMBER", "tags", $"tag:{i * 7 % Batch}"));
         _hset = Repeat(i => Args("HSET", "profile", $"field:{i % 20}", "value"));
@@ -67,6 +70,10 @@ public class FamilyBenchmarks : IDisposable
             Run(_zadd);
     }
 
+    /// <summary>Drops what the push-only benchmarks grew, so memory stays flat across iterations.</summary>
+    [IterationCleanup]
+    public void DropGrowth() => _engine.ExecuteAsync(Args("DEL", "pushed", "events")).GetAwaiter().GetResult();
+
     [GlobalCleanup]
     public void Dispose()
     {
@@ -78,6 +85,8 @@ public class FamilyBenchmarks : IDisposable
     [Benchmark(OperationsPerInvoke = PerInvoke)] public void Set() => Run(_set);
     [Benchmark(OperationsPerInvoke = PerInvoke)] public void Incr() => Run(_incr);
     [Benchmark(OperationsPerInvoke = PerInvoke * 2)] public void LPushRPop() { Run(_lpush); Run(_rpop); }
+    [Benchmark(OperationsPerInvoke = PerInvoke)] public void LPush() => Run(_lpushOnly);
+    [Benchmark(OperationsPerInvoke = PerInvoke)] public void XAdd() => Run(_xadd);
     [Benchmark(OperationsPerInvoke = PerInvoke)] public void SAdd() => Run(_sadd);
     [Benchmark(OperationsPerInvoke = PerInvoke)] public void SIsMember() => Run(_sismember);
     [Benchmark(OperationsPerInvoke = PerInvoke)] public void HSet() => Run(_hset);

@@ -3,7 +3,9 @@
 //  (a) 1 GB of 1 KB values written under maxmemory 100 MB with allkeys-lru: how far the process
 //      (GC heap, working set) goes past the limit;
 //  (b) a Zipf(0.99) GET-or-SET-on-miss trace over 1,000,000 keys with a cache that holds ~10% of
-//      them: hit ratio under each policy against an exact LRU of the same capacity on the same trace.
+//      them: hit ratio under each policy against an exact LRU of the same capacity on the same trace;
+//  (s) a stream of 1,000,000 entries of one 100-byte field value: MEMORY USAGE and GC heap growth
+//      (docs/performance.md sets them beside redis-server's MEMORY USAGE of the same XADDs).
 // Each part runs in its own method, so nothing of one is alive during the next.
 // Run: dotnet run -c Release --project bench/Lodestone.Bench.Memory [parts, e.g. 0ab] [requests-in-millions]
 using System.Diagnostics;
@@ -30,6 +32,26 @@ if (parts.Contains('a'))
     await FillUnderLimit();
 if (parts.Contains('b'))
     await ZipfHitRatio(millions);
+if (parts.Contains('s'))
+    await StreamOfAMillion();
+
+// (s) One stream, 1,000,000 entries "f" = 100 bytes, five ids per millisecond (the ids the Redis run used).
+static async Task StreamOfAMillion()
+{
+    Console.WriteLine();
+    Console.WriteLine("(s) XADD s <ms>-<seq> f <100 bytes> x 1,000,000");
+    using var engine = new Executor(new EngineOptions(), TimeProvider.System);
+    await engine.ExecuteAsync("PING"u8.ToArray());
+    var heapBefore = Heap();
+    var value = Encoding.ASCII.GetBytes(new string('x', 100));
+    const long baseMs = 1_700_000_000_000;
+    await Run(engine, 1_000_000, i => ["XADD"u8.ToArray(), "s"u8.ToArray(),
+        Encoding.ASCII.GetBytes($"{baseMs + (i / 5)}-{i % 5}"), "f"u8.ToArray(), value]);
+    var heapAfter = Heap();
+    var usage = (await engine.ExecuteAsync("MEMORY"u8.ToArray(), "USAGE"u8.ToArray(), "s"u8.ToArray())).AsInteger();
+    var blocks = (await engine.ExecuteAsync("XINFO"u8.ToArray(), "STREAM"u8.ToArray(), "s"u8.ToArray())).AsItems()[3].AsInteger();
+    Console.WriteLine($"MEMORY USAGE s: {usage:N0} bytes ({usage / 1_000_000.0:F1} per entry); GC heap growth {heapAfter - heapBefore:N0} bytes; blocks {blocks:N0}");
+}
 
 // (0) The estimate against the heap.
 static async Task EstimateAgainstHeap()

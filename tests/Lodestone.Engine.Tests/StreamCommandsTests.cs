@@ -1,6 +1,7 @@
 using System.Text;
 using Lodestone.Engine.Execution;
 using Lodestone.Engine.PubSub;
+using Lodestone.Engine.Security;
 
 namespace Lodestone.Engine.Tests;
 
@@ -114,6 +115,23 @@ public sealed partial class StreamCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task Key_patterns_apply_to_the_streams_after_STREAMS_and_not_to_ids_or_group_names()
+    {
+        var scoped = new AclUser("app", AclRole.Write, [Encoding.UTF8.GetBytes("app:*")]);
+        Task<CommandResult> RunAs(params string[] args) => _engine.Executor.ExecuteAsync(new CommandRequest(Argv(args)) { User = scoped });
+        await _engine.Run("XADD", "app:s", "1-1", "f", "v");
+        await _engine.Run("XADD", "other", "1-1", "f", "v");
+        await _engine.Run("XGROUP", "CREATE", "app:s", "g", "0");
+
+        Assert.False((await RunAs("XREAD", "COUNT", "1", "STREAMS", "app:s", "0")).Reply.IsError);
+        ReplyAssert.Error((await RunAs("XREAD", "STREAMS", "app:s", "other", "0", "0")).Reply, ErrorKind.NoPermission);
+        Assert.False((await RunAs("XREADGROUP", "GROUP", "g", "c", "STREAMS", "app:s", ">")).Reply.IsError);
+        ReplyAssert.Error((await RunAs("XREADGROUP", "GROUP", "g", "c", "STREAMS", "other", ">")).Reply, ErrorKind.NoPermission);
+        ReplyAssert.Error((await RunAs("XADD", "other", "*", "f", "v")).Reply, ErrorKind.NoPermission);
+        ReplyAssert.Error((await RunAs("XGROUP", "CREATE", "other", "g", "0")).Reply, ErrorKind.NoPermission);
+    }
+
+    [Fact]
     public async Task A_stream_is_a_type_for_TYPE_SCAN_COPY_and_MEMORY_USAGE()
     {
         await _engine.Run("XADD", "s", "1-1", "f", "v");
@@ -129,7 +147,9 @@ public sealed partial class StreamCommandsTests : IDisposable
         // The copy has its own groups and pending entries.
         Assert.Equal(1, (await _engine.Run("XPENDING", "t", "g")).AsItems()[0].AsInteger());
         Assert.Equal(0, (await _engine.Run("XPENDING", "s", "g")).AsItems()[0].AsInteger());
-        Assert.True((await _engine.Run("MEMORY", "USAGE", "s")).AsInteger() > 100);
+        // As in Redis (4,728 bytes for one entry there), a stream's open block reserves 4 KB.
+        var usage = (await _engine.Run("MEMORY", "USAGE", "s")).AsInteger();
+        Assert.InRange(usage, 4_500, 5_500);
         ReplyAssert.Ok(await _engine.Run("RENAME", "t", "u"));
         Assert.Equal(Ids(await _engine.Run("XRANGE", "s", "-", "+")), Ids(await _engine.Run("XRANGE", "u", "-", "+")));
     }
@@ -185,7 +205,7 @@ public sealed partial class StreamCommandsTests : IDisposable
         Assert.Equal("7-1", Ids((await read).Reply.AsItems()[0].AsItems()[1]));
         var now = _engine.NowMs;
         Assert.Equal([
-            "XGROUP CREATECONSUMER s g c", "XADD s 7-1 f v",
+            "XADD s 7-1 f v", "XGROUP CREATECONSUMER s g c",
             $"XCLAIM s g c 0 7-1 TIME {now} RETRYCOUNT 1 FORCE JUSTID LASTID 7-1", "XGROUP SETID s g 7-1 ENTRIESREAD 1",
         ], _engine.Log.Effects);
     }

@@ -83,6 +83,18 @@ internal sealed class CommandContext
     /// <summary>The refusal for a reply of <paramref name="elements"/> elements, or null when it fits <see cref="ReplyLimit"/>.</summary>
     public EngineError? CheckReplySize(long elements) => elements > ReplyLimit ? Errors.ReplyTooLarge(elements, ReplyLimit) : null;
 
+    /// <summary>
+    /// Whether this command is a logged record being replayed (loading). Replay runs at time 0, so a
+    /// command that keeps a time it was given (XCLAIM's TIME) must not bound it by <see cref="NowMs"/>.
+    /// </summary>
+    public bool IsReplay { get; set; }
+
+    /// <summary>
+    /// The time to record as "last seen" (a stream consumer's seen-time): the command's time, or,
+    /// while replaying, the clock's — when the record is loaded, as a Redis replica would see it.
+    /// </summary>
+    public long SeenNowMs => IsReplay ? Clock.GetUtcNow().ToUnixTimeMilliseconds() : NowMs;
+
     /// <summary>Whether this run is a parked command resumed at the head of its key's queue (not a new arrival).</summary>
     public bool IsResumed { get; set; }
 

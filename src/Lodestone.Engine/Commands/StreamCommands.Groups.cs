@@ -148,7 +148,7 @@ internal static partial class StreamCommands
                 return Reply.One;
             case "CREATECONSUMER":
             {
-                group!.GetOrCreateConsumer(ctx.Args[4], ctx.NowMs, out var created);
+                group!.GetOrCreateConsumer(ctx.Args[4], ctx.SeenNowMs, out var created);
                 if (!created)
                     return Reply.Zero;
                 ChangedGroups(ctx, entry!, "xgroup-createconsumer");
@@ -338,7 +338,8 @@ internal static partial class StreamCommands
         }
         if (deliveryTime != -1)
         {
-            if (deliveryTime < 0 || deliveryTime > now)
+            // A replayed claim keeps the time it was logged with (replay runs at time 0).
+            if (deliveryTime < 0 || (deliveryTime > now && !ctx.IsReplay))
                 deliveryTime = now;
         }
         else
@@ -491,12 +492,9 @@ internal static partial class StreamCommands
         StreamId? history, long count, bool noAck)
     {
         var now = ctx.NowMs;
+        // Nothing new: Redis 7.0 neither makes nor sees the consumer until it is served.
         if (history is null && !(stream.TryEdge(last: true, out var lastValid) && lastValid > group.LastId))
-        {
-            // Nothing new: the consumer is still seen (and made) now, as Redis does before blocking.
-            ConsumerFor(ctx, entry, group, consumerName).SeenTime = now;
             return null;
-        }
         var consumer = ConsumerFor(ctx, entry, group, consumerName);
         consumer.SeenTime = now;
         var items = new List<Reply>();
@@ -572,7 +570,7 @@ internal static partial class StreamCommands
     /// <summary>The group's consumer by that name, created (logged, notified) when missing.</summary>
     private static StreamConsumer ConsumerFor(CommandContext ctx, Entry entry, StreamGroup group, byte[] name)
     {
-        var consumer = group.GetOrCreateConsumer(name, ctx.NowMs, out var created);
+        var consumer = group.GetOrCreateConsumer(name, ctx.SeenNowMs, out var created);
         if (created)
         {
             ctx.KeyEvent("xgroup-createconsumer", entry.Key);

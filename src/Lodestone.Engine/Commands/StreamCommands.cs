@@ -86,17 +86,28 @@ internal static partial class StreamCommands
                 ctx.KeyEvent("xtrim", entry.Key);
         }
 
-        // Replays as the id it got, and (when the trim was approximate) as the exact length it came to.
-        var effect = new List<byte[]> { "XADD"u8.ToArray(), ctx.Args[1] };
-        if (trim.Approximate && trimmed > 0)
-            effect.AddRange(["MAXLEN"u8.ToArray(), "="u8.ToArray(), RedisNumbers.FormatInt64(stream.Length)]);
-        else if (trim.Strategy != TrimStrategy.None && !trim.Approximate)
-            effect.AddRange(ctx.Args[trim.StrategyAt..trim.Next]);
-        effect.Add(id.ToBytes());
-        effect.AddRange(ctx.Args[fieldsAt..]);
-        ctx.Propagate([.. effect]);
+        // Replays as the id it got, and (when the trim was approximate) as the exact length it came to;
+        // an explicit id with an exact trim or none replays as it was sent.
+        var idBytes = id.ToBytes();
+        if (trim.Approximate)
+        {
+            // An approximate trim depends on where blocks split, which a snapshot's reload may change:
+            // it replays as the exact length it came to (or as no trim, when it removed nothing).
+            var effect = new List<byte[]>(ctx.ArgCount + 2) { "XADD"u8.ToArray(), ctx.Args[1] };
+            if (trimmed > 0)
+                effect.AddRange(["MAXLEN"u8.ToArray(), "="u8.ToArray(), RedisNumbers.FormatInt64(stream.Length)]);
+            effect.Add(idBytes);
+            effect.AddRange(ctx.Args[fieldsAt..]);
+            ctx.Propagate([.. effect]);
+        }
+        else if (!trim.IdGiven || !trim.SeqGiven)
+        {
+            var effect = (byte[][])ctx.Args.Clone();
+            effect[trim.Next] = idBytes;
+            ctx.Propagate(effect);
+        }
         ctx.Keyspace.SignalReady(entry.Key);
-        return Reply.Bulk(id.ToBytes());
+        return Reply.Bulk(idBytes);
     }
 
     /// <summary>XTRIM key MAXLEN | MINID [= | ~] threshold [LIMIT count]</summary>

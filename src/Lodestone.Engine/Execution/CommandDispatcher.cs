@@ -232,7 +232,15 @@ internal sealed class CommandDispatcher(
     {
         if (commands.Check(record.Args, long.MaxValue, out var spec) is { } invalid)
             return invalid;
-        return Dispatch(spec, record.Args, KeyAccess.At(NowMs, engine.Settings.MaxMemoryPolicy.IsLfu()), record.Version);
+        context.IsReplay = true;
+        try
+        {
+            return Dispatch(spec, record.Args, KeyAccess.At(NowMs, engine.Settings.MaxMemoryPolicy.IsLfu()), record.Version);
+        }
+        finally
+        {
+            context.IsReplay = false;
+        }
     }
 
     private CommandResult Refuse(CommandRequest request, EngineError error, KeyState before = default)

@@ -22,7 +22,7 @@ internal sealed class StreamBlock
     {
         Master = master;
         Data = new byte[Math.Max(capacity, 64)];
-        _offsets = new int[8];
+        _offsets = new int[32];
     }
 
     private StreamBlock(StreamBlock other)
@@ -36,6 +36,7 @@ internal sealed class StreamBlock
         Last = other.Last;
         MasterFields = other.MasterFields;
         ListpackBytes = other.ListpackBytes;
+        _masterFieldsBytes = other._masterFieldsBytes;
     }
 
     /// <summary>The id of the block's first entry (which may be deleted since): no entry in it is smaller.</summary>
@@ -65,8 +66,9 @@ internal sealed class StreamBlock
     public byte[][]? MasterFields { get; private set; }
 
     /// <summary>Estimated bytes of this block: the object, its buffer and its offsets.</summary>
-    public long EstimatedBytes => 72 + Keyspace.MemoryModel.ByteArray(Data.Length) + 24 + (4L * _offsets.Length)
-        + (MasterFields is null ? 0 : Keyspace.MemoryModel.RefArray(MasterFields.Length) + MasterFields.Sum(f => Keyspace.MemoryModel.ByteArray(f.Length)));
+    public long EstimatedBytes => 72 + Keyspace.MemoryModel.ByteArray(Data.Length) + 24 + (4L * _offsets.Length) + _masterFieldsBytes;
+
+    private long _masterFieldsBytes;
 
     /// <summary>The bytes an entry would take (an upper bound), to decide whether it still fits the block.</summary>
     public static int SizeOf(ReadOnlySpan<byte[]> pairs)
@@ -83,6 +85,9 @@ internal sealed class StreamBlock
         if (Count == 0)
         {
             MasterFields = FieldsOf(pairs);
+            _masterFieldsBytes = Keyspace.MemoryModel.RefArray(MasterFields.Length);
+            foreach (var field in MasterFields)
+                _masterFieldsBytes += Keyspace.MemoryModel.ByteArray(field.Length);
             // Header and end, count, deleted, field count, the fields, the master's terminator.
             ListpackBytes = 7 + (3 * LpInt(0)) + LpInt(pairs.Length / 2);
             foreach (var field in MasterFields)

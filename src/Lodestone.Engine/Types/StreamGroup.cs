@@ -26,7 +26,10 @@ internal sealed class StreamGroup(byte[] name, StreamId lastId, long entriesRead
     {
         created = !Consumers.TryGetValue(consumerName, out var consumer);
         if (consumer is null)
+        {
             Consumers[consumerName] = consumer = new StreamConsumer(consumerName, nowMs);
+            _consumerBytes += ConsumerBytes(consumerName);
+        }
         return consumer;
     }
 
@@ -35,22 +38,26 @@ internal sealed class StreamGroup(byte[] name, StreamId lastId, long entriesRead
     {
         if (!Consumers.Remove(consumerName, out var consumer))
             return -1;
+        _consumerBytes -= ConsumerBytes(consumerName);
         foreach (var pending in consumer.Pending.All())
             Pending.Remove(pending.Id);
         return consumer.Pending.Count;
     }
 
-    public long EstimatedBytes =>
-        96 + Keyspace.MemoryModel.ByteArray(Name.Length) + (Pending.Count * PendingEntry.EstimatedBytes * 2)
-        + Consumers.Values.Sum(c => 64 + Keyspace.MemoryModel.ByteArray(c.Name.Length));
+    /// <summary>The group's estimated bytes, O(1): its object and name, its consumers and its pending entries (in two lists each).</summary>
+    public long EstimatedBytes => 96 + Keyspace.MemoryModel.ByteArray(Name.Length) + (Pending.Count * PendingEntry.EstimatedBytes * 2) + _consumerBytes;
+
+    private long _consumerBytes;
+
+    /// <summary>A consumer's object, its name and its place in the consumers' tree.</summary>
+    private static long ConsumerBytes(byte[] name) => 112 + Keyspace.MemoryModel.ByteArray(name.Length);
 
     public StreamGroup Copy()
     {
         var copy = new StreamGroup(Name, LastId, EntriesRead);
         foreach (var consumer in Consumers.Values)
         {
-            var twin = new StreamConsumer(consumer.Name, consumer.SeenTime);
-            copy.Consumers[consumer.Name] = twin;
+            var twin = copy.GetOrCreateConsumer(consumer.Name, consumer.SeenTime, out _);
             foreach (var pending in consumer.Pending.All())
             {
                 var entry = new PendingEntry(pending.Id, twin, pending.DeliveryTime, pending.DeliveryCount);

@@ -1,5 +1,4 @@
 using System.Buffers.Text;
-using System.Text;
 
 namespace Lodestone.Engine.Types;
 
@@ -136,8 +135,4 @@ internal readonly record struct StreamId(ulong Ms, ulong Seq) : IComparable<Stre
             value = unchecked(0 - value);
         return true;
     }
-
-    /// <summary>For messages and tests: parses an id known to be valid.</summary>
-    public static StreamId Parse(string text) =>
-        TryParse(Encoding.ASCII.GetBytes(text), 0, strict: true, out var id, null, out _) ? id : throw new FormatException(text);
 }

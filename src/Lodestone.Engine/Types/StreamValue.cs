@@ -71,7 +71,8 @@ internal sealed class StreamValue : IValue
                 last.Seal();
                 _blockBytes += last.EstimatedBytes;
             }
-            last = new StreamBlock(id, Math.Min(Math.Max(size, 256), BlockBytes));
+            // As Redis preallocates a new node's listpack (4 KB): an open block grows rarely, and is cut to size once full.
+            last = new StreamBlock(id, Math.Max(size, BlockBytes + 64));
             _blocks.Add(last);
         }
         else

@@ -860,6 +860,64 @@ def stream_cases(redis, rng):
             else:
                 commands.append(rng.choice([["XLEN", key], ["XINFO", "STREAM", key], ["XSETID", key, "%d-5" % next_ms[key]]]))
         record(commands)
+
+    # Random consumer-group sequences: reads, history, acks, claims, autoclaims, deletes and trims
+    # under the PEL (min-idle 0 or far above any idle time, so the clock never decides).
+    for _ in range(80):
+        commands = [["XGROUP", "CREATE", "s", "g", "0", "MKSTREAM"], ["XGROUP", "CREATE", "s", "h", "$"]]
+        next_ms = 1
+        for _ in range(rng.randint(10, 50)):
+            group = rng.choice(["g", "g", "h", "nope"])
+            consumer = rng.choice(["a", "b", "c"])
+            kind = rng.random()
+            def some_id():
+                return "%d-%d" % (rng.randint(0, next_ms), rng.randint(0, 1))
+            if kind < 0.25:
+                for _ in range(rng.choice([1, 1, 2, 5, 30])):
+                    commands.append(["XADD", "s", "%d-0" % next_ms, "f", str(next_ms)])
+                    next_ms += 1
+            elif kind < 0.4:
+                count = rng.choice([[], ["COUNT", str(rng.randint(1, 5))]])
+                noack = ["NOACK"] if rng.random() < 0.15 else []
+                start = rng.choice([">", ">", ">", "0", some_id()])
+                commands.append(["XREADGROUP", "GROUP", group, consumer] + count + noack + ["STREAMS", "s", start])
+            elif kind < 0.5:
+                commands.append(["XACK", "s", group] + [some_id() for _ in range(rng.randint(1, 4))])
+            elif kind < 0.6:
+                options = rng.choice([[], ["JUSTID"], ["FORCE"], ["RETRYCOUNT", str(rng.randint(0, 9))], ["LASTID", some_id()], ["FORCE", "JUSTID"]])
+                commands.append(["XCLAIM", "s", group, consumer, rng.choice(["0", "0", "99999999"])] + [some_id() for _ in range(rng.randint(1, 3))] + options)
+            elif kind < 0.68:
+                commands.append(["XAUTOCLAIM", "s", group, consumer, rng.choice(["0", "0", "99999999"]), rng.choice(["0", "-", some_id(), "(" + some_id()])]
+                                + rng.choice([[], ["COUNT", str(rng.randint(1, 4))], ["JUSTID"], ["COUNT", "2", "JUSTID"]]))
+            elif kind < 0.76:
+                commands.append(["XPENDING", "s", group] + rng.choice([[], ["-", "+", "10"], ["-", "+", "3", consumer], [some_id(), "+", "5"], ["IDLE", "0", "-", "+", "4"]]))
+            elif kind < 0.82:
+                commands.append(rng.choice([["XDEL", "s", some_id(), some_id()], ["XTRIM", "s", "MAXLEN", str(rng.randint(0, 20))], ["XTRIM", "s", "MINID", str(rng.randint(0, next_ms))]]))
+            elif kind < 0.9:
+                commands.append(rng.choice([["XINFO", "GROUPS", "s"], ["XINFO", "CONSUMERS", "s", group], ["XINFO", "STREAM", "s"], ["XINFO", "STREAM", "s", "FULL", "COUNT", "3"]]))
+            else:
+                commands.append(rng.choice([["XGROUP", "SETID", "s", group, rng.choice(["0", "$", some_id()])], ["XGROUP", "DELCONSUMER", "s", group, consumer],
+                                            ["XGROUP", "CREATECONSUMER", "s", group, consumer], ["XGROUP", "SETID", "s", group, some_id(), "ENTRIESREAD", str(rng.randint(0, 9))],
+                                            ["XGROUP", "CREATE", "s", "nope", "$"], ["XGROUP", "DESTROY", "s", "nope"]]))
+        record(commands)
+
+    # Node boundaries with values from empty to beyond a node's 4096 bytes, numbers stored as
+    # integers, several fields, and approximate trims with LIMIT that stop at a node.
+    for _ in range(20):
+        commands = []
+        ms = 1
+        for _ in range(rng.randint(20, 150)):
+            size = rng.choice([0, 1, 5, 40, 63, 64, 100, 200, 200, 1000, 5000] if rng.random() < 0.2 else [0, 1, 5, 40, 63, 64, 100])
+            value = rng.choice(["x" * size, str(rng.randint(-100000, 100000)), str(rng.randint(0, 127))])
+            fields = rng.choice([["f", value], ["f", value, "g", "1"], ["h" * rng.randint(1, 70), value]])
+            commands.append(["XADD", "s", "%d-%d" % (ms, rng.randint(0, 200))] + fields)
+            ms += rng.choice([1, 1, 100, 5000, 100000])
+            if rng.random() < 0.05:
+                commands.append(["XINFO", "STREAM", "s"])
+            if rng.random() < 0.05:
+                commands.append(["XTRIM", "s", "MAXLEN", "~", str(rng.randint(0, 100)), "LIMIT", str(rng.randint(0, 150))])
+        commands += [["XINFO", "STREAM", "s"], ["XTRIM", "s", "MINID", "~", str(rng.randint(0, ms))], ["XLEN", "s"], ["XINFO", "STREAM", "s"]]
+        record(commands)
     return cases
 
 
