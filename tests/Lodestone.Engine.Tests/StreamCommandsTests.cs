@@ -185,6 +185,12 @@ public sealed partial class StreamCommandsTests : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned);
         await Parked(0);
 
+        // A timeout past what a TimeSpan holds is still a wait (clamped), not a failure.
+        var huge = Blocking("XREAD", "BLOCK", "9000000000000000", "STREAMS", "s", "$");
+        await Parked(1);
+        await _engine.Run("XADD", "s", "5-5", "f", "v");
+        Assert.Equal("5-5", Ids((await huge).Reply.AsItems()[0].AsItems()[1]));
+
         // BLOCK 0 waits only as long as the caller's cap, then answers nil.
         var capped = _engine.Executor.ExecuteAsync(new CommandRequest(Argv("XREAD", "BLOCK", "0", "STREAMS", "s", "$")) { MaxBlock = TimeSpan.FromSeconds(2) });
         await Parked(1);

@@ -398,7 +398,9 @@ internal static partial class StreamCommands
             if (!groupMode && ctx.Arg(streamsAt + streams + i).SequenceEqual("$"u8))
                 rerun[streamsAt + streams + i] = ids[i].ToBytes();
         }
-        return ctx.Block(keys, TimeSpan.FromMilliseconds(timeoutMs), resumeArgs: rerun);
+        // Any longer wait is clamped to the longest the engine's timers take (a TimeSpan would overflow first).
+        var wait = TimeSpan.FromMilliseconds(Math.Min(timeoutMs, (long)BlockingRegistry.LongestWait.TotalMilliseconds));
+        return ctx.Block(keys, wait, resumeArgs: rerun);
     }
 
     /// <summary>Redis's streamParseStrictIDOrReply: an id, <c>-</c> and <c>+</c> refused.</summary>
