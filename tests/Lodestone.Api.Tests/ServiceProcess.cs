@@ -66,9 +66,9 @@ public sealed class ServiceProcess : IDisposable
                 if ((await client.GetAsync("/health")).IsSuccessStatusCode)
                     return new ServiceProcess(process, client);
             }
-            catch (HttpRequestException)
+            catch (Exception probe) when (probe is HttpRequestException or TaskCanceledException)
             {
-                // not listening yet
+                // Not listening yet, or too busy to answer this probe in time (a loaded machine): ask again until the deadline.
             }
             if (process.HasExited || DateTime.UtcNow > deadline)
             {
