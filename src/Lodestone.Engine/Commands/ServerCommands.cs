@@ -163,6 +163,7 @@ internal static class ServerCommands
         if ((flags & CommandFlags.Stale) != 0) yield return "stale";
         if ((flags & CommandFlags.PubSub) != 0) yield return "pubsub";
         if ((flags & CommandFlags.Fast) != 0) yield return "fast";
+        if ((flags & CommandFlags.NoScript) != 0) yield return "noscript";
         if (spec.HasMovableKeys) yield return "movablekeys";
     }
 

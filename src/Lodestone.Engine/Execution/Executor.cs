@@ -81,6 +81,9 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     private int _stopped;
     private readonly ILogger _logger;
     private readonly CommandDispatcher _dispatcher;
+    private readonly Scripting.ScriptRuntime _scripts;
+    // Work that arrived while a script was busy and is not a caller's command (a tick): run next turn.
+    private readonly List<IEngineWork> _deferred = [];
 
     /// <summary>Starts an engine thread with <paramref name="options"/> (validated here), its clock, and the sinks every batch's effects go to before its replies complete.</summary>
     public Executor(EngineOptions options, TimeProvider time, IEnumerable<IEffectSink>? sinks = null, ILogger<Executor>? logger = null)
@@ -118,6 +121,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         {
             WaiterCount = _blocking.WaiterCount, Eviction = _eviction, Diagnostics = _diagnostics,
             PubSub = PubSub, Notifications = Notifications,
+            Scripts = _scripts = new Scripting.ScriptRuntime(new Scripting.ScriptHost(this), _logger),
         };
         _dispatcher = new CommandDispatcher(this, Commands, options, _context, _keyspace, _eviction, _effects, _stream, _clock, _diagnostics, time, _logger);
         _tick = new TickWork(this);
@@ -263,6 +267,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         _wake.Set();
         _thread.Join();
         _stream.Close();
+        _scripts.Dispose();
         // A full fence (see Enqueue), then fail whatever arrived after the thread's last look.
         Interlocked.Exchange(ref _stopped, 1);
         FailQueued();
@@ -276,6 +281,34 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     {
         Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The part that runs one command (scripts run theirs through it).</summary>
+    internal CommandDispatcher Dispatcher => _dispatcher;
+
+    /// <summary>
+    /// Called on the engine thread by a script that has run past busy-reply-threshold: every queued
+    /// caller gets BUSY — except what <paramref name="answer"/> answers itself (SCRIPT KILL) — and
+    /// other work (a tick) waits for the next loop turn. Redis answers its clients from the same hook.
+    /// </summary>
+    internal void AnswerWhileBusy(Func<CommandRequest, Reply?> answer)
+    {
+        while (_queue.TryDequeue(out var work))
+        {
+            switch (work)
+            {
+                case SingleWork single when answer(single.Request) is { } reply:
+                    single.Result = new CommandResult(reply, default, default);
+                    single.Complete();
+                    break;
+                case SingleWork or AtomicWork or BatchWork:
+                    work.Fail(Errors.Busy);
+                    break;
+                default:
+                    _deferred.Add(work);
+                    break;
+            }
+        }
     }
 
     private void Enqueue(IEngineWork work)
@@ -319,6 +352,11 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         {
             // Between batches: nothing is half-done and every effect so far is committed.
             _snapshots.BeginRequested(_stream.Offset);
+            if (_deferred.Count > 0)
+            {
+                batch.AddRange(_deferred);
+                _deferred.Clear();
+            }
             while (batch.Count < _options.MaxBatchSize && _queue.TryDequeue(out var work))
                 batch.Add(work);
 
