@@ -189,3 +189,41 @@ public sealed class ScriptingCommandsTests : IDisposable
         Assert.Empty(_engine.Log.Effects);
     }
 }
+
+/// <summary>A script past busy-reply-threshold: others get BUSY, SCRIPT KILL stops it unless it wrote, and the engine serves again.</summary>
+public sealed class ScriptBusyTests : IDisposable
+{
+    private readonly TestEngine _engine = new();
+
+    public void Dispose() => _engine.Dispose();
+
+    [Fact]
+    public async Task A_runaway_script_makes_others_busy_until_script_kill_ends_it()
+    {
+        ReplyAssert.Ok(await _engine.Run("CONFIG", "SET", "busy-reply-threshold", "0"));
+        ReplyAssert.Ok(await _engine.Run("SET", "k", "v"));
+        var runaway = _engine.Run("EVAL", "while true do end", "0");
+        // The script holds the engine: GET waits until the script's hook answers it.
+        ReplyAssert.Error(await _engine.Run("GET", "k"), "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
+        ReplyAssert.Ok(await _engine.Run("SCRIPT", "KILL"));
+        var sha = System.Text.Encoding.ASCII.GetString(Scripting.ScriptRuntime.Sha1Hex("while true do end"u8));
+        ReplyAssert.Error(await runaway, $"ERR Script killed by user with SCRIPT KILL... script: {sha}, on @user_script:1.");
+        ReplyAssert.Bulk(await _engine.Run("GET", "k"), "v");
+        // The state is whole again: a script (with a pcall, which must not catch a kill) runs to its end.
+        ReplyAssert.Integer(await _engine.Run("EVAL", "local n = 0 for i = 1, 300000 do n = n + 1 end return n", "0"), 300000);
+    }
+
+    [Fact]
+    public async Task A_script_that_wrote_is_unkillable_and_its_kill_cannot_be_caught_by_pcall()
+    {
+        ReplyAssert.Ok(await _engine.Run("CONFIG", "SET", "lua-time-limit", "0"));
+        var writer = _engine.Run("EVAL", "redis.call('SET', 'w', '1') for i = 1, 100000000 do end return 'done'", "0");
+        ReplyAssert.Error(await _engine.Run("SCRIPT", "KILL"),
+            "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.");
+        ReplyAssert.Bulk(await writer, "done");
+        var catcher = _engine.Run("EVAL", "while true do pcall(function() while true do end end) end", "0");
+        ReplyAssert.Ok(await _engine.Run("FUNCTION", "KILL"));
+        Assert.StartsWith("ERR Script killed by user with SCRIPT KILL...", (await catcher).AsError().Message, StringComparison.Ordinal);
+        ReplyAssert.Bulk(await _engine.Run("GET", "w"), "1");
+    }
+}

@@ -84,6 +84,9 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     private readonly Scripting.ScriptRuntime _scripts;
     // Work that arrived while a script was busy and is not a caller's command (a tick): run next turn.
     private readonly List<IEngineWork> _deferred = [];
+    // The loop turn's work items, and the next one to run (a busy script answers those after it).
+    private readonly List<IEngineWork> _batch;
+    private int _batchNext;
 
     /// <summary>Starts an engine thread with <paramref name="options"/> (validated here), its clock, and the sinks every batch's effects go to before its replies complete.</summary>
     public Executor(EngineOptions options, TimeProvider time, IEnumerable<IEffectSink>? sinks = null, ILogger<Executor>? logger = null)
@@ -127,6 +130,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         _tick = new TickWork(this);
         PublishMemory();
 
+        _batch = new List<IEngineWork>(options.MaxBatchSize);
         _thread = new Thread(Run) { IsBackground = true, Name = "lodestone-engine" };
         _thread.Start();
         _ticker = time.CreateTimer(_ => QueueTick(), null, _settings.TickPeriod, _settings.TickPeriod);
@@ -293,21 +297,48 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     /// </summary>
     internal void AnswerWhileBusy(Func<CommandRequest, Reply?> answer)
     {
+        // The rest of this turn's batch first (taken from the queue with the script), then the queue.
+        for (var i = _batchNext; i < _batch.Count; i++)
+        {
+            if (AnswerBusy(_batch[i], answer))
+                _batch[i] = AnsweredWork.Instance;
+        }
         while (_queue.TryDequeue(out var work))
         {
-            switch (work)
-            {
-                case SingleWork single when answer(single.Request) is { } reply:
-                    single.Result = new CommandResult(reply, default, default);
-                    single.Complete();
-                    break;
-                case SingleWork or AtomicWork or BatchWork:
-                    work.Fail(Errors.Busy);
-                    break;
-                default:
-                    _deferred.Add(work);
-                    break;
-            }
+            if (!AnswerBusy(work, answer))
+                _deferred.Add(work);
+        }
+    }
+
+    private static bool AnswerBusy(IEngineWork work, Func<CommandRequest, Reply?> answer)
+    {
+        switch (work)
+        {
+            case SingleWork single when answer(single.Request) is { } reply:
+                single.Result = new CommandResult(reply, default, default);
+                single.Complete();
+                return true;
+            case SingleWork or AtomicWork or BatchWork:
+                work.Fail(Errors.Busy);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>What stands in the batch for a caller answered while a script was busy: nothing left to do.</summary>
+    private sealed class AnsweredWork : IEngineWork
+    {
+        public static readonly AnsweredWork Instance = new();
+
+        public bool Execute(Executor executor) => false;
+
+        public void Complete()
+        {
+        }
+
+        public void Fail(EngineError error)
+        {
         }
     }
 
@@ -347,7 +378,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
 
     private void Run()
     {
-        var batch = new List<IEngineWork>(_options.MaxBatchSize);
+        var batch = _batch;
         while (true)
         {
             // Between batches: nothing is half-done and every effect so far is committed.
@@ -384,8 +415,9 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
             }
 
             _clock.Rebase();
-            foreach (var work in batch)
+            for (_batchNext = 0; _batchNext < batch.Count;)
             {
+                var work = batch[_batchNext++];
                 // A command that ran after the batch's first effect may have seen it: it depends on the commit.
                 if (ExecuteGuarded(work))
                     _completions.Add((work, _effects.Count > 0));
