@@ -21,6 +21,11 @@ internal enum ScriptFlags
     NoCluster = 1 << 4,
     /// <summary><c>allow-cross-slot-keys</c>: may touch keys of several slots.</summary>
     AllowCrossSlotKeys = 1 << 5,
+    /// <summary>
+    /// <c>allow-key-locking</c>: Upstash's flag (its server locks only the declared keys); @upstash/ratelimit
+    /// sends it. Here every script holds the whole engine, so it changes nothing.
+    /// </summary>
+    AllowKeyLocking = 1 << 6,
 }
 
 /// <summary>Reads the <c>#!lua</c> line an EVAL script or a function library may start with.</summary>
@@ -30,6 +35,7 @@ internal static class Shebang
     [
         ("no-writes", ScriptFlags.NoWrites), ("allow-oom", ScriptFlags.AllowOom), ("allow-stale", ScriptFlags.AllowStale),
         ("no-cluster", ScriptFlags.NoCluster), ("allow-cross-slot-keys", ScriptFlags.AllowCrossSlotKeys),
+        ("allow-key-locking", ScriptFlags.AllowKeyLocking),
     ];
 
     /// <summary>A flag's bit from its name, or None for a name Redis does not know.</summary>
