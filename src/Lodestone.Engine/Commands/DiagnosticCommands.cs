@@ -156,7 +156,7 @@ internal static class DiagnosticCommands
 
     /// <summary>MONITOR</summary>
     /// <remarks>Differs from Redis: a request/response endpoint cannot stream, so MONITOR answers with where its stream is.</remarks>
-    [Command("MONITOR", 1, Flags = CommandFlags.NoScript | CommandFlags.Dangerous | CommandFlags.Admin | CommandFlags.Loading | CommandFlags.Stale,
+    [Command("MONITOR", 1, Flags = CommandFlags.Dangerous | CommandFlags.Admin | CommandFlags.Loading | CommandFlags.Stale,
         Syntax = "MONITOR", Summary = "Listens for all requests received by the server in real time (over HTTP: GET /admin/monitor).",
         Complexity = "O(1)", Group = "server", Since = "1.0.0")]
     public static Reply Monitor(CommandContext ctx) => Errors.MonitorOverHttp;

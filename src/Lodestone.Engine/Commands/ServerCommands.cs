@@ -158,12 +158,12 @@ internal static class ServerCommands
         if ((flags & CommandFlags.ReadOnly) != 0) yield return "readonly";
         if ((flags & CommandFlags.DenyOom) != 0) yield return "denyoom";
         if ((flags & CommandFlags.Admin) != 0) yield return "admin";
+        if ((flags & CommandFlags.NoScript) != 0) yield return "noscript";
         if ((flags & CommandFlags.Blocking) != 0) yield return "blocking";
         if ((flags & CommandFlags.Loading) != 0) yield return "loading";
         if ((flags & CommandFlags.Stale) != 0) yield return "stale";
         if ((flags & CommandFlags.PubSub) != 0) yield return "pubsub";
         if ((flags & CommandFlags.Fast) != 0) yield return "fast";
-        if ((flags & CommandFlags.NoScript) != 0) yield return "noscript";
         if (spec.HasMovableKeys) yield return "movablekeys";
     }
 
