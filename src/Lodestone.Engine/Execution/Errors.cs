@@ -111,6 +111,10 @@ internal static class Errors
     public static readonly EngineError NotBusy = new(ErrorKind.BadRequest, "NOTBUSY No scripts in execution right now.");
     public static readonly EngineError Unkillable = new(ErrorKind.Conflict, "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.");
     public static readonly EngineError ScriptFlushOption = new(ErrorKind.BadRequest, "ERR SCRIPT FLUSH only support SYNC|ASYNC option");
+    public static readonly EngineError FunctionNotFound = new(ErrorKind.NoSuchKey, "ERR Function not found");
+    public static readonly EngineError FunctionRoNeedsNoWrites = new(ErrorKind.BadRequest, "ERR Can not execute a script with write flag using *_ro command.");
+    public static readonly EngineError LibraryNotFound = new(ErrorKind.NoSuchKey, "ERR Library not found");
+    public static readonly EngineError FunctionFlushOption = new(ErrorKind.BadRequest, "ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
     public static readonly EngineError EvalReadOnlyNeedsNoWrites = new(ErrorKind.BadRequest, "ERR Can not run script with write flag on readonly replica");
 
     public static EngineError UnknownSubcommand(string subcommand, string command) =>

@@ -114,7 +114,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         _stream = new EffectStream(options.ReplBacklogSize);
         _keyspace = new Keyspace.Keyspace(new Random(), firstVersion: time.GetUtcNow().ToUnixTimeMilliseconds() * 1000, new KeyspaceEvents(this));
         _eviction = new Eviction(_keyspace);
-        _snapshots = new SnapshotCoordinator(_keyspace, LatencySince);
+        _snapshots = new SnapshotCoordinator(_keyspace, LatencySince, () => [.. _scripts!.Functions.Libraries.Select(library => library.Code)]);
         _blocking = new BlockingRegistry(time, Enqueue);
         _resumeWaiter = ResumeWaiter;
         _diagnostics = new EngineDiagnostics(this, _keyspace, Commands, options, time);

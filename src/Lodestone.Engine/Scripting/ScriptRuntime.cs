@@ -87,7 +87,11 @@ internal sealed class ScriptRuntime : IDisposable
         _msgPackPack = state => Host(state, LuaMsgPack.Pack);
         _msgPackUnpack = state => Host(state, LuaMsgPack.Unpack);
         _registerFunction = RegisterFunction;
+        Functions = new FunctionLibraries(this);
     }
+
+    /// <summary>The function libraries (FUNCTION LOAD, FCALL).</summary>
+    public FunctionLibraries Functions { get; }
 
     /// <summary>How many EVAL scripts the cache holds.</summary>
     public int ScriptCount => _scripts.Count;
@@ -224,6 +228,40 @@ internal sealed class ScriptRuntime : IDisposable
         _inHost = false;
         _running = default;
         return reply;
+    }
+
+    /// <summary>
+    /// Runs a function library's code once (FUNCTION LOAD), with the busy hook and the memory cap as
+    /// for a script; commands may not be called while it loads. Returns Redis's error, or null.
+    /// </summary>
+    internal EngineError? RunLibraryCode(int reference)
+    {
+        var lua = State;
+        var top = lua.GetTop();
+        _running = new ScriptCall { Active = true, Loading = true, Started = Stopwatch.GetTimestamp(), Resp = 2, Name = "library" };
+        lua.RawGetInteger(LuaRegistry.Index, _onErrorRef);
+        lua.RawGetInteger(LuaRegistry.Index, reference);
+        _limitMemory = true;
+        var status = lua.PCall(0, 0, top + 1);
+        _limitMemory = false;
+        _inHost = true;
+        EngineError? error = null;
+        if (status != LuaStatus.OK)
+        {
+            var message = status == LuaStatus.ErrMem ? "ERR user_function: not enough memory"
+                : lua.Type(-1) == LuaType.Table ? RawField(lua, -1, "err") ?? "ERR unknown error"
+                : "ERR " + lua.ToString(-1, false);
+            error = new EngineError(ErrorKind.BadRequest, "ERR Error registering functions: " + message);
+        }
+        if (_running.KillRequested)
+        {
+            lua.RawGetInteger(LuaRegistry.Index, _resetRef);
+            lua.PCall(0, 0, 0);
+        }
+        lua.SetTop(top);
+        _inHost = false;
+        _running = default;
+        return error;
     }
 
     /// <summary>
@@ -390,7 +428,7 @@ internal sealed class ScriptRuntime : IDisposable
             var top = lua.GetTop();
             var failure = body(lua);
             if (failure is null)
-                return lua.GetTop() - top;
+                return Math.Max(0, lua.GetTop() - top);
             lua.SetTop(top);
             lua.PushNil();
             lua.PushString(failure);
@@ -413,6 +451,8 @@ internal sealed class ScriptRuntime : IDisposable
     private int Call(IntPtr state) => Host(state, lua =>
     {
         var count = lua.GetTop();
+        if (_running.Loading)
+            return "ERR redis.call and redis.pcall may not be called while a function library loads";
         if (count == 0)
             return "ERR Please specify at least one argument for this redis lib call";
         var args = new byte[count][];
@@ -705,6 +745,9 @@ internal struct ScriptCall
 {
     /// <summary>Whether a script is running.</summary>
     public bool Active;
+
+    /// <summary>A function library's code is loading: no commands may be called.</summary>
+    public bool Loading;
 
     /// <summary>The script's SHA-1, for its errors.</summary>
     public string? Name;
