@@ -145,6 +145,19 @@ public sealed class ScriptingCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task Cmsgpack_packs_as_lua_cmsgpack_and_unpacks_what_it_packed()
+    {
+        // redis-server 7.0: cmsgpack.pack({1,2,3}) is 93 01 02 03.
+        ReplyAssert.BulkBytes(await Eval("return cmsgpack.pack({1,2,3})", "0"), [0x93, 1, 2, 3]);
+        ReplyAssert.BulkBytes(await Eval("return cmsgpack.pack({a=1})", "0"), [0x81, 0xa1, (byte)'a', 1]);
+        ReplyAssert.BulkBytes(await Eval("return cmsgpack.pack(-1, 300, 'x', true)", "0"), [0xff, 0xcd, 0x01, 0x2c, 0xa1, (byte)'x', 0xc3]);
+        Assert.Equal("[(integer) 1, \"two\", [(integer) 3, (integer) 4], (integer) -70000, \"1.5\"]",
+            (await Eval("local a, b, c, d, e = cmsgpack.unpack(cmsgpack.pack(1, 'two', {3, 4}, -70000, 1.5)) return {a, b, c, d, tostring(e)}", "0")).ToString());
+        Assert.True((await Eval("return cmsgpack.unpack('\\xdc\\xff')", "0")).IsError);
+        ReplyAssert.Integer(await Eval("return struct.unpack('>I2', struct.pack('>I2', 258))", "0"), 258);
+    }
+
+    [Fact]
     public async Task A_script_may_not_run_scripting_blocking_or_subscribing_commands()
     {
         foreach (var call in new[] { "'eval','return 1','0'", "'subscribe','x'", "'blpop','l',0", "'script','flush'" })

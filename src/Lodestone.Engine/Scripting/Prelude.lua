@@ -220,7 +220,10 @@ G.cjson = readonly({
 })
 G.cmsgpack = readonly({
   pack = function(...) return checked(raw.msgpack_pack(...)) end,
-  unpack = function(...) return checked(raw.msgpack_unpack(...)) end,
+  unpack = function(...)
+    local values = checked(raw.msgpack_unpack(...))
+    return table.unpack(values, 1, values.n)
+  end,
 })
 G.struct = readonly({
   pack = function(fmt, ...) return string.pack(fmt, ...) end,
