@@ -216,6 +216,26 @@ public sealed class ScriptingCommandsTests : IDisposable
     }
 }
 
+/// <summary>Replaying a log: a script's effects apply whole, or not at all when the log ends before its EXEC.</summary>
+public sealed class ScriptReplayTests
+{
+    private static Effect Record(params string[] args) => new([.. args.Select(Encoding.UTF8.GetBytes)], 0);
+
+    [Fact]
+    public async Task A_scripts_effects_replay_whole_across_chunks_and_not_at_all_without_their_exec()
+    {
+        using var engine = new TestEngine();
+        engine.Executor.BeginLoading();
+        Assert.Null(await engine.Executor.ReplayAsync([Record("SET", "before", "1"), Record("MULTI"), Record("SET", "a", "1")]));
+        Assert.Null(await engine.Executor.ReplayAsync([Record("SET", "b", "2"), Record("EXEC"), Record("MULTI"), Record("SET", "torn", "1")]));
+        engine.Executor.FinishLoading(0);
+        ReplyAssert.Bulk(await engine.Run("GET", "before"), "1");
+        ReplyAssert.Bulk(await engine.Run("GET", "a"), "1");
+        ReplyAssert.Bulk(await engine.Run("GET", "b"), "2");
+        ReplyAssert.Null(await engine.Run("GET", "torn"));
+    }
+}
+
 /// <summary>A script past busy-reply-threshold: others get BUSY, SCRIPT KILL stops it unless it wrote, and the engine serves again.</summary>
 public sealed class ScriptBusyTests : IDisposable
 {
