@@ -104,6 +104,10 @@ public sealed class ScriptingCommandsTests : IDisposable
         Assert.Equal("[(integer) 0]", (await _engine.Run("SCRIPT", "EXISTS", Sha("return ARGV[1]"))).ToString());
         ReplyAssert.Error(await _engine.Run("EVALSHA", Sha("return ARGV[1]"), "0"), "NOSCRIPT No matching script. Please use EVAL.");
         ReplyAssert.Error(await _engine.Run("SCRIPT", "KILL"), "NOTBUSY No scripts in execution right now.");
+        await _engine.Run("SCRIPT", "LOAD", "return 2");
+        var info = Encoding.UTF8.GetString((await _engine.Run("INFO", "memory")).AsBulk().Span);
+        Assert.Contains("number_of_cached_scripts:1\r\n", info, StringComparison.Ordinal);
+        Assert.Matches("used_memory_lua:[1-9][0-9]*\r\n", info);
         ReplyAssert.Error(await _engine.Run("SCRIPT", "NOSUCH"), "ERR unknown subcommand 'NOSUCH'. Try SCRIPT HELP.");
     }
 
