@@ -61,6 +61,10 @@ public sealed class FunctionCommandsTests : IDisposable
         ReplyAssert.Error(await _engine.Run("FCALL", "f1", "1", "k"), "ERR Function not found");
         ReplyAssert.Ok(await _engine.RunBytes("FUNCTION"u8.ToArray(), "RESTORE"u8.ToArray(), dump));
         ReplyAssert.Bulk(await _engine.Run("FCALL", "ro", "0", "back"), "back");
+        // APPEND onto a library of the same name fails and changes nothing.
+        Assert.StartsWith("ERR Library 'lib1' already exists", (await _engine.RunBytes("FUNCTION"u8.ToArray(), "RESTORE"u8.ToArray(), dump)).AsError().Message, StringComparison.Ordinal);
+        ReplyAssert.Bulk(await _engine.Run("FCALL", "ro", "0", "still"), "still");
+        ReplyAssert.Ok(await _engine.RunBytes("FUNCTION"u8.ToArray(), "RESTORE"u8.ToArray(), dump, "FLUSH"u8.ToArray()));
         ReplyAssert.Ok(await _engine.Run("FUNCTION", "FLUSH", "SYNC"));
         Assert.Equal("[]", (await _engine.Run("FUNCTION", "LIST")).ToString());
         ReplyAssert.Error(await _engine.Run("FUNCTION", "KILL"), "NOTBUSY No scripts in execution right now.");

@@ -208,22 +208,19 @@ internal static class FunctionCommands
             return denied;
         if (ReadDump(ctx.Args[2]) is not { } codes)
             return new EngineError(ErrorKind.BadRequest, "ERR payload version or checksum are wrong");
-        // All or nothing: check every library against what stays, then load.
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        var kept = policy == "FLUSH" ? [] : functions.Libraries.Select(l => (l.Name, l.Code)).ToList();
+        // All or nothing: on a failure, the libraries there before come back.
+        var before = functions.Libraries.Select(library => library.Code).ToList();
         if (policy == "FLUSH")
             functions.Flush();
         foreach (var code in codes)
         {
-            if (functions.Load(code, replace: policy != "APPEND", out var name) is { } failed)
+            if (functions.Load(code, replace: policy != "APPEND", out _) is { } failed)
             {
-                // Undo: what was there before comes back.
                 functions.Flush();
-                foreach (var (_, old) in kept)
+                foreach (var old in before)
                     functions.Load(old, replace: true, out _);
                 return failed;
             }
-            names.Add(name);
         }
         ctx.Propagate(ctx.Args);
         return Reply.Ok;
