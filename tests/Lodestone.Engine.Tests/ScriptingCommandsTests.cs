@@ -264,6 +264,20 @@ public sealed class ScriptBusyTests : IDisposable
     }
 
     [Fact]
+    public async Task Stopping_the_engine_ends_even_an_unkillable_script_and_logs_none_of_its_writes()
+    {
+        var engine = new TestEngine();
+        ReplyAssert.Ok(await engine.Run("CONFIG", "SET", "busy-reply-threshold", "0"));
+        engine.Log.Clear();
+        var stuck = engine.Run("EVAL", "redis.call('SET', 'x', '1') while true do end", "0");
+        ReplyAssert.Error(await engine.Run("SCRIPT", "KILL"),
+            "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.");
+        await Task.Run(engine.Dispose);
+        Assert.True((await stuck).IsError);
+        Assert.Empty(engine.Log.Effects);
+    }
+
+    [Fact]
     public async Task A_script_that_wrote_is_unkillable_and_its_kill_cannot_be_caught_by_pcall()
     {
         ReplyAssert.Ok(await _engine.Run("CONFIG", "SET", "lua-time-limit", "0"));

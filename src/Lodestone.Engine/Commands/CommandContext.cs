@@ -202,6 +202,9 @@ internal sealed class CommandContext
         _effects.Add(new Effect([Effects.Exec], 0));
     }
 
+    /// <summary>Forgets the effects from <paramref name="first"/> on: a script ended by the engine stopping is never logged in part.</summary>
+    public void DropEffects(int first) => _effects.RemoveRange(first, _effects.Count - first);
+
     /// <summary>Lua scripts: the engine's one Lua state and its script cache.</summary>
     public Scripting.ScriptRuntime Scripts { get; init; } = null!;
 

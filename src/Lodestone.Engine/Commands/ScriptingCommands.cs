@@ -73,7 +73,10 @@ internal static class ScriptingCommands
     {
         var first = ctx.EffectCount;
         var reply = ctx.Scripts.Run(call, reference, args, firstKey, keyCount, asFunction);
-        ctx.WrapEffects(first);
+        if (ctx.Scripts.LastRunAbandoned)
+            ctx.DropEffects(first);
+        else
+            ctx.WrapEffects(first);
         return reply;
     }
 

@@ -287,6 +287,9 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>Whether <see cref="Dispose"/> has begun (a running script is then ended).</summary>
+    internal bool IsStopping => _stopping;
+
     /// <summary>The part that runs one command (scripts run theirs through it).</summary>
     internal CommandDispatcher Dispatcher => _dispatcher;
 

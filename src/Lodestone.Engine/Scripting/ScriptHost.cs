@@ -14,6 +14,8 @@ internal sealed class ScriptHost(Executor engine) : IScriptHost
 
     public long BusyThresholdMs => engine.Settings.BusyReplyThresholdMs;
 
+    public bool Stopping => engine.IsStopping;
+
     public void AnswerWhileBusy(ScriptRuntime runtime) =>
         engine.AnswerWhileBusy(request => !IsKill(request.Args) ? (Reply?)null
             : request.User is { Role: < Security.AclRole.Admin } ? Errors.NoPermissionForCommand(Encoding.ASCII.GetString(request.Args[0]) + "|kill")

@@ -99,6 +99,9 @@ internal sealed class ScriptRuntime : IDisposable
     /// <summary>Bytes the Lua state holds (INFO's used_memory_lua).</summary>
     public long UsedBytes => _usedBytes;
 
+    /// <summary>Whether the last script run was ended because the engine is stopping (its effects must not be logged).</summary>
+    public bool LastRunAbandoned { get; private set; }
+
     /// <summary>Whether a script is running now (SCRIPT KILL has something to stop).</summary>
     public bool IsRunning => _running.Active;
 
@@ -226,6 +229,7 @@ internal sealed class ScriptRuntime : IDisposable
         }
         lua.SetTop(top);
         _inHost = false;
+        LastRunAbandoned = _running.Abandoned;
         _running = default;
         return reply;
     }
@@ -505,6 +509,13 @@ internal sealed class ScriptRuntime : IDisposable
     {
         if (Stopwatch.GetElapsedTime(_running.Started).TotalMilliseconds >= _host.BusyThresholdMs)
             _host.AnswerWhileBusy(this);
+        // The engine is stopping (Redis's SHUTDOWN NOSAVE while busy): the script ends now, even one that
+        // wrote, and its effects are dropped — the log never holds part of a script.
+        if (_host.Stopping)
+        {
+            _running.KillRequested = true;
+            _running.Abandoned = true;
+        }
         lua.PushBoolean(_running.KillRequested);
         return null;
     });
@@ -770,6 +781,9 @@ internal struct ScriptCall
     /// <summary>Whether SCRIPT KILL or FUNCTION KILL asked it to stop.</summary>
     public bool KillRequested;
 
+    /// <summary>Whether it was ended because the engine is stopping.</summary>
+    public bool Abandoned;
+
     /// <summary>The protocol redis.call's replies are converted from (redis.setresp).</summary>
     public int Resp;
 
@@ -785,6 +799,9 @@ internal interface IScriptHost
 
     /// <summary>busy-reply-threshold in milliseconds.</summary>
     long BusyThresholdMs { get; }
+
+    /// <summary>Whether the engine is stopping: a running script is ended.</summary>
+    bool Stopping { get; }
 
     /// <summary>Answers queued callers while a script is past the threshold: BUSY, except SCRIPT KILL / FUNCTION KILL.</summary>
     void AnswerWhileBusy(ScriptRuntime runtime);
