@@ -371,12 +371,29 @@ public sealed class SnapshotTests : IDisposable
     }
 
     [Fact]
+    public async Task Function_libraries_survive_a_snapshot_and_a_restart_but_eval_scripts_do_not()
+    {
+        using (var node = Start())
+        {
+            Assert.Equal("\"lib\"", (await node.Run("FUNCTION", "LOAD", "#!lua name=lib\nredis.register_function('seven', function() return 7 end)")).ToString());
+            await node.Run("SCRIPT", "LOAD", "return 1");
+            await node.Snapshot();
+            Assert.Equal("\"lib2\"", (await node.Run("FUNCTION", "LOAD", "#!lua name=lib2\nredis.register_function('eight', function() return 8 end)")).ToString());
+        }
+        using var again = Start();
+        Assert.Equal("(integer) 7", (await again.Run("FCALL", "seven", "0")).ToString());
+        Assert.Equal("(integer) 8", (await again.Run("FCALL", "eight", "0")).ToString());
+        Assert.Equal("[(integer) 0]", (await again.Run("SCRIPT", "EXISTS", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db")).ToString());
+    }
+
+    [Fact]
     public void The_snapshot_format_is_pinned_byte_for_byte()
     {
         // Golden bytes: type numbers and codecs are append-only; a change needs a new format version.
         Assert.Equal([1, 2, 3, 4, 5, 6], new[] { RedisType.String, RedisType.List, RedisType.Set, RedisType.Hash, RedisType.ZSet, RedisType.Stream }.Select(t => (int)t));
         var buffer = new ArrayBufferWriter<byte>();
-        SnapshotFile.WriteHeader(buffer, 7, lastVersion: 0x1234);
+        // Format 4: the function libraries' sources follow the counter.
+        SnapshotFile.WriteHeader(buffer, 7, lastVersion: 0x1234, libraries: ["ab"u8.ToArray()]);
         var encoder = new SnapshotEncoder(buffer);
         SnapshotFile.WriteEntry(encoder, RedisType.String, "k"u8.ToArray(), -1, 300, StringValue.Wrap("v"u8.ToArray()));
         var zset = new SortedSetValue();
@@ -390,12 +407,29 @@ public sealed class SnapshotTests : IDisposable
         SnapshotFile.WriteEnd(encoder, 3);
 
         Assert.Equal(
-            "4C4F444553544F4E452D534E41500A" + "03" + "0700000000000000" + "3412000000000000" +
+            "4C4F444553544F4E452D534E41500A" + "04" + "0700000000000000" + "3412000000000000" + "01" + "026162" +
             "01" + "016B" + "FFFFFFFFFFFFFFFF" + "2C01000000000000" + "0176" +
             "05" + "017A" + "E803000000000000" + "3412000000000000" + "01" + "016D" + "000000000000F83F" +
             "04" + "0168" + "FFFFFFFFFFFFFFFF" + "0500000000000000" + "01" + "0166" + "0131" + "01" + "0166" + "D007000000000000" +
             "FF" + "03",
             Convert.ToHexString(buffer.WrittenSpan));
+        var read = SnapshotFile.Read(new MemoryStream(WithTrailer(Convert.ToHexString(buffer.WrittenSpan))), _ => { });
+        Assert.Equal(["ab"], read.Libraries.Select(code => Encoding.UTF8.GetString(code)));
+    }
+
+    [Fact]
+    public void Format_3_reads_back_without_libraries()
+    {
+        // Format 3 as the previous build wrote it (its golden bytes): no library section.
+        var entries = new List<SnapshotEntry>();
+        var format3 = SnapshotFile.Read(new MemoryStream(WithTrailer(
+            "4C4F444553544F4E452D534E41500A" + "03" + "0700000000000000" + "3412000000000000" +
+            "01" + "016B" + "FFFFFFFFFFFFFFFF" + "2C01000000000000" + "0176" +
+            "04" + "0168" + "FFFFFFFFFFFFFFFF" + "0500000000000000" + "01" + "0166" + "0131" + "01" + "0166" + "D007000000000000" +
+            "FF" + "02")), entries.Add);
+        Assert.Equal(new SnapshotInfo(7, 2, 0x1234, 3), format3);
+        Assert.Empty(format3.Libraries);
+        Assert.Equal(["k", "h"], entries.Select(e => Encoding.UTF8.GetString(e.Key)));
     }
 
     /// <summary>A whole snapshot file from golden bytes: the body, then the CRC-32C trailer.</summary>

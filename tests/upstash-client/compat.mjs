@@ -220,6 +220,17 @@ check("streams: xadd, xrange, xgroup, xreadgroup, xack, xpending", async () => {
   assert.deepEqual(await redis.xpending(key("orders"), "billing", "-", "+", 10), []);
 });
 
+check("scripts: createScript, eval, evalsha and script load", async () => {
+  const script = redis.createScript("return {KEYS[1], ARGV[1], redis.call('INCR', KEYS[1])}");
+  assert.deepEqual(await script.exec([key("script")], ["a"]), [key("script"), "a", 1]);
+  assert.deepEqual(await script.exec([key("script")], ["b"]), [key("script"), "b", 2]);
+  const sha = await redis.scriptLoad("return ARGV[1]");
+  assert.equal(await redis.evalsha(sha, [], ["hello"]), "hello");
+  assert.equal(await redis.eval("return tonumber(ARGV[1]) * 2", [], ["21"]), 42);
+  assert.deepEqual(await redis.scriptExists(sha, "0000000000000000000000000000000000000000"), [1, 0]);
+  await assert.rejects(redis.evalsha("0000000000000000000000000000000000000000", [], []), /NOSCRIPT No matching script/);
+});
+
 check("errors carry Redis's text", async () => {
   await redis.set(key("word"), "abc");
   await assert.rejects(redis.incr(key("word")), /ERR value is not an integer or out of range/);

@@ -217,6 +217,28 @@ internal sealed class CommandContext
         Propagated = true;
     }
 
+    /// <summary>How many effects the batch holds so far: where a script's effects will begin.</summary>
+    public int EffectCount => _effects.Count;
+
+    /// <summary>
+    /// Wraps the effects from <paramref name="first"/> on (a script's writes) in MULTI … EXEC, as Redis 7
+    /// replicates a script's effects, when there are two or more: a reader of the log applies them as
+    /// one unit, and recovery drops a unit whose EXEC never reached the disk.
+    /// </summary>
+    public void WrapEffects(int first)
+    {
+        if (_effects.Count - first < 2)
+            return;
+        _effects.Insert(first, new Effect([Effects.Multi], 0));
+        _effects.Add(new Effect([Effects.Exec], 0));
+    }
+
+    /// <summary>Forgets the effects from <paramref name="first"/> on: a script ended by the engine stopping is never logged in part.</summary>
+    public void DropEffects(int first) => _effects.RemoveRange(first, _effects.Count - first);
+
+    /// <summary>Lua scripts: the engine's one Lua state and its script cache.</summary>
+    public Scripting.ScriptRuntime Scripts { get; init; } = null!;
+
     public ReadOnlySpan<byte> Arg(int index) => Args[index];
 
     /// <summary>Argument as text, for messages.</summary>

@@ -34,4 +34,7 @@ public enum CommandFlags
 
     /// <summary>A publish/subscribe command (Redis's <c>pubsub</c> flag): channels, not keys.</summary>
     PubSub = 1 << 11,
+
+    /// <summary>Refused inside a script (Redis's <c>noscript</c>): the scripting commands themselves, subscriptions, MONITOR.</summary>
+    NoScript = 1 << 12,
 }

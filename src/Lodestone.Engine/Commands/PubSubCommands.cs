@@ -59,37 +59,37 @@ internal static class PubSubCommands
 
     /// <summary>SUBSCRIBE channel [channel ...]</summary>
     /// <remarks>Differs from Redis: answered with where the stream is; subscribing needs a connection that stays open.</remarks>
-    [Command("SUBSCRIBE", -2, Flags = CommandFlags.PubSub | CommandFlags.Loading | CommandFlags.Stale,
+    [Command("SUBSCRIBE", -2, Flags = CommandFlags.PubSub | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale,
         Syntax = "SUBSCRIBE channel [channel ...]", Summary = "Listens for messages published to channels (over HTTP: a stream, see docs/api.md).",
         Complexity = "O(N) where N is the number of channels to subscribe to.", Group = Group, Since = "2.0.0")]
     public static Reply Subscribe(CommandContext ctx) => Errors.SubscribeNeedsStream(ctx.Spec.Name);
 
     /// <summary>PSUBSCRIBE pattern [pattern ...]</summary>
-    [Command("PSUBSCRIBE", -2, Flags = CommandFlags.PubSub | CommandFlags.Loading | CommandFlags.Stale,
+    [Command("PSUBSCRIBE", -2, Flags = CommandFlags.PubSub | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale,
         Syntax = "PSUBSCRIBE pattern [pattern ...]", Summary = "Listens for messages published to channels that match one or more patterns (over HTTP: a stream).",
         Complexity = "O(N) where N is the number of patterns to subscribe to.", Group = Group, Since = "2.0.0")]
     public static Reply PSubscribe(CommandContext ctx) => Errors.SubscribeNeedsStream(ctx.Spec.Name);
 
     /// <summary>SSUBSCRIBE shardchannel [shardchannel ...]</summary>
-    [Command("SSUBSCRIBE", -2, Flags = CommandFlags.PubSub | CommandFlags.Loading | CommandFlags.Stale,
+    [Command("SSUBSCRIBE", -2, Flags = CommandFlags.PubSub | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale,
         Syntax = "SSUBSCRIBE shardchannel [shardchannel ...]", Summary = "Listens for messages published to shard channels (over HTTP: a stream).",
         Complexity = "O(N) where N is the number of shard channels to subscribe to.", Group = Group, Since = "7.0.0")]
     public static Reply SSubscribe(CommandContext ctx) => Errors.SubscribeNeedsStream(ctx.Spec.Name);
 
     /// <summary>UNSUBSCRIBE [channel [channel ...]]</summary>
-    [Command("UNSUBSCRIBE", -1, Flags = CommandFlags.PubSub | CommandFlags.Loading | CommandFlags.Stale,
+    [Command("UNSUBSCRIBE", -1, Flags = CommandFlags.PubSub | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale,
         Syntax = "UNSUBSCRIBE [channel [channel ...]]", Summary = "Stops listening to messages posted to channels (over HTTP: close the stream, or a WebSocket frame).",
         Complexity = "O(N) where N is the number of channels to unsubscribe.", Group = Group, Since = "2.0.0")]
     public static Reply Unsubscribe(CommandContext ctx) => Errors.SubscribeNeedsStream(ctx.Spec.Name);
 
     /// <summary>PUNSUBSCRIBE [pattern [pattern ...]]</summary>
-    [Command("PUNSUBSCRIBE", -1, Flags = CommandFlags.PubSub | CommandFlags.Loading | CommandFlags.Stale,
+    [Command("PUNSUBSCRIBE", -1, Flags = CommandFlags.PubSub | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale,
         Syntax = "PUNSUBSCRIBE [pattern [pattern ...]]", Summary = "Stops listening to messages published to channels that match one or more patterns (over HTTP: see UNSUBSCRIBE).",
         Complexity = "O(N) where N is the number of patterns to unsubscribe.", Group = Group, Since = "2.0.0")]
     public static Reply PUnsubscribe(CommandContext ctx) => Errors.SubscribeNeedsStream(ctx.Spec.Name);
 
     /// <summary>SUNSUBSCRIBE [shardchannel [shardchannel ...]]</summary>
-    [Command("SUNSUBSCRIBE", -1, Flags = CommandFlags.PubSub | CommandFlags.Loading | CommandFlags.Stale,
+    [Command("SUNSUBSCRIBE", -1, Flags = CommandFlags.PubSub | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale,
         Syntax = "SUNSUBSCRIBE [shardchannel [shardchannel ...]]", Summary = "Stops listening to messages posted to shard channels (over HTTP: see UNSUBSCRIBE).",
         Complexity = "O(N) where N is the number of shard channels to unsubscribe.", Group = Group, Since = "7.0.0")]
     public static Reply SUnsubscribe(CommandContext ctx) => Errors.SubscribeNeedsStream(ctx.Spec.Name);

@@ -158,6 +158,7 @@ internal static class ServerCommands
         if ((flags & CommandFlags.ReadOnly) != 0) yield return "readonly";
         if ((flags & CommandFlags.DenyOom) != 0) yield return "denyoom";
         if ((flags & CommandFlags.Admin) != 0) yield return "admin";
+        if ((flags & CommandFlags.NoScript) != 0) yield return "noscript";
         if ((flags & CommandFlags.Blocking) != 0) yield return "blocking";
         if ((flags & CommandFlags.Loading) != 0) yield return "loading";
         if ((flags & CommandFlags.Stale) != 0) yield return "stale";

@@ -62,6 +62,19 @@ public sealed record RuntimeSettings
             : throw new ArgumentOutOfRangeException(nameof(HllSparseMaxBytes), value, "HllSparseMaxBytes must not be negative.");
     }
 
+    /// <summary>
+    /// How long a script runs before other callers get BUSY and SCRIPT KILL may stop it, in milliseconds
+    /// (Redis's <c>busy-reply-threshold</c>, alias <c>lua-time-limit</c>; 5000 by default, 0 answers BUSY at once).
+    /// </summary>
+    public long BusyReplyThresholdMs
+    {
+        get => _busyReplyThresholdMs;
+        init => _busyReplyThresholdMs = value >= 0 ? value
+            : throw new ArgumentOutOfRangeException(nameof(BusyReplyThresholdMs), value, "BusyReplyThresholdMs must not be negative.");
+    }
+
+    private readonly long _busyReplyThresholdMs = 5000;
+
     /// <summary>The interval between ticks at <see cref="Hz"/>.</summary>
     public TimeSpan TickPeriod => TimeSpan.FromMilliseconds(1000.0 / Hz);
 

@@ -109,6 +109,11 @@ internal static class ConfigParameters
             PubSub.KeyspaceNotifications.Parse(text) is { } flags
                 ? new ConfigChange(() => ctx.Notifications.Flags = flags, null)
                 : ConfigChange.Refused("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")),
+        ConfigParameter.Integer("busy-reply-threshold", 0, long.MaxValue,
+            ctx => ctx.Settings.BusyReplyThresholdMs, (ctx, value) => ctx.ChangeSettings(s => s with { BusyReplyThresholdMs = value })),
+        // Redis's older name for busy-reply-threshold.
+        ConfigParameter.Integer("lua-time-limit", 0, long.MaxValue,
+            ctx => ctx.Settings.BusyReplyThresholdMs, (ctx, value) => ctx.ChangeSettings(s => s with { BusyReplyThresholdMs = value })),
         ConfigParameter.ReadOnly("proto-max-bulk-len",
             ctx => ctx.Options.ProtoMaxBulkLen.ToString(CultureInfo.InvariantCulture)),
     ];

@@ -112,6 +112,14 @@ internal static class InfoReport
         Field(text, "used_memory_peak", peak);
         Field(text, "used_memory_peak_human", Human(peak));
         Field(text, "used_memory_peak_perc", peak == 0 ? "0.00%" : (100.0 * used / peak).ToString("F2", CultureInfo.InvariantCulture) + "%");
+        // The Lua state's bytes (scripts and function libraries share it), and what it holds.
+        var lua = ctx.Scripts.UsedBytes;
+        Field(text, "used_memory_vm_eval", lua);
+        Field(text, "used_memory_lua", lua);
+        Field(text, "used_memory_lua_human", Human(lua));
+        Field(text, "number_of_cached_scripts", (long)ctx.Scripts.ScriptCount);
+        Field(text, "number_of_functions", (long)ctx.Scripts.Functions.FunctionCount);
+        Field(text, "number_of_libraries", (long)ctx.Scripts.Functions.Libraries.Count());
         var total = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         Field(text, "total_system_memory", total);
         Field(text, "total_system_memory_human", Human(total));

@@ -227,9 +227,58 @@ internal sealed class CommandDispatcher(
             batch[i] = batch[i] with { Version = version };
     }
 
+    /// <summary>
+    /// Runs a command a script called (redis.call), on the engine thread, inside the script's own
+    /// command: the checks Redis makes for scripts (the command exists and may run from a script, its
+    /// arity, the caller's permission, read-only scripts, the log, the memory limit), then the command
+    /// at the script's time snapshot. Its effects go to the batch like any command's, with a version
+    /// of its own.
+    /// </summary>
+    /// <param name="wrote">Whether it was a write that ran (the script may no longer be killed).</param>
+    public Reply RunFromScript(byte[][] args, in Scripting.ScriptCall script, out bool wrote)
+    {
+        wrote = false;
+        if (commands.Find(args[0]) is not { } spec)
+            return Errors.ScriptUnknownCommand;
+        if (!spec.AcceptsArgumentCount(args.Length))
+            return Errors.ScriptWrongArity;
+        if ((spec.Flags & (CommandFlags.NoScript | CommandFlags.Blocking)) != 0)
+            return Errors.ScriptCommandNotAllowed;
+        if (script.User?.Check(spec, args) is { } denied)
+            return ReferenceEquals(denied, Errors.NoPermissionForKey) ? Errors.ScriptNoKeyPermission : Errors.ScriptNoCommandPermission;
+        if (spec.IsWrite && script.ReadOnly)
+            return Errors.ScriptWriteNotAllowed;
+        if (spec.IsWrite && WriteRefusal is not null)
+            return WriteRefusal;
+        var settings = engine.Settings;
+        if ((spec.Flags & CommandFlags.DenyOom) != 0 && !eviction.MakeRoom(NowMs, settings))
+            return Errors.OutOfMemory;
+        var outer = context.User;
+        var started = clock.Timestamp;
+        context.User = script.User;
+        Reply reply;
+        try
+        {
+            reply = Dispatch(spec, args, KeyAccess.At(NowMs, settings.MaxMemoryPolicy.IsLfu()));
+        }
+        finally
+        {
+            context.User = outer;
+            // The script's own command goes on: what runs after this belongs to it again.
+            keyspace.BeginCommand(0);
+        }
+        wrote = spec.IsWrite && !reply.IsError;
+        diagnostics.Stats.Executed(spec, clock.MicrosecondsSince(started), reply.IsError);
+        return reply;
+    }
+
     /// <summary>Runs a logged record as loading replay: no permissions, no logging of its own, its keys get the record's version.</summary>
     public Reply Replay(Effect record)
     {
+        // The markers around a script's effects (see CommandContext.WrapEffects): the records between
+        // them replay in order on this one thread, so they need nothing more here.
+        if (Commands.Effects.IsTransactionMarker(record))
+            return Reply.Ok;
         if (commands.Check(record.Args, long.MaxValue, out var spec) is { } invalid)
             return invalid;
         context.IsReplay = true;

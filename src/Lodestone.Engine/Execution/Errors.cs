@@ -92,6 +92,31 @@ internal static class Errors
             $"ERR unknown command '{Printable(args[0], 128, out _)}', with args beginning with: {shown}");
     }
 
+    // Scripting (EVAL, EVALSHA, SCRIPT, FUNCTION, FCALL), in Redis 7.0's words.
+    public static readonly EngineError NoScript = new(ErrorKind.NoSuchKey, "NOSCRIPT No matching script. Please use EVAL.");
+    public static readonly EngineError NegativeNumKeys = new(ErrorKind.BadRequest, "ERR Number of keys can't be negative");
+    public static readonly EngineError NumKeysTooLarge = new(ErrorKind.BadRequest, "ERR Number of keys can't be greater than number of args");
+    public static EngineError ScriptCompile(string? message) => new(ErrorKind.BadRequest, $"ERR Error compiling script (new function): {message}");
+    public static EngineError ScriptShebangEngine(string engine) => new(ErrorKind.BadRequest, $"ERR Unexpected engine in script shebang: {engine}");
+    public static EngineError ScriptShebangOption(string option) => new(ErrorKind.BadRequest, $"ERR Unknown lua shebang option: {option}");
+    public static EngineError ScriptShebangFlag(string flag) => new(ErrorKind.BadRequest, $"ERR Unexpected flag in script shebang: {flag}");
+    public static readonly EngineError ScriptNestingTooDeep = new(ErrorKind.BadRequest, "ERR reached lua stack limit");
+    public static readonly EngineError ScriptUnknownCommand = new(ErrorKind.UnknownCommand, "ERR Unknown Redis command called from script");
+    public static readonly EngineError ScriptWrongArity = new(ErrorKind.WrongArity, "ERR Wrong number of args calling Redis command from script");
+    public static readonly EngineError ScriptCommandNotAllowed = new(ErrorKind.BadRequest, "ERR This Redis command is not allowed from script");
+    public static readonly EngineError ScriptWriteNotAllowed = new(ErrorKind.BadRequest, "ERR Write commands are not allowed from read-only scripts.");
+    public static readonly EngineError ScriptNoCommandPermission = new(ErrorKind.NoPermission, "ERR The user executing the script can't run this command or subcommand");
+    public static readonly EngineError ScriptNoKeyPermission = new(ErrorKind.NoPermission, "ERR The user executing the script can't access at least one of the keys mentioned in the command arguments");
+    public static readonly EngineError Busy = new(ErrorKind.Unavailable, "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
+    public static readonly EngineError NotBusy = new(ErrorKind.BadRequest, "NOTBUSY No scripts in execution right now.");
+    public static readonly EngineError Unkillable = new(ErrorKind.Conflict, "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.");
+    public static readonly EngineError ScriptFlushOption = new(ErrorKind.BadRequest, "ERR SCRIPT FLUSH only support SYNC|ASYNC option");
+    public static readonly EngineError FunctionNotFound = new(ErrorKind.NoSuchKey, "ERR Function not found");
+    public static readonly EngineError FunctionRoNeedsNoWrites = new(ErrorKind.BadRequest, "ERR Can not execute a script with write flag using *_ro command.");
+    public static readonly EngineError LibraryNotFound = new(ErrorKind.NoSuchKey, "ERR Library not found");
+    public static readonly EngineError FunctionFlushOption = new(ErrorKind.BadRequest, "ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
+    public static readonly EngineError EvalReadOnlyNeedsNoWrites = new(ErrorKind.BadRequest, "ERR Can not run script with write flag on readonly replica");
+
     public static EngineError UnknownSubcommand(string subcommand, string command) =>
         new(ErrorKind.UnknownCommand, $"ERR unknown subcommand '{Truncate(subcommand, 128)}'. Try {command.ToUpperInvariant()} HELP.");
 

@@ -41,6 +41,9 @@ public sealed partial class Executor
 {
     private volatile bool _loading;
 
+    // While loading: the records of a script read since its MULTI, held until its EXEC (engine thread).
+    private List<Effect>? _openTransaction;
+
     /// <summary>Whether the engine is loading (callers get LOADING).</summary>
     public bool IsLoading => _loading;
 
@@ -93,6 +96,8 @@ public sealed partial class Executor
     {
         public bool Execute(Executor executor)
         {
+            // A script's effects whose EXEC never reached the disk (a torn last batch): none of them apply.
+            executor._openTransaction = null;
             executor._dispatcher.TakeTimeSnapshot();
             executor._keyspace.RemoveExpired(KeyAccess.At(executor._dispatcher.NowMs));
             executor._keyspace.ContinueVersionsAbove(executor._keyspace.LastVersion + VersionMargin);
@@ -216,6 +221,21 @@ public sealed partial class Executor
             executor._dispatcher.NowMs = 0;
             for (var i = 0; i < records.Count; i++)
             {
+                // A script's effects (MULTI … EXEC) apply whole or not at all: held until the EXEC.
+                if (Lodestone.Engine.Commands.Effects.IsTransactionMarker(records[i]))
+                {
+                    var opens = records[i].Args[0].Length == Lodestone.Engine.Commands.Effects.Multi.Length;
+                    var held = executor._openTransaction;
+                    executor._openTransaction = opens ? [] : null;
+                    if (opens || held is null || ReplayAll(executor, held, i) is null)
+                        continue;
+                    break;
+                }
+                if (executor._openTransaction is { } open)
+                {
+                    open.Add(records[i]);
+                    continue;
+                }
                 var reply = executor._dispatcher.Replay(records[i]);
                 // A logged command failed when it ran, so it was never logged: a failure here means the
                 // log does not match this engine (or a bug). Stop and say which record.
@@ -228,6 +248,18 @@ public sealed partial class Executor
             executor._effects.Clear();
             executor._clock.Read();
             return true;
+        }
+
+        /// <summary>Replays a script's held records; returns the failure (also kept as this work's), or null.</summary>
+        private (long, EngineError)? ReplayAll(Executor executor, List<Effect> held, long index)
+        {
+            foreach (var record in held)
+            {
+                var reply = executor._dispatcher.Replay(record);
+                if (reply.IsError)
+                    return _failure = (index, reply.AsError());
+            }
+            return null;
         }
 
         public void Complete() => TrySetResult(_failure);

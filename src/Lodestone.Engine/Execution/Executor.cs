@@ -81,6 +81,12 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     private int _stopped;
     private readonly ILogger _logger;
     private readonly CommandDispatcher _dispatcher;
+    private readonly Scripting.ScriptRuntime _scripts;
+    // Work that arrived while a script was busy and is not a caller's command (a tick): run next turn.
+    private readonly List<IEngineWork> _deferred = [];
+    // The loop turn's work items, and the next one to run (a busy script answers those after it).
+    private readonly List<IEngineWork> _batch;
+    private int _batchNext;
 
     /// <summary>Starts an engine thread with <paramref name="options"/> (validated here), its clock, and the sinks every batch's effects go to before its replies complete.</summary>
     public Executor(EngineOptions options, TimeProvider time, IEnumerable<IEffectSink>? sinks = null, ILogger<Executor>? logger = null)
@@ -108,7 +114,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         _stream = new EffectStream(options.ReplBacklogSize);
         _keyspace = new Keyspace.Keyspace(new Random(), firstVersion: time.GetUtcNow().ToUnixTimeMilliseconds() * 1000, new KeyspaceEvents(this));
         _eviction = new Eviction(_keyspace);
-        _snapshots = new SnapshotCoordinator(_keyspace, LatencySince);
+        _snapshots = new SnapshotCoordinator(_keyspace, LatencySince, () => [.. _scripts!.Functions.Libraries.Select(library => library.Code)]);
         _blocking = new BlockingRegistry(time, Enqueue);
         _resumeWaiter = ResumeWaiter;
         _diagnostics = new EngineDiagnostics(this, _keyspace, Commands, options, time);
@@ -118,11 +124,13 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         {
             WaiterCount = _blocking.WaiterCount, Eviction = _eviction, Diagnostics = _diagnostics,
             PubSub = PubSub, Notifications = Notifications,
+            Scripts = _scripts = new Scripting.ScriptRuntime(new Scripting.ScriptHost(this), _logger),
         };
         _dispatcher = new CommandDispatcher(this, Commands, options, _context, _keyspace, _eviction, _effects, _stream, _clock, _diagnostics, time, _logger);
         _tick = new TickWork(this);
         PublishMemory();
 
+        _batch = new List<IEngineWork>(options.MaxBatchSize);
         _thread = new Thread(Run) { IsBackground = true, Name = "lodestone-engine" };
         _thread.Start();
         _ticker = time.CreateTimer(_ => QueueTick(), null, _settings.TickPeriod, _settings.TickPeriod);
@@ -263,6 +271,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         _wake.Set();
         _thread.Join();
         _stream.Close();
+        _scripts.Dispose();
         // A full fence (see Enqueue), then fail whatever arrived after the thread's last look.
         Interlocked.Exchange(ref _stopped, 1);
         FailQueued();
@@ -276,6 +285,64 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     {
         Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Whether <see cref="Dispose"/> has begun (a running script is then ended).</summary>
+    internal bool IsStopping => _stopping;
+
+    /// <summary>The part that runs one command (scripts run theirs through it).</summary>
+    internal CommandDispatcher Dispatcher => _dispatcher;
+
+    /// <summary>
+    /// Called on the engine thread by a script that has run past busy-reply-threshold: every queued
+    /// caller gets BUSY — except what <paramref name="answer"/> answers itself (SCRIPT KILL) — and
+    /// other work (a tick) waits for the next loop turn. Redis answers its clients from the same hook.
+    /// </summary>
+    internal void AnswerWhileBusy(Func<CommandRequest, Reply?> answer)
+    {
+        // The rest of this turn's batch first (taken from the queue with the script), then the queue.
+        for (var i = _batchNext; i < _batch.Count; i++)
+        {
+            if (AnswerBusy(_batch[i], answer))
+                _batch[i] = AnsweredWork.Instance;
+        }
+        while (_queue.TryDequeue(out var work))
+        {
+            if (!AnswerBusy(work, answer))
+                _deferred.Add(work);
+        }
+    }
+
+    private static bool AnswerBusy(IEngineWork work, Func<CommandRequest, Reply?> answer)
+    {
+        switch (work)
+        {
+            case SingleWork single when answer(single.Request) is { } reply:
+                single.Result = new CommandResult(reply, default, default);
+                single.Complete();
+                return true;
+            case SingleWork or AtomicWork or BatchWork:
+                work.Fail(Errors.Busy);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>What stands in the batch for a caller answered while a script was busy: nothing left to do.</summary>
+    private sealed class AnsweredWork : IEngineWork
+    {
+        public static readonly AnsweredWork Instance = new();
+
+        public bool Execute(Executor executor) => false;
+
+        public void Complete()
+        {
+        }
+
+        public void Fail(EngineError error)
+        {
+        }
     }
 
     private void Enqueue(IEngineWork work)
@@ -314,11 +381,16 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
 
     private void Run()
     {
-        var batch = new List<IEngineWork>(_options.MaxBatchSize);
+        var batch = _batch;
         while (true)
         {
             // Between batches: nothing is half-done and every effect so far is committed.
             _snapshots.BeginRequested(_stream.Offset);
+            if (_deferred.Count > 0)
+            {
+                batch.AddRange(_deferred);
+                _deferred.Clear();
+            }
             while (batch.Count < _options.MaxBatchSize && _queue.TryDequeue(out var work))
                 batch.Add(work);
 
@@ -346,8 +418,9 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
             }
 
             _clock.Rebase();
-            foreach (var work in batch)
+            for (_batchNext = 0; _batchNext < batch.Count;)
             {
+                var work = batch[_batchNext++];
                 // A command that ran after the batch's first effect may have seen it: it depends on the commit.
                 if (ExecuteGuarded(work))
                     _completions.Add((work, _effects.Count > 0));

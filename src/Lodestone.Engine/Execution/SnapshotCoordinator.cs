@@ -22,6 +22,7 @@ namespace Lodestone.Engine.Execution;
 /// </remarks>
 internal sealed class SnapshotCoordinator
 {
+    private readonly Func<IReadOnlyList<byte[]>> _libraries;
     private const int ChunkBytes = 256 * 1024;
     private const long MaxQueuedBytes = 8L * 1024 * 1024;
     private static readonly TimeSpan SliceBudget = TimeSpan.FromMilliseconds(1);
@@ -36,8 +37,10 @@ internal sealed class SnapshotCoordinator
 
     /// <param name="keyspace">The keyspace to walk and save from.</param>
     /// <param name="latencySince">Records a latency event for a slice that began at a timestamp.</param>
-    public SnapshotCoordinator(Keyspace.Keyspace keyspace, Action<string, long> latencySince)
+    /// <param name="libraries">The function libraries' sources at the snapshot's instant (engine thread).</param>
+    public SnapshotCoordinator(Keyspace.Keyspace keyspace, Action<string, long> latencySince, Func<IReadOnlyList<byte[]>> libraries)
     {
+        _libraries = libraries;
         _keyspace = keyspace;
         _latencySince = latencySince;
         _save = Save;
@@ -92,7 +95,7 @@ internal sealed class SnapshotCoordinator
         }
         var job = new SnapshotJob(++_lastEpoch, writer);
         // The counter now: every version handed out before the offset, deleted keys' too, is at most this.
-        SnapshotFile.WriteHeader(job.Chunk, offset, _keyspace.LastVersion);
+        SnapshotFile.WriteHeader(job.Chunk, offset, _keyspace.LastVersion, _libraries());
         _keyspace.SnapshotEpoch = job.Epoch;
         Volatile.Write(ref _job, job);
         request.Started.TrySetResult(offset);

@@ -145,6 +145,13 @@ internal sealed class Recovery(IFileSystem files, PersistenceOptions options)
             });
             // The last chunk (perhaps empty) also brings the snapshot's version counter in.
             LoadChunk(executor, chunk, snapshot.LastVersion, path);
+            // Function libraries load as the log would have them: FUNCTION LOAD, replayed.
+            if (snapshot.Libraries.Count > 0)
+            {
+                var loads = snapshot.Libraries.Select(code => new Effect([FunctionWord, LoadWord, ReplaceWord, code], 0)).ToList();
+                if (executor.ReplayAsync(loads).GetAwaiter().GetResult() is { } failed)
+                    throw new PersistenceException($"The snapshot {path} cannot be loaded: function library {failed.Index + 1}: {failed.Error.Message}.");
+            }
             if (snapshot.Offset != expectedOffset)
                 throw new PersistenceException($"{path} was taken at offset {snapshot.Offset}, but {ManifestPath} says {expectedOffset}.");
             return (snapshot.Count, snapshot.FormatVersion < SnapshotFile.Version);
@@ -154,6 +161,10 @@ internal sealed class Recovery(IFileSystem files, PersistenceOptions options)
             throw new PersistenceException($"The snapshot {path} cannot be loaded: {invalid.Message}", invalid);
         }
     }
+
+    private static readonly byte[] FunctionWord = "FUNCTION"u8.ToArray();
+    private static readonly byte[] LoadWord = "LOAD"u8.ToArray();
+    private static readonly byte[] ReplaceWord = "REPLACE"u8.ToArray();
 
     private static void LoadChunk(Executor executor, List<SnapshotEntry> chunk, long lastVersion, string path)
     {

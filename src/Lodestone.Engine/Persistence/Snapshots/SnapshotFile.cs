@@ -14,17 +14,22 @@ internal readonly record struct SnapshotEntry(RedisType Type, byte[] Key, long E
 /// <param name="Count">Its entries.</param>
 /// <param name="LastVersion">The version counter when it was taken (every version handed out before its offset is at most this); 0 in format 1.</param>
 /// <param name="FormatVersion">The format it was written in.</param>
-internal readonly record struct SnapshotInfo(long Offset, long Count, long LastVersion, byte FormatVersion);
+internal readonly record struct SnapshotInfo(long Offset, long Count, long LastVersion, byte FormatVersion)
+{
+    /// <summary>The function libraries' sources (FUNCTION LOAD), in name order; none before format 4.</summary>
+    public IReadOnlyList<byte[]> Libraries { get; init; } = [];
+}
 
 /// <summary>
-/// The snapshot format, version 3: a point-in-time image of the keyspace at a log offset, with each
-/// key's version and the version counter, and hash fields' TTLs. Versions 1 (no versions) and 2 (no
-/// field TTLs in hashes) are still read.
+/// The snapshot format, version 4: a point-in-time image of the keyspace at a log offset, with each
+/// key's version and the version counter, hash fields' TTLs, and the function libraries. Versions 1
+/// (no versions), 2 (no field TTLs in hashes) and 3 (no libraries) are still read.
 /// </summary>
 /// <remarks>
 /// <code>
 /// header   "LODESTONE-SNAP\n" (15 bytes), format version (1 byte), log offset (i64),
-///          last version (i64; format 2 on)
+///          last version (i64; format 2 on),
+///          libraries (format 4 on): count (varint), then each library's source (varint length + bytes)
 /// entries  type (1 byte, a RedisType number), key (varint length + bytes), expiry (i64 Unix ms, -1 none),
 ///          version (i64; format 2 on), the value as its type's codec writes it
 /// end      0xFF, entry count (varint)
@@ -37,7 +42,10 @@ internal readonly record struct SnapshotInfo(long Offset, long Count, long LastV
 /// </remarks>
 internal static class SnapshotFile
 {
-    public const byte Version = 3;
+    public const byte Version = 4;
+
+    /// <summary>The first format that holds the function libraries (FUNCTION LOAD's sources).</summary>
+    public const byte LibrariesFormat = 4;
 
     /// <summary>The first format whose hashes carry their fields' TTLs (see <see cref="Codecs.HashCodec"/>).</summary>
     public const byte FieldTtlFormat = 3;
@@ -51,13 +59,16 @@ internal static class SnapshotFile
 
     public static string Name(long offset) => $"snapshot-{offset:D20}.snap";
 
-    public static void WriteHeader(IBufferWriter<byte> output, long offset, long lastVersion)
+    public static void WriteHeader(IBufferWriter<byte> output, long offset, long lastVersion, IReadOnlyList<byte[]> libraries)
     {
         output.Write(Magic);
         var encoder = new SnapshotEncoder(output);
         encoder.Byte(Version);
         encoder.Int64(offset);
         encoder.Int64(lastVersion);
+        encoder.Varint((ulong)libraries.Count);
+        foreach (var library in libraries)
+            encoder.Bytes(library);
     }
 
     public static void WriteEntry(SnapshotEncoder output, RedisType type, byte[] key, long expireAtMs, long version, IValue value)
@@ -75,7 +86,7 @@ internal static class SnapshotFile
         output.Varint((ulong)count);
     }
 
-    /// <summary>Reads a whole snapshot (format 1, 2 or 3), handing each entry over; checks the count and the checksum.</summary>
+    /// <summary>Reads a whole snapshot (format 1 to 4), handing each entry over; checks the count and the checksum.</summary>
     /// <exception cref="InvalidDataException">The file is not a whole, valid snapshot: the message says where.</exception>
     public static SnapshotInfo Read(Stream stream, Action<SnapshotEntry> onEntry)
     {
@@ -92,6 +103,13 @@ internal static class SnapshotFile
         var versioned = format != UnversionedFormat;
         var offset = input.Int64();
         var lastVersion = versioned ? input.Int64() : 0;
+        var libraries = new List<byte[]>();
+        if (format >= LibrariesFormat)
+        {
+            var libraryCount = input.Varint();
+            for (ulong i = 0; i < libraryCount; i++)
+                libraries.Add(input.Bytes());
+        }
 
         long count = 0;
         while (true)
@@ -117,6 +135,7 @@ internal static class SnapshotFile
             throw new InvalidDataException("The snapshot's checksum does not match its contents.");
         if ((long)declared != count)
             throw new InvalidDataException($"The snapshot declares {declared} entries but holds {count}.");
-        return new SnapshotInfo(offset, count, lastVersion, format);
+        var info = new SnapshotInfo(offset, count, lastVersion, format);
+        return libraries.Count == 0 ? info : info with { Libraries = libraries };
     }
 }
