@@ -40,6 +40,8 @@ public sealed class ReplicationTests : IDisposable
         Assert.Equal(await VersionOf(_primary, "after:h:3"), await VersionOf(_replica, "after:h:3"));
         Assert.Equal(_primary.Executor.Replication.Ids.Id, _replica.Executor.Replication.Ids.Id);
         Assert.Equal(1, _primary.Executor.Replication.SyncFull);
+        // The replica holds a backlog of its own: promoted, it can serve partial resyncs.
+        Assert.True(_replica.Executor.Effects.BacklogActive);
         await cancel.CancelAsync();
         await Ended(writing, following);
         session.Dispose();

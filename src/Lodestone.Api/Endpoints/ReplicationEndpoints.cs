@@ -30,6 +30,12 @@ internal static class ReplicationEndpoints
         // The stream never ends by itself: it ends with the connection or the service.
         using var ending = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, lifetime.ApplicationStopping);
         var aborted = ending.Token;
+        // HEAD says what GET would answer without opening a sync (a GET never ends).
+        if (HttpMethods.IsHead(http.Request.Method))
+        {
+            http.Response.ContentType = "application/octet-stream";
+            return Results.Empty;
+        }
         var state = engine.Replication;
         if (state.IsReplica)
             return Problems.Of(ErrorKind.Unavailable, "This node is a replica: replicas of replicas are not served yet. Follow the primary.");

@@ -20,7 +20,7 @@ namespace Lodestone.Api.Infrastructure;
 /// </remarks>
 internal sealed partial class ReplicationClient(
     Executor executor, IServiceProvider services, IOptions<ReplicationSettings> settings, IHostApplicationLifetime lifetime,
-    ILogger<ReplicationClient> logger) : BackgroundService
+    Microsoft.AspNetCore.Hosting.Server.IServer server, ILogger<ReplicationClient> logger) : BackgroundService
 {
     private static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
@@ -34,6 +34,7 @@ internal sealed partial class ReplicationClient(
         using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
         using (stoppingToken.Register(() => started.TrySetResult()))
             await started.Task;
+        var port = ListeningPort();
         var state = executor.Replication;
         state.RoleChanged += _ => Interlocked.Exchange(ref _roleChanged, new CancellationTokenSource()).Cancel();
         using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
@@ -64,7 +65,7 @@ internal sealed partial class ReplicationClient(
                 // Nothing to continue (a new node), or data that left its primary's history: ask for a full sync, as PSYNC ? -1.
                 var replid = forceFull || executor.CommittedOffset == 0 ? "?" : ids.Id;
                 var url = string.Create(CultureInfo.InvariantCulture,
-                    $"{primary}/replication/stream?replid={replid}&offset={executor.CommittedOffset}&id={_id}&port={executor.Diagnostics.TcpPort ?? 0}");
+                    $"{primary}/replication/stream?replid={replid}&offset={executor.CommittedOffset}&id={_id}&port={port}");
                 using var request = new HttpRequestMessage(HttpMethod.Get, url);
                 if (settings.Value.ApiKey.Length > 0)
                     request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", settings.Value.ApiKey);
@@ -113,6 +114,13 @@ internal sealed partial class ReplicationClient(
             {
             }
         }
+    }
+
+    /// <summary>The port of the first address this node listens on (0 when it cannot tell).</summary>
+    private int ListeningPort()
+    {
+        var address = server.Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        return address is not null && Uri.TryCreate(address.Replace("*", "localhost", StringComparison.Ordinal).Replace("+", "localhost", StringComparison.Ordinal), UriKind.Absolute, out var uri) ? uri.Port : 0;
     }
 
     /// <summary>REPLCONF ACK: the applied offset, every second, until the link ends.</summary>

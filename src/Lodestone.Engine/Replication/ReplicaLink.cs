@@ -44,6 +44,12 @@ public sealed class ReplicaLink(Executor executor, AppendOnlyLog? log, string sc
     {
         ArgumentNullException.ThrowIfNull(input);
         var state = executor.Replication;
+        // A replica keeps a backlog of its own, as Redis's do: promoted, it can then serve the other
+        // replicas a partial resync even when they are behind it.
+        Effects.EffectReader? marker = null;
+        if (!executor.Effects.BacklogActive)
+            executor.Effects.TryOpenReader(executor.CommittedOffset, out marker);
+        marker?.Dispose();
         var line = await ReadLineAsync(input, cancellationToken).ConfigureAwait(false);
         if (!ReplicationWire.TryParseHeader(line, out var full, out var replid, out var offset))
             throw new ReplicationStreamException($"The primary's stream does not start with a sync header: '{line}'.");
