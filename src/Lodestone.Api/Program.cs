@@ -12,6 +12,7 @@ builder.Configuration.AddLodestoneSettings();
 builder.AddLodestoneLogging();
 builder.Services.AddLodestoneEngine(builder.Configuration);
 builder.Services.AddLodestonePersistence(builder.Configuration);
+builder.Services.AddLodestoneReplication(builder.Configuration);
 builder.Services.AddLodestoneForwardedHeaders(builder.Configuration);
 builder.Services.AddLodestoneAuth(builder.Configuration);
 builder.Services.AddLodestoneRateLimiting(builder.Configuration);
@@ -44,6 +45,7 @@ app.UseProtectedMode();
 app.UseBodySizeLimit();
 app.UseLodestoneCors(app.Configuration);
 app.UseLodestoneAuth(between: RateLimiting.UseLodestoneRateLimiting);
+app.UseReplicaRedirect();
 app.UseContentNegotiation();
 // For GET /ws; a keep-alive frame every 15 s, so proxies do not close a quiet socket.
 app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(15) });
@@ -64,6 +66,7 @@ app.MapRateLimits();
 app.MapCommands();
 app.MapWebSockets();
 app.MapAdmin();
+app.MapReplication();
 app.MapMetrics();
 app.AnswerHeadWhereGet();
 

@@ -49,6 +49,19 @@ public sealed class AdminEndpointsTests(SecuredApiFactory factory) : IClassFixtu
     }
 
     [Fact]
+    public async Task Replication_is_changed_only_to_a_primary_base_url_or_null()
+    {
+        var admin = factory.ClientWith(SecuredApiFactory.AdminToken);
+
+        var refused = await admin.PutAsync("/admin/replication", Json("""{"primaryOf":"ftp://elsewhere:21"}"""));
+
+        var problem = await refused.Problem(HttpStatusCode.BadRequest);
+        Assert.Contains("http://host:port", problem.Detail(), StringComparison.Ordinal);
+        var unchanged = await (await admin.PutAsync("/admin/replication", Json("""{"primaryOf":null}"""))).Body(HttpStatusCode.OK);
+        Assert.Equal("master", unchanged.GetProperty("role").GetString());
+    }
+
+    [Fact]
     public void No_endpoint_takes_the_executor_or_a_persistence_type()
     {
         var reaching = typeof(Lodestone.Api.Endpoints.AdminEndpoints).Assembly.GetTypes()

@@ -26,8 +26,11 @@ public sealed class DefaultDenyTests(SecuredApiFactory factory) : IClassFixture<
     private static readonly string[] EngineChecked = ["/commands", "/commands/pipeline", "/commands/multi-exec", "/commands/{command}/{**arguments}", "/commands/{**rest}",
         "/commands/subscribe/{channel}", "/commands/psubscribe/{pattern}"];
 
-    /// <summary>Admin routes outside /admin: the Prometheus scrape.</summary>
-    private static readonly string[] AdminOutsideAdmin = ["/metrics"];
+    /// <summary>
+    /// Admin routes outside /admin: the Prometheus scrape; and the replication stream and its acks,
+    /// which a key of the replica role reaches too (and nothing else: see the test below).
+    /// </summary>
+    private static readonly string[] AdminOutsideAdmin = ["/metrics", "/replication/stream", "/replication/ack"];
 
     private enum Needs { Read, Write, Admin }
 
@@ -70,9 +73,12 @@ public sealed class DefaultDenyTests(SecuredApiFactory factory) : IClassFixture<
         var client = token is null ? factory.CreateClient() : factory.ClientWith(token);
         client.Timeout = TimeSpan.FromSeconds(10);
         using var request = new HttpRequestMessage(new HttpMethod(route.Method), route.Url);
+        // The replication routes are outside the public OpenAPI document, and the stream never ends: not read, not checked.
+        if (route.Pattern.StartsWith("/replication/", StringComparison.Ordinal) || token == SecuredApiFactory.ReplicaToken)
+            request.Options.Set(ContractCheckingHandler.Unchecked, true);
         // Headers are enough, and a stream (the MONITOR route) never ends: do not wait for the body.
         var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-        if (response.Content.Headers.ContentType?.MediaType == "text/event-stream")
+        if (response.Content.Headers.ContentType?.MediaType is "text/event-stream" or "application/octet-stream")
         {
             var status = response.StatusCode;
             response.Dispose();
@@ -132,6 +138,20 @@ public sealed class DefaultDenyTests(SecuredApiFactory factory) : IClassFixture<
             else
                 Assert.True(response.StatusCode == HttpStatusCode.Forbidden,
                     $"{route.Method} {route.Url} ({route.Needs}) let a {(Needs)role} key through: {(int)response.StatusCode}");
+        }
+    }
+
+    [Fact]
+    public async Task A_replica_key_reaches_the_replication_routes_and_nothing_else()
+    {
+        foreach (var route in Routes())
+        {
+            using var response = await Send(route, SecuredApiFactory.ReplicaToken);
+            if (route.Pattern.StartsWith("/replication/", StringComparison.Ordinal))
+                Assert.True(response.StatusCode is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden),
+                    $"{route.Method} {route.Url} refused a replica key: {(int)response.StatusCode}");
+            else
+                Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{route.Method} {route.Url} let a replica key through: {(int)response.StatusCode}");
         }
     }
 

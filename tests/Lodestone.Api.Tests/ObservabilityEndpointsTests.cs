@@ -15,6 +15,7 @@ public sealed class ObservabilityEndpointsTests(SecuredApiFactory factory) : ICl
     {
         { "GET", "/admin/info" },
         { "GET", "/admin/replication" },
+        { "PUT", "/admin/replication" },
         { "GET", "/admin/slowlog" },
         { "GET", "/admin/slowlog/length" },
         { "DELETE", "/admin/slowlog" },

@@ -138,6 +138,7 @@ public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
         ("get", "/admin/bigkeys"),
         ("get", "/admin/info"),
         ("get", "/admin/replication"),
+        ("put", "/admin/replication"),
         ("get", "/admin/slowlog"),
         ("get", "/admin/slowlog/length"),
         ("delete", "/admin/slowlog"),

@@ -7,6 +7,7 @@ public sealed class SecuredApiFactory : ApiFactory
     public const string WriteToken = "write-token-0123456789";
     public const string ReadToken = "read-token-0123456789";
     public const string ScopedToken = "scoped-token-0123456789";
+    public const string ReplicaToken = "replica-token-0123456789";
 
     protected override IEnumerable<(string Key, string Value)> Settings =>
     [
@@ -15,5 +16,6 @@ public sealed class SecuredApiFactory : ApiFactory
         .. ApiKey(2, "reader", ReadToken, "read"),
         .. ApiKey(3, "app1", ScopedToken, "write"),
         ("Auth:ApiKeys:3:KeyPatterns:0", "app1:*"),
+        .. ApiKey(4, "replica", ReplicaToken, "replica"),
     ];
 }

@@ -9,11 +9,17 @@ public sealed class ServiceProcess : IDisposable
 {
     private readonly Process _process;
 
-    private ServiceProcess(Process process, HttpClient client)
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output;
+
+    private ServiceProcess(Process process, HttpClient client, System.Collections.Concurrent.ConcurrentQueue<string> output)
     {
         _process = process;
         Client = client;
+        _output = output;
     }
+
+    /// <summary>The last lines the service wrote (for a failing test's message).</summary>
+    public string Output => string.Join('\n', _output);
 
     public HttpClient Client { get; }
 
@@ -64,7 +70,7 @@ public sealed class ServiceProcess : IDisposable
             try
             {
                 if ((await client.GetAsync("/health")).IsSuccessStatusCode)
-                    return new ServiceProcess(process, client);
+                    return new ServiceProcess(process, client, output);
             }
             catch (Exception probe) when (probe is HttpRequestException or TaskCanceledException)
             {

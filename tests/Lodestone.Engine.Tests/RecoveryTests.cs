@@ -56,6 +56,32 @@ public sealed class RecoveryTests : IDisposable
     private string Segment => Path.Combine(_directory, "log-00000000000000000000.aof");
 
     [Fact]
+    public async Task The_replication_ids_are_kept_with_the_data_across_restarts_and_a_promotion_is_written_down()
+    {
+        Replication.ReplicationIds first;
+        long offset;
+        using (var node = Start())
+        {
+            first = node.Executor.Replication.Ids;
+            await node.Run("SET", "k", "v");
+            offset = node.Executor.CommittedOffset;
+        }
+        Replication.ReplicationIds promoted;
+        using (var restarted = Start())
+        {
+            Assert.Equal(first, restarted.Executor.Replication.Ids);
+            Assert.Equal(offset, restarted.Executor.CommittedOffset);
+            restarted.Executor.Replication.Follow("http://elsewhere:8379");
+            restarted.Executor.Replication.Promote(restarted.Executor.CommittedOffset);
+            promoted = restarted.Executor.Replication.Ids;
+        }
+        using var again = Start();
+        Assert.Equal(promoted, again.Executor.Replication.Ids);
+        Assert.Equal(first.Id, again.Executor.Replication.Ids.Id2);
+        Assert.Equal(offset + 1, again.Executor.Replication.Ids.SecondOffset);
+    }
+
+    [Fact]
     public async Task A_fresh_directory_gets_a_manifest_and_a_log_and_a_restart_restores_everything()
     {
         using (var node = Start())

@@ -115,7 +115,7 @@ public sealed class ServerCommandsTests : IDisposable
     [InlineData("read", "bigkeys dbsize exists expiretime get getrange hotkeys keys lcs memory mget object pexpiretime pttl randomkey scan sort_ro strlen substr touch ttl type")]
     [InlineData("write", "append copy decr decrby del delex delifeq expire expireat flushall flushdb getdel getex getset incr incrby incrbyfloat mset msetnx persist pexpire pexpireat psetex rename renamenx set setex setnx setrange sort unlink")]
     [InlineData("server", "")]
-    [InlineData("admin", "bgrewriteaof bgsave bigkeys config debug hotkeys lastsave latency monitor slowlog")]
+    [InlineData("admin", "bgrewriteaof bgsave bigkeys config debug hotkeys lastsave latency monitor replicaof role slaveof slowlog")]
     [InlineData("nosuchcategory", "")]
     public async Task Command_list_filters_by_acl_category_as_redis_does(string category, string expected)
     {

@@ -34,10 +34,27 @@ public sealed record LatencyHistory(string Event, LatencySampleView[] History);
 /// <summary>How many event classes had data and were reset (DELETE /admin/latency).</summary>
 public sealed record LatencyReset(long Reset);
 
-/// <summary>INFO replication as JSON (GET /admin/replication): one node, a master without replicas.</summary>
+/// <summary>INFO replication as JSON (GET /admin/replication), with each replica's acknowledged offset and lag, and INFO stats' sync counters.</summary>
+/// <param name="Role">master or slave, as INFO says.</param>
+/// <param name="Primary">A replica's link to its primary; null on a primary.</param>
 public sealed record ReplicationState(
-    string Role, long ConnectedSlaves, string[] Replicas, string MasterReplid, string MasterReplid2, long MasterReplOffset,
-    long SecondReplOffset, long ReplBacklogActive, long ReplBacklogSize);
+    string Role, long ConnectedSlaves, ReplicaView[] Replicas, string MasterReplid, string MasterReplid2, long MasterReplOffset,
+    long SecondReplOffset, long ReplBacklogActive, long ReplBacklogSize, long ReplBacklogFirstByteOffset, long ReplBacklogHistlen,
+    PrimaryLinkView? Primary, long SyncFull, long SyncPartialOk, long SyncPartialErr);
+
+/// <summary>A replica attached to this node (INFO's slaveN).</summary>
+/// <param name="AckOffset">The offset it last acknowledged having applied.</param>
+/// <param name="LagBytes">How far that is behind this node's offset, in bytes.</param>
+/// <param name="LagMs">How long ago it acknowledged, in milliseconds (INFO's lag, in seconds there).</param>
+public sealed record ReplicaView(string Id, string Ip, int Port, string State, long AckOffset, long LagBytes, long LagMs);
+
+/// <summary>A replica's link to its primary (INFO's master_* fields).</summary>
+/// <param name="LinkStatus">up or down.</param>
+/// <param name="LastIoSecondsAgo">Seconds since the primary last sent anything (records or heartbeats); -1 never.</param>
+public sealed record PrimaryLinkView(string Url, string Host, int Port, string LinkStatus, long LastIoSecondsAgo, bool SyncInProgress);
+
+/// <summary>PUT /admin/replication: follow a primary (its URL), or become a primary (null), as REPLICAOF host port | NO ONE.</summary>
+public sealed record ReplicationChange(string? PrimaryOf);
 
 /// <summary>One executed command on the MONITOR stream (GET /admin/monitor, one Server-Sent Event each).</summary>
 /// <param name="Time">Unix seconds, with microseconds.</param>

@@ -29,7 +29,12 @@ internal static partial class AdminEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest);
         group.MapGet("/replication", Replication)
             .Describe("getReplication", "INFO replication",
-                "The replication state: this node is a master without replicas; its offset is the committed log offset.");
+                "The replication state as INFO replication tells it — role, ids, offsets, backlog — with each replica's acknowledged offset and lag in bytes and ms, a replica's link to its primary, and INFO stats' sync_full, sync_partial_ok, sync_partial_err.");
+        group.MapPut("/replication", ChangeReplication)
+            .Describe("setReplication", "REPLICAOF",
+                "{\"primaryOf\":\"http://host:port\"} makes this node a replica of that primary (REPLICAOF host port); {\"primaryOf\":null} promotes it (REPLICAOF NO ONE): a new replication id, the old kept as replid2. Answers with the new state.")
+            .WithMetadata(new OpenApiExamples("""{"primaryOf":"http://127.0.0.1:8379"}""", """{"primaryOf":null}"""))
+            .ProducesProblem(StatusCodes.Status400BadRequest);
         group.MapGet("/slowlog", GetSlowlog)
             .Describe("getSlowlog", "SLOWLOG GET",
                 "The newest slow commands, newest first, as {\"entries\":[…]} (count: default 10, -1 for all). Thresholds: CONFIG slowlog-log-slower-than (µs) and slowlog-max-len.")
@@ -88,13 +93,46 @@ internal static partial class AdminEndpoints
 
     private static async Task<Results<Ok<ReplicationState>, ProblemHttpResult>> Replication(EngineClient engine)
     {
-        var reply = await engine.RunAsync([Bytes("INFO"), Bytes("replication")]);
+        var reply = await engine.RunAsync([Bytes("INFO"), Bytes("replication"), Bytes("stats")]);
         if (reply.IsProblem(out var problem))
             return problem;
-        var info = InfoJson(Text(reply))["replication"]!;
-        return TypedResults.Ok(new ReplicationState(
-            (string)info["role"]!, (long)info["connected_slaves"]!, [], (string)info["master_replid"]!, (string)info["master_replid2"]!,
-            (long)info["master_repl_offset"]!, (long)info["second_repl_offset"]!, (long)info["repl_backlog_active"]!, (long)info["repl_backlog_size"]!));
+        return TypedResults.Ok(ReplicationView(InfoJson(Text(reply)), engine));
+    }
+
+    /// <summary>INFO's fields, and each replica's offset and lag from the engine's own list (INFO rounds lag to seconds).</summary>
+    private static ReplicationState ReplicationView(JsonObject info, EngineClient engine)
+    {
+        var replication = info["replication"]!;
+        var stats = info["stats"]!;
+        var offset = (long)replication["master_repl_offset"]!;
+        var now = engine.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        var replicas = engine.Replication.Replicas.Values.OrderBy(r => r.Id, StringComparer.Ordinal)
+            .Select(r => new ReplicaView(r.Id, r.Ip, r.Port, r.State, r.AckOffset, Math.Max(0, offset - r.AckOffset), Math.Max(0, now - r.AckAtMs)))
+            .ToArray();
+        var primary = engine.Replication.PrimaryUrl is { } url
+            ? new PrimaryLinkView(url, (string)replication["master_host"]!, (int)(long)replication["master_port"]!, (string)replication["master_link_status"]!,
+                (long)replication["master_last_io_seconds_ago"]!, (long)replication["master_sync_in_progress"]! != 0)
+            : null;
+        return new ReplicationState(
+            (string)replication["role"]!, (long)replication["connected_slaves"]!, replicas, (string)replication["master_replid"]!, (string)replication["master_replid2"]!,
+            offset, (long)replication["second_repl_offset"]!, (long)replication["repl_backlog_active"]!, (long)replication["repl_backlog_size"]!,
+            (long)replication["repl_backlog_first_byte_offset"]!, (long)replication["repl_backlog_histlen"]!, primary,
+            (long)stats["sync_full"]!, (long)stats["sync_partial_ok"]!, (long)stats["sync_partial_err"]!);
+    }
+
+    private static async Task<Results<Ok<ReplicationState>, ProblemHttpResult>> ChangeReplication(EngineClient engine, ReplicationChange change)
+    {
+        byte[][] command;
+        if (change.PrimaryOf is null)
+            command = [Bytes("REPLICAOF"), Bytes("NO"), Bytes("ONE")];
+        else if (Uri.TryCreate(change.PrimaryOf, UriKind.Absolute, out var primary) && primary.Scheme is "http" or "https" && primary.AbsolutePath == "/" && primary.Query.Length == 0)
+            command = [Bytes("REPLICAOF"), Bytes(primary.Scheme + "://" + primary.Host), Bytes(primary.Port.ToString(CultureInfo.InvariantCulture))];
+        else
+            return Problems.Of(ErrorKind.BadRequest, "primaryOf must be the primary's base URL (http://host:port), or null to become a primary.");
+        var reply = await engine.RunAsync(command);
+        if (reply.IsProblem(out var problem))
+            return problem;
+        return await Replication(engine);
     }
 
     private static async Task<Results<Ok<SlowlogEntries>, ProblemHttpResult>> GetSlowlog(EngineClient engine, long? count)

@@ -32,7 +32,7 @@ public sealed class ApiKeySetting
     /// <summary>Hex SHA-256 of the key (<c>printf %s "$KEY" | sha256sum</c>).</summary>
     public string Sha256 { get; set; } = "";
 
-    /// <summary>read, write or admin.</summary>
+    /// <summary>read, write, admin, or replica (may follow the replication stream, nothing else).</summary>
     public string Role { get; set; } = "read";
 
     /// <summary>Glob patterns of the keys the holder may touch (<c>app1:*</c>); empty means all keys.</summary>
@@ -50,6 +50,8 @@ internal static class ApiKeys
     public const string Scheme = "ApiKey";
     public const string Policy = "ApiKey";
     public const string AdminPolicy = "Admin";
+    /// <summary>The replication routes: a key of the replica role (or an admin's).</summary>
+    public const string ReplicaPolicy = "Replica";
     /// <summary>
     /// The command endpoint's 401s. Upstash answers both with <c>WRONGPASS invalid or missing auth token</c>:
     /// these keep its code (Redis's for a wrong password) and say which of the two it was.
@@ -67,7 +69,7 @@ internal static class ApiKeys
             .Validate(s => s.ApiKeys.Select(k => k.Name).Distinct().Count() == s.ApiKeys.Count, "Auth:ApiKeys: names must be unique.")
             .Validate(s => s.ApiKeys.All(k => k.Sha256.Length == 64 && k.Sha256.All(char.IsAsciiHexDigit)),
                 "Auth:ApiKeys: Sha256 must be the 64 hex digits of the key's SHA-256.")
-            .Validate(s => s.ApiKeys.All(k => k.Role is "read" or "write" or "admin"), "Auth:ApiKeys: Role must be read, write or admin.")
+            .Validate(s => s.ApiKeys.All(k => k.Role is "read" or "write" or "admin" or "replica"), "Auth:ApiKeys: Role must be read, write, admin or replica.")
             .Validate(s => s.ApiKeys.All(k => k.KeyPatterns.All(p => p.Length > 0 && Lodestone.Engine.Text.GlobPattern.Refusal(Encoding.UTF8.GetBytes(p)) is null)),
                 $"Auth:ApiKeys: each of KeyPatterns must be a non-empty glob of at most {Lodestone.Engine.Text.GlobPattern.MaxLength} bytes and {Lodestone.Engine.Text.GlobPattern.MaxStars} '*'.")
             .ValidateOnStart();
@@ -80,7 +82,8 @@ internal static class ApiKeys
         services.AddAuthentication(Scheme).AddScheme<AuthenticationSchemeOptions, Handler>(Scheme, null);
         services.AddAuthorizationBuilder()
             .AddPolicy(Policy, policy => policy.AddAuthenticationSchemes(Scheme).AddRequirements(new KeyRequired()))
-            .AddPolicy(AdminPolicy, policy => policy.AddAuthenticationSchemes(Scheme).AddRequirements(new KeyRequired(AclRole.Admin)));
+            .AddPolicy(AdminPolicy, policy => policy.AddAuthenticationSchemes(Scheme).AddRequirements(new KeyRequired(AclRole.Admin)))
+            .AddPolicy(ReplicaPolicy, policy => policy.AddAuthenticationSchemes(Scheme).AddRequirements(new KeyRequired(AclRole.Replica)));
         services.AddSingleton<IAuthorizationHandler, KeyRequiredHandler>();
         return services;
     }
@@ -170,7 +173,8 @@ internal static class ApiKeys
             // A resource route refused for its command says so in Redis's words, as the engine would;
             // /admin routes (whose group needs admin) and admin commands name the role.
             var command = endpoint?.Metadata.GetMetadata<RedisCommandMetadata>()?.Command;
-            var detail = command is null || Lodestone.Engine.Commands.CommandTable.Default.Find(command) is null || RequiredRole(endpoint, AclRole.Read) == AclRole.Admin
+            var detail = Context.Request.Path.StartsWithSegments("/replication") ? "This route needs an API key with the replica (or admin) role."
+                : command is null || Lodestone.Engine.Commands.CommandTable.Default.Find(command) is null || RequiredRole(endpoint, AclRole.Read) == AclRole.Admin
                 ? "This route needs an API key with the admin role."
                 : $"NOPERM this user has no permissions to run the '{command.ToLowerInvariant()}' command";
             return Problems.Of(Lodestone.Engine.Execution.ErrorKind.NoPermission, detail, "NOPERM").ExecuteAsync(Context);
@@ -231,8 +235,15 @@ internal static class ApiKeys
         protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, KeyRequired requirement)
         {
             var endpoint = (context.Resource as HttpContext)?.GetEndpoint();
-            if (keys.IsOpen || (context.User.Identity is KeyIdentity identity && identity.AclUser.Role >= RequiredRole(endpoint, requirement.Role)))
+            if (keys.IsOpen)
                 context.Succeed(requirement);
+            else if (context.User.Identity is KeyIdentity identity)
+            {
+                // The replica role reaches the replication routes only, and they only it (or an admin).
+                var role = identity.AclUser.Role;
+                if (requirement.Role == AclRole.Replica ? role is AclRole.Replica or AclRole.Admin : role >= RequiredRole(endpoint, requirement.Role))
+                    context.Succeed(requirement);
+            }
             return Task.CompletedTask;
         }
     }

@@ -156,6 +156,15 @@ internal sealed class EngineClient : ICaller
     /// <summary>The engine's keyspace notifications (key watchers for <c>GET /keys/{key}/events</c>).</summary>
     public KeyspaceNotifications Notifications => _executor.Notifications;
 
+    /// <summary>This node's replication role, ids, link and attached replicas.</summary>
+    public Lodestone.Engine.Replication.ReplicationState Replication => _executor.Replication;
+
+    /// <summary>Whether the engine is loading its data (callers get LOADING).</summary>
+    public bool IsLoading => _executor.IsLoading;
+
+    /// <summary>The primary's side of replication on this engine (GET /replication/stream).</summary>
+    public Lodestone.Engine.Replication.ReplicationSource ReplicationSource() => new(_executor);
+
     /// <summary>The checks a queued transaction command gets (exists, arity, size, permission), without running it.</summary>
     public EngineError? Check(byte[][] args) => _executor.Check(args, User);
 }

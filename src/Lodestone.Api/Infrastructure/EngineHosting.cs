@@ -30,7 +30,7 @@ internal static class EngineHosting
             .Validate(o => o.SlowlogMaxLen >= 0, "Engine:SlowlogMaxLen must not be negative.")
             .Validate(o => o.LatencyMonitorThreshold >= 0, "Engine:LatencyMonitorThreshold must not be negative (0 turns the latency monitor off).")
             .Validate(o => o.ReplBacklogSize is >= EngineOptions.MinReplBacklogSize and <= EngineOptions.MaxReplBacklogSize,
-                $"Engine:ReplBacklogSize must be between {EngineOptions.MinReplBacklogSize} and {EngineOptions.MaxReplBacklogSize} bytes.")
+                $"Replication:BacklogBytes (or the older Engine:ReplBacklogSize) must be between {EngineOptions.MinReplBacklogSize} and {EngineOptions.MaxReplBacklogSize} bytes.")
             .Validate(o => o.PubSubHardLimitBytes > 0 && o.PubSubSoftLimitBytes > 0,
                 "Engine:PubSubSoftLimitBytes and Engine:PubSubHardLimitBytes must be positive (a soft limit above the hard one never applies).")
             .Validate(o => o.PubSubSoftLimitSeconds >= 0, "Engine:PubSubSoftLimitSeconds must not be negative.")
@@ -91,6 +91,7 @@ internal static class EngineHosting
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetServices<IEffectSink>(),
                 sp.GetRequiredService<ILogger<Executor>>());
+            ReplicationHosting.ApplyRole(sp, executor);
             if (PersistenceHosting.LoadsAtStart(sp))
                 executor.BeginLoading();
             else

@@ -77,10 +77,11 @@ public sealed class EngineOptions
 
     /// <summary>
     /// Bytes of the committed effect stream kept in memory, from which asynchronous readers (replicas)
-    /// can start at any offset still held (Redis's <c>repl-backlog-size</c>, 1 MB); between
-    /// <see cref="MinReplBacklogSize"/> and <see cref="MaxReplBacklogSize"/>.
+    /// can start at any offset still held (Redis's <c>repl-backlog-size</c>; 64 MB, the host's
+    /// <c>Replication:BacklogBytes</c>); between <see cref="MinReplBacklogSize"/> and
+    /// <see cref="MaxReplBacklogSize"/>. Allocated only when the first reader (replica) asks for it.
     /// </summary>
-    public int ReplBacklogSize { get; set; } = 1024 * 1024;
+    public int ReplBacklogSize { get; set; } = 64 * 1024 * 1024;
 
     /// <summary>Latency spikes of at least this many milliseconds are recorded by event; 0 turns the latency monitor off (latency-monitor-threshold).</summary>
     public long LatencyMonitorThreshold { get; set; }

@@ -70,9 +70,6 @@ public sealed class EngineDiagnostics
     /// <summary>A random identifier of this run (INFO's run_id).</summary>
     public string RunId { get; } = RandomHex();
 
-    /// <summary>The replication ID of this run's history (INFO's master_replid): random, 40 hex digits.</summary>
-    public string ReplicationId { get; } = RandomHex();
-
     /// <summary>The memory figures: the engine's per-value accounting, its limit and policy.</summary>
     public IMemoryReport Memory { get; }
 

@@ -183,19 +183,53 @@ internal static class InfoReport
         Field(text, "total_error_replies", stats.ErrorReplies);
         Field(text, "total_rejected_calls", stats.RejectedCalls);
         Field(text, "total_failed_calls", stats.FailedCalls);
+        var replication = ctx.Diagnostics.Engine.Replication;
+        Field(text, "sync_full", replication.SyncFull);
+        Field(text, "sync_partial_ok", replication.SyncPartialOk);
+        Field(text, "sync_partial_err", replication.SyncPartialErr);
     }
 
     private static void Replication(StringBuilder text, CommandContext ctx)
     {
-        Field(text, "role", "master");
-        Field(text, "connected_slaves", 0);
+        var engine = ctx.Diagnostics.Engine;
+        var replication = engine.Replication;
+        var offset = engine.CommittedOffset;
+        var now = ctx.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        if (replication.PrimaryUrl is { } primary)
+        {
+            var (host, port) = Commands.ReplicationCommands.HostAndPort(primary);
+            var up = replication.Link == Lodestone.Engine.Replication.ReplicaLinkState.Connected;
+            var lastIo = replication.LastIoMs;
+            Field(text, "role", "slave");
+            Field(text, "master_host", host);
+            Field(text, "master_port", port);
+            Field(text, "master_link_status", up ? "up" : "down");
+            Field(text, "master_last_io_seconds_ago", lastIo < 0 ? -1 : (now - lastIo) / 1000);
+            Field(text, "master_sync_in_progress", replication.SyncInProgress ? 1 : 0);
+            Field(text, "slave_read_repl_offset", offset);
+            Field(text, "slave_repl_offset", offset);
+            Field(text, "slave_read_only", replication.ReadOnly ? 1 : 0);
+        }
+        else
+        {
+            Field(text, "role", "master");
+        }
+        var replicas = replication.Replicas.Values.OrderBy(r => r.Id, StringComparer.Ordinal).ToList();
+        Field(text, "connected_slaves", replicas.Count);
+        for (var i = 0; i < replicas.Count; i++)
+        {
+            var r = replicas[i];
+            Field(text, "slave" + i.ToString(CultureInfo.InvariantCulture), string.Create(CultureInfo.InvariantCulture,
+                $"ip={r.Ip},port={r.Port},state={r.State},offset={r.AckOffset},lag={Math.Max(0, now - r.AckAtMs) / 1000}"));
+        }
+        var ids = replication.Ids;
         Field(text, "master_failover_state", "no-failover");
-        Field(text, "master_replid", ctx.Diagnostics.ReplicationId);
-        Field(text, "master_replid2", new string('0', 40));
-        Field(text, "master_repl_offset", ctx.Diagnostics.Engine.CommittedOffset);
-        Field(text, "second_repl_offset", -1);
+        Field(text, "master_replid", ids.Id);
+        Field(text, "master_replid2", ids.Id2);
+        Field(text, "master_repl_offset", offset);
+        Field(text, "second_repl_offset", ids.SecondOffset);
         // As Redis: the backlog is active once a reader asked for it; its first byte counts from 1.
-        var stream = ctx.Diagnostics.Engine.Effects;
+        var stream = engine.Effects;
         var active = stream.BacklogActive;
         var held = active ? stream.Offset - stream.BacklogStart : 0;
         Field(text, "repl_backlog_active", active ? 1 : 0);

@@ -40,7 +40,10 @@ namespace Lodestone.Engine.Effects;
 /// </remarks>
 public sealed class EffectStream
 {
-    private readonly byte[] _ring;
+    // Allocated when a reader first asks for the backlog (engine thread), as Redis creates its backlog
+    // with the first replica: a node nobody replicates from does not hold Replication:BacklogBytes of memory.
+    private byte[]? _ring;
+    private readonly int _capacity;
     private readonly ArrayBufferWriter<byte> _encoder = new(64 * 1024);
     private long _origin;
     private long _end;
@@ -57,7 +60,7 @@ public sealed class EffectStream
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(backlogBytes, EngineOptions.MinReplBacklogSize);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(backlogBytes, EngineOptions.MaxReplBacklogSize);
-        _ring = new byte[backlogBytes];
+        _capacity = backlogBytes;
     }
 
     /// <summary>The offset after the last published byte: the committed offset. Any thread.</summary>
@@ -69,12 +72,12 @@ public sealed class EffectStream
         get
         {
             var end = Volatile.Read(ref _end);
-            return Math.Max(Volatile.Read(ref _origin), end - _ring.Length);
+            return Math.Max(Volatile.Read(ref _origin), end - _capacity);
         }
     }
 
     /// <summary>The most bytes the backlog holds.</summary>
-    public int BacklogCapacity => _ring.Length;
+    public int BacklogCapacity => _capacity;
 
     /// <summary>Whether the backlog has been asked for (a reader has opened since the engine started). Any thread.</summary>
     public bool BacklogActive => _backlogWanted;
@@ -88,7 +91,10 @@ public sealed class EffectStream
         get
         {
             if (!_backlogHeld && _backlogWanted)
+            {
+                Volatile.Write(ref _ring, new byte[_capacity]);
                 _backlogHeld = true;
+            }
             return _backlogHeld;
         }
     }
@@ -135,14 +141,15 @@ public sealed class EffectStream
         Debug.Assert(batch.StartOffset == _end, "Batches are published in order, each where the last ended.");
         var end = batch.EndOffset;
         var bytes = batch.Bytes.Span;
-        if (bytes.Length > _ring.Length)
-            bytes = bytes[^_ring.Length..];
+        var ring = _ring!;
+        if (bytes.Length > ring.Length)
+            bytes = bytes[^ring.Length..];
         // Announce first (a full fence), so a reader whose bytes these overwrite finds out after its copy.
         Interlocked.Exchange(ref _writing, end);
-        var at = (int)((end - bytes.Length) % _ring.Length);
-        var first = Math.Min(bytes.Length, _ring.Length - at);
-        bytes[..first].CopyTo(_ring.AsSpan(at));
-        bytes[first..].CopyTo(_ring);
+        var at = (int)((end - bytes.Length) % ring.Length);
+        var first = Math.Min(bytes.Length, ring.Length - at);
+        bytes[..first].CopyTo(ring.AsSpan(at));
+        bytes[first..].CopyTo(ring);
         Volatile.Write(ref _end, end);
         Wake();
     }
@@ -211,16 +218,16 @@ public sealed class EffectStream
             return EffectReadStatus.NeedsFullSync;
         if (from >= end || destination.IsEmpty)
             return closed && from >= end ? EffectReadStatus.Closed : EffectReadStatus.UpToDate;
-        if (from < Math.Max(Volatile.Read(ref _origin), end - _ring.Length))
+        if (from < Math.Max(Volatile.Read(ref _origin), end - _capacity) || Volatile.Read(ref _ring) is not { } ring)
             return EffectReadStatus.NeedsFullSync;
         var length = (int)Math.Min(destination.Length, end - from);
-        var at = (int)(from % _ring.Length);
-        var first = Math.Min(length, _ring.Length - at);
-        _ring.AsSpan(at, first).CopyTo(destination);
-        _ring.AsSpan(0, length - first).CopyTo(destination[first..]);
+        var at = (int)(from % ring.Length);
+        var first = Math.Min(length, ring.Length - at);
+        ring.AsSpan(at, first).CopyTo(destination);
+        ring.AsSpan(0, length - first).CopyTo(destination[first..]);
         // Were any of those bytes overwritten while we copied? Then the copy cannot be trusted.
         Interlocked.MemoryBarrier();
-        if (Volatile.Read(ref _generation) != generation || from < Volatile.Read(ref _writing) - _ring.Length)
+        if (Volatile.Read(ref _generation) != generation || from < Volatile.Read(ref _writing) - ring.Length)
             return EffectReadStatus.NeedsFullSync;
         count = length;
         return EffectReadStatus.Data;

@@ -32,8 +32,10 @@ internal sealed class CommandDispatcher(
     public EngineError? WriteRefusal { get; set; }
 
     /// <summary>The checks a command gets before it runs (it exists, its arity, argument sizes, the user's permission), and its spec. Any thread.</summary>
+    /// <remarks>A write on a read-only replica is refused here (READONLY), after the permission check as in Redis — so every way in (one command, a pipeline, a transaction's queue) refuses it alike.</remarks>
     public EngineError? Check(byte[][] args, Security.AclUser? user, out CommandSpec spec) =>
-        commands.Check(args, options.ProtoMaxBulkLen, out spec) ?? user?.Check(spec, args);
+        commands.Check(args, options.ProtoMaxBulkLen, out spec) ?? user?.Check(spec, args)
+        ?? (spec.IsWrite && engine.Replication.RefusesWrites ? Errors.ReadOnlyReplica : null);
 
     /// <summary>Logs a failure outside or inside a handler, with the command that was running.</summary>
     public void LogFailure(Exception exception)
@@ -68,6 +70,9 @@ internal sealed class CommandDispatcher(
         RunningCommand = request.Args.Length > 0 ? request.Args[0] : null;
         if (engine.IsLoading)
             return Refuse(request, Errors.Loading);
+        // A replica hides expired keys instead of removing them: its primary's DEL does that.
+        var replica = engine.Replication.IsReplica;
+        keyspace.HidesExpired = replica;
         if (Check(request.Args, request.User, out var spec) is { } refused)
             return Refuse(request, refused);
         // While the log cannot be written, writes are refused; reads go on.
@@ -77,7 +82,8 @@ internal sealed class CommandDispatcher(
         // it, refuse what may grow memory and let reads and deletes go on.
         var settings = engine.Settings;
         var access = KeyAccess.At(NowMs, settings.MaxMemoryPolicy.IsLfu());
-        if (!eviction.MakeRoom(NowMs, settings) && (spec.Flags & CommandFlags.DenyOom) != 0)
+        // A replica never evicts on its own (Redis's replica-ignore-maxmemory): it holds what its primary holds.
+        if (!replica && !eviction.MakeRoom(NowMs, settings) && (spec.Flags & CommandFlags.DenyOom) != 0)
             return Refuse(request, Errors.OutOfMemory);
         var before = Observe(request.Key, access);
         if (request.Condition is { } condition && !condition.HoldsFor(before))

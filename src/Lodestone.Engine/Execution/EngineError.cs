@@ -38,6 +38,8 @@ public enum ErrorKind
     Conflict = 14,
     /// <summary>The data is over the memory limit and nothing may be evicted: commands that may grow it are refused (Redis's OOM).</summary>
     OutOfMemory = 15,
+    /// <summary>A write sent to a read-only replica (Redis's READONLY): send it to the primary.</summary>
+    ReadOnly = 16,
 }
 
 /// <summary>

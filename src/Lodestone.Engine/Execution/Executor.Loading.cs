@@ -99,7 +99,9 @@ public sealed partial class Executor
             // A script's effects whose EXEC never reached the disk (a torn last batch): none of them apply.
             executor._openTransaction = null;
             executor._dispatcher.TakeTimeSnapshot();
-            executor._keyspace.RemoveExpired(KeyAccess.At(executor._dispatcher.NowMs));
+            // A replica keeps them: its primary's DELs will come.
+            if (!executor.Replication.IsReplica)
+                executor._keyspace.RemoveExpired(KeyAccess.At(executor._dispatcher.NowMs));
             executor._keyspace.ContinueVersionsAbove(executor._keyspace.LastVersion + VersionMargin);
             executor._clock.Read();
             return true;

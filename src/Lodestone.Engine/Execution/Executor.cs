@@ -112,6 +112,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         _clock.Rebase();
         _sinks = sinks?.ToArray() ?? [];
         _stream = new EffectStream(options.ReplBacklogSize);
+        Replication = new Lodestone.Engine.Replication.ReplicationState();
         _keyspace = new Keyspace.Keyspace(new Random(), firstVersion: time.GetUtcNow().ToUnixTimeMilliseconds() * 1000, new KeyspaceEvents(this));
         _eviction = new Eviction(_keyspace);
         _snapshots = new SnapshotCoordinator(_keyspace, LatencySince, () => [.. _scripts!.Functions.Libraries.Select(library => library.Code)]);
@@ -135,6 +136,24 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         _thread.Start();
         _ticker = time.CreateTimer(_ => QueueTick(), null, _settings.TickPeriod, _settings.TickPeriod);
     }
+
+    /// <summary>This node's role in replication, its history ids, its link or its replicas (any thread).</summary>
+    public Lodestone.Engine.Replication.ReplicationState Replication { get; }
+
+    /// <summary>The keyspace, for work that runs on the engine thread (replication's apply and install).</summary>
+    internal Keyspace.Keyspace Data => _keyspace;
+
+    /// <summary>Runs one command's generic steps (engine thread): scripts run theirs through it, replication applies records with it.</summary>
+    internal CommandDispatcher Dispatcher => _dispatcher;
+
+    /// <summary>The running batch's effects, committed at the end of the loop turn (engine thread).</summary>
+    internal List<Effect> PendingEffects => _effects;
+
+    /// <summary>Queues work for the engine thread.</summary>
+    internal void Submit(IEngineWork work) => Enqueue(work);
+
+    /// <summary>Reads the loop clock after engine work that took time (engine thread).</summary>
+    internal void ReadClock() => _clock.Read();
 
     /// <summary>Publish/subscribe: channels, patterns, subscribers (any thread).</summary>
     public PubSub.PubSubHub PubSub { get; }
@@ -289,9 +308,6 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
 
     /// <summary>Whether <see cref="Dispose"/> has begun (a running script is then ended).</summary>
     internal bool IsStopping => _stopping;
-
-    /// <summary>The part that runs one command (scripts run theirs through it).</summary>
-    internal CommandDispatcher Dispatcher => _dispatcher;
 
     /// <summary>
     /// Called on the engine thread by a script that has run past busy-reply-threshold: every queued
@@ -549,13 +565,21 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         _dispatcher.TakeTimeSnapshot();
         _diagnostics.Stats.SampleOps(Stopwatch.GetTimestamp(), Stopwatch.Frequency);
         var settings = Settings;
-        var budget = settings.TickPeriod * _options.ActiveExpireCyclePercent / 100;
-        var started = Stopwatch.GetTimestamp();
-        ActiveExpiry.RunCycle(_keyspace, KeyAccess.At(_dispatcher.NowMs), budget);
-        LatencySince("expire-cycle", started);
+        // A replica neither expires nor evicts on its own: its primary's DELs do both, so its data
+        // and its own stream (its AOF, its replicas) stay byte for byte its primary's.
+        var replica = Replication.IsReplica;
+        _keyspace.HidesExpired = replica;
+        if (!replica)
+        {
+            var budget = settings.TickPeriod * _options.ActiveExpireCyclePercent / 100;
+            var started = Stopwatch.GetTimestamp();
+            ActiveExpiry.RunCycle(_keyspace, KeyAccess.At(_dispatcher.NowMs), budget);
+            LatencySince("expire-cycle", started);
+        }
         _keyspace.HotKeys.Age(_dispatcher.NowMs);
         // A limit lowered at run time applies without waiting for traffic.
-        _eviction.MakeRoom(_dispatcher.NowMs, settings);
+        if (!replica)
+            _eviction.MakeRoom(_dispatcher.NowMs, settings);
         _clock.Read();
     }
 
@@ -569,7 +593,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     /// switch the log to a new segment starting at that offset). See <see cref="SnapshotCoordinator"/>.
     /// </summary>
     /// <returns>The snapshot's offset, once it has started.</returns>
-    internal Task<long> StartSnapshotAsync(Func<long, Persistence.Snapshots.SnapshotWriter> onStart)
+    internal Task<long> StartSnapshotAsync(Func<long, Persistence.Snapshots.ISnapshotOutput> onStart)
     {
         var started = _snapshots.RequestAsync(onStart);
         _wake.Set();

@@ -64,7 +64,7 @@ internal sealed class SnapshotCoordinator
     /// snapshot's offset and returns the writer to stream it to.
     /// </summary>
     /// <returns>The snapshot's offset, once it has started.</returns>
-    public Task<long> RequestAsync(Func<long, SnapshotWriter> onStart)
+    public Task<long> RequestAsync(Func<long, ISnapshotOutput> onStart)
     {
         var request = new SnapshotRequest(onStart);
         if (Volatile.Read(ref _job) is not null || Interlocked.CompareExchange(ref _request, request, null) is not null)
@@ -83,7 +83,7 @@ internal sealed class SnapshotCoordinator
             request.Started.TrySetException(new InvalidOperationException("A snapshot is already being taken."));
             return;
         }
-        SnapshotWriter writer;
+        ISnapshotOutput writer;
         try
         {
             writer = request.OnStart(offset);
@@ -157,16 +157,16 @@ internal sealed class SnapshotCoordinator
         Volatile.Write(ref _job, null);
     }
 
-    private sealed class SnapshotRequest(Func<long, SnapshotWriter> onStart)
+    private sealed class SnapshotRequest(Func<long, ISnapshotOutput> onStart)
     {
-        public Func<long, SnapshotWriter> OnStart { get; } = onStart;
+        public Func<long, ISnapshotOutput> OnStart { get; } = onStart;
 
         public TaskCompletionSource<long> Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private sealed class SnapshotJob
     {
-        public SnapshotJob(int epoch, SnapshotWriter writer)
+        public SnapshotJob(int epoch, ISnapshotOutput writer)
         {
             Epoch = epoch;
             Writer = writer;
@@ -175,7 +175,7 @@ internal sealed class SnapshotCoordinator
 
         public int Epoch { get; }
 
-        public SnapshotWriter Writer { get; }
+        public ISnapshotOutput Writer { get; }
 
         public ArrayBufferWriter<byte> Chunk { get; } = new(ChunkBytes * 2);
 

@@ -383,10 +383,14 @@ internal sealed class Keyspace
     /// <summary>A random live key, or null when there is none.</summary>
     public Entry? RandomEntry(in KeyAccess access)
     {
+        // A replica keeps expired keys (the primary's DEL removes them): it gives up after a while, as Redis does.
+        var tries = 0;
         while (_table.Random(_random) is { } entry)
         {
             if (!access.IsExpired(entry))
                 return entry;
+            if (HidesExpired && ++tries > 100)
+                return null;
             Expire(entry);
         }
         return null;
@@ -446,9 +450,18 @@ internal sealed class Keyspace
         _observer.Evicted(entry.Key);
     }
 
-    /// <summary>Removes an expired entry and reports it (lazy and active expiry).</summary>
+    /// <summary>
+    /// Whether expired keys are hidden rather than removed: on a replica, which never expires keys on
+    /// its own — it hides them from reads and applies its primary's deletions (Redis's rule), so its
+    /// data and its stream stay exactly its primary's. Set by the engine thread before each command.
+    /// </summary>
+    public bool HidesExpired { get; set; }
+
+    /// <summary>Removes an expired entry and reports it (lazy and active expiry); on a replica (<see cref="HidesExpired"/>) it stays.</summary>
     public void Expire(Entry entry)
     {
+        if (HidesExpired)
+            return;
         Remove(entry);
         _observer.Expired(entry.Key);
     }
@@ -507,7 +520,7 @@ internal sealed class Keyspace
             UntrackFieldExpiry(entry);
             return true;
         }
-        if (hash.NextExpiry >= access.NowMs)
+        if (hash.NextExpiry >= access.NowMs || HidesExpired)
             return true;
         SaveBeforeChange(entry);
         var removed = hash.RemoveExpired(access.NowMs)!;

@@ -2,6 +2,7 @@ using Lodestone.Engine.Effects;
 using Lodestone.Engine.Execution;
 using Lodestone.Engine.Persistence.Aof;
 using Lodestone.Engine.Persistence.Snapshots;
+using Lodestone.Engine.Replication;
 
 namespace Lodestone.Engine.Persistence;
 
@@ -125,6 +126,11 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
         }
 
         var manifest = _recovery.ReadManifest(manifestPath);
+        // The history the data belongs to: kept from the last run, or this run's new one written down now.
+        if (manifest.Replication is { } ids)
+            executor.Replication.Restore(ids);
+        _ids = executor.Replication.Ids;
+        executor.Replication.IdsChanged += StoreIds;
         var loaded = _recovery.Load(executor, manifest, live: null);
         var next = loaded.Next;
         if (loaded.LastSegmentOlder)
@@ -133,6 +139,8 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
         _writer = AofWriter.Open(_files, PathOf(manifest.Segments[^1]), next, _options.AppendFsync, _time, counters: _counters);
         lock (_gate)
             _manifest = manifest;
+        if (manifest.Replication != _ids)
+            ReplaceManifest(manifest);
         Compactor.Opened(loaded.Snapshot, loaded.OlderFormat);
         if (pauseLocks)
             executor.PauseLockGrants();
@@ -265,12 +273,58 @@ public sealed class AppendOnlyLog : IEffectSink, IDisposable
         }
     }
 
-    /// <summary>Makes <paramref name="next"/> the manifest: durable first (written aside, fsynced, renamed), then in effect.</summary>
+    /// <summary>
+    /// Makes <paramref name="next"/> the manifest: durable first (written aside, fsynced, renamed), then
+    /// in effect — with the node's replication ids as they are now, whoever wrote the rest.
+    /// </summary>
     internal void ReplaceManifest(Manifest next)
     {
-        _files.WriteAtomically(ManifestPath, next.Serialize());
-        lock (_gate)
-            _manifest = next;
+        lock (_manifestWrite)
+        {
+            next = next with { Replication = Volatile.Read(ref _ids) };
+            _files.WriteAtomically(ManifestPath, next.Serialize());
+            lock (_gate)
+                _manifest = next;
+        }
+    }
+
+    // Serialises manifest writes: an id change rewrites the manifest in effect, never an older one.
+    private readonly object _manifestWrite = new();
+    private ReplicationIds? _ids;
+
+    /// <summary>The replication ids changed (a promotion, a replica's full sync): written down with the data they name.</summary>
+    private void StoreIds(ReplicationIds ids)
+    {
+        lock (_manifestWrite)
+        {
+            Volatile.Write(ref _ids, ids);
+            if (Manifest is { } current && current.Replication != ids)
+                ReplaceManifest(current);
+        }
+    }
+
+    /// <summary>
+    /// A replica's full sync, on the engine thread as the new data is swapped in: the snapshot it
+    /// received (<paramref name="receivedSnapshot"/>, a whole snapshot file) becomes this directory's
+    /// snapshot at <paramref name="offset"/>, the log goes on in a new segment from there, and the
+    /// manifest names both with <paramref name="ids"/> — one atomic replacement, so a crash leaves the
+    /// old data with the old history or the new with the new. The files it replaces are deleted after.
+    /// </summary>
+    internal void Rebase(string receivedSnapshot, long offset, ReplicationIds ids)
+    {
+        var before = Manifest ?? throw new InvalidOperationException("The log is not open: recovery has not run.");
+        var snapshot = SnapshotFile.Name(offset);
+        _files.Rename(receivedSnapshot, PathOf(snapshot));
+        var segment = before.NextSegmentName();
+        var previous = _writer;
+        _writer = AofWriter.Open(_files, PathOf(segment), offset, _options.AppendFsync, _time, counters: _counters);
+        lock (_manifestWrite)
+        {
+            Volatile.Write(ref _ids, ids);
+            ReplaceManifest(new Manifest(Persistence.Manifest.CurrentVersion, snapshot, offset, [segment]));
+        }
+        previous?.Dispose();
+        DeleteUnlessLive(before.Segments.Append(before.Snapshot).OfType<string>(), [snapshot, segment]);
     }
 
     /// <summary>Deletes files the manifest no longer names — never while a reload after a refused batch is reading them.</summary>

@@ -7,12 +7,16 @@ namespace Lodestone.Engine.Persistence;
 /// The small file (<c>manifest.json</c>) that names the live data files: the snapshot (if any) and
 /// the log segments that follow it, in order. It is only ever replaced whole (write a temp file,
 /// fsync, rename, fsync the directory), so a crash leaves either the old set or the new one.
+/// It also holds the node's replication ids (<see cref="Replication"/>), with the data they name: a
+/// restart keeps its history, so its replicas — or its primary — can continue where they were.
+/// Absent in manifests written before replication (they still read: a new history starts).
 /// </summary>
 internal sealed record Manifest(
     [property: JsonPropertyName("version")] int Version,
     [property: JsonPropertyName("snapshot")] string? Snapshot,
     [property: JsonPropertyName("snapshotOffset")] long SnapshotOffset,
-    [property: JsonPropertyName("segments")] IReadOnlyList<string> Segments)
+    [property: JsonPropertyName("segments")] IReadOnlyList<string> Segments,
+    [property: JsonPropertyName("replication")] Replication.ReplicationIds? Replication = null)
 {
     public const int CurrentVersion = 1;
     public const string FileName = "manifest.json";
@@ -52,6 +56,8 @@ internal sealed record Manifest(
             throw new PersistenceException($"{path} has version {manifest.Version}; this build reads version {CurrentVersion}.");
         if (manifest.Segments is not { Count: > 0 } segments)
             throw new PersistenceException($"{path} names no log segment.");
+        if (manifest.Replication is { } ids && (!Engine.Replication.ReplicationIds.IsWellFormed(ids.Id) || !Engine.Replication.ReplicationIds.IsWellFormed(ids.Id2)))
+            throw new PersistenceException($"{path} has a replication id that is not 40 hex digits.");
         if (manifest.SnapshotOffset < 0)
             throw new PersistenceException($"{path} has a negative snapshot offset.");
         foreach (var segment in segments)

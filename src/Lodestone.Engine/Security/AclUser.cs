@@ -7,6 +7,8 @@ namespace Lodestone.Engine.Security;
 /// <summary>What a caller may do: read, write or administer.</summary>
 public enum AclRole
 {
+    /// <summary>A replica of this node: may follow its replication stream and acknowledge, and run no command at all.</summary>
+    Replica = -1,
     /// <summary>Commands that only read (and those that touch no data: PING, ECHO, TIME, COMMAND).</summary>
     Read = 0,
     /// <summary>Reads and writes; not administrative commands.</summary>
@@ -54,6 +56,8 @@ public sealed class AclUser
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(args);
+        if (Role == AclRole.Replica)
+            return Errors.NoPermissionForCommand(spec.Name);
         var admin = (spec.Flags & (CommandFlags.Admin | CommandFlags.Dangerous)) != 0;
         if ((admin && Role < AclRole.Admin) || (spec.IsWrite && Role < AclRole.Write))
             return Errors.NoPermissionForCommand(spec.Name);

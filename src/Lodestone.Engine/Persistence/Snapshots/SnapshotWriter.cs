@@ -8,7 +8,7 @@ namespace Lodestone.Engine.Persistence.Snapshots;
 /// the engine never waits for the disk. On <see cref="Complete"/> it appends the checksum, fsyncs,
 /// and publishes the file under its final name (temp file, fsync, rename, directory fsync).
 /// </summary>
-internal sealed class SnapshotWriter : IDisposable
+internal sealed class SnapshotWriter : ISnapshotOutput, IDisposable
 {
     private readonly BlockingCollection<(byte[] Buffer, int Length)> _chunks = new();
     private readonly Thread _thread;

@@ -1,0 +1,35 @@
+using Lodestone.Api.Errors;
+using Lodestone.Engine.Commands;
+using Lodestone.Engine.Execution;
+
+namespace Lodestone.Api.Infrastructure;
+
+/// <summary>
+/// On a read-only replica, a resource route that writes answers <c>307 Temporary Redirect</c> to the
+/// same path on the primary (method and body kept by the client), or 503 with the problem code
+/// READONLY when the primary's address is not a URL a client can follow. <c>/commands</c> is left to
+/// the engine, which answers Redis's READONLY; <c>/admin</c> and <c>/replication</c> are this node's own.
+/// </summary>
+internal static class ReplicaRedirect
+{
+    public static IApplicationBuilder UseReplicaRedirect(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        var replication = context.RequestServices.GetRequiredService<Executor>().Replication;
+        if (!replication.RefusesWrites
+            || context.GetEndpoint()?.Metadata.GetMetadata<RedisCommandMetadata>()?.Command is not { } command
+            || CommandTable.Default.Find(command) is not { IsWrite: true }
+            || context.Request.Path.StartsWithSegments("/commands") || context.Request.Path.StartsWithSegments("/admin"))
+        {
+            await next(context);
+            return;
+        }
+        if (replication.PrimaryUrl is { } primary && Uri.TryCreate(primary, UriKind.Absolute, out var primaryUri))
+        {
+            var target = new Uri(primaryUri, context.Request.PathBase + context.Request.Path + context.Request.QueryString);
+            context.Response.StatusCode = StatusCodes.Status307TemporaryRedirect;
+            context.Response.Headers.Location = target.AbsoluteUri;
+            return;
+        }
+        await Problems.Of(ErrorKind.ReadOnly, "READONLY You can't write against a read only replica.", "READONLY").ExecuteAsync(context);
+    });
+}

@@ -1,0 +1,159 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using Lodestone.Engine.Execution;
+using Lodestone.Engine.Persistence;
+using Lodestone.Engine.Replication;
+using Microsoft.Extensions.Options;
+
+namespace Lodestone.Api.Infrastructure;
+
+/// <summary>
+/// A replica's connection to its primary: opens <c>GET /replication/stream</c> with its replication id
+/// and offset (a partial resync when the primary still holds them), follows it with a
+/// <see cref="ReplicaLink"/>, acknowledges its applied offset every second, and reconnects with a
+/// capped, jittered backoff when the stream ends or is refused. Follows role changes (REPLICAOF,
+/// PUT /admin/replication) as they happen.
+/// </summary>
+/// <remarks>
+/// A plain backoff loop rather than a Polly pipeline: the unit retried is a stream that lives for
+/// hours, not a request, and the loop must also restart at once when the role changes.
+/// </remarks>
+internal sealed partial class ReplicationClient(
+    Executor executor, IServiceProvider services, IOptions<ReplicationSettings> settings, IHostApplicationLifetime lifetime,
+    Microsoft.AspNetCore.Hosting.Server.IServer server, ILogger<ReplicationClient> logger) : BackgroundService
+{
+    private static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
+    private readonly string _id = ReplicationIds.RandomId();
+    private CancellationTokenSource _roleChanged = new();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Once listening: the replica tells its primary the port it serves on (INFO's slaveN port).
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        using (stoppingToken.Register(() => started.TrySetResult()))
+            await started.Task;
+        var port = ListeningPort();
+        var state = executor.Replication;
+        state.RoleChanged += _ => Interlocked.Exchange(ref _roleChanged, new CancellationTokenSource()).Cancel();
+        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        var log = services.GetRequiredService<IOptions<PersistenceOptions>>().Value.AppendOnly ? services.GetRequiredService<AppendOnlyLog>() : null;
+        var backoff = MinBackoff;
+        var forceFull = false;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var roleChanged = Volatile.Read(ref _roleChanged).Token;
+            if (state.PrimaryUrl is not { } primary || executor.IsLoading)
+            {
+                try
+                {
+                    await Task.Delay(executor.IsLoading ? TimeSpan.FromMilliseconds(100) : Timeout.InfiniteTimeSpan,
+                        CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, roleChanged).Token);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+                continue;
+            }
+            using var link = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, roleChanged);
+            var connectedAt = DateTime.UtcNow;
+            try
+            {
+                state.Link = ReplicaLinkState.Connecting;
+                var ids = state.Ids;
+                // Nothing to continue (a new node), or data that left its primary's history: ask for a full sync, as PSYNC ? -1.
+                var replid = forceFull || executor.CommittedOffset == 0 ? "?" : ids.Id;
+                var url = string.Create(CultureInfo.InvariantCulture,
+                    $"{primary}/replication/stream?replid={replid}&offset={executor.CommittedOffset}&id={_id}&port={port}");
+                using var request = new HttpRequestMessage(HttpMethod.Get, url);
+                if (settings.Value.ApiKey.Length > 0)
+                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", settings.Value.ApiKey);
+                using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, link.Token);
+                if (!response.IsSuccessStatusCode)
+                {
+                    LogRefused(primary, (int)response.StatusCode, await response.Content.ReadAsStringAsync(link.Token));
+                }
+                else
+                {
+                    await using var body = await response.Content.ReadAsStreamAsync(link.Token);
+                    var acks = AcknowledgeAsync(http, primary, link.Token);
+                    try
+                    {
+                        await new ReplicaLink(executor, log, Path.GetTempPath()).RunAsync(body, link.Token);
+                        LogEnded(primary, "the primary closed the stream");
+                    }
+                    finally
+                    {
+                        await link.CancelAsync();
+                        await acks;
+                    }
+                    forceFull = false;
+                }
+            }
+            catch (ReplicationStreamException refused)
+            {
+                forceFull |= refused.Diverged;
+                LogEnded(primary, refused.Message);
+            }
+            catch (Exception failure) when (failure is HttpRequestException or IOException or OperationCanceledException)
+            {
+                if (!stoppingToken.IsCancellationRequested && !roleChanged.IsCancellationRequested)
+                    LogEnded(primary, failure.Message);
+            }
+            state.Link = ReplicaLinkState.Connect;
+            if (stoppingToken.IsCancellationRequested)
+                break;
+            // A link that lasted starts the backoff again; one that keeps failing waits longer each time.
+            backoff = DateTime.UtcNow - connectedAt > MaxBackoff ? MinBackoff : TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
+            try
+            {
+                await Task.Delay(backoff * (0.5 + Random.Shared.NextDouble() / 2), CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, Volatile.Read(ref _roleChanged).Token).Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    }
+
+    /// <summary>The port of the first address this node listens on (0 when it cannot tell).</summary>
+    private int ListeningPort()
+    {
+        var address = server.Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        return address is not null && Uri.TryCreate(address.Replace("*", "localhost", StringComparison.Ordinal).Replace("+", "localhost", StringComparison.Ordinal), UriKind.Absolute, out var uri) ? uri.Port : 0;
+    }
+
+    /// <summary>REPLCONF ACK: the applied offset, every second, until the link ends.</summary>
+    private async Task AcknowledgeAsync(HttpClient http, string primary, CancellationToken linkEnded)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            do
+            {
+                var url = string.Create(CultureInfo.InvariantCulture, $"{primary}/replication/ack?id={_id}&offset={executor.CommittedOffset}");
+                using var request = new HttpRequestMessage(HttpMethod.Post, url);
+                if (settings.Value.ApiKey.Length > 0)
+                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", settings.Value.ApiKey);
+                try
+                {
+                    using var response = await http.SendAsync(request, linkEnded);
+                }
+                catch (HttpRequestException)
+                {
+                    // The stream notices a dead primary; an ack lost now is sent again in a second.
+                }
+            }
+            while (await timer.WaitForNextTickAsync(linkEnded));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The primary {Primary} refused the replication stream: {Status} {Body}")]
+    private partial void LogRefused(string primary, int status, string body);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The replication link to {Primary} ended: {Reason}; reconnecting")]
+    private partial void LogEnded(string primary, string reason);
+}

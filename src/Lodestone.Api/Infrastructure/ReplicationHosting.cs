@@ -1,0 +1,62 @@
+using Lodestone.Engine;
+using Lodestone.Engine.Execution;
+using Microsoft.Extensions.Options;
+
+namespace Lodestone.Api.Infrastructure;
+
+/// <summary>The <c>Replication</c> configuration section.</summary>
+internal sealed class ReplicationSettings
+{
+    public const string Section = "Replication";
+
+    /// <summary>The primary's URL (<c>http://10.0.0.5:8379</c>) to start as its replica; empty: a primary.</summary>
+    public string PrimaryOf { get; set; } = "";
+
+    /// <summary>The API key this node presents to its primary: one of the <c>replica</c> role there.</summary>
+    public string ApiKey { get; set; } = "";
+
+    /// <summary>Bytes of the replication backlog (Redis's <c>repl-backlog-size</c>); the older <c>Engine:ReplBacklogSize</c> still works when this is not set.</summary>
+    public int? BacklogBytes { get; set; }
+
+    /// <summary>Whether a replica refuses writes (Redis's <c>replica-read-only</c>).</summary>
+    public bool ReadOnly { get; set; } = true;
+
+    /// <summary>Whether <see cref="PrimaryOf"/> is empty or an absolute http(s) URL.</summary>
+    public bool HasValidPrimary() =>
+        string.IsNullOrWhiteSpace(PrimaryOf)
+        || (Uri.TryCreate(PrimaryOf, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https");
+}
+
+/// <summary>
+/// Replication in the host: the section's settings (validated at start), the role the engine starts
+/// in, and — when it is a replica — the client that follows the primary (<see cref="ReplicationClient"/>).
+/// </summary>
+internal static class ReplicationHosting
+{
+    public static IServiceCollection AddLodestoneReplication(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ReplicationSettings>()
+            .Bind(configuration.GetSection(ReplicationSettings.Section))
+            .Validate(o => o.HasValidPrimary(), "Replication:PrimaryOf must be empty or an absolute http(s) URL (http://host:port).")
+            .Validate(o => o.BacklogBytes is null or (>= EngineOptions.MinReplBacklogSize and <= EngineOptions.MaxReplBacklogSize),
+                $"Replication:BacklogBytes must be between {EngineOptions.MinReplBacklogSize} and {EngineOptions.MaxReplBacklogSize} bytes.")
+            .ValidateOnStart();
+        // One setting for the backlog: Replication:BacklogBytes, or the older Engine:ReplBacklogSize when only that is set.
+        services.AddOptions<EngineOptions>().Configure<IOptions<ReplicationSettings>>((engine, replication) =>
+        {
+            if (replication.Value.BacklogBytes is { } bytes)
+                engine.ReplBacklogSize = bytes;
+        });
+        services.AddHostedService<ReplicationClient>();
+        return services;
+    }
+
+    /// <summary>Puts the engine in its configured role before it loads (a replica neither expires nor evicts, from the first moment).</summary>
+    public static void ApplyRole(IServiceProvider services, Executor executor)
+    {
+        var settings = services.GetRequiredService<IOptions<ReplicationSettings>>().Value;
+        executor.Replication.ReadOnly = settings.ReadOnly;
+        if (!string.IsNullOrWhiteSpace(settings.PrimaryOf))
+            executor.Replication.Follow(new Uri(settings.PrimaryOf).GetLeftPart(UriPartial.Authority));
+    }
+}

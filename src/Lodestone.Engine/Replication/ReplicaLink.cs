@@ -1,0 +1,297 @@
+using System.Buffers.Binary;
+using System.Text;
+using Lodestone.Engine.Execution;
+using Lodestone.Engine.Persistence;
+using Lodestone.Engine.Persistence.Aof;
+using Lodestone.Engine.Persistence.Snapshots;
+
+namespace Lodestone.Engine.Replication;
+
+/// <summary>
+/// A replica's side of one stream from its primary (<see cref="ReplicationWire"/>): a full sync is
+/// received, loaded aside and swapped in whole; then every record is checked (its CRC-32C, its
+/// offset following the last) and applied in order.
+/// </summary>
+/// <remarks>
+/// Design note. Reads go on from the old data while a full sync is received and decoded (Redis's
+/// <c>replica-serve-stale-data yes</c>): the snapshot is written to a file (the data directory's,
+/// when the replica has a log — it becomes the replica's own snapshot — else a scratch one), read
+/// back and checked whole, and only then installed on the engine thread in one step
+/// (<see cref="ReplicaWork.Install"/>). Differs from Redis: the decoded entries are held in memory
+/// between the two, and the install is one engine step as long as adding that many keys takes.
+/// A record is applied only once it is whole and its checksum and offset are right; a bad one ends
+/// the stream with <see cref="ReplicationStreamException"/> after everything before it was applied,
+/// so the replica reconnects from exactly there. Nothing the primary sends is trusted to size an
+/// allocation beyond <see cref="MaxRecordBytes"/>.
+/// </remarks>
+public sealed class ReplicaLink(Executor executor, AppendOnlyLog? log, string scratchDirectory)
+{
+    /// <summary>The largest record body believed (a corrupt length is refused before any allocation).</summary>
+    public const int MaxRecordBytes = 1 << 30;
+
+    /// <summary>How long the stream may stay silent (heartbeats come every second) before the link is dropped.</summary>
+    public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    private const int ApplyBatch = 1024;
+
+    private byte[] _buffer = new byte[64 * 1024];
+    private int _start;
+    private int _end;
+
+    /// <summary>Follows the stream on <paramref name="input"/> until it ends (returns) or is refused (throws).</summary>
+    /// <exception cref="ReplicationStreamException">A bad header, record or snapshot, or a record that does not apply: reconnect.</exception>
+    public async Task RunAsync(Stream input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var state = executor.Replication;
+        // A replica keeps a backlog of its own, as Redis's do: promoted, it can then serve the other
+        // replicas a partial resync even when they are behind it.
+        Effects.EffectReader? marker = null;
+        if (!executor.Effects.BacklogActive)
+            executor.Effects.TryOpenReader(executor.CommittedOffset, out marker);
+        marker?.Dispose();
+        var line = await ReadLineAsync(input, cancellationToken).ConfigureAwait(false);
+        if (!ReplicationWire.TryParseHeader(line, out var full, out var replid, out var offset))
+            throw new ReplicationStreamException($"The primary's stream does not start with a sync header: '{line}'.");
+        if (full)
+        {
+            state.Link = ReplicaLinkState.Sync;
+            state.SyncInProgress = true;
+            try
+            {
+                await ReceiveFullSyncAsync(input, replid, offset, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                state.SyncInProgress = false;
+            }
+        }
+        else
+        {
+            if (offset != executor.CommittedOffset)
+                throw new ReplicationStreamException($"The primary continues at offset {offset}, but this replica is at {executor.CommittedOffset}.");
+            if (!string.Equals(state.Ids.Id, replid, StringComparison.OrdinalIgnoreCase))
+                state.Adopt(replid);
+        }
+        state.Link = ReplicaLinkState.Connected;
+        await FollowAsync(input, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task ReceiveFullSyncAsync(Stream input, string replid, long offset, CancellationToken cancellationToken)
+    {
+        var path = log is null
+            ? Path.Combine(scratchDirectory, $"lodestone-sync-{Guid.NewGuid():N}.snap")
+            : Path.Combine(log.Directory, "replica-sync.snap.tmp");
+        try
+        {
+            await using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true))
+            {
+                while (true)
+                {
+                    await EnsureAsync(input, 4, cancellationToken).ConfigureAwait(false);
+                    var length = BinaryPrimitives.ReadUInt32LittleEndian(_buffer.AsSpan(_start));
+                    _start += 4;
+                    if (length == 0)
+                        break;
+                    if (length > MaxRecordBytes)
+                        throw new ReplicationStreamException($"A snapshot frame of {length} bytes is not believed.");
+                    var left = (int)length;
+                    while (left > 0)
+                    {
+                        if (_end == _start)
+                            await EnsureAsync(input, 1, cancellationToken).ConfigureAwait(false);
+                        var take = Math.Min(left, _end - _start);
+                        await file.WriteAsync(_buffer.AsMemory(_start, take), cancellationToken).ConfigureAwait(false);
+                        _start += take;
+                        left -= take;
+                    }
+                }
+                file.Flush(flushToDisk: true);
+            }
+
+            // Read back and checked whole (entries, count, checksum) before anything is swapped in.
+            var entries = new List<SnapshotEntry>();
+            SnapshotInfo info;
+            try
+            {
+                await using var read = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024);
+                info = SnapshotFile.Read(read, entries.Add);
+            }
+            catch (Exception invalid) when (invalid is InvalidDataException or EndOfStreamException)
+            {
+                throw new ReplicationStreamException($"The primary's snapshot cannot be loaded: {invalid.Message}", invalid);
+            }
+            if (info.Offset != offset)
+                throw new ReplicationStreamException($"The primary's snapshot was taken at offset {info.Offset}, but its header says {offset}.");
+
+            var ids = new ReplicationIds(replid, ReplicationIds.None, -1);
+            var rebased = false;
+            var deadline = DateTime.UtcNow + ReplicationSource.SnapshotWait;
+            while (true)
+            {
+                var install = new ReplicaWork.Install(entries, info.LastVersion, offset, log is null ? null : () =>
+                {
+                    log.Rebase(path, offset, ids);
+                    rebased = true;
+                });
+                executor.Submit(install);
+                if (await install.Task.ConfigureAwait(false) is not { } refused)
+                    break;
+                if (DateTime.UtcNow > deadline)
+                    throw new ReplicationStreamException($"The full sync could not be installed: {refused}.");
+                await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+            }
+            if (rebased)
+                path = "";
+            executor.Replication.Adopt(replid);
+        }
+        finally
+        {
+            if (path.Length > 0 && File.Exists(path))
+                File.Delete(path);
+        }
+    }
+
+    private async Task FollowAsync(Stream input, CancellationToken cancellationToken)
+    {
+        var pending = new List<Effect>(ApplyBatch);
+        var expected = executor.CommittedOffset;
+        while (true)
+        {
+            string? corrupt = null;
+            var needed = 8;
+            while (pending.Count < ApplyBatch && _end - _start >= 8)
+            {
+                var header = _buffer.AsSpan(_start, 8);
+                var length = BinaryPrimitives.ReadUInt32LittleEndian(header);
+                var crc = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
+                if (length == 0 && crc == 0)
+                {
+                    _start += 8;
+                    continue;
+                }
+                if (length is < 9 or > MaxRecordBytes)
+                {
+                    corrupt = $"a record at offset {expected} claims {length} bytes";
+                    break;
+                }
+                if (_end - _start < 8 + (int)length)
+                {
+                    needed = 8 + (int)length;
+                    break;
+                }
+                var body = _buffer.AsSpan(_start + 8, (int)length);
+                if (AofFormat.Checksum(body) != crc)
+                {
+                    corrupt = $"the record at offset {expected} fails its checksum";
+                    break;
+                }
+                if (!AofFormat.TryReadBody(body, AofFormat.Version, out var at, out var record) || at != expected)
+                {
+                    corrupt = $"the record at offset {expected} does not decode or names offset {at}";
+                    break;
+                }
+                _start += 8 + (int)length;
+                expected += 8 + length;
+                pending.Add(record);
+            }
+            if (pending.Count > 0)
+            {
+                var apply = new ReplicaWork.Apply(pending.ToArray());
+                executor.Submit(apply);
+                if (await apply.Task.ConfigureAwait(false) is { } failure)
+                    throw new ReplicationStreamException($"The replica's data no longer follows the primary's: {failure}.") { Diverged = true };
+                pending.Clear();
+                continue;
+            }
+            if (corrupt is not null)
+                throw new ReplicationStreamException($"The primary's stream is corrupt: {corrupt}; nothing from it on was applied.");
+            if (!await TryEnsureAsync(input, needed, cancellationToken).ConfigureAwait(false))
+                return;
+        }
+    }
+
+    private async Task<string> ReadLineAsync(Stream input, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var newline = Array.IndexOf(_buffer, (byte)'\n', _start, _end - _start);
+            if (newline >= 0)
+            {
+                var line = Encoding.ASCII.GetString(_buffer, _start, newline - _start);
+                _start = newline + 1;
+                return line;
+            }
+            if (_end - _start > ReplicationWire.MaxHeaderLength)
+                throw new ReplicationStreamException("The primary's stream header is too long.");
+            await EnsureAsync(input, _end - _start + 1, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task EnsureAsync(Stream input, int count, CancellationToken cancellationToken)
+    {
+        if (!await TryEnsureAsync(input, count, cancellationToken).ConfigureAwait(false))
+            throw new ReplicationStreamException("The primary's stream ended in the middle of the sync.");
+    }
+
+    /// <summary>Reads until <paramref name="count"/> bytes are buffered; false when the stream ends first.</summary>
+    private async Task<bool> TryEnsureAsync(Stream input, int count, CancellationToken cancellationToken)
+    {
+        if (_end - _start >= count)
+            return true;
+        if (_buffer.Length < count)
+        {
+            var larger = new byte[Math.Max(count, _buffer.Length * 2)];
+            _buffer.AsSpan(_start, _end - _start).CopyTo(larger);
+            (_buffer, _end, _start) = (larger, _end - _start, 0);
+        }
+        else if (_buffer.Length - _start < count)
+        {
+            _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
+            (_end, _start) = (_end - _start, 0);
+        }
+        while (_end - _start < count)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(ReadTimeout);
+            int read;
+            try
+            {
+                read = await input.ReadAsync(_buffer.AsMemory(_end), timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new ReplicationStreamException($"The primary sent nothing for {ReadTimeout.TotalSeconds:F0} s.");
+            }
+            if (read == 0)
+                return false;
+            _end += read;
+            executor.Replication.HeardFromPrimary(executor.Time.GetUtcNow().ToUnixTimeMilliseconds());
+        }
+        return true;
+    }
+}
+
+/// <summary>The primary's stream cannot be followed (corrupt, cut, or not matching this replica): reconnect and resync.</summary>
+public sealed class ReplicationStreamException : Exception
+{
+    /// <summary>The replica's data no longer matches the primary's history: only a full sync can mend it.</summary>
+    public bool Diverged { get; init; }
+
+    /// <summary>A stream failure without a message.</summary>
+    public ReplicationStreamException()
+    {
+    }
+
+    /// <summary>A stream failure; the message says what was wrong and where.</summary>
+    public ReplicationStreamException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>A stream failure caused by <paramref name="inner"/>.</summary>
+    public ReplicationStreamException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+}

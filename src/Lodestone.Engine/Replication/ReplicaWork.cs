@@ -1,0 +1,101 @@
+using Lodestone.Engine.Execution;
+using Lodestone.Engine.Keyspace;
+using Lodestone.Engine.Persistence.Snapshots;
+
+namespace Lodestone.Engine.Replication;
+
+/// <summary>
+/// A replica's work on its engine thread: records from the primary applied as the log's replay
+/// applies them, and a full sync's data swapped in whole.
+/// </summary>
+/// <remarks>
+/// Design note. A record is applied through the command table exactly as AOF replay applies it
+/// (<see cref="CommandDispatcher.Replay"/>: no permissions, time frozen, the keys get the record's
+/// version — so ETags are the primary's). What the replica then commits to its own stream is the
+/// record itself, not whatever the handler would have logged: the replica's stream (its AOF, the
+/// replicas it may feed) is byte for byte the primary's, at the same offsets. Nothing else writes on a
+/// replica — callers are refused (READONLY), and it neither expires nor evicts on its own — so its
+/// offset is the primary's offset it has reached.
+/// </remarks>
+internal static class ReplicaWork
+{
+    /// <summary>Applies records in order; stops at the first that fails (the data then differs from the primary's).</summary>
+    internal sealed class Apply(IReadOnlyList<Effect> records)
+        : TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously), IEngineWork
+    {
+        private string? _failure;
+
+        public bool Execute(Executor executor)
+        {
+            var dispatcher = executor.Dispatcher;
+            var effects = executor.PendingEffects;
+            dispatcher.NowMs = 0;
+            for (var i = 0; i < records.Count; i++)
+            {
+                var first = effects.Count;
+                var reply = dispatcher.Replay(records[i]);
+                effects.RemoveRange(first, effects.Count - first);
+                if (reply.IsError)
+                {
+                    _failure = $"a record ({System.Text.Encoding.UTF8.GetString(records[i].Args[0])}) does not apply: {reply.AsError().Message}";
+                    break;
+                }
+                effects.Add(records[i]);
+            }
+            executor.ReadClock();
+            return true;
+        }
+
+        public void Complete() => TrySetResult(_failure);
+
+        public void Fail(EngineError error) => TrySetResult(error.Message);
+    }
+
+    /// <summary>
+    /// Swaps a full sync's data in, in one step between batches: every key dropped, the snapshot's
+    /// entries added at their versions, the stream continued from the snapshot's offset, and
+    /// <paramref name="installed"/> run (the log's rebase) before any later command.
+    /// </summary>
+    internal sealed class Install(IReadOnlyList<SnapshotEntry> entries, long lastVersion, long offset, Action? installed)
+        : TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously), IEngineWork
+    {
+        private string? _failure;
+
+        public bool Execute(Executor executor)
+        {
+            // A local snapshot walking the old data would then publish it over the new files: not now.
+            if (executor.IsSnapshotting)
+            {
+                _failure = "a snapshot is being taken; the sync is installed once it is done";
+                return true;
+            }
+            var keyspace = executor.Data;
+            var effects = executor.PendingEffects;
+            if (effects.Count > 0)
+            {
+                _failure = "writes are pending in this batch";
+                return true;
+            }
+            keyspace.Clear();
+            var access = KeyAccess.At(0, executor.Settings.MaxMemoryPolicy.IsLfu());
+            foreach (var (type, key, expireAt, version, value) in entries)
+            {
+                keyspace.BeginCommand(version);
+                var entry = keyspace.Lookup(key, access) is null ? keyspace.Add(key, type, value, access) : null;
+                if (entry is not null && expireAt != Entry.NoExpiry)
+                    keyspace.SetExpiry(entry, expireAt);
+                keyspace.EndCommand();
+            }
+            keyspace.ContinueVersionsAbove(lastVersion);
+            effects.Clear();
+            executor.StartAtOffset(offset);
+            installed?.Invoke();
+            executor.ReadClock();
+            return true;
+        }
+
+        public void Complete() => TrySetResult(_failure);
+
+        public void Fail(EngineError error) => TrySetResult(error.Message);
+    }
+}

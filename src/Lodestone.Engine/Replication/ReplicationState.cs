@@ -1,0 +1,205 @@
+using System.Collections.Concurrent;
+
+namespace Lodestone.Engine.Replication;
+
+/// <summary>
+/// This node's place in replication: primary or replica of one primary (by URL), its history names
+/// (<see cref="ReplicationIds"/>), the link to its primary when it is a replica, the replicas attached
+/// to it when it is a primary, and Redis's sync counters.
+/// </summary>
+/// <remarks>
+/// Any thread. The engine thread reads <see cref="IsReplica"/> and <see cref="ReadOnly"/> on every
+/// write command (READONLY) and tick (a replica neither expires nor evicts on its own); the host's
+/// replication client and stream endpoint write the rest. Role changes are serialised by a lock and
+/// announced through <see cref="RoleChanged"/>; id changes through <see cref="IdsChanged"/> (the log
+/// persists them, so a restart keeps its history).
+/// </remarks>
+public sealed class ReplicationState
+{
+    private readonly Lock _gate = new();
+    private ReplicationIds _ids = ReplicationIds.New();
+    private volatile string? _primary;
+    private long _syncFull;
+    private long _syncPartialOk;
+    private long _syncPartialErr;
+    private long _lastIoMs = -1;
+    private volatile ReplicaLinkState _link = ReplicaLinkState.Connect;
+    private volatile bool _syncInProgress;
+
+    /// <summary>The current history names. Any thread.</summary>
+    public ReplicationIds Ids => Volatile.Read(ref _ids);
+
+    /// <summary>The primary's URL when this node is a replica; null for a primary.</summary>
+    public string? PrimaryUrl => _primary;
+
+    /// <summary>Whether this node follows a primary.</summary>
+    public bool IsReplica => _primary is not null;
+
+    /// <summary>Whether a replica refuses writes from callers (Redis's <c>replica-read-only</c>, default yes).</summary>
+    public bool ReadOnly { get; set; } = true;
+
+    /// <summary>Whether writes from callers are refused now: a read-only replica.</summary>
+    public bool RefusesWrites => _primary is not null && ReadOnly;
+
+    /// <summary>Raised (on the caller's thread) after the role changed: the new primary's URL, or null after a promotion.</summary>
+    public event Action<string?>? RoleChanged;
+
+    /// <summary>Raised after the ids changed (a promotion, a full sync): the log persists them.</summary>
+    public event Action<ReplicationIds>? IdsChanged;
+
+    /// <summary>The replicas attached to this node, by their id.</summary>
+    public ConcurrentDictionary<string, ReplicaPeer> Replicas { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Full syncs served (INFO's sync_full).</summary>
+    public long SyncFull => Interlocked.Read(ref _syncFull);
+
+    /// <summary>Partial resyncs served (sync_partial_ok).</summary>
+    public long SyncPartialOk => Interlocked.Read(ref _syncPartialOk);
+
+    /// <summary>Partial resyncs asked for and refused, served as full syncs (sync_partial_err).</summary>
+    public long SyncPartialErr => Interlocked.Read(ref _syncPartialErr);
+
+    /// <summary>A replica's link to its primary (ROLE's state, INFO's master_link_status).</summary>
+    public ReplicaLinkState Link
+    {
+        get => _link;
+        set => _link = value;
+    }
+
+    /// <summary>Whether a replica is receiving a full sync (master_sync_in_progress).</summary>
+    public bool SyncInProgress
+    {
+        get => _syncInProgress;
+        set => _syncInProgress = value;
+    }
+
+    /// <summary>When a replica last heard from its primary (Unix ms), or -1 never.</summary>
+    public long LastIoMs => Interlocked.Read(ref _lastIoMs);
+
+    /// <summary>A replica heard from its primary at <paramref name="unixMs"/>.</summary>
+    public void HeardFromPrimary(long unixMs) => Interlocked.Exchange(ref _lastIoMs, unixMs);
+
+    /// <summary>Counts a sync served: full, partial, or a partial asked for and refused (then also full).</summary>
+    public void CountSync(bool full, bool partialRefused)
+    {
+        if (full)
+            Interlocked.Increment(ref _syncFull);
+        else
+            Interlocked.Increment(ref _syncPartialOk);
+        if (partialRefused)
+            Interlocked.Increment(ref _syncPartialErr);
+    }
+
+    /// <summary>The ids a restart found in the data directory (before the engine serves).</summary>
+    public void Restore(ReplicationIds ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        Volatile.Write(ref _ids, ids);
+    }
+
+    /// <summary>A full sync made this node's data that of <paramref name="id"/>'s history; no second id.</summary>
+    public void Adopt(string id)
+    {
+        ReplicationIds ids;
+        lock (_gate)
+        {
+            ids = new ReplicationIds(id, ReplicationIds.None, -1);
+            Volatile.Write(ref _ids, ids);
+        }
+        IdsChanged?.Invoke(ids);
+    }
+
+    /// <summary>
+    /// Makes this node a replica of <paramref name="primaryUrl"/>. The ids stay: the node asks the
+    /// new primary to continue its own history, which it can if that one knows it (PSYNC2).
+    /// </summary>
+    /// <returns>False when it already follows that primary.</returns>
+    public bool Follow(string primaryUrl)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(primaryUrl);
+        lock (_gate)
+        {
+            if (string.Equals(_primary, primaryUrl, StringComparison.OrdinalIgnoreCase))
+                return false;
+            _primary = primaryUrl;
+            _link = ReplicaLinkState.Connect;
+        }
+        RoleChanged?.Invoke(primaryUrl);
+        return true;
+    }
+
+    /// <summary>
+    /// Makes a replica a primary at <paramref name="offset"/> (REPLICAOF NO ONE): a new id, the old one
+    /// kept as the second up to this offset, so the other replicas can continue from this node.
+    /// </summary>
+    /// <returns>False when the node was a primary already (nothing changes).</returns>
+    public bool Promote(long offset)
+    {
+        ReplicationIds ids;
+        lock (_gate)
+        {
+            if (_primary is null)
+                return false;
+            _primary = null;
+            _syncInProgress = false;
+            ids = Ids.Shift(offset);
+            Volatile.Write(ref _ids, ids);
+        }
+        IdsChanged?.Invoke(ids);
+        RoleChanged?.Invoke(null);
+        return true;
+    }
+}
+
+/// <summary>A replica's link to its primary, as ROLE names it. Values are not persisted.</summary>
+public enum ReplicaLinkState
+{
+    /// <summary>Not connected; about to connect.</summary>
+    Connect,
+
+    /// <summary>Connecting.</summary>
+    Connecting,
+
+    /// <summary>Receiving a full sync.</summary>
+    Sync,
+
+    /// <summary>Following the stream.</summary>
+    Connected,
+}
+
+/// <summary>A replica attached to this node, as the primary sees it.</summary>
+public sealed class ReplicaPeer(string id, string ip, int port, long connectedAtMs)
+{
+    private long _ackOffset;
+    private long _ackAtMs = connectedAtMs;
+    private volatile string _state = "wait_bgsave";
+
+    /// <summary>The id the replica gave (a random id of its process).</summary>
+    public string Id { get; } = id;
+
+    /// <summary>Its address as this node sees it.</summary>
+    public string Ip { get; } = ip;
+
+    /// <summary>The port it says it serves on.</summary>
+    public int Port { get; } = port;
+
+    /// <summary>wait_bgsave, send_bulk or online, as INFO's slaveN state.</summary>
+    public string State
+    {
+        get => _state;
+        set => _state = value;
+    }
+
+    /// <summary>The last offset the replica acknowledged having applied.</summary>
+    public long AckOffset => Interlocked.Read(ref _ackOffset);
+
+    /// <summary>When it last acknowledged (Unix ms).</summary>
+    public long AckAtMs => Interlocked.Read(ref _ackAtMs);
+
+    /// <summary>Records an acknowledgement (REPLCONF ACK).</summary>
+    public void Acknowledge(long offset, long atMs)
+    {
+        Interlocked.Exchange(ref _ackOffset, offset);
+        Interlocked.Exchange(ref _ackAtMs, atMs);
+    }
+}
