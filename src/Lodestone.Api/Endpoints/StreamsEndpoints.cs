@@ -68,15 +68,23 @@ internal static partial class StreamsEndpoints
 
     private static async Task<Results<Created<AddedEntry>, ProblemHttpResult>> XAdd(RouteKey target, AddEntryRequest request, HttpContext http, EngineClient engine)
     {
-        List<object> args = ["XADD", target.Bytes];
+        // The options (rare) as Argv converts them; the fields (every add) straight into the argument array.
+        List<object> options = ["XADD", target.Bytes];
         if (request.NoMkStream)
-            args.Add("NOMKSTREAM");
-        args.AddRange(Trimming(request.MaxLen, request.MinId, request.Approximate, request.Limit));
-        args.Add(string.IsNullOrEmpty(request.Id) ? "*" : request.Id);
+            options.Add("NOMKSTREAM");
+        options.AddRange(Trimming(request.MaxLen, request.MinId, request.Approximate, request.Limit));
+        options.Add(string.IsNullOrEmpty(request.Id) ? "*" : request.Id);
+        var head = Argv.Of([.. options]);
+        var args = new byte[head.Length + request.Fields.Count * 2][];
+        head.CopyTo(args, 0);
+        var at = head.Length;
         foreach (var (field, value) in request.Fields)
-            args.AddRange([BinaryText.Decode(field, request.Encoding), BinaryText.Decode(value, request.Encoding)]);
+        {
+            args[at++] = BinaryText.Decode(field, request.Encoding);
+            args[at++] = BinaryText.Decode(value, request.Encoding);
+        }
 
-        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, Argv.Of([.. args]));
+        var (result, problem) = await KeyHttp.RunAsync(engine, http, target, args);
         if (problem is not null)
             return problem;
         if (result.Reply.IsNull)

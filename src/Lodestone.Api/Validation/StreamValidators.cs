@@ -9,8 +9,14 @@ internal static class StreamRules
     /// <summary>Most fields one entry may carry, and most ids one acknowledgement or claim may name (the body size limit applies too).</summary>
     public const int MaxItems = 10_000;
 
-    /// <summary>The trimming options of XADD and XTRIM: at most one threshold, a non-negative length, LIMIT only with <c>~</c>.</summary>
-    public static void Trimming<T>(AbstractValidator<T> validator, Func<T, long?> maxLen, Func<T, string?> minId, Func<T, bool> approximate, Func<T, long?> limit)
+    /// <summary>
+    /// The trimming options of XADD and XTRIM: at most one threshold, a non-negative length, LIMIT only with <c>~</c>.
+    /// Checked only when one is given: most adds trim nothing, and each rule costs on the hot path.
+    /// </summary>
+    public static void Trimming<T>(AbstractValidator<T> validator, Func<T, long?> maxLen, Func<T, string?> minId, Func<T, bool> approximate, Func<T, long?> limit) =>
+        validator.When(r => maxLen(r) is not null || minId(r) is not null || approximate(r) || limit(r) is not null, () => TrimmingRules(validator, maxLen, minId, approximate, limit));
+
+    private static void TrimmingRules<T>(AbstractValidator<T> validator, Func<T, long?> maxLen, Func<T, string?> minId, Func<T, bool> approximate, Func<T, long?> limit)
     {
         validator.RuleFor(r => r).Must(r => maxLen(r) is null || minId(r) is null)
             .WithName("maxLen").WithMessage("Give maxLen or minId, not both.");
@@ -37,8 +43,9 @@ internal sealed class AddEntryRequestValidator : AbstractValidator<AddEntryReque
             .Must(fields => fields.Count <= StreamRules.MaxItems).WithMessage($"fields may hold at most {StreamRules.MaxItems} fields.");
         RuleFor(r => r.Fields).Must(fields => fields.Values.All(value => value is not null))
             .WithMessage("Each field's value must be a string.");
-        RuleFor(r => r.Fields).Must((r, fields) => r.Encoding != BinaryText.Base64 || fields.All(f => BinaryText.IsValidBase64(f.Key) && BinaryText.IsValidBase64(f.Value ?? "")))
-            .WithMessage("Each field name and value must be valid base64 when encoding is \"base64\".");
+        When(r => r.Encoding == BinaryText.Base64, () =>
+            RuleFor(r => r.Fields).Must(fields => fields.All(f => BinaryText.IsValidBase64(f.Key) && BinaryText.IsValidBase64(f.Value ?? "")))
+                .WithMessage("Each field name and value must be valid base64 when encoding is \"base64\"."));
         StreamRules.Trimming(this, r => r.MaxLen, r => r.MinId, r => r.Approximate, r => r.Limit);
     }
 }
