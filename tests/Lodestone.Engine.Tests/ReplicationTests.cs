@@ -114,6 +114,17 @@ public sealed class ReplicationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_script_on_a_replica_reads_but_its_writes_are_refused_with_READONLY()
+    {
+        await _replica.Run("SET", "k", "v");
+        _replica.Executor.Replication.Follow("http://primary:8379");
+        ReplyAssert.Bulk(await _replica.Run("EVAL", "return redis.call('GET', KEYS[1])", "1", "k"), "v");
+        var refused = await _replica.Run("EVAL", "return redis.call('SET', KEYS[1], 'w')", "1", "k");
+        Assert.StartsWith("READONLY You can't write against a read only replica.", refused.AsError().Message, StringComparison.Ordinal);
+        ReplyAssert.Bulk(await _replica.Run("GET", "k"), "v");
+    }
+
+    [Fact]
     public async Task Promotion_gives_a_new_id_and_keeps_the_old_as_replid2_so_other_replicas_continue()
     {
         _replica.Executor.Replication.Follow("http://primary:8379");

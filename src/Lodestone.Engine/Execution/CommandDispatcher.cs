@@ -254,6 +254,9 @@ internal sealed class CommandDispatcher(
             return ReferenceEquals(denied, Errors.NoPermissionForKey) ? Errors.ScriptNoKeyPermission : Errors.ScriptNoCommandPermission;
         if (spec.IsWrite && script.ReadOnly)
             return Errors.ScriptWriteNotAllowed;
+        // On a read-only replica a script's writes are refused as any write is: its data is its primary's.
+        if (spec.IsWrite && engine.Replication.RefusesWrites)
+            return Errors.ReadOnlyReplica;
         if (spec.IsWrite && WriteRefusal is not null)
             return WriteRefusal;
         var settings = engine.Settings;
