@@ -28,6 +28,9 @@ public sealed class ReplicationTests : IDisposable
     public async Task A_replica_gets_a_full_sync_then_the_stream_and_ends_with_the_same_data_and_versions()
     {
         await Workload(_primary, "before", 200);
+        ReplyAssert.Bulk(await _primary.Run("FUNCTION", "LOAD", "#!lua name=before\nredis.register_function('hi', function() return 'hi' end)"), "before");
+        // The replica's own library goes: after a full sync it holds what its primary holds.
+        ReplyAssert.Bulk(await _replica.Run("FUNCTION", "LOAD", "#!lua name=mine\nredis.register_function('mine', function() return 1 end)"), "mine");
         _replica.Executor.Replication.Follow("http://primary:8379");
         using var cancel = new CancellationTokenSource(Bound);
         var (writing, following, session) = await Connect(null, -1, cancel.Token);
@@ -40,6 +43,9 @@ public sealed class ReplicationTests : IDisposable
         Assert.Equal(await VersionOf(_primary, "after:h:3"), await VersionOf(_replica, "after:h:3"));
         Assert.Equal(_primary.Executor.Replication.Ids.Id, _replica.Executor.Replication.Ids.Id);
         Assert.Equal(1, _primary.Executor.Replication.SyncFull);
+        // Function libraries come with the snapshot (and later ones with the stream).
+        ReplyAssert.Bulk(await _replica.Run("FCALL", "hi", "0"), "hi");
+        Assert.StartsWith("ERR Function not found", (await _replica.Run("FCALL", "mine", "0")).AsError().Message, StringComparison.Ordinal);
         // The replica holds a backlog of its own: promoted, it can serve partial resyncs.
         Assert.True(_replica.Executor.Effects.BacklogActive);
         await cancel.CancelAsync();

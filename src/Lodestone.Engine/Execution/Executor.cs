@@ -149,6 +149,9 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     /// <summary>The running batch's effects, committed at the end of the loop turn (engine thread).</summary>
     internal List<Effect> PendingEffects => _effects;
 
+    /// <summary>The engine's log, for work that runs on the engine thread.</summary>
+    internal ILogger Logger => _logger;
+
     /// <summary>Queues work for the engine thread.</summary>
     internal void Submit(IEngineWork work) => Enqueue(work);
 

@@ -129,7 +129,7 @@ public sealed class ReplicaLink(Executor executor, AppendOnlyLog? log, string sc
             var deadline = DateTime.UtcNow + ReplicationSource.SnapshotWait;
             while (true)
             {
-                var install = new ReplicaWork.Install(entries, info.LastVersion, offset, log is null ? null : () =>
+                var install = new ReplicaWork.Install(entries, info.Libraries, info.LastVersion, offset, log is null ? null : () =>
                 {
                     log.Rebase(path, offset, ids);
                     rebased = true;

@@ -1,6 +1,7 @@
 using Lodestone.Engine.Execution;
 using Lodestone.Engine.Keyspace;
 using Lodestone.Engine.Persistence.Snapshots;
+using Microsoft.Extensions.Logging;
 
 namespace Lodestone.Engine.Replication;
 
@@ -48,6 +49,11 @@ internal static class ReplicaWork
 
         public void Complete() => TrySetResult(_failure);
 
+        private static readonly byte[] FunctionWord = "FUNCTION"u8.ToArray();
+        private static readonly byte[] FlushWord = "FLUSH"u8.ToArray();
+        private static readonly byte[] LoadWord = "LOAD"u8.ToArray();
+        private static readonly byte[] ReplaceWord = "REPLACE"u8.ToArray();
+
         public void Fail(EngineError error) => TrySetResult(error.Message);
     }
 
@@ -56,7 +62,7 @@ internal static class ReplicaWork
     /// entries added at their versions, the stream continued from the snapshot's offset, and
     /// <paramref name="installed"/> run (the log's rebase) before any later command.
     /// </summary>
-    internal sealed class Install(IReadOnlyList<SnapshotEntry> entries, long lastVersion, long offset, Action? installed)
+    internal sealed class Install(IReadOnlyList<SnapshotEntry> entries, IReadOnlyList<byte[]> libraries, long lastVersion, long offset, Action? installed)
         : TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously), IEngineWork
     {
         private string? _failure;
@@ -87,6 +93,13 @@ internal static class ReplicaWork
                 keyspace.EndCommand();
             }
             keyspace.ContinueVersionsAbove(lastVersion);
+            // The primary's function libraries replace this node's, as a restart loads them from a snapshot.
+            executor.Dispatcher.Replay(new Effect([FunctionWord, FlushWord], 0));
+            foreach (var code in libraries)
+            {
+                if (executor.Dispatcher.Replay(new Effect([FunctionWord, LoadWord, ReplaceWord, code], 0)) is { IsError: true } failed)
+                    executor.Logger.LogError("A function library of the primary's snapshot does not load here: {Error}", failed.AsError().Message);
+            }
             effects.Clear();
             executor.StartAtOffset(offset);
             installed?.Invoke();
@@ -95,6 +108,11 @@ internal static class ReplicaWork
         }
 
         public void Complete() => TrySetResult(_failure);
+
+        private static readonly byte[] FunctionWord = "FUNCTION"u8.ToArray();
+        private static readonly byte[] FlushWord = "FLUSH"u8.ToArray();
+        private static readonly byte[] LoadWord = "LOAD"u8.ToArray();
+        private static readonly byte[] ReplaceWord = "REPLACE"u8.ToArray();
 
         public void Fail(EngineError error) => TrySetResult(error.Message);
     }
