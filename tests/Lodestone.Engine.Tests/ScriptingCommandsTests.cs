@@ -172,6 +172,22 @@ public sealed class ScriptingCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task A_script_reads_streams_with_XREAD_and_XREADGROUP_but_may_not_block()
+    {
+        ReplyAssert.Bulk(await _engine.Run("XADD", "s", "1-1", "a", "b"), "1-1");
+        ReplyAssert.Ok(await _engine.Run("XGROUP", "CREATE", "s", "g", "0"));
+        var read = await Eval("return redis.call('XREAD', 'STREAMS', KEYS[1], '0')", "1", "s");
+        Assert.Equal("1-1", Encoding.UTF8.GetString(read.AsItems()[0].AsItems()[1].AsItems()[0].AsItems()[0].AsBulk().Span));
+        var taken = await Eval("return redis.call('XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', KEYS[1], '>')", "1", "s");
+        Assert.Equal("1-1", Encoding.UTF8.GetString(taken.AsItems()[0].AsItems()[1].AsItems()[0].AsItems()[0].AsBulk().Span));
+        // Redis 7.0's texts, recorded from redis-server 7.0.15.
+        var blocking = "return redis.call('XREAD', 'BLOCK', '100', 'STREAMS', KEYS[1], '5')";
+        ReplyAssert.Error(await Eval(blocking, "1", "s"), $"ERR XREAD command is not allowed with BLOCK option from scripts script: {Sha(blocking)}, on @user_script:1.");
+        var groupBlocking = "return redis.call('XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', '10', 'STREAMS', KEYS[1], '>')";
+        ReplyAssert.Error(await Eval(groupBlocking, "1", "s"), $"ERR XREADGROUP command is not allowed with BLOCK option from scripts script: {Sha(groupBlocking)}, on @user_script:1.");
+    }
+
+    [Fact]
     public async Task Read_only_scripts_refuse_writes_with_redis_text()
     {
         var write = "return redis.call('set','a','1')";

@@ -271,6 +271,9 @@ internal static partial class StreamCommands
             var more = ctx.ArgCount - i - 1;
             if (ctx.ArgIs(i, "BLOCK") && more > 0)
             {
+                // A script cannot wait (Redis's xreadCommand says so at the option).
+                if (ctx.Scripts.IsRunning)
+                    return Errors.StreamBlockInScript(groupMode ? "XREADGROUP" : "XREAD");
                 i++;
                 if (!ctx.TryInt64(i, out timeoutMs))
                     return Errors.TimeoutNotInteger;

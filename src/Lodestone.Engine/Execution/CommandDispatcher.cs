@@ -248,7 +248,9 @@ internal sealed class CommandDispatcher(
             return Errors.ScriptUnknownCommand;
         if (!spec.AcceptsArgumentCount(args.Length))
             return Errors.ScriptWrongArity;
-        if ((spec.Flags & (CommandFlags.NoScript | CommandFlags.Blocking)) != 0)
+        // Redis 7.0 flags its blocking list, sorted-set and (here) lock commands noscript; XREAD and
+        // XREADGROUP run in scripts and refuse only their BLOCK option themselves.
+        if ((spec.Flags & CommandFlags.NoScript) != 0 || ((spec.Flags & CommandFlags.Blocking) != 0 && spec.Group != "stream"))
             return Errors.ScriptCommandNotAllowed;
         if (script.User?.Check(spec, args) is { } denied)
             return ReferenceEquals(denied, Errors.NoPermissionForKey) ? Errors.ScriptNoKeyPermission : Errors.ScriptNoCommandPermission;

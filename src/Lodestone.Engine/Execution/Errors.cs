@@ -238,6 +238,7 @@ internal static class Errors
     public static readonly EngineError StreamGroupNeedsKey = new(ErrorKind.NoSuchKey,
         "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.");
     public static readonly EngineError BusyGroup = new(ErrorKind.Conflict, "BUSYGROUP Consumer Group name already exists");
+    public static EngineError StreamBlockInScript(string command) => new(ErrorKind.BadRequest, $"ERR {command} command is not allowed with BLOCK option from scripts");
     public static readonly EngineError XAutoClaimMinIdle = new(ErrorKind.BadRequest, "ERR Invalid min-idle-time argument for XAUTOCLAIM");
     public static readonly EngineError XAutoClaimCount = new(ErrorKind.BadRequest, "ERR COUNT must be > 0");
     public static readonly EngineError StreamEntriesAddedNegative = new(ErrorKind.BadRequest, "ERR entries_added must be positive");
