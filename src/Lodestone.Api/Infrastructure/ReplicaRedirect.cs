@@ -12,24 +12,28 @@ namespace Lodestone.Api.Infrastructure;
 /// </summary>
 internal static class ReplicaRedirect
 {
-    public static IApplicationBuilder UseReplicaRedirect(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    public static IApplicationBuilder UseReplicaRedirect(this IApplicationBuilder app)
     {
-        var replication = context.RequestServices.GetRequiredService<Executor>().Replication;
-        if (!replication.RefusesWrites
-            || context.GetEndpoint()?.Metadata.GetMetadata<RedisCommandMetadata>()?.Command is not { } command
-            || CommandTable.Default.Find(command) is not { IsWrite: true }
-            || context.Request.Path.StartsWithSegments("/commands") || context.Request.Path.StartsWithSegments("/admin"))
+        // Resolved once: every request passes here, and on a primary this check is all it costs.
+        var replication = app.ApplicationServices.GetRequiredService<Executor>().Replication;
+        return app.Use(async (context, next) =>
         {
-            await next(context);
-            return;
-        }
-        if (replication.PrimaryUrl is { } primary && Uri.TryCreate(primary, UriKind.Absolute, out var primaryUri))
-        {
-            var target = new Uri(primaryUri, context.Request.PathBase + context.Request.Path + context.Request.QueryString);
-            context.Response.StatusCode = StatusCodes.Status307TemporaryRedirect;
-            context.Response.Headers.Location = target.AbsoluteUri;
-            return;
-        }
-        await Problems.Of(ErrorKind.ReadOnly, "READONLY You can't write against a read only replica.", "READONLY").ExecuteAsync(context);
-    });
+            if (!replication.RefusesWrites
+                || context.GetEndpoint()?.Metadata.GetMetadata<RedisCommandMetadata>()?.Command is not { } command
+                || CommandTable.Default.Find(command) is not { IsWrite: true }
+                || context.Request.Path.StartsWithSegments("/commands") || context.Request.Path.StartsWithSegments("/admin"))
+            {
+                await next(context);
+                return;
+            }
+            if (replication.PrimaryUrl is { } primary && Uri.TryCreate(primary, UriKind.Absolute, out var primaryUri))
+            {
+                var target = new Uri(primaryUri, context.Request.PathBase + context.Request.Path + context.Request.QueryString);
+                context.Response.StatusCode = StatusCodes.Status307TemporaryRedirect;
+                context.Response.Headers.Location = target.AbsoluteUri;
+                return;
+            }
+            await Problems.Of(ErrorKind.ReadOnly, "READONLY You can't write against a read only replica.", "READONLY").ExecuteAsync(context);
+        });
+    }
 }
