@@ -5,6 +5,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 
+using static Lodestone.Api.Tests.ReplicationNodes;
+
 namespace Lodestone.Api.Tests;
 
 /// <summary>
@@ -17,137 +19,11 @@ namespace Lodestone.Api.Tests;
 /// </summary>
 public sealed class ReplicationProcessTests : IDisposable
 {
-    private const string AdminToken = "repl-admin-token-0123456789";
-    private const string ReplicaToken = "repl-replica-token-0123456789";
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "lodestone-repl-" + Guid.NewGuid().ToString("N"));
-    private readonly List<ServiceProcess> _processes = [];
+    private readonly ReplicationNodes _nodes = new();
 
-    public void Dispose()
-    {
-        foreach (var process in _processes)
-            process.Dispose();
-        if (Directory.Exists(_root))
-            Directory.Delete(_root, recursive: true);
-    }
+    public void Dispose() => _nodes.Dispose();
 
-    private static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
-
-    private static readonly string[] Keys =
-    [
-        "--Auth:ApiKeys:0:Name", "admin", "--Auth:ApiKeys:0:Sha256", Hash(AdminToken), "--Auth:ApiKeys:0:Role", "admin",
-        "--Auth:ApiKeys:1:Name", "replica", "--Auth:ApiKeys:1:Sha256", Hash(ReplicaToken), "--Auth:ApiKeys:1:Role", "replica",
-    ];
-
-    private async Task<ServiceProcess> Start(string name, string? primaryOf = null, params string[] settings)
-    {
-        string[] replication = primaryOf is null ? [] : ["--Replication:PrimaryOf", primaryOf, "--Replication:ApiKey", ReplicaToken];
-        var process = await ServiceProcess.StartAsync(Path.Combine(_root, name), [.. Keys, .. replication, .. settings]);
-        process.Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
-        _processes.Add(process);
-        return process;
-    }
-
-    private static string UrlOf(ServiceProcess process) => process.Client.BaseAddress!.GetLeftPart(UriPartial.Authority);
-
-    private static async Task<JsonElement> Command(HttpClient client, params string[] args)
-    {
-        using var response = await client.PostAsync("/commands", Http.Json(JsonSerializer.Serialize(args)));
-        var body = await response.Content.ReadAsStringAsync();
-        return JsonDocument.Parse(body).RootElement.Clone();
-    }
-
-    private static async Task<string> Info(HttpClient client, string section) =>
-        (await Command(client, "INFO", section)).GetProperty("result").GetString()!;
-
-    private static string Field(string info, string name) =>
-        info.Split("\r\n").First(line => line.StartsWith(name + ":", StringComparison.Ordinal))[(name.Length + 1)..];
-
-    private static async Task<long> Stat(HttpClient client, string name) =>
-        long.Parse(Field(await Info(client, "stats"), name), CultureInfo.InvariantCulture);
-
-    private static async Task<long> Offset(HttpClient client) =>
-        long.Parse(Field(await Info(client, "replication"), "master_repl_offset"), CultureInfo.InvariantCulture);
-
-    private static async Task<string> Digest(HttpClient client) =>
-        (await Command(client, "DEBUG", "DIGEST")).GetProperty("result").GetString()!;
-
-    /// <summary>Waits (bounded) until the replica has applied everything the primary committed and its link is up.</summary>
-    private static async Task CaughtUp(ServiceProcess primary, ServiceProcess replica)
-    {
-        var deadline = DateTime.UtcNow + Bound;
-        while (true)
-        {
-            var target = await Offset(primary.Client);
-            var info = await Info(replica.Client, "replication");
-            if (Field(info, "master_link_status") == "up" && long.Parse(Field(info, "master_repl_offset"), CultureInfo.InvariantCulture) == target)
-                return;
-            Assert.True(DateTime.UtcNow < deadline, $"The replica did not catch up with offset {target}:\n{info}\n{replica.Output}");
-            await Task.Delay(50);
-        }
-    }
-
-    /// <summary>
-    /// Waits (bounded) until the replica has the primary's dataset: caught up and the same DEBUG DIGEST.
-    /// Both are asked again while they differ, because the primary's own expiry may delete a key
-    /// between the two questions (the replica then gets that DEL a moment later).
-    /// </summary>
-    private static async Task SameData(ServiceProcess primary, ServiceProcess replica)
-    {
-        var deadline = DateTime.UtcNow + Bound;
-        while (true)
-        {
-            await CaughtUp(primary, replica);
-            var (expected, actual) = (await Digest(primary.Client), await Digest(replica.Client));
-            if (expected == actual && await Offset(primary.Client) == await Offset(replica.Client))
-                return;
-            Assert.True(DateTime.UtcNow < deadline, $"The replica's digest {actual} is not the primary's {expected}.");
-            await Task.Delay(100);
-        }
-    }
-
-    /// <summary>Writes of every family through pipelines: TTLs, counters, pops, random pops, renames, deletions, rate limits.</summary>
-    private static async Task Workload(HttpClient client, string prefix, int rounds, int seed)
-    {
-        var random = new Random(seed);
-        for (var round = 0; round < rounds; round++)
-        {
-            var batch = new List<string[]>();
-            for (var i = 0; i < 50; i++)
-            {
-                var n = random.Next(20).ToString(CultureInfo.InvariantCulture);
-                var v = random.Next(1000).ToString(CultureInfo.InvariantCulture);
-                batch.Add(random.Next(22) switch
-                {
-                    0 => ["SET", $"{prefix}:s:{n}", v],
-                    1 => ["SET", $"{prefix}:s:{n}", v, "EX", "1000"],
-                    2 => ["INCRBY", $"{prefix}:c:{n}", v],
-                    3 => ["APPEND", $"{prefix}:s:{n}", v],
-                    4 => ["RPUSH", $"{prefix}:l:{n}", v, v + "x"],
-                    5 => ["LPOP", $"{prefix}:l:{n}"],
-                    6 => ["HSET", $"{prefix}:h:{n}", "f" + v[..1], v],
-                    7 => ["HINCRBY", $"{prefix}:h:{n}", "count", "2"],
-                    8 => ["SADD", $"{prefix}:set:{n}", v, v + "y"],
-                    9 => ["SPOP", $"{prefix}:set:{n}"],
-                    10 => ["ZADD", $"{prefix}:z:{n}", v, "m" + v[..1]],
-                    11 => ["ZPOPMIN", $"{prefix}:z:{n}"],
-                    12 => ["PFADD", $"{prefix}:hll:{n}", v],
-                    13 => ["SETBIT", $"{prefix}:bits:{n}", v, "1"],
-                    14 => ["GEOADD", $"{prefix}:geo:{n}", "13.36", "38.11", "m" + v],
-                    15 => ["EXPIRE", $"{prefix}:l:{n}", "500"],
-                    16 => ["PERSIST", $"{prefix}:l:{n}"],
-                    17 => ["DEL", $"{prefix}:c:{n}"],
-                    18 => ["SET", $"{prefix}:short:{n}", v, "PX", "150"],
-                    19 => ["HSET", $"{prefix}:hx:{n}", "f", v],
-                    20 => ["CL.THROTTLE", $"{prefix}:rate:{n}", "15", "30", "60", "1"],
-                    _ => ["RENAME", $"{prefix}:s:{n}", $"{prefix}:s:renamed{n}"],
-                });
-            }
-            using var response = await client.PostAsync("/commands/pipeline", Http.Json(JsonSerializer.Serialize(batch)));
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        }
-        await Command(client, "HPEXPIRE", $"{prefix}:hx:1", "200", "FIELDS", "1", "f");
-    }
+    private Task<ServiceProcess> Start(string name, string? primaryOf = null, params string[] settings) => _nodes.Start(name, primaryOf, settings);
 
     private static async Task<string?> ETag(HttpClient client, string key)
     {
@@ -224,8 +100,7 @@ public sealed class ReplicationProcessTests : IDisposable
 
         // Stopped and restarted with its data: it asks for (replid, offset) and gets only what it missed.
         await replica.StopAsync();
-        _processes.Remove(replica);
-        replica.Dispose();
+        _nodes.Forget(replica);
         await Workload(primary.Client, "p", 2, seed: 4);
         replica = await Start("replica", url);
         await CaughtUp(primary, replica);
@@ -235,8 +110,7 @@ public sealed class ReplicationProcessTests : IDisposable
 
         // Killed, and the primary writes more than its backlog holds: one full sync, nothing more.
         replica.Kill();
-        _processes.Remove(replica);
-        replica.Dispose();
+        _nodes.Forget(replica);
         var big = new string('x', 4096);
         for (var i = 0; i < 40; i++)
             await Command(primary.Client, "SET", $"p:big:{i}", big);

@@ -37,7 +37,8 @@ internal sealed partial class ReplicationClient(
         var port = ListeningPort();
         var state = executor.Replication;
         state.RoleChanged += _ => Interlocked.Exchange(ref _roleChanged, new CancellationTokenSource()).Cancel();
-        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        // A stream that ended is closed at once, not drained for reuse: the primary must see this replica go.
+        using var http = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { Timeout = Timeout.InfiniteTimeSpan };
         var log = services.GetRequiredService<IOptions<PersistenceOptions>>().Value.AppendOnly ? services.GetRequiredService<AppendOnlyLog>() : null;
         var backoff = MinBackoff;
         var forceFull = false;
