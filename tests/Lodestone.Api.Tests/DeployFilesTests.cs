@@ -1,0 +1,59 @@
+namespace Lodestone.Api.Tests;
+
+/// <summary>
+/// The deployment files under <c>deploy/</c>, checked by the tool that reads them. There is no
+/// Docker engine on this project's machines, so a compose file is validated with Debian's
+/// <c>docker-compose config -q</c> (which .ci/run installs) and its resolved form is read for the
+/// wiring that matters: every replica follows a primary of the same file, every node has its own
+/// volume and host port, and the keys come from the environment, never from the file.
+/// </summary>
+public sealed class DeployFilesTests
+{
+    private static readonly string Compose = Path.Combine(Repository.Root, "deploy", "compose");
+
+    private static readonly (string, string)[] Keys =
+    [
+        ("LODESTONE_ADMIN_SHA256", new string('a', 64)),
+        ("LODESTONE_REPLICA_SHA256", new string('b', 64)),
+        ("LODESTONE_REPLICA_KEY", "replica-key-from-the-environment"),
+    ];
+
+    private static Task<(int ExitCode, string Output)> DockerCompose(string file, IEnumerable<(string, string)> environment, params string[] arguments) =>
+        Repository.RunAsync("docker-compose", ["-f", file, .. arguments], Compose, TimeSpan.FromSeconds(60), environment);
+
+    [Fact]
+    public async Task The_replication_compose_file_is_valid_and_wires_two_replicas_to_its_primary()
+    {
+        var (exitCode, output) = await DockerCompose("replication.yml", Keys, "config", "-q");
+        Assert.True(exitCode == 0, $"docker-compose config -q refused deploy/compose/replication.yml:\n{output}");
+
+        (exitCode, output) = await DockerCompose("replication.yml", Keys, "config");
+        Assert.Equal(0, exitCode);
+        Assert.Equal(2, CountOf(output, "Replication__PrimaryOf: http://primary:8379"));
+        Assert.Equal(2, CountOf(output, "Replication__ApiKey: replica-key-from-the-environment"));
+        Assert.Equal(3, CountOf(output, "Auth__ApiKeys__1__Role: replica"));
+        foreach (var port in new[] { "8379", "8380", "8381" })
+            Assert.Contains($"published: {port}", output, StringComparison.Ordinal);
+        foreach (var volume in new[] { "primary-data", "replica1-data", "replica2-data" })
+            Assert.Contains($"- {volume}:/app/data", output, StringComparison.Ordinal);
+        Assert.Contains("condition: service_healthy", output, StringComparison.Ordinal);
+        // The image is built from this checkout's Dockerfile.
+        Assert.Equal(3, CountOf(output, $"context: {Repository.Root}\n"));
+    }
+
+    [Fact]
+    public async Task The_replication_compose_file_refuses_to_start_without_keys()
+    {
+        var (exitCode, output) = await DockerCompose("replication.yml", [], "config", "-q");
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("LODESTONE_ADMIN_SHA256", output, StringComparison.Ordinal);
+    }
+
+    private static int CountOf(string text, string value)
+    {
+        var count = 0;
+        for (var at = text.IndexOf(value, StringComparison.Ordinal); at >= 0; at = text.IndexOf(value, at + value.Length, StringComparison.Ordinal))
+            count++;
+        return count;
+    }
+}
