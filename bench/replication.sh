@@ -1,0 +1,221 @@
+#!/usr/bin/env bash
+# Replication's costs, measured as issue 20 states its targets (numbers go to docs/performance.md):
+#
+#  1. throughput: the primary's PUT rate with two replicas attached against the same primary alone,
+#     in alternating rounds (primary on CPU 0; replicas and wrk on CPU 1);
+#  2. lag: at half of the primary's peak PUT rate with both replicas attached, a probe writes a key
+#     and sends WAIT 1 (the time until a replica acknowledged it — an upper bound on the apply lag)
+#     about 50 times a second; p50/p99/max;
+#  3. full sync: KEYS string keys (default 1,000,000) on the primary; the time of its own snapshot
+#     (BGSAVE) against the time a new replica takes from REPLICAOF to caught up, and the longest the
+#     primary's engine thread stopped meanwhile: LATENCY's "snapshot" event (each walk slice over
+#     1 ms) and a PING probe on the primary every ~2 ms.
+#
+#   bench/replication.sh                              # 10 s runs, 3 rounds, 1M keys
+#   DURATION=5 ROUNDS=1 KEYS=200000 bench/replication.sh
+#   PHASES="sync" bench/replication.sh                # one phase
+#
+# Loopback only; every run is time-bounded; every process started here is stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-20}
+ROUNDS=${ROUNDS:-3}
+CONNECTIONS=${CONNECTIONS:-64}
+KEYS=${KEYS:-1000000}
+PHASES=${PHASES:-"throughput lag sync"}
+OUT=${OUT:-/tmp/lodestone-bench-replication}
+
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 2; }
+[ "$(nproc)" -ge 2 ] || { echo "two CPUs are needed (primary on one, replicas and wrk on the other)" >&2; exit 2; }
+
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+rm -rf "$OUT" && mkdir -p "$OUT"
+echo "Building Release into $OUT…"
+dotnet publish src/Lodestone.Api -c Release -o "$OUT/lodestone" -v quiet -nologo >/dev/null
+
+PRIMARY=http://127.0.0.1:8395
+wait_for() { # url
+  for _ in $(seq 300); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$1/health")" = 200 ] && return 0
+    sleep 0.2
+  done
+  echo "$1 did not become healthy" >&2; exit 1
+}
+# node name port cpu [settings…] → its PID in NODE_PID
+start_node() {
+  local name=$1 port=$2 cpu=$3; shift 3
+  mkdir -p "$OUT/$name"
+  (cd "$OUT/lodestone" && exec taskset -c "$cpu" dotnet Lodestone.Api.dll --Urls "http://127.0.0.1:$port" \
+    --Persistence:DataDirectory "$OUT/$name" "$@" >"$OUT/$name.log" 2>&1) &
+  NODE_PID=$!
+  PIDS+=("$NODE_PID")
+  wait_for "http://127.0.0.1:$port"
+}
+stop_node() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+cmd() { curl -sf "$1/commands" -H 'Content-Type: application/json' -d "$2"; }
+info_field() { cmd "$1" "[\"INFO\",\"$2\"]" | python3 -c "import json,sys; t=json.load(sys.stdin)['result']; print(dict(l.split(':',1) for l in t.split('\r\n') if ':' in l)['$3'])"; }
+caught_up() { # primary replica, bounded
+  for _ in $(seq 600); do
+    if [ "$(info_field "$2" replication master_link_status)" = up ] \
+      && [ "$(info_field "$2" replication master_repl_offset)" = "$(info_field "$1" replication master_repl_offset)" ]; then return 0; fi
+    sleep 0.1
+  done
+  echo "$2 did not catch up with $1" >&2; exit 1
+}
+put() { # seconds [pause ms] → RESULT line
+  DELAY_MS=${2:-0} taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$1s" --latency -s bench/wrk/put.lua "$PRIMARY" | grep '^RESULT' || echo "RESULT rps=0 p50=0 p99=0 failed=-1"
+}
+field() { echo "$1" | sed "s/.* $2=\([^ ]*\).*/\1/"; }
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+start_node primary 8395 0
+PRIMARY_PID=$NODE_PID
+REPLICAS=()
+start_replicas() {
+  REPLICAS=()
+  for i in 1 2; do
+    start_node "replica$i" $((8395 + i)) 1 --Replication:PrimaryOf "$PRIMARY"
+    REPLICAS+=("$NODE_PID")
+    caught_up "$PRIMARY" "http://127.0.0.1:$((8395 + i))"
+  done
+}
+stop_replicas() { for pid in "${REPLICAS[@]}"; do stop_node "$pid"; done; REPLICAS=(); }
+
+REPORT="$OUT/report.txt"
+: >"$REPORT"
+say() { echo "$*" | tee -a "$REPORT"; }
+say "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/{print $2}') GiB; commit $(git rev-parse --short HEAD); $(date -u +%F)"
+
+PEAK=0
+if [[ " $PHASES " == *" throughput "* || " $PHASES " == *" lag "* ]]; then
+  echo "Warming up the primary ($WARMUP s of PUT)…"
+  put "$WARMUP" >/dev/null
+  alone=() with=()
+  for round in $(seq "$ROUNDS"); do
+    line=$(put "$DURATION"); alone+=("$(field "$line" rps)")
+    say "throughput round $round, alone: ${line#RESULT }"
+    start_replicas
+    line=$(put "$DURATION"); with+=("$(field "$line" rps)")
+    say "throughput round $round, two replicas: ${line#RESULT }"
+    caught_up "$PRIMARY" http://127.0.0.1:8396
+    caught_up "$PRIMARY" http://127.0.0.1:8397
+    [ "$round" = "$ROUNDS" ] || stop_replicas
+  done
+  a=$(printf '%s\n' "${alone[@]}" | median); w=$(printf '%s\n' "${with[@]}" | median)
+  PEAK=$a
+  say "throughput median: alone $a/s, with two replicas $w/s, ratio $(awk -v a="$a" -v w="$w" 'BEGIN { printf "%.2f", w / a }')"
+fi
+
+if [[ " $PHASES " == *" lag "* ]]; then
+  [ "${#REPLICAS[@]}" = 2 ] || start_replicas
+  [ "$PEAK" != 0 ] || PEAK=$(field "$(put "$DURATION")" rps)
+  pause=$(awk -v c="$CONNECTIONS" -v p="$PEAK" 'BEGIN { printf "%.3f", c * 1000 / (p / 2) }')
+  echo "Lag at half of $PEAK/s (a pause of $pause ms per connection)…"
+  put "$DURATION" "$pause" >"$OUT/lag-load.txt" &
+  LOAD=$!
+  sleep 1
+  taskset -c 1 python3 - "$PRIMARY" $((DURATION - 2)) <<'PY' | tee -a "$REPORT"
+import http.client, json, sys, time
+host, seconds = sys.argv[1].split("//")[1], float(sys.argv[2])
+conn = http.client.HTTPConnection(host)
+def run(body):
+    conn.request("POST", "/commands/pipeline", json.dumps(body), {"Content-Type": "application/json"})
+    return json.loads(conn.getresponse().read())
+samples, acked, n, end = [], 0, 0, time.time() + seconds
+while time.time() < end:
+    n += 1
+    start = time.perf_counter()
+    replies = run([["SET", f"lag:probe:{n}", str(n)], ["WAIT", "1", "1000"]])
+    samples.append((time.perf_counter() - start) * 1000)
+    acked += replies[1]["result"] >= 1
+    time.sleep(0.02)
+samples.sort()
+pick = lambda q: samples[min(len(samples) - 1, int(q * len(samples)))]
+print(f"lag (SET + WAIT 1, {len(samples)} probes, {acked} acknowledged): p50 {pick(0.5):.2f} ms, p99 {pick(0.99):.2f} ms, max {samples[-1]:.2f} ms")
+PY
+  wait "$LOAD"
+  say "load meanwhile: $(sed 's/^RESULT //' "$OUT/lag-load.txt")"
+fi
+stop_replicas
+
+if [[ " $PHASES " == *" sync "* ]]; then
+  echo "Filling the primary with $KEYS keys…"
+  cmd "$PRIMARY" '["FLUSHALL"]' >/dev/null
+  python3 - "$PRIMARY" "$KEYS" <<'PY'
+import http.client, json, sys
+host, keys = sys.argv[1].split("//")[1], int(sys.argv[2])
+conn = http.client.HTTPConnection(host)
+value = "x" * 32
+for start in range(0, keys, 1000):
+    body = json.dumps([["SET", f"key:{i}", f"value-{i}-{value}"] for i in range(start, min(keys, start + 1000))])
+    conn.request("POST", "/commands/pipeline", body, {"Content-Type": "application/json"})
+    conn.getresponse().read()
+PY
+  cmd "$PRIMARY" '["CONFIG","SET","latency-monitor-threshold","1"]' >/dev/null
+  cmd "$PRIMARY" '["LATENCY","RESET"]' >/dev/null
+  cmd "$PRIMARY" '["BGSAVE"]' >/dev/null
+  for _ in $(seq 600); do
+    [ "$(info_field "$PRIMARY" persistence rdb_bgsave_in_progress)" = 0 ] && break; sleep 0.1
+  done
+  save_ms=$(info_field "$PRIMARY" persistence rdb_last_bgsave_time_ms)
+  snapshot_max=$(cmd "$PRIMARY" '["LATENCY","LATEST"]' | python3 -c "import json,sys; print(max([e[3] for e in json.load(sys.stdin)['result'] if e[0]=='snapshot'] or [0]))")
+  say "snapshot of $(info_field "$PRIMARY" keyspace db0 | cut -d, -f1): ${save_ms} ms; longest snapshot slice over 1 ms: ${snapshot_max} ms"
+
+  cmd "$PRIMARY" '["LATENCY","RESET"]' >/dev/null
+  start_node replica3 8398 1
+  REPLICA3=$NODE_PID
+  taskset -c 1 python3 - "$PRIMARY" http://127.0.0.1:8398 <<'PY' | tee -a "$REPORT"
+import http.client, json, sys, threading, time
+primary, replica = sys.argv[1].split("//")[1], sys.argv[2].split("//")[1]
+def command(host, args):
+    conn = http.client.HTTPConnection(host)
+    conn.request("POST", "/commands", json.dumps(args), {"Content-Type": "application/json"})
+    return json.loads(conn.getresponse().read())["result"]
+def info(host, section):
+    return dict(l.split(":", 1) for l in command(host, ["INFO", section]).split("\r\n") if ":" in l)
+done, pings = threading.Event(), []
+def probe():
+    conn = http.client.HTTPConnection(primary)
+    while not done.is_set():
+        start = time.perf_counter()
+        conn.request("POST", "/commands", '["PING"]', {"Content-Type": "application/json"})
+        conn.getresponse().read()
+        pings.append((time.perf_counter() - start) * 1000)
+        time.sleep(0.002)
+thread = threading.Thread(target=probe)
+thread.start()
+time.sleep(1)
+baseline = max(pings)
+pings.clear()
+port = primary.split(":")[1]
+start = time.perf_counter()
+command(replica, ["REPLICAOF", "127.0.0.1", port])
+deadline = time.time() + 600
+while time.time() < deadline:
+    r = info(replica, "replication")
+    if r["master_link_status"] == "up" and r["master_repl_offset"] == info(primary, "replication")["master_repl_offset"]:
+        break
+    time.sleep(0.05)
+took = (time.perf_counter() - start) * 1000
+done.set()
+thread.join()
+pings.sort()
+print(f"full sync of {info(replica, 'keyspace').get('db0', '?').split(',')[0]}: {took:.0f} ms from REPLICAOF to caught up; "
+      f"primary PING probe during it: p99 {pings[int(0.99 * (len(pings) - 1))]:.2f} ms, max {pings[-1]:.2f} ms ({len(pings)} probes; max {baseline:.2f} ms before)")
+PY
+  snapshot_max=$(cmd "$PRIMARY" '["LATENCY","LATEST"]' | python3 -c "import json,sys; print(max([e[3] for e in json.load(sys.stdin)['result'] if e[0]=='snapshot'] or [0]))")
+  say "longest snapshot slice on the primary during the full sync: ${snapshot_max} ms"
+  stop_node "$REPLICA3"
+fi
+
+mkdir -p bench/results
+cp "$REPORT" bench/results/replication.txt
+echo "Report: bench/results/replication.txt"
