@@ -101,6 +101,35 @@ public sealed class KeyspaceObserverTests
         Assert.Equal((1, 2), (_keyspace.Hits, _keyspace.Misses));
     }
 
+    [Fact]
+    public void A_keyspace_loaded_aside_is_taken_over_whole_with_its_ttls_sizes_and_versions_and_the_named_keys_are_ready()
+    {
+        _keyspace.SetExpiry(Add("old", KeyAccess.At(0)), 50_000);
+        var loaded = new Keyspace.Keyspace(new Random(2), firstVersion: 0);
+        Assert.True(loaded.AddLoaded(RedisType.String, B("new"), 90_000, version: 7_000, StringValue.Copy(B("value")), KeyAccess.At(0)));
+        Assert.True(loaded.AddLoaded(RedisType.String, B("plain"), Entry.NoExpiry, version: 7_001, StringValue.Copy(B("v")), KeyAccess.At(0)));
+        Assert.False(loaded.AddLoaded(RedisType.String, B("plain"), Entry.NoExpiry, version: 7_002, StringValue.Copy(B("w")), KeyAccess.At(0)));
+        var loadedBytes = loaded.UsedBytes;
+
+        _keyspace.TakeContentsOf(loaded, [B("new")]);
+
+        Assert.Null(_keyspace.Lookup(B("old"), KeyAccess.At(0)));
+        var taken = _keyspace.Lookup(B("new"), KeyAccess.At(0));
+        Assert.NotNull(taken);
+        Assert.Equal(90_000, taken.ExpireAtMs);
+        Assert.Equal(7_000, taken.Version);
+        Assert.Equal(2, _keyspace.Count);
+        Assert.Equal(1, _keyspace.ExpiresCount);
+        Assert.Equal(loadedBytes, _keyspace.UsedBytes);
+        Assert.Equal(_keyspace.RecountUsedBytes(), _keyspace.UsedBytes);
+        Assert.True(_keyspace.LastVersion >= 7_001);
+        Assert.Equal(0, loaded.Count);
+        Assert.Contains("ready new", _events.Log);
+        // Expiry goes on from the taken-over entries.
+        Assert.Equal(1, _keyspace.RemoveExpired(KeyAccess.At(100_000)));
+        Assert.Equal(1, _keyspace.Count);
+    }
+
     private Entry Add(string key, KeyAccess access)
     {
         var entry = _keyspace.Add(B(key), RedisType.String, StringValue.Copy(B("v")), access);

@@ -189,17 +189,12 @@ public sealed partial class Executor
             var access = KeyAccess.At(0, executor.Settings.MaxMemoryPolicy.IsLfu());
             foreach (var (type, key, expireAt, version, value) in entries)
             {
-                if (keyspace.Lookup(key, access) is not null)
+                // As a command that wrote the key: one version for the entry, the saved one if there is one.
+                if (!keyspace.AddLoaded(type, key, expireAt, version, value, access))
                 {
                     _problem = $"the key '{System.Text.Encoding.UTF8.GetString(key)}' appears twice";
                     break;
                 }
-                // As a command that wrote the key: one version for the entry, the saved one if there is one.
-                keyspace.BeginCommand(version);
-                var entry = keyspace.Add(key, type, value, access);
-                if (expireAt != Keyspace.Entry.NoExpiry)
-                    keyspace.SetExpiry(entry, expireAt);
-                keyspace.EndCommand();
             }
             keyspace.ContinueVersionsAbove(lastVersion);
             executor._effects.Clear();

@@ -19,13 +19,14 @@ namespace Lodestone.Engine.Keyspace;
 /// </remarks>
 internal sealed class Keyspace
 {
-    private readonly KeyTable _table = new();
+    // Not readonly: a full sync's keyspace, loaded aside, is taken over whole (TakeContentsOf).
+    private KeyTable _table = new();
     // The last PeekAhead: the argument array and the entry it found, until that entry leaves the table.
     private byte[]? _aheadKey;
     private Entry? _aheadEntry;
-    private readonly List<Entry> _withExpiry = [];
-    private readonly List<Entry> _withFieldExpiry = [];
-    private readonly List<Entry> _sizePending = [];
+    private List<Entry> _withExpiry = [];
+    private List<Entry> _withFieldExpiry = [];
+    private List<Entry> _sizePending = [];
     private readonly Random _random;
     private readonly IKeyspaceObserver _observer;
     private long _lastVersion;
@@ -311,6 +312,55 @@ internal sealed class Keyspace
 
     public void Clear()
     {
+        Release();
+        _sizePending.Clear();
+        _table.Clear();
+        _withExpiry.Clear();
+        _withFieldExpiry.Clear();
+        _entryBytes = 0;
+    }
+
+    /// <summary>
+    /// Replaces every entry with <paramref name="loaded"/>'s, in O(1) whatever their number: a keyspace
+    /// filled aside (a replica's full sync, decoded off the engine thread) is swapped in whole. The old
+    /// entries leave as <see cref="Clear"/> removes them; <paramref name="loaded"/> is empty afterwards
+    /// and must not be used again. Versions go on above both keyspaces' counters.
+    /// </summary>
+    /// <param name="readyKeys">Keys that may now serve blocked callers (the loaded streams): signalled once swapped in.</param>
+    public void TakeContentsOf(Keyspace loaded, IEnumerable<byte[]> readyKeys)
+    {
+        ArgumentNullException.ThrowIfNull(loaded);
+        ArgumentNullException.ThrowIfNull(readyKeys);
+        Release();
+        (_table, loaded._table) = (loaded._table, new KeyTable());
+        (_withExpiry, loaded._withExpiry) = (loaded._withExpiry, []);
+        (_withFieldExpiry, loaded._withFieldExpiry) = (loaded._withFieldExpiry, []);
+        (_sizePending, loaded._sizePending) = (loaded._sizePending, []);
+        (_entryBytes, loaded._entryBytes) = (loaded._entryBytes, 0);
+        ContinueVersionsAbove(loaded._lastVersion);
+        foreach (var key in readyKeys)
+            SignalReady(key);
+    }
+
+    /// <summary>
+    /// Adds an entry read from a snapshot as the command that wrote it: the version it was saved
+    /// with, its TTL. False (nothing added) when the key is there already.
+    /// </summary>
+    public bool AddLoaded(RedisType type, byte[] key, long expireAtMs, long version, IValue value, in KeyAccess access)
+    {
+        if (Lookup(key, access) is not null)
+            return false;
+        BeginCommand(version);
+        var entry = Add(key, type, value, access);
+        if (expireAtMs != Entry.NoExpiry)
+            SetExpiry(entry, expireAtMs);
+        EndCommand();
+        return true;
+    }
+
+    /// <summary>Lets go of every entry (before they are dropped): a running snapshot saves them first, their sizes stop counting, waiters on streams are woken.</summary>
+    private void Release()
+    {
         if (SnapshotEpoch != 0)
         {
             foreach (var entry in All().ToList())
@@ -324,14 +374,9 @@ internal sealed class Keyspace
             if (entry.Type == RedisType.Stream)
                 SignalReady(entry.Key);
         }
-        _sizePending.Clear();
-        _table.Clear();
-        (_aheadKey, _aheadEntry) = (null, null);
-        _withExpiry.Clear();
         foreach (var entry in _withFieldExpiry)
             entry.FieldExpirySlot = -1;
-        _withFieldExpiry.Clear();
-        _entryBytes = 0;
+        (_aheadKey, _aheadEntry) = (null, null);
         HotKeys.Clear();
     }
 

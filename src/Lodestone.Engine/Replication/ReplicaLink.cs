@@ -1,9 +1,13 @@
 using System.Buffers.Binary;
+using System.IO.Pipelines;
 using System.Text;
 using Lodestone.Engine.Execution;
+using Lodestone.Engine.Keyspace;
 using Lodestone.Engine.Persistence;
 using Lodestone.Engine.Persistence.Aof;
 using Lodestone.Engine.Persistence.Snapshots;
+using Lodestone.Engine.Types;
+using Microsoft.Extensions.Logging;
 
 namespace Lodestone.Engine.Replication;
 
@@ -15,10 +19,11 @@ namespace Lodestone.Engine.Replication;
 /// <remarks>
 /// Design note. Reads go on from the old data while a full sync is received and decoded (Redis's
 /// <c>replica-serve-stale-data yes</c>): the snapshot is written to a file (the data directory's,
-/// when the replica has a log — it becomes the replica's own snapshot — else a scratch one), read
-/// back and checked whole, and only then installed on the engine thread in one step
-/// (<see cref="ReplicaWork.Install"/>). Differs from Redis: the decoded entries are held in memory
-/// between the two, and the install is one engine step as long as adding that many keys takes.
+/// when the replica has a log — it becomes the replica's own snapshot — else a scratch one) and, as
+/// it arrives, decoded into a new keyspace on a thread of its own; once it is whole and its checksum
+/// is right, that keyspace is swapped in on the engine thread in one O(1) step
+/// (<see cref="ReplicaWork.Install"/>). Differs from Redis (which loads in place, answering LOADING
+/// or stale data meanwhile): the old and new data are both in memory until the swap.
 /// A record is applied only once it is whole and its checksum and offset are right; a bad one ends
 /// the stream with <see cref="ReplicationStreamException"/> after everything before it was applied,
 /// so the replica reconnects from exactly there. Nothing the primary sends is trusted to size an
@@ -82,6 +87,14 @@ public sealed class ReplicaLink(Executor executor, AppendOnlyLog? log, string sc
         var path = log is null
             ? Path.Combine(scratchDirectory, $"lodestone-sync-{Guid.NewGuid():N}.snap")
             : Path.Combine(log.Directory, "replica-sync.snap.tmp");
+        // Decoded while it arrives, into a keyspace of its own off the engine thread; the file is kept
+        // for the log (it becomes this replica's snapshot). The pipe's bounds hold the network back
+        // when decoding is the slower of the two.
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 4 << 20, resumeWriterThreshold: 2 << 20, useSynchronizationContext: false));
+        var loading = LoadAside(pipe.Reader, executor.Settings.MaxMemoryPolicy.IsLfu());
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var received = 0L;
+        Exception? failed = null;
         try
         {
             await using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true))
@@ -101,26 +114,50 @@ public sealed class ReplicaLink(Executor executor, AppendOnlyLog? log, string sc
                         if (_end == _start)
                             await EnsureAsync(input, 1, cancellationToken).ConfigureAwait(false);
                         var take = Math.Min(left, _end - _start);
-                        await file.WriteAsync(_buffer.AsMemory(_start, take), cancellationToken).ConfigureAwait(false);
+                        var chunk = _buffer.AsMemory(_start, take);
+                        await file.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+                        // The decoder stopped early: the snapshot is bad, and the decoder says why.
+                        if ((await pipe.Writer.WriteAsync(chunk, cancellationToken).ConfigureAwait(false)).IsCompleted)
+                        {
+                            await DecodedAsync(loading).ConfigureAwait(false);
+                            throw new ReplicationStreamException("The primary's snapshot goes on past its end.");
+                        }
                         _start += take;
                         left -= take;
+                        received += take;
                     }
                 }
                 file.Flush(flushToDisk: true);
             }
+        }
+        catch (Exception failure)
+        {
+            failed = failure;
+            throw;
+        }
+        finally
+        {
+            await pipe.Writer.CompleteAsync(failed).ConfigureAwait(false);
+            if (failed is not null)
+            {
+                // The decoder ends with the pipe; what it says no longer matters.
+                try
+                {
+                    await loading.ConfigureAwait(false);
+                }
+                catch (Exception ended) when (ended is InvalidDataException or EndOfStreamException or IOException or OperationCanceledException)
+                {
+                }
+                if (File.Exists(path))
+                    File.Delete(path);
+            }
+        }
 
-            // Read back and checked whole (entries, count, checksum) before anything is swapped in.
-            var entries = new List<SnapshotEntry>();
-            SnapshotInfo info;
-            try
-            {
-                await using var read = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024);
-                info = SnapshotFile.Read(read, entries.Add);
-            }
-            catch (Exception invalid) when (invalid is InvalidDataException or EndOfStreamException)
-            {
-                throw new ReplicationStreamException($"The primary's snapshot cannot be loaded: {invalid.Message}", invalid);
-            }
+        try
+        {
+            // Checked whole (entries, count, checksum) before anything is swapped in.
+            var (info, loaded) = await DecodedAsync(loading).ConfigureAwait(false);
+            var decodedMs = clock.ElapsedMilliseconds;
             if (info.Offset != offset)
                 throw new ReplicationStreamException($"The primary's snapshot was taken at offset {info.Offset}, but its header says {offset}.");
 
@@ -129,7 +166,7 @@ public sealed class ReplicaLink(Executor executor, AppendOnlyLog? log, string sc
             var deadline = DateTime.UtcNow + ReplicationSource.SnapshotWait;
             while (true)
             {
-                var install = new ReplicaWork.Install(entries, info.Libraries, info.LastVersion, offset, log is null ? null : () =>
+                var install = new ReplicaWork.Install(loaded.Keyspace, loaded.Streams, info.Libraries, info.LastVersion, offset, log is null ? null : () =>
                 {
                     log.Rebase(path, offset, ids);
                     rebased = true;
@@ -144,6 +181,8 @@ public sealed class ReplicaLink(Executor executor, AppendOnlyLog? log, string sc
             if (rebased)
                 path = "";
             executor.Replication.Adopt(replid);
+            executor.Logger.LogInformation("Full sync: {Keys} keys ({Bytes} bytes) received and decoded in {DecodedMs} ms, swapped in after {TotalMs} ms",
+                info.Count, received, decodedMs, clock.ElapsedMilliseconds);
         }
         finally
         {
@@ -151,6 +190,48 @@ public sealed class ReplicaLink(Executor executor, AppendOnlyLog? log, string sc
                 File.Delete(path);
         }
     }
+
+    /// <summary>The decoded snapshot, or the stream failure that says why it is not one.</summary>
+    private static async Task<(SnapshotInfo Info, Loaded Loaded)> DecodedAsync(Task<(SnapshotInfo, Loaded)> loading)
+    {
+        try
+        {
+            return await loading.ConfigureAwait(false);
+        }
+        catch (Exception invalid) when (invalid is InvalidDataException or EndOfStreamException)
+        {
+            throw new ReplicationStreamException($"The primary's snapshot cannot be loaded: {invalid.Message}", invalid);
+        }
+    }
+
+    /// <summary>A full sync's data, decoded aside: its keyspace and the streams in it (whose waiters wake once it is swapped in).</summary>
+    private sealed record Loaded(Keyspace.Keyspace Keyspace, List<byte[]> Streams);
+
+    /// <summary>Decodes a snapshot from <paramref name="reader"/> into a new keyspace, on a thread of its own (the decoder reads synchronously).</summary>
+    private static Task<(SnapshotInfo, Loaded)> LoadAside(PipeReader reader, bool lfu) => Task.Factory.StartNew(() =>
+    {
+        var loaded = new Loaded(new Keyspace.Keyspace(new Random(), firstVersion: 0), []);
+        // Loaded keys are not accesses at any real time: nothing expires while loading.
+        var access = KeyAccess.At(0, lfu);
+        try
+        {
+            using var input = reader.AsStream();
+            var info = SnapshotFile.Read(input, entry =>
+            {
+                if (!loaded.Keyspace.AddLoaded(entry.Type, entry.Key, entry.ExpireAtMs, entry.Version, entry.Value, access))
+                    throw new InvalidDataException($"The key '{Encoding.UTF8.GetString(entry.Key)}' appears twice.");
+                if (entry.Type == RedisType.Stream)
+                    loaded.Streams.Add(entry.Key);
+            });
+            // Every entry's size counted here, not by the engine thread's first memory question after the swap.
+            _ = loaded.Keyspace.UsedBytes;
+            return (info, loaded);
+        }
+        finally
+        {
+            reader.Complete();
+        }
+    }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     private async Task FollowAsync(Stream input, CancellationToken cancellationToken)
     {

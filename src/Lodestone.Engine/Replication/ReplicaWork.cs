@@ -1,6 +1,4 @@
 using Lodestone.Engine.Execution;
-using Lodestone.Engine.Keyspace;
-using Lodestone.Engine.Persistence.Snapshots;
 using Microsoft.Extensions.Logging;
 
 namespace Lodestone.Engine.Replication;
@@ -49,20 +47,15 @@ internal static class ReplicaWork
 
         public void Complete() => TrySetResult(_failure);
 
-        private static readonly byte[] FunctionWord = "FUNCTION"u8.ToArray();
-        private static readonly byte[] FlushWord = "FLUSH"u8.ToArray();
-        private static readonly byte[] LoadWord = "LOAD"u8.ToArray();
-        private static readonly byte[] ReplaceWord = "REPLACE"u8.ToArray();
-
         public void Fail(EngineError error) => TrySetResult(error.Message);
     }
 
     /// <summary>
-    /// Swaps a full sync's data in, in one step between batches: every key dropped, the snapshot's
-    /// entries added at their versions, the stream continued from the snapshot's offset, and
-    /// <paramref name="installed"/> run (the log's rebase) before any later command.
+    /// Swaps a full sync's data in, in one O(1) step between batches: <paramref name="loaded"/> (decoded
+    /// aside) replaces every key, the stream continues from the snapshot's offset, and
+    /// <paramref name="installed"/> runs (the log's rebase) before any later command.
     /// </summary>
-    internal sealed class Install(IReadOnlyList<SnapshotEntry> entries, IReadOnlyList<byte[]> libraries, long lastVersion, long offset, Action? installed)
+    internal sealed class Install(Keyspace.Keyspace loaded, IReadOnlyList<byte[]> streams, IReadOnlyList<byte[]> libraries, long lastVersion, long offset, Action? installed)
         : TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously), IEngineWork
     {
         private string? _failure;
@@ -82,16 +75,7 @@ internal static class ReplicaWork
                 _failure = "writes are pending in this batch";
                 return true;
             }
-            keyspace.Clear();
-            var access = KeyAccess.At(0, executor.Settings.MaxMemoryPolicy.IsLfu());
-            foreach (var (type, key, expireAt, version, value) in entries)
-            {
-                keyspace.BeginCommand(version);
-                var entry = keyspace.Lookup(key, access) is null ? keyspace.Add(key, type, value, access) : null;
-                if (entry is not null && expireAt != Entry.NoExpiry)
-                    keyspace.SetExpiry(entry, expireAt);
-                keyspace.EndCommand();
-            }
+            keyspace.TakeContentsOf(loaded, streams);
             keyspace.ContinueVersionsAbove(lastVersion);
             // The primary's function libraries replace this node's, as a restart loads them from a snapshot.
             executor.Dispatcher.Replay(new Effect([FunctionWord, FlushWord], 0));
