@@ -102,6 +102,69 @@ public sealed class ReplicationFaultTests : IDisposable
     }
 
     [Fact]
+    public async Task Every_write_a_replica_acknowledged_by_WAIT_or_Lodestone_Wait_survives_a_kill_9_of_the_primary()
+    {
+        var primary = await _nodes.Start("primary");
+        var replica = await _nodes.Start("replica", UrlOf(primary));
+        await CaughtUp(primary, replica);
+
+        // The history: each writer records the writes the primary said a replica acknowledged.
+        var acknowledged = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
+        var unacknowledged = 0L;
+        using var stop = new CancellationTokenSource();
+        async Task Writer(int id)
+        {
+            for (var n = 0; !stop.IsCancellationRequested; n++)
+            {
+                var (key, value) = ($"acked:{id}:{n}", $"{id}-{n}");
+                try
+                {
+                    if (id % 2 == 0)
+                    {
+                        var body = JsonSerializer.Serialize(new[] { new[] { "SET", key, value }, ["WAIT", "1", "2000"] });
+                        using var response = await primary.Client.PostAsync("/commands/pipeline", Http.Json(body));
+                        var replies = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+                        if (replies[1].GetProperty("result").GetInt64() >= 1)
+                            acknowledged[key] = value;
+                        else
+                            Interlocked.Increment(ref unacknowledged);
+                    }
+                    else
+                    {
+                        using var request = new HttpRequestMessage(HttpMethod.Put, "/strings/" + key) { Content = Http.Json(JsonSerializer.Serialize(new { value })) };
+                        request.Headers.Add("Lodestone-Wait", "replicas=1; timeout=2000");
+                        using var response = await primary.Client.SendAsync(request);
+                        if (response.IsSuccessStatusCode && response.Headers.TryGetValues("Lodestone-Replicas-Acked", out var acked) && acked.Single() == "1")
+                            acknowledged[key] = value;
+                        else
+                            Interlocked.Increment(ref unacknowledged);
+                    }
+                }
+                catch (Exception gone) when (gone is HttpRequestException or TaskCanceledException or JsonException or InvalidOperationException or KeyNotFoundException)
+                {
+                    return; // the primary is gone: what it answered before is the history
+                }
+            }
+        }
+        var writers = Enumerable.Range(0, 4).Select(Writer).ToArray();
+        await Task.Delay(1500);
+        primary.Kill();
+        await stop.CancelAsync();
+        await Task.WhenAll(writers);
+        Assert.True(acknowledged.Count > 20, $"Only {acknowledged.Count} writes were acknowledged by a replica ({unacknowledged} were not).");
+
+        // The replica, promoted, has every acknowledged write, with its value.
+        Assert.Equal("OK", (await Command(replica.Client, "REPLICAOF", "NO", "ONE")).GetProperty("result").GetString());
+        var missing = new List<string>();
+        foreach (var (key, value) in acknowledged)
+        {
+            if (await Get(replica.Client, key) != value)
+                missing.Add(key);
+        }
+        Assert.True(missing.Count == 0, $"{missing.Count} of {acknowledged.Count} acknowledged writes are not on the replica: {string.Join(", ", missing.Take(10))}");
+    }
+
+    [Fact]
     public async Task A_replica_killed_under_load_and_restarted_reaches_the_primarys_data()
     {
         var primary = await _nodes.Start("primary");
