@@ -54,6 +54,17 @@ public sealed class ReplicationNodes : IDisposable
         return process;
     }
 
+    /// <summary>Starts node <paramref name="name"/> again on <paramref name="port"/> (where its replicas look for it), on the data it left.</summary>
+    public async Task<ServiceProcess> Restart(string name, int port, string? primaryOf = null, params string[] settings)
+    {
+        string[] replication = primaryOf is null ? [] : ["--Replication:PrimaryOf", primaryOf, "--Replication:ApiKey", ReplicaToken];
+        var process = await ServiceProcess.StartListeningAsync(port,
+            ["--Urls", $"http://127.0.0.1:{port}", "--Persistence:DataDirectory", Path.Combine(_root, name), .. Keys, .. replication, .. settings]);
+        process.Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        _processes.Add(process);
+        return process;
+    }
+
     public static string UrlOf(ServiceProcess process) => process.Client.BaseAddress!.GetLeftPart(UriPartial.Authority);
 
     public static async Task<JsonElement> Command(HttpClient client, params string[] args)

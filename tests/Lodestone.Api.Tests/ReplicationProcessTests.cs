@@ -123,6 +123,32 @@ public sealed class ReplicationProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task A_primary_restarted_on_its_own_files_keeps_its_history_and_its_replica_continues_partially()
+    {
+        var primary = await Start("primary");
+        var url = UrlOf(primary);
+        var replica = await Start("replica", url);
+        await Workload(primary.Client, "r", 5, seed: 7);
+        await Task.Delay(400); // the short TTLs pass, and their DELs replicate, before the primary stops
+        await SameData(primary, replica);
+        var before = await Info(primary.Client, "replication");
+
+        // Stopped cleanly (its log complete) and started again where the replica looks for it.
+        await primary.StopAsync();
+        _nodes.Forget(primary);
+        primary = await _nodes.Restart("primary", new Uri(url).Port);
+        var after = await Info(primary.Client, "replication");
+        Assert.Equal(Field(before, "master_replid"), Field(after, "master_replid"));
+        // Where it left off, or further on: keys whose time passed meanwhile are deleted as it starts.
+        Assert.True(long.Parse(Field(after, "master_repl_offset"), CultureInfo.InvariantCulture) >= long.Parse(Field(before, "master_repl_offset"), CultureInfo.InvariantCulture));
+
+        await Command(primary.Client, "SET", "r:after-restart", "1");
+        await SameData(primary, replica);
+        Assert.Equal(0, await Stat(primary.Client, "sync_full"));
+        Assert.Equal(1, await Stat(primary.Client, "sync_partial_ok"));
+    }
+
+    [Fact]
     public async Task A_promoted_replica_keeps_the_old_replid_as_replid2_and_the_other_replica_continues_from_it_partially()
     {
         var primary = await Start("primary");

@@ -15,6 +15,9 @@ namespace Lodestone.Api.Endpoints;
 /// </summary>
 internal static class ReplicationEndpoints
 {
+    /// <summary>How long a stopping primary keeps a stream open for its replica to get what was committed.</summary>
+    private static readonly TimeSpan ShutdownDrain = TimeSpan.FromSeconds(5);
+
     public static IEndpointRouteBuilder MapReplication(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/replication").ExcludeFromDescription().RequireApiKey(app, ApiKeys.ReplicaPolicy);
@@ -27,8 +30,10 @@ internal static class ReplicationEndpoints
     private static async Task<IResult> Stream(HttpContext http, EngineClient engine, ILoggerFactory loggers, IHostApplicationLifetime lifetime,
         string? replid, long? offset, string? id, int? port, CancellationToken requestAborted)
     {
-        // The stream never ends by itself: it ends with the connection or the service.
-        using var ending = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, lifetime.ApplicationStopping);
+        // The stream never ends by itself: it ends with the connection, or once the service stops and
+        // the replica has what was committed — given at most a few seconds for that.
+        using var ending = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
+        using var drain = lifetime.ApplicationStopping.Register(() => ending.CancelAfter(ShutdownDrain));
         var aborted = ending.Token;
         // HEAD says what GET would answer without opening a sync (a GET never ends).
         if (HttpMethods.IsHead(http.Request.Method))
@@ -66,7 +71,7 @@ internal static class ReplicationEndpoints
             try
             {
                 await http.Response.StartAsync(aborted);
-                await session.WriteToAsync(http.Response.Body, aborted);
+                await session.WriteToAsync(http.Response.Body, aborted, lifetime.ApplicationStopping);
                 log.LogInformation("The stream to replica {Id} ended: {Reason}", peerId, session.EndReason);
             }
             catch (Exception gone) when (gone is OperationCanceledException or IOException or InvalidOperationException)

@@ -85,6 +85,13 @@ public sealed partial class Executor
     public void FinishLoading(long nextOffset)
     {
         StartAtOffset(nextOffset);
+        // Data with a history on disk: the backlog starts now, before the sweep's DELs, so replicas
+        // that followed this node before it restarted continue with a partial resync (Redis 4+).
+        if (nextOffset > 0)
+        {
+            _stream.TryOpenReader(nextOffset, out var marker);
+            marker?.Dispose();
+        }
         var sweep = new ExpiredSweepWork();
         RunLoading(sweep);
         sweep.Task.GetAwaiter().GetResult();

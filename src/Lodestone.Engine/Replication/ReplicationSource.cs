@@ -105,7 +105,8 @@ public sealed class ReplicationSession : IDisposable
     public string? EndReason { get; private set; }
 
     /// <summary>Writes the stream to <paramref name="output"/> until it ends (see the type's remarks).</summary>
-    public async Task WriteToAsync(Stream output, CancellationToken cancellationToken)
+    /// <param name="stopping">The service is stopping: the stream ends once the replica has everything committed so far (Redis's shutdown waits for its replicas too).</param>
+    public async Task WriteToAsync(Stream output, CancellationToken cancellationToken, CancellationToken stopping = default)
     {
         ArgumentNullException.ThrowIfNull(output);
         await output.WriteAsync(Encoding.ASCII.GetBytes(Header + "\n"), cancellationToken).ConfigureAwait(false);
@@ -142,7 +143,12 @@ public sealed class ReplicationSession : IDisposable
                     return;
             }
             await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-            using var heartbeat = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            if (stopping.IsCancellationRequested)
+            {
+                EndReason = "the service is stopping, and the replica has everything committed";
+                return;
+            }
+            using var heartbeat = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping);
             heartbeat.CancelAfter(ReplicationWire.HeartbeatPeriod);
             try
             {
@@ -150,7 +156,9 @@ public sealed class ReplicationSession : IDisposable
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                await output.WriteAsync(ReplicationWire.Heartbeat, cancellationToken).ConfigureAwait(false);
+                // Stopping: round again, to send what was committed meanwhile and end.
+                if (!stopping.IsCancellationRequested)
+                    await output.WriteAsync(ReplicationWire.Heartbeat, cancellationToken).ConfigureAwait(false);
                 continue;
             }
             if (read.Status != EffectReadStatus.Data)
