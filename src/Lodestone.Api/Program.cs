@@ -46,6 +46,8 @@ app.UseBodySizeLimit();
 app.UseLodestoneCors(app.Configuration);
 app.UseLodestoneAuth(between: RateLimiting.UseLodestoneRateLimiting);
 app.UseReplicaRedirect();
+// After the redirect (a replica's writes go to the primary): Lodestone-Wait holds a write's response for replicas' acks.
+app.UseReplicaWait();
 app.UseContentNegotiation();
 // For GET /ws; a keep-alive frame every 15 s, so proxies do not close a quiet socket.
 app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(15) });

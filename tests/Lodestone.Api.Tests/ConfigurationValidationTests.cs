@@ -15,6 +15,8 @@ public sealed class ConfigurationValidationTests
     [InlineData("--Http:ResponseCompression", "maybe", "Failed to convert configuration value 'maybe' at 'Http:ResponseCompression' to type 'System.Boolean'.")]
     [InlineData("--Auth:ProtectedMode", "maybe", "Failed to convert configuration value 'maybe' at 'Auth:ProtectedMode' to type 'System.Boolean'.")]
     [InlineData("--Http:ForwardedHeaders:KnownProxies:0", "10.0.0.0/8", "Http:ForwardedHeaders:KnownProxies: each entry must be an IP address (10.0.0.5); put ranges in KnownNetworks.")]
+    [InlineData("--Replication:MinReplicasToWrite", "-1", "Replication:MinReplicasToWrite must be 0 (off) or more.")]
+    [InlineData("--Replication:MinReplicasMaxLagSeconds", "-1", "Replication:MinReplicasMaxLagSeconds must be 0 or more seconds.")]
     [InlineData("--Http:ForwardedHeaders:KnownNetworks:0", "10.0.0.5", "Http:ForwardedHeaders:KnownNetworks: each entry must be a CIDR range (10.0.0.0/8).")]
     [InlineData("--RateLimiting:TrustedProxies:0", "proxy.example", "RateLimiting:TrustedProxies: each entry must be an IP address or a CIDR range (10.0.0.0/8).")]
     public async Task A_bad_setting_stops_the_service_with_exit_code_2_and_a_message_naming_it(string setting, string value, string message)

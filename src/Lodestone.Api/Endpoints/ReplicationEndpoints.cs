@@ -93,7 +93,7 @@ internal static class ReplicationEndpoints
             return Problems.Of(ErrorKind.BadRequest, "Send ?id= (the replica's id given to the stream) and ?offset= (what it applied).");
         if (!engine.Replication.Replicas.TryGetValue(id, out var peer))
             return Problems.Of(ErrorKind.NoSuchKey, $"No replica '{id}' is connected.");
-        peer.Acknowledge(offset.Value, engine.Time.GetUtcNow().ToUnixTimeMilliseconds());
+        engine.Replication.Acknowledge(peer, offset.Value, engine.Time.GetUtcNow().ToUnixTimeMilliseconds());
         return Results.NoContent();
     }
 }

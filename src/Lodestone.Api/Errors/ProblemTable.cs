@@ -27,6 +27,7 @@ internal static class ProblemTable
         ErrorKind.PersistenceFailed => new(StatusCodes.Status503ServiceUnavailable, "Writes unavailable", "persistence-failed"),
         ErrorKind.Loading => new(StatusCodes.Status503ServiceUnavailable, "Loading", "loading"),
         ErrorKind.ReadOnly => new(StatusCodes.Status503ServiceUnavailable, "Read-only replica", "read-only-replica"),
+        ErrorKind.NoReplicas => new(StatusCodes.Status503ServiceUnavailable, "Not enough good replicas", "no-replicas"),
         ErrorKind.Conflict => new(StatusCodes.Status409Conflict, "Conflict", "conflict"),
         ErrorKind.OutOfMemory => new(StatusCodes.Status507InsufficientStorage, "Out of memory", "out-of-memory"),
         _ => new(StatusCodes.Status500InternalServerError, "Internal error", "internal"),

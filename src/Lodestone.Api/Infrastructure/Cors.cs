@@ -17,10 +17,11 @@ internal static class Cors
 
     /// <summary>
     /// Response headers browser code may read: they carry data (ETag for If-Match, the TTL, a created
-    /// key's Location, the command endpoint's sync token) or tell a client when to retry.
+    /// key's Location, the command endpoint's sync token, how many replicas acknowledged a write) or
+    /// tell a client when to retry.
     /// </summary>
     public static readonly string[] ExposedHeaders =
-        [HeaderNames.ETag, HeaderNames.Location, "Lodestone-Ttl-Ms", UpstashErrors.SyncTokenHeader, HeaderNames.RetryAfter, "RateLimit", "RateLimit-Policy"];
+        [HeaderNames.ETag, HeaderNames.Location, "Lodestone-Ttl-Ms", UpstashErrors.SyncTokenHeader, ReplicaWait.ResponseHeader, HeaderNames.RetryAfter, "RateLimit", "RateLimit-Policy"];
 
     public static IServiceCollection AddLodestoneCors(this IServiceCollection services, IConfiguration configuration)
     {

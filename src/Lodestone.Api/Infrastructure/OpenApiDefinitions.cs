@@ -29,6 +29,7 @@ internal static class OpenApiDefinitions
     public const string UpstashEncoding = "UpstashEncoding";
     public const string UpstashResponseFormat = "UpstashResponseFormat";
     public const string UpstashSyncTokenParameter = "UpstashSyncToken";
+    public const string LodestoneWait = "LodestoneWait";
 
     public const string ETagHeader = "ETag";
     public const string TtlHeader = "Lodestone-Ttl-Ms";
@@ -38,6 +39,7 @@ internal static class OpenApiDefinitions
     public const string RateLimitHeader = "RateLimit";
     public const string WwwAuthenticateHeader = "WWW-Authenticate";
     public const string SyncTokenHeader = UpstashErrors.SyncTokenHeader;
+    public const string ReplicasAckedHeader = ReplicaWait.ResponseHeader;
 
     /// <summary>Marks a property schema that is a score, to be replaced by a reference to <see cref="Score"/>.</summary>
     private const string ScoreMarker = "x-lodestone-score";
@@ -61,6 +63,8 @@ internal static class OpenApiDefinitions
             () => new OpenApiSchema { Type = JsonSchemaType.String }),
         [SyncTokenHeader] = ("UpstashSyncToken", "The count of committed writes, which only grows (Upstash's read-your-writes token).",
             () => new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[0-9]+$" }),
+        [ReplicasAckedHeader] = ("LodestoneReplicasAcked", "How many replicas acknowledged the write, when the request sent Lodestone-Wait (as WAIT answers).",
+            () => new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int64", Minimum = "0" }),
     };
 
     /// <summary>The name of the header component for <paramref name="header"/>, required or not.</summary>
@@ -153,6 +157,10 @@ internal static class OpenApiDefinitions
                 new OpenApiSchema { Type = JsonSchemaType.String, Enum = [JsonValue.Create("resp2")] }),
             [UpstashSyncTokenParameter] = HeaderParameter(SyncTokenHeader,
                 "A sync token from an earlier response. A single node always reads its own writes: accepted and ignored.",
+                new OpenApiSchema { Type = JsonSchemaType.String }),
+            [LodestoneWait] = HeaderParameter(ReplicaWait.RequestHeader,
+                "replicas=<n>; timeout=<ms>: hold the response until n replicas acknowledged this write (WAIT), or timeout ms passed (0 or left out: Http:MaxBlockingTimeoutSeconds); " +
+                "Lodestone-Replicas-Acked says how many did. A malformed value is a 400.",
                 new OpenApiSchema { Type = JsonSchemaType.String }),
         };
 

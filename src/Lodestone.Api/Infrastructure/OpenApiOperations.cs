@@ -143,6 +143,10 @@ internal static class OpenApiOperations
         if (conditions == KeyConditions.Read)
             responses["304"] = new OpenApiResponse { Description = "Not modified: the key is still at the version If-None-Match names. No body." };
 
+        // Lodestone-Wait on every route whose command writes (ReplicaWait).
+        var writes = spec is { IsWrite: true };
+        if (writes)
+            AddParameter(operation, new OpenApiParameterReference(OpenApiDefinitions.LodestoneWait, document));
         if (conditions != KeyConditions.None)
         {
             AddParameter(operation, new OpenApiParameterReference(OpenApiDefinitions.IfMatch, document));
@@ -160,6 +164,8 @@ internal static class OpenApiOperations
                 Header(typed, document, OpenApiDefinitions.ETagHeader);
                 Header(typed, document, OpenApiDefinitions.TtlHeader);
             }
+            if (writes && code is >= 200 and < 300)
+                Header(typed, document, OpenApiDefinitions.ReplicasAckedHeader);
             Common(typed, document, code);
         }
     }
@@ -205,12 +211,15 @@ internal static class OpenApiOperations
         AddParameter(operation, new OpenApiParameterReference(OpenApiDefinitions.UpstashEncoding, document));
         AddParameter(operation, new OpenApiParameterReference(OpenApiDefinitions.UpstashResponseFormat, document));
         AddParameter(operation, new OpenApiParameterReference(OpenApiDefinitions.UpstashSyncTokenParameter, document));
+        AddParameter(operation, new OpenApiParameterReference(OpenApiDefinitions.LodestoneWait, document));
         foreach (var (status, response) in responses)
         {
             if (response is not OpenApiResponse typed)
                 continue;
             var code = int.Parse(status, System.Globalization.CultureInfo.InvariantCulture);
             Header(typed, document, OpenApiDefinitions.SyncTokenHeader, required: true);
+            if (code is >= 200 and < 300)
+                Header(typed, document, OpenApiDefinitions.ReplicasAckedHeader);
             if (code == StatusCodes.Status400BadRequest)
                 Header(typed, document, OpenApiDefinitions.RetryAfterHeader);
             Common(typed, document, code);

@@ -10,7 +10,8 @@ namespace Lodestone.Api.Infrastructure;
 /// <summary>
 /// A replica's connection to its primary: opens <c>GET /replication/stream</c> with its replication id
 /// and offset (a partial resync when the primary still holds them), follows it with a
-/// <see cref="ReplicaLink"/>, acknowledges its applied offset every second, and reconnects with a
+/// <see cref="ReplicaLink"/>, acknowledges its applied offset soon after each apply (and every second),
+/// and reconnects with a
 /// capped, jittered backoff when the stream ends or is refused. Follows role changes (REPLICAOF,
 /// PUT /admin/replication) as they happen.
 /// </summary>
@@ -124,31 +125,63 @@ internal sealed partial class ReplicationClient(
         return address is not null && Uri.TryCreate(address.Replace("*", "localhost", StringComparison.Ordinal).Replace("+", "localhost", StringComparison.Ordinal), UriKind.Absolute, out var uri) ? uri.Port : 0;
     }
 
-    /// <summary>REPLCONF ACK: the applied offset, every second, until the link ends.</summary>
+    /// <summary>
+    /// REPLCONF ACK: the applied offset, soon after it moves and at least once a second, until the
+    /// link ends. Coalesced: one ack request in flight at a time, and when it is back the next one
+    /// carries wherever the offset got to meanwhile — so a burst of records costs one request per
+    /// round trip, not one per record, and WAIT on the primary hears of a write within about one.
+    /// </summary>
     private async Task AcknowledgeAsync(HttpClient http, string primary, CancellationToken linkEnded)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        var sent = -1L;
+        var sentAt = TimeSpan.Zero;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            do
+            while (!linkEnded.IsCancellationRequested)
             {
-                var url = string.Create(CultureInfo.InvariantCulture, $"{primary}/replication/ack?id={_id}&offset={executor.CommittedOffset}");
-                using var request = new HttpRequestMessage(HttpMethod.Post, url);
-                if (settings.Value.ApiKey.Length > 0)
-                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", settings.Value.ApiKey);
+                // Taken before the offset is read: an apply after the read completes it.
+                var moved = executor.Effects.WhenPublished();
+                var offset = executor.CommittedOffset;
+                var due = Heartbeat - (clock.Elapsed - sentAt);
+                if (offset != sent || due <= TimeSpan.Zero)
+                {
+                    sentAt = clock.Elapsed;
+                    await SendAckAsync(http, primary, offset, linkEnded);
+                    sent = offset;
+                    continue;
+                }
                 try
                 {
-                    using var response = await http.SendAsync(request, linkEnded);
+                    await moved.WaitAsync(due, linkEnded);
                 }
-                catch (HttpRequestException)
+                catch (TimeoutException)
                 {
-                    // The stream notices a dead primary; an ack lost now is sent again in a second.
+                    // A second without news: the heartbeat ack goes out anyway (it keeps the lag fresh).
                 }
             }
-            while (await timer.WaitForNextTickAsync(linkEnded));
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    /// <summary>The longest time between two acks.</summary>
+    private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(1);
+
+    private async Task SendAckAsync(HttpClient http, string primary, long offset, CancellationToken linkEnded)
+    {
+        var url = string.Create(CultureInfo.InvariantCulture, $"{primary}/replication/ack?id={_id}&offset={offset}");
+        using var request = new HttpRequestMessage(HttpMethod.Post, url);
+        if (settings.Value.ApiKey.Length > 0)
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", settings.Value.ApiKey);
+        try
+        {
+            using var response = await http.SendAsync(request, linkEnded);
+        }
+        catch (HttpRequestException)
+        {
+            // The stream notices a dead primary; an ack lost now goes again with the next one.
         }
     }
 

@@ -21,6 +21,12 @@ internal sealed class ReplicationSettings
     /// <summary>Whether a replica refuses writes (Redis's <c>replica-read-only</c>).</summary>
     public bool ReadOnly { get; set; } = true;
 
+    /// <summary>Redis's <c>min-replicas-to-write</c>: a primary refuses writes (NOREPLICAS) with fewer good replicas; 0 turns it off.</summary>
+    public int MinReplicasToWrite { get; set; }
+
+    /// <summary>Redis's <c>min-replicas-max-lag</c>: how many seconds old a good replica's last acknowledgement may be.</summary>
+    public int MinReplicasMaxLagSeconds { get; set; } = 10;
+
     /// <summary>Whether <see cref="PrimaryOf"/> is empty or an absolute http(s) URL.</summary>
     public bool HasValidPrimary() =>
         string.IsNullOrWhiteSpace(PrimaryOf)
@@ -40,6 +46,8 @@ internal static class ReplicationHosting
             .Validate(o => o.HasValidPrimary(), "Replication:PrimaryOf must be empty or an absolute http(s) URL (http://host:port).")
             .Validate(o => o.BacklogBytes is null or (>= EngineOptions.MinReplBacklogSize and <= EngineOptions.MaxReplBacklogSize),
                 $"Replication:BacklogBytes must be between {EngineOptions.MinReplBacklogSize} and {EngineOptions.MaxReplBacklogSize} bytes.")
+            .Validate(o => o.MinReplicasToWrite >= 0, "Replication:MinReplicasToWrite must be 0 (off) or more.")
+            .Validate(o => o.MinReplicasMaxLagSeconds >= 0, "Replication:MinReplicasMaxLagSeconds must be 0 or more seconds.")
             .ValidateOnStart();
         // One setting for the backlog: Replication:BacklogBytes, or the older Engine:ReplBacklogSize when only that is set.
         services.AddOptions<EngineOptions>().Configure<IOptions<ReplicationSettings>>((engine, replication) =>
@@ -56,6 +64,8 @@ internal static class ReplicationHosting
     {
         var settings = services.GetRequiredService<IOptions<ReplicationSettings>>().Value;
         executor.Replication.ReadOnly = settings.ReadOnly;
+        executor.Replication.MinReplicasToWrite = settings.MinReplicasToWrite;
+        executor.Replication.MinReplicasMaxLagSeconds = settings.MinReplicasMaxLagSeconds;
         if (!string.IsNullOrWhiteSpace(settings.PrimaryOf))
             executor.Replication.Follow(new Uri(settings.PrimaryOf).GetLeftPart(UriPartial.Authority));
     }

@@ -171,6 +171,22 @@ internal sealed class CommandContext
     }
 
     /// <summary>
+    /// For WAIT with too few acknowledgements yet: park the caller until <paramref name="replicas"/>
+    /// replicas acknowledged the offset its writes reached, or <paramref name="timeout"/> passes
+    /// (<see cref="TimeSpan.Zero"/> waits forever); it is then answered with the count, without
+    /// running again. Call only when <see cref="CanBlock"/>.
+    /// </summary>
+    public Reply WaitForReplicas(long replicas, TimeSpan timeout)
+    {
+        if (CanBlock)
+            BlockRequest = new BlockRequest([], timeout, null) { Replicas = replicas };
+        return Reply.Null;
+    }
+
+    /// <summary>Whether this loop turn has effects not yet committed (an earlier command of the caller's pipeline, or anyone's).</summary>
+    public bool HasUncommittedEffects => _effects.Count > 0;
+
+    /// <summary>
     /// The keyspace events (Redis's names, class <c>t</c>) the running stream command reported, in
     /// order; the dispatcher publishes them after it (see <see cref="KeyEvent"/>).
     /// </summary>
@@ -258,4 +274,7 @@ internal sealed record BlockRequest(byte[][] Keys, TimeSpan Timeout, TimeSpan? W
 {
     /// <summary>The command the parked caller runs when resumed, if not the one it sent.</summary>
     public byte[][]? ResumeArgs { get; init; }
+
+    /// <summary>WAIT: park until this many replicas acknowledged the caller's offset (no keys; see <see cref="Execution.ReplicaWaits"/>).</summary>
+    public long? Replicas { get; init; }
 }

@@ -4,7 +4,7 @@ using Lodestone.Engine.Replication;
 
 namespace Lodestone.Engine.Commands;
 
-/// <summary>Replication's commands: REPLICAOF (and SLAVEOF), ROLE. The stream itself is an HTTP route (<c>GET /replication/stream</c>).</summary>
+/// <summary>Replication's commands: REPLICAOF (and SLAVEOF), ROLE, WAIT. The stream itself is an HTTP route (<c>GET /replication/stream</c>).</summary>
 internal static class ReplicationCommands
 {
     /// <summary>REPLICAOF host port | NO ONE</summary>
@@ -65,6 +65,38 @@ internal static class ReplicationCommands
             Reply.Bulk(r.Ip), Reply.Bulk(r.Port.ToString(CultureInfo.InvariantCulture)), Reply.Bulk(r.AckOffset.ToString(CultureInfo.InvariantCulture)),
         ])).ToArray();
         return Reply.Array([Reply.Bulk("master"), Reply.Integer(engine.CommittedOffset), Reply.Array(replicas)]);
+    }
+
+    /// <summary>WAIT numreplicas timeout</summary>
+    /// <remarks>
+    /// O(1). Answers how many replicas acknowledged the offset the caller's writes reached: the
+    /// committed offset when WAIT runs — or, when writes of the same loop turn are still to commit
+    /// (the earlier commands of its pipeline), the offset that turn commits at. With fewer than
+    /// <c>numreplicas</c>, the caller parks until enough acknowledge or <c>timeout</c> milliseconds
+    /// pass (0: forever, which HTTP callers cap at Http:MaxBlockingTimeoutSeconds), and then gets the
+    /// count. Inside MULTI/EXEC it answers the count at once, as Redis; scripts may not call it.
+    /// </remarks>
+    [Command("WAIT", 3, Flags = CommandFlags.Blocking | CommandFlags.NoScript,
+        Syntax = "WAIT numreplicas timeout",
+        Summary = "Blocks until the asynchronous replication of all preceding write commands sent by the connection is completed.",
+        Complexity = "O(1)", Group = "generic", Since = "3.0.0")]
+    public static Reply Wait(CommandContext ctx)
+    {
+        var engine = ctx.Diagnostics.Engine;
+        if (engine.Replication.IsReplica)
+            return Errors.WaitOnReplica;
+        if (!ctx.TryInt64(1, out var replicas))
+            return Errors.NotInteger;
+        if (!ctx.TryInt64(2, out var timeoutMs))
+            return Errors.TimeoutNotInteger;
+        if (timeoutMs < 0)
+            return Errors.TimeoutNegative;
+        // Nothing of this turn's writes can have been acknowledged yet: the replicas only have what was committed.
+        var pending = ctx.CanBlock && ctx.HasUncommittedEffects;
+        var acknowledged = pending ? 0 : engine.Replication.AcknowledgedAtLeast(engine.CommittedOffset);
+        if (acknowledged >= replicas || !ctx.CanBlock)
+            return Reply.Integer(acknowledged);
+        return ctx.WaitForReplicas(replicas, TimeSpan.FromMilliseconds(Math.Min(timeoutMs, (long)Executor.LongestWait.TotalMilliseconds)));
     }
 
     /// <summary>The URL for REPLICAOF's host and port; null when the host is not one.</summary>

@@ -68,6 +68,13 @@ internal sealed record ConfigParameter(string Name, Func<CommandContext, string>
                 : new ConfigChange(() => set(ctx, chosen), null);
         });
 
+    /// <summary>A yes/no parameter, as Redis's bool configs.</summary>
+    public static ConfigParameter YesNo(string name, Func<CommandContext, bool> get, Action<CommandContext, bool> set) =>
+        new(name, ctx => get(ctx) ? "yes" : "no", (ctx, text) =>
+            text.Equals("yes", StringComparison.OrdinalIgnoreCase) ? new ConfigChange(() => set(ctx, true), null)
+            : text.Equals("no", StringComparison.OrdinalIgnoreCase) ? new ConfigChange(() => set(ctx, false), null)
+            : ConfigChange.Refused("argument must be 'yes' or 'no'"));
+
     /// <summary>A parameter CONFIG GET shows but CONFIG SET refuses (set it in the settings and restart).</summary>
     public static ConfigParameter ReadOnly(string name, Func<CommandContext, string> get) => new(name, get);
 }
@@ -116,7 +123,29 @@ internal static class ConfigParameters
             ctx => ctx.Settings.BusyReplyThresholdMs, (ctx, value) => ctx.ChangeSettings(s => s with { BusyReplyThresholdMs = value })),
         ConfigParameter.ReadOnly("proto-max-bulk-len",
             ctx => ctx.Options.ProtoMaxBulkLen.ToString(CultureInfo.InvariantCulture)),
+        // Replication, with Redis's older "slave" names beside the new ones (CONFIG GET shows both, as Redis).
+        ConfigParameter.Bytes("repl-backlog-size",
+            ctx => ctx.Diagnostics.Engine.Effects.BacklogCapacity,
+            // Clamped, as Redis does; the held history is kept (as much of it as fits).
+            (ctx, value) => ctx.Diagnostics.Engine.Effects.Resize((int)Math.Clamp(value, EngineOptions.MinReplBacklogSize, EngineOptions.MaxReplBacklogSize))),
+        ReplicaReadOnly("replica-read-only"),
+        ReplicaReadOnly("slave-read-only"),
+        MinReplicasToWrite("min-replicas-to-write"),
+        MinReplicasToWrite("min-slaves-to-write"),
+        MinReplicasMaxLag("min-replicas-max-lag"),
+        MinReplicasMaxLag("min-slaves-max-lag"),
     ];
+
+    private static ConfigParameter ReplicaReadOnly(string name) =>
+        ConfigParameter.YesNo(name, ctx => ctx.Diagnostics.Engine.Replication.ReadOnly, (ctx, value) => ctx.Diagnostics.Engine.Replication.ReadOnly = value);
+
+    private static ConfigParameter MinReplicasToWrite(string name) =>
+        ConfigParameter.Integer(name, 0, int.MaxValue,
+            ctx => ctx.Diagnostics.Engine.Replication.MinReplicasToWrite, (ctx, value) => ctx.Diagnostics.Engine.Replication.MinReplicasToWrite = (int)value);
+
+    private static ConfigParameter MinReplicasMaxLag(string name) =>
+        ConfigParameter.Integer(name, 0, int.MaxValue,
+            ctx => ctx.Diagnostics.Engine.Replication.MinReplicasMaxLagSeconds, (ctx, value) => ctx.Diagnostics.Engine.Replication.MinReplicasMaxLagSeconds = (int)value);
 
     /// <summary>The parameter named <paramref name="name"/> (any case), or null.</summary>
     public static ConfigParameter? Find(string name) =>

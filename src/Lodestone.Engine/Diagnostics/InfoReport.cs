@@ -216,6 +216,9 @@ internal static class InfoReport
         }
         var replicas = replication.Replicas.Values.OrderBy(r => r.Id, StringComparer.Ordinal).ToList();
         Field(text, "connected_slaves", replicas.Count);
+        // As Redis: shown only while min-replicas-to-write is on.
+        if (replication.ChecksGoodReplicas)
+            Field(text, "min_slaves_good_slaves", replication.GoodReplicas(now));
         for (var i = 0; i < replicas.Count; i++)
         {
             var r = replicas[i];

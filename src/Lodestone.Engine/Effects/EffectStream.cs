@@ -43,7 +43,7 @@ public sealed class EffectStream
     // Allocated when a reader first asks for the backlog (engine thread), as Redis creates its backlog
     // with the first replica: a node nobody replicates from does not hold Replication:BacklogBytes of memory.
     private byte[]? _ring;
-    private readonly int _capacity;
+    private int _capacity;
     private readonly ArrayBufferWriter<byte> _encoder = new(64 * 1024);
     private long _origin;
     private long _end;
@@ -72,12 +72,49 @@ public sealed class EffectStream
         get
         {
             var end = Volatile.Read(ref _end);
-            return Math.Max(Volatile.Read(ref _origin), end - _capacity);
+            return Math.Max(Volatile.Read(ref _origin), end - BacklogCapacity);
         }
     }
 
-    /// <summary>The most bytes the backlog holds.</summary>
-    public int BacklogCapacity => _capacity;
+    /// <summary>The most bytes the backlog holds. Any thread.</summary>
+    public int BacklogCapacity => Volatile.Read(ref _capacity);
+
+    /// <summary>
+    /// Engine thread (CONFIG SET repl-backlog-size): holds <paramref name="backlogBytes"/> from now on,
+    /// keeping as much of the history held as fits, so open readers go on where they are when it still
+    /// holds their bytes (and resynchronise in full when a smaller backlog no longer does).
+    /// </summary>
+    /// <remarks>
+    /// The bytes are copied into a new ring before it is published, and the old ring is never written
+    /// again: a reader that took the old ring still copies bytes that were right, and one that takes
+    /// the new ring finds its window checked against that ring's length (<see cref="TryCopy"/>).
+    /// </remarks>
+    internal void Resize(int backlogBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(backlogBytes, EngineOptions.MinReplBacklogSize);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(backlogBytes, EngineOptions.MaxReplBacklogSize);
+        if (backlogBytes == _capacity)
+            return;
+        if (_ring is { } old)
+        {
+            var end = _end;
+            var held = (int)Math.Min(end - Math.Max(_origin, end - old.Length), backlogBytes);
+            var ring = new byte[backlogBytes];
+            for (var offset = end - held; offset < end;)
+            {
+                // Copy in runs that wrap in neither ring.
+                var from = (int)(offset % old.Length);
+                var to = (int)(offset % ring.Length);
+                var run = (int)Math.Min(end - offset, Math.Min(old.Length - from, ring.Length - to));
+                old.AsSpan(from, run).CopyTo(ring.AsSpan(to));
+                offset += run;
+            }
+            // What the new ring does not hold is gone: the origin moves up to what it does.
+            Volatile.Write(ref _origin, end - held);
+            Volatile.Write(ref _ring, ring);
+        }
+        Volatile.Write(ref _capacity, backlogBytes);
+    }
 
     /// <summary>Whether the backlog has been asked for (a reader has opened since the engine started). Any thread.</summary>
     public bool BacklogActive => _backlogWanted;
@@ -218,7 +255,8 @@ public sealed class EffectStream
             return EffectReadStatus.NeedsFullSync;
         if (from >= end || destination.IsEmpty)
             return closed && from >= end ? EffectReadStatus.Closed : EffectReadStatus.UpToDate;
-        if (from < Math.Max(Volatile.Read(ref _origin), end - _capacity) || Volatile.Read(ref _ring) is not { } ring)
+        // The ring's own length, not the capacity: a resize swaps both, and the ring taken is the one copied from.
+        if (Volatile.Read(ref _ring) is not { } ring || from < Math.Max(Volatile.Read(ref _origin), end - ring.Length))
             return EffectReadStatus.NeedsFullSync;
         var length = (int)Math.Min(destination.Length, end - from);
         var at = (int)(from % ring.Length);
@@ -233,8 +271,11 @@ public sealed class EffectStream
         return EffectReadStatus.Data;
     }
 
-    /// <summary>Completes when something is published after this call (or the stream closes). Any thread.</summary>
-    internal Task WhenPublished()
+    /// <summary>
+    /// Completes when the offset moves after this call — a batch published or skipped, a new start —
+    /// or the stream closes. Any thread; take it before reading <see cref="Offset"/> to miss nothing.
+    /// </summary>
+    public Task WhenPublished()
     {
         var published = Volatile.Read(ref _published);
         if (published is null)

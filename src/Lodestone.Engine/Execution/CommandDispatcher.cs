@@ -32,10 +32,23 @@ internal sealed class CommandDispatcher(
     public EngineError? WriteRefusal { get; set; }
 
     /// <summary>The checks a command gets before it runs (it exists, its arity, argument sizes, the user's permission), and its spec. Any thread.</summary>
-    /// <remarks>A write on a read-only replica is refused here (READONLY), after the permission check as in Redis — so every way in (one command, a pipeline, a transaction's queue) refuses it alike.</remarks>
+    /// <remarks>
+    /// A write on a read-only replica is refused here (READONLY), and one on a primary without enough
+    /// good replicas (NOREPLICAS, min-replicas-to-write), after the permission check as in Redis — so
+    /// every way in (one command, a pipeline, a transaction's queue) refuses it alike.
+    /// </remarks>
     public EngineError? Check(byte[][] args, Security.AclUser? user, out CommandSpec spec) =>
         commands.Check(args, options.ProtoMaxBulkLen, out spec) ?? user?.Check(spec, args)
-        ?? (spec.IsWrite && engine.Replication.RefusesWrites ? Errors.ReadOnlyReplica : null);
+        ?? (spec.IsWrite ? WriteCheck() : null);
+
+    /// <summary>Whether this node takes writes from callers now: not as a read-only replica, not as a primary short of good replicas. Any thread.</summary>
+    private EngineError? WriteCheck()
+    {
+        var replication = engine.Replication;
+        if (replication.RefusesWrites)
+            return Errors.ReadOnlyReplica;
+        return replication.ChecksGoodReplicas && replication.LacksGoodReplicas(time.GetUtcNow().ToUnixTimeMilliseconds()) ? Errors.NoReplicas : null;
+    }
 
     /// <summary>Logs a failure outside or inside a handler, with the command that was running.</summary>
     public void LogFailure(Exception exception)
@@ -256,9 +269,10 @@ internal sealed class CommandDispatcher(
             return ReferenceEquals(denied, Errors.NoPermissionForKey) ? Errors.ScriptNoKeyPermission : Errors.ScriptNoCommandPermission;
         if (spec.IsWrite && script.ReadOnly)
             return Errors.ScriptWriteNotAllowed;
-        // On a read-only replica a script's writes are refused as any write is: its data is its primary's.
-        if (spec.IsWrite && engine.Replication.RefusesWrites)
-            return Errors.ReadOnlyReplica;
+        // On a read-only replica a script's writes are refused as any write is: its data is its primary's;
+        // on a primary without enough good replicas, too (NOREPLICAS).
+        if (spec.IsWrite && WriteCheck() is { } refusedWrite)
+            return refusedWrite;
         if (spec.IsWrite && WriteRefusal is not null)
             return WriteRefusal;
         var settings = engine.Settings;

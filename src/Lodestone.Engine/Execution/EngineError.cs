@@ -40,6 +40,8 @@ public enum ErrorKind
     OutOfMemory = 15,
     /// <summary>A write sent to a read-only replica (Redis's READONLY): send it to the primary.</summary>
     ReadOnly = 16,
+    /// <summary>A primary with too few good replicas (min-replicas-to-write) refused a write (Redis's NOREPLICAS): try again later.</summary>
+    NoReplicas = 17,
 }
 
 /// <summary>

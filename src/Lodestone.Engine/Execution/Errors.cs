@@ -11,6 +11,9 @@ internal static class Errors
     public static readonly EngineError Syntax = new(ErrorKind.BadRequest, "ERR syntax error");
     public static readonly EngineError InvalidMasterPort = new(ErrorKind.BadRequest, "ERR Invalid master port");
     public static readonly EngineError ReadOnlyReplica = new(ErrorKind.ReadOnly, "READONLY You can't write against a read only replica.");
+    public static readonly EngineError NoReplicas = new(ErrorKind.NoReplicas, "NOREPLICAS Not enough good replicas to write.");
+    public static readonly EngineError WaitOnReplica = new(ErrorKind.BadRequest,
+        "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.");
     public static readonly EngineError WrongType = new(ErrorKind.WrongType, "WRONGTYPE Operation against a key holding the wrong kind of value");
     public static readonly EngineError NotInteger = new(ErrorKind.NotANumber, "ERR value is not an integer or out of range");
     public static readonly EngineError BitOffsetOutOfRange = new(ErrorKind.BadRequest, "ERR bit offset is not an integer or out of range");

@@ -24,6 +24,56 @@ public sealed partial class Executor
     {
         ArgumentNullException.ThrowIfNull(reason);
         _blocking.EndWaits(reason);
+        _replicaWaits.EndWaits(reason);
+    }
+
+    /// <summary>How many callers wait for replicas' acknowledgements (WAIT, <see cref="WaitForReplicasAsync"/>).</summary>
+    public int ReplicaWaitCount => _replicaWaits.Count;
+
+    /// <summary>
+    /// Waits until <paramref name="replicas"/> replicas acknowledged <paramref name="offset"/> (WAIT
+    /// for a caller that knows its offset: the HTTP <c>Lodestone-Wait</c> header), for at most
+    /// <paramref name="timeout"/> (<see cref="TimeSpan.Zero"/>: until then), or until
+    /// <paramref name="cancellationToken"/>. Any thread.
+    /// </summary>
+    /// <returns>How many replicas acknowledged <paramref name="offset"/> when it ended.</returns>
+    /// <exception cref="InvalidOperationException">The node is a replica, or the service is stopping.</exception>
+    public Task<long> WaitForReplicasAsync(long offset, long replicas, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var work = new ReplicaWaitWork(offset, replicas, timeout, cancellationToken);
+        Enqueue(work);
+        return work.Task;
+    }
+
+    /// <summary><see cref="WaitForReplicasAsync"/> on the engine thread: answered now, or parked.</summary>
+    private sealed class ReplicaWaitWork(long offset, long replicas, TimeSpan timeout, CancellationToken aborted) : IEngineWork
+    {
+        private readonly ReplicaWaits.TaskWaiter _waiter = new(aborted);
+        private long _acknowledged;
+        private EngineError? _refused;
+
+        public Task<long> Task => _waiter.Task;
+
+        public bool Execute(Executor executor)
+        {
+            if (executor.Replication.IsReplica)
+                _refused = Errors.WaitOnReplica;
+            else if (executor._replicaWaits.WaitsEnded is { } ended)
+                _refused = ended;
+            else if (executor._replicaWaits.TryPark(_waiter, replicas, offset, BlockingRegistry.WaitFor(timeout, null), aborted, out _acknowledged))
+                return false;
+            return true;
+        }
+
+        public void Complete()
+        {
+            if (_refused is not null)
+                _waiter.Fail(_refused);
+            else
+                _waiter.Answer(_acknowledged);
+        }
+
+        public void Fail(EngineError error) => _waiter.Fail(error);
     }
 
     /// <summary>Runs a standalone command; parks the caller if it asked to block. True when it can complete now.</summary>
@@ -33,9 +83,19 @@ public sealed partial class Executor
         work.Result = result;
         if (block is null)
             return true;
-        if (_blocking.WaitsEnded is { } ended)
+        if ((_blocking.WaitsEnded ?? _replicaWaits.WaitsEnded) is { } ended)
         {
             work.Result = new CommandResult(ended, result.Before, result.After);
+            return true;
+        }
+        if (block.Replicas is { } needed)
+        {
+            // WAIT: with writes of this turn still to commit (its pipeline's), it waits for the offset the turn commits at.
+            var waiter = new ReplicaWaits.CommandWaiter(work);
+            long? target = _effects.Count > 0 ? null : CommittedOffset;
+            if (_replicaWaits.TryPark(waiter, needed, target, BlockingRegistry.WaitFor(block.Timeout, work.Request.MaxBlock), work.Request.Aborted, out var acknowledged))
+                return false;
+            work.Result = new CommandResult(Reply.Integer(acknowledged), result.Before, result.After);
             return true;
         }
         if (block.ResumeArgs is { } resumeArgs)

@@ -71,6 +71,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
     private readonly TickWork _tick;
     private readonly SnapshotCoordinator _snapshots;
     private readonly BlockingRegistry _blocking;
+    private readonly ReplicaWaits _replicaWaits;
     private readonly Func<SingleWork, bool> _resumeWaiter;
     private long _usedBytes;
     private long _peakBytes;
@@ -117,6 +118,8 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         _eviction = new Eviction(_keyspace);
         _snapshots = new SnapshotCoordinator(_keyspace, LatencySince, () => [.. _scripts!.Functions.Libraries.Select(library => library.Code)]);
         _blocking = new BlockingRegistry(time, Enqueue);
+        _replicaWaits = new ReplicaWaits(Replication, time, Enqueue);
+        Replication.Acknowledged += _replicaWaits.Acknowledged;
         _resumeWaiter = ResumeWaiter;
         _diagnostics = new EngineDiagnostics(this, _keyspace, Commands, options, time);
         PubSub = new PubSub.PubSubHub(options, time);
@@ -298,6 +301,7 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
         Interlocked.Exchange(ref _stopped, 1);
         FailQueued();
         _blocking.FailAll(Errors.ShuttingDown);
+        _replicaWaits.FailAll(Errors.ShuttingDown);
         // _wake is deliberately not disposed: a racing Enqueue may still Set it, and it never
         // allocates a wait handle (nothing reads its WaitHandle), so there is nothing to free.
     }
@@ -446,6 +450,8 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
             }
 
             var sinkFailure = CommitEffects();
+            // WAIT callers that parked behind this turn's writes wait for the offset it ended at.
+            _replicaWaits.Committed(_stream.Offset);
             // A refused batch is undone before anyone hears of it (Executor.Loading.cs).
             if (_reloadPending)
                 ReloadAfterRefusal();

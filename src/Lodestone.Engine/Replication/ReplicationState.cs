@@ -25,6 +25,8 @@ public sealed class ReplicationState
     private long _lastIoMs = -1;
     private volatile ReplicaLinkState _link = ReplicaLinkState.Connect;
     private volatile bool _syncInProgress;
+    private int _minReplicasToWrite;
+    private int _minReplicasMaxLagSeconds = 10;
 
     /// <summary>The current history names. Any thread.</summary>
     public ReplicationIds Ids => Volatile.Read(ref _ids);
@@ -40,6 +42,73 @@ public sealed class ReplicationState
 
     /// <summary>Whether writes from callers are refused now: a read-only replica.</summary>
     public bool RefusesWrites => _primary is not null && ReadOnly;
+
+    /// <summary>
+    /// Redis's <c>min-replicas-to-write</c>: a primary refuses writes (NOREPLICAS) while fewer replicas
+    /// than this are good — online, and acknowledged within <see cref="MinReplicasMaxLagSeconds"/>.
+    /// 0 (the default) turns the check off, as does a max lag of 0.
+    /// </summary>
+    public int MinReplicasToWrite
+    {
+        get => Volatile.Read(ref _minReplicasToWrite);
+        set => Volatile.Write(ref _minReplicasToWrite, value);
+    }
+
+    /// <summary>Redis's <c>min-replicas-max-lag</c>: how many seconds old a good replica's last acknowledgement may be (default 10).</summary>
+    public int MinReplicasMaxLagSeconds
+    {
+        get => Volatile.Read(ref _minReplicasMaxLagSeconds);
+        set => Volatile.Write(ref _minReplicasMaxLagSeconds, value);
+    }
+
+    /// <summary>Whether the min-replicas check is on (both settings above 0), as Redis decides it.</summary>
+    public bool ChecksGoodReplicas => MinReplicasToWrite > 0 && MinReplicasMaxLagSeconds > 0;
+
+    /// <summary>
+    /// The replicas that count for min-replicas-to-write at <paramref name="nowMs"/>: online, with a
+    /// last acknowledgement at most <see cref="MinReplicasMaxLagSeconds"/> whole seconds old (Redis's
+    /// <c>min_slaves_good_slaves</c>). Any thread.
+    /// </summary>
+    public int GoodReplicas(long nowMs)
+    {
+        var maxLag = MinReplicasMaxLagSeconds;
+        var good = 0;
+        foreach (var peer in Replicas.Values)
+        {
+            if (peer.State == "online" && (nowMs - peer.AckAtMs) / 1000 <= maxLag)
+                good++;
+        }
+        return good;
+    }
+
+    /// <summary>Whether a primary must refuse writes now: the check is on and too few replicas are good. Any thread.</summary>
+    public bool LacksGoodReplicas(long nowMs) => _primary is null && ChecksGoodReplicas && GoodReplicas(nowMs) < MinReplicasToWrite;
+
+    /// <summary>How many replicas acknowledged <paramref name="offset"/> or beyond (WAIT's count). Any thread.</summary>
+    public int AcknowledgedAtLeast(long offset)
+    {
+        var count = 0;
+        foreach (var peer in Replicas.Values)
+        {
+            if (peer.AckOffset >= offset)
+                count++;
+        }
+        return count;
+    }
+
+    /// <summary>
+    /// Raised (on the acknowledging thread) after a replica acknowledged an offset: the engine wakes
+    /// its WAIT callers from it, when it has any.
+    /// </summary>
+    public event Action? Acknowledged;
+
+    /// <summary>Records <paramref name="peer"/>'s acknowledgement (REPLCONF ACK) and tells whoever waits for one. Any thread.</summary>
+    public void Acknowledge(ReplicaPeer peer, long offset, long atMs)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        peer.Acknowledge(offset, atMs);
+        Acknowledged?.Invoke();
+    }
 
     /// <summary>Raised (on the caller's thread) after the role changed: the new primary's URL, or null after a promotion.</summary>
     public event Action<string?>? RoleChanged;
