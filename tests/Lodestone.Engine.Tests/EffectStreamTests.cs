@@ -184,6 +184,27 @@ public sealed class EffectStreamTests : IDisposable
     }
 
     [Fact]
+    public async Task The_backlog_grows_with_what_it_holds_and_a_reader_from_its_first_byte_reads_all_of_it()
+    {
+        // 8 MiB of capacity, a ring that starts at 1 MiB: 4.5 MB of writes must all stay held, in order.
+        using var engine = new TestEngine(new EngineOptions { ReplBacklogSize = 8 << 20 });
+        var stream = WithBacklog(engine);
+        var start = stream.Offset;
+        Assert.Equal(BacklogPosition.Held, stream.TryOpenReader(start, out var reader));
+        using (reader)
+        {
+            var value = new string('g', 30_000);
+            for (var i = 0; i < 150; i++)
+                await engine.Run("SET", $"grow:{i}", value);
+
+            Assert.Equal(start, stream.BacklogStart);
+            var bytes = await ReadToAsync(reader!, stream.Offset);
+            Assert.True(bytes.Length > 3 << 20);
+            Assert.Equal(EffectBatch.Encode(engine.Log.Records, 0).Bytes.ToArray()[^bytes.Length..], bytes);
+        }
+    }
+
+    [Fact]
     public async Task Until_a_reader_asks_the_backlog_holds_nothing_and_without_a_log_nothing_is_encoded_yet_offsets_are_the_same_bytes()
     {
         using var logged = new TestEngine();

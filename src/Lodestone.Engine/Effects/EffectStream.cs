@@ -41,8 +41,10 @@ namespace Lodestone.Engine.Effects;
 public sealed class EffectStream
 {
     // Allocated when a reader first asks for the backlog (engine thread), as Redis creates its backlog
-    // with the first replica: a node nobody replicates from does not hold Replication:BacklogBytes of memory.
+    // with the first replica, and grown with the bytes it holds up to the capacity: a node nobody
+    // replicates from does not hold Replication:BacklogBytes of memory.
     private byte[]? _ring;
+    private const int FirstRingBytes = 1 << 20;
     private int _capacity;
     private readonly ArrayBufferWriter<byte> _encoder = new(64 * 1024);
     private long _origin;
@@ -72,7 +74,7 @@ public sealed class EffectStream
         get
         {
             var end = Volatile.Read(ref _end);
-            return Math.Max(Volatile.Read(ref _origin), end - BacklogCapacity);
+            return Math.Max(Volatile.Read(ref _origin), end - (Volatile.Read(ref _ring)?.Length ?? BacklogCapacity));
         }
     }
 
@@ -82,38 +84,44 @@ public sealed class EffectStream
     /// <summary>
     /// Engine thread (CONFIG SET repl-backlog-size): holds <paramref name="backlogBytes"/> from now on,
     /// keeping as much of the history held as fits, so open readers go on where they are when it still
-    /// holds their bytes (and resynchronise in full when a smaller backlog no longer does).
+    /// holds their bytes (and resynchronise in full when a smaller backlog no longer does). A larger
+    /// capacity is reached as the ring grows with use (<see cref="Publish"/>); a smaller one at once (<see cref="Regrow"/>).
     /// </summary>
-    /// <remarks>
-    /// The bytes are copied into a new ring before it is published, and the old ring is never written
-    /// again: a reader that took the old ring still copies bytes that were right, and one that takes
-    /// the new ring finds its window checked against that ring's length (<see cref="TryCopy"/>).
-    /// </remarks>
     internal void Resize(int backlogBytes)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(backlogBytes, EngineOptions.MinReplBacklogSize);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(backlogBytes, EngineOptions.MaxReplBacklogSize);
         if (backlogBytes == _capacity)
             return;
-        if (_ring is { } old)
-        {
-            var end = _end;
-            var held = (int)Math.Min(end - Math.Max(_origin, end - old.Length), backlogBytes);
-            var ring = new byte[backlogBytes];
-            for (var offset = end - held; offset < end;)
-            {
-                // Copy in runs that wrap in neither ring.
-                var from = (int)(offset % old.Length);
-                var to = (int)(offset % ring.Length);
-                var run = (int)Math.Min(end - offset, Math.Min(old.Length - from, ring.Length - to));
-                old.AsSpan(from, run).CopyTo(ring.AsSpan(to));
-                offset += run;
-            }
-            // What the new ring does not hold is gone: the origin moves up to what it does.
-            Volatile.Write(ref _origin, end - held);
-            Volatile.Write(ref _ring, ring);
-        }
+        if (_ring is { } old && backlogBytes < old.Length)
+            Regrow(old, backlogBytes);
         Volatile.Write(ref _capacity, backlogBytes);
+    }
+
+    /// <summary>
+    /// Engine thread: moves the history <paramref name="old"/> holds into a new ring of
+    /// <paramref name="size"/> bytes (as much of it as fits) and publishes that ring. The old ring is
+    /// never written again: a reader that took it still copies bytes that were right, and one that
+    /// takes the new ring finds its window checked against that ring's length (<see cref="TryCopy"/>).
+    /// </summary>
+    private byte[] Regrow(byte[] old, int size)
+    {
+        var end = _end;
+        var held = (int)Math.Min(end - Math.Max(_origin, end - old.Length), size);
+        var ring = new byte[size];
+        for (var offset = end - held; offset < end;)
+        {
+            // Copy in runs that wrap in neither ring.
+            var from = (int)(offset % old.Length);
+            var to = (int)(offset % ring.Length);
+            var run = (int)Math.Min(end - offset, Math.Min(old.Length - from, ring.Length - to));
+            old.AsSpan(from, run).CopyTo(ring.AsSpan(to));
+            offset += run;
+        }
+        // What the new ring does not hold is gone: the origin moves up to what it does.
+        Volatile.Write(ref _origin, end - held);
+        Volatile.Write(ref _ring, ring);
+        return ring;
     }
 
     /// <summary>Whether the backlog has been asked for (a reader has opened since the engine started). Any thread.</summary>
@@ -129,7 +137,8 @@ public sealed class EffectStream
         {
             if (!_backlogHeld && _backlogWanted)
             {
-                Volatile.Write(ref _ring, new byte[_capacity]);
+                // Small at first, grown as bytes come (Publish) up to the capacity: memory follows use.
+                Volatile.Write(ref _ring, new byte[Math.Min(_capacity, FirstRingBytes)]);
                 _backlogHeld = true;
             }
             return _backlogHeld;
@@ -179,6 +188,10 @@ public sealed class EffectStream
         var end = batch.EndOffset;
         var bytes = batch.Bytes.Span;
         var ring = _ring!;
+        var start = end - bytes.Length;
+        var heldAfter = end - Math.Max(_origin, start - ring.Length);
+        if (heldAfter > ring.Length && ring.Length < _capacity)
+            ring = Regrow(ring, (int)Math.Min(_capacity, Math.Max(heldAfter, 2L * ring.Length)));
         if (bytes.Length > ring.Length)
             bytes = bytes[^ring.Length..];
         // Announce first (a full fence), so a reader whose bytes these overwrite finds out after its copy.
