@@ -123,7 +123,7 @@ public sealed class ReplicationNodes : IDisposable
         }
     }
 
-    /// <summary>Writes of every family through pipelines: TTLs, counters, pops, random pops, renames, deletions, rate limits.</summary>
+    /// <summary>Writes of every family through pipelines: TTLs, counters, pops (blocking ones too), random pops, renames, deletions, rate limits, locks.</summary>
     public static async Task Workload(HttpClient client, string prefix, int rounds, int seed)
     {
         var random = new Random(seed);
@@ -134,7 +134,7 @@ public sealed class ReplicationNodes : IDisposable
             {
                 var n = random.Next(20).ToString(CultureInfo.InvariantCulture);
                 var v = random.Next(1000).ToString(CultureInfo.InvariantCulture);
-                batch.Add(random.Next(22) switch
+                batch.Add(random.Next(25) switch
                 {
                     0 => ["SET", $"{prefix}:s:{n}", v],
                     1 => ["SET", $"{prefix}:s:{n}", v, "EX", "1000"],
@@ -157,6 +157,9 @@ public sealed class ReplicationNodes : IDisposable
                     18 => ["SET", $"{prefix}:short:{n}", v, "PX", "150"],
                     19 => ["HSET", $"{prefix}:hx:{n}", "f", v],
                     20 => ["CL.THROTTLE", $"{prefix}:rate:{n}", "15", "30", "60", "1"],
+                    21 => ["LOCK.ACQUIRE", $"{prefix}:lock:{n}", "60000", "OWNER", "o" + v[..1]],
+                    22 => ["LOCK.RELEASE", $"{prefix}:lock:{n}", "o" + v[..1]],
+                    23 => ["BLPOP", $"{prefix}:l:{n}", "0.01"],
                     _ => ["RENAME", $"{prefix}:s:{n}", $"{prefix}:s:renamed{n}"],
                 });
             }

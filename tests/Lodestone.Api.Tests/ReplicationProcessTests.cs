@@ -42,6 +42,14 @@ public sealed class ReplicationProcessTests : IDisposable
         await Workload(primary.Client, "w", 20, seed: 1);
         await Task.Delay(400); // the short TTLs pass: the primary's expiry DELs replicate
         await Workload(primary.Client, "w", 10, seed: 2);
+        // Eviction under maxmemory on the primary: its DELs replicate; the replicas never evict on their own.
+        var used = long.Parse(Field(await Info(primary.Client, "memory"), "used_memory"), CultureInfo.InvariantCulture);
+        await Command(primary.Client, "CONFIG", "SET", "maxmemory-policy", "allkeys-lru");
+        await Command(primary.Client, "CONFIG", "SET", "maxmemory", (used + 100_000).ToString(CultureInfo.InvariantCulture));
+        for (var i = 0; i < 300; i++)
+            await Command(primary.Client, "SET", $"w:fill:{i}", new string('f', 1000));
+        Assert.True(await Stat(primary.Client, "evicted_keys") > 0);
+        await Command(primary.Client, "CONFIG", "SET", "maxmemory", "0");
         await SameData(primary, one);
         await SameData(primary, two);
         Assert.NotEqual(new string('0', 40), await Digest(primary.Client));
@@ -57,6 +65,7 @@ public sealed class ReplicationProcessTests : IDisposable
         Assert.Equal("2", Field(info, "connected_slaves"));
         Assert.Matches("^ip=127.0.0.1,port=\\d+,state=online,offset=\\d+,lag=\\d+$", Field(info, "slave0"));
         Assert.Equal(2, await Stat(primary.Client, "sync_full"));
+        Assert.Equal(0, await Stat(one.Client, "evicted_keys"));
         var state = JsonDocument.Parse(await primary.Client.GetStringAsync("/admin/replication")).RootElement;
         Assert.Equal(2, state.GetProperty("replicas").GetArrayLength());
         Assert.True(state.GetProperty("replicas")[0].GetProperty("lagBytes").GetInt64() >= 0);

@@ -76,7 +76,7 @@ internal static class ReplicationCommands
     /// pass (0: forever, which HTTP callers cap at Http:MaxBlockingTimeoutSeconds), and then gets the
     /// count. Inside MULTI/EXEC it answers the count at once, as Redis; scripts may not call it.
     /// </remarks>
-    [Command("WAIT", 3, Flags = CommandFlags.Blocking | CommandFlags.NoScript,
+    [Command("WAIT", 3, Flags = CommandFlags.Blocking | CommandFlags.NoScript, Categories = "@connection",
         Syntax = "WAIT numreplicas timeout",
         Summary = "Blocks until the asynchronous replication of all preceding write commands sent by the connection is completed.",
         Complexity = "O(1)", Group = "generic", Since = "3.0.0")]
