@@ -98,6 +98,19 @@ public sealed class ReplicaTransactionsTests : IDisposable
         Assert.Equal(["MULTI", "SET a 1", "SET b 2", "EXEC"], primary.Log.Effects);
     }
 
+    [Fact]
+    public async Task A_script_inside_a_MULTI_EXEC_batch_joins_its_unit_instead_of_nesting_one()
+    {
+        using var primary = new TestEngine();
+        static CommandRequest Request(params string[] args) => new([.. args.Select(Encoding.UTF8.GetBytes)]);
+        await primary.Executor.ExecuteAtomicAsync(
+        [
+            Request("SET", "x", "0"),
+            Request("EVAL", "redis.call('SET', KEYS[1], '1'); redis.call('SET', KEYS[2], '2')", "2", "a", "b"),
+        ]);
+        Assert.Equal(["MULTI", "SET x 0", "SET a 1", "SET b 2", "EXEC"], primary.Log.Effects);
+    }
+
     private static async Task Reaches(Executor executor, long offset)
     {
         var deadline = DateTime.UtcNow + Bound;
