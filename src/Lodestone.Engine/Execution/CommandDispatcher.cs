@@ -32,9 +32,14 @@ internal sealed class CommandDispatcher(
     public EngineError? WriteRefusal { get; set; }
 
     /// <summary>The checks a command gets before it runs (it exists, its arity, argument sizes, the user's permission), and its spec. Any thread.</summary>
-    /// <remarks>A write on a read-only replica is refused here (READONLY), after the permission check as in Redis — so every way in (one command, a pipeline, a transaction's queue) refuses it alike.</remarks>
+    /// <remarks>
+    /// A write on a read-only replica is refused here (READONLY), after the permission check as in Redis — so every way in (one command, a pipeline, a transaction's queue) refuses it alike.
+    /// So is any command Redis does not flag <c>stale</c> on a replica whose data may be stale while
+    /// <c>replica-serve-stale-data</c> is no (MASTERDOWN, or LOADING during a full sync), before READONLY as in Redis.
+    /// </remarks>
     public EngineError? Check(byte[][] args, Security.AclUser? user, out CommandSpec spec) =>
         commands.Check(args, options.ProtoMaxBulkLen, out spec) ?? user?.Check(spec, args)
+        ?? ((spec.Flags & CommandFlags.Stale) == 0 ? engine.Replication.StaleDataRefusal : null)
         ?? (spec.IsWrite && engine.Replication.RefusesWrites ? Errors.ReadOnlyReplica : null);
 
     /// <summary>Logs a failure outside or inside a handler, with the command that was running.</summary>
@@ -256,6 +261,9 @@ internal sealed class CommandDispatcher(
             return ReferenceEquals(denied, Errors.NoPermissionForKey) ? Errors.ScriptNoKeyPermission : Errors.ScriptNoCommandPermission;
         if (spec.IsWrite && script.ReadOnly)
             return Errors.ScriptWriteNotAllowed;
+        // A stale replica (replica-serve-stale-data no) refuses what the script calls as it refuses callers, unless the script allows stale data.
+        if ((spec.Flags & CommandFlags.Stale) == 0 && !script.AllowStale && engine.Replication.StaleDataRefusal is { } stale)
+            return stale;
         // On a read-only replica a script's writes are refused as any write is: its data is its primary's.
         if (spec.IsWrite && engine.Replication.RefusesWrites)
             return Errors.ReadOnlyReplica;

@@ -11,6 +11,9 @@ internal static class Errors
     public static readonly EngineError Syntax = new(ErrorKind.BadRequest, "ERR syntax error");
     public static readonly EngineError InvalidMasterPort = new(ErrorKind.BadRequest, "ERR Invalid master port");
     public static readonly EngineError ReadOnlyReplica = new(ErrorKind.ReadOnly, "READONLY You can't write against a read only replica.");
+
+    /// <summary>A data command on a replica whose link is down while <c>replica-serve-stale-data</c> is no.</summary>
+    public static readonly EngineError MasterDown = new(ErrorKind.Unavailable, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
     public static readonly EngineError WrongType = new(ErrorKind.WrongType, "WRONGTYPE Operation against a key holding the wrong kind of value");
     public static readonly EngineError NotInteger = new(ErrorKind.NotANumber, "ERR value is not an integer or out of range");
     public static readonly EngineError BitOffsetOutOfRange = new(ErrorKind.BadRequest, "ERR bit offset is not an integer or out of range");
