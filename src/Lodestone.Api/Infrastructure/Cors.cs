@@ -20,7 +20,8 @@ internal static class Cors
     /// key's Location, the command endpoint's sync token) or tell a client when to retry.
     /// </summary>
     public static readonly string[] ExposedHeaders =
-        [HeaderNames.ETag, HeaderNames.Location, "Lodestone-Ttl-Ms", UpstashErrors.SyncTokenHeader, HeaderNames.RetryAfter, "RateLimit", "RateLimit-Policy"];
+        [HeaderNames.ETag, HeaderNames.Location, "Lodestone-Ttl-Ms", UpstashErrors.SyncTokenHeader, HeaderNames.RetryAfter, "RateLimit", "RateLimit-Policy",
+            ReplicaReads.OffsetHeader, ReplicaReads.LagHeader];
 
     public static IServiceCollection AddLodestoneCors(this IServiceCollection services, IConfiguration configuration)
     {

@@ -21,6 +21,18 @@ internal sealed class ReplicationSettings
     /// <summary>Whether a replica refuses writes (Redis's <c>replica-read-only</c>).</summary>
     public bool ReadOnly { get; set; } = true;
 
+    /// <summary>
+    /// Whether a replica answers data commands while its link is down or a full sync arrives (Redis's
+    /// <c>replica-serve-stale-data</c>); when false it answers MASTERDOWN, or LOADING during a full sync.
+    /// </summary>
+    public bool ServeStaleData { get; set; } = true;
+
+    /// <summary>How long a request with an <c>upstash-sync-token</c> waits on a replica for that offset before 503 TRYAGAIN.</summary>
+    public int ReadYourWritesWaitMs { get; set; } = 500;
+
+    /// <summary>The URL this node tells others to reach it at (its replica peers' topology); empty: its first listen URL.</summary>
+    public string AnnounceUrl { get; set; } = "";
+
     /// <summary>Whether <see cref="PrimaryOf"/> is empty or an absolute http(s) URL.</summary>
     public bool HasValidPrimary() =>
         string.IsNullOrWhiteSpace(PrimaryOf)
@@ -38,6 +50,9 @@ internal static class ReplicationHosting
         services.AddOptions<ReplicationSettings>()
             .Bind(configuration.GetSection(ReplicationSettings.Section))
             .Validate(o => o.HasValidPrimary(), "Replication:PrimaryOf must be empty or an absolute http(s) URL (http://host:port).")
+            .Validate(o => o.ReadYourWritesWaitMs is >= 0 and <= 60_000, "Replication:ReadYourWritesWaitMs must be between 0 and 60000 ms.")
+            .Validate(o => string.IsNullOrWhiteSpace(o.AnnounceUrl) || (Uri.TryCreate(o.AnnounceUrl, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"),
+                "Replication:AnnounceUrl must be empty or an absolute http(s) URL (http://host:port).")
             .Validate(o => o.BacklogBytes is null or (>= EngineOptions.MinReplBacklogSize and <= EngineOptions.MaxReplBacklogSize),
                 $"Replication:BacklogBytes must be between {EngineOptions.MinReplBacklogSize} and {EngineOptions.MaxReplBacklogSize} bytes.")
             .ValidateOnStart();
@@ -56,7 +71,8 @@ internal static class ReplicationHosting
     {
         var settings = services.GetRequiredService<IOptions<ReplicationSettings>>().Value;
         executor.Replication.ReadOnly = settings.ReadOnly;
+        executor.Replication.ServeStaleData = settings.ServeStaleData;
         if (!string.IsNullOrWhiteSpace(settings.PrimaryOf))
-            executor.Replication.Follow(new Uri(settings.PrimaryOf).GetLeftPart(UriPartial.Authority));
+            executor.Replication.Follow(new Uri(settings.PrimaryOf).GetLeftPart(UriPartial.Authority), executor.Time.GetUtcNow().ToUnixTimeMilliseconds());
     }
 }
