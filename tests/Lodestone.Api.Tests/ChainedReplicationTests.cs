@@ -77,4 +77,32 @@ public sealed class ChainedReplicationTests : IDisposable
         // A lets go of B once B no longer follows it.
         await Until(async () => Field(await Info(a.Client, "replication"), "connected_slaves") == "0", () => Info(a.Client, "replication"));
     }
+
+    [Fact]
+    public async Task When_the_middle_replica_syncs_in_full_its_own_replica_drops_what_it_had_and_follows_the_new_data()
+    {
+        var a = await _nodes.Start("a");
+        var b = await _nodes.Start("b", UrlOf(a));
+        await Workload(a.Client, "one", 3, seed: 31);
+        await CaughtUp(a, b);
+        var c = await _nodes.Start("c", UrlOf(b));
+        await SameData(b, c);
+
+        // B leaves A and writes on its own (C follows that), then goes back: its history left A's, so A
+        // sends it a full sync — and C, whose data was B's own, must not keep a key A never had.
+        Assert.Equal("OK", (await Command(b.Client, "REPLICAOF", "NO", "ONE")).GetProperty("result").GetString());
+        await Command(b.Client, "SET", "only-on-b", "1");
+        await SameData(b, c);
+        Assert.Equal("1", (await Command(c.Client, "GET", "only-on-b")).GetProperty("result").GetString());
+        var fullBefore = await Stat(a.Client, "sync_full");
+        using (var back = await b.Client.PutAsync("/admin/replication", Http.Json($$"""{"primaryOf":"{{UrlOf(a)}}"}""")))
+            Assert.Equal(System.Net.HttpStatusCode.OK, back.StatusCode);
+        await Workload(a.Client, "two", 2, seed: 32);
+
+        await SameData(a, b);
+        await SameData(b, c);
+        Assert.Equal(await Digest(a.Client), await Digest(c.Client));
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, (await Command(c.Client, "GET", "only-on-b")).GetProperty("result").ValueKind);
+        Assert.Equal(fullBefore + 1, await Stat(a.Client, "sync_full"));
+    }
 }
