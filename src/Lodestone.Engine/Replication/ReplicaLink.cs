@@ -81,7 +81,7 @@ public sealed class ReplicaLink(Executor executor, AppendOnlyLog? log, string sc
             if (offset != executor.CommittedOffset)
                 throw new ReplicationStreamException($"The primary continues at offset {offset}, but this replica is at {executor.CommittedOffset}.");
             if (!string.Equals(state.Ids.Id, replid, StringComparison.OrdinalIgnoreCase))
-                state.Adopt(replid);
+                state.ContinueAs(replid, offset);
         }
         state.Link = ReplicaLinkState.Connected;
         await FollowAsync(input, cancellationToken).ConfigureAwait(false);

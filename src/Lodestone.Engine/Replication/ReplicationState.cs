@@ -159,6 +159,25 @@ public sealed class ReplicationState
     }
 
     /// <summary>
+    /// A partial resync told this replica that its primary's history goes on under
+    /// <paramref name="id"/> from <paramref name="offset"/> (the primary was promoted, or is another
+    /// node that continues it): as Redis, this node takes that id and keeps its own as the second up
+    /// to <paramref name="offset"/> — so its own replicas, still at the old id, continue from it — and
+    /// sends them away to ask again.
+    /// </summary>
+    public void ContinueAs(string id, long offset)
+    {
+        ReplicationIds ids;
+        lock (_gate)
+        {
+            ids = new ReplicationIds(id, Ids.Id, offset + 1);
+            Volatile.Write(ref _ids, ids);
+        }
+        IdsChanged?.Invoke(ids);
+        DetachReplicas();
+    }
+
+    /// <summary>
     /// Makes this node a replica of <paramref name="primaryUrl"/>. The ids stay: the node asks the
     /// new primary to continue its own history, which it can if that one knows it (PSYNC2).
     /// </summary>
