@@ -125,7 +125,9 @@ public sealed class ReplicationState
     /// <summary>Ends the streams served to this node's replicas (see <see cref="ReplicasDetached"/>).</summary>
     public void DetachReplicas()
     {
-        Interlocked.Exchange(ref _replicasAttached, new CancellationTokenSource()).Cancel();
+        // Marked at once, its callbacks run on the thread pool: this may be called on the engine thread
+        // (REPLICAOF, a full sync's install), which must not run the streams' cancellation work.
+        _ = Interlocked.Exchange(ref _replicasAttached, new CancellationTokenSource()).CancelAsync();
     }
 
     /// <summary>Counts a sync served: full, partial, or a partial asked for and refused (then also full).</summary>
