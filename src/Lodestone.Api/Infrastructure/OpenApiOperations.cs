@@ -143,6 +143,8 @@ internal static class OpenApiOperations
         if (conditions == KeyConditions.Read)
             responses["304"] = new OpenApiResponse { Description = "Not modified: the key is still at the version If-None-Match names. No body." };
 
+        // Any route honours a sync token (a read on a replica waits for the write it names).
+        AddParameter(operation, new OpenApiParameterReference(OpenApiDefinitions.UpstashSyncTokenParameter, document));
         if (conditions != KeyConditions.None)
         {
             AddParameter(operation, new OpenApiParameterReference(OpenApiDefinitions.IfMatch, document));
