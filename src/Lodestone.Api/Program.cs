@@ -33,6 +33,8 @@ if (await builder.BuildValidatedAsync() is not { } app)
 
 // First of all, as ASP.NET Core places it: only a configured proxy's X-Forwarded-For names the client.
 app.UseLodestoneForwardedHeaders();
+// Set as each response starts, so every response carries the sync token (and a replica's offset and lag), whoever made it.
+app.UseReplicationHeaders();
 // Outermost after that, so each request is logged with the status the client got (a bad body is a 400, not the
 // exception's 500); it also gives an error without a body its problem details (as UseStatusCodePages).
 app.UseLodestoneRequestLogging();
@@ -48,6 +50,7 @@ app.UseLodestoneAuth(between: RateLimiting.UseLodestoneRateLimiting);
 app.UseReplicaRedirect();
 // After the redirect (a replica's writes go to the primary): Lodestone-Wait holds a write's response for replicas' acks.
 app.UseReplicaWait();
+app.UseReadYourWrites();
 app.UseContentNegotiation();
 // For GET /ws; a keep-alive frame every 15 s, so proxies do not close a quiet socket.
 app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(15) });

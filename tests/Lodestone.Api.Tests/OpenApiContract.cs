@@ -29,7 +29,8 @@ internal sealed partial class OpenApiContract
 
     /// <summary>The service's own response headers: sent only where the operation declares them.</summary>
     private static readonly string[] OwnHeaders =
-        ["ETag", "Location", "Retry-After", "RateLimit", "RateLimit-Policy", "Lodestone-Ttl-Ms", "Upstash-Sync-Token", "WWW-Authenticate"];
+        ["ETag", "Location", "Retry-After", "RateLimit", "RateLimit-Policy", "Lodestone-Ttl-Ms", "Upstash-Sync-Token", "WWW-Authenticate",
+            "Lodestone-Replication-Offset", "Lodestone-Replication-Lag-Ms"];
 
     private static readonly Uri BaseUri = new("https://lodestone.test/openapi/v1.json");
 

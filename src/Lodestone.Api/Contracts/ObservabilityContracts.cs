@@ -43,10 +43,11 @@ public sealed record ReplicationState(
     PrimaryLinkView? Primary, long SyncFull, long SyncPartialOk, long SyncPartialErr);
 
 /// <summary>A replica attached to this node (INFO's slaveN).</summary>
+/// <param name="Url">The URL it announced for itself (its Replication:AnnounceUrl, by default its first listen URL); null when it gave none.</param>
 /// <param name="AckOffset">The offset it last acknowledged having applied.</param>
 /// <param name="LagBytes">How far that is behind this node's offset, in bytes.</param>
 /// <param name="LagMs">How long ago it acknowledged, in milliseconds (INFO's lag, in seconds there).</param>
-public sealed record ReplicaView(string Id, string Ip, int Port, string State, long AckOffset, long LagBytes, long LagMs);
+public sealed record ReplicaView(string Id, string Ip, int Port, string? Url, string State, long AckOffset, long LagBytes, long LagMs);
 
 /// <summary>A replica's link to its primary (INFO's master_* fields).</summary>
 /// <param name="LinkStatus">up or down.</param>

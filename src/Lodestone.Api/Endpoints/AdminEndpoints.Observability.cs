@@ -107,7 +107,7 @@ internal static partial class AdminEndpoints
         var offset = (long)replication["master_repl_offset"]!;
         var now = engine.Time.GetUtcNow().ToUnixTimeMilliseconds();
         var replicas = engine.Replication.Replicas.Values.OrderBy(r => r.Id, StringComparer.Ordinal)
-            .Select(r => new ReplicaView(r.Id, r.Ip, r.Port, r.State, r.AckOffset, Math.Max(0, offset - r.AckOffset), Math.Max(0, now - r.AckAtMs)))
+            .Select(r => new ReplicaView(r.Id, r.Ip, r.Port, r.Url, r.State, r.AckOffset, Math.Max(0, offset - r.AckOffset), Math.Max(0, now - r.AckAtMs)))
             .ToArray();
         var primary = engine.Replication.PrimaryUrl is { } url
             ? new PrimaryLinkView(url, (string)replication["master_host"]!, (int)(long)replication["master_port"]!, (string)replication["master_link_status"]!,

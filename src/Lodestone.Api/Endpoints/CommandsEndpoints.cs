@@ -245,7 +245,6 @@ internal static class CommandsEndpoints
             return;
         }
         subscriber.Subscribe(kind, [name]);
-        UpstashErrors.StampSyncToken(http);
         static string Text(byte[]? bytes) => bytes is null ? "" : System.Text.Encoding.UTF8.GetString(bytes);
         await EventStream.RunAsync(http, subscriber, lifetime, message => EventStream.Data(message.Payload is null
             ? $"{message.Kind},{Text(message.Channel)},{message.Count}"
@@ -259,13 +258,12 @@ internal static class CommandsEndpoints
 
     private static async Task RespondAsync(HttpContext http, Reply reply)
     {
-        UpstashErrors.StampSyncToken(http);
         // An engine failure (a bug, already logged by the engine with the command's name) is the
         // server's fault, not the request's: 500, with the same {"error"} body as any failed command.
         http.Response.StatusCode = !reply.IsError ? StatusCodes.Status200OK
             : reply.AsError().Kind == ErrorKind.Internal ? StatusCodes.Status500InternalServerError
             : StatusCodes.Status400BadRequest;
-        if (reply.IsError && reply.AsError().Kind is ErrorKind.Loading or ErrorKind.PersistenceFailed or ErrorKind.DiskFull or ErrorKind.OutOfMemory)
+        if (reply.IsError && reply.AsError().Kind is ErrorKind.Loading or ErrorKind.Unavailable or ErrorKind.PersistenceFailed or ErrorKind.DiskFull or ErrorKind.OutOfMemory)
             http.Response.Headers.RetryAfter = "1";
         if (WantsResp2(http.Request))
         {
@@ -281,7 +279,6 @@ internal static class CommandsEndpoints
     {
         // One failed command does not cost the others their replies: an engine failure (logged by the
         // engine) is that command's {"error"} entry.
-        UpstashErrors.StampSyncToken(http);
         http.Response.StatusCode = StatusCodes.Status200OK;
         if (WantsResp2(http.Request))
         {

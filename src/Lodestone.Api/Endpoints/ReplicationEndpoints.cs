@@ -8,10 +8,15 @@ namespace Lodestone.Api.Endpoints;
 
 /// <summary>
 /// The primary's side of replication over HTTP (not in the public OpenAPI document): a replica opens
-/// <c>GET /replication/stream?replid=…&amp;offset=…&amp;id=…&amp;port=…</c> — a long-lived body in the
+/// <c>GET /replication/stream?replid=…&amp;offset=…&amp;id=…&amp;port=…&amp;url=…</c> (<c>url</c>: its
+/// <c>Replication:AnnounceUrl</c>) — a long-lived body in the
 /// bytes <see cref="ReplicationWire"/> describes — and acknowledges what it applied with
 /// <c>POST /replication/ack?id=…&amp;offset=…</c> at least once a second (Redis's REPLCONF ACK). Both
-/// need a key of the <c>replica</c> role (or an admin's).
+/// need a key of the <c>replica</c> role (or an admin's). A replica serves its own replicas the same
+/// way (chained replication): the records it applied, at the same offsets, under its primary's
+/// replid — but only while its own link is up (Redis's NOMASTERLINK otherwise), and their streams
+/// end whenever its data is replaced by a full sync, it is promoted or it follows another primary
+/// (<see cref="ReplicationState.ReplicasDetached"/>): they reconnect and learn the new history.
 /// </summary>
 internal static class ReplicationEndpoints
 {
@@ -28,11 +33,13 @@ internal static class ReplicationEndpoints
 
     /// <summary>PSYNC replid offset, then the stream until the replica goes or falls out of the backlog.</summary>
     private static async Task<IResult> Stream(HttpContext http, EngineClient engine, ILoggerFactory loggers, IHostApplicationLifetime lifetime,
-        string? replid, long? offset, string? id, int? port, CancellationToken requestAborted)
+        string? replid, long? offset, string? id, int? port, string? url, CancellationToken requestAborted)
     {
-        // The stream never ends by itself: it ends with the connection, or once the service stops and
-        // the replica has what was committed — given at most a few seconds for that.
-        using var ending = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
+        var state = engine.Replication;
+        // The stream never ends by itself: it ends with the connection, when this node's history changes
+        // under it, or once the service stops and the replica has what was committed — given at most a
+        // few seconds for that.
+        using var ending = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, state.ReplicasDetached);
         using var drain = lifetime.ApplicationStopping.Register(() => ending.CancelAfter(ShutdownDrain));
         var aborted = ending.Token;
         // HEAD says what GET would answer without opening a sync (a GET never ends).
@@ -41,14 +48,16 @@ internal static class ReplicationEndpoints
             http.Response.ContentType = "application/octet-stream";
             return Results.Empty;
         }
-        var state = engine.Replication;
-        if (state.IsReplica)
-            return Problems.Of(ErrorKind.Unavailable, "This node is a replica: replicas of replicas are not served yet. Follow the primary.");
+        // As Redis: a replica serves a sync only while it follows its primary's stream, so what it serves is that history.
+        if (state.IsReplica && (state.Link != ReplicaLinkState.Connected || state.SyncInProgress))
+            return Problems.Of(ErrorKind.Unavailable, "NOMASTERLINK Can't SYNC while not connected with my master", "NOMASTERLINK");
         if (engine.IsLoading)
             return Problems.Of(ErrorKind.Loading, "LOADING Redis is loading the dataset in memory", "LOADING");
         var peerId = id is { Length: > 0 and <= 64 } && id.All(char.IsAsciiLetterOrDigit) ? id : ReplicationIds.RandomId();
         var ip = http.Connection.RemoteIpAddress?.ToString() ?? "";
-        var peer = new ReplicaPeer(peerId, ip, port ?? 0, engine.Time.GetUtcNow().ToUnixTimeMilliseconds());
+        var announced = url is { Length: <= 2048 } && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+            ? uri.AbsoluteUri.TrimEnd('/') : null;
+        var peer = new ReplicaPeer(peerId, ip, port ?? 0, engine.Time.GetUtcNow().ToUnixTimeMilliseconds(), announced);
         peer.Acknowledge(offset ?? 0, engine.Time.GetUtcNow().ToUnixTimeMilliseconds());
         state.Replicas[peerId] = peer;
         var log = loggers.CreateLogger("Lodestone.Replication");

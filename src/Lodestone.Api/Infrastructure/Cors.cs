@@ -21,7 +21,8 @@ internal static class Cors
     /// tell a client when to retry.
     /// </summary>
     public static readonly string[] ExposedHeaders =
-        [HeaderNames.ETag, HeaderNames.Location, "Lodestone-Ttl-Ms", UpstashErrors.SyncTokenHeader, ReplicaWait.ResponseHeader, HeaderNames.RetryAfter, "RateLimit", "RateLimit-Policy"];
+        [HeaderNames.ETag, HeaderNames.Location, "Lodestone-Ttl-Ms", UpstashErrors.SyncTokenHeader, ReplicaWait.ResponseHeader, HeaderNames.RetryAfter, "RateLimit", "RateLimit-Policy",
+            ReplicaReads.OffsetHeader, ReplicaReads.LagHeader];
 
     public static IServiceCollection AddLodestoneCors(this IServiceCollection services, IConfiguration configuration)
     {

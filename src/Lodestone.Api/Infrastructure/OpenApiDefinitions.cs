@@ -40,6 +40,8 @@ internal static class OpenApiDefinitions
     public const string WwwAuthenticateHeader = "WWW-Authenticate";
     public const string SyncTokenHeader = UpstashErrors.SyncTokenHeader;
     public const string ReplicasAckedHeader = ReplicaWait.ResponseHeader;
+    public const string ReplicationOffsetHeader = ReplicaReads.OffsetHeader;
+    public const string ReplicationLagHeader = ReplicaReads.LagHeader;
 
     /// <summary>Marks a property schema that is a score, to be replaced by a reference to <see cref="Score"/>.</summary>
     private const string ScoreMarker = "x-lodestone-score";
@@ -61,9 +63,15 @@ internal static class OpenApiDefinitions
             () => new OpenApiSchema { Type = JsonSchemaType.String }),
         [WwwAuthenticateHeader] = ("WWWAuthenticate", "The challenge: Bearer.",
             () => new OpenApiSchema { Type = JsonSchemaType.String }),
-        [SyncTokenHeader] = ("UpstashSyncToken", "The count of committed writes, which only grows (Upstash's read-your-writes token).",
+        [SyncTokenHeader] = ("UpstashSyncToken", "This node's committed offset in its replication stream when the response started, which only grows; "
+            + "after a write, at or past the offset it committed at. Send it back as the upstash-sync-token request header to a replica to read your writes there.",
             () => new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[0-9]+$" }),
         [ReplicasAckedHeader] = ("LodestoneReplicasAcked", "How many replicas acknowledged the write, when the request sent Lodestone-Wait (as WAIT answers).",
+            () => new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int64", Minimum = "0" }),
+        [ReplicationOffsetHeader] = ("LodestoneReplicationOffset", "On a replica only: the offset of its primary's stream it has applied.",
+            () => new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int64", Minimum = "0" }),
+        [ReplicationLagHeader] = ("LodestoneReplicationLagMs", "On a replica only: milliseconds since it last heard from its primary's stream (records, or the heartbeat sent after each quiet second); "
+            + "0 to about 1000 on a healthy link, growing while the link is down.",
             () => new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int64", Minimum = "0" }),
     };
 
@@ -156,7 +164,8 @@ internal static class OpenApiDefinitions
                 "resp2: the reply is the raw RESP2 bytes (application/octet-stream) instead of JSON.",
                 new OpenApiSchema { Type = JsonSchemaType.String, Enum = [JsonValue.Create("resp2")] }),
             [UpstashSyncTokenParameter] = HeaderParameter(SyncTokenHeader,
-                "A sync token from an earlier response. A single node always reads its own writes: accepted and ignored.",
+                "A sync token from an earlier response (any node's). On a replica the request waits, up to Replication:ReadYourWritesWaitMs, until the replica has applied that offset, "
+                + "else 503 TRYAGAIN with Retry-After; a primary has every offset it handed out, so there it passes at once. Honoured on every route, not only here.",
                 new OpenApiSchema { Type = JsonSchemaType.String }),
             [LodestoneWait] = HeaderParameter(ReplicaWait.RequestHeader,
                 "replicas=<n>; timeout=<ms>: hold the response until n replicas acknowledged this write (WAIT), or timeout ms passed (0 or left out: Http:MaxBlockingTimeoutSeconds); " +

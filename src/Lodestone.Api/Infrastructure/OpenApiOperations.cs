@@ -147,6 +147,8 @@ internal static class OpenApiOperations
         var writes = spec is { IsWrite: true };
         if (writes)
             AddParameter(operation, new OpenApiParameterReference(OpenApiDefinitions.LodestoneWait, document));
+        // Any route honours a sync token (a read on a replica waits for the write it names).
+        AddParameter(operation, new OpenApiParameterReference(OpenApiDefinitions.UpstashSyncTokenParameter, document));
         if (conditions != KeyConditions.None)
         {
             AddParameter(operation, new OpenApiParameterReference(OpenApiDefinitions.IfMatch, document));
@@ -187,6 +189,7 @@ internal static class OpenApiOperations
         responses["413"] = Error("The request body is over Commands:MaxRequestBodyBytes.");
         responses["429"] = Error("The request rate limiter refused the caller.");
         responses["500"] = Error("The engine failed while running the command (a bug; it is logged).");
+        responses["503"] = Error("On a replica: it had not applied the upstash-sync-token's offset within Replication:ReadYourWritesWaitMs (TRYAGAIN); Retry-After says when to try again.");
 
         // Upstash-Response-Format: resp2 answers the raw RESP2 bytes, for a failed command too.
         foreach (var status in new[] { "200", "400" })
@@ -241,6 +244,11 @@ internal static class OpenApiOperations
         var limited = code == StatusCodes.Status429TooManyRequests;
         Header(response, document, OpenApiDefinitions.RateLimitPolicyHeader, required: limited);
         Header(response, document, OpenApiDefinitions.RateLimitHeader, required: limited);
+        // Every response carries the sync token (required where the command endpoint already says so); a replica's also its offset and lag.
+        if (response.Headers?.ContainsKey(OpenApiDefinitions.SyncTokenHeader) != true)
+            Header(response, document, OpenApiDefinitions.SyncTokenHeader);
+        Header(response, document, OpenApiDefinitions.ReplicationOffsetHeader);
+        Header(response, document, OpenApiDefinitions.ReplicationLagHeader);
         switch (code)
         {
             case StatusCodes.Status201Created or StatusCodes.Status202Accepted:
@@ -297,7 +305,8 @@ internal static class OpenApiOperations
         422 => "Not a number: the value is not an integer or float, or the result would overflow or be NaN or infinite.",
         429 => "The request rate limiter refused the caller (code RATELIMITED, retryAfterMs).",
         500 => "The service failed while answering (a bug: it is logged under the traceId).",
-        503 => "The engine is loading its data or stopping, or writes are refused after a persistence failure; try again (Retry-After).",
+        503 => "The engine is loading its data or stopping, or writes are refused after a persistence failure; on a replica: a write with no primary to redirect to (READONLY), "
+            + "its link is down or a full sync is arriving while Replication:ServeStaleData is false (MASTERDOWN, LOADING), or it had not applied the upstash-sync-token's offset in time (TRYAGAIN). Try again (Retry-After).",
         507 => "Over Engine:MaxMemoryBytes with nothing to evict (code OOM), or the disk is full (MISCONF); reads and deletes still work.",
         _ => "A problem (RFC 9457) carrying the Redis error code.",
     };

@@ -36,6 +36,7 @@ internal sealed partial class ReplicationClient(
         using (stoppingToken.Register(() => started.TrySetResult()))
             await started.Task;
         var port = ListeningPort();
+        var announce = Uri.EscapeDataString(AnnounceUrl());
         var state = executor.Replication;
         state.RoleChanged += _ => Interlocked.Exchange(ref _roleChanged, new CancellationTokenSource()).Cancel();
         // A stream that ended is closed at once, not drained for reuse: the primary must see this replica go.
@@ -67,7 +68,7 @@ internal sealed partial class ReplicationClient(
                 // Nothing to continue (a new node), or data that left its primary's history: ask for a full sync, as PSYNC ? -1.
                 var replid = forceFull || executor.CommittedOffset == 0 ? "?" : ids.Id;
                 var url = string.Create(CultureInfo.InvariantCulture,
-                    $"{primary}/replication/stream?replid={replid}&offset={executor.CommittedOffset}&id={_id}&port={port}");
+                    $"{primary}/replication/stream?replid={replid}&offset={executor.CommittedOffset}&id={_id}&port={port}&url={announce}");
                 using var request = new HttpRequestMessage(HttpMethod.Get, url);
                 if (settings.Value.ApiKey.Length > 0)
                     request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", settings.Value.ApiKey);
@@ -119,10 +120,17 @@ internal sealed partial class ReplicationClient(
     }
 
     /// <summary>The port of the first address this node listens on (0 when it cannot tell).</summary>
-    private int ListeningPort()
+    private int ListeningPort() => FirstListenUri()?.Port ?? 0;
+
+    /// <summary>Replication:AnnounceUrl, or else the first address this node listens on ("" when it cannot tell).</summary>
+    private string AnnounceUrl() =>
+        settings.Value.AnnounceUrl is { Length: > 0 } configured ? configured.TrimEnd('/')
+        : FirstListenUri() is { } uri ? uri.GetLeftPart(UriPartial.Authority) : "";
+
+    private Uri? FirstListenUri()
     {
         var address = server.Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses.FirstOrDefault();
-        return address is not null && Uri.TryCreate(address.Replace("*", "localhost", StringComparison.Ordinal).Replace("+", "localhost", StringComparison.Ordinal), UriKind.Absolute, out var uri) ? uri.Port : 0;
+        return address is not null && Uri.TryCreate(address.Replace("*", "localhost", StringComparison.Ordinal).Replace("+", "localhost", StringComparison.Ordinal), UriKind.Absolute, out var uri) ? uri : null;
     }
 
     /// <summary>

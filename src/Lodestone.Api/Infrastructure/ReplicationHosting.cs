@@ -26,6 +26,17 @@ internal sealed class ReplicationSettings
 
     /// <summary>Redis's <c>min-replicas-max-lag</c>: how many seconds old a good replica's last acknowledgement may be.</summary>
     public int MinReplicasMaxLagSeconds { get; set; } = 10;
+    /// <summary>
+    /// Whether a replica answers data commands while its link is down or a full sync arrives (Redis's
+    /// <c>replica-serve-stale-data</c>); when false it answers MASTERDOWN, or LOADING during a full sync.
+    /// </summary>
+    public bool ServeStaleData { get; set; } = true;
+
+    /// <summary>How long a request with an <c>upstash-sync-token</c> waits on a replica for that offset before 503 TRYAGAIN.</summary>
+    public int ReadYourWritesWaitMs { get; set; } = 500;
+
+    /// <summary>The URL this node tells others to reach it at (its replica peers' topology); empty: its first listen URL.</summary>
+    public string AnnounceUrl { get; set; } = "";
 
     /// <summary>Whether <see cref="PrimaryOf"/> is empty or an absolute http(s) URL.</summary>
     public bool HasValidPrimary() =>
@@ -44,6 +55,9 @@ internal static class ReplicationHosting
         services.AddOptions<ReplicationSettings>()
             .Bind(configuration.GetSection(ReplicationSettings.Section))
             .Validate(o => o.HasValidPrimary(), "Replication:PrimaryOf must be empty or an absolute http(s) URL (http://host:port).")
+            .Validate(o => o.ReadYourWritesWaitMs is >= 0 and <= 60_000, "Replication:ReadYourWritesWaitMs must be between 0 and 60000 ms.")
+            .Validate(o => string.IsNullOrWhiteSpace(o.AnnounceUrl) || (Uri.TryCreate(o.AnnounceUrl, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"),
+                "Replication:AnnounceUrl must be empty or an absolute http(s) URL (http://host:port).")
             .Validate(o => o.BacklogBytes is null or (>= EngineOptions.MinReplBacklogSize and <= EngineOptions.MaxReplBacklogSize),
                 $"Replication:BacklogBytes must be between {EngineOptions.MinReplBacklogSize} and {EngineOptions.MaxReplBacklogSize} bytes.")
             .Validate(o => o.MinReplicasToWrite >= 0, "Replication:MinReplicasToWrite must be 0 (off) or more.")
@@ -66,7 +80,8 @@ internal static class ReplicationHosting
         executor.Replication.ReadOnly = settings.ReadOnly;
         executor.Replication.MinReplicasToWrite = settings.MinReplicasToWrite;
         executor.Replication.MinReplicasMaxLagSeconds = settings.MinReplicasMaxLagSeconds;
+        executor.Replication.ServeStaleData = settings.ServeStaleData;
         if (!string.IsNullOrWhiteSpace(settings.PrimaryOf))
-            executor.Replication.Follow(new Uri(settings.PrimaryOf).GetLeftPart(UriPartial.Authority));
+            executor.Replication.Follow(new Uri(settings.PrimaryOf).GetLeftPart(UriPartial.Authority), executor.Time.GetUtcNow().ToUnixTimeMilliseconds());
     }
 }

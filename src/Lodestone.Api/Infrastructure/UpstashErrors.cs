@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Text.Json;
-using Lodestone.Engine.Execution;
 
 namespace Lodestone.Api.Infrastructure;
 
@@ -15,24 +13,14 @@ internal sealed class UpstashErrors
 
     public static UpstashErrors Instance { get; } = new();
 
+    /// <summary>The sync token every response carries (<see cref="ReplicaReads"/>), which a replica honours.</summary>
     public static async Task WriteAsync(HttpContext context, int status, string error)
     {
-        StampSyncToken(context);
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         await using var json = new Utf8JsonWriter(context.Response.Body, Protocol.UpstashJson.WriterOptions);
         json.WriteStartObject();
         json.WriteString("error", error);
         json.WriteEndObject();
-    }
-
-    /// <summary>
-    /// Every command-endpoint response carries a sync token that grows with every committed write.
-    /// A single node always reads its own writes, so tokens clients send back are accepted and ignored.
-    /// </summary>
-    public static void StampSyncToken(HttpContext context)
-    {
-        var offset = context.RequestServices.GetRequiredService<Executor>().CommittedOffset;
-        context.Response.Headers[SyncTokenHeader] = offset.ToString(CultureInfo.InvariantCulture);
     }
 }

@@ -241,8 +241,14 @@ internal sealed class CommandContext
     /// replicates a script's effects, when there are two or more: a reader of the log applies them as
     /// one unit, and recovery drops a unit whose EXEC never reached the disk.
     /// </summary>
+    /// <remarks>Markers never nest: a unit already inside the range (a script's, within a MULTI batch) joins this one.</remarks>
     public void WrapEffects(int first)
     {
+        for (var i = _effects.Count - 1; i >= first; i--)
+        {
+            if (Effects.IsTransactionMarker(_effects[i]))
+                _effects.RemoveAt(i);
+        }
         if (_effects.Count - first < 2)
             return;
         _effects.Insert(first, new Effect([Effects.Multi], 0));

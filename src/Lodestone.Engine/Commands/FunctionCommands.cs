@@ -39,7 +39,8 @@ internal static class FunctionCommands
         var noWrites = (function.Flags & ScriptFlags.NoWrites) != 0;
         if (readOnly && !noWrites)
             return Errors.FunctionRoNeedsNoWrites;
-        var call = new ScriptCall { Name = function.Name, FunctionName = function.Name, User = ctx.User, ReadOnly = readOnly || noWrites };
+        var call = new ScriptCall { Name = function.Name, FunctionName = function.Name, User = ctx.User, ReadOnly = readOnly || noWrites,
+            AllowStale = (function.Flags & ScriptFlags.AllowStale) != 0 };
         return ScriptingCommands.RunWrapped(ctx, call, function.Ref, args, 3, (int)keyCount, asFunction: true);
     }
 

@@ -29,7 +29,7 @@ internal static class ReplicationCommands
             return Errors.InvalidMasterPort;
         if (PrimaryUrl(ctx.ArgText(1), port) is not { } url)
             return Errors.Syntax;
-        return replication.Follow(url) ? Reply.Ok : Reply.Simple("OK Already connected to specified master");
+        return replication.Follow(url, ctx.Clock.GetUtcNow().ToUnixTimeMilliseconds()) ? Reply.Ok : Reply.Simple("OK Already connected to specified master");
     }
 
     /// <summary>SLAVEOF host port | NO ONE</summary>

@@ -64,6 +64,7 @@ internal static class ScriptingCommands
         {
             Name = script.Name, User = ctx.User,
             ReadOnly = readOnly || (script.Flags & ScriptFlags.NoWrites) != 0,
+            AllowStale = (script.Flags & ScriptFlags.AllowStale) != 0,
         };
         return RunWrapped(ctx, call, script.Ref, args, 3, keyCount, asFunction: false);
     }

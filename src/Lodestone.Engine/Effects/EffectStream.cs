@@ -241,6 +241,17 @@ public sealed class EffectStream
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         if (offset == Volatile.Read(ref _end))
             return;
+        Restart(offset);
+    }
+
+    /// <summary>
+    /// Engine thread: the stream goes on from <paramref name="offset"/> with other history (a replica
+    /// installed a full sync): the backlog empties and every reader open before is told to
+    /// resynchronise, even when the offset is the same.
+    /// </summary>
+    internal void Restart(long offset)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
         Interlocked.Increment(ref _generation);
         Volatile.Write(ref _origin, offset);
         Interlocked.Exchange(ref _writing, offset);
@@ -297,6 +308,36 @@ public sealed class EffectStream
             published = Interlocked.CompareExchange(ref _published, fresh, null) ?? fresh;
         }
         return published.Task;
+    }
+
+    /// <summary>
+    /// Completes with true once the committed offset has reached <paramref name="offset"/> (at once
+    /// when it has), false when <paramref name="timeout"/> passed or the stream closed first: a read
+    /// on a replica that waits for a write its client made on the primary. Woken by each publish,
+    /// never by polling. Any thread.
+    /// </summary>
+    public async Task<bool> WaitForOffsetAsync(long offset, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        var deadline = time.GetTimestamp() + (long)(timeout.TotalSeconds * time.TimestampFrequency);
+        while (true)
+        {
+            // The signal first, then the look: a publish between the two completes the signal.
+            var published = WhenPublished();
+            if (Offset >= offset)
+                return true;
+            var left = time.GetElapsedTime(time.GetTimestamp(), deadline);
+            if (_closed || left <= TimeSpan.Zero)
+                return false;
+            try
+            {
+                await published.WaitAsync(left, time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                return Offset >= offset;
+            }
+        }
     }
 
     internal void ReaderClosed() => Interlocked.Decrement(ref _readers);

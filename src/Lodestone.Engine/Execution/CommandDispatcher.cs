@@ -35,10 +35,13 @@ internal sealed class CommandDispatcher(
     /// <remarks>
     /// A write on a read-only replica is refused here (READONLY), and one on a primary without enough
     /// good replicas (NOREPLICAS, min-replicas-to-write), after the permission check as in Redis — so
-    /// every way in (one command, a pipeline, a transaction's queue) refuses it alike.
+    /// every way in (one command, a pipeline, a transaction's queue) refuses it alike. So is any command
+    /// Redis does not flag <c>stale</c> on a replica whose data may be stale while
+    /// <c>replica-serve-stale-data</c> is no (MASTERDOWN, or LOADING during a full sync), before READONLY as in Redis.
     /// </remarks>
     public EngineError? Check(byte[][] args, Security.AclUser? user, out CommandSpec spec) =>
         commands.Check(args, options.ProtoMaxBulkLen, out spec) ?? user?.Check(spec, args)
+        ?? ((spec.Flags & CommandFlags.Stale) == 0 ? engine.Replication.StaleDataRefusal : null)
         ?? (spec.IsWrite ? WriteCheck() : null);
 
     /// <summary>Whether this node takes writes from callers now: not as a read-only replica, not as a primary short of good replicas. Any thread.</summary>
@@ -269,6 +272,9 @@ internal sealed class CommandDispatcher(
             return ReferenceEquals(denied, Errors.NoPermissionForKey) ? Errors.ScriptNoKeyPermission : Errors.ScriptNoCommandPermission;
         if (spec.IsWrite && script.ReadOnly)
             return Errors.ScriptWriteNotAllowed;
+        // A stale replica (replica-serve-stale-data no) refuses what the script calls as it refuses callers, unless the script allows stale data.
+        if ((spec.Flags & CommandFlags.Stale) == 0 && !script.AllowStale && engine.Replication.StaleDataRefusal is { } stale)
+            return stale;
         // On a read-only replica a script's writes are refused as any write is: its data is its primary's;
         // on a primary without enough good replicas, too (NOREPLICAS).
         if (spec.IsWrite && WriteCheck() is { } refusedWrite)

@@ -14,6 +14,9 @@ internal static class Errors
     public static readonly EngineError NoReplicas = new(ErrorKind.NoReplicas, "NOREPLICAS Not enough good replicas to write.");
     public static readonly EngineError WaitOnReplica = new(ErrorKind.BadRequest,
         "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.");
+
+    /// <summary>A data command on a replica whose link is down while <c>replica-serve-stale-data</c> is no.</summary>
+    public static readonly EngineError MasterDown = new(ErrorKind.Unavailable, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
     public static readonly EngineError WrongType = new(ErrorKind.WrongType, "WRONGTYPE Operation against a key holding the wrong kind of value");
     public static readonly EngineError NotInteger = new(ErrorKind.NotANumber, "ERR value is not an integer or out of range");
     public static readonly EngineError BitOffsetOutOfRange = new(ErrorKind.BadRequest, "ERR bit offset is not an integer or out of range");

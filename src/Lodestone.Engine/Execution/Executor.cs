@@ -689,8 +689,12 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
             // Inside a transaction nothing may wait: a blocking command that finds nothing answers
             // at once, as it does inside Redis's EXEC.
             executor._dispatcher.TakeTimeSnapshot();
+            var first = executor._effects.Count;
             for (var i = 0; i < _results.Length; i++)
                 _results[i] = executor._dispatcher.Execute(requests[i], continuesReply: i > 0);
+            // Logged and replicated as one unit (MULTI … EXEC), as Redis propagates a transaction: a
+            // replica applies it whole, and recovery drops it if its EXEC never reached the disk.
+            executor._context.WrapEffects(first);
             return true;
         }
 

@@ -26,7 +26,11 @@ namespace Lodestone.Engine.Replication;
 /// or stale data meanwhile): the old and new data are both in memory until the swap.
 /// A record is applied only once it is whole and its checksum and offset are right; a bad one ends
 /// the stream with <see cref="ReplicationStreamException"/> after everything before it was applied,
-/// so the replica reconnects from exactly there. Nothing the primary sends is trusted to size an
+/// so the replica reconnects from exactly there. Records are applied in engine steps of up to 1024,
+/// and a step never ends inside a transaction: the records from a MULTI are held until its EXEC
+/// arrives (up to <see cref="MaxHeldTransactionBytes"/>), so no reader on the replica sees half of a
+/// script's or a MULTI's effects; a stream that ends inside one leaves it unapplied, and the replica
+/// asks again from its MULTI. Nothing the primary sends is trusted to size an
 /// allocation beyond <see cref="MaxRecordBytes"/>.
 /// </remarks>
 public sealed class ReplicaLink(Executor executor, AppendOnlyLog? log, string scratchDirectory)
@@ -36,6 +40,12 @@ public sealed class ReplicaLink(Executor executor, AppendOnlyLog? log, string sc
 
     /// <summary>How long the stream may stay silent (heartbeats come every second) before the link is dropped.</summary>
     public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// The most bytes of one transaction (a script's or MULTI's effects, between MULTI and EXEC records)
+    /// held back until its EXEC; a larger one is applied in parts, as the stream delivers it.
+    /// </summary>
+    public const long MaxHeldTransactionBytes = 512L << 20;
 
     private const int ApplyBatch = 1024;
 
@@ -76,7 +86,7 @@ public sealed class ReplicaLink(Executor executor, AppendOnlyLog? log, string sc
             if (offset != executor.CommittedOffset)
                 throw new ReplicationStreamException($"The primary continues at offset {offset}, but this replica is at {executor.CommittedOffset}.");
             if (!string.Equals(state.Ids.Id, replid, StringComparison.OrdinalIgnoreCase))
-                state.Adopt(replid);
+                state.ContinueAs(replid, offset);
         }
         state.Link = ReplicaLinkState.Connected;
         await FollowAsync(input, cancellationToken).ConfigureAwait(false);
@@ -235,13 +245,18 @@ public sealed class ReplicaLink(Executor executor, AppendOnlyLog? log, string sc
 
     private async Task FollowAsync(Stream input, CancellationToken cancellationToken)
     {
+        // Records read and not yet applied. The first `whole` of them may be applied: none is inside a
+        // transaction whose EXEC has not arrived (`open`: where its MULTI is in `pending`, or -1).
         var pending = new List<Effect>(ApplyBatch);
+        var whole = 0;
+        var open = -1;
+        long held = 0;
         var expected = executor.CommittedOffset;
         while (true)
         {
             string? corrupt = null;
             var needed = 8;
-            while (pending.Count < ApplyBatch && _end - _start >= 8)
+            while (whole < ApplyBatch && _end - _start >= 8)
             {
                 var header = _buffer.AsSpan(_start, 8);
                 var length = BinaryPrimitives.ReadUInt32LittleEndian(header);
@@ -275,14 +290,32 @@ public sealed class ReplicaLink(Executor executor, AppendOnlyLog? log, string sc
                 _start += 8 + (int)length;
                 expected += 8 + length;
                 pending.Add(record);
+                if (Commands.Effects.IsTransactionMarker(record))
+                {
+                    var opens = record.Args[0].Length == Commands.Effects.Multi.Length;
+                    open = opens ? pending.Count - 1 : -1;
+                    held = 0;
+                }
+                if (open < 0)
+                {
+                    whole = pending.Count;
+                }
+                else if ((held += 8 + length) > MaxHeldTransactionBytes)
+                {
+                    // Past any sane size: applied in parts rather than held without bound.
+                    whole = pending.Count;
+                    held = 0;
+                }
             }
-            if (pending.Count > 0)
+            if (whole > 0)
             {
-                var apply = new ReplicaWork.Apply(pending.ToArray());
+                var apply = new ReplicaWork.Apply(pending.GetRange(0, whole).ToArray());
                 executor.Submit(apply);
                 if (await apply.Task.ConfigureAwait(false) is { } failure)
                     throw new ReplicationStreamException($"The replica's data no longer follows the primary's: {failure}.") { Diverged = true };
-                pending.Clear();
+                pending.RemoveRange(0, whole);
+                open = open < 0 ? -1 : Math.Max(0, open - whole);
+                whole = 0;
                 continue;
             }
             if (corrupt is not null)

@@ -85,7 +85,10 @@ internal static class ReplicaWork
                     executor.Logger.LogError("A function library of the primary's snapshot does not load here: {Error}", failed.AsError().Message);
             }
             effects.Clear();
-            executor.StartAtOffset(offset);
+            // New data, even at the same offset: readers of the old stream (this node's own replicas)
+            // must not read on into the new one, so the stream restarts and they are sent away to resync.
+            executor.Effects.Restart(offset);
+            executor.Replication.DetachReplicas();
             installed?.Invoke();
             executor.ReadClock();
             return true;

@@ -14,6 +14,8 @@ namespace Lodestone.Engine.Replication;
 /// announced through <see cref="RoleChanged"/>; id changes through <see cref="IdsChanged"/> (the log
 /// persists them, so a restart keeps its history).
 /// </remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable",
+    Justification = "The token sources behind ReplicasDetached have no timer and no wait handle: nothing to release, and a disposed one would throw at a session that asks late.")]
 public sealed class ReplicationState
 {
     private readonly Lock _gate = new();
@@ -27,6 +29,8 @@ public sealed class ReplicationState
     private volatile bool _syncInProgress;
     private int _minReplicasToWrite;
     private int _minReplicasMaxLagSeconds = 10;
+    private long _followingSinceMs = -1;
+    private CancellationTokenSource _replicasAttached = new();
 
     /// <summary>The current history names. Any thread.</summary>
     public ReplicationIds Ids => Volatile.Read(ref _ids);
@@ -110,6 +114,24 @@ public sealed class ReplicationState
         Acknowledged?.Invoke();
     }
 
+    /// <summary>
+    /// Whether a replica answers data commands while its link is down or a full sync is arriving
+    /// (Redis's <c>replica-serve-stale-data</c>, default yes). When no, it answers MASTERDOWN or
+    /// LOADING instead; commands Redis flags <c>stale</c> (INFO, REPLICAOF, CONFIG…) still run.
+    /// </summary>
+    public bool ServeStaleData { get; set; } = true;
+
+    /// <summary>
+    /// The error a data command gets now because this replica's data may be stale and
+    /// <see cref="ServeStaleData"/> is off: LOADING while a full sync arrives, MASTERDOWN while the link
+    /// is not up; null when it may run. Any thread.
+    /// </summary>
+    public Execution.EngineError? StaleDataRefusal =>
+        ServeStaleData || _primary is null ? null
+        : _syncInProgress ? Execution.Errors.Loading
+        : _link != ReplicaLinkState.Connected ? Execution.Errors.MasterDown
+        : null;
+
     /// <summary>Raised (on the caller's thread) after the role changed: the new primary's URL, or null after a promotion.</summary>
     public event Action<string?>? RoleChanged;
 
@@ -148,6 +170,35 @@ public sealed class ReplicationState
     /// <summary>A replica heard from its primary at <paramref name="unixMs"/>.</summary>
     public void HeardFromPrimary(long unixMs) => Interlocked.Exchange(ref _lastIoMs, unixMs);
 
+    /// <summary>
+    /// How stale a replica's view of its primary may be, in ms at <paramref name="nowMs"/>: the time
+    /// since it last received anything on its primary's stream — records, or the heartbeat a primary
+    /// sends after each quiet second — so a healthy idle link reads 0 to about 1000 and a broken one
+    /// grows. Before anything was heard, the time since this node began to follow. -1 on a primary.
+    /// </summary>
+    public long LagMs(long nowMs)
+    {
+        if (_primary is null)
+            return -1;
+        var since = Math.Max(Interlocked.Read(ref _lastIoMs), Interlocked.Read(ref _followingSinceMs));
+        return since < 0 ? 0 : Math.Max(0, nowMs - since);
+    }
+
+    /// <summary>
+    /// Cancelled when the streams served to this node's own replicas must end: its data was replaced
+    /// by a full sync, it was promoted, or it follows another primary. They reconnect and learn the
+    /// new history (partially when it continues theirs, PSYNC2). Any thread.
+    /// </summary>
+    public CancellationToken ReplicasDetached => Volatile.Read(ref _replicasAttached).Token;
+
+    /// <summary>Ends the streams served to this node's replicas (see <see cref="ReplicasDetached"/>).</summary>
+    public void DetachReplicas()
+    {
+        // Marked at once, its callbacks run on the thread pool: this may be called on the engine thread
+        // (REPLICAOF, a full sync's install), which must not run the streams' cancellation work.
+        _ = Interlocked.Exchange(ref _replicasAttached, new CancellationTokenSource()).CancelAsync();
+    }
+
     /// <summary>Counts a sync served: full, partial, or a partial asked for and refused (then also full).</summary>
     public void CountSync(bool full, bool partialRefused)
     {
@@ -179,11 +230,32 @@ public sealed class ReplicationState
     }
 
     /// <summary>
+    /// A partial resync told this replica that its primary's history goes on under
+    /// <paramref name="id"/> from <paramref name="offset"/> (the primary was promoted, or is another
+    /// node that continues it): as Redis, this node takes that id and keeps its own as the second up
+    /// to <paramref name="offset"/> — so its own replicas, still at the old id, continue from it — and
+    /// sends them away to ask again.
+    /// </summary>
+    public void ContinueAs(string id, long offset)
+    {
+        ReplicationIds ids;
+        lock (_gate)
+        {
+            ids = new ReplicationIds(id, Ids.Id, offset + 1);
+            Volatile.Write(ref _ids, ids);
+        }
+        IdsChanged?.Invoke(ids);
+        DetachReplicas();
+    }
+
+    /// <summary>
     /// Makes this node a replica of <paramref name="primaryUrl"/>. The ids stay: the node asks the
     /// new primary to continue its own history, which it can if that one knows it (PSYNC2).
     /// </summary>
+    /// <param name="primaryUrl">The primary's base URL.</param>
+    /// <param name="nowMs">Now (Unix ms): a replica's lag counts from here until it first hears from the primary.</param>
     /// <returns>False when it already follows that primary.</returns>
-    public bool Follow(string primaryUrl)
+    public bool Follow(string primaryUrl, long nowMs = -1)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(primaryUrl);
         lock (_gate)
@@ -192,7 +264,9 @@ public sealed class ReplicationState
                 return false;
             _primary = primaryUrl;
             _link = ReplicaLinkState.Connect;
+            Interlocked.Exchange(ref _followingSinceMs, nowMs);
         }
+        DetachReplicas();
         RoleChanged?.Invoke(primaryUrl);
         return true;
     }
@@ -215,6 +289,7 @@ public sealed class ReplicationState
             Volatile.Write(ref _ids, ids);
         }
         IdsChanged?.Invoke(ids);
+        DetachReplicas();
         RoleChanged?.Invoke(null);
         return true;
     }
@@ -237,8 +312,11 @@ public enum ReplicaLinkState
 }
 
 /// <summary>A replica attached to this node, as the primary sees it.</summary>
-public sealed class ReplicaPeer(string id, string ip, int port, long connectedAtMs)
+public sealed class ReplicaPeer(string id, string ip, int port, long connectedAtMs, string? url = null)
 {
+    /// <summary>The URL the replica announced for itself (its <c>Replication:AnnounceUrl</c>), or null when it gave none.</summary>
+    public string? Url { get; } = url;
+
     private long _ackOffset;
     private long _ackAtMs = connectedAtMs;
     private volatile string _state = "wait_bgsave";

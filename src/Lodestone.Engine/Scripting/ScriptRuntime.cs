@@ -772,6 +772,9 @@ internal struct ScriptCall
     /// <summary>Write commands are refused (EVAL_RO, FCALL_RO, no-writes).</summary>
     public bool ReadOnly;
 
+    /// <summary>The script's <c>allow-stale</c> flag: it may call data commands on a stale replica.</summary>
+    public bool AllowStale;
+
     /// <summary>When it started (a <see cref="Stopwatch"/> timestamp).</summary>
     public long Started;
 

@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Lodestone.Api.Tests;
+
+/// <summary>
+/// Real service processes that replicate, for a test class to own: started with an admin and a
+/// replica key, each a replica of another when asked; every wait bounded; every process stopped and
+/// its directory removed on <see cref="Dispose"/>. (The helpers of <see cref="ReplicationProcessTests"/>, shared.)
+/// </summary>
+internal sealed class ReplicationProcesses : IDisposable
+{
+    public const string AdminToken = "repl-admin-token-0123456789";
+    public const string ReplicaToken = "repl-replica-token-0123456789";
+    public static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "lodestone-repl-" + Guid.NewGuid().ToString("N"));
+    private readonly List<ServiceProcess> _processes = [];
+
+    public void Dispose()
+    {
+        foreach (var process in _processes)
+            process.Dispose();
+        if (Directory.Exists(_root))
+            Directory.Delete(_root, recursive: true);
+    }
+
+    private static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
+    private static readonly string[] Keys =
+    [
+        "--Auth:ApiKeys:0:Name", "admin", "--Auth:ApiKeys:0:Sha256", Hash(AdminToken), "--Auth:ApiKeys:0:Role", "admin",
+        "--Auth:ApiKeys:1:Name", "replica", "--Auth:ApiKeys:1:Sha256", Hash(ReplicaToken), "--Auth:ApiKeys:1:Role", "replica",
+    ];
+
+    /// <summary>Starts a node on its own data directory <paramref name="name"/>; a replica of <paramref name="primaryOf"/> when given.</summary>
+    public Task<ServiceProcess> Start(string name, string? primaryOf = null, params string[] settings) =>
+        Start(name, primaryOf, ServiceProcess.FreePort(), settings);
+
+    /// <summary>Starts a node on <paramref name="port"/> (a restart where the others expect it).</summary>
+    public async Task<ServiceProcess> Start(string name, string? primaryOf, int port, params string[] settings)
+    {
+        string[] replication = primaryOf is null ? [] : ["--Replication:PrimaryOf", primaryOf, "--Replication:ApiKey", ReplicaToken];
+        var process = await ServiceProcess.StartListeningAsync(port,
+            ["--Urls", $"http://127.0.0.1:{port}", "--Persistence:DataDirectory", Path.Combine(_root, name), .. Keys, .. replication, .. settings]);
+        process.Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        _processes.Add(process);
+        return process;
+    }
+
+    /// <summary>Stops a node cleanly (SIGTERM) and forgets it.</summary>
+    public async Task Stop(ServiceProcess process)
+    {
+        await process.StopAsync();
+        _processes.Remove(process);
+        process.Dispose();
+    }
+
+    public static string UrlOf(ServiceProcess process) => process.Client.BaseAddress!.GetLeftPart(UriPartial.Authority);
+
+    public static async Task<JsonElement> Command(HttpClient client, params string[] args)
+    {
+        using var response = await client.PostAsync("/commands", Http.Json(JsonSerializer.Serialize(args)));
+        var body = await response.Content.ReadAsStringAsync();
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    public static async Task<string> Info(HttpClient client, string section) =>
+        (await Command(client, "INFO", section)).GetProperty("result").GetString()!;
+
+    public static string Field(string info, string name) =>
+        info.Split("\r\n").First(line => line.StartsWith(name + ":", StringComparison.Ordinal))[(name.Length + 1)..];
+
+    public static async Task<long> Stat(HttpClient client, string name) =>
+        long.Parse(Field(await Info(client, "stats"), name), CultureInfo.InvariantCulture);
+
+    public static async Task<long> Offset(HttpClient client) =>
+        long.Parse(Field(await Info(client, "replication"), "master_repl_offset"), CultureInfo.InvariantCulture);
+
+    public static async Task<string> Digest(HttpClient client) =>
+        (await Command(client, "DEBUG", "DIGEST")).GetProperty("result").GetString()!;
+
+    /// <summary>Waits (bounded) until <paramref name="condition"/> holds.</summary>
+    public static async Task Until(Func<Task<bool>> condition, Func<Task<string>> explain)
+    {
+        var deadline = DateTime.UtcNow + Bound;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, await explain());
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Waits (bounded) until the replica's link is up and it has applied everything the primary committed.</summary>
+    public static async Task CaughtUp(ServiceProcess primary, ServiceProcess replica)
+    {
+        var deadline = DateTime.UtcNow + Bound;
+        while (true)
+        {
+            var target = await Offset(primary.Client);
+            var info = await Info(replica.Client, "replication");
+            if (Field(info, "master_link_status") == "up" && long.Parse(Field(info, "master_repl_offset"), CultureInfo.InvariantCulture) == target)
+                return;
+            Assert.True(DateTime.UtcNow < deadline, $"The replica did not catch up with offset {target}:\n{info}\n{replica.Output}");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Waits (bounded) until the replica has the primary's offset and the same DEBUG DIGEST.</summary>
+    public static async Task SameData(ServiceProcess primary, ServiceProcess replica)
+    {
+        var deadline = DateTime.UtcNow + Bound;
+        while (true)
+        {
+            await CaughtUp(primary, replica);
+            var (expected, actual) = (await Digest(primary.Client), await Digest(replica.Client));
+            if (expected == actual && await Offset(primary.Client) == await Offset(replica.Client))
+                return;
+            Assert.True(DateTime.UtcNow < deadline, $"The replica's digest {actual} is not the primary's {expected}.");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Writes of several families through pipelines, with TTLs, counters and pops.</summary>
+    public static async Task Workload(HttpClient client, string prefix, int rounds, int seed)
+    {
+        var random = new Random(seed);
+        for (var round = 0; round < rounds; round++)
+        {
+            var batch = new List<string[]>();
+            for (var i = 0; i < 50; i++)
+            {
+                var n = random.Next(20).ToString(CultureInfo.InvariantCulture);
+                var v = random.Next(1000).ToString(CultureInfo.InvariantCulture);
+                batch.Add(random.Next(8) switch
+                {
+                    0 => ["SET", $"{prefix}:s:{n}", v],
+                    1 => ["SET", $"{prefix}:s:{n}", v, "EX", "1000"],
+                    2 => ["INCRBY", $"{prefix}:c:{n}", v],
+                    3 => ["RPUSH", $"{prefix}:l:{n}", v, v + "x"],
+                    4 => ["LPOP", $"{prefix}:l:{n}"],
+                    5 => ["HSET", $"{prefix}:h:{n}", "f" + v[..1], v],
+                    6 => ["ZADD", $"{prefix}:z:{n}", v, "m" + v[..1]],
+                    _ => ["SPOP", $"{prefix}:set:{n}"],
+                });
+            }
+            using var response = await client.PostAsync("/commands/pipeline", Http.Json(JsonSerializer.Serialize(batch)));
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        }
+        // A transaction too: it reaches the replicas whole.
+        using var multi = await client.PostAsync("/commands/multi-exec", Http.Json($$"""[["SET","{{prefix}}:tx:a","1"],["SET","{{prefix}}:tx:b","2"]]"""));
+        Assert.Equal(System.Net.HttpStatusCode.OK, multi.StatusCode);
+    }
+}
