@@ -132,6 +132,20 @@ public sealed class ReplicationProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task A_replica_redirects_writes_to_the_url_its_primary_announces()
+    {
+        var primary = await Start("primary", null, "--Replication:AnnounceUrl", "http://primary.example:8379/");
+        var replica = await Start("replica", UrlOf(primary));
+        await CaughtUp(primary, replica);
+
+        using var noRedirects = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = replica.Client.BaseAddress };
+        noRedirects.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        using var redirected = await noRedirects.PostAsync("/lists/jobs/right?x=1", Http.Json("""{"values":["a"]}"""));
+        Assert.Equal(HttpStatusCode.TemporaryRedirect, redirected.StatusCode);
+        Assert.Equal("http://primary.example:8379/lists/jobs/right?x=1", redirected.Headers.Location!.AbsoluteUri);
+    }
+
+    [Fact]
     public async Task A_primary_restarted_on_its_own_files_keeps_its_history_and_its_replica_continues_partially()
     {
         var primary = await Start("primary");

@@ -32,7 +32,7 @@ internal static class ReplicationEndpoints
     }
 
     /// <summary>PSYNC replid offset, then the stream until the replica goes or falls out of the backlog.</summary>
-    private static async Task<IResult> Stream(HttpContext http, EngineClient engine, ILoggerFactory loggers, IHostApplicationLifetime lifetime,
+    private static async Task<IResult> Stream(HttpContext http, EngineClient engine, NodeAddress address, ILoggerFactory loggers, IHostApplicationLifetime lifetime,
         string? replid, long? offset, string? id, int? port, string? url, CancellationToken requestAborted)
     {
         var state = engine.Replication;
@@ -77,6 +77,8 @@ internal static class ReplicationEndpoints
             http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
             http.Response.ContentType = "application/octet-stream";
             http.Response.Headers.CacheControl = "no-store";
+            if (address.Announced is { Length: > 0 } ownUrl)
+                http.Response.Headers[NodeAddress.Header] = ownUrl;
             try
             {
                 await http.Response.StartAsync(aborted);

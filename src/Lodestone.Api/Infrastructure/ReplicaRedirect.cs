@@ -6,7 +6,8 @@ namespace Lodestone.Api.Infrastructure;
 
 /// <summary>
 /// On a read-only replica, a resource route that writes answers <c>307 Temporary Redirect</c> to the
-/// same path on the primary (method and body kept by the client), or 503 with the problem code
+/// same path on the primary — at the URL the primary announced (<c>Replication:AnnounceUrl</c>), else
+/// the one this replica follows — (method and body kept by the client), or 503 with the problem code
 /// READONLY when the primary's address is not a URL a client can follow. <c>/commands</c> is left to
 /// the engine, which answers Redis's READONLY; <c>/admin</c> and <c>/replication</c> are this node's own.
 /// </summary>
@@ -26,7 +27,7 @@ internal static class ReplicaRedirect
                 await next(context);
                 return;
             }
-            if (replication.PrimaryUrl is { } primary && Uri.TryCreate(primary, UriKind.Absolute, out var primaryUri))
+            if ((replication.PrimaryAnnouncedUrl ?? replication.PrimaryUrl) is { } primary && Uri.TryCreate(primary, UriKind.Absolute, out var primaryUri))
             {
                 var target = new Uri(primaryUri, context.Request.PathBase + context.Request.Path + context.Request.QueryString);
                 context.Response.StatusCode = StatusCodes.Status307TemporaryRedirect;

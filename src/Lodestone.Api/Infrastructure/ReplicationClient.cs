@@ -21,7 +21,7 @@ namespace Lodestone.Api.Infrastructure;
 /// </remarks>
 internal sealed partial class ReplicationClient(
     Executor executor, IServiceProvider services, IOptions<ReplicationSettings> settings, IHostApplicationLifetime lifetime,
-    Microsoft.AspNetCore.Hosting.Server.IServer server, ILogger<ReplicationClient> logger) : BackgroundService
+    NodeAddress address, ILogger<ReplicationClient> logger) : BackgroundService
 {
     private static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
@@ -35,8 +35,8 @@ internal sealed partial class ReplicationClient(
         using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
         using (stoppingToken.Register(() => started.TrySetResult()))
             await started.Task;
-        var port = ListeningPort();
-        var announce = Uri.EscapeDataString(AnnounceUrl());
+        var port = address.ListeningPort;
+        var announce = Uri.EscapeDataString(address.Announced);
         var state = executor.Replication;
         state.RoleChanged += _ => Interlocked.Exchange(ref _roleChanged, new CancellationTokenSource()).Cancel();
         // A stream that ended is closed at once, not drained for reuse: the primary must see this replica go.
@@ -79,6 +79,10 @@ internal sealed partial class ReplicationClient(
                 }
                 else
                 {
+                    // Where clients reach the primary (its Replication:AnnounceUrl): writes sent here are redirected there.
+                    state.PrimaryAnnouncedUrl = response.Headers.TryGetValues(NodeAddress.Header, out var announced)
+                        && Uri.TryCreate(announced.FirstOrDefault(), UriKind.Absolute, out var at) && at.Scheme is "http" or "https"
+                        ? at.GetLeftPart(UriPartial.Authority) : null;
                     await using var body = await response.Content.ReadAsStreamAsync(link.Token);
                     var acks = AcknowledgeAsync(http, primary, link.Token);
                     try
@@ -117,20 +121,6 @@ internal sealed partial class ReplicationClient(
             {
             }
         }
-    }
-
-    /// <summary>The port of the first address this node listens on (0 when it cannot tell).</summary>
-    private int ListeningPort() => FirstListenUri()?.Port ?? 0;
-
-    /// <summary>Replication:AnnounceUrl, or else the first address this node listens on ("" when it cannot tell).</summary>
-    private string AnnounceUrl() =>
-        settings.Value.AnnounceUrl is { Length: > 0 } configured ? configured.TrimEnd('/')
-        : FirstListenUri() is { } uri ? uri.GetLeftPart(UriPartial.Authority) : "";
-
-    private Uri? FirstListenUri()
-    {
-        var address = server.Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses.FirstOrDefault();
-        return address is not null && Uri.TryCreate(address.Replace("*", "localhost", StringComparison.Ordinal).Replace("+", "localhost", StringComparison.Ordinal), UriKind.Absolute, out var uri) ? uri : null;
     }
 
     /// <summary>

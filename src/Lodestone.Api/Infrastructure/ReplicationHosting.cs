@@ -69,6 +69,7 @@ internal static class ReplicationHosting
             if (replication.Value.BacklogBytes is { } bytes)
                 engine.ReplBacklogSize = bytes;
         });
+        services.AddSingleton<NodeAddress>();
         services.AddHostedService<ReplicationClient>();
         return services;
     }
@@ -83,5 +84,30 @@ internal static class ReplicationHosting
         executor.Replication.ServeStaleData = settings.ServeStaleData;
         if (!string.IsNullOrWhiteSpace(settings.PrimaryOf))
             executor.Replication.Follow(new Uri(settings.PrimaryOf).GetLeftPart(UriPartial.Authority), executor.Time.GetUtcNow().ToUnixTimeMilliseconds());
+    }
+}
+
+/// <summary>
+/// The URL this node tells others to reach it at: <c>Replication:AnnounceUrl</c>, or else the first
+/// address it listens on. A replica sends it to its primary; a primary sends it to its replicas, which
+/// redirect writes there (307), so clients are sent where they can reach the primary.
+/// </summary>
+internal sealed class NodeAddress(IOptions<ReplicationSettings> settings, Microsoft.AspNetCore.Hosting.Server.IServer server)
+{
+    /// <summary>The response header of the replication stream that carries the primary's announced URL.</summary>
+    public const string Header = "Lodestone-Announce-Url";
+
+    /// <summary>The announced URL, without a trailing slash ("" when not configured and not listening yet).</summary>
+    public string Announced =>
+        settings.Value.AnnounceUrl is { Length: > 0 } configured ? configured.TrimEnd('/')
+        : FirstListenUri() is { } uri ? uri.GetLeftPart(UriPartial.Authority) : "";
+
+    /// <summary>The port of the first address this node listens on (0 when it cannot tell).</summary>
+    public int ListeningPort => FirstListenUri()?.Port ?? 0;
+
+    private Uri? FirstListenUri()
+    {
+        var address = server.Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        return address is not null && Uri.TryCreate(address.Replace("*", "localhost", StringComparison.Ordinal).Replace("+", "localhost", StringComparison.Ordinal), UriKind.Absolute, out var uri) ? uri : null;
     }
 }

@@ -38,6 +38,18 @@ public sealed class ReplicationState
     /// <summary>The primary's URL when this node is a replica; null for a primary.</summary>
     public string? PrimaryUrl => _primary;
 
+    /// <summary>
+    /// The URL the primary announced for clients (its <c>Replication:AnnounceUrl</c>), learnt from its
+    /// stream; null until then, or when it gave none. A replica's redirects go there, else to <see cref="PrimaryUrl"/>.
+    /// </summary>
+    public string? PrimaryAnnouncedUrl
+    {
+        get => Volatile.Read(ref _primaryAnnounced);
+        set => Volatile.Write(ref _primaryAnnounced, value);
+    }
+
+    private string? _primaryAnnounced;
+
     /// <summary>Whether this node follows a primary.</summary>
     public bool IsReplica => _primary is not null;
 
@@ -263,6 +275,7 @@ public sealed class ReplicationState
             if (string.Equals(_primary, primaryUrl, StringComparison.OrdinalIgnoreCase))
                 return false;
             _primary = primaryUrl;
+            _primaryAnnounced = null;
             _link = ReplicaLinkState.Connect;
             Interlocked.Exchange(ref _followingSinceMs, nowMs);
         }
@@ -284,6 +297,7 @@ public sealed class ReplicationState
             if (_primary is null)
                 return false;
             _primary = null;
+            _primaryAnnounced = null;
             _syncInProgress = false;
             ids = Ids.Shift(offset);
             Volatile.Write(ref _ids, ids);
