@@ -161,10 +161,11 @@ for start in range(0, keys, 1000):
 PY
   cmd "$PRIMARY" '["CONFIG","SET","latency-monitor-threshold","1"]' >/dev/null
   cmd "$PRIMARY" '["LATENCY","RESET"]' >/dev/null
+  # A save rule may have started a snapshot while filling: let it finish, then take one to time.
+  bgsave_done() { for _ in $(seq 600); do [ "$(info_field "$PRIMARY" persistence rdb_bgsave_in_progress)" = 0 ] && return 0; sleep 0.1; done; }
+  bgsave_done
   cmd "$PRIMARY" '["BGSAVE"]' >/dev/null
-  for _ in $(seq 600); do
-    [ "$(info_field "$PRIMARY" persistence rdb_bgsave_in_progress)" = 0 ] && break; sleep 0.1
-  done
+  bgsave_done
   save_ms=$(info_field "$PRIMARY" persistence rdb_last_bgsave_time_ms)
   snapshot_max=$(cmd "$PRIMARY" '["LATENCY","LATEST"]' | python3 -c "import json,sys; print(max([e[3] for e in json.load(sys.stdin)['result'] if e[0]=='snapshot'] or [0]))")
   say "snapshot of $(info_field "$PRIMARY" keyspace db0 | cut -d, -f1): ${save_ms} ms; longest snapshot slice over 1 ms: ${snapshot_max} ms"

@@ -31,21 +31,23 @@ internal static class ReplicaReads
     {
         // Resolved once: every request passes here.
         var executor = app.ApplicationServices.GetRequiredService<Executor>();
+        // One callback for every response (the request's response is its state): nothing allocated per request for it.
+        Func<object, Task> stamp = state =>
+        {
+            var response = (HttpResponse)state;
+            var offset = executor.CommittedOffset.ToString(CultureInfo.InvariantCulture);
+            response.Headers[UpstashErrors.SyncTokenHeader] = offset;
+            var lag = executor.Replication.LagMs(executor.Time.GetUtcNow().ToUnixTimeMilliseconds());
+            if (lag >= 0)
+            {
+                response.Headers[OffsetHeader] = offset;
+                response.Headers[LagHeader] = lag.ToString(CultureInfo.InvariantCulture);
+            }
+            return Task.CompletedTask;
+        };
         return app.Use((context, next) =>
         {
-            context.Response.OnStarting(static state =>
-            {
-                var (response, executor) = ((HttpResponse, Executor))state;
-                var offset = executor.CommittedOffset.ToString(CultureInfo.InvariantCulture);
-                response.Headers[UpstashErrors.SyncTokenHeader] = offset;
-                var lag = executor.Replication.LagMs(executor.Time.GetUtcNow().ToUnixTimeMilliseconds());
-                if (lag >= 0)
-                {
-                    response.Headers[OffsetHeader] = offset;
-                    response.Headers[LagHeader] = lag.ToString(CultureInfo.InvariantCulture);
-                }
-                return Task.CompletedTask;
-            }, (context.Response, executor));
+            context.Response.OnStarting(stamp, context.Response);
             return next(context);
         });
     }

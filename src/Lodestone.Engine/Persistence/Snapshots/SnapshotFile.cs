@@ -129,7 +129,7 @@ internal static class SnapshotFile
         var declared = input.Varint();
         var computed = input.Checksum;
         Span<byte> trailer = stackalloc byte[4];
-        if (stream.ReadAtLeast(trailer, 4, throwOnEndOfStream: false) < 4)
+        if (input.ReadUnchecked(trailer) < 4)
             throw new InvalidDataException("The snapshot has no checksum: it was cut short.");
         if (BinaryPrimitives.ReadUInt32LittleEndian(trailer) != computed)
             throw new InvalidDataException("The snapshot's checksum does not match its contents.");
