@@ -1,4 +1,4 @@
-using static Lodestone.Api.Tests.ReplicationProcesses;
+using static Lodestone.Api.Tests.ReplicationNodes;
 
 namespace Lodestone.Api.Tests;
 
@@ -10,7 +10,7 @@ namespace Lodestone.Api.Tests;
 /// </summary>
 public sealed class ChainedReplicationTests : IDisposable
 {
-    private readonly ReplicationProcesses _nodes = new();
+    private readonly ReplicationNodes _nodes = new();
 
     public void Dispose() => _nodes.Dispose();
 
@@ -18,11 +18,11 @@ public sealed class ChainedReplicationTests : IDisposable
     public async Task Writes_on_the_primary_reach_a_replica_of_its_replica_with_the_same_digest_offsets_and_replid()
     {
         var a = await _nodes.Start("a");
-        await Workload(a.Client, "before", 5, seed: 11);
+        await SteadyWorkload(a.Client, "before", 5, seed: 11);
         var b = await _nodes.Start("b", UrlOf(a));
         await CaughtUp(a, b);
         var c = await _nodes.Start("c", UrlOf(b));
-        await Workload(a.Client, "after", 10, seed: 12);
+        await SteadyWorkload(a.Client, "after", 10, seed: 12);
 
         await SameData(a, b);
         await SameData(b, c);
@@ -49,7 +49,7 @@ public sealed class ChainedReplicationTests : IDisposable
     {
         var a = await _nodes.Start("a");
         var b = await _nodes.Start("b", UrlOf(a));
-        await Workload(a.Client, "one", 4, seed: 21);
+        await SteadyWorkload(a.Client, "one", 4, seed: 21);
         await CaughtUp(a, b);
         var c = await _nodes.Start("c", UrlOf(b));
         await SameData(b, c);
@@ -57,7 +57,7 @@ public sealed class ChainedReplicationTests : IDisposable
         // B restarts on its own data (same port): it resumes from A, and C resumes from it, partially.
         var port = new Uri(UrlOf(b)).Port;
         await _nodes.Stop(b);
-        await Workload(a.Client, "two", 4, seed: 22);
+        await SteadyWorkload(a.Client, "two", 4, seed: 22);
         b = await _nodes.Start("b", UrlOf(a), port);
         await SameData(a, b);
         await SameData(b, c);
@@ -83,7 +83,7 @@ public sealed class ChainedReplicationTests : IDisposable
     {
         var a = await _nodes.Start("a");
         var b = await _nodes.Start("b", UrlOf(a));
-        await Workload(a.Client, "one", 3, seed: 31);
+        await SteadyWorkload(a.Client, "one", 3, seed: 31);
         await CaughtUp(a, b);
         var c = await _nodes.Start("c", UrlOf(b));
         await SameData(b, c);
@@ -97,7 +97,7 @@ public sealed class ChainedReplicationTests : IDisposable
         var fullBefore = await Stat(a.Client, "sync_full");
         using (var back = await b.Client.PutAsync("/admin/replication", Http.Json($$"""{"primaryOf":"{{UrlOf(a)}}"}""")))
             Assert.Equal(System.Net.HttpStatusCode.OK, back.StatusCode);
-        await Workload(a.Client, "two", 2, seed: 32);
+        await SteadyWorkload(a.Client, "two", 2, seed: 32);
 
         await SameData(a, b);
         await SameData(b, c);

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
-using static Lodestone.Api.Tests.ReplicationProcesses;
+using static Lodestone.Api.Tests.ReplicationNodes;
 
 namespace Lodestone.Api.Tests;
 
@@ -15,7 +15,7 @@ namespace Lodestone.Api.Tests;
 public sealed class ReplicaReadsTests : IDisposable
 {
     private const string Token = "upstash-sync-token";
-    private readonly ReplicationProcesses _nodes = new();
+    private readonly ReplicationNodes _nodes = new();
 
     public void Dispose() => _nodes.Dispose();
 
@@ -35,7 +35,7 @@ public sealed class ReplicaReadsTests : IDisposable
     {
         var primary = await _nodes.Start("primary");
         // The replica follows through a proxy that holds the stream back 200 ms: it is always behind.
-        using var proxy = new DelayingProxy(new Uri(UrlOf(primary)).Port, TimeSpan.FromMilliseconds(200));
+        await using var proxy = new FaultProxy(new Uri(UrlOf(primary))) { Delay = TimeSpan.FromMilliseconds(200) };
         var replica = await _nodes.Start("replica", proxy.Url);
         await CaughtUp(primary, replica);
 

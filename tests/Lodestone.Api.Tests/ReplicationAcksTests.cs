@@ -6,6 +6,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 
+using static Lodestone.Api.Tests.ReplicationNodes;
+
 namespace Lodestone.Api.Tests;
 
 /// <summary>
@@ -17,57 +19,21 @@ namespace Lodestone.Api.Tests;
 /// </summary>
 public sealed class ReplicationAcksTests : IDisposable
 {
-    private const string AdminToken = "acks-admin-token-0123456789";
-    private const string ReplicaToken = "acks-replica-token-0123456789";
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
-
     /// <summary>Below the replica's heartbeat (1 s): an answer this fast came from a prompt ack.</summary>
     private static readonly TimeSpan Prompt = TimeSpan.FromMilliseconds(900);
 
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "lodestone-acks-" + Guid.NewGuid().ToString("N"));
-    private readonly List<ServiceProcess> _processes = [];
+    private readonly ReplicationNodes _nodes = new();
 
-    public void Dispose()
-    {
-        foreach (var process in _processes)
-            process.Dispose();
-        if (Directory.Exists(_root))
-            Directory.Delete(_root, recursive: true);
-    }
+    public void Dispose() => _nodes.Dispose();
 
-    private static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
-
-    private static readonly string[] Keys =
-    [
-        "--Auth:ApiKeys:0:Name", "admin", "--Auth:ApiKeys:0:Sha256", Hash(AdminToken), "--Auth:ApiKeys:0:Role", "admin",
-        "--Auth:ApiKeys:1:Name", "replica", "--Auth:ApiKeys:1:Sha256", Hash(ReplicaToken), "--Auth:ApiKeys:1:Role", "replica",
-    ];
-
-    private async Task<ServiceProcess> Start(string name, string? primaryOf = null)
-    {
-        string[] replication = primaryOf is null ? [] : ["--Replication:PrimaryOf", primaryOf, "--Replication:ApiKey", ReplicaToken];
-        var process = await ServiceProcess.StartAsync(Path.Combine(_root, name), [.. Keys, .. replication]);
-        process.Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
-        _processes.Add(process);
-        return process;
-    }
-
-    /// <summary>A primary and a replica that has caught up with it.</summary>
+    /// <summary>A primary and a replica that has caught up with it, and that the primary counts as attached.</summary>
     private async Task<(ServiceProcess Primary, ServiceProcess Replica)> Pair()
     {
-        var primary = await Start("primary");
-        var replica = await Start("replica", primary.Client.BaseAddress!.GetLeftPart(UriPartial.Authority));
-        var deadline = DateTime.UtcNow + Bound;
-        while (true)
-        {
-            var target = Field(await Info(primary.Client), "master_repl_offset");
-            var info = await Info(replica.Client);
-            if (Field(info, "master_link_status") == "up" && Field(info, "master_repl_offset") == target
-                && Field(await Info(primary.Client), "connected_slaves") == "1")
-                return (primary, replica);
-            Assert.True(DateTime.UtcNow < deadline, $"The replica did not catch up:\n{info}\n{replica.Output}");
-            await Task.Delay(50);
-        }
+        var primary = await _nodes.Start("primary");
+        var replica = await _nodes.Start("replica", UrlOf(primary));
+        await CaughtUp(primary, replica);
+        await Until(async () => Field(await Info(primary.Client), "connected_slaves") == "1", () => Info(primary.Client));
+        return (primary, replica);
     }
 
     private static async Task<JsonElement> Post(HttpClient client, string path, string json)
@@ -76,12 +42,7 @@ public sealed class ReplicationAcksTests : IDisposable
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
     }
 
-    private static Task<JsonElement> Command(HttpClient client, params string[] args) => Post(client, "/commands", JsonSerializer.Serialize(args));
-
-    private static async Task<string> Info(HttpClient client) => (await Command(client, "INFO", "replication")).GetProperty("result").GetString()!;
-
-    private static string Field(string info, string name) =>
-        info.Split("\r\n").First(line => line.StartsWith(name + ":", StringComparison.Ordinal))[(name.Length + 1)..];
+    private static Task<string> Info(HttpClient client) => ReplicationNodes.Info(client, "replication");
 
     private static async Task<(T Value, TimeSpan Took)> Timed<T>(Func<Task<T>> run)
     {

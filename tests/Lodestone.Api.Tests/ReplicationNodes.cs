@@ -45,17 +45,11 @@ public sealed class ReplicationNodes : IDisposable
     ];
 
     /// <summary>Starts node <paramref name="name"/> (its directory under the root), a replica of <paramref name="primaryOf"/> when given.</summary>
-    public async Task<ServiceProcess> Start(string name, string? primaryOf = null, params string[] settings)
-    {
-        string[] replication = primaryOf is null ? [] : ["--Replication:PrimaryOf", primaryOf, "--Replication:ApiKey", ReplicaToken];
-        var process = await ServiceProcess.StartAsync(Path.Combine(_root, name), [.. Keys, .. replication, .. settings]);
-        process.Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
-        _processes.Add(process);
-        return process;
-    }
+    public Task<ServiceProcess> Start(string name, string? primaryOf = null, params string[] settings) =>
+        Start(name, primaryOf, ServiceProcess.FreePort(), settings);
 
-    /// <summary>Starts node <paramref name="name"/> again on <paramref name="port"/> (where its replicas look for it), on the data it left.</summary>
-    public async Task<ServiceProcess> Restart(string name, int port, string? primaryOf = null, params string[] settings)
+    /// <summary>Starts node <paramref name="name"/> on <paramref name="port"/>: a restart where the others look for it, on the data it left.</summary>
+    public async Task<ServiceProcess> Start(string name, string? primaryOf, int port, params string[] settings)
     {
         string[] replication = primaryOf is null ? [] : ["--Replication:PrimaryOf", primaryOf, "--Replication:ApiKey", ReplicaToken];
         var process = await ServiceProcess.StartListeningAsync(port,
@@ -63,6 +57,13 @@ public sealed class ReplicationNodes : IDisposable
         process.Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
         _processes.Add(process);
         return process;
+    }
+
+    /// <summary>Stops a node cleanly (SIGTERM) and forgets it.</summary>
+    public async Task Stop(ServiceProcess process)
+    {
+        await process.StopAsync();
+        Forget(process);
     }
 
     public static string UrlOf(ServiceProcess process) => process.Client.BaseAddress!.GetLeftPart(UriPartial.Authority);
@@ -89,14 +90,34 @@ public sealed class ReplicationNodes : IDisposable
     public static async Task<string> Digest(HttpClient client) =>
         (await Command(client, "DEBUG", "DIGEST")).GetProperty("result").GetString()!;
 
+    /// <summary>Waits (bounded) until <paramref name="condition"/> holds.</summary>
+    public static async Task Until(Func<Task<bool>> condition, Func<Task<string>> explain)
+    {
+        var deadline = DateTime.UtcNow + Bound;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, await explain());
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>Waits (bounded) until the replica has applied everything the primary committed and its link is up.</summary>
     public static async Task CaughtUp(ServiceProcess primary, ServiceProcess replica)
     {
         var deadline = DateTime.UtcNow + Bound;
         while (true)
         {
-            var target = await Offset(primary.Client);
-            var info = await Info(replica.Client, "replication");
+            long target;
+            string info;
+            try
+            {
+                target = await Offset(primary.Client);
+                info = await Info(replica.Client, "replication");
+            }
+            catch (HttpRequestException gone)
+            {
+                throw new InvalidOperationException($"A node stopped answering ({gone.Message}).\n--- replica:\n{replica.Output}\n--- primary:\n{primary.Output}", gone);
+            }
             if (Field(info, "master_link_status") == "up" && long.Parse(Field(info, "master_repl_offset"), CultureInfo.InvariantCulture) == target)
                 return;
             Assert.True(DateTime.UtcNow < deadline, $"The replica did not catch up with offset {target}:\n{info}\n{replica.Output}");
@@ -167,5 +188,39 @@ public sealed class ReplicationNodes : IDisposable
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
         await Command(client, "HPEXPIRE", $"{prefix}:hx:1", "200", "FIELDS", "1", "f");
+    }
+
+    /// <summary>
+    /// Writes of several families through pipelines and a transaction, with no TTL that passes during a
+    /// test: offsets and digests then stay still once the writes stop.
+    /// </summary>
+    public static async Task SteadyWorkload(HttpClient client, string prefix, int rounds, int seed)
+    {
+        var random = new Random(seed);
+        for (var round = 0; round < rounds; round++)
+        {
+            var batch = new List<string[]>();
+            for (var i = 0; i < 50; i++)
+            {
+                var n = random.Next(20).ToString(CultureInfo.InvariantCulture);
+                var v = random.Next(1000).ToString(CultureInfo.InvariantCulture);
+                batch.Add(random.Next(8) switch
+                {
+                    0 => ["SET", $"{prefix}:s:{n}", v],
+                    1 => ["SET", $"{prefix}:s:{n}", v, "EX", "1000"],
+                    2 => ["INCRBY", $"{prefix}:c:{n}", v],
+                    3 => ["RPUSH", $"{prefix}:l:{n}", v, v + "x"],
+                    4 => ["LPOP", $"{prefix}:l:{n}"],
+                    5 => ["HSET", $"{prefix}:h:{n}", "f" + v[..1], v],
+                    6 => ["ZADD", $"{prefix}:z:{n}", v, "m" + v[..1]],
+                    _ => ["SPOP", $"{prefix}:set:{n}"],
+                });
+            }
+            using var response = await client.PostAsync("/commands/pipeline", Http.Json(JsonSerializer.Serialize(batch)));
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        }
+        // A transaction too: it reaches the replicas whole.
+        using var multi = await client.PostAsync("/commands/multi-exec", Http.Json($$"""[["SET","{{prefix}}:tx:a","1"],["SET","{{prefix}}:tx:b","2"]]"""));
+        Assert.Equal(System.Net.HttpStatusCode.OK, multi.StatusCode);
     }
 }

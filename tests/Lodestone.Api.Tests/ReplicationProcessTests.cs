@@ -159,7 +159,7 @@ public sealed class ReplicationProcessTests : IDisposable
         // Stopped cleanly (its log complete) and started again where the replica looks for it.
         await primary.StopAsync();
         _nodes.Forget(primary);
-        primary = await _nodes.Restart("primary", new Uri(url).Port);
+        primary = await _nodes.Start("primary", null, new Uri(url).Port);
         var after = await Info(primary.Client, "replication");
         Assert.Equal(Field(before, "master_replid"), Field(after, "master_replid"));
         // Where it left off, or further on: keys whose time passed meanwhile are deleted as it starts.
