@@ -165,6 +165,21 @@ internal sealed class Keyspace
             }
             return null;
         }
+        // A replica keeps a hash's expired fields until its primary's HDEL comes (it never expires on its
+        // own), but a read sees the hash without them, as it sees no key whose time has passed.
+        if (HidesExpired && !access.Write && entry.Value is HashValue { HasFieldExpiries: true } hash && hash.NextExpiry < access.NowMs)
+        {
+            entry = WithoutExpiredFields(entry, hash, access.NowMs);
+            if (entry is null)
+            {
+                if (access.CountsReads)
+                {
+                    Misses++;
+                    _observer.Missed(key);
+                }
+                return null;
+            }
+        }
         if (access.CountsReads)
             Hits++;
         if (access.Write)
@@ -173,6 +188,20 @@ internal sealed class Keyspace
             MarkSizePending(entry);
         }
         return entry;
+    }
+
+    /// <summary>A read-only view of a replica's hash with its expired fields left out, outside the table; null when none is left.</summary>
+    private static Entry? WithoutExpiredFields(Entry entry, HashValue hash, long nowMs)
+    {
+        var live = (HashValue)hash.DeepCopy();
+        live.RemoveExpired(nowMs);
+        return live.Count == 0 ? null : new Entry(entry.Key, entry.Hash, RedisType.Hash, live)
+        {
+            ExpireAtMs = entry.ExpireAtMs,
+            Version = entry.Version,
+            Access = entry.Access,
+            AccountedBytes = -1,
+        };
     }
 
     /// <summary>
