@@ -147,46 +147,34 @@ public sealed class ReplicationNodes : IDisposable
     /// <summary>Writes of every family through pipelines: TTLs, counters, pops (blocking ones too), random pops, renames, deletions, rate limits, locks.</summary>
     public static async Task Workload(HttpClient client, string prefix, int rounds, int seed)
     {
-        var random = new Random(seed);
-        for (var round = 0; round < rounds; round++)
+        await Pipelines(client, rounds, seed, 25, (kind, n, v) => kind switch
         {
-            var batch = new List<string[]>();
-            for (var i = 0; i < 50; i++)
-            {
-                var n = random.Next(20).ToString(CultureInfo.InvariantCulture);
-                var v = random.Next(1000).ToString(CultureInfo.InvariantCulture);
-                batch.Add(random.Next(25) switch
-                {
-                    0 => ["SET", $"{prefix}:s:{n}", v],
-                    1 => ["SET", $"{prefix}:s:{n}", v, "EX", "1000"],
-                    2 => ["INCRBY", $"{prefix}:c:{n}", v],
-                    3 => ["APPEND", $"{prefix}:s:{n}", v],
-                    4 => ["RPUSH", $"{prefix}:l:{n}", v, v + "x"],
-                    5 => ["LPOP", $"{prefix}:l:{n}"],
-                    6 => ["HSET", $"{prefix}:h:{n}", "f" + v[..1], v],
-                    7 => ["HINCRBY", $"{prefix}:h:{n}", "count", "2"],
-                    8 => ["SADD", $"{prefix}:set:{n}", v, v + "y"],
-                    9 => ["SPOP", $"{prefix}:set:{n}"],
-                    10 => ["ZADD", $"{prefix}:z:{n}", v, "m" + v[..1]],
-                    11 => ["ZPOPMIN", $"{prefix}:z:{n}"],
-                    12 => ["PFADD", $"{prefix}:hll:{n}", v],
-                    13 => ["SETBIT", $"{prefix}:bits:{n}", v, "1"],
-                    14 => ["GEOADD", $"{prefix}:geo:{n}", "13.36", "38.11", "m" + v],
-                    15 => ["EXPIRE", $"{prefix}:l:{n}", "500"],
-                    16 => ["PERSIST", $"{prefix}:l:{n}"],
-                    17 => ["DEL", $"{prefix}:c:{n}"],
-                    18 => ["SET", $"{prefix}:short:{n}", v, "PX", "150"],
-                    19 => ["HSET", $"{prefix}:hx:{n}", "f", v],
-                    20 => ["CL.THROTTLE", $"{prefix}:rate:{n}", "15", "30", "60", "1"],
-                    21 => ["LOCK.ACQUIRE", $"{prefix}:lock:{n}", "60000", "OWNER", "o" + v[..1]],
-                    22 => ["LOCK.RELEASE", $"{prefix}:lock:{n}", "o" + v[..1]],
-                    23 => ["BLPOP", $"{prefix}:l:{n}", "0.01"],
-                    _ => ["RENAME", $"{prefix}:s:{n}", $"{prefix}:s:renamed{n}"],
-                });
-            }
-            using var response = await client.PostAsync("/commands/pipeline", Http.Json(JsonSerializer.Serialize(batch)));
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        }
+            0 => ["SET", $"{prefix}:s:{n}", v],
+            1 => ["SET", $"{prefix}:s:{n}", v, "EX", "1000"],
+            2 => ["INCRBY", $"{prefix}:c:{n}", v],
+            3 => ["APPEND", $"{prefix}:s:{n}", v],
+            4 => ["RPUSH", $"{prefix}:l:{n}", v, v + "x"],
+            5 => ["LPOP", $"{prefix}:l:{n}"],
+            6 => ["HSET", $"{prefix}:h:{n}", "f" + v[..1], v],
+            7 => ["HINCRBY", $"{prefix}:h:{n}", "count", "2"],
+            8 => ["SADD", $"{prefix}:set:{n}", v, v + "y"],
+            9 => ["SPOP", $"{prefix}:set:{n}"],
+            10 => ["ZADD", $"{prefix}:z:{n}", v, "m" + v[..1]],
+            11 => ["ZPOPMIN", $"{prefix}:z:{n}"],
+            12 => ["PFADD", $"{prefix}:hll:{n}", v],
+            13 => ["SETBIT", $"{prefix}:bits:{n}", v, "1"],
+            14 => ["GEOADD", $"{prefix}:geo:{n}", "13.36", "38.11", "m" + v],
+            15 => ["EXPIRE", $"{prefix}:l:{n}", "500"],
+            16 => ["PERSIST", $"{prefix}:l:{n}"],
+            17 => ["DEL", $"{prefix}:c:{n}"],
+            18 => ["SET", $"{prefix}:short:{n}", v, "PX", "150"],
+            19 => ["HSET", $"{prefix}:hx:{n}", "f", v],
+            20 => ["CL.THROTTLE", $"{prefix}:rate:{n}", "15", "30", "60", "1"],
+            21 => ["LOCK.ACQUIRE", $"{prefix}:lock:{n}", "60000", "OWNER", "o" + v[..1]],
+            22 => ["LOCK.RELEASE", $"{prefix}:lock:{n}", "o" + v[..1]],
+            23 => ["BLPOP", $"{prefix}:l:{n}", "0.01"],
+            _ => ["RENAME", $"{prefix}:s:{n}", $"{prefix}:s:renamed{n}"],
+        });
         await Command(client, "HPEXPIRE", $"{prefix}:hx:1", "200", "FIELDS", "1", "f");
     }
 
@@ -196,6 +184,28 @@ public sealed class ReplicationNodes : IDisposable
     /// </summary>
     public static async Task SteadyWorkload(HttpClient client, string prefix, int rounds, int seed)
     {
+        await Pipelines(client, rounds, seed, 8, (kind, n, v) => kind switch
+        {
+            0 => ["SET", $"{prefix}:s:{n}", v],
+            1 => ["SET", $"{prefix}:s:{n}", v, "EX", "1000"],
+            2 => ["INCRBY", $"{prefix}:c:{n}", v],
+            3 => ["RPUSH", $"{prefix}:l:{n}", v, v + "x"],
+            4 => ["LPOP", $"{prefix}:l:{n}"],
+            5 => ["HSET", $"{prefix}:h:{n}", "f" + v[..1], v],
+            6 => ["ZADD", $"{prefix}:z:{n}", v, "m" + v[..1]],
+            _ => ["SPOP", $"{prefix}:set:{n}"],
+        });
+        // A transaction too: it reaches the replicas whole.
+        using var multi = await client.PostAsync("/commands/multi-exec", Http.Json($$"""[["SET","{{prefix}}:tx:a","1"],["SET","{{prefix}}:tx:b","2"]]"""));
+        Assert.Equal(System.Net.HttpStatusCode.OK, multi.StatusCode);
+    }
+
+    /// <summary>
+    /// <paramref name="rounds"/> pipelines of 50 commands, each made by <paramref name="command"/> from a
+    /// kind below <paramref name="kinds"/>, a key number and a value, all drawn from one seeded random.
+    /// </summary>
+    private static async Task Pipelines(HttpClient client, int rounds, int seed, int kinds, Func<int, string, string, string[]> command)
+    {
         var random = new Random(seed);
         for (var round = 0; round < rounds; round++)
         {
@@ -204,23 +214,10 @@ public sealed class ReplicationNodes : IDisposable
             {
                 var n = random.Next(20).ToString(CultureInfo.InvariantCulture);
                 var v = random.Next(1000).ToString(CultureInfo.InvariantCulture);
-                batch.Add(random.Next(8) switch
-                {
-                    0 => ["SET", $"{prefix}:s:{n}", v],
-                    1 => ["SET", $"{prefix}:s:{n}", v, "EX", "1000"],
-                    2 => ["INCRBY", $"{prefix}:c:{n}", v],
-                    3 => ["RPUSH", $"{prefix}:l:{n}", v, v + "x"],
-                    4 => ["LPOP", $"{prefix}:l:{n}"],
-                    5 => ["HSET", $"{prefix}:h:{n}", "f" + v[..1], v],
-                    6 => ["ZADD", $"{prefix}:z:{n}", v, "m" + v[..1]],
-                    _ => ["SPOP", $"{prefix}:set:{n}"],
-                });
+                batch.Add(command(random.Next(kinds), n, v));
             }
             using var response = await client.PostAsync("/commands/pipeline", Http.Json(JsonSerializer.Serialize(batch)));
-            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
-        // A transaction too: it reaches the replicas whole.
-        using var multi = await client.PostAsync("/commands/multi-exec", Http.Json($$"""[["SET","{{prefix}}:tx:a","1"],["SET","{{prefix}}:tx:b","2"]]"""));
-        Assert.Equal(System.Net.HttpStatusCode.OK, multi.StatusCode);
     }
 }
