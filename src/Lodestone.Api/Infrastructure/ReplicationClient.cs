@@ -103,8 +103,10 @@ internal sealed partial class ReplicationClient(
                 forceFull |= refused.Diverged;
                 LogEnded(primary, refused.Message);
             }
-            catch (Exception failure) when (failure is HttpRequestException or IOException or OperationCanceledException)
+            catch (Exception failure) when (failure is not OutOfMemoryException)
             {
+                // Whatever ends a link — HTTP, the socket (HttpClient lets a SocketException through when
+                // a peer resets as it connects), a file — ends only the link: the loop reconnects.
                 if (!stoppingToken.IsCancellationRequested && !roleChanged.IsCancellationRequested)
                     LogEnded(primary, failure.Message);
             }
@@ -177,7 +179,7 @@ internal sealed partial class ReplicationClient(
         {
             using var response = await http.SendAsync(request, linkEnded);
         }
-        catch (HttpRequestException)
+        catch (Exception failure) when (failure is HttpRequestException or System.Net.Sockets.SocketException or IOException)
         {
             // The stream notices a dead primary; an ack lost now goes again with the next one.
         }
