@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Threading.Channels;
 
 namespace Lodestone.Api.Tests;
 
@@ -40,7 +42,7 @@ public sealed class FaultProxy : IAsyncDisposable
 
     private int _streamsOpened;
 
-    /// <summary>Holds every chunk the primary sends on a stream this long before passing it on.</summary>
+    /// <summary>Holds every chunk the primary sends on a stream this long after it arrived before passing it on.</summary>
     public TimeSpan Delay
     {
         get => TimeSpan.FromMilliseconds(Interlocked.Read(ref _delayMs));
@@ -151,25 +153,30 @@ public sealed class FaultProxy : IAsyncDisposable
         }
     }
 
-    /// <summary>Primary → replica, with the armed faults applied to a stream connection.</summary>
+    /// <summary>
+    /// Primary → replica, with the armed faults applied to a stream connection. Reading and writing are
+    /// apart, so a delay holds each chunk for <see cref="Delay"/> from when it arrived — chunks that
+    /// arrive together leave together — instead of adding up.
+    /// </summary>
     private async Task PumpDownAsync(Relay relay)
     {
+        var chunks = Channel.CreateUnbounded<(byte[] Bytes, long Due, bool Last)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var writing = WriteDownAsync(relay, chunks.Reader);
         var buffer = new byte[16 * 1024];
         try
         {
             var from = relay.Server.GetStream();
-            var to = relay.Client.GetStream();
             while (true)
             {
                 var read = await from.ReadAsync(buffer, _stop.Token);
                 if (read == 0)
-                    return;
+                    break;
                 var count = read;
                 var cut = false;
+                var due = Stopwatch.GetTimestamp();
                 if (relay.IsStream)
                 {
-                    if (Interlocked.Read(ref _delayMs) is > 0 and var delay)
-                        await Task.Delay(TimeSpan.FromMilliseconds(delay), _stop.Token);
+                    due += (long)(Delay.TotalSeconds * Stopwatch.Frequency);
                     var corruptAt = Interlocked.Read(ref _corruptAt);
                     if (corruptAt >= 0)
                     {
@@ -198,8 +205,33 @@ public sealed class FaultProxy : IAsyncDisposable
                         }
                     }
                 }
-                await to.WriteAsync(buffer.AsMemory(0, count), _stop.Token);
+                chunks.Writer.TryWrite((buffer.AsSpan(0, count).ToArray(), due, cut));
                 if (cut)
+                    break;
+            }
+        }
+        catch (Exception gone) when (gone is IOException or SocketException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        {
+        }
+        finally
+        {
+            chunks.Writer.TryComplete();
+        }
+        await writing;
+    }
+
+    /// <summary>Writes each chunk once it is due; after a cut's last chunk, stops (the relay then closes).</summary>
+    private async Task WriteDownAsync(Relay relay, ChannelReader<(byte[] Bytes, long Due, bool Last)> chunks)
+    {
+        try
+        {
+            var to = relay.Client.GetStream();
+            await foreach (var (bytes, due, last) in chunks.ReadAllAsync(_stop.Token))
+            {
+                if (Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due) is { Ticks: > 0 } wait)
+                    await Task.Delay(wait, _stop.Token);
+                await to.WriteAsync(bytes, _stop.Token);
+                if (last)
                 {
                     await to.FlushAsync(_stop.Token);
                     return;
