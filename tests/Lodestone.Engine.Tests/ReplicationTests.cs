@@ -218,6 +218,54 @@ public sealed class ReplicationTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// PSYNC2 down a chain: when a replica learns, by a partial resync, that its primary's history goes
+    /// on under a new id (a promotion), it takes that id and keeps its old one as replid2 — so its own
+    /// replica, still on the old id, continues from it partially — and ends the streams it serves.
+    /// </summary>
+    [Fact]
+    public async Task A_middle_replica_that_continues_a_promoted_primary_keeps_its_old_id_for_its_own_replicas()
+    {
+        await Workload(_primary, "a", 50);
+        _replica.Executor.Replication.Follow("http://primary:8379");
+        using (var first = new CancellationTokenSource(Bound))
+        {
+            var (writing, following, session) = await Connect(null, -1, first.Token);
+            await CaughtUp();
+            await first.CancelAsync();
+            await Ended(writing, following);
+            session.Dispose();
+        }
+        var oldId = _replica.Executor.Replication.Ids.Id;
+        var offset = _replica.Executor.CommittedOffset;
+        var detached = _replica.Executor.Replication.ReplicasDetached;
+
+        // The primary is promoted (as a replica of it would be): a new id, the old one kept up to here.
+        _primary.Executor.Replication.Follow("http://elsewhere:8379");
+        Assert.True(_primary.Executor.Replication.Promote(_primary.Executor.CommittedOffset));
+        var newId = _primary.Executor.Replication.Ids.Id;
+        await Workload(_primary, "b", 20);
+
+        using var second = new CancellationTokenSource(Bound);
+        var again = await Connect(oldId, offset, second.Token);
+        Assert.StartsWith("CONTINUE " + newId, again.Session.Header);
+        await CaughtUp();
+
+        var ids = _replica.Executor.Replication.Ids;
+        Assert.Equal(newId, ids.Id);
+        Assert.Equal(oldId, ids.Id2);
+        Assert.Equal(offset + 1, ids.SecondOffset);
+        Assert.True(detached.IsCancellationRequested, "the streams the middle replica served were not ended");
+        // A replica of the middle one, at the old id and offset, continues from it.
+        using var third = new CancellationTokenSource(Bound);
+        using (var session = await new ReplicationSource(_replica.Executor).OpenAsync(oldId, offset, null, third.Token))
+            Assert.StartsWith("CONTINUE " + newId, session.Header);
+        Assert.Equal(0, _replica.Executor.Replication.SyncFull);
+        await second.CancelAsync();
+        await Ended(again.Writing, again.Following);
+        again.Session.Dispose();
+    }
+
     private Task<(Task Writing, Task Following, ReplicationSession Session)> Connect(string? replid, long offset, CancellationToken cancel) =>
         Connect(replid, offset, _replica.Executor, null, cancel);
 
@@ -278,7 +326,7 @@ public sealed class ReplicationTests : IDisposable
     }
 
     /// <summary>Writes of every family, with TTLs, overwrites and deletions.</summary>
-    internal static async Task Workload(TestEngine engine, string prefix, int count)
+    private static async Task Workload(TestEngine engine, string prefix, int count)
     {
         var random = new Random(count);
         for (var i = 0; i < count; i++)

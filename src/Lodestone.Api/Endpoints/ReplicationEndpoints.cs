@@ -55,7 +55,7 @@ internal static class ReplicationEndpoints
             return Problems.Of(ErrorKind.Loading, "LOADING Redis is loading the dataset in memory", "LOADING");
         var peerId = id is { Length: > 0 and <= 64 } && id.All(char.IsAsciiLetterOrDigit) ? id : ReplicationIds.RandomId();
         var ip = http.Connection.RemoteIpAddress?.ToString() ?? "";
-        var announced = url is { Length: <= 2048 } && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+        var announced = url is { Length: <= 2048 } && NodeAddress.IsHttpUrl(url, out var uri)
             ? uri.AbsoluteUri.TrimEnd('/') : null;
         var peer = new ReplicaPeer(peerId, ip, port ?? 0, engine.Time.GetUtcNow().ToUnixTimeMilliseconds(), announced);
         peer.Acknowledge(offset ?? 0, engine.Time.GetUtcNow().ToUnixTimeMilliseconds());

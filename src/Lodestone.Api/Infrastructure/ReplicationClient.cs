@@ -81,7 +81,7 @@ internal sealed partial class ReplicationClient(
                 {
                     // Where clients reach the primary (its Replication:AnnounceUrl): writes sent here are redirected there.
                     state.PrimaryAnnouncedUrl = response.Headers.TryGetValues(NodeAddress.Header, out var announced)
-                        && Uri.TryCreate(announced.FirstOrDefault(), UriKind.Absolute, out var at) && at.Scheme is "http" or "https"
+                        && NodeAddress.IsHttpUrl(announced.FirstOrDefault(), out var at)
                         ? at.GetLeftPart(UriPartial.Authority) : null;
                     await using var body = await response.Content.ReadAsStreamAsync(link.Token);
                     var acks = AcknowledgeAsync(http, primary, link.Token);

@@ -41,7 +41,7 @@ internal sealed class ReplicationSettings
     /// <summary>Whether <see cref="PrimaryOf"/> is empty or an absolute http(s) URL.</summary>
     public bool HasValidPrimary() =>
         string.IsNullOrWhiteSpace(PrimaryOf)
-        || (Uri.TryCreate(PrimaryOf, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https");
+        || NodeAddress.IsHttpUrl(PrimaryOf, out _);
 }
 
 /// <summary>
@@ -56,7 +56,7 @@ internal static class ReplicationHosting
             .Bind(configuration.GetSection(ReplicationSettings.Section))
             .Validate(o => o.HasValidPrimary(), "Replication:PrimaryOf must be empty or an absolute http(s) URL (http://host:port).")
             .Validate(o => o.ReadYourWritesWaitMs is >= 0 and <= 60_000, "Replication:ReadYourWritesWaitMs must be between 0 and 60000 ms.")
-            .Validate(o => string.IsNullOrWhiteSpace(o.AnnounceUrl) || (Uri.TryCreate(o.AnnounceUrl, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"),
+            .Validate(o => string.IsNullOrWhiteSpace(o.AnnounceUrl) || NodeAddress.IsHttpUrl(o.AnnounceUrl, out _),
                 "Replication:AnnounceUrl must be empty or an absolute http(s) URL (http://host:port).")
             .Validate(o => o.BacklogBytes is null or (>= EngineOptions.MinReplBacklogSize and <= EngineOptions.MaxReplBacklogSize),
                 $"Replication:BacklogBytes must be between {EngineOptions.MinReplBacklogSize} and {EngineOptions.MaxReplBacklogSize} bytes.")
@@ -101,6 +101,10 @@ internal sealed class NodeAddress(IOptions<ReplicationSettings> settings, Micros
     public string Announced =>
         settings.Value.AnnounceUrl is { Length: > 0 } configured ? configured.TrimEnd('/')
         : FirstListenUri() is { } uri ? uri.GetLeftPart(UriPartial.Authority) : "";
+
+    /// <summary>Whether <paramref name="text"/> is an absolute http(s) URL (what nodes give one another), as <paramref name="url"/>.</summary>
+    public static bool IsHttpUrl(string? text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Uri? url) =>
+        Uri.TryCreate(text, UriKind.Absolute, out url) && url.Scheme is "http" or "https";
 
     /// <summary>The port of the first address this node listens on (0 when it cannot tell).</summary>
     public int ListeningPort => FirstListenUri()?.Port ?? 0;
