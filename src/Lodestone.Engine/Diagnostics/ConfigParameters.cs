@@ -122,12 +122,8 @@ internal static class ConfigParameters
         ConfigParameter.Integer("lua-time-limit", 0, long.MaxValue,
             ctx => ctx.Settings.BusyReplyThresholdMs, (ctx, value) => ctx.ChangeSettings(s => s with { BusyReplyThresholdMs = value })),
         // Redis's replica-serve-stale-data and its older name: a replica answers data commands while its link is down (yes) or MASTERDOWN (no).
-        ConfigParameter.Choice("replica-serve-stale-data", ["yes", "no"],
-            ctx => ctx.Diagnostics.Engine.Replication.ServeStaleData ? "yes" : "no",
-            (ctx, value) => ctx.Diagnostics.Engine.Replication.ServeStaleData = value == "yes"),
-        ConfigParameter.Choice("slave-serve-stale-data", ["yes", "no"],
-            ctx => ctx.Diagnostics.Engine.Replication.ServeStaleData ? "yes" : "no",
-            (ctx, value) => ctx.Diagnostics.Engine.Replication.ServeStaleData = value == "yes"),
+        ServeStaleData("replica-serve-stale-data"),
+        ServeStaleData("slave-serve-stale-data"),
         ConfigParameter.ReadOnly("proto-max-bulk-len",
             ctx => ctx.Options.ProtoMaxBulkLen.ToString(CultureInfo.InvariantCulture)),
         // Replication, with Redis's older "slave" names beside the new ones (CONFIG GET shows both, as Redis).
@@ -142,6 +138,9 @@ internal static class ConfigParameters
         MinReplicasMaxLag("min-replicas-max-lag"),
         MinReplicasMaxLag("min-slaves-max-lag"),
     ];
+
+    private static ConfigParameter ServeStaleData(string name) =>
+        ConfigParameter.YesNo(name, ctx => ctx.Diagnostics.Engine.Replication.ServeStaleData, (ctx, value) => ctx.Diagnostics.Engine.Replication.ServeStaleData = value);
 
     private static ConfigParameter ReplicaReadOnly(string name) =>
         ConfigParameter.YesNo(name, ctx => ctx.Diagnostics.Engine.Replication.ReadOnly, (ctx, value) => ctx.Diagnostics.Engine.Replication.ReadOnly = value);
