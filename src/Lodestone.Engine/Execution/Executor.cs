@@ -429,7 +429,13 @@ public sealed partial class Executor : IAsyncDisposable, IDisposable
                     // Idle while a snapshot runs: walk it, but wake for work (and let a slow disk catch up).
                     _snapshots.Advance();
                     if (_snapshots.WriterIsBehind)
-                        _wake.Wait(1);
+                    {
+                        // Reset first (as below): left set by an earlier Enqueue, the wait would return at
+                        // once and the loop would spin on the core while the writer drains.
+                        _wake.Reset();
+                        if (_queue.IsEmpty && !_stopping)
+                            _wake.Wait(1);
+                    }
                     continue;
                 }
                 // Reset, look again, then sleep: an Enqueue racing with us either left its item
