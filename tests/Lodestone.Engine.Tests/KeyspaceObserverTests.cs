@@ -102,6 +102,41 @@ public sealed class KeyspaceObserverTests
     }
 
     [Fact]
+    public void A_bulk_load_places_every_key_at_once_with_its_ttl_and_version_and_names_a_key_that_came_twice()
+    {
+        var loaded = new Keyspace.Keyspace(new Random(3), firstVersion: 0);
+        for (var i = 0; i < 5_000; i++)
+            loaded.AddBulkLoaded(RedisType.String, B($"key:{i}"), i % 10 == 0 ? 90_000 + i : Entry.NoExpiry, version: 100 + i, StringValue.Copy(B($"v{i}")), KeyAccess.At(0));
+        Assert.Equal(5_000, loaded.Count);
+
+        Assert.Null(loaded.LinkBulkLoaded());
+
+        for (var i = 0; i < 5_000; i++)
+        {
+            var entry = loaded.Lookup(B($"key:{i}"), KeyAccess.At(0));
+            Assert.NotNull(entry);
+            Assert.Equal($"v{i}", Encoding.UTF8.GetString(((StringValue)entry.Value).Span));
+            Assert.Equal(100 + i, entry.Version);
+            Assert.Equal(i % 10 == 0 ? 90_000 + i : Entry.NoExpiry, entry.ExpireAtMs);
+        }
+        Assert.Equal(500, loaded.ExpiresCount);
+        Assert.Equal(loaded.RecountUsedBytes(), loaded.UsedBytes);
+        var scanned = new List<Entry>();
+        ulong cursor = 0;
+        do
+            cursor = loaded.Scan(cursor, scanned, KeyAccess.At(0));
+        while (cursor != 0);
+        Assert.Equal(5_000, scanned.Select(entry => Encoding.UTF8.GetString(entry.Key)).Distinct().Count());
+
+        var twice = new Keyspace.Keyspace(new Random(4), firstVersion: 0);
+        twice.AddBulkLoaded(RedisType.String, B("a"), Entry.NoExpiry, version: 1, StringValue.Copy(B("1")), KeyAccess.At(0));
+        twice.AddBulkLoaded(RedisType.String, B("b"), Entry.NoExpiry, version: 2, StringValue.Copy(B("2")), KeyAccess.At(0));
+        twice.AddBulkLoaded(RedisType.String, B("a"), Entry.NoExpiry, version: 3, StringValue.Copy(B("3")), KeyAccess.At(0));
+        Assert.Equal("a", Encoding.UTF8.GetString(twice.LinkBulkLoaded()!));
+        Assert.Equal(2, twice.Count);
+    }
+
+    [Fact]
     public void A_keyspace_loaded_aside_is_taken_over_whole_with_its_ttls_sizes_and_versions_and_the_named_keys_are_ready()
     {
         _keyspace.SetExpiry(Add("old", KeyAccess.At(0)), 50_000);

@@ -240,7 +240,10 @@ internal sealed class Keyspace
     public HotKeys HotKeys { get; } = new();
 
     /// <summary>Adds a key that does not exist (the caller has looked it up).</summary>
-    public Entry Add(byte[] key, RedisType type, IValue value, in KeyAccess access)
+    public Entry Add(byte[] key, RedisType type, IValue value, in KeyAccess access) => Add(key, type, value, access, linked: true);
+
+    /// <param name="linked">False while bulk loading: the entry is placed in the table later (<see cref="KeyTable.AddUnlinked"/>).</param>
+    private Entry Add(byte[] key, RedisType type, IValue value, in KeyAccess access, bool linked)
     {
         // A key created while a snapshot runs is not part of it (the log after the snapshot has it).
         var entry = new Entry(key, KeyTable.HashOf(key), type, value)
@@ -249,7 +252,10 @@ internal sealed class Keyspace
             SavedEpoch = SnapshotEpoch,
             Access = access.Lfu ? Eviction.LfuNew(access.NowMs) : Eviction.LruClock(access.NowMs),
         };
-        _table.Add(entry);
+        if (linked)
+            _table.Add(entry);
+        else
+            _table.AddUnlinked(entry);
         MarkSizePending(entry);
         TrackFieldExpiry(entry);
         SignalReady(key);
@@ -379,12 +385,29 @@ internal sealed class Keyspace
     {
         if (Lookup(key, access) is not null)
             return false;
+        AddLoaded(type, key, expireAtMs, version, value, access, linked: true);
+        return true;
+    }
+
+    /// <summary>
+    /// <see cref="AddLoaded(RedisType, byte[], long, long, IValue, in KeyAccess)"/> for a keyspace that
+    /// holds nothing but a snapshot being loaded into it (a replica's full sync, decoded aside): the
+    /// entries are placed in the table all at once by <see cref="LinkBulkLoaded"/>, which also finds a
+    /// key that came twice. Until then, nothing may look keys up.
+    /// </summary>
+    public void AddBulkLoaded(RedisType type, byte[] key, long expireAtMs, long version, IValue value, in KeyAccess access) =>
+        AddLoaded(type, key, expireAtMs, version, value, access, linked: false);
+
+    /// <summary>Ends a bulk load (<see cref="AddBulkLoaded"/>): returns a key that came twice (the keyspace is then not whole), or null.</summary>
+    public byte[]? LinkBulkLoaded() => _table.LinkUnlinked()?.Key;
+
+    private void AddLoaded(RedisType type, byte[] key, long expireAtMs, long version, IValue value, in KeyAccess access, bool linked)
+    {
         BeginCommand(version);
-        var entry = Add(key, type, value, access);
+        var entry = Add(key, type, value, access, linked);
         if (expireAtMs != Entry.NoExpiry)
             SetExpiry(entry, expireAtMs);
         EndCommand();
-        return true;
     }
 
     /// <summary>Lets go of every entry (before they are dropped): a running snapshot saves them first, their sizes stop counting, waiters on streams are woken.</summary>

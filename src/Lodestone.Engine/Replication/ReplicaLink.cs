@@ -103,6 +103,7 @@ public sealed class ReplicaLink(Executor executor, AppendOnlyLog? log, string sc
         var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 4 << 20, resumeWriterThreshold: 2 << 20, useSynchronizationContext: false));
         var loading = LoadAside(pipe.Reader, executor.Settings.MaxMemoryPolicy.IsLfu());
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        var (gen0, gen1, gen2, paused) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
         var received = 0L;
         Exception? failed = null;
         try
@@ -191,8 +192,10 @@ public sealed class ReplicaLink(Executor executor, AppendOnlyLog? log, string sc
             if (rebased)
                 path = "";
             executor.Replication.Adopt(replid);
-            executor.Logger.LogInformation("Full sync: {Keys} keys ({Bytes} bytes) received and decoded in {DecodedMs} ms, swapped in after {TotalMs} ms",
-                info.Count, received, decodedMs, clock.ElapsedMilliseconds);
+            executor.Logger.LogInformation(
+                "Full sync: {Keys} keys ({Bytes} bytes) received and decoded in {DecodedMs} ms, swapped in after {TotalMs} ms; meanwhile {Gen0}/{Gen1}/{Gen2} collections of generations 0/1/2 paused the process for {PausedMs} ms",
+                info.Count, received, decodedMs, clock.ElapsedMilliseconds, GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1,
+                GC.CollectionCount(2) - gen2, (long)(GC.GetTotalPauseDuration() - paused).TotalMilliseconds);
         }
         finally
         {
@@ -228,11 +231,12 @@ public sealed class ReplicaLink(Executor executor, AppendOnlyLog? log, string sc
             using var input = reader.AsStream();
             var info = SnapshotFile.Read(input, entry =>
             {
-                if (!loaded.Keyspace.AddLoaded(entry.Type, entry.Key, entry.ExpireAtMs, entry.Version, entry.Value, access))
-                    throw new InvalidDataException($"The key '{Encoding.UTF8.GetString(entry.Key)}' appears twice.");
+                loaded.Keyspace.AddBulkLoaded(entry.Type, entry.Key, entry.ExpireAtMs, entry.Version, entry.Value, access);
                 if (entry.Type == RedisType.Stream)
                     loaded.Streams.Add(entry.Key);
             });
+            if (loaded.Keyspace.LinkBulkLoaded() is { } twice)
+                throw new InvalidDataException($"The key '{Encoding.UTF8.GetString(twice)}' appears twice.");
             // Every entry's size counted here, not by the engine thread's first memory question after the swap.
             _ = loaded.Keyspace.UsedBytes;
             return (info, loaded);
