@@ -20,7 +20,6 @@ internal sealed class KeyTable
     private const int MinSize = 16;
 
     private Entry?[] _buckets = new Entry?[MinSize];
-    private List<Entry>? _unlinked;
 
     public int Count { get; private set; }
 
@@ -56,45 +55,30 @@ internal sealed class KeyTable
     }
 
     /// <summary>
-    /// Counts an entry read from a snapshot without placing it in a bucket yet: <see cref="LinkUnlinked"/>
-    /// sizes the table once for all of them and places them in one pass. Until then only
-    /// <see cref="Count"/> knows of them (nothing may look keys up meanwhile).
+    /// Adds entries whose keys should not be in the table yet (a snapshot's, loaded in bulk): the
+    /// table is sized once for all of them and they are placed in one pass. Returns one whose key was
+    /// there already or came twice (left out), or null.
     /// </summary>
-    /// <remarks>
-    /// Why: a million keys added one by one doubled the table twenty times and wrote its buckets in
-    /// random order, so every garbage collection during the load rescanned the whole bucket array for
-    /// references to new entries. Appended here, they dirty only the end of one list.
-    /// </remarks>
-    public void AddUnlinked(Entry entry)
+    public Entry? AddAll(IReadOnlyList<Entry> entries)
     {
-        (_unlinked ??= []).Add(entry);
-        Count++;
-    }
-
-    /// <summary>Places every entry counted by <see cref="AddUnlinked"/>; returns one whose key was there already (left out), or null.</summary>
-    public Entry? LinkUnlinked()
-    {
-        if (_unlinked is not { } pending)
-            return null;
-        _unlinked = null;
         var size = _buckets.Length;
-        while (size < Count)
+        while (size < Count + entries.Count)
             size *= 2;
         if (size != _buckets.Length)
             Resize(size);
         var mask = size - 1;
         Entry? duplicate = null;
-        foreach (var entry in pending)
+        foreach (var entry in entries)
         {
             ref var head = ref _buckets[entry.Hash & mask];
             if (Chained(head, entry))
             {
                 duplicate ??= entry;
-                Count--;
                 continue;
             }
             entry.Next = head;
             head = entry;
+            Count++;
         }
         return duplicate;
     }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using Lodestone.Engine.Persistence.Snapshots.Codecs;
 using Lodestone.Engine.Types;
 
@@ -88,6 +89,7 @@ internal static class SnapshotFile
 
     /// <summary>Reads a whole snapshot (format 1 to 4), handing each entry over; checks the count and the checksum.</summary>
     /// <exception cref="InvalidDataException">The file is not a whole, valid snapshot: the message says where.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static SnapshotInfo Read(Stream stream, Action<SnapshotEntry> onEntry)
     {
         var input = new SnapshotDecoder(stream);

@@ -17,17 +17,22 @@ internal interface IValueCodec
 /// <summary>The codec of every type, by the type's persisted number (<see cref="RedisType"/>).</summary>
 internal static class ValueCodecs
 {
-    private static readonly Dictionary<RedisType, IValueCodec> ByType = new()
+    // Indexed by the type's number (an array, not a dictionary: it is asked once per key loaded).
+    private static readonly IValueCodec?[] ByType = Build();
+
+    private static IValueCodec?[] Build()
     {
-        [RedisType.String] = new StringCodec(),
-        [RedisType.List] = new ListCodec(),
-        [RedisType.Set] = new SetCodec(),
-        [RedisType.Hash] = new HashCodec(),
-        [RedisType.ZSet] = new SortedSetCodec(),
-        [RedisType.Stream] = new StreamCodec(),
-        [RedisType.Lock] = new LockCodec(),
-    };
+        var codecs = new IValueCodec?[(int)RedisType.Lock + 1];
+        codecs[(int)RedisType.String] = new StringCodec();
+        codecs[(int)RedisType.List] = new ListCodec();
+        codecs[(int)RedisType.Set] = new SetCodec();
+        codecs[(int)RedisType.Hash] = new HashCodec();
+        codecs[(int)RedisType.ZSet] = new SortedSetCodec();
+        codecs[(int)RedisType.Stream] = new StreamCodec();
+        codecs[(int)RedisType.Lock] = new LockCodec();
+        return codecs;
+    }
 
     public static IValueCodec For(RedisType type) =>
-        ByType.TryGetValue(type, out var codec) ? codec : throw new InvalidDataException($"No snapshot codec for type {(byte)type}.");
+        (int)type < ByType.Length && ByType[(int)type] is { } codec ? codec : throw new InvalidDataException($"No snapshot codec for type {(byte)type}.");
 }
