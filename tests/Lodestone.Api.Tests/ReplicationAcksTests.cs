@@ -13,7 +13,8 @@ namespace Lodestone.Api.Tests;
 /// <summary>
 /// Acknowledgements between real processes on loopback: a primary and one replica. WAIT (single,
 /// pipeline, MULTI/EXEC) and the <c>Lodestone-Wait</c> header hear of a write well within the
-/// replica's once-a-second heartbeat ack; with the replica gone they time out with 0; and
+/// replica's once-a-second heartbeat ack (they ask for one: GETACK), while writes nobody waits for
+/// cost no more than that heartbeat; with the replica gone they time out with 0; and
 /// min-replicas-to-write refuses writes (NOREPLICAS) once it is gone. Every wait is bounded and
 /// every process is stopped.
 /// </summary>
@@ -103,6 +104,37 @@ public sealed class ReplicationAcksTests : IDisposable
 
         // On the replica, Redis's refusal.
         Assert.StartsWith("ERR WAIT cannot be used with replica instances.", (await Command(replica.Client, "WAIT", "1", "0")).GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>The acknowledgements the primary has taken so far (its request metrics for the ack route).</summary>
+    private static async Task<long> AcksTaken(HttpClient primary)
+    {
+        var text = await primary.GetStringAsync("/metrics");
+        return text.Split('\n')
+            .Where(line => line.StartsWith("microsoft_aspnetcore_hosting_http_server_request_duration_count{", StringComparison.Ordinal)
+                && line.Contains("http_route=\"/replication/ack\"", StringComparison.Ordinal))
+            .Sum(line => long.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task Writes_nobody_waits_for_cost_an_ack_a_second_and_a_wait_still_gets_one_at_once()
+    {
+        var (primary, replica) = await Pair();
+        var client = primary.Client;
+        var before = await AcksTaken(client);
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < 300; i++)
+            Assert.Equal("OK", (await Command(client, "SET", $"quiet:{i}", "v")).GetProperty("result").GetString());
+        await CaughtUp(primary, replica);
+        var seconds = clock.Elapsed.TotalSeconds;
+        var acks = await AcksTaken(client) - before;
+        // Redis's replicas ack once a second and when asked (GETACK): not once per write or round trip.
+        Assert.True(acks <= Math.Ceiling(seconds) + 2, $"{acks} acks for 300 writes in {seconds:F1} s.");
+
+        Assert.Equal("OK", (await Command(client, "SET", "quiet:last", "v")).GetProperty("result").GetString());
+        var (reply, took) = await Timed(() => Command(client, "WAIT", "1", "2000"));
+        Assert.Equal(1, reply.GetProperty("result").GetInt64());
+        Assert.True(took < Prompt, $"WAIT 1 2000 took {took.TotalMilliseconds} ms: the GETACK was not answered at once.");
     }
 
     [Fact]

@@ -10,8 +10,8 @@ namespace Lodestone.Api.Infrastructure;
 /// <summary>
 /// A replica's connection to its primary: opens <c>GET /replication/stream</c> with its replication id
 /// and offset (a partial resync when the primary still holds them), follows it with a
-/// <see cref="ReplicaLink"/>, acknowledges its applied offset soon after each apply (and every second),
-/// and reconnects with a
+/// <see cref="ReplicaLink"/>, acknowledges its applied offset every second and when the primary asks
+/// (GETACK), and reconnects with a
 /// capped, jittered backoff when the stream ends or is refused. Follows role changes (REPLICAOF,
 /// PUT /admin/replication) as they happen.
 /// </summary>
@@ -126,34 +126,40 @@ internal sealed partial class ReplicationClient(
     }
 
     /// <summary>
-    /// REPLCONF ACK: the applied offset, soon after it moves and at least once a second, until the
-    /// link ends. Coalesced: one ack request in flight at a time, and when it is back the next one
-    /// carries wherever the offset got to meanwhile — so a burst of records costs one request per
-    /// round trip, not one per record, and WAIT on the primary hears of a write within about one.
+    /// REPLCONF ACK: the applied offset once a second, and as soon as it reaches the point where the
+    /// primary asked for one (a GETACK in the stream: someone waits in WAIT), until the link ends. As
+    /// Redis's replicas: a stream of writes nobody waits for costs one acknowledgement a second, not
+    /// one per round trip.
     /// </summary>
     private async Task AcknowledgeAsync(HttpClient http, string primary, CancellationToken linkEnded)
     {
-        var sent = -1L;
-        var sentAt = TimeSpan.Zero;
+        var replication = executor.Replication;
+        var answered = replication.AckWantedAt;
+        // The first acknowledgement goes at once: the primary learns where a new link starts.
+        var sentAt = -Heartbeat;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             while (!linkEnded.IsCancellationRequested)
             {
-                // Taken before the offset is read: an apply after the read completes it.
-                var moved = executor.Effects.WhenPublished();
+                // Taken before the offsets are read: an apply or a GETACK after the reads completes them.
+                var applied = executor.Effects.WhenPublished();
+                var asked = replication.WhenAckWanted();
                 var offset = executor.CommittedOffset;
+                var wanted = replication.AckWantedAt;
                 var due = Heartbeat - (clock.Elapsed - sentAt);
-                if (offset != sent || due <= TimeSpan.Zero)
+                if ((wanted > answered && offset >= wanted) || due <= TimeSpan.Zero)
                 {
+                    if (offset >= wanted)
+                        answered = wanted;
                     sentAt = clock.Elapsed;
                     await SendAckAsync(http, primary, offset, linkEnded);
-                    sent = offset;
                     continue;
                 }
                 try
                 {
-                    await moved.WaitAsync(due, linkEnded);
+                    // Waiting for the asked-for offset to be applied, or for the next GETACK.
+                    await (wanted > answered ? Task.WhenAny(applied, asked) : asked).WaitAsync(due, linkEnded);
                 }
                 catch (TimeoutException)
                 {

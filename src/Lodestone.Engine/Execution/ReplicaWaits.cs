@@ -53,8 +53,11 @@ internal sealed class ReplicaWaits(ReplicationState replication, TimeProvider ti
             return false;
         }
         _waiters.Add(waiter);
+        // The replicas are asked to acknowledge once the target is in their streams: now, or after this turn's commit.
         if (target is null)
             _uncommitted.Add(waiter);
+        else
+            _replication.RequestAcks();
         waiter.Parked = true;
         if (timeout is { } wait)
             waiter.Timer = time.CreateTimer(_ => enqueue(new End(this, waiter, cancelled: false)), null, wait, Timeout.InfiniteTimeSpan);
@@ -78,6 +81,7 @@ internal sealed class ReplicaWaits(ReplicationState replication, TimeProvider ti
         foreach (var waiter in _uncommitted)
             waiter.Target = offset;
         _uncommitted.Clear();
+        _replication.RequestAcks();
     }
 
     /// <summary>A replica acknowledged an offset (any thread): the waiters are looked at on the engine thread, once per burst of acks.</summary>

@@ -265,8 +265,11 @@ public sealed class ReplicaLink(Executor executor, AppendOnlyLog? log, string sc
                 var header = _buffer.AsSpan(_start, 8);
                 var length = BinaryPrimitives.ReadUInt32LittleEndian(header);
                 var crc = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
-                if (length == 0 && crc == 0)
+                if (length == 0 && crc is 0 or ReplicationWire.GetAckMark)
                 {
+                    // A heartbeat, or a GETACK: acknowledge once the records read so far are applied.
+                    if (crc == ReplicationWire.GetAckMark)
+                        executor.Replication.WantAck(expected);
                     _start += 8;
                     continue;
                 }

@@ -127,8 +127,12 @@ public sealed class ReplicationSession : IDisposable
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
 
         var buffer = new byte[64 * 1024];
+        var replication = _executor.Replication;
+        var acksAsked = replication.AckRequests;
         while (!cancellationToken.IsCancellationRequested)
         {
+            // Taken before the count is read: a request after the read cancels it.
+            var ackRequested = replication.AckRequested;
             var read = _reader.TryRead(buffer);
             switch (read.Status)
             {
@@ -142,13 +146,19 @@ public sealed class ReplicationSession : IDisposable
                     EndReason = "the engine stopped";
                     return;
             }
+            // Everything committed is sent: a caller waiting for acknowledgements gets them after it.
+            if (replication.AckRequests is var asked && asked != acksAsked)
+            {
+                acksAsked = asked;
+                await output.WriteAsync(ReplicationWire.GetAck, cancellationToken).ConfigureAwait(false);
+            }
             await output.FlushAsync(cancellationToken).ConfigureAwait(false);
             if (stopping.IsCancellationRequested)
             {
                 EndReason = "the service is stopping, and the replica has everything committed";
                 return;
             }
-            using var heartbeat = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping);
+            using var heartbeat = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping, ackRequested);
             heartbeat.CancelAfter(ReplicationWire.HeartbeatPeriod);
             try
             {
@@ -156,8 +166,9 @@ public sealed class ReplicationSession : IDisposable
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                // Stopping: round again, to send what was committed meanwhile and end.
-                if (!stopping.IsCancellationRequested)
+                // Stopping: round again, to send what was committed meanwhile and end. Asked for an
+                // acknowledgement: round again to send the GETACK.
+                if (!stopping.IsCancellationRequested && !ackRequested.IsCancellationRequested)
                     await output.WriteAsync(ReplicationWire.Heartbeat, cancellationToken).ConfigureAwait(false);
                 continue;
             }
@@ -188,7 +199,8 @@ public sealed class ReplicationSession : IDisposable
 /// trailer included) in frames of a u32 little-endian length and that many bytes, ended by a frame of
 /// length 0; then the effect stream's records from the offset on, exactly as the log holds them
 /// (<see cref="Persistence.Aof.AofFormat"/>: length, CRC-32C, body with the record's offset). Eight zero
-/// bytes — a record of length 0, which no real record is — are a heartbeat, sent after a second without records.
+/// bytes — a record of length 0, which no real record is — are a heartbeat, sent after a second without records;
+/// a record of length 0 and checksum 1 is a GETACK: acknowledge once everything before it is applied.
 /// </summary>
 public static class ReplicationWire
 {
@@ -197,6 +209,12 @@ public static class ReplicationWire
 
     /// <summary>A heartbeat: a record header of length 0 and checksum 0.</summary>
     public static ReadOnlyMemory<byte> Heartbeat { get; } = new byte[8];
+
+    /// <summary>The checksum field of a <see cref="GetAck"/> (its length is 0).</summary>
+    public const uint GetAckMark = 1;
+
+    /// <summary>Redis's <c>REPLCONF GETACK</c>: a record header of length 0 and checksum <see cref="GetAckMark"/>.</summary>
+    public static ReadOnlyMemory<byte> GetAck { get; } = new byte[] { 0, 0, 0, 0, (byte)GetAckMark, 0, 0, 0 };
 
     /// <summary>The longest header line.</summary>
     public const int MaxHeaderLength = 128;

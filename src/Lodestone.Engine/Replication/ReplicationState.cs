@@ -211,6 +211,45 @@ public sealed class ReplicationState
         _ = Interlocked.Exchange(ref _replicasAttached, new CancellationTokenSource()).CancelAsync();
     }
 
+    private CancellationTokenSource _ackRequest = new();
+    private long _ackRequests;
+    private long _ackWantedAt = -1;
+    private TaskCompletionSource _ackWanted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// How many times a caller asked the replicas for an acknowledgement (a parked WAIT): each stream
+    /// sends a GETACK after what it has sent when this changes. Any thread.
+    /// </summary>
+    public long AckRequests => Interlocked.Read(ref _ackRequests);
+
+    /// <summary>Cancelled at the next <see cref="RequestAcks"/>: a stream waiting for records wakes to send its GETACK. Any thread.</summary>
+    public CancellationToken AckRequested => Volatile.Read(ref _ackRequest).Token;
+
+    /// <summary>
+    /// Asks every replica to acknowledge what it has been sent (Redis's <c>REPLCONF GETACK</c>, which
+    /// WAIT sends). Replicas otherwise acknowledge once a second, so a stream of writes costs no
+    /// acknowledgement traffic unless someone waits for one. Any thread (the engine's too: the
+    /// streams' wake-up runs on the thread pool).
+    /// </summary>
+    public void RequestAcks()
+    {
+        Interlocked.Increment(ref _ackRequests);
+        _ = Interlocked.Exchange(ref _ackRequest, new CancellationTokenSource()).CancelAsync();
+    }
+
+    /// <summary>On a replica: the offset its primary last asked it to acknowledge (a GETACK in the stream), or -1. Any thread.</summary>
+    public long AckWantedAt => Interlocked.Read(ref _ackWantedAt);
+
+    /// <summary>Completes at the next GETACK from the primary. Any thread.</summary>
+    public Task WhenAckWanted() => Volatile.Read(ref _ackWanted).Task;
+
+    /// <summary>The primary asked for an acknowledgement once this replica has applied up to <paramref name="offset"/>.</summary>
+    public void WantAck(long offset)
+    {
+        Interlocked.Exchange(ref _ackWantedAt, offset);
+        Interlocked.Exchange(ref _ackWanted, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
     /// <summary>Counts a sync served: full, partial, or a partial asked for and refused (then also full).</summary>
     public void CountSync(bool full, bool partialRefused)
     {
