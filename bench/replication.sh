@@ -2,7 +2,9 @@
 # Replication's costs, measured as issue 20 states its targets (numbers go to docs/performance.md):
 #
 #  1. throughput: the primary's PUT rate with two replicas attached against the same primary alone,
-#     in alternating rounds (primary on CPU 0; replicas and wrk on CPU 1);
+#     in rounds that alternate which goes first (primary on CPU 0; replicas and wrk on CPU 1), after
+#     a warm-up; the replicas stay up (and warm) throughout, detached by REPLICAOF NO ONE while the
+#     primary runs alone and attached again (a partial resync) for the rounds with them;
 #  2. lag: at half of the primary's peak PUT rate with both replicas attached, a probe writes a key
 #     and sends WAIT 1 (the time until a replica acknowledged it — an upper bound on the apply lag)
 #     about 50 times a second; p50/p99/max;
@@ -11,7 +13,7 @@
 #     primary's engine thread stopped meanwhile: LATENCY's "snapshot" event (each walk slice over
 #     1 ms) and a PING probe on the primary every ~2 ms.
 #
-#   bench/replication.sh                              # 10 s runs, 3 rounds, 1M keys
+#   bench/replication.sh                              # 10 s runs, 4 rounds, 1M keys
 #   DURATION=5 ROUNDS=1 KEYS=200000 bench/replication.sh
 #   PHASES="sync" bench/replication.sh                # one phase
 #
@@ -20,8 +22,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-10}
-WARMUP=${WARMUP:-20}
-ROUNDS=${ROUNDS:-3}
+WARMUP=${WARMUP:-60}
+ROUNDS=${ROUNDS:-4}
 CONNECTIONS=${CONNECTIONS:-64}
 KEYS=${KEYS:-1000000}
 PHASES=${PHASES:-"throughput lag sync"}
@@ -74,7 +76,7 @@ put() { # seconds [pause ms] → RESULT line
   DELAY_MS=${2:-0} taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$1s" --latency -s bench/wrk/put.lua "$PRIMARY" | grep '^RESULT' || echo "RESULT rps=0 p50=0 p99=0 failed=-1"
 }
 field() { echo "$1" | sed "s/.* $2=\([^ ]*\).*/\1/"; }
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 start_node primary 8395 0
 PRIMARY_PID=$NODE_PID
@@ -88,6 +90,23 @@ start_replicas() {
   done
 }
 stop_replicas() { for pid in "${REPLICAS[@]}"; do stop_node "$pid"; done; REPLICAS=(); }
+# The replicas' processes stay up (and warm) between rounds: detached (REPLICAOF NO ONE) for the
+# primary alone, attached again (a partial resync) for the rounds with them.
+bounded() { # what, command…: retries the command (a test) for up to 60 s
+  local what=$1; shift
+  for _ in $(seq 600); do "$@" && return 0; sleep 0.1; done
+  echo "$what did not happen within 60 s" >&2; exit 1
+}
+slaves_are() { [ "$(info_field "$PRIMARY" replication connected_slaves)" = "$1" ]; }
+detach_replicas() {
+  for i in 1 2; do cmd "http://127.0.0.1:$((8395 + i))" '["REPLICAOF","NO","ONE"]' >/dev/null; done
+  bounded "the primary losing its replicas" slaves_are 0
+}
+attach_replicas() {
+  for i in 1 2; do cmd "http://127.0.0.1:$((8395 + i))" "[\"REPLICAOF\",\"127.0.0.1\",\"${PRIMARY##*:}\"]" >/dev/null; done
+  for i in 1 2; do caught_up "$PRIMARY" "http://127.0.0.1:$((8395 + i))"; done
+  bounded "the primary counting two replicas" slaves_are 2
+}
 
 REPORT="$OUT/report.txt"
 : >"$REPORT"
@@ -96,18 +115,27 @@ say "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f
 
 PEAK=0
 if [[ " $PHASES " == *" throughput "* || " $PHASES " == *" lag "* ]]; then
-  echo "Warming up the primary ($WARMUP s of PUT)…"
+  # Tiered compilation replaces the first code of every hot method while the core is saturated: on
+  # the 2-vCPU VM a new process needs about a minute of load before its rate settles (3k → 20k PUT/s).
+  # The replicas warm up too, applying the same writes.
+  start_replicas
+  echo "Warming up the primary and its replicas ($WARMUP s of PUT)…"
   put "$WARMUP" >/dev/null
   alone=() with=()
-  for round in $(seq "$ROUNDS"); do
+  run_alone() {
+    detach_replicas
     line=$(put "$DURATION"); alone+=("$(field "$line" rps)")
     say "throughput round $round, alone: ${line#RESULT }"
-    start_replicas
+  }
+  run_with() {
+    attach_replicas
     line=$(put "$DURATION"); with+=("$(field "$line" rps)")
     say "throughput round $round, two replicas: ${line#RESULT }"
-    caught_up "$PRIMARY" http://127.0.0.1:8396
-    caught_up "$PRIMARY" http://127.0.0.1:8397
-    [ "$round" = "$ROUNDS" ] || stop_replicas
+  }
+  # Alternating order (alone first in odd rounds, second in even ones): a machine that speeds up or
+  # slows down during the run favours neither.
+  for round in $(seq "$ROUNDS"); do
+    if [ $((round % 2)) = 1 ]; then run_alone; run_with; else run_with; run_alone; fi
   done
   a=$(printf '%s\n' "${alone[@]}" | median); w=$(printf '%s\n' "${with[@]}" | median)
   PEAK=$a
@@ -115,7 +143,7 @@ if [[ " $PHASES " == *" throughput "* || " $PHASES " == *" lag "* ]]; then
 fi
 
 if [[ " $PHASES " == *" lag "* ]]; then
-  [ "${#REPLICAS[@]}" = 2 ] || start_replicas
+  if [ "${#REPLICAS[@]}" = 2 ]; then attach_replicas; else start_replicas; fi
   [ "$PEAK" != 0 ] || PEAK=$(field "$(put "$DURATION")" rps)
   pause=$(awk -v c="$CONNECTIONS" -v p="$PEAK" 'BEGIN { printf "%.3f", c * 1000 / (p / 2) }')
   echo "Lag at half of $PEAK/s (a pause of $pause ms per connection)…"
@@ -163,8 +191,12 @@ PY
   cmd "$PRIMARY" '["LATENCY","RESET"]' >/dev/null
   # A save rule may have started a snapshot while filling: let it finish, then take one to time.
   bgsave_done() { for _ in $(seq 600); do [ "$(info_field "$PRIMARY" persistence rdb_bgsave_in_progress)" = 0 ] && return 0; sleep 0.1; done; }
-  bgsave_done
-  cmd "$PRIMARY" '["BGSAVE"]' >/dev/null
+  # A save rule may start one again between the check and BGSAVE: then BGSAVE is refused; wait, retry.
+  for attempt in $(seq 20); do
+    bgsave_done
+    cmd "$PRIMARY" '["BGSAVE"]' >/dev/null && break
+    [ "$attempt" != 20 ] || { echo "BGSAVE was refused 20 times" >&2; exit 1; }
+  done
   bgsave_done
   save_ms=$(info_field "$PRIMARY" persistence rdb_last_bgsave_time_ms)
   snapshot_max=$(cmd "$PRIMARY" '["LATENCY","LATEST"]' | python3 -c "import json,sys; print(max([e[3] for e in json.load(sys.stdin)['result'] if e[0]=='snapshot'] or [0]))")
