@@ -7,7 +7,8 @@
 #     primary runs alone and attached again (a partial resync) for the rounds with them;
 #  2. lag: at half of the primary's peak PUT rate with both replicas attached, a probe writes a key
 #     and sends WAIT 1 (the time until a replica acknowledged it — an upper bound on the apply lag)
-#     about 50 times a second; p50/p99/max;
+#     about 50 times a second, and times a SET alone between those (what any write waits at that
+#     load); p50/p99/max of each;
 #  3. full sync: KEYS string keys (default 1,000,000) on the primary; the time of its own snapshot
 #     (BGSAVE) against the time a new replica takes from REPLICAOF to caught up, and the longest the
 #     primary's engine thread stopped meanwhile: LATENCY's "snapshot" event (each walk slice over
@@ -157,17 +158,25 @@ conn = http.client.HTTPConnection(host)
 def run(body):
     conn.request("POST", "/commands/pipeline", json.dumps(body), {"Content-Type": "application/json"})
     return json.loads(conn.getresponse().read())
-samples, acked, n, end = [], 0, 0, time.time() + seconds
+# Each probe also times a SET alone on the same connection: the part of SET + WAIT that any write
+# pays at this load (queueing on the primary), beside the part replication adds.
+samples, writes, acked, n, end = [], [], 0, 0, time.time() + seconds
 while time.time() < end:
     n += 1
+    start = time.perf_counter()
+    run([["SET", f"lag:alone:{n}", str(n)]])
+    writes.append((time.perf_counter() - start) * 1000)
+    time.sleep(0.01)
     start = time.perf_counter()
     replies = run([["SET", f"lag:probe:{n}", str(n)], ["WAIT", "1", "1000"]])
     samples.append((time.perf_counter() - start) * 1000)
     acked += replies[1]["result"] >= 1
-    time.sleep(0.02)
-samples.sort()
-pick = lambda q: samples[min(len(samples) - 1, int(q * len(samples)))]
-print(f"lag (SET + WAIT 1, {len(samples)} probes, {acked} acknowledged): p50 {pick(0.5):.2f} ms, p99 {pick(0.99):.2f} ms, max {samples[-1]:.2f} ms")
+    time.sleep(0.01)
+def summary(values):
+    values.sort()
+    pick = lambda q: values[min(len(values) - 1, int(q * len(values)))]
+    return f"p50 {pick(0.5):.2f} ms, p99 {pick(0.99):.2f} ms, max {values[-1]:.2f} ms"
+print(f"lag (SET + WAIT 1, {len(samples)} probes, {acked} acknowledged): {summary(samples)}; the same SET alone: {summary(writes)}")
 PY
   wait "$LOAD"
   say "load meanwhile: $(sed 's/^RESULT //' "$OUT/lag-load.txt")"

@@ -108,7 +108,10 @@ public sealed class ReplicaLink(Executor executor, AppendOnlyLog? log, string sc
         Exception? failed = null;
         try
         {
-            await using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true))
+            // Written synchronously, a megabyte at a time: a write into the page cache is quicker than the
+            // thread-pool round trip an asynchronous one costs for every 64 KiB, and this thread's core
+            // also decodes the snapshot.
+            using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, useAsync: false))
             {
                 while (true)
                 {
@@ -126,7 +129,7 @@ public sealed class ReplicaLink(Executor executor, AppendOnlyLog? log, string sc
                             await EnsureAsync(input, 1, cancellationToken).ConfigureAwait(false);
                         var take = Math.Min(left, _end - _start);
                         var chunk = _buffer.AsMemory(_start, take);
-                        await file.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+                        file.Write(chunk.Span);
                         // The decoder stopped early: the snapshot is bad, and the decoder says why.
                         if ((await pipe.Writer.WriteAsync(chunk, cancellationToken).ConfigureAwait(false)).IsCompleted)
                         {
