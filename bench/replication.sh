@@ -5,10 +5,10 @@
 #     in rounds that alternate which goes first (primary on CPU 0; replicas and wrk on CPU 1), after
 #     a warm-up; the replicas stay up (and warm) throughout, detached by REPLICAOF NO ONE while the
 #     primary runs alone and attached again (a partial resync) for the rounds with them;
-#  2. lag: at half of the primary's peak PUT rate with both replicas attached, a probe writes a key
-#     and sends WAIT 1 (the time until a replica acknowledged it — an upper bound on the apply lag)
-#     about 50 times a second, and times a SET alone between those (what any write waits at that
-#     load); p50/p99/max of each;
+#  2. lag: at half of the primary's peak PUT rate with both replicas attached, probes in turn: a SET
+#     alone (what any write waits at that load), SET + WAIT 1 (until a replica acknowledged it: the
+#     apply lag and the ack's trip back), and a SET followed by a read on a replica that sends its
+#     sync token (until the write is readable there); p50/p99/max of each;
 #  3. full sync: KEYS string keys (default 1,000,000) on the primary; the time of its own snapshot
 #     (BGSAVE) against the time a new replica takes from REPLICAOF to caught up, and the longest the
 #     primary's engine thread stopped meanwhile: LATENCY's "snapshot" event (each walk slice over
@@ -151,16 +151,19 @@ if [[ " $PHASES " == *" lag "* ]]; then
   put "$DURATION" "$pause" >"$OUT/lag-load.txt" &
   LOAD=$!
   sleep 1
-  taskset -c 1 python3 - "$PRIMARY" $((DURATION - 2)) <<'PY' | tee -a "$REPORT"
+  taskset -c 1 python3 - "$PRIMARY" http://127.0.0.1:8396 $((DURATION - 2)) <<'PY' | tee -a "$REPORT"
 import http.client, json, sys, time
-host, seconds = sys.argv[1].split("//")[1], float(sys.argv[2])
-conn = http.client.HTTPConnection(host)
+host, replica, seconds = sys.argv[1].split("//")[1], sys.argv[2].split("//")[1], float(sys.argv[3])
+conn, follower = http.client.HTTPConnection(host), http.client.HTTPConnection(replica)
 def run(body):
     conn.request("POST", "/commands/pipeline", json.dumps(body), {"Content-Type": "application/json"})
-    return json.loads(conn.getresponse().read())
-# Each probe also times a SET alone on the same connection: the part of SET + WAIT that any write
-# pays at this load (queueing on the primary), beside the part replication adds.
-samples, writes, acked, n, end = [], [], 0, 0, time.time() + seconds
+    response = conn.getresponse()
+    return json.loads(response.read()), response.getheader("upstash-sync-token")
+# Three probes in turn, ~100 ms apart each: a SET alone (what any write waits at this load: queueing
+# on the primary); SET + WAIT 1 (until a replica acknowledged it: the apply lag plus the ack's trip
+# back); and a SET whose sync token a read on a replica then sends (read your writes: from the
+# write's answer until the replica answers with it applied).
+writes, waits, reads, acked, seen, n, end = [], [], [], 0, 0, 0, time.time() + seconds
 while time.time() < end:
     n += 1
     start = time.perf_counter()
@@ -168,15 +171,25 @@ while time.time() < end:
     writes.append((time.perf_counter() - start) * 1000)
     time.sleep(0.01)
     start = time.perf_counter()
-    replies = run([["SET", f"lag:probe:{n}", str(n)], ["WAIT", "1", "1000"]])
-    samples.append((time.perf_counter() - start) * 1000)
+    replies, _ = run([["SET", f"lag:wait:{n}", str(n)], ["WAIT", "1", "1000"]])
+    waits.append((time.perf_counter() - start) * 1000)
     acked += replies[1]["result"] >= 1
+    time.sleep(0.01)
+    _, token = run([["SET", f"lag:read:{n}", str(n)]])
+    start = time.perf_counter()
+    follower.request("GET", f"/strings/lag:read:{n}", headers={"upstash-sync-token": token})
+    response = follower.getresponse()
+    response.read()
+    reads.append((time.perf_counter() - start) * 1000)
+    seen += response.status == 200
     time.sleep(0.01)
 def summary(values):
     values.sort()
     pick = lambda q: values[min(len(values) - 1, int(q * len(values)))]
     return f"p50 {pick(0.5):.2f} ms, p99 {pick(0.99):.2f} ms, max {values[-1]:.2f} ms"
-print(f"lag (SET + WAIT 1, {len(samples)} probes, {acked} acknowledged): {summary(samples)}; the same SET alone: {summary(writes)}")
+print(f"SET alone ({len(writes)}): {summary(writes)}")
+print(f"lag, SET + WAIT 1 ({len(waits)}, {acked} acknowledged): {summary(waits)}")
+print(f"lag, read on a replica with the SET's sync token ({len(reads)}, {seen} found): {summary(reads)}")
 PY
   wait "$LOAD"
   say "load meanwhile: $(sed 's/^RESULT //' "$OUT/lag-load.txt")"
