@@ -147,7 +147,8 @@ public sealed class ReplicationSession : IDisposable
                     return;
             }
             // Everything committed is sent: a caller waiting for acknowledgements gets them after it.
-            if (replication.AckRequests is var asked && asked != acksAsked)
+            var asked = replication.AckRequests;
+            if (asked != acksAsked)
             {
                 acksAsked = asked;
                 await output.WriteAsync(ReplicationWire.GetAck, cancellationToken).ConfigureAwait(false);
