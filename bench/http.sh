@@ -13,10 +13,13 @@ cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-10}
 # .NET compiles hot code again, optimised, after it has run a while (tiered compilation); Lodestone
-# has far more code on its request path than the baseline, and on one core it needs about half a
-# minute of load to reach its steady speed. So: WARMUP seconds of GET and PUT per system first, then
-# WORKLOAD_WARMUP seconds of each workload before its measured rounds.
-WARMUP=${WARMUP:-30}
+# has far more code on its request path than the baseline, and on one saturated core its rate can
+# take a minute or more to settle (measured on the 2-vCPU VM: 3k → 20k PUT/s over 45–60 s). So each
+# system is warmed with 5 s slices of GET and PUT in turn for at least WARMUP seconds and until both
+# rates are within 10% of their previous slice (at most WARMUP_MAX seconds); then WORKLOAD_WARMUP
+# seconds of each workload before its measured rounds.
+WARMUP=${WARMUP:-60}
+WARMUP_MAX=${WARMUP_MAX:-180}
 WORKLOAD_WARMUP=${WORKLOAD_WARMUP:-5}
 ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-64}
@@ -131,8 +134,24 @@ half_load() { # system workload peak → the RESULT line
   run "$system" "$workload" "$DURATION" "$pause"
 }
 
-echo "Warming up ($WARMUP s per system)…"
-for system in $SYSTEMS; do run "$system" get $((WARMUP / 2)) >/dev/null; run "$system" put $((WARMUP / 2)) >/dev/null; done
+settled() { # rate, previous rate → whether they are within 10%
+  awk -v r="$1" -v p="$2" 'BEGIN { exit !(p > 0 && r > 0 && r < p * 1.1 && r > p * 0.9) }'
+}
+warm() { # system: slices of GET and PUT until both rates settle (see WARMUP)
+  local system=$1 start=$SECONDS get put last_get=0 last_put=0
+  while true; do
+    get=$(field "$(run "$system" get 5)" rps)
+    put=$(field "$(run "$system" put 5)" rps)
+    if { [ $((SECONDS - start)) -ge "$WARMUP" ] && settled "$get" "$last_get" && settled "$put" "$last_put"; } \
+      || [ $((SECONDS - start)) -ge "$WARMUP_MAX" ]; then
+      echo "$system warmed for $((SECONDS - start)) s (last slices: GET $get/s, PUT $put/s)"
+      return
+    fi
+    last_get=$get last_put=$put
+  done
+}
+echo "Warming up (at least $WARMUP s per system, until GET and PUT settle)…"
+for system in $SYSTEMS; do warm "$system"; done
 
 RESULTS="$OUT/results.tsv"
 printf 'workload\tsystem\tround\trps\tp50_ms\tp99_ms\tfailed\tcommands_per_request\n' >"$RESULTS"
