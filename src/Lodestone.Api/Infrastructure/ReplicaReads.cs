@@ -57,26 +57,32 @@ internal static class ReplicaReads
     {
         var executor = app.ApplicationServices.GetRequiredService<Executor>();
         var wait = TimeSpan.FromMilliseconds(app.ApplicationServices.GetRequiredService<IOptions<ReplicationSettings>>().Value.ReadYourWritesWaitMs);
-        return app.Use(async (context, next) =>
+        // Not async on the way through: a primary, or a replica that has the token's offset, costs no state machine here.
+        // A token that is not an offset is one this service never handed out: accepted and ignored, as on a primary.
+        return app.Use((context, next) =>
+            !executor.Replication.IsReplica
+            || !long.TryParse(context.Request.Headers[UpstashErrors.SyncTokenHeader], NumberStyles.None, CultureInfo.InvariantCulture, out var token)
+            || executor.CommittedOffset >= token
+                ? next(context)
+                : WaitForTokenAsync(context, next, executor, token, wait));
+    }
+
+    /// <summary>A replica behind the caller's sync token: wait (bounded) until it has applied that offset, else 503 TRYAGAIN.</summary>
+    private static async Task WaitForTokenAsync(HttpContext context, RequestDelegate next, Executor executor, long token, TimeSpan wait)
+    {
+        if (await executor.Effects.WaitForOffsetAsync(token, wait, executor.Time, context.RequestAborted))
         {
-            // A token that is not an offset is one this service never handed out: accepted and ignored, as on a primary.
-            if (!executor.Replication.IsReplica
-                || !long.TryParse(context.Request.Headers[UpstashErrors.SyncTokenHeader], NumberStyles.None, CultureInfo.InvariantCulture, out var token)
-                || executor.CommittedOffset >= token
-                || await executor.Effects.WaitForOffsetAsync(token, wait, executor.Time, context.RequestAborted))
-            {
-                await next(context);
-                return;
-            }
-            var detail = string.Create(CultureInfo.InvariantCulture,
-                $"TRYAGAIN This replica has applied up to offset {executor.CommittedOffset}, not yet the sync token's {token} (waited {wait.TotalMilliseconds:F0} ms). Retry, or read from the primary.");
-            if (context.GetEndpoint()?.Metadata.GetMetadata<UpstashErrors>() is not null)
-            {
-                context.Response.Headers.RetryAfter = "1";
-                await UpstashErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, detail);
-                return;
-            }
-            await Problems.Of(ErrorKind.Unavailable, detail, "TRYAGAIN").ExecuteAsync(context);
-        });
+            await next(context);
+            return;
+        }
+        var detail = string.Create(CultureInfo.InvariantCulture,
+            $"TRYAGAIN This replica has applied up to offset {executor.CommittedOffset}, not yet the sync token's {token} (waited {wait.TotalMilliseconds:F0} ms). Retry, or read from the primary.");
+        if (context.GetEndpoint()?.Metadata.GetMetadata<UpstashErrors>() is not null)
+        {
+            context.Response.Headers.RetryAfter = "1";
+            await UpstashErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, detail);
+            return;
+        }
+        await Problems.Of(ErrorKind.Unavailable, detail, "TRYAGAIN").ExecuteAsync(context);
     }
 }

@@ -1,6 +1,7 @@
 using Lodestone.Api.Errors;
 using Lodestone.Engine.Commands;
 using Lodestone.Engine.Execution;
+using Lodestone.Engine.Replication;
 
 namespace Lodestone.Api.Infrastructure;
 
@@ -17,24 +18,26 @@ internal static class ReplicaRedirect
     {
         // Resolved once: every request passes here, and on a primary this check is all it costs.
         var replication = app.ApplicationServices.GetRequiredService<Executor>().Replication;
-        return app.Use(async (context, next) =>
+        // Not async on the way through: a request that is not refused costs no state machine here.
+        return app.Use((context, next) =>
+            !replication.RefusesWrites
+            || context.GetEndpoint()?.Metadata.GetMetadata<RedisCommandMetadata>()?.Command is not { } command
+            || CommandTable.Default.Find(command) is not { IsWrite: true }
+            || context.Request.Path.StartsWithSegments("/commands") || context.Request.Path.StartsWithSegments("/admin")
+                ? next(context)
+                : Refuse(context, replication));
+    }
+
+    /// <summary>A write to a read-only replica: a 307 to the same path on its primary when its address is known, else 503 READONLY.</summary>
+    private static Task Refuse(HttpContext context, ReplicationState replication)
+    {
+        if ((replication.PrimaryAnnouncedUrl ?? replication.PrimaryUrl) is { } primary && Uri.TryCreate(primary, UriKind.Absolute, out var primaryUri))
         {
-            if (!replication.RefusesWrites
-                || context.GetEndpoint()?.Metadata.GetMetadata<RedisCommandMetadata>()?.Command is not { } command
-                || CommandTable.Default.Find(command) is not { IsWrite: true }
-                || context.Request.Path.StartsWithSegments("/commands") || context.Request.Path.StartsWithSegments("/admin"))
-            {
-                await next(context);
-                return;
-            }
-            if ((replication.PrimaryAnnouncedUrl ?? replication.PrimaryUrl) is { } primary && Uri.TryCreate(primary, UriKind.Absolute, out var primaryUri))
-            {
-                var target = new Uri(primaryUri, context.Request.PathBase + context.Request.Path + context.Request.QueryString);
-                context.Response.StatusCode = StatusCodes.Status307TemporaryRedirect;
-                context.Response.Headers.Location = target.AbsoluteUri;
-                return;
-            }
-            await Problems.Of(ErrorKind.ReadOnly, "READONLY You can't write against a read only replica.", "READONLY").ExecuteAsync(context);
-        });
+            var target = new Uri(primaryUri, context.Request.PathBase + context.Request.Path + context.Request.QueryString);
+            context.Response.StatusCode = StatusCodes.Status307TemporaryRedirect;
+            context.Response.Headers.Location = target.AbsoluteUri;
+            return Task.CompletedTask;
+        }
+        return Problems.Of(ErrorKind.ReadOnly, "READONLY You can't write against a read only replica.", "READONLY").ExecuteAsync(context);
     }
 }

@@ -31,40 +31,42 @@ internal static class ReplicaWait
     {
         var executor = app.ApplicationServices.GetRequiredService<Executor>();
         var maxWait = TimeSpan.FromSeconds(app.ApplicationServices.GetRequiredService<IOptions<HttpSettings>>().Value.MaxBlockingTimeoutSeconds);
-        return app.Use(async (context, next) =>
+        // Not async on the way through: a request without the header costs no state machine here.
+        return app.Use((context, next) =>
+            !context.Request.Headers.TryGetValue(RequestHeader, out var values) || !IsWriteRoute(context)
+                ? next(context)
+                : WaitingAsync(context, next, values.ToString(), executor, maxWait));
+    }
+
+    /// <summary>A write route with the header: parse it, then hold a successful answer until enough replicas acknowledged.</summary>
+    private static async Task WaitingAsync(HttpContext context, RequestDelegate next, string header, Executor executor, TimeSpan maxWait)
+    {
+        var (replicas, timeout, error) = Parse(header);
+        if (error is not null)
         {
-            if (!context.Request.Headers.TryGetValue(RequestHeader, out var values) || !IsWriteRoute(context))
-            {
-                await next(context);
+            if (context.GetEndpoint()?.Metadata.GetMetadata<UpstashErrors>() is not null)
+                await UpstashErrors.WriteAsync(context, StatusCodes.Status400BadRequest, $"ERR {error}");
+            else
+                await Problems.Of(ErrorKind.BadRequest, error).ExecuteAsync(context);
+            return;
+        }
+        var wait = timeout == TimeSpan.Zero || timeout > maxWait ? maxWait : timeout;
+        context.Response.OnStarting(async () =>
+        {
+            if (context.Response.StatusCode is < 200 or >= 300 || executor.Replication.IsReplica)
                 return;
-            }
-            var (replicas, timeout, error) = Parse(values.ToString());
-            if (error is not null)
+            RequestLog.MarkLongPoll(context);
+            try
             {
-                if (context.GetEndpoint()?.Metadata.GetMetadata<UpstashErrors>() is not null)
-                    await UpstashErrors.WriteAsync(context, StatusCodes.Status400BadRequest, $"ERR {error}");
-                else
-                    await Problems.Of(ErrorKind.BadRequest, error).ExecuteAsync(context);
-                return;
+                var acknowledged = await executor.WaitForReplicasAsync(executor.CommittedOffset, replicas, wait, context.RequestAborted);
+                context.Response.Headers[ResponseHeader] = acknowledged.ToString(CultureInfo.InvariantCulture);
             }
-            var wait = timeout == TimeSpan.Zero || timeout > maxWait ? maxWait : timeout;
-            context.Response.OnStarting(async () =>
+            catch (Exception ended) when (ended is OperationCanceledException or InvalidOperationException)
             {
-                if (context.Response.StatusCode is < 200 or >= 300 || executor.Replication.IsReplica)
-                    return;
-                RequestLog.MarkLongPoll(context);
-                try
-                {
-                    var acknowledged = await executor.WaitForReplicasAsync(executor.CommittedOffset, replicas, wait, context.RequestAborted);
-                    context.Response.Headers[ResponseHeader] = acknowledged.ToString(CultureInfo.InvariantCulture);
-                }
-                catch (Exception ended) when (ended is OperationCanceledException or InvalidOperationException)
-                {
-                    // The client left, or the service is stopping (or became a replica meanwhile): the answer goes as it is.
-                }
-            });
-            await next(context);
+                // The client left, or the service is stopping (or became a replica meanwhile): the answer goes as it is.
+            }
         });
+        await next(context);
     }
 
     /// <summary>A route that may write: a resource route whose Redis command writes, or the command endpoint.</summary>
