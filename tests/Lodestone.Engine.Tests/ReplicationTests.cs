@@ -57,15 +57,7 @@ public sealed class ReplicationTests : IDisposable
     public async Task A_replica_that_reconnects_with_its_id_and_offset_gets_only_what_it_missed()
     {
         await Workload(_primary, "one", 50);
-        _replica.Executor.Replication.Follow("http://primary:8379");
-        using (var first = new CancellationTokenSource(Bound))
-        {
-            var (writing, following, session) = await Connect(null, -1, first.Token);
-            await CaughtUp();
-            await first.CancelAsync();
-            await Ended(writing, following);
-            session.Dispose();
-        }
+        await SyncInFullAndDisconnect();
         await Workload(_primary, "two", 50);
         using var second = new CancellationTokenSource(Bound);
         var ids = _replica.Executor.Replication.Ids;
@@ -227,15 +219,7 @@ public sealed class ReplicationTests : IDisposable
     public async Task A_middle_replica_that_continues_a_promoted_primary_keeps_its_old_id_for_its_own_replicas()
     {
         await Workload(_primary, "a", 50);
-        _replica.Executor.Replication.Follow("http://primary:8379");
-        using (var first = new CancellationTokenSource(Bound))
-        {
-            var (writing, following, session) = await Connect(null, -1, first.Token);
-            await CaughtUp();
-            await first.CancelAsync();
-            await Ended(writing, following);
-            session.Dispose();
-        }
+        await SyncInFullAndDisconnect();
         var oldId = _replica.Executor.Replication.Ids.Id;
         var offset = _replica.Executor.CommittedOffset;
         var detached = _replica.Executor.Replication.ReplicasDetached;
@@ -288,6 +272,18 @@ public sealed class ReplicationTests : IDisposable
         var link = new ReplicaLink(replica, replicaLog, _scratch);
         var following = Task.Run(() => link.RunAsync(pipe.Reader.AsStream(), cancel), CancellationToken.None);
         return (writing, following, session);
+    }
+
+    /// <summary>The replica follows the primary, syncs in full, catches up, and the link ends.</summary>
+    private async Task SyncInFullAndDisconnect()
+    {
+        _replica.Executor.Replication.Follow("http://primary:8379");
+        using var first = new CancellationTokenSource(Bound);
+        var (writing, following, session) = await Connect(null, -1, first.Token);
+        await CaughtUp();
+        await first.CancelAsync();
+        await Ended(writing, following);
+        session.Dispose();
     }
 
     private static async Task Ended(Task writing, Task following)

@@ -31,7 +31,7 @@ internal static class ReplicaRedirect
     /// <summary>A write to a read-only replica: a 307 to the same path on its primary when its address is known, else 503 READONLY.</summary>
     private static Task Refuse(HttpContext context, ReplicationState replication)
     {
-        if ((replication.PrimaryAnnouncedUrl ?? replication.PrimaryUrl) is { } primary && Uri.TryCreate(primary, UriKind.Absolute, out var primaryUri))
+        if (NodeAddress.IsHttpUrl(replication.PrimaryAnnouncedUrl ?? replication.PrimaryUrl, out var primaryUri))
         {
             var target = new Uri(primaryUri, context.Request.PathBase + context.Request.Path + context.Request.QueryString);
             context.Response.StatusCode = StatusCodes.Status307TemporaryRedirect;

@@ -56,8 +56,8 @@ internal sealed class KeyTable
 
     /// <summary>
     /// Adds entries whose keys should not be in the table yet (a snapshot's, loaded in bulk): the
-    /// table is sized once for all of them and they are placed in one pass. Returns one whose key was
-    /// there already or came twice (left out), or null.
+    /// table is sized once for all of them and they are placed in one pass. Stops at one whose key was
+    /// there already or came twice, and returns it (the table then holds those before it); else null.
     /// </summary>
     public Entry? AddAll(IReadOnlyList<Entry> entries)
     {
@@ -67,20 +67,16 @@ internal sealed class KeyTable
         if (size != _buckets.Length)
             Resize(size);
         var mask = size - 1;
-        Entry? duplicate = null;
         foreach (var entry in entries)
         {
             ref var head = ref _buckets[entry.Hash & mask];
             if (Chained(head, entry))
-            {
-                duplicate ??= entry;
-                continue;
-            }
+                return entry;
             entry.Next = head;
             head = entry;
             Count++;
         }
-        return duplicate;
+        return null;
     }
 
     private static bool Chained(Entry? head, Entry entry)

@@ -416,16 +416,11 @@ internal sealed class Keyspace
         if (_bulkLoaded is not { } entries)
             return null;
         _bulkLoaded = null;
-        var twice = _table.AddAll(entries);
+        if (_table.AddAll(entries) is { } twice)
+            return twice.Key;
         foreach (var entry in entries)
-        {
-            if (ReferenceEquals(entry, twice))
-                continue;
-            var size = SizeOf(entry);
-            _entryBytes += size - entry.AccountedBytes;
-            entry.AccountedBytes = size;
-        }
-        return twice?.Key;
+            Recount(entry);
+        return null;
     }
 
     private void AddLoaded(RedisType type, byte[] key, long expireAtMs, long version, IValue value, in KeyAccess access, bool linked)
@@ -673,13 +668,18 @@ internal sealed class Keyspace
         foreach (var entry in _sizePending)
         {
             entry.SizePending = false;
-            if (entry.AccountedBytes < 0)
-                continue;
-            var size = SizeOf(entry);
-            _entryBytes += size - entry.AccountedBytes;
-            entry.AccountedBytes = size;
+            if (entry.AccountedBytes >= 0)
+                Recount(entry);
         }
         _sizePending.Clear();
+    }
+
+    /// <summary>Counts an entry's size anew in <see cref="_entryBytes"/>.</summary>
+    private void Recount(Entry entry)
+    {
+        var size = SizeOf(entry);
+        _entryBytes += size - entry.AccountedBytes;
+        entry.AccountedBytes = size;
     }
 
     private void SaveBeforeChange(Entry entry)

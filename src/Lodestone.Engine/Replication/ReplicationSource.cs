@@ -128,10 +128,11 @@ public sealed class ReplicationSession : IDisposable
 
         var buffer = new byte[64 * 1024];
         var replication = _executor.Replication;
-        var acksAsked = replication.AckRequests;
+        // The request for acknowledgements this stream has answered (the one current when it began).
+        var answered = replication.AckRequested;
         while (!cancellationToken.IsCancellationRequested)
         {
-            // Taken before the count is read: a request after the read cancels it.
+            // A request after this is taken cancels it, and the wait below wakes for it.
             var ackRequested = replication.AckRequested;
             var read = _reader.TryRead(buffer);
             switch (read.Status)
@@ -147,10 +148,9 @@ public sealed class ReplicationSession : IDisposable
                     return;
             }
             // Everything committed is sent: a caller waiting for acknowledgements gets them after it.
-            var asked = replication.AckRequests;
-            if (asked != acksAsked)
+            if (ackRequested != answered)
             {
-                acksAsked = asked;
+                answered = ackRequested;
                 await output.WriteAsync(ReplicationWire.GetAck, cancellationToken).ConfigureAwait(false);
             }
             await output.FlushAsync(cancellationToken).ConfigureAwait(false);

@@ -212,17 +212,14 @@ public sealed class ReplicationState
     }
 
     private CancellationTokenSource _ackRequest = new();
-    private long _ackRequests;
     private long _ackWantedAt = -1;
     private TaskCompletionSource _ackWanted = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>
-    /// How many times a caller asked the replicas for an acknowledgement (a parked WAIT): each stream
-    /// sends a GETACK after what it has sent when this changes. Any thread.
+    /// The current request for acknowledgements: cancelled, and replaced, at the next
+    /// <see cref="RequestAcks"/>. A stream that holds an older token than this one owes its replica a
+    /// GETACK; one waiting for records wakes when its token is cancelled. Any thread.
     /// </summary>
-    public long AckRequests => Interlocked.Read(ref _ackRequests);
-
-    /// <summary>Cancelled at the next <see cref="RequestAcks"/>: a stream waiting for records wakes to send its GETACK. Any thread.</summary>
     public CancellationToken AckRequested => Volatile.Read(ref _ackRequest).Token;
 
     /// <summary>
@@ -231,11 +228,7 @@ public sealed class ReplicationState
     /// acknowledgement traffic unless someone waits for one. Any thread (the engine's too: the
     /// streams' wake-up runs on the thread pool).
     /// </summary>
-    public void RequestAcks()
-    {
-        Interlocked.Increment(ref _ackRequests);
-        _ = Interlocked.Exchange(ref _ackRequest, new CancellationTokenSource()).CancelAsync();
-    }
+    public void RequestAcks() => _ = Interlocked.Exchange(ref _ackRequest, new CancellationTokenSource()).CancelAsync();
 
     /// <summary>On a replica: the offset its primary last asked it to acknowledge (a GETACK in the stream), or -1. Any thread.</summary>
     public long AckWantedAt => Interlocked.Read(ref _ackWantedAt);
