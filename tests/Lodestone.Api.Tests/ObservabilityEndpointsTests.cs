@@ -262,8 +262,9 @@ public sealed class ObservabilityEndpointsTests(SecuredApiFactory factory) : ICl
 
         var text = await Admin.GetStringAsync("/metrics");
 
-        // ASP.NET Core's and Kestrel's meters (this host's), the runtime's, the process's, the engine's.
-        Assert.Matches(@"\nmicrosoft_aspnetcore_hosting_http_server_request_duration_bucket\{[^}]*http_route=""/strings/\{key\}""[^}]*\} [1-9]", text);
+        // The requests' own (the scrape is one in flight), Kestrel's meter (this host's), the runtime's, the process's, the engine's.
+        Assert.Matches(@"\nhttp_server_request_duration_seconds_bucket\{http_route=""/strings/\{key\}"",http_request_method=""PUT"",http_response_status_code=""201"",le=""\+Inf""\} [1-9]", text);
+        Assert.Matches(@"\nhttp_server_active_requests [1-9]", text);
         Assert.Matches(@"\nmicrosoft_aspnetcore_server_kestrel_kestrel_active_connections\{[^}]*\} [1-9]", text);
         Assert.Matches(@"\nsystem_runtime_dotnet_gc_collections\{gc_heap_generation=""gen0""\} [0-9]", text);
         Assert.Matches(@"\ndotnet_thread_pool_threads [1-9]", text);

@@ -111,7 +111,7 @@ public sealed class ReplicationAcksTests : IDisposable
     {
         var text = await primary.GetStringAsync("/metrics");
         return text.Split('\n')
-            .Where(line => line.StartsWith("microsoft_aspnetcore_hosting_http_server_request_duration_count{", StringComparison.Ordinal)
+            .Where(line => line.StartsWith("http_server_request_duration_seconds_count{", StringComparison.Ordinal)
                 && line.Contains("http_route=\"/replication/ack\"", StringComparison.Ordinal))
             .Sum(line => long.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
     }

@@ -1,5 +1,7 @@
 using Lodestone.Api.Infrastructure;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -32,7 +34,7 @@ public sealed class RequestLogTests
             if (slow)
                 await Task.Delay(30);
             context.Response.StatusCode = status;
-        }, logger, Options.Create(new RequestLoggingSettings { SlowRequestMs = slow ? 10 : 10_000 }), new RecordingProblems());
+        }, logger, Options.Create(new RequestLoggingSettings { SlowRequestMs = slow ? 10 : 10_000 }), new RecordingProblems(), Metrics());
         var context = new DefaultHttpContext();
         context.Request.Method = "GET";
         context.Request.Path = "/strings/k";
@@ -53,7 +55,7 @@ public sealed class RequestLogTests
     public async Task A_request_below_the_minimum_level_writes_nothing()
     {
         var logger = new CapturingLogger(LogLevel.Information);
-        var log = new RequestLog(_ => Task.CompletedTask, logger, Options.Create(new RequestLoggingSettings()), new RecordingProblems());
+        var log = new RequestLog(_ => Task.CompletedTask, logger, Options.Create(new RequestLoggingSettings()), new RecordingProblems(), Metrics());
 
         await log.InvokeAsync(new DefaultHttpContext());
 
@@ -77,7 +79,7 @@ public sealed class RequestLogTests
             context.Response.StatusCode = status;
             if (!empty)
                 context.Response.ContentType = "application/json";
-        }, new CapturingLogger(LogLevel.Information), Options.Create(new RequestLoggingSettings()), problems);
+        }, new CapturingLogger(LogLevel.Information), Options.Create(new RequestLoggingSettings()), problems, Metrics());
         var context = new DefaultHttpContext();
 
         await log.InvokeAsync(context);
@@ -93,7 +95,7 @@ public sealed class RequestLogTests
         {
             context.Response.StatusCode = 404;
             return Task.CompletedTask;
-        }, new CapturingLogger(LogLevel.Information), Options.Create(new RequestLoggingSettings()), new RecordingProblems { Accepts = false });
+        }, new CapturingLogger(LogLevel.Information), Options.Create(new RequestLoggingSettings()), new RecordingProblems { Accepts = false }, Metrics());
         var context = new DefaultHttpContext();
         var body = new MemoryStream();
         context.Response.Body = body;
@@ -103,6 +105,46 @@ public sealed class RequestLogTests
         Assert.Equal("text/plain", context.Response.ContentType);
         Assert.Equal("Status Code: 404; Not Found", System.Text.Encoding.UTF8.GetString(body.ToArray()));
     }
+
+    [Fact]
+    public async Task Each_request_is_timed_by_route_method_and_status_and_the_in_flight_gauge_comes_back_to_zero()
+    {
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var metrics = new HttpMetrics(registry);
+        var route = new RouteEndpoint(_ => Task.CompletedTask, RoutePatternFactory.Parse("/strings/{key}"), 0, null, "put");
+        var log = new RequestLog(async context =>
+        {
+            await Task.Yield();
+            context.Response.StatusCode = 201;
+        }, new CapturingLogger(LogLevel.Information), Options.Create(new RequestLoggingSettings()), new RecordingProblems(), metrics);
+        // A method HTTP does not define is one series, whatever it is, as ASP.NET Core counts it.
+        foreach (var method in new[] { "PUT", "PUT", "BREW", "X-ANYTHING" })
+        {
+            var context = new DefaultHttpContext();
+            context.Request.Method = method;
+            context.SetEndpoint(route);
+            await log.InvokeAsync(context);
+        }
+        // Thrown before anything is awaited, and thrown later: both are 500s, and both leave the gauge.
+        foreach (var fails in new RequestDelegate[] { _ => throw new InvalidOperationException("at once"), async _ => { await Task.Yield(); throw new InvalidOperationException("later"); } })
+        {
+            var failing = new RequestLog(fails, new CapturingLogger(LogLevel.Information), Options.Create(new RequestLoggingSettings()), new RecordingProblems(), metrics);
+            var context = new DefaultHttpContext();
+            context.Request.Method = "GET";
+            await Assert.ThrowsAsync<InvalidOperationException>(() => failing.InvokeAsync(context));
+        }
+
+        using var text = new MemoryStream();
+        await registry.CollectAndExportAsTextAsync(text);
+        var scrape = System.Text.Encoding.UTF8.GetString(text.ToArray());
+
+        Assert.Contains("\nhttp_server_request_duration_seconds_count{http_route=\"/strings/{key}\",http_request_method=\"PUT\",http_response_status_code=\"201\"} 2\n", scrape, StringComparison.Ordinal);
+        Assert.Contains("\nhttp_server_request_duration_seconds_count{http_route=\"/strings/{key}\",http_request_method=\"_OTHER\",http_response_status_code=\"201\"} 2\n", scrape, StringComparison.Ordinal);
+        Assert.Contains("\nhttp_server_request_duration_seconds_count{http_route=\"\",http_request_method=\"GET\",http_response_status_code=\"500\"} 2\n", scrape, StringComparison.Ordinal);
+        Assert.Contains("\nhttp_server_active_requests 0\n", scrape, StringComparison.Ordinal);
+    }
+
+    private static HttpMetrics Metrics() => new(Prometheus.Metrics.NewCustomRegistry());
 
     /// <summary>A problem-details service that records the statuses it was asked to write.</summary>
     private sealed class RecordingProblems : IProblemDetailsService

@@ -79,7 +79,8 @@ internal sealed class LoggerPerCategory(ILoggerFactory inner) : ILoggerFactory
 /// rate limit, a client gone: 499) and for a long poll that waited, Debug for the rest. A long poll
 /// (a blocking command: <see cref="MarkLongPoll"/>) is never slow — its time is waiting, by design.
 /// A request whose level is off costs two timestamps and a comparison — no allocation, no
-/// async-local state — so logging stays on in production.
+/// async-local state — so logging stays on in production. The same timing feeds the HTTP metrics
+/// (<see cref="HttpMetrics"/>).
 /// </summary>
 /// <remarks>
 /// Outermost, so the status logged is the one the client got (the exception handler has already
@@ -87,14 +88,25 @@ internal sealed class LoggerPerCategory(ILoggerFactory inner) : ILoggerFactory
 /// for the engine completes each layer above it asynchronously, with an allocation of its own:
 /// ASP.NET Core's status-page middleware cost ~8% of a GET's time.
 /// </remarks>
-internal sealed class RequestLog(RequestDelegate next, ILogger<RequestLog> logger, IOptions<RequestLoggingSettings> settings, IProblemDetailsService problems)
+internal sealed class RequestLog(
+    RequestDelegate next, ILogger<RequestLog> logger, IOptions<RequestLoggingSettings> settings, IProblemDetailsService problems, HttpMetrics metrics)
 {
     private readonly long _slowTicks = (long)(settings.Value.SlowRequestMs * (Stopwatch.Frequency / 1000.0));
 
     public Task InvokeAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
-        var pending = next(context);
+        metrics.Started();
+        Task pending;
+        try
+        {
+            pending = next(context);
+        }
+        catch (Exception exception)
+        {
+            // Thrown before the first await below: logged, measured and rethrown as any other.
+            pending = Task.FromException(exception);
+        }
         if (!pending.IsCompletedSuccessfully || NeedsProblemBody(context))
             return Awaited(pending, context, started);
         Write(context, started);
@@ -129,6 +141,7 @@ internal sealed class RequestLog(RequestDelegate next, ILogger<RequestLog> logge
         catch (Exception exception)
         {
             // Only when something below let it through (the exception handler answers first).
+            metrics.Finished(context, StatusCodes.Status500InternalServerError, Stopwatch.GetTimestamp() - started);
             if (logger.IsEnabled(LogLevel.Error))
             {
                 logger.LogError(exception, Template, context.Request.Method, Path(context), StatusCodes.Status500InternalServerError,
@@ -136,14 +149,22 @@ internal sealed class RequestLog(RequestDelegate next, ILogger<RequestLog> logge
             }
             throw;
         }
-        if (NeedsProblemBody(context))
-            await WriteProblemBodyAsync(context);
-        Write(context, started);
+        try
+        {
+            if (NeedsProblemBody(context))
+                await WriteProblemBodyAsync(context);
+        }
+        finally
+        {
+            Write(context, started);
+        }
     }
 
+    /// <summary>The request's metrics, and its event when its level is on.</summary>
     private void Write(HttpContext context, long started)
     {
         var elapsed = Stopwatch.GetTimestamp() - started;
+        metrics.Finished(context, context.Response.StatusCode, elapsed);
         // Only a request that took long is asked whether it was a long poll.
         var level = elapsed > _slowTicks ? LevelOf(context.Response.StatusCode, slow: true, IsLongPoll(context)) : LevelOf(context.Response.StatusCode, slow: false);
         if (!logger.IsEnabled(level))
