@@ -8,8 +8,9 @@ namespace Lodestone.Api.Infrastructure;
 /// <c>GET /metrics</c>: Prometheus's text format, written by prometheus-net. One scrape holds the
 /// requests' durations (<see cref="HttpMetrics"/>); this host's Kestrel and ASP.NET Core diagnostics
 /// meters and the .NET runtime's (GC, thread pool, JIT), through prometheus-net's meter adapter; the
-/// process's figures (CPU, memory, handles, start time); and the engine's counters (<see cref="EngineMetrics"/>). With API keys configured it needs an admin key,
-/// like <c>/admin</c>; it is left out of the OpenAPI document, as the health routes are.
+/// process's figures (CPU, memory, handles, start time); and the engine's counters
+/// (<see cref="EngineMetrics"/>). With API keys configured it needs an admin key, like <c>/admin</c>;
+/// it is left out of the OpenAPI document, as the health routes are.
 /// </summary>
 /// <remarks>
 /// Each host has a registry of its own, not prometheus-net's static default: two hosts in one process
