@@ -8,7 +8,8 @@
 #  2. lag: at half of the primary's peak PUT rate with both replicas attached, probes in turn: a SET
 #     alone (what any write waits at that load), SET + WAIT 1 (until a replica acknowledged it: the
 #     apply lag and the ack's trip back), and a SET followed by a read on a replica that sends its
-#     sync token (until the write is readable there); p50/p99/max of each;
+#     sync token (until the write is readable there); p50/p99/max of each, over LAG_SECONDS of
+#     probing (about 30 probes of each a second: a p99 needs several hundred);
 #  3. full sync: KEYS string keys (default 1,000,000) on the primary; the time of its own snapshot
 #     (BGSAVE) against the time a new replica takes from REPLICAOF to caught up, and the longest the
 #     primary's engine thread stopped meanwhile: LATENCY's "snapshot" event (each walk slice over
@@ -23,6 +24,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-10}
+LAG_SECONDS=${LAG_SECONDS:-30}
 WARMUP=${WARMUP:-60}
 ROUNDS=${ROUNDS:-4}
 CONNECTIONS=${CONNECTIONS:-64}
@@ -148,10 +150,10 @@ if [[ " $PHASES " == *" lag "* ]]; then
   [ "$PEAK" != 0 ] || PEAK=$(field "$(put "$DURATION")" rps)
   pause=$(awk -v c="$CONNECTIONS" -v p="$PEAK" 'BEGIN { printf "%.3f", c * 1000 / (p / 2) }')
   echo "Lag at half of $PEAK/s (a pause of $pause ms per connection)…"
-  put "$DURATION" "$pause" >"$OUT/lag-load.txt" &
+  put $((LAG_SECONDS + 2)) "$pause" >"$OUT/lag-load.txt" &
   LOAD=$!
   sleep 1
-  taskset -c 1 python3 - "$PRIMARY" http://127.0.0.1:8396 $((DURATION - 2)) <<'PY' | tee -a "$REPORT"
+  taskset -c 1 python3 - "$PRIMARY" http://127.0.0.1:8396 "$LAG_SECONDS" <<'PY' | tee -a "$REPORT"
 import http.client, json, sys, time
 host, replica, seconds = sys.argv[1].split("//")[1], sys.argv[2].split("//")[1], float(sys.argv[3])
 conn, follower = http.client.HTTPConnection(host), http.client.HTTPConnection(replica)
