@@ -107,7 +107,7 @@ public sealed class RequestLogTests
     }
 
     [Fact]
-    public async Task Each_request_is_timed_by_route_method_and_status_and_the_in_flight_gauge_comes_back_to_zero()
+    public async Task Each_request_is_timed_by_route_method_and_status_even_when_the_exception_handler_answered_and_the_in_flight_gauge_comes_back_to_zero()
     {
         var registry = Prometheus.Metrics.NewCustomRegistry();
         var metrics = new HttpMetrics(registry);
@@ -125,6 +125,17 @@ public sealed class RequestLogTests
             context.SetEndpoint(route);
             await log.InvokeAsync(context);
         }
+        // Answered by the exception handler, which clears the endpoint and keeps it in its feature: the route stays.
+        var answered = new DefaultHttpContext();
+        answered.Request.Method = "PUT";
+        answered.Features.Set<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>(
+            new Microsoft.AspNetCore.Diagnostics.ExceptionHandlerFeature { Error = new BadHttpRequestException("not JSON"), Endpoint = route, Path = "/strings/k" });
+        await new RequestLog(context =>
+        {
+            context.Response.StatusCode = 400;
+            context.Response.ContentType = "application/problem+json";
+            return Task.CompletedTask;
+        }, new CapturingLogger(LogLevel.Information), Options.Create(new RequestLoggingSettings()), new RecordingProblems(), metrics).InvokeAsync(answered);
         // Thrown before anything is awaited, and thrown later: both are 500s, and both leave the gauge.
         foreach (var fails in new RequestDelegate[] { _ => throw new InvalidOperationException("at once"), async _ => { await Task.Yield(); throw new InvalidOperationException("later"); } })
         {
@@ -141,6 +152,7 @@ public sealed class RequestLogTests
         Assert.Contains("\nhttp_server_request_duration_seconds_count{http_route=\"/strings/{key}\",http_request_method=\"PUT\",http_response_status_code=\"201\"} 2\n", scrape, StringComparison.Ordinal);
         Assert.Contains("\nhttp_server_request_duration_seconds_count{http_route=\"/strings/{key}\",http_request_method=\"_OTHER\",http_response_status_code=\"201\"} 2\n", scrape, StringComparison.Ordinal);
         Assert.Contains("\nhttp_server_request_duration_seconds_count{http_route=\"\",http_request_method=\"GET\",http_response_status_code=\"500\"} 2\n", scrape, StringComparison.Ordinal);
+        Assert.Contains("\nhttp_server_request_duration_seconds_count{http_route=\"/strings/{key}\",http_request_method=\"PUT\",http_response_status_code=\"400\"} 1\n", scrape, StringComparison.Ordinal);
         Assert.Contains("\nhttp_server_active_requests 0\n", scrape, StringComparison.Ordinal);
     }
 

@@ -17,7 +17,8 @@ namespace Lodestone.Api.Infrastructure;
 /// turns each measurement's tags into a label sequence and leases its series under a lock: with the
 /// hosting layer building the tags, ~7% of a GET's time on the 2-vCPU VM (docs/performance.md). Here a
 /// request's series is found by one lookup keyed by its endpoint, method and status, and its
-/// observation is prometheus-net's. A method outside HTTP's own is counted as <c>_OTHER</c>, as
+/// observation is prometheus-net's. A request the exception handler answered (a body that is not
+/// JSON: 400) keeps its route. A method outside HTTP's own is counted as <c>_OTHER</c>, as
 /// ASP.NET Core does, so a client cannot make series without end.
 /// </remarks>
 internal sealed class HttpMetrics
@@ -50,7 +51,9 @@ internal sealed class HttpMetrics
     {
         _active.Dec();
         var method = KnownMethods.TryGetValue(context.Request.Method, out var known) ? known : "_OTHER";
-        var key = (context.GetEndpoint(), method, status);
+        // The exception handler clears the endpoint of a request it answered, and keeps it in its feature.
+        var endpoint = context.GetEndpoint() ?? context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Endpoint;
+        var key = (endpoint, method, status);
         if (!_series.TryGetValue(key, out var series))
         {
             var route = (key.Item1 as RouteEndpoint)?.RoutePattern.RawText ?? "";
