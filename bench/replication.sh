@@ -13,7 +13,8 @@
 #  3. full sync: KEYS string keys (default 1,000,000) on the primary; the time of its own snapshot
 #     (BGSAVE) against the time a new replica takes from REPLICAOF to caught up, and the longest the
 #     primary's engine thread stopped meanwhile: LATENCY's "snapshot" event (each walk slice over
-#     1 ms) and a PING probe on the primary every ~2 ms.
+#     1 ms), a PING probe on the primary every ~2 ms, and the primary's garbage collections (from
+#     its /metrics) during the sync.
 #
 #   bench/replication.sh                              # 10 s runs, 4 rounds, 1M keys
 #   DURATION=5 ROUNDS=1 KEYS=200000 bench/replication.sh
@@ -238,6 +239,17 @@ def command(host, args):
     return json.loads(conn.getresponse().read())["result"]
 def info(host, section):
     return dict(l.split(":", 1) for l in command(host, ["INFO", section]).split("\r\n") if ":" in l)
+def gc(host):
+    # The primary's collections by generation and its total GC pause, from /metrics (the runtime's meter).
+    conn = http.client.HTTPConnection(host)
+    conn.request("GET", "/metrics")
+    figures = {}
+    for line in conn.getresponse().read().decode().splitlines():
+        if line.startswith("system_runtime_dotnet_gc_collections{"):
+            figures[line.split('"')[1]] = float(line.rsplit(" ", 1)[1])
+        elif line.startswith("system_runtime_dotnet_gc_pause_time "):
+            figures["pause"] = float(line.rsplit(" ", 1)[1])
+    return figures
 done, pings = threading.Event(), []
 def probe():
     conn = http.client.HTTPConnection(primary)
@@ -253,6 +265,7 @@ time.sleep(1)
 baseline = max(pings)
 pings.clear()
 port = primary.split(":")[1]
+gc_before = gc(primary)
 start = time.perf_counter()
 command(replica, ["REPLICAOF", "127.0.0.1", port])
 deadline = time.time() + 600
@@ -262,11 +275,15 @@ while time.time() < deadline:
         break
     time.sleep(0.05)
 took = (time.perf_counter() - start) * 1000
+gc_after = gc(primary)
 done.set()
 thread.join()
 pings.sort()
 print(f"full sync of {info(replica, 'keyspace').get('db0', '?').split(',')[0]}: {took:.0f} ms from REPLICAOF to caught up; "
       f"primary PING probe during it: p99 {pings[int(0.99 * (len(pings) - 1))]:.2f} ms, max {pings[-1]:.2f} ms ({len(pings)} probes; max {baseline:.2f} ms before)")
+spent = {k: gc_after.get(k, 0) - gc_before.get(k, 0) for k in gc_after}
+print(f"primary's GCs during the full sync: gen0 {spent.get('gen0', 0):.0f}, gen1 {spent.get('gen1', 0):.0f}, gen2 {spent.get('gen2', 0):.0f}; "
+      f"paused {spent.get('pause', 0) * 1000:.0f} ms in all")
 PY
   snapshot_max=$(cmd "$PRIMARY" '["LATENCY","LATEST"]' | python3 -c "import json,sys; print(max([e[3] for e in json.load(sys.stdin)['result'] if e[0]=='snapshot'] or [0]))")
   say "longest snapshot slice on the primary during the full sync: ${snapshot_max} ms"
