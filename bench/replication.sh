@@ -281,9 +281,12 @@ thread.join()
 pings.sort()
 print(f"full sync of {info(replica, 'keyspace').get('db0', '?').split(',')[0]}: {took:.0f} ms from REPLICAOF to caught up; "
       f"primary PING probe during it: p99 {pings[int(0.99 * (len(pings) - 1))]:.2f} ms, max {pings[-1]:.2f} ms ({len(pings)} probes; max {baseline:.2f} ms before)")
-spent = {k: gc_after.get(k, 0) - gc_before.get(k, 0) for k in gc_after}
-print(f"primary's GCs during the full sync: gen0 {spent.get('gen0', 0):.0f}, gen1 {spent.get('gen1', 0):.0f}, gen2 {spent.get('gen2', 0):.0f}; "
-      f"paused {spent.get('pause', 0) * 1000:.0f} ms in all")
+if {"gen0", "gen1", "gen2", "pause"} <= gc_before.keys() & gc_after.keys():
+    spent = {k: gc_after[k] - gc_before[k] for k in gc_after}
+    print(f"primary's GCs during the full sync: gen0 {spent['gen0']:.0f}, gen1 {spent['gen1']:.0f}, gen2 {spent['gen2']:.0f}; "
+          f"paused {spent['pause'] * 1000:.0f} ms in all")
+else:
+    print("primary's GCs during the full sync: not in its /metrics")
 PY
   snapshot_max=$(cmd "$PRIMARY" '["LATENCY","LATEST"]' | python3 -c "import json,sys; print(max([e[3] for e in json.load(sys.stdin)['result'] if e[0]=='snapshot'] or [0]))")
   say "longest snapshot slice on the primary during the full sync: ${snapshot_max} ms"

@@ -107,7 +107,7 @@ public sealed class RequestLogTests
     }
 
     [Fact]
-    public async Task Each_request_is_timed_by_route_method_and_status_even_when_the_exception_handler_answered_and_the_in_flight_gauge_comes_back_to_zero()
+    public async Task Each_request_is_timed_by_route_method_and_status_and_leaves_the_in_flight_gauge_at_zero()
     {
         var registry = Prometheus.Metrics.NewCustomRegistry();
         var metrics = new HttpMetrics(registry);
