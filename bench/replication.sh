@@ -162,7 +162,7 @@ def run(body):
     conn.request("POST", "/commands/pipeline", json.dumps(body), {"Content-Type": "application/json"})
     response = conn.getresponse()
     return json.loads(response.read()), response.getheader("upstash-sync-token")
-# Three probes in turn, ~100 ms apart each: a SET alone (what any write waits at this load: queueing
+# Three probes in turn, ~10 ms apart: a SET alone (what any write waits at this load: queueing
 # on the primary); SET + WAIT 1 (until a replica acknowledged it: the apply lag plus the ack's trip
 # back); and a SET whose sync token a read on a replica then sends (read your writes: from the
 # write's answer until the replica answers with it applied).

@@ -53,12 +53,9 @@ internal sealed class HttpMetrics
         var method = KnownMethods.TryGetValue(context.Request.Method, out var known) ? known : "_OTHER";
         // The exception handler clears the endpoint of a request it answered, and keeps it in its feature.
         var endpoint = context.GetEndpoint() ?? context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Endpoint;
-        var key = (endpoint, method, status);
-        if (!_series.TryGetValue(key, out var series))
-        {
-            var route = (key.Item1 as RouteEndpoint)?.RoutePattern.RawText ?? "";
-            series = _series.GetOrAdd(key, _duration.WithLabels(route, method, status.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        }
-        series.Observe((double)elapsedTicks / Stopwatch.Frequency);
+        _series.GetOrAdd((endpoint, method, status), static (key, duration) => duration.WithLabels(
+                (key.Endpoint as RouteEndpoint)?.RoutePattern.RawText ?? "", key.Method, key.Status.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            _duration)
+            .Observe((double)elapsedTicks / Stopwatch.Frequency);
     }
 }
