@@ -2,17 +2,19 @@ namespace Lodestone.Engine.Keyspace;
 
 /// <summary>
 /// The most accessed keys: a count-min sketch of accesses plus a small top-K list, updated on every
-/// access without allocating (O(depth) for a key already listed, O(depth + K) otherwise), in fixed
-/// memory (64 KB + K references).
+/// access without allocating (O(depth + log K)), in fixed memory (64 KB + K references).
 /// </summary>
 /// <remarks>
 /// Design note. Exact per-key counters would cost a dictionary entry per key; the sketch costs four
 /// counter increments (rows of 4096, indexes from the key's hash) and estimates a key's count as its
 /// smallest counter — never below the truth, above it only by collisions, which matter for cold keys
-/// and hardly for hot ones. A key whose estimate beats the smallest of the top list enters it.
-/// Every <see cref="HalfLifeMs"/> all counters are halved (on the engine tick), so counts follow
-/// recent traffic: with halving every T, a steady rate r holds a count of r·(T + t) at t after the
-/// last halving, which gives the rate estimate. Engine thread only.
+/// and hardly for hot ones. The top list is a min-heap on those estimates, each listed entry knowing
+/// its place: a key whose estimate beats the heap's root takes the root's place. With more equally
+/// hot keys than the list holds (a pipeline spread over 100 counters), keys enter and leave on most
+/// accesses, so each move must be cheap: a linear scan for the coldest was 10% of the engine's time
+/// there. Every <see cref="HalfLifeMs"/> all counters are halved (on the engine tick), which keeps
+/// the heap's order; so counts follow recent traffic: with halving every T, a steady rate r holds a
+/// count of r·(T + t) at t after the last halving, which gives the rate estimate. Engine thread only.
 /// </remarks>
 internal sealed class HotKeys
 {
@@ -23,10 +25,10 @@ internal sealed class HotKeys
     private static readonly uint[] Seeds = [0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F];
 
     private readonly uint[] _counts = new uint[Depth << WidthBits];
+    // A min-heap by count: the coldest listed key at 0; an entry's HotSlot is its index here.
     private readonly Entry?[] _top = new Entry?[Capacity];
     private readonly uint[] _topCounts = new uint[Capacity];
     private int _topCount;
-    private uint _topMin;
     private long _lastHalvingMs = long.MinValue;
 
     /// <summary>Counts one access to <paramref name="entry"/>.</summary>
@@ -41,7 +43,7 @@ internal sealed class HotKeys
                 counter++;
             estimate = Math.Min(estimate, counter);
         }
-        if (_topCount < Capacity || estimate > _topMin)
+        if (_topCount < Capacity || estimate > _topCounts[0])
             Offer(entry, estimate);
     }
 
@@ -57,7 +59,6 @@ internal sealed class HotKeys
             _counts[i] >>= 1;
         for (var i = 0; i < _topCount; i++)
             _topCounts[i] >>= 1;
-        _topMin >>= 1;
     }
 
     /// <summary>Forgets everything (FLUSHALL).</summary>
@@ -67,7 +68,6 @@ internal sealed class HotKeys
         Array.Clear(_top);
         Array.Clear(_topCounts);
         _topCount = 0;
-        _topMin = 0;
     }
 
     /// <summary>The hottest keys still in the keyspace, hottest first, with their estimated count and rate per second.</summary>
@@ -85,37 +85,64 @@ internal sealed class HotKeys
 
     private void Offer(Entry entry, uint estimate)
     {
-        // The entry remembers its slot, so a hot key (accessed most, by definition) finds it at once.
+        // The entry remembers its place, so a hot key (accessed most, by definition) finds it at once.
         int slot = entry.HotSlot;
-        var listed = slot >= 0 && slot < _topCount && ReferenceEquals(_top[slot], entry);
-        if (!listed)
+        if (slot >= 0 && slot < _topCount && ReferenceEquals(_top[slot], entry))
         {
-            if (_topCount < Capacity)
-            {
-                slot = _topCount++;
-            }
-            else
-            {
-                // Replace the coldest (or a key that has left the keyspace).
-                slot = 0;
-                for (var i = 1; i < _topCount; i++)
-                {
-                    if (_top[i]!.AccountedBytes < 0 || _topCounts[i] < _topCounts[slot])
-                        slot = i;
-                }
-                _top[slot]!.HotSlot = -1;
-            }
-            _top[slot] = entry;
-            entry.HotSlot = (sbyte)slot;
-        }
-        // Counts only grow between halvings: the smallest changes only if this slot held it or is new.
-        var heldMinimum = !listed || _topCounts[slot] <= _topMin;
-        _topCounts[slot] = estimate;
-        if (_topCount < Capacity || !heldMinimum)
+            // Between halvings a key's estimate only grows: it sinks away from the root.
+            _topCounts[slot] = estimate;
+            SiftDown(slot);
             return;
-        var min = uint.MaxValue;
-        for (var i = 0; i < _topCount; i++)
-            min = Math.Min(min, _topCounts[i]);
-        _topMin = min;
+        }
+        if (_topCount < Capacity)
+        {
+            slot = _topCount++;
+            Place(slot, entry, estimate);
+            SiftUp(slot);
+            return;
+        }
+        // Full: the coldest listed key makes way.
+        _top[0]!.HotSlot = -1;
+        Place(0, entry, estimate);
+        SiftDown(0);
+    }
+
+    private void Place(int slot, Entry entry, uint count)
+    {
+        _top[slot] = entry;
+        _topCounts[slot] = count;
+        entry.HotSlot = (sbyte)slot;
+    }
+
+    private void SiftUp(int slot)
+    {
+        var (entry, count) = (_top[slot]!, _topCounts[slot]);
+        while (slot > 0)
+        {
+            var parent = (slot - 1) / 2;
+            if (_topCounts[parent] <= count)
+                break;
+            Place(slot, _top[parent]!, _topCounts[parent]);
+            slot = parent;
+        }
+        Place(slot, entry, count);
+    }
+
+    private void SiftDown(int slot)
+    {
+        var (entry, count) = (_top[slot]!, _topCounts[slot]);
+        while (true)
+        {
+            var child = 2 * slot + 1;
+            if (child >= _topCount)
+                break;
+            if (child + 1 < _topCount && _topCounts[child + 1] < _topCounts[child])
+                child++;
+            if (_topCounts[child] >= count)
+                break;
+            Place(slot, _top[child]!, _topCounts[child]);
+            slot = child;
+        }
+        Place(slot, entry, count);
     }
 }
