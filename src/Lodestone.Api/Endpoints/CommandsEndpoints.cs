@@ -295,10 +295,12 @@ internal static class CommandsEndpoints
         }
         http.Response.ContentType = "application/json";
         var base64 = WantsBase64(http.Request);
+        // Read once: Kestrel takes a lock for it on every read, and a pipeline has a reply per command.
+        var aborted = http.RequestAborted;
         await using var json = new Utf8JsonWriter(http.Response.Body, UpstashJson.WriterOptions);
         json.WriteStartArray();
         foreach (var reply in replies)
-            await UpstashJson.WriteEntryAsync(json, reply, base64, http.RequestAborted);
+            await UpstashJson.WriteEntryAsync(json, reply, base64, aborted);
         json.WriteEndArray();
     }
 
