@@ -115,6 +115,51 @@ public sealed class CommandsEndpointsTests(ApiFactory factory) : IClassFixture<A
         Assert.StartsWith("ERR the body is not valid JSON", await Error(await Post("""["GET",""")), StringComparison.Ordinal);
     }
 
+    // The body is read in one pass, but judged as if parsed whole first: a syntax error anywhere wins
+    // over what is wrong with the commands before it, and a list's shape over its entries.
+    [Theory]
+    [InlineData("/commands", """[null,"a"] x""", "ERR the body is not valid JSON")]
+    [InlineData("/commands", """{"command":"GET"}}""", "ERR the body is not valid JSON")]
+    [InlineData("/commands", """["GET","a"] ["GET","b"]""", "ERR the body is not valid JSON")]
+    [InlineData("/commands", "", "ERR the body is not valid JSON")]
+    [InlineData("/commands", """["SET",[[[[[[[[[[[[[[[[["deep"]]]]]]]]]]]]]]]]]""", "ERR the body is not valid JSON")]
+    [InlineData("/commands/pipeline", """[["GET","a"],[null],["GET",}]""", "ERR the body is not valid JSON")]
+    [InlineData("/commands/pipeline", """[["GET","a"],[null],["GET"]]""", "ERR command 2: argument 1 is null; arguments must be strings, numbers or booleans")]
+    [InlineData("/commands/pipeline", """[["GET","a"],[],{"x":[1]}]""", "ERR command 2: a command must not be an empty array")]
+    [InlineData("/commands/pipeline", """[["GET","a"],"GET"]""", "ERR command 2: a command must be a JSON array such as [\"SET\",\"key\",\"value\"]")]
+    [InlineData("/commands/pipeline", """[]""", "ERR the body must be a non-empty JSON array of commands")]
+    [InlineData("/commands/pipeline", """{"commands":[["GET","a"]]}""", "ERR the body must be a non-empty JSON array of commands")]
+    [InlineData("/commands/multi-exec", """[["SET","a",{"v":1}],["GET","a"]]""", "ERR command 1: argument 3 is an object; arguments must be strings, numbers or booleans")]
+    public async Task A_body_is_judged_syntax_first_then_shape_then_arguments(string path, string body, string error)
+    {
+        Assert.StartsWith(error, await Error(await Post(body, path)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_argument_limit_is_judged_before_the_arguments_and_the_command_limit_before_the_commands()
+    {
+        using var limited = factory.WithWebHostBuilder(b => b.UseSetting("Commands:MaxArguments", "3"));
+        var client = limited.CreateCheckedClient();
+
+        Assert.Equal("ERR a command may have at most 3 arguments (Commands:MaxArguments); this one has 4",
+            await Error(await client.PostAsync("/commands", Json("""["MSET",null,"1",{"b":2}]"""))));
+        Assert.Equal("ERR at most 3 commands may be sent at once (Commands:MaxArguments)",
+            await Error(await client.PostAsync("/commands/pipeline", Json("""[["GET","a"],[null],["GET","b"],["GET","c"]]"""))));
+        Assert.Equal("ERR command 1: a command may have at most 3 arguments (Commands:MaxArguments); this one has 5",
+            await Error(await client.PostAsync("/commands/pipeline", Json("""[["MSET","a","1","b","2"]]"""))));
+    }
+
+    [Fact]
+    public async Task Escaped_strings_arrive_unescaped_and_raw_ones_byte_for_byte()
+    {
+        var key = ApiFactory.Key();
+
+        await Post($$"""[["SET","{{key}}:e","a\"b\\c\u00e9\n"],["SET","{{key}}:r","plain é ✓"]]""", "/commands/pipeline");
+
+        Assert.Equal("a\"b\\cé\n", (await Result(await Post($"""["GET","{key}:e"]"""))).GetString());
+        Assert.Equal("plain é ✓", (await Result(await Post($"""["GET","{key}:r"]"""))).GetString());
+    }
+
     [Fact]
     public async Task A_command_longer_than_the_argument_limit_is_refused()
     {

@@ -87,16 +87,9 @@ internal static class CommandsEndpoints
 
     private static async Task Single(HttpContext http, EngineClient engine, IOptions<CommandSettings> settings)
     {
-        using var body = await ReadJsonAsync(http);
-        if (body is null)
-            return;
-        var args = UpstashJson.ParseCommand(body.RootElement, settings.Value.MaxArguments, out var error);
-        if (args is null)
-        {
-            await FailAsync(http, error!);
-            return;
-        }
-        await RespondAsync(http, await engine.RunAsync(args));
+        var body = await ReadBodyAsync(http);
+        if (body is not null && await TryParseAsync(http, body, UpstashJson.ParseCommand, settings.Value.MaxArguments) is { } args)
+            await RespondAsync(http, await engine.RunAsync(args));
     }
 
     private static async Task PathForm(HttpContext http, EngineClient engine, IOptions<CommandSettings> settings)
@@ -167,50 +160,27 @@ internal static class CommandsEndpoints
 
     private static async Task<byte[][][]?> ReadCommandListAsync(HttpContext http, int maxArguments)
     {
-        using var body = await ReadJsonAsync(http);
-        if (body is null)
-            return null;
-        var root = body.RootElement;
-        string? error = null;
-        if (root.ValueKind != JsonValueKind.Array || root.GetArrayLength() == 0)
-            error = "ERR the body must be a non-empty JSON array of commands, such as [[\"SET\",\"a\",\"1\"],[\"GET\",\"a\"]]";
-        else if (root.GetArrayLength() > maxArguments)
-            error = $"ERR at most {maxArguments} commands may be sent at once (Commands:MaxArguments)";
-        if (error is not null)
-        {
-            await FailAsync(http, error);
-            return null;
-        }
-        var commands = new byte[root.GetArrayLength()][][];
-        var i = 0;
-        foreach (var element in root.EnumerateArray())
-        {
-            var args = UpstashJson.ParseCommand(element, maxArguments, out error);
-            if (args is null)
-            {
-                await FailAsync(http, $"ERR command {i + 1}: {error![4..]}");
-                return null;
-            }
-            commands[i++] = args;
-        }
-        return commands;
+        var body = await ReadBodyAsync(http);
+        return body is null ? null : await TryParseAsync(http, body, UpstashJson.ParseCommandList, maxArguments);
     }
 
-    /// <summary>The body as JSON, or null after answering 400/413.</summary>
-    private static async Task<JsonDocument?> ReadJsonAsync(HttpContext http)
+    private delegate T? Parser<T>(ReadOnlySpan<byte> body, int limit, out string? error) where T : class;
+
+    /// <summary>The body parsed in one pass, or null after answering 400 with what is wrong (invalid JSON first).</summary>
+    private static async Task<T?> TryParseAsync<T>(HttpContext http, byte[] body, Parser<T> parse, int limit) where T : class
     {
-        var raw = await ReadBodyAsync(http);
-        if (raw is null)
-            return null;
+        string? error;
         try
         {
-            return JsonDocument.Parse(raw, new JsonDocumentOptions { MaxDepth = StrictJson.MaxDepth });
+            if (parse(body, limit, out error) is { } parsed)
+                return parsed;
         }
         catch (JsonException invalid)
         {
-            await FailAsync(http, $"ERR the body is not valid JSON: {invalid.Message}");
-            return null;
+            error = $"ERR the body is not valid JSON: {invalid.Message}";
         }
+        await FailAsync(http, error!);
+        return null;
     }
 
     /// <summary>The whole body, or null after answering 413 (a body without a declared length can pass the limit mid-read).</summary>

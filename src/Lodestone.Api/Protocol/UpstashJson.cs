@@ -22,77 +22,139 @@ internal static class UpstashJson
     /// </summary>
     public static JsonWriterOptions WriterOptions { get; } = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    /// <summary>How command bodies are read: as strict as any other body (no comments, no trailing commas).</summary>
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = Infrastructure.StrictJson.MaxDepth };
+
     /// <summary>
-    /// One command from a JSON array: strings as UTF-8, numbers as the text they were written with,
-    /// booleans as "true"/"false". Null, objects and nested arrays are refused.
+    /// One command, a whole body: a JSON array whose arguments are strings (as UTF-8), numbers (as the
+    /// text they were written with) or booleans ("true"/"false"). Null, objects and nested arrays are
+    /// refused.
     /// </summary>
     /// <returns>The arguments, or null with <paramref name="error"/> saying what is wrong.</returns>
-    public static byte[][]? ParseCommand(JsonElement command, int maxArguments, out string? error)
+    /// <exception cref="JsonException">The body is not valid JSON (this comes first, wherever it is).</exception>
+    public static byte[][]? ParseCommand(ReadOnlySpan<byte> body, int maxArguments, out string? error)
     {
-        error = null;
-        if (command.ValueKind != JsonValueKind.Array)
-        {
-            error = "ERR a command must be a JSON array such as [\"SET\",\"key\",\"value\"]";
-            return null;
-        }
-        var count = command.GetArrayLength();
-        if (count == 0)
-        {
-            error = "ERR a command must not be an empty array";
-            return null;
-        }
-        if (count > maxArguments)
-        {
-            error = $"ERR a command may have at most {maxArguments} arguments (Commands:MaxArguments); this one has {count}";
-            return null;
-        }
-        var args = new byte[count][];
-        var i = 0;
-        foreach (var element in command.EnumerateArray())
-        {
-            switch (element.ValueKind)
-            {
-                case JsonValueKind.String:
-                    if (StringBytes(element) is not { } bytes)
-                    {
-                        error = $"ERR argument {i + 1} is not valid text: it holds a lone UTF-16 surrogate escape (such as \\udfff); " +
-                            "send binary data with the path form (/commands/set/<percent-encoded key>) or a raw POST body";
-                        return null;
-                    }
-                    args[i] = bytes;
-                    break;
-                case JsonValueKind.Number:
-                    args[i] = JsonMarshal.GetRawUtf8Value(element).ToArray();
-                    break;
-                case JsonValueKind.True:
-                    args[i] = "true"u8.ToArray();
-                    break;
-                case JsonValueKind.False:
-                    args[i] = "false"u8.ToArray();
-                    break;
-                default:
-                    error = $"ERR argument {i + 1} is {Describe(element.ValueKind)}; arguments must be strings, numbers or booleans";
-                    return null;
-            }
-            i++;
-        }
+        var reader = new Utf8JsonReader(body, ReaderOptions);
+        reader.Read();
+        var args = ReadCommand(ref reader, maxArguments, [], out error);
+        ReadToEnd(ref reader);
         return args;
     }
 
-    /// <summary>
-    /// A JSON string's UTF-8 bytes: copied straight from the document unless it has escapes to undo.
-    /// Null when an escape is a lone surrogate (<c>"\udfff"</c>): valid JSON, but no text, so no bytes.
-    /// </summary>
-    private static byte[]? StringBytes(JsonElement element)
+    /// <summary>A pipeline or transaction body: a non-empty JSON array of at most <paramref name="maxCommands"/> commands.</summary>
+    /// <returns>The commands, or null with <paramref name="error"/> saying what is wrong.</returns>
+    /// <exception cref="JsonException">The body is not valid JSON (this comes first, wherever it is).</exception>
+    public static byte[][][]? ParseCommandList(ReadOnlySpan<byte> body, int maxCommands, out string? error)
     {
-        // The raw value includes its quotes; the document has already checked it is valid UTF-8, and
-        // without a backslash there is nothing to unescape.
-        var raw = JsonMarshal.GetRawUtf8Value(element);
-        if (!raw.Contains((byte)'\\'))
-            return raw[1..^1].ToArray();
+        const string NotAList = "ERR the body must be a non-empty JSON array of commands, such as [[\"SET\",\"a\",\"1\"],[\"GET\",\"a\"]]";
+        var reader = new Utf8JsonReader(body, ReaderOptions);
+        reader.Read();
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            ReadToEnd(ref reader);
+            error = NotAList;
+            return null;
+        }
+        var commands = new List<byte[][]>();
+        var scratch = new List<byte[]>();
+        string? commandError = null;
+        var count = 0;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            // Past the limit or a bad command, the rest is only read through (its count, its syntax).
+            if (++count > maxCommands || commandError is not null)
+            {
+                reader.Skip();
+                continue;
+            }
+            if (ReadCommand(ref reader, maxCommands, scratch, out var invalid) is { } args)
+                commands.Add(args);
+            else
+                commandError = $"ERR command {count}: {invalid![4..]}";
+        }
+        ReadToEnd(ref reader);
+        error = count == 0 ? NotAList
+            : count > maxCommands ? $"ERR at most {maxCommands} commands may be sent at once (Commands:MaxArguments)"
+            : commandError;
+        return error is null ? [.. commands] : null;
+    }
+
+    /// <summary>
+    /// The command whose first token the reader is on, read through to its end whatever is wrong with
+    /// it. The array's shape is judged before its arguments, as a whole: empty, then too long, then the
+    /// first argument that is not a string, number or boolean.
+    /// </summary>
+    private static byte[][]? ReadCommand(ref Utf8JsonReader reader, int maxArguments, List<byte[]> scratch, out string? error)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            reader.Skip();
+            error = "ERR a command must be a JSON array such as [\"SET\",\"key\",\"value\"]";
+            return null;
+        }
+        scratch.Clear();
+        string? argumentError = null;
+        var count = 0;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (++count > maxArguments || argumentError is not null)
+            {
+                reader.Skip();
+                continue;
+            }
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.String:
+                    if (StringBytes(ref reader) is { } bytes)
+                        scratch.Add(bytes);
+                    else
+                        argumentError = $"ERR argument {count} is not valid text: it holds a lone UTF-16 surrogate escape (such as \\udfff); " +
+                            "send binary data with the path form (/commands/set/<percent-encoded key>) or a raw POST body";
+                    break;
+                case JsonTokenType.Number:
+                    scratch.Add(reader.ValueSpan.ToArray());
+                    break;
+                case JsonTokenType.True:
+                    scratch.Add("true"u8.ToArray());
+                    break;
+                case JsonTokenType.False:
+                    scratch.Add("false"u8.ToArray());
+                    break;
+                default:
+                    argumentError = $"ERR argument {count} is {Describe(reader.TokenType)}; arguments must be strings, numbers or booleans";
+                    reader.Skip();
+                    break;
+            }
+        }
+        error = count == 0 ? "ERR a command must not be an empty array"
+            : count > maxArguments ? $"ERR a command may have at most {maxArguments} arguments (Commands:MaxArguments); this one has {count}"
+            : argumentError;
+        return error is null ? [.. scratch] : null;
+    }
+
+    /// <summary>
+    /// Reads what is left of the body: a syntax error anywhere (trailing text included) throws, so it is
+    /// reported before anything wrong with the commands, as when the whole body was parsed first.
+    /// </summary>
+    private static void ReadToEnd(ref Utf8JsonReader reader)
+    {
+        while (reader.Read())
+        {
+        }
+    }
+
+    /// <summary>
+    /// A JSON string's UTF-8 bytes: copied straight from the body unless it has escapes to undo (the
+    /// reader has checked the bytes are UTF-8). Null when an escape is a lone surrogate
+    /// (<c>"\udfff"</c>): valid JSON, but no text, so no bytes.
+    /// </summary>
+    private static byte[]? StringBytes(ref Utf8JsonReader reader)
+    {
+        if (!reader.ValueIsEscaped)
+            return reader.ValueSpan.ToArray();
         try
         {
-            return Encoding.UTF8.GetBytes(element.GetString()!);
+            return Encoding.UTF8.GetBytes(reader.GetString()!);
         }
         catch (InvalidOperationException)
         {
@@ -215,11 +277,11 @@ internal static class UpstashJson
             json.WriteStringValue(Encoding.UTF8.GetString(bytes)); // bytes that are not UTF-8 become U+FFFD: ask for base64
     }
 
-    private static string Describe(JsonValueKind kind) => kind switch
+    private static string Describe(JsonTokenType token) => token switch
     {
-        JsonValueKind.Null => "null",
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "a nested array",
+        JsonTokenType.Null => "null",
+        JsonTokenType.StartObject => "an object",
+        JsonTokenType.StartArray => "a nested array",
         _ => "not a value",
     };
 }
