@@ -22,6 +22,10 @@ internal static class UpstashJson
     /// </summary>
     public static JsonWriterOptions WriterOptions { get; } = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    // Encoded once: a property name given as a string is transcoded to UTF-8 on every write.
+    private static readonly JsonEncodedText ResultName = JsonEncodedText.Encode("result");
+    private static readonly JsonEncodedText ErrorName = JsonEncodedText.Encode("error");
+
     /// <summary>How command bodies are read: as strict as any other body (no comments, no trailing commas).</summary>
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = Infrastructure.StrictJson.MaxDepth };
 
@@ -169,11 +173,11 @@ internal static class UpstashJson
         json.WriteStartObject();
         if (reply.IsError)
         {
-            json.WriteString("error", reply.AsError().Message);
+            json.WriteString(ErrorName, reply.AsError().Message);
         }
         else
         {
-            json.WritePropertyName("result");
+            json.WritePropertyName(ResultName);
             WriteValue(json, reply, base64, topLevel: true);
         }
         json.WriteEndObject();
@@ -184,16 +188,20 @@ internal static class UpstashJson
     /// each large string value in segments (see <see cref="JsonText"/>) so a value of any size is
     /// written whole without its JSON ever being held in memory at once.
     /// </summary>
-    public static async ValueTask WriteEntryAsync(Utf8JsonWriter json, Reply reply, bool base64, CancellationToken cancellation)
+    public static ValueTask WriteEntryAsync(Utf8JsonWriter json, Reply reply, bool base64, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(json);
-        if (!HasLargeValue(reply))
-        {
-            WriteEntry(json, reply, base64);
-            return;
-        }
+        if (HasLargeValue(reply))
+            return WriteLargeEntryAsync(json, reply, base64, cancellation);
+        // Most replies: written at once, without an async method's frame (a pipeline writes one per command).
+        WriteEntry(json, reply, base64);
+        return ValueTask.CompletedTask;
+    }
+
+    private static async ValueTask WriteLargeEntryAsync(Utf8JsonWriter json, Reply reply, bool base64, CancellationToken cancellation)
+    {
         json.WriteStartObject();
-        json.WritePropertyName("result");
+        json.WritePropertyName(ResultName);
         await WriteValueAsync(json, reply, base64, topLevel: true, cancellation);
         json.WriteEndObject();
     }
