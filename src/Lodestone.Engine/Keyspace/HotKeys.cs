@@ -11,10 +11,12 @@ namespace Lodestone.Engine.Keyspace;
 /// and hardly for hot ones. The top list is a min-heap on those estimates, each listed entry knowing
 /// its place: a key whose estimate beats the heap's root takes the root's place. With more equally
 /// hot keys than the list holds (a pipeline spread over 100 counters), keys enter and leave on most
-/// accesses, so each move must be cheap: a linear scan for the coldest was 10% of the engine's time
-/// there. Every <see cref="HalfLifeMs"/> all counters are halved (on the engine tick), which keeps
-/// the heap's order; so counts follow recent traffic: with halving every T, a steady rate r holds a
-/// count of r·(T + t) at t after the last halving, which gives the rate estimate. Engine thread only.
+/// accesses, so each move must be cheap: a linear scan for the coldest was a tenth of the engine's
+/// time there. A listed key that leaves the keyspace keeps its place until it is the coldest (the
+/// list's readers skip it), where the scan used to give its place first. Every
+/// <see cref="HalfLifeMs"/> all counters are halved (on the engine tick), which keeps the heap's
+/// order; so counts follow recent traffic: with halving every T, a steady rate r holds a count of
+/// r·(T + t) at t after the last halving, which gives the rate estimate. Engine thread only.
 /// </remarks>
 internal sealed class HotKeys
 {
