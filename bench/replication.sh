@@ -293,6 +293,9 @@ PY
   stop_node "$REPLICA3"
 fi
 
+# The newest run goes first; earlier runs stay below it (docs/performance.md cites them).
 mkdir -p bench/results
-cp "$REPORT" bench/results/replication.txt
-echo "Report: bench/results/replication.txt"
+touch bench/results/replication.txt
+{ cat "$REPORT"; echo; cat bench/results/replication.txt; } >"$REPORT.all"
+mv "$REPORT.all" bench/results/replication.txt
+echo "Report: bench/results/replication.txt (this run first)"
