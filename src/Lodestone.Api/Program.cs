@@ -1,5 +1,6 @@
 using Lodestone.Api.Endpoints;
 using Lodestone.Api.Errors;
+using Lodestone.Api.Failover;
 using Lodestone.Api.Infrastructure;
 using Lodestone.Api.Validation;
 
@@ -13,6 +14,7 @@ builder.AddLodestoneLogging();
 builder.Services.AddLodestoneEngine(builder.Configuration);
 builder.Services.AddLodestonePersistence(builder.Configuration);
 builder.Services.AddLodestoneReplication(builder.Configuration);
+builder.Services.AddLodestoneFailover(builder.Configuration);
 builder.Services.AddLodestoneForwardedHeaders(builder.Configuration);
 builder.Services.AddLodestoneAuth(builder.Configuration);
 builder.Services.AddLodestoneRateLimiting(builder.Configuration);
@@ -30,9 +32,12 @@ builder.Services.AddLodestoneMetrics();
 
 if (await builder.BuildValidatedAsync() is not { } app)
     return ExitCodes.InvalidConfiguration;
+await app.RestoreFailoverStateAsync();
 
 // First of all, as ASP.NET Core places it: only a configured proxy's X-Forwarded-For names the client.
 app.UseLodestoneForwardedHeaders();
+// Node-to-node traffic of a failover group (Raft, heartbeats): answered here, with the cluster key, before anything else.
+app.UseLodestoneFailover();
 // Set as each response starts, so every response carries the sync token (and a replica's offset and lag), whoever made it.
 app.UseReplicationHeaders();
 // Outermost after that, so each request is logged with the status the client got (a bad body is a 400, not the
@@ -72,6 +77,7 @@ app.MapCommands();
 app.MapWebSockets();
 app.MapAdmin();
 app.MapReplication();
+app.MapTopology();
 app.MapMetrics();
 app.AnswerHeadWhereGet();
 

@@ -118,7 +118,7 @@ public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
         { "post", "/ratelimits/{key}", "CL.THROTTLE", "CL.THROTTLE key max_burst count period [quantity]" },
     };
 
-    /// <summary>Routes that are not one command's resource: the command endpoint, the pub/sub WebSocket and the admin routes.</summary>
+    /// <summary>Routes that are not one command's resource: the command endpoint, the pub/sub WebSocket, the topology and the admin routes.</summary>
     private static readonly (string Method, string Path)[] CommandEndpointOperations =
     [
         ("post", "/commands"),
@@ -131,6 +131,7 @@ public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
         ("put", "/commands/{command}/{arguments}"),
         ("head", "/commands/{command}/{arguments}"),
         ("get", "/ws"),
+        ("get", "/topology"),
         ("get", "/admin/snapshots"),
         ("post", "/admin/snapshots"),
         ("post", "/admin/aof/rewrite"),

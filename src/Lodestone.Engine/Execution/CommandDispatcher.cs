@@ -44,12 +44,14 @@ internal sealed class CommandDispatcher(
         ?? ((spec.Flags & CommandFlags.Stale) == 0 ? engine.Replication.StaleDataRefusal : null)
         ?? (spec.IsWrite ? WriteCheck() : null);
 
-    /// <summary>Whether this node takes writes from callers now: not as a read-only replica, not as a primary short of good replicas. Any thread.</summary>
+    /// <summary>Whether this node takes writes from callers now: not as a read-only replica, not as a primary without its failover group's lease, not as one short of good replicas. Any thread.</summary>
     private EngineError? WriteCheck()
     {
         var replication = engine.Replication;
         if (replication.RefusesWrites)
             return Errors.ReadOnlyReplica;
+        if (replication.WriteFence is { } fence)
+            return fence;
         return replication.ChecksGoodReplicas && replication.LacksGoodReplicas(time.GetUtcNow().ToUnixTimeMilliseconds()) ? Errors.NoReplicas : null;
     }
 

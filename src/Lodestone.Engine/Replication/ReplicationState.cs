@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Lodestone.Engine.Execution;
 
 namespace Lodestone.Engine.Replication;
 
@@ -58,6 +59,20 @@ public sealed class ReplicationState
 
     /// <summary>Whether writes from callers are refused now: a read-only replica.</summary>
     public bool RefusesWrites => _primary is not null && ReadOnly;
+
+    /// <summary>
+    /// Set while this node, a primary of a failover group, holds no lease from the group's consensus
+    /// (it cannot reach a majority): writes are refused with TRYAGAIN until it has one again, so a
+    /// primary cut off from the others never acknowledges a write the majority side may never see.
+    /// Null for a node outside such a group. Any thread.
+    /// </summary>
+    public EngineError? WriteFence
+    {
+        get => Volatile.Read(ref _writeFence);
+        set => Volatile.Write(ref _writeFence, value);
+    }
+
+    private EngineError? _writeFence;
 
     /// <summary>
     /// Redis's <c>min-replicas-to-write</c>: a primary refuses writes (NOREPLICAS) while fewer replicas

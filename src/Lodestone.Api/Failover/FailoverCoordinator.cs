@@ -1,0 +1,184 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using DotNext.IO;
+using DotNext.Net.Cluster.Consensus.Raft;
+using Microsoft.Extensions.Options;
+
+namespace Lodestone.Api.Failover;
+
+/// <summary>
+/// The coordinator: runs on every member and acts only on the Raft leader. Every
+/// <c>DownAfterMs / 10</c> it sends each member a heartbeat naming the committed epoch and primary
+/// (which renews the primary's write lease, and only while this leader holds its Raft leader lease)
+/// and reads back each member's status. It commits a new configuration through Raft when
+/// <list type="bullet">
+/// <item>the group has no primary yet: once every member answered, or DownAfterMs passed, the most up-to-date member becomes the primary of epoch 1;</item>
+/// <item>the primary has not answered for DownAfterMs: the most up-to-date replica that answered (then priority, then id) becomes primary, epoch + 1.</item>
+/// </list>
+/// A primary's lease lasts half of DownAfterMs from the heartbeat that granted it, and a heartbeat
+/// counts as answered only once its reply is back, so by the time a replica is promoted the old
+/// primary's lease has run out, however the two were cut apart. A leader new in its term waits
+/// DownAfterMs from its election before judging the primary, which covers the leases its
+/// predecessor granted (Raft elects no new leader while the old one's leader lease runs).
+/// </summary>
+internal sealed partial class FailoverCoordinator(
+    IRaftCluster raft, GroupStateMachine group, IOptions<FailoverSettings> options, IHttpClientFactory clients, ILogger<FailoverCoordinator> logger) : BackgroundService
+{
+    /// <summary>The named HTTP client the coordinator's heartbeats use (it presents the cluster key).</summary>
+    public const string Client = "lodestone-failover";
+
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly Dictionary<string, TimeSpan> _answeredAt = new(StringComparer.Ordinal);
+    private TimeSpan _leadingSince;
+    private bool _leading;
+
+    /// <summary>Failovers this node committed as the coordinator.</summary>
+    public long Failovers => Interlocked.Read(ref _failovers);
+
+    private long _failovers;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        var interval = TimeSpan.FromMilliseconds(Math.Max(20, settings.DownAfterMs / 10));
+        using var http = clients.CreateClient(Client);
+        http.Timeout = TimeSpan.FromMilliseconds(Math.Max(100, settings.DownAfterMs / 5));
+        using var timer = new PeriodicTimer(interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                if (raft.LeadershipToken.IsCancellationRequested)
+                {
+                    _leading = false;
+                    continue;
+                }
+                if (!_leading)
+                {
+                    _leading = true;
+                    _leadingSince = _clock.Elapsed;
+                    _answeredAt.Clear();
+                }
+                // No lease, no heartbeats: another leader may exist already, and only one may renew the primary's lease.
+                if (!raft.TryGetLeaseToken(out var lease) || lease.IsCancellationRequested)
+                    continue;
+                var configuration = group.Current;
+                var statuses = await HeartbeatAllAsync(http, configuration, lease);
+                await DecideAsync(configuration, statuses, settings, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task<List<NodeStatus>> HeartbeatAllAsync(HttpClient http, GroupConfiguration configuration, CancellationToken lease)
+    {
+        var heartbeat = new Heartbeat(configuration.Epoch, configuration.Primary, raft.Term);
+        var members = Members(configuration);
+        var replies = await Task.WhenAll(members.Select(m => HeartbeatAsync(http, m, heartbeat, lease)));
+        var answered = new List<NodeStatus>();
+        foreach (var status in replies)
+        {
+            if (status is null)
+                continue;
+            _answeredAt[status.Id] = _clock.Elapsed;
+            answered.Add(status);
+        }
+        return answered;
+    }
+
+    private static async Task<NodeStatus?> HeartbeatAsync(HttpClient http, GroupMember member, Heartbeat heartbeat, CancellationToken lease)
+    {
+        try
+        {
+            using var response = await http.PostAsJsonAsync(member.Url + FailoverHosting.HeartbeatPath, heartbeat, FailoverJson.Default.Heartbeat, lease);
+            if (!response.IsSuccessStatusCode)
+                return null;
+            var status = await response.Content.ReadFromJsonAsync(FailoverJson.Default.NodeStatus, lease);
+            // A reply from some other node at that address is no answer from this member.
+            return status is not null && status.Id == member.Id ? status : null;
+        }
+        catch (Exception failure) when (failure is HttpRequestException or TaskCanceledException or OperationCanceledException or System.Text.Json.JsonException or IOException)
+        {
+            return null;
+        }
+    }
+
+    private async Task DecideAsync(GroupConfiguration configuration, List<NodeStatus> answered, FailoverSettings settings, CancellationToken stoppingToken)
+    {
+        var downAfter = TimeSpan.FromMilliseconds(settings.DownAfterMs);
+        var now = _clock.Elapsed;
+        var members = Members(configuration);
+        if (configuration.PrimaryMember is not { } primary)
+        {
+            // The group's first primary: wait for everyone (the one with data must not be passed over), but not forever.
+            if (answered.Count < members.Count && now - _leadingSince < downAfter)
+                return;
+            if (GroupConfiguration.ChooseCandidate(answered) is { } first)
+                await ProposeAsync(configuration.Promote(first.Id, members), reason: $"the group's first primary ({answered.Count} of {members.Count} members answered)", stoppingToken);
+            return;
+        }
+        var lastAnswer = _answeredAt.TryGetValue(primary.Id, out var at) && at > _leadingSince ? at : _leadingSince;
+        if (now - lastAnswer <= downAfter)
+            return;
+        var candidates = answered.Where(s => s.Id != primary.Id);
+        if (GroupConfiguration.ChooseCandidate(candidates) is not { } chosen)
+        {
+            LogNoCandidate(primary.Id, (now - lastAnswer).TotalMilliseconds);
+            return;
+        }
+        if (await ProposeAsync(configuration.Promote(chosen.Id, members),
+            reason: $"the primary {primary.Id} did not answer for {(now - lastAnswer).TotalMilliseconds:F0} ms; {chosen.Id} is at offset {chosen.Offset}", stoppingToken))
+            Interlocked.Increment(ref _failovers);
+    }
+
+    /// <summary>The members of the configuration, or the configured ones before the first is committed.</summary>
+    private IReadOnlyList<GroupMember> Members(GroupConfiguration configuration) =>
+        configuration.Members.Count > 0 ? configuration.Members : FailoverHosting.ConfiguredMembers(options.Value);
+
+    private async Task<bool> ProposeAsync(GroupConfiguration next, string reason, CancellationToken stoppingToken)
+    {
+        LogProposing(next.Epoch, next.Primary, reason);
+        try
+        {
+            await raft.ReplicateAsync(new ConfigurationEntry(next, raft.Term), stoppingToken);
+            // Judge the new primary from now on, not from its last answer as a replica.
+            _answeredAt[next.Primary] = _clock.Elapsed;
+            return true;
+        }
+        catch (Exception failure) when (failure is InvalidOperationException or TimeoutException or IOException)
+        {
+            // Leadership lost meanwhile, or no quorum: the next leader judges again.
+            LogNotCommitted(next.Epoch, failure.Message);
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Failover: proposing epoch {Epoch} with primary {Primary}: {Reason}")]
+    private partial void LogProposing(long epoch, string primary, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Failover: epoch {Epoch} was not committed: {Reason}")]
+    private partial void LogNotCommitted(long epoch, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Failover: the primary {Primary} has not answered for {Ms:F0} ms and no replica can be promoted (none answered, or all have priority 0)")]
+    private partial void LogNoCandidate(string primary, double ms);
+
+    /// <summary>A configuration as a Raft log entry.</summary>
+    private sealed class ConfigurationEntry(GroupConfiguration configuration, long term) : IRaftLogEntry
+    {
+        private readonly byte[] _bytes = configuration.ToBytes();
+
+        public long Term => term;
+
+        public DateTimeOffset Timestamp { get; } = DateTimeOffset.UtcNow;
+
+        bool DotNext.IO.Log.ILogEntry.IsSnapshot => false;
+
+        bool IDataTransferObject.IsReusable => true;
+
+        long? IDataTransferObject.Length => _bytes.Length;
+
+        ValueTask IDataTransferObject.WriteToAsync<TWriter>(TWriter writer, CancellationToken token) => writer.Invoke(_bytes, token);
+    }
+}

@@ -1,0 +1,175 @@
+using System.Security.Cryptography;
+using System.Text;
+using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster.Consensus.Raft.Http;
+using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using Lodestone.Api.Errors;
+using Lodestone.Api.Infrastructure;
+using Lodestone.Engine.Execution;
+using Lodestone.Engine.Persistence;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Options;
+
+namespace Lodestone.Api.Failover;
+
+/// <summary>
+/// Failover in the host. With <c>Failover:Members</c> set, the node embeds a Raft member
+/// (DotNext.AspNetCore.Cluster) on its own HTTP port: the group's configuration lives in Raft's log
+/// (<see cref="GroupStateMachine"/>), the leader coordinates (<see cref="FailoverCoordinator"/>) and
+/// each member follows the configuration and holds the primary's lease (<see cref="FailoverNode"/>).
+/// Node-to-node traffic — Raft's messages and the coordinator's heartbeats — is answered ahead of
+/// the API's pipeline (no API keys, rate limits or protected mode there) and only with the cluster
+/// key in <see cref="KeyHeader"/>.
+/// </summary>
+internal static class FailoverHosting
+{
+    /// <summary>The header every member presents with <c>Failover:ClusterKey</c>.</summary>
+    public const string KeyHeader = "Lodestone-Cluster-Key";
+
+    /// <summary>The coordinator's heartbeat to a member.</summary>
+    public const string HeartbeatPath = "/failover/heartbeat";
+
+    /// <summary>DotNext's path for Raft's messages (its default).</summary>
+    private const string RaftPath = "/cluster-consensus/raft";
+
+    /// <summary>The named HTTP client DotNext's Raft member sends with (its default name).</summary>
+    private const string RaftClient = "raftClient";
+
+    public static IServiceCollection AddLodestoneFailover(this IServiceCollection services, IConfiguration configuration)
+    {
+        var section = configuration.GetSection(FailoverSettings.Section);
+        services.AddOptions<FailoverSettings>()
+            .Bind(section)
+            .Validate(s => s.Problem() is null, "Failover: see the log line above for what is wrong.")
+            .Validate(s => !s.Enabled || string.IsNullOrWhiteSpace(configuration[$"{ReplicationSettings.Section}:PrimaryOf"]),
+                "Replication:PrimaryOf must be empty on a member of a failover group: the group decides who follows whom.")
+            .ValidateOnStart();
+        var settings = section.Get<FailoverSettings>() ?? new FailoverSettings();
+        // An unusable section stops the start (above, with its reason); nothing of Raft is set up for it.
+        if (!settings.Enabled || settings.Problem() is not null)
+            return services;
+        var self = settings.Self;
+        var directory = Path.Combine(configuration["Persistence:DataDirectory"] is { Length: > 0 } data ? data : new PersistenceOptions().DataDirectory, "failover");
+        var storage = new FailoverStorage(directory);
+        services.AddSingleton(storage);
+        var hosted = services.Where(d => d.ServiceType == typeof(IHostedService)).ToList();
+        services.ConfigureLocalNode(member =>
+        {
+            member.PublicEndPoint = new Uri(self.BaseUrl);
+            member.LowerElectionTimeout = settings.ElectionTimeoutMs;
+            member.UpperElectionTimeout = settings.ElectionTimeoutMs * 2;
+            member.ColdStart = false;
+            member.IsLeaderLeaseEnabled = true;
+        });
+        // The Raft member runs as a hosted service that must be stopped once: a second stop (a host
+        // stopped twice, as the test host is) throws from inside DotNext once it has been disposed.
+        if (services.Where(d => d.ServiceType == typeof(IHostedService)).Except(hosted).SingleOrDefault() is { ImplementationFactory: { } raftMember } registered)
+        {
+            services.Remove(registered);
+            services.AddHostedService(provider => new StoppedOnce((IHostedService)raftMember(provider)));
+        }
+        services.UseInMemoryConfigurationStorage(members =>
+        {
+            foreach (var member in settings.Members)
+            {
+                members.Add(new UriEndPoint(new Uri(member.BaseUrl)));
+            }
+        });
+        services.UseStateMachine<GroupStateMachine>(new WriteAheadLog.Options { Location = storage.Log });
+        var key = settings.ClusterKey;
+        services.AddHttpClient(RaftClient).AddHttpMessageHandler(() => new ClusterKeyHandler(key));
+        services.AddHttpClient(FailoverCoordinator.Client).AddHttpMessageHandler(() => new ClusterKeyHandler(key));
+        services.AddSingleton<FailoverNode>();
+        services.AddHostedService(provider => provider.GetRequiredService<FailoverNode>());
+        services.AddHostedService<FailoverCoordinator>();
+        return services;
+    }
+
+    /// <summary>The configured members as the group's first configuration lists them.</summary>
+    public static IReadOnlyList<GroupMember> ConfiguredMembers(FailoverSettings settings) =>
+        [.. settings.Members.Select(m => new GroupMember(m.Id, new Uri(m.BaseUrl).GetLeftPart(UriPartial.Authority)))];
+
+    /// <summary>Reads the configuration this member applied last (before it serves): it starts from where it was.</summary>
+    public static async Task RestoreFailoverStateAsync(this WebApplication app)
+    {
+        if (app.Services.GetService<GroupStateMachine>() is not null)
+            await app.RestoreStateAsync<GroupStateMachine>();
+    }
+
+    /// <summary>
+    /// Raft's messages and the coordinator's heartbeats, answered here and nowhere else in the
+    /// pipeline, to a caller with the cluster key.
+    /// </summary>
+    public static WebApplication UseLodestoneFailover(this WebApplication app)
+    {
+        if (app.Services.GetService<FailoverNode>() is not { } node)
+            return app;
+        var key = Encoding.UTF8.GetBytes(app.Services.GetRequiredService<IOptions<FailoverSettings>>().Value.ClusterKey);
+        app.UseWhen(context => context.Request.Path.StartsWithSegments(RaftPath) || context.Request.Path.StartsWithSegments(HeartbeatPath),
+            branch => branch.Use((context, next) => Presents(context.Request, key) ? next(context)
+                : Problems.Of(ErrorKind.NoPermission, $"Node-to-node requests need the group's cluster key in {KeyHeader}.", "NOAUTH").ExecuteAsync(context)));
+        app.UseConsensusProtocolHandler();
+        ((IApplicationBuilder)app).Map(HeartbeatPath, branch => branch.Run(async context =>
+        {
+            if (!HttpMethods.IsPost(context.Request.Method))
+            {
+                context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+                return;
+            }
+            Heartbeat? heartbeat;
+            try
+            {
+                heartbeat = await context.Request.ReadFromJsonAsync(FailoverJson.Default.Heartbeat, context.RequestAborted);
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                heartbeat = null;
+            }
+            if (heartbeat is null)
+            {
+                await Problems.Of(ErrorKind.BadRequest, "A heartbeat is {\"epoch\":…,\"primary\":…,\"term\":…}.").ExecuteAsync(context);
+                return;
+            }
+            await context.Response.WriteAsJsonAsync(node.Heard(heartbeat), FailoverJson.Default.NodeStatus, contentType: null, context.RequestAborted);
+        }));
+        return app;
+    }
+
+    private static bool Presents(HttpRequest request, byte[] key) =>
+        request.Headers[KeyHeader] is [{ } presented] && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), key);
+
+    /// <summary>
+    /// A hosted service whose stop runs once, however many times the host asks, and ends quietly when
+    /// the service was disposed while it stopped (a host with two owners, as the test host, stops on
+    /// one thread and disposes on another): then there is nothing left to stop.
+    /// </summary>
+    private sealed class StoppedOnce(IHostedService inner) : IHostedService
+    {
+        private int _stopped;
+
+        public Task StartAsync(CancellationToken cancellationToken) => inner.StartAsync(cancellationToken);
+
+        public async Task StopAsync(CancellationToken cancellationToken)
+        {
+            if (Interlocked.Exchange(ref _stopped, 1) != 0)
+                return;
+            try
+            {
+                await inner.StopAsync(cancellationToken);
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+    }
+
+    /// <summary>Adds the cluster key to every request a member sends to the others.</summary>
+    private sealed class ClusterKeyHandler(string key) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            request.Headers.TryAddWithoutValidation(KeyHeader, key);
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,244 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Xunit.Abstractions;
+
+namespace Lodestone.Api.Tests;
+
+/// <summary>
+/// Failover between real processes (issue 21): three nodes in one group, started with
+/// <c>scripts/local-cluster.sh</c>; the primary killed with SIGKILL under a write load, or cut off
+/// from the other two (they are paused with SIGSTOP: the primary's messages to them go unanswered).
+/// Every wait is bounded; every process is stopped.
+/// </summary>
+public sealed class FailoverProcessTests(ITestOutputHelper output)
+{
+    private const int DownAfterMs = 2000;
+
+    /// <summary>Fast enough for a test, in the proportions the defaults keep (DownAfterMs at least four election timeouts).</summary>
+    private static readonly string[] Settings = ["--Failover:DownAfterMs", DownAfterMs.ToString(System.Globalization.CultureInfo.InvariantCulture), "--Failover:ElectionTimeoutMs", "250"];
+
+    private static readonly TimeSpan Bound = TimeSpan.FromMilliseconds(DownAfterMs) + TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Killing_the_primary_promotes_a_replica_and_no_write_acknowledged_with_WAIT_1_is_lost()
+    {
+        await using var group = await FailoverGroup.StartAsync(3, Settings);
+        var first = await PrimaryOf(group, 1);
+        var firstEpoch = (await group.Topology(first))!.Value.GetProperty("epoch").GetInt64();
+
+        var acknowledged = new ConcurrentBag<string>();
+        using var stop = new CancellationTokenSource();
+        var writer = Task.Run(() => WriteWithWait(group, first, acknowledged, stop.Token));
+        await Until(() => Task.FromResult(acknowledged.Count >= 50), () => "no writes were acknowledged before the kill\n" + group.Logs());
+
+        group.Kill(first);
+        var killedAt = Stopwatch.StartNew();
+        var before = acknowledged.Count;
+        var survivor = first == 1 ? 2 : 1;
+        var promoted = 0;
+        await Until(async () => (promoted = await PrimaryOf(group, survivor, allowNone: true)) is > 0 && promoted != first,
+            async () => $"no new primary: {await group.Topology(survivor)}\n{group.Logs()}");
+        // The new primary takes writes (acknowledged by its replica, WAIT 1) within the bound.
+        await Until(() => Task.FromResult(acknowledged.Count > before + 20), () => "the new primary acknowledged no writes\n" + group.Logs());
+        var failover = killedAt.Elapsed;
+        await stop.CancelAsync();
+        var tally = await writer;
+        output.WriteLine($"failover: a new primary (node-{promoted}) acknowledged writes {failover.TotalMilliseconds:F0} ms after the kill (DownAfterMs {DownAfterMs}); {tally}");
+        var topology = (await group.Topology(promoted))!.Value;
+        Assert.True(topology.GetProperty("epoch").GetInt64() > firstEpoch);
+
+        // Every write acknowledged with WAIT 1, before and after the kill, is on the new primary.
+        var missing = await Missing(group.Client(promoted), acknowledged);
+        Assert.True(missing.Count == 0, $"{missing.Count} of {acknowledged.Count} acknowledged writes are missing, e.g. {string.Join(", ", missing.Take(5))}");
+
+        // The old primary comes back as a replica of the new one, with everything.
+        await group.StartNodesAsync();
+        await Until(async () => await RoleOf(group, first) == "slave" && await Get(group.Client(first), "failover:last") == "done",
+            async () => $"node-{first} did not follow node-{promoted}: {await group.Topology(first)}\n{group.Logs()}",
+            write: () => Set(group.Client(promoted), "failover:last", "done"));
+        Assert.Empty(await Missing(group.Client(first), acknowledged));
+        using (var refused = await Put(group.Client(first), "failover:old-primary", "x"))
+            Assert.Equal(HttpStatusCode.TemporaryRedirect, refused.StatusCode);
+
+        // All of them restarted at once: the configuration (epoch, primary) survives.
+        var epoch = topology.GetProperty("epoch").GetInt64();
+        await group.StopNodesAsync();
+        await group.StartNodesAsync();
+        var again = (await group.Topology(first))!.Value;
+        Assert.Equal(epoch, again.GetProperty("epoch").GetInt64());
+        Assert.Equal(group.UrlOf(promoted), again.GetProperty("primary").GetString());
+        await Until(async () => (await Set(group.Client(promoted), "failover:after-restart", "1")) == HttpStatusCode.OK,
+            () => Task.FromResult("the primary took no write after the restart\n" + group.Logs()));
+    }
+
+    [Fact]
+    public async Task A_primary_cut_off_from_the_majority_stops_acknowledging_writes_within_its_lease_and_resumes_after()
+    {
+        await using var group = await FailoverGroup.StartAsync(3, Settings);
+        var primary = await PrimaryOf(group, 1);
+        var epoch = (await group.Topology(primary))!.Value.GetProperty("epoch").GetInt64();
+        await Until(async () => await Set(group.Client(primary), "cut:before", "1") == HttpStatusCode.OK, () => Task.FromResult(group.Logs()));
+        var others = Enumerable.Range(1, 3).Where(n => n != primary).ToArray();
+
+        foreach (var node in others)
+            group.Pause(node);
+        var cut = Stopwatch.StartNew();
+        HttpStatusCode status;
+        string body;
+        while (true)
+        {
+            using var response = await Put(group.Client(primary), "cut:during", "1");
+            status = response.StatusCode;
+            body = await response.Content.ReadAsStringAsync();
+            if (status != HttpStatusCode.OK && status != HttpStatusCode.Created)
+                break;
+            // Its lease is half of DownAfterMs; with the Raft leader's own timeouts on top, well under DownAfterMs.
+            Assert.True(cut.ElapsedMilliseconds < DownAfterMs, $"the cut-off primary still acknowledged writes after {cut.ElapsedMilliseconds} ms");
+            await Task.Delay(20);
+        }
+        output.WriteLine($"the cut-off primary refused writes {cut.ElapsedMilliseconds} ms after the others stopped answering: {body}");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Contains("\"code\":\"TRYAGAIN\"", body, StringComparison.Ordinal);
+        // And on /commands, Redis's error text.
+        var command = await group.Client(primary).PostAsync("/commands", Http.Json("""["SET","cut:command","1"]"""));
+        Assert.StartsWith("TRYAGAIN ", JsonDocument.Parse(await command.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+        // Reads go on.
+        Assert.Equal("1", await Get(group.Client(primary), "cut:before"));
+
+        foreach (var node in others)
+            group.Resume(node);
+        // Healed before DownAfterMs had passed on the others' side: the same primary, the same epoch, writes again.
+        await Until(async () => await Set(group.Client(primary), "cut:after", "1") == HttpStatusCode.OK,
+            async () => $"the primary took no write after the heal: {await group.Topology(primary)}\n{group.Logs()}");
+        var primaries = new HashSet<string?>();
+        foreach (var node in Enumerable.Range(1, 3))
+            primaries.Add((await group.Topology(node))?.GetProperty("primary").GetString());
+        Assert.Equal([group.UrlOf(primary)], primaries);
+        Assert.True((await group.Topology(primary))!.Value.GetProperty("epoch").GetInt64() >= epoch);
+    }
+
+    /// <summary>Writes INCR of a new counter then WAIT 1 to whichever node /topology names primary; a write counts as acknowledged when WAIT says a replica has it.</summary>
+    private static async Task<string> WriteWithWait(FailoverGroup group, int primary, ConcurrentBag<string> acknowledged, CancellationToken stop)
+    {
+        var refused = 0;
+        var failed = 0;
+        for (var i = 0; !stop.IsCancellationRequested; i++)
+        {
+            var key = $"failover:counter:{i}";
+            try
+            {
+                using var response = await group.Client(primary).PostAsync("/commands/pipeline",
+                    Http.Json($$"""[["INCR","{{key}}"],["WAIT","1","500"]]"""), stop);
+                var replies = JsonDocument.Parse(await response.Content.ReadAsStringAsync(stop)).RootElement;
+                if (response.IsSuccessStatusCode && replies[0].TryGetProperty("result", out var value) && value.GetInt64() == 1
+                    && replies[1].TryGetProperty("result", out var replicas) && replicas.GetInt64() >= 1)
+                {
+                    acknowledged.Add(key);
+                    continue;
+                }
+                refused++;
+            }
+            catch (Exception failure) when (failure is HttpRequestException or TaskCanceledException or JsonException or InvalidOperationException or KeyNotFoundException)
+            {
+                if (stop.IsCancellationRequested)
+                    break;
+                failed++;
+            }
+            // Not acknowledged: ask any node where the primary is now, and go on there.
+            for (var node = 1; node <= group.Count; node++)
+            {
+                if (await PrimaryFrom(group, node) is { } found && found != primary)
+                {
+                    primary = found;
+                    break;
+                }
+            }
+            await Task.Delay(50, CancellationToken.None);
+        }
+        return $"{acknowledged.Count} writes acknowledged with WAIT 1, {refused} refused or not replicated, {failed} failed on the connection";
+    }
+
+    private static async Task<int?> PrimaryFrom(FailoverGroup group, int node) =>
+        await group.Topology(node) is { } topology && topology.GetProperty("primary").GetString() is { } url ? group.NodeOf(url) : null;
+
+    private static async Task<int> PrimaryOf(FailoverGroup group, int node, bool allowNone = false)
+    {
+        var primary = await PrimaryFrom(group, node);
+        if (primary is null && !allowNone)
+            Assert.Fail($"node-{node} names no primary\n{group.Logs()}");
+        return primary ?? 0;
+    }
+
+    private static async Task<string?> RoleOf(FailoverGroup group, int node)
+    {
+        try
+        {
+            using var response = await group.Client(node).GetAsync("/admin/replication");
+            return response.IsSuccessStatusCode ? JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("role").GetString() : null;
+        }
+        catch (Exception failure) when (failure is HttpRequestException or TaskCanceledException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<List<string>> Missing(HttpClient node, IEnumerable<string> keys)
+    {
+        var missing = new List<string>();
+        foreach (var chunk in keys.Chunk(200))
+        {
+            using var response = await node.PostAsync("/commands", Http.Json(JsonSerializer.Serialize((string[])["MGET", .. chunk])));
+            var values = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("result");
+            missing.AddRange(chunk.Where((_, i) => values[i].ValueKind == JsonValueKind.Null));
+        }
+        return missing;
+    }
+
+    private static Task<HttpResponseMessage> Put(HttpClient node, string key, string value) =>
+        node.PutAsync("/strings/" + Uri.EscapeDataString(key), Http.Json(JsonSerializer.Serialize(new { value })));
+
+    private static async Task<HttpStatusCode> Set(HttpClient node, string key, string value)
+    {
+        try
+        {
+            using var response = await Put(node, key, value);
+            return response.StatusCode == HttpStatusCode.Created ? HttpStatusCode.OK : response.StatusCode;
+        }
+        catch (Exception failure) when (failure is HttpRequestException or TaskCanceledException)
+        {
+            return HttpStatusCode.ServiceUnavailable;
+        }
+    }
+
+    private static async Task<string?> Get(HttpClient node, string key)
+    {
+        try
+        {
+            using var response = await node.GetAsync("/strings/" + Uri.EscapeDataString(key));
+            return response.IsSuccessStatusCode ? JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("value").GetString() : null;
+        }
+        catch (Exception failure) when (failure is HttpRequestException or TaskCanceledException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Waits, bounded, until <paramref name="condition"/> holds; <paramref name="write"/> runs before each try.</summary>
+    private static async Task Until(Func<Task<bool>> condition, Func<Task<string>> explain, Func<Task>? write = null)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            if (write is not null)
+                await write();
+            if (await condition())
+                return;
+            Assert.True(deadline.Elapsed < Bound, await explain());
+            await Task.Delay(100);
+        }
+    }
+
+    private static Task Until(Func<Task<bool>> condition, Func<string> explain) => Until(condition, () => Task.FromResult(explain()));
+}
