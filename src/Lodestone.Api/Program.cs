@@ -77,7 +77,7 @@ app.MapCommands();
 app.MapWebSockets();
 app.MapAdmin();
 app.MapReplication();
-app.MapTopology();
+app.MapFailover();
 app.MapMetrics();
 app.AnswerHeadWhereGet();
 

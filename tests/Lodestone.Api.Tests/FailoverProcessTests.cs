@@ -30,7 +30,7 @@ public sealed class FailoverProcessTests(ITestOutputHelper output)
 
         var acknowledged = new ConcurrentBag<string>();
         using var stop = new CancellationTokenSource();
-        var writer = Task.Run(() => WriteWithWait(group, first, acknowledged, stop.Token));
+        var writer = Task.Run(() => Write(group, first, acknowledged, wait: true, stop.Token));
         await Until(() => Task.FromResult(acknowledged.Count >= 50), () => "no writes were acknowledged before the kill\n" + group.Logs());
 
         group.Kill(first);
@@ -119,8 +119,53 @@ public sealed class FailoverProcessTests(ITestOutputHelper output)
         Assert.True((await group.Topology(primary))!.Value.GetProperty("epoch").GetInt64() >= epoch);
     }
 
-    /// <summary>Writes INCR of a new counter then WAIT 1 to whichever node /topology names primary; a write counts as acknowledged when WAIT says a replica has it.</summary>
-    private static async Task<string> WriteWithWait(FailoverGroup group, int primary, ConcurrentBag<string> acknowledged, CancellationToken stop)
+    [Fact]
+    public async Task A_manual_failover_under_load_loses_no_acknowledged_write_and_answers_when_the_new_primary_takes_writes()
+    {
+        await using var group = await FailoverGroup.StartAsync(3, Settings);
+        var first = await PrimaryOf(group, 1);
+        var acknowledged = new ConcurrentBag<string>();
+        using var stop = new CancellationTokenSource();
+        // Without WAIT: the failover itself waits until the new primary has every write the old one acknowledged.
+        var writer = Task.Run(() => Write(group, first, acknowledged, wait: false, stop.Token));
+        await Until(() => Task.FromResult(acknowledged.Count >= 200), () => "no writes were acknowledged before the failover\n" + group.Logs());
+
+        // Asked of a replica: the request goes to the leader, which runs it.
+        var asked = first == 1 ? 2 : 1;
+        using var response = await group.Client(asked).PostAsync("/admin/failover", Http.Json("""{"timeoutMs":5000}"""));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode} {body}\n{group.Logs()}");
+        var result = JsonDocument.Parse(body).RootElement;
+        // Members are node-1 … node-3 (local-cluster.sh).
+        var promoted = int.Parse(result.GetProperty("primary").GetString()!["node-".Length..], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.NotEqual(first, promoted);
+        Assert.Equal($"node-{first}", result.GetProperty("previous").GetString());
+        output.WriteLine($"manual failover: node-{first} → node-{promoted}, writes paused {result.GetProperty("writesPausedMs").GetInt64()} ms: {body}");
+
+        // The new primary takes writes as soon as the answer came back.
+        Assert.Equal(HttpStatusCode.OK, await Set(group.Client(promoted), "manual:after", "1"));
+        var before = acknowledged.Count;
+        await Until(() => Task.FromResult(acknowledged.Count > before + 50), () => "the writer acknowledged no writes after the failover\n" + group.Logs());
+        await stop.CancelAsync();
+        output.WriteLine(await writer);
+        var missing = await Missing(group.Client(promoted), acknowledged);
+        Assert.True(missing.Count == 0, $"{missing.Count} of {acknowledged.Count} acknowledged writes are missing, e.g. {string.Join(", ", missing.Take(5))}");
+        // The old primary is a replica now.
+        await Until(async () => await RoleOf(group, first) == "slave", async () => $"node-{first}: {await group.Topology(first)}");
+
+        // To a named member, and refusals: not a member; outside a group.
+        var third = Enumerable.Range(1, 3).Single(n => n != first && n != promoted);
+        using (var named = await group.Client(first).PostAsync("/admin/failover", Http.Json($$"""{"to":"node-{{third}}"}""")))
+            Assert.Equal(HttpStatusCode.OK, named.StatusCode);
+        // Committed, so every member applies it (node-1 a moment after the leader answered).
+        await Until(async () => (await group.Topology(first))?.GetProperty("primary").GetString() == group.UrlOf(third),
+            async () => $"node-1 does not name node-{third}: {await group.Topology(first)}");
+        using (var unknown = await group.Client(first).PostAsync("/admin/failover", Http.Json("""{"to":"node-9"}""")))
+            Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+    }
+
+    /// <summary>Writes INCR of a new counter (then WAIT 1 when <paramref name="wait"/>) to whichever node /topology names primary; a write counts as acknowledged when INCR answered 1 (and WAIT says a replica has it).</summary>
+    private static async Task<string> Write(FailoverGroup group, int primary, ConcurrentBag<string> acknowledged, bool wait, CancellationToken stop)
     {
         var refused = 0;
         var failed = 0;
@@ -130,10 +175,10 @@ public sealed class FailoverProcessTests(ITestOutputHelper output)
             try
             {
                 using var response = await group.Client(primary).PostAsync("/commands/pipeline",
-                    Http.Json($$"""[["INCR","{{key}}"],["WAIT","1","500"]]"""), stop);
+                    Http.Json(wait ? $$"""[["INCR","{{key}}"],["WAIT","1","500"]]""" : $$"""[["INCR","{{key}}"]]"""), stop);
                 var replies = JsonDocument.Parse(await response.Content.ReadAsStringAsync(stop)).RootElement;
                 if (response.IsSuccessStatusCode && replies[0].TryGetProperty("result", out var value) && value.GetInt64() == 1
-                    && replies[1].TryGetProperty("result", out var replicas) && replicas.GetInt64() >= 1)
+                    && (!wait || (replies[1].TryGetProperty("result", out var replicas) && replicas.GetInt64() >= 1)))
                 {
                     acknowledged.Add(key);
                     continue;
@@ -157,7 +202,7 @@ public sealed class FailoverProcessTests(ITestOutputHelper output)
             }
             await Task.Delay(50, CancellationToken.None);
         }
-        return $"{acknowledged.Count} writes acknowledged with WAIT 1, {refused} refused or not replicated, {failed} failed on the connection";
+        return $"{acknowledged.Count} writes acknowledged{(wait ? " with WAIT 1" : "")}, {refused} refused or not replicated, {failed} failed on the connection";
     }
 
     private static async Task<int?> PrimaryFrom(FailoverGroup group, int node) =>

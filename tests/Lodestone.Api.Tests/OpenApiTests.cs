@@ -139,6 +139,7 @@ public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
         ("get", "/admin/bigkeys"),
         ("get", "/admin/info"),
         ("get", "/admin/replication"),
+        ("post", "/admin/failover"),
         ("put", "/admin/replication"),
         ("get", "/admin/slowlog"),
         ("get", "/admin/slowlog/length"),

@@ -28,6 +28,8 @@ internal sealed partial class FailoverCoordinator(
     public const string Client = "lodestone-failover";
 
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    // One turn at a time: a round of heartbeats and decisions, or a whole manual failover.
+    private readonly SemaphoreSlim _turn = new(1, 1);
     private readonly Dictionary<string, TimeSpan> _answeredAt = new(StringComparer.Ordinal);
     private TimeSpan _leadingSince;
     private bool _leading;
@@ -62,9 +64,17 @@ internal sealed partial class FailoverCoordinator(
                 // No lease, no heartbeats: another leader may exist already, and only one may renew the primary's lease.
                 if (!raft.TryGetLeaseToken(out var lease) || lease.IsCancellationRequested)
                     continue;
-                var configuration = group.Current;
-                var statuses = await HeartbeatAllAsync(http, configuration, lease);
-                await DecideAsync(configuration, statuses, settings, stoppingToken);
+                await _turn.WaitAsync(stoppingToken);
+                try
+                {
+                    var configuration = group.Current;
+                    var statuses = await HeartbeatAllAsync(http, configuration, lease);
+                    await DecideAsync(configuration, statuses, settings, stoppingToken);
+                }
+                finally
+                {
+                    _turn.Release();
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -131,6 +141,95 @@ internal sealed partial class FailoverCoordinator(
         if (await ProposeAsync(configuration.Promote(chosen.Id, members),
             reason: $"the primary {primary.Id} did not answer for {(now - lastAnswer).TotalMilliseconds:F0} ms; {chosen.Id} is at offset {chosen.Offset}", stoppingToken))
             Interlocked.Increment(ref _failovers);
+    }
+
+    /// <summary>
+    /// A manual failover, on the leader: pause the primary's writes, wait until <paramref name="to"/>
+    /// (or the most up-to-date replica) has applied everything the primary committed, commit the new
+    /// configuration, and renew the new primary's lease at once. No acknowledged write is lost: the
+    /// primary took none after its offset was read, and the target had applied up to it. Writes pause
+    /// from the first step until the new primary takes them.
+    /// </summary>
+    /// <returns>The outcome, or why there is none: its HTTP status and the reason.</returns>
+    public async Task<(Contracts.FailoverResult? Done, int Status, string? Refusal)> ManualAsync(string? to, TimeSpan timeout, CancellationToken token)
+    {
+        if (raft.LeadershipToken.IsCancellationRequested || !raft.TryGetLeaseToken(out var lease) || lease.IsCancellationRequested)
+            return (null, StatusCodes.Status503ServiceUnavailable, "This node is not the group's leader (or has lost its lease); ask again.");
+        await _turn.WaitAsync(token);
+        try
+        {
+            var configuration = group.Current;
+            if (configuration.PrimaryMember is not { } primary)
+                return (null, StatusCodes.Status409Conflict, "The group has no primary yet.");
+            var members = Members(configuration);
+            if (to is not null && members.All(m => m.Id != to))
+                return (null, StatusCodes.Status400BadRequest, $"'{to}' is not a member of the group.");
+            if (to == primary.Id)
+                return (null, StatusCodes.Status409Conflict, $"'{to}' is the primary already.");
+            using var http = clients.CreateClient(Client);
+            http.Timeout = timeout;
+            var answered = await HeartbeatAllAsync(http, configuration, lease);
+            var target = to is null
+                ? GroupConfiguration.ChooseCandidate(answered.Where(s => s.Id != primary.Id))
+                : answered.FirstOrDefault(s => s.Id == to && !s.Loading);
+            if (target is null)
+                return (null, StatusCodes.Status409Conflict, to is null ? "No replica answered that can be promoted." : $"'{to}' did not answer, or is loading.");
+            var paused = Stopwatch.StartNew();
+            var deadline = paused.Elapsed + timeout;
+            if (await PauseAsync(http, primary, new PauseRequest(configuration.Epoch, (int)timeout.TotalMilliseconds), lease) is not { } stopped)
+                return (null, StatusCodes.Status503ServiceUnavailable, $"The primary {primary.Id} did not pause its writes.");
+            var heartbeat = new Heartbeat(configuration.Epoch, configuration.Primary, raft.Term);
+            while (true)
+            {
+                if (await HeartbeatAsync(http, members.First(m => m.Id == target.Id), heartbeat, lease) is { } status && status.Offset >= stopped.Offset)
+                    break;
+                if (paused.Elapsed > deadline)
+                {
+                    await PauseAsync(http, primary, new PauseRequest(configuration.Epoch, 0), lease);
+                    return (null, StatusCodes.Status409Conflict, $"'{target.Id}' did not reach the primary's offset {stopped.Offset} within {timeout.TotalMilliseconds:F0} ms; the primary takes writes again.");
+                }
+                await Task.Delay(5, token);
+            }
+            var next = configuration.Promote(target.Id, members);
+            if (!await ProposeAsync(next, $"manual failover from {primary.Id}, at offset {stopped.Offset}", token))
+            {
+                await PauseAsync(http, primary, new PauseRequest(configuration.Epoch, 0), lease);
+                return (null, StatusCodes.Status503ServiceUnavailable, "The new configuration was not committed (the leader lost its place); the primary takes writes again.");
+            }
+            Interlocked.Increment(ref _failovers);
+            // Until the new primary's first heartbeat it holds no lease: send it now, and again until it holds one.
+            while (paused.Elapsed < deadline + timeout)
+            {
+                var statuses = await HeartbeatAllAsync(http, group.Current, lease);
+                if (statuses.Any(s => s.Id == target.Id && s.HasLease))
+                    break;
+                await Task.Delay(5, token);
+            }
+            return (new Contracts.FailoverResult(next.Epoch, target.Id, primary.Id, stopped.Offset, (long)paused.Elapsed.TotalMilliseconds), StatusCodes.Status200OK, null);
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+
+    private static async Task<NodeStatus?> PauseAsync(HttpClient http, GroupMember primary, PauseRequest pause, CancellationToken token)
+    {
+        try
+        {
+            using var response = await http.PostAsJsonAsync(primary.Url + FailoverHosting.PausePath, pause, FailoverJson.Default.PauseRequest, token);
+            return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync(FailoverJson.Default.NodeStatus, token) : null;
+        }
+        catch (Exception failure) when (failure is HttpRequestException or TaskCanceledException or OperationCanceledException or System.Text.Json.JsonException or IOException)
+        {
+            return null;
+        }
+    }
+
+    public override void Dispose()
+    {
+        _turn.Dispose();
+        base.Dispose();
     }
 
     /// <summary>The members of the configuration, or the configured ones before the first is committed.</summary>

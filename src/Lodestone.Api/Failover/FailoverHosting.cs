@@ -26,8 +26,17 @@ internal static class FailoverHosting
     /// <summary>The header every member presents with <c>Failover:ClusterKey</c>.</summary>
     public const string KeyHeader = "Lodestone-Cluster-Key";
 
+    /// <summary>The node-to-node routes' prefix.</summary>
+    private const string InternalPrefix = "/failover";
+
     /// <summary>The coordinator's heartbeat to a member.</summary>
-    public const string HeartbeatPath = "/failover/heartbeat";
+    public const string HeartbeatPath = InternalPrefix + "/heartbeat";
+
+    /// <summary>The coordinator's request that the primary pause its writes (a manual failover's first step).</summary>
+    public const string PausePath = InternalPrefix + "/pause";
+
+    /// <summary>A manual failover, asked of the leader by the member that took the admin's request.</summary>
+    public const string ManualPath = InternalPrefix + "/manual";
 
     /// <summary>DotNext's path for Raft's messages (its default).</summary>
     private const string RaftPath = "/cluster-consensus/raft";
@@ -105,35 +114,49 @@ internal static class FailoverHosting
         if (app.Services.GetService<FailoverNode>() is not { } node)
             return app;
         var key = Encoding.UTF8.GetBytes(app.Services.GetRequiredService<IOptions<FailoverSettings>>().Value.ClusterKey);
-        app.UseWhen(context => context.Request.Path.StartsWithSegments(RaftPath) || context.Request.Path.StartsWithSegments(HeartbeatPath),
+        app.UseWhen(context => context.Request.Path.StartsWithSegments(RaftPath) || context.Request.Path.StartsWithSegments(InternalPrefix),
             branch => branch.Use((context, next) => Presents(context.Request, key) ? next(context)
                 : Problems.Of(ErrorKind.NoPermission, $"Node-to-node requests need the group's cluster key in {KeyHeader}.", "NOAUTH").ExecuteAsync(context)));
         app.UseConsensusProtocolHandler();
-        ((IApplicationBuilder)app).Map(HeartbeatPath, branch => branch.Run(async context =>
+        var coordinator = app.Services.GetServices<IHostedService>().OfType<FailoverCoordinator>().Single();
+        Internal(app, HeartbeatPath, FailoverJson.Default.Heartbeat, async (heartbeat, _) =>
+            Results.Json(node.Heard(heartbeat), FailoverJson.Default.NodeStatus));
+        Internal(app, PausePath, FailoverJson.Default.PauseRequest, async (pause, _) =>
+            Results.Json(await node.PauseAsync(pause.Epoch, pause.Milliseconds), FailoverJson.Default.NodeStatus));
+        Internal(app, ManualPath, FailoverJson.Default.FailoverRequest, async (request, aborted) =>
+        {
+            var (done, status, refusal) = await coordinator.ManualAsync(request.To, TimeSpan.FromMilliseconds(request.TimeoutMs ?? DefaultManualTimeoutMs), aborted);
+            return done is not null ? Results.Json(done, FailoverJson.Default.FailoverResult) : Problems.Create(ProblemTable.ForStatus(status), refusal!, "FAILOVER");
+        });
+        return app;
+    }
+
+    /// <summary>How long a manual failover may pause writes when the request does not say.</summary>
+    public const int DefaultManualTimeoutMs = 5000;
+
+    /// <summary>A node-to-node POST route: its JSON body, then <paramref name="handle"/>'s answer.</summary>
+    private static void Internal<T>(IApplicationBuilder app, string path, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> body, Func<T, CancellationToken, Task<IResult>> handle) where T : class =>
+        app.Map(path, branch => branch.Run(async context =>
         {
             if (!HttpMethods.IsPost(context.Request.Method))
             {
                 context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
                 return;
             }
-            Heartbeat? heartbeat;
+            T? request;
             try
             {
-                heartbeat = await context.Request.ReadFromJsonAsync(FailoverJson.Default.Heartbeat, context.RequestAborted);
+                request = await context.Request.ReadFromJsonAsync(body, context.RequestAborted);
             }
-            catch (System.Text.Json.JsonException)
+            catch (Exception invalid) when (invalid is System.Text.Json.JsonException or InvalidOperationException)
             {
-                heartbeat = null;
+                request = null;
             }
-            if (heartbeat is null)
-            {
-                await Problems.Of(ErrorKind.BadRequest, "A heartbeat is {\"epoch\":…,\"primary\":…,\"term\":…}.").ExecuteAsync(context);
-                return;
-            }
-            await context.Response.WriteAsJsonAsync(node.Heard(heartbeat), FailoverJson.Default.NodeStatus, contentType: null, context.RequestAborted);
+            var answer = request is null
+                ? Problems.Of(ErrorKind.BadRequest, $"The body of {path} is a JSON {typeof(T).Name}.")
+                : await handle(request, context.RequestAborted);
+            await answer.ExecuteAsync(context);
         }));
-        return app;
-    }
 
     private static bool Presents(HttpRequest request, byte[] key) =>
         request.Headers[KeyHeader] is [{ } presented] && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), key);

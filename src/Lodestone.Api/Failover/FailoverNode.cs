@@ -31,6 +31,16 @@ internal sealed partial class FailoverNode(
         RetryAfter = TimeSpan.FromSeconds(1),
     };
 
+    /// <summary>The refusal while a manual failover has paused this primary's writes.</summary>
+    private static readonly EngineError Paused = new(ErrorKind.Unavailable,
+        "TRYAGAIN A manual failover is under way: writes pause until a replica has caught up and takes over; retry, or find the primary at /topology.")
+    {
+        RetryAfter = TimeSpan.FromSeconds(1),
+    };
+
+    private long _pausedUntilTicks = long.MinValue;
+    private long _pausedEpoch = -1;
+
     /// <summary>Failovers this node took part in as the promoted one (for INFO and metrics).</summary>
     public long Promotions => Interlocked.Read(ref _promotions);
 
@@ -75,6 +85,32 @@ internal sealed partial class FailoverNode(
         return Status();
     }
 
+    /// <summary>
+    /// A manual failover's first step, on the primary of <paramref name="epoch"/>: writes are refused
+    /// (TRYAGAIN) for <paramref name="milliseconds"/>, or until a new configuration is applied; 0 lifts
+    /// the pause. Returns the status once every write that got in before is committed, so its offset
+    /// is the last a replica must reach.
+    /// </summary>
+    public async Task<NodeStatus> PauseAsync(long epoch, int milliseconds)
+    {
+        var applied = group.Current;
+        if (milliseconds <= 0 || applied.Epoch != epoch || applied.Primary != settings.Value.NodeId)
+        {
+            Interlocked.Exchange(ref _pausedUntilTicks, long.MinValue);
+            UpdateFence();
+            return Status();
+        }
+        Interlocked.Exchange(ref _pausedEpoch, epoch);
+        Interlocked.Exchange(ref _pausedUntilTicks, (_clock.Elapsed + TimeSpan.FromMilliseconds(milliseconds)).Ticks);
+        UpdateFence();
+        // A command that passed its checks before the fence was set runs before this one: once it answers, all are committed.
+        await executor.ExecuteAsync("PING"u8.ToArray());
+        return Status();
+    }
+
+    private bool IsPaused =>
+        Interlocked.Read(ref _pausedEpoch) == group.Current.Epoch && _clock.Elapsed.Ticks < Interlocked.Read(ref _pausedUntilTicks);
+
     /// <summary>This node's status, as the coordinator sees it.</summary>
     public NodeStatus Status()
     {
@@ -112,7 +148,7 @@ internal sealed partial class FailoverNode(
 
     private void OnChanged(GroupConfiguration configuration) => _changed.Release();
 
-    private void UpdateFence() => executor.Replication.WriteFence = HasLease ? null : NoLease;
+    private void UpdateFence() => executor.Replication.WriteFence = IsPaused ? Paused : HasLease ? null : NoLease;
 
     /// <summary>Makes this node's replication role the committed configuration's (REPLICAOF through the engine, as an operator's would be).</summary>
     private async Task ConvergeAsync()

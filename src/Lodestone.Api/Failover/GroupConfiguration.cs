@@ -66,7 +66,13 @@ internal sealed record NodeStatus(string Id, string Role, long Offset, string Re
 /// <summary>The coordinator's heartbeat to a member: the committed configuration's epoch and primary, and the leader's Raft term.</summary>
 internal sealed record Heartbeat(long Epoch, string Primary, long Term);
 
+/// <summary>The coordinator's request that the primary of <paramref name="Epoch"/> pause its writes for <paramref name="Milliseconds"/> (0: resume).</summary>
+internal sealed record PauseRequest(long Epoch, int Milliseconds);
+
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(PauseRequest))]
+[JsonSerializable(typeof(Contracts.FailoverResult))]
+[JsonSerializable(typeof(Contracts.FailoverRequest))]
 [JsonSerializable(typeof(GroupConfiguration))]
 [JsonSerializable(typeof(NodeStatus))]
 [JsonSerializable(typeof(Heartbeat))]

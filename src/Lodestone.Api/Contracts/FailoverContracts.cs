@@ -14,3 +14,16 @@ public sealed record Topology(bool Group, long Epoch, string? Self, string? Prim
 /// <param name="Url">Its base URL.</param>
 /// <param name="Role">primary or replica.</param>
 public sealed record TopologyMember(string Id, string Url, string Role);
+
+/// <summary>A manual failover (POST /admin/failover).</summary>
+/// <param name="To">The member id to promote; null or absent: the most up-to-date replica.</param>
+/// <param name="TimeoutMs">How long writes may pause while the new primary catches up (100–60000; default 5000). Past it, the failover is abandoned and the primary takes writes again.</param>
+public sealed record FailoverRequest(string? To = null, int? TimeoutMs = null);
+
+/// <summary>What a manual failover did.</summary>
+/// <param name="Epoch">The new configuration's epoch.</param>
+/// <param name="Primary">The promoted member's id.</param>
+/// <param name="Previous">The id of the member that was primary.</param>
+/// <param name="Offset">The offset the old primary had committed when its writes paused; the new primary had applied it before it took over.</param>
+/// <param name="WritesPausedMs">How long writes were refused (TRYAGAIN), from the pause until the new primary held its lease.</param>
+public sealed record FailoverResult(long Epoch, string Primary, string Previous, long Offset, long WritesPausedMs);
