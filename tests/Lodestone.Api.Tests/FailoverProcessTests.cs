@@ -81,6 +81,11 @@ public sealed class FailoverProcessTests(ITestOutputHelper output)
         var epoch = (await group.Topology(primary))!.Value.GetProperty("epoch").GetInt64();
         await Until(async () => await Set(group.Client(primary), "cut:before", "1") == HttpStatusCode.OK, () => Task.FromResult(group.Logs()));
         var others = Enumerable.Range(1, 3).Where(n => n != primary).ToArray();
+        var held = await FailoverState(group, primary);
+        Assert.True(held.GetProperty("lease").GetBoolean());
+        Assert.Equal($"node-{primary}", held.GetProperty("primary").GetString());
+        Assert.Equal(epoch, held.GetProperty("epoch").GetInt64());
+        Assert.Contains("\nlodestone_failover_lease 1\n", await group.Client(primary).GetStringAsync("/metrics"), StringComparison.Ordinal);
 
         foreach (var node in others)
             group.Pause(node);
@@ -106,6 +111,9 @@ public sealed class FailoverProcessTests(ITestOutputHelper output)
         Assert.StartsWith("TRYAGAIN ", JsonDocument.Parse(await command.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
         // Reads go on.
         Assert.Equal("1", await Get(group.Client(primary), "cut:before"));
+        var lost = await FailoverState(group, primary);
+        Assert.False(lost.GetProperty("lease").GetBoolean());
+        Assert.True(lost.GetProperty("leaseLosses").GetInt64() >= 1);
 
         foreach (var node in others)
             group.Resume(node);
@@ -215,6 +223,10 @@ public sealed class FailoverProcessTests(ITestOutputHelper output)
             Assert.Fail($"node-{node} names no primary\n{group.Logs()}");
         return primary ?? 0;
     }
+
+    /// <summary>GET /admin/replication's failover object.</summary>
+    private static async Task<JsonElement> FailoverState(FailoverGroup group, int node) =>
+        JsonDocument.Parse(await group.Client(node).GetStringAsync("/admin/replication")).RootElement.GetProperty("failover").Clone();
 
     private static async Task<string?> RoleOf(FailoverGroup group, int node)
     {

@@ -37,10 +37,22 @@ public sealed record LatencyReset(long Reset);
 /// <summary>INFO replication as JSON (GET /admin/replication), with each replica's acknowledged offset and lag, and INFO stats' sync counters.</summary>
 /// <param name="Role">master or slave, as INFO says.</param>
 /// <param name="Primary">A replica's link to its primary; null on a primary.</param>
+/// <param name="Failover">This node's failover group (INFO's failover_* fields); null outside one.</param>
 public sealed record ReplicationState(
     string Role, long ConnectedSlaves, ReplicaView[] Replicas, string MasterReplid, string MasterReplid2, long MasterReplOffset,
     long SecondReplOffset, long ReplBacklogActive, long ReplBacklogSize, long ReplBacklogFirstByteOffset, long ReplBacklogHistlen,
-    PrimaryLinkView? Primary, long SyncFull, long SyncPartialOk, long SyncPartialErr);
+    PrimaryLinkView? Primary, long SyncFull, long SyncPartialOk, long SyncPartialErr, FailoverView? Failover);
+
+/// <summary>A member's view of its failover group (GET /admin/replication; INFO's failover_* fields).</summary>
+/// <param name="Node">This node's member id.</param>
+/// <param name="Epoch">The configuration epoch it applied.</param>
+/// <param name="Primary">The primary's member id in it; empty before the first.</param>
+/// <param name="Leader">The Raft leader's base URL; empty while there is none.</param>
+/// <param name="Lease">Whether this node holds the primary's write lease (takes writes).</param>
+/// <param name="State">INFO's master_failover_state: no-failover, or waiting-for-sync while a manual failover pauses this primary's writes.</param>
+/// <param name="Failovers">Failovers this node committed as the group's coordinator.</param>
+/// <param name="LeaseLosses">Times this node, as primary, lost its lease.</param>
+public sealed record FailoverView(string Node, long Epoch, string Primary, string Leader, bool Lease, string State, long Failovers, long LeaseLosses);
 
 /// <summary>A replica attached to this node (INFO's slaveN).</summary>
 /// <param name="Url">The URL it announced for itself (its Replication:AnnounceUrl, by default its first listen URL); null when it gave none.</param>

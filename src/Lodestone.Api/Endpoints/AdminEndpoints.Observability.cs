@@ -117,7 +117,11 @@ internal static partial class AdminEndpoints
             (string)replication["role"]!, (long)replication["connected_slaves"]!, replicas, (string)replication["master_replid"]!, (string)replication["master_replid2"]!,
             offset, (long)replication["second_repl_offset"]!, (long)replication["repl_backlog_active"]!, (long)replication["repl_backlog_size"]!,
             (long)replication["repl_backlog_first_byte_offset"]!, (long)replication["repl_backlog_histlen"]!, primary,
-            (long)stats["sync_full"]!, (long)stats["sync_partial_ok"]!, (long)stats["sync_partial_err"]!);
+            (long)stats["sync_full"]!, (long)stats["sync_partial_ok"]!, (long)stats["sync_partial_err"]!,
+            // Member ids may be all digits, which INFO's JSON reads as numbers: taken as text.
+            replication["failover_epoch"] is null ? null : new FailoverView(replication["failover_node"]?.ToString() ?? "", (long)replication["failover_epoch"]!,
+                replication["failover_primary"]?.ToString() ?? "", replication["failover_leader"]?.ToString() ?? "", (long)replication["failover_lease"]! != 0,
+                (string)replication["master_failover_state"]!, (long)replication["failover_failovers"]!, (long)replication["failover_lease_losses"]!));
     }
 
     private static async Task<Results<Ok<ReplicationState>, ProblemHttpResult>> ChangeReplication(EngineClient engine, ReplicationChange change)

@@ -43,7 +43,7 @@ internal static class FailoverEndpoints
     private static async Task<Results<Ok<FailoverResult>, ProblemHttpResult>> ManualFailover(FailoverRequest? request, HttpContext http)
     {
         var services = http.RequestServices;
-        if (services.GetService<IRaftCluster>() is not { } raft || services.GetServices<IHostedService>().OfType<FailoverCoordinator>().SingleOrDefault() is not { } coordinator)
+        if (services.GetService<IRaftCluster>() is not { } raft || services.GetService<FailoverCoordinator>() is not { } coordinator)
             return Problems.Of(ErrorKind.Conflict, "This node is not a member of a failover group (Failover:Members): there is nothing to fail over to.");
         var timeoutMs = request?.TimeoutMs ?? FailoverHosting.DefaultManualTimeoutMs;
         if (timeoutMs is < 100 or > 60_000)

@@ -88,9 +88,10 @@ internal static class FailoverHosting
         var key = settings.ClusterKey;
         services.AddHttpClient(RaftClient).AddHttpMessageHandler(() => new ClusterKeyHandler(key));
         services.AddHttpClient(FailoverCoordinator.Client).AddHttpMessageHandler(() => new ClusterKeyHandler(key));
+        services.AddSingleton<FailoverCoordinator>();
+        services.AddHostedService(provider => provider.GetRequiredService<FailoverCoordinator>());
         services.AddSingleton<FailoverNode>();
         services.AddHostedService(provider => provider.GetRequiredService<FailoverNode>());
-        services.AddHostedService<FailoverCoordinator>();
         return services;
     }
 
@@ -118,9 +119,9 @@ internal static class FailoverHosting
             branch => branch.Use((context, next) => Presents(context.Request, key) ? next(context)
                 : Problems.Of(ErrorKind.NoPermission, $"Node-to-node requests need the group's cluster key in {KeyHeader}.", "NOAUTH").ExecuteAsync(context)));
         app.UseConsensusProtocolHandler();
-        var coordinator = app.Services.GetServices<IHostedService>().OfType<FailoverCoordinator>().Single();
-        Internal(app, HeartbeatPath, FailoverJson.Default.Heartbeat, async (heartbeat, _) =>
-            Results.Json(node.Heard(heartbeat), FailoverJson.Default.NodeStatus));
+        var coordinator = app.Services.GetRequiredService<FailoverCoordinator>();
+        Internal(app, HeartbeatPath, FailoverJson.Default.Heartbeat, (heartbeat, _) =>
+            Task.FromResult(Results.Json(node.Heard(heartbeat), FailoverJson.Default.NodeStatus)));
         Internal(app, PausePath, FailoverJson.Default.PauseRequest, async (pause, _) =>
             Results.Json(await node.PauseAsync(pause.Epoch, pause.Milliseconds), FailoverJson.Default.NodeStatus));
         Internal(app, ManualPath, FailoverJson.Default.FailoverRequest, async (request, aborted) =>

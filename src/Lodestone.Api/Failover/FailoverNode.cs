@@ -17,7 +17,7 @@ namespace Lodestone.Api.Failover;
 /// (<c>DownAfterMs</c> after its last heartbeat answered).
 /// </summary>
 internal sealed partial class FailoverNode(
-    Executor executor, GroupStateMachine group, IRaftCluster raft, IOptions<FailoverSettings> settings, ILogger<FailoverNode> logger) : BackgroundService
+    Executor executor, GroupStateMachine group, IRaftCluster raft, FailoverCoordinator coordinator, IOptions<FailoverSettings> settings, ILogger<FailoverNode> logger) : BackgroundService
 {
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(50);
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -40,11 +40,6 @@ internal sealed partial class FailoverNode(
 
     private long _pausedUntilTicks = long.MinValue;
     private long _pausedEpoch = -1;
-
-    /// <summary>Failovers this node took part in as the promoted one (for INFO and metrics).</summary>
-    public long Promotions => Interlocked.Read(ref _promotions);
-
-    private long _promotions;
 
     /// <summary>Whether this node holds the primary's write lease now. Any thread.</summary>
     public bool HasLease
@@ -148,7 +143,29 @@ internal sealed partial class FailoverNode(
 
     private void OnChanged(GroupConfiguration configuration) => _changed.Release();
 
-    private void UpdateFence() => executor.Replication.WriteFence = IsPaused ? Paused : HasLease ? null : NoLease;
+    /// <summary>Sets the write fence from the lease and a manual failover's pause, and what INFO and /metrics show of the group.</summary>
+    private void UpdateFence()
+    {
+        var lease = HasLease;
+        var paused = IsPaused;
+        var replication = executor.Replication;
+        var applied = group.Current;
+        lock (_fenceGate)
+        {
+            // A primary that held its lease and lost it (cut off, or a heartbeat late): counted for /metrics.
+            if (_hadLease && !lease && applied.Primary == settings.Value.NodeId)
+                _leaseLosses++;
+            _hadLease = lease;
+            replication.WriteFence = paused ? Paused : lease ? null : NoLease;
+            replication.Group = new Lodestone.Engine.Replication.FailoverGroupInfo(settings.Value.NodeId, applied.Epoch, applied.Primary,
+                raft.Leader?.EndPoint is Microsoft.AspNetCore.Connections.UriEndPoint leader ? leader.Uri.GetLeftPart(UriPartial.Authority) : "",
+                lease, paused, coordinator.Failovers, _leaseLosses);
+        }
+    }
+
+    private readonly Lock _fenceGate = new();
+    private bool _hadLease;
+    private long _leaseLosses;
 
     /// <summary>Makes this node's replication role the committed configuration's (REPLICAOF through the engine, as an operator's would be).</summary>
     private async Task ConvergeAsync()
@@ -164,7 +181,6 @@ internal sealed partial class FailoverNode(
                 if (replication.IsReplica)
                 {
                     var reply = await executor.ExecuteAsync("REPLICAOF"u8.ToArray(), "NO"u8.ToArray(), "ONE"u8.ToArray());
-                    Interlocked.Increment(ref _promotions);
                     LogPromoted(applied.Epoch, reply.ToString());
                 }
             }

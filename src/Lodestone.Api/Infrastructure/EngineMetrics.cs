@@ -31,6 +31,10 @@ internal sealed class EngineMetrics : IDisposable
     private readonly RateLimitCounters _rateLimits;
     private readonly AppendOnlyLog? _log;
 
+    private readonly Counter _failovers;
+    private readonly Counter _leaseLosses;
+    private readonly Gauge _failoverEpoch;
+    private readonly Gauge _failoverLease;
     private readonly Counter _commands;
     private readonly Counter _commandSeconds;
     private readonly Counter _commandRejected;
@@ -108,6 +112,10 @@ internal sealed class EngineMetrics : IDisposable
         _rateLimiters = metrics.CreateGauge("lodestone_http_rate_limiters", "Rate-limit buckets alive (one per active caller).");
         _uptime = metrics.CreateGauge("lodestone_uptime_seconds", "Seconds since the engine started.");
         _aofEnabled = metrics.CreateGauge("lodestone_aof_enabled", "1 when the append-only log is on.");
+        _failovers = metrics.CreateCounter("lodestone_failovers_total", "Failovers this node committed as its failover group's coordinator (automatic and manual).");
+        _leaseLosses = metrics.CreateCounter("lodestone_failover_lease_losses_total", "Times this node, as its group's primary, lost the write lease.");
+        _failoverEpoch = metrics.CreateGauge("lodestone_failover_epoch", "The failover group's configuration epoch this node applied; 0 outside a group.");
+        _failoverLease = metrics.CreateGauge("lodestone_failover_lease", "1 while this node holds its group's primary write lease.");
         if (persistence.Value.AppendOnly)
         {
             _log = services.GetRequiredService<AppendOnlyLog>();
@@ -173,6 +181,11 @@ internal sealed class EngineMetrics : IDisposable
         _rateLimiters.Set(_rateLimits.LiveLimiters);
         _uptime.Set(Math.Floor((_executor.Time.GetUtcNow() - _executor.Diagnostics.StartedAt).TotalSeconds));
         _aofEnabled.Set(_log is null ? 0 : 1);
+        var group = _executor.Replication.Group;
+        _failovers.IncTo(group?.Failovers ?? 0);
+        _leaseLosses.IncTo(group?.LeaseLosses ?? 0);
+        _failoverEpoch.Set(group?.Epoch ?? 0);
+        _failoverLease.Set(group is { Lease: true } ? 1 : 0);
         if (_log is not null)
             _logMetrics!.Read(_log);
     }

@@ -226,7 +226,19 @@ internal static class InfoReport
                 $"ip={r.Ip},port={r.Port},state={r.State},offset={r.AckOffset},lag={Math.Max(0, now - r.AckAtMs) / 1000}"));
         }
         var ids = replication.Ids;
-        Field(text, "master_failover_state", "no-failover");
+        var group = replication.Group;
+        Field(text, "master_failover_state", group is { Paused: true } ? "waiting-for-sync" : "no-failover");
+        // Lodestone's own: the failover group this node is a member of.
+        if (group is not null)
+        {
+            Field(text, "failover_node", group.NodeId);
+            Field(text, "failover_epoch", group.Epoch);
+            Field(text, "failover_primary", group.Primary);
+            Field(text, "failover_leader", group.Leader);
+            Field(text, "failover_lease", group.Lease ? 1 : 0);
+            Field(text, "failover_failovers", group.Failovers);
+            Field(text, "failover_lease_losses", group.LeaseLosses);
+        }
         Field(text, "master_replid", ids.Id);
         Field(text, "master_replid2", ids.Id2);
         Field(text, "master_repl_offset", offset);

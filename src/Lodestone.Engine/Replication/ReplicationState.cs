@@ -75,6 +75,18 @@ public sealed class ReplicationState
     private EngineError? _writeFence;
 
     /// <summary>
+    /// This node's failover group as INFO replication shows it (<c>failover_*</c> fields), set by the
+    /// host that runs the group; null outside one. Any thread.
+    /// </summary>
+    public FailoverGroupInfo? Group
+    {
+        get => Volatile.Read(ref _group);
+        set => Volatile.Write(ref _group, value);
+    }
+
+    private FailoverGroupInfo? _group;
+
+    /// <summary>
     /// Redis's <c>min-replicas-to-write</c>: a primary refuses writes (NOREPLICAS) while fewer replicas
     /// than this are good — online, and acknowledged within <see cref="MinReplicasMaxLagSeconds"/>.
     /// 0 (the default) turns the check off, as does a max lag of 0.
@@ -411,3 +423,14 @@ public sealed class ReplicaPeer(string id, string ip, int port, long connectedAt
         Interlocked.Exchange(ref _ackAtMs, atMs);
     }
 }
+
+/// <summary>A failover group member's state, for INFO replication.</summary>
+/// <param name="NodeId">This node's member id.</param>
+/// <param name="Epoch">The configuration epoch it applied.</param>
+/// <param name="Primary">The primary's member id in that configuration; empty before the first.</param>
+/// <param name="Leader">The Raft leader's base URL; empty while there is none.</param>
+/// <param name="Lease">Whether this node holds the primary's write lease.</param>
+/// <param name="Paused">Whether a manual failover has paused this primary's writes (Redis's <c>master_failover_state:waiting-for-sync</c>).</param>
+/// <param name="Failovers">Failovers this node committed as the group's coordinator.</param>
+/// <param name="LeaseLosses">Times this node, as primary, lost its lease.</param>
+public sealed record FailoverGroupInfo(string NodeId, long Epoch, string Primary, string Leader, bool Lease, bool Paused, long Failovers, long LeaseLosses);
