@@ -21,6 +21,8 @@ echo "Building Release into $OUT/bin…" >&2
 dotnet build src/Lodestone.Api -c Release -o "$OUT/bin" -nologo -v quiet >/dev/null
 export LODESTONE_DLL="$OUT/bin/Lodestone.Api.dll"
 trap 'scripts/local-cluster.sh stop "$OUT/group" 2>/dev/null || true' EXIT
+REPORT="$OUT/report.txt"
+{
 echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //;s/ [0-9]*-Core.*//')), $(free -g | awk '/Mem:/{print $2}') GiB; commit $(git rev-parse --short HEAD); $(date -u +%F); settings: ${*:-defaults}"
 python3 - "$OUT/group" "$BASE" "$ROUNDS" "$@" <<'PY'
 import json, os, signal, subprocess, sys, threading, time, urllib.request, urllib.error
@@ -28,7 +30,7 @@ group, base, rounds, settings = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]),
 urls = [f"http://127.0.0.1:{base + i}" for i in range(3)]
 
 def start():
-    subprocess.run(["scripts/local-cluster.sh", "start", "3", str(base), group, *settings], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["scripts/local-cluster.sh", "start", "3", str(base), group, *settings], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 def http(method, url, body=None, timeout=2):
     request = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode(),
@@ -119,3 +121,10 @@ print(f"primary cut off → its first refused write: " + ", ".join(f"{v:.0f}" fo
 print(f"manual failover: writesPausedMs " + ", ".join(str(v) for v in pauses) + f" (median {median(pauses)}); the writer's longest gap between acknowledged writes: "
       + ", ".join(f"{v:.0f}" for v in gaps) + f" ms (median {median(gaps):.0f})")
 PY
+} | tee "$REPORT"
+# The newest run goes first; earlier runs stay below it (docs/performance.md cites them).
+mkdir -p bench/results
+touch bench/results/failover.txt
+{ cat "$REPORT"; echo; cat bench/results/failover.txt; } >"$REPORT.all"
+mv "$REPORT.all" bench/results/failover.txt
+echo "Report: bench/results/failover.txt (this run first)"

@@ -69,7 +69,7 @@ internal sealed partial class FailoverCoordinator(
                 {
                     var configuration = group.Current;
                     var statuses = await HeartbeatAllAsync(http, configuration, lease);
-                    await DecideAsync(configuration, statuses, settings, stoppingToken);
+                    await DecideAsync(http, configuration, statuses, settings, lease, stoppingToken);
                 }
                 finally
                 {
@@ -115,7 +115,7 @@ internal sealed partial class FailoverCoordinator(
         }
     }
 
-    private async Task DecideAsync(GroupConfiguration configuration, List<NodeStatus> answered, FailoverSettings settings, CancellationToken stoppingToken)
+    private async Task DecideAsync(HttpClient http, GroupConfiguration configuration, List<NodeStatus> answered, FailoverSettings settings, CancellationToken lease, CancellationToken stoppingToken)
     {
         var downAfter = TimeSpan.FromMilliseconds(settings.DownAfterMs);
         var now = _clock.Elapsed;
@@ -125,8 +125,9 @@ internal sealed partial class FailoverCoordinator(
             // The group's first primary: wait for everyone (the one with data must not be passed over), but not forever.
             if (answered.Count < members.Count && now - _leadingSince < downAfter)
                 return;
-            if (GroupConfiguration.ChooseCandidate(answered) is { } first)
-                await ProposeAsync(configuration.Promote(first.Id, members), reason: $"the group's first primary ({answered.Count} of {members.Count} members answered)", stoppingToken);
+            if (GroupConfiguration.ChooseCandidate(answered) is { } first
+                && await ProposeAsync(configuration.Promote(first.Id, members), reason: $"the group's first primary ({answered.Count} of {members.Count} members answered)", stoppingToken))
+                await GrantLeaseAsync(http, first.Id, TimeSpan.FromMilliseconds(settings.DownAfterMs / 10), lease);
             return;
         }
         var lastAnswer = _answeredAt.TryGetValue(primary.Id, out var at) && at > _leadingSince ? at : _leadingSince;
@@ -140,7 +141,10 @@ internal sealed partial class FailoverCoordinator(
         }
         if (await ProposeAsync(configuration.Promote(chosen.Id, members),
             reason: $"the primary {primary.Id} did not answer for {(now - lastAnswer).TotalMilliseconds:F0} ms; {chosen.Id} is at offset {chosen.Offset}", stoppingToken))
+        {
             Interlocked.Increment(ref _failovers);
+            await GrantLeaseAsync(http, chosen.Id, TimeSpan.FromMilliseconds(settings.DownAfterMs / 10), lease);
+        }
     }
 
     /// <summary>
@@ -197,19 +201,29 @@ internal sealed partial class FailoverCoordinator(
                 return (null, StatusCodes.Status503ServiceUnavailable, "The new configuration was not committed (the leader lost its place); the primary takes writes again.");
             }
             Interlocked.Increment(ref _failovers);
-            // Until the new primary's first heartbeat it holds no lease: send it now, and again until it holds one.
-            while (paused.Elapsed < deadline + timeout)
-            {
-                var statuses = await HeartbeatAllAsync(http, group.Current, lease);
-                if (statuses.Any(s => s.Id == target.Id && s.HasLease))
-                    break;
-                await Task.Delay(5, token);
-            }
+            await GrantLeaseAsync(http, target.Id, timeout, lease);
             return (new Contracts.FailoverResult(next.Epoch, target.Id, primary.Id, stopped.Offset, (long)paused.Elapsed.TotalMilliseconds), StatusCodes.Status200OK, null);
         }
         finally
         {
             _turn.Release();
+        }
+    }
+
+    /// <summary>
+    /// Until a new primary's first heartbeat it holds no lease: heartbeats go to every member now, and
+    /// again until <paramref name="primary"/> holds one (it must apply the committed configuration
+    /// first) or <paramref name="within"/> has passed, rather than at the next round.
+    /// </summary>
+    private async Task GrantLeaseAsync(HttpClient http, string primary, TimeSpan within, CancellationToken lease)
+    {
+        var started = _clock.Elapsed;
+        while (_clock.Elapsed - started < within && !lease.IsCancellationRequested)
+        {
+            var statuses = await HeartbeatAllAsync(http, group.Current, lease);
+            if (statuses.Any(s => s.Id == primary && s.HasLease))
+                return;
+            await Task.Delay(5, CancellationToken.None);
         }
     }
 
@@ -242,6 +256,9 @@ internal sealed partial class FailoverCoordinator(
         try
         {
             await raft.ReplicateAsync(new ConfigurationEntry(next, raft.Term), stoppingToken);
+            // The followers learn the entry is committed with the next replication round: start it now
+            // rather than at the next heartbeat, so the new primary applies its configuration at once.
+            await raft.ForceReplicationAsync(stoppingToken);
             // Judge the new primary from now on, not from its last answer as a replica.
             _answeredAt[next.Primary] = _clock.Elapsed;
             return true;
