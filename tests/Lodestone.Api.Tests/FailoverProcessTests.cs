@@ -33,6 +33,9 @@ public sealed class FailoverProcessTests(ITestOutputHelper output)
         var writer = Task.Run(() => Write(group, first, acknowledged, wait: true, stop.Token));
         await Until(() => Task.FromResult(acknowledged.Count >= 50), () => "no writes were acknowledged before the kill\n" + group.Logs());
 
+        // A lock granted by the old primary just before it dies (its grant may not reach a replica).
+        var oldToken = await LockToken(group.Client(first), "failover:lock");
+
         group.Kill(first);
         var killedAt = Stopwatch.StartNew();
         var before = acknowledged.Count;
@@ -48,6 +51,10 @@ public sealed class FailoverProcessTests(ITestOutputHelper output)
         output.WriteLine($"failover: a new primary (node-{promoted}) acknowledged writes {failover.TotalMilliseconds:F0} ms after the kill (DownAfterMs {DownAfterMs}); {tally}");
         var topology = (await group.Topology(promoted))!.Value;
         Assert.True(topology.GetProperty("epoch").GetInt64() > firstEpoch);
+
+        // The new primary's grants of that lock are above every token the old one granted (its epoch is higher).
+        await Task.Delay(300); // the old grant's lease (200 ms) ends, if the grant replicated
+        Assert.True(await LockToken(group.Client(promoted), "failover:lock") > oldToken);
 
         // Every write acknowledged with WAIT 1, before and after the kill, is on the new primary.
         var missing = await Missing(group.Client(promoted), acknowledged);
@@ -222,6 +229,15 @@ public sealed class FailoverProcessTests(ITestOutputHelper output)
         if (primary is null && !allowNone)
             Assert.Fail($"node-{node} names no primary\n{group.Logs()}");
         return primary ?? 0;
+    }
+
+    /// <summary>Acquires a lock for 200 ms; its fencing token.</summary>
+    private static async Task<long> LockToken(HttpClient node, string name)
+    {
+        using var response = await node.PostAsync("/locks/" + Uri.EscapeDataString(name), Http.Json("""{"ttlMs":200}"""));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"{(int)response.StatusCode} {body}");
+        return JsonDocument.Parse(body).RootElement.GetProperty("fencingToken").GetInt64();
     }
 
     /// <summary>GET /admin/replication's failover object.</summary>

@@ -44,6 +44,23 @@ public sealed class LockCommandsTests : IDisposable
     private static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     [Fact]
+    public async Task In_a_failover_group_a_grant_is_above_every_token_of_earlier_epochs()
+    {
+        var outside = await Acquire("a", "x");
+        Assert.True(outside < 1L << Lodestone.Engine.Replication.ReplicationState.LockTokenEpochShift);
+        var replication = _engine.Executor.Replication;
+        replication.Group = new Lodestone.Engine.Replication.FailoverGroupInfo("node-1", 3, "node-1", "", true, false, 0, 0);
+        var third = await Acquire("b", "x");
+        Assert.Equal(3L << Lodestone.Engine.Replication.ReplicationState.LockTokenEpochShift, third);
+        // Within the epoch, a lock's tokens grow by the usual rule; the next epoch's are above all of them.
+        Assert.False((await _engine.Run("LOCK.RELEASE", "b", "x")).IsError);
+        Assert.Equal(third + 1, await Acquire("b", "y"));
+        replication.Group = replication.Group with { Epoch = 4 };
+        Assert.False((await _engine.Run("LOCK.RELEASE", "a", "x")).IsError);
+        Assert.Equal(4L << Lodestone.Engine.Replication.ReplicationState.LockTokenEpochShift, await Acquire("a", "y"));
+    }
+
+    [Fact]
     public async Task A_grant_names_owner_token_and_lease_and_is_logged_absolutely_and_fsynced()
     {
         var grant = Fields(await _engine.Run("LOCK.ACQUIRE", "jobs", "5000"));

@@ -14,7 +14,10 @@ namespace Lodestone.Engine.Commands;
 /// record plus one (offsets only grow, across restarts and compaction), or the lock's last token plus
 /// one if that is larger. A protected resource keeps the largest token it has seen and refuses
 /// smaller ones — LOCK.FENCE is that check, ready-made — so a holder that was paused past its lease
-/// cannot write after the next holder did.
+/// cannot write after the next holder did. In a failover group a grant is also at least
+/// <see cref="Replication.ReplicationState.LockTokenFloor"/> (the group's epoch times 2^44): a primary
+/// promoted after a failover may not have received the old primary's last grants, and its offsets
+/// can be below theirs, but its epoch is higher — so no token is ever handed out twice.
 ///
 /// Grants and extensions are fsynced before their reply under every fsync policy
 /// (<see cref="CommandContext.RequireSync"/>): a grant that a crash could forget would let its token be
@@ -90,7 +93,7 @@ internal static class LockCommands
         {
             ctx.Keyspace.Touch(entry!);
         }
-        current.Token = Math.Max(ctx.LogOffset + 1, current.Token + 1);
+        current.Token = Math.Max(Math.Max(ctx.LogOffset + 1, current.Token + 1), ctx.Diagnostics.Engine.Replication.LockTokenFloor);
         current.Owner = owner ?? Encoding.ASCII.GetBytes(RandomNumberGenerator.GetHexString(32, lowercase: true));
         Lease(ctx, current, now, ttl);
         Record(ctx, name, current);

@@ -86,6 +86,17 @@ public sealed class ReplicationState
 
     private FailoverGroupInfo? _group;
 
+    /// <summary>How many log bytes one failover group epoch may span before its lock tokens could reach the next epoch's: 2^44 (16 TiB).</summary>
+    public const int LockTokenEpochShift = 44;
+
+    /// <summary>
+    /// The least fencing token a lock grant hands out: the failover group's applied epoch times
+    /// 2^<see cref="LockTokenEpochShift"/>, 0 outside a group. Tokens within an epoch are log offsets
+    /// (or the last token plus one), so every token of a later epoch is above every token of an
+    /// earlier one, whatever the new primary received before it was promoted. Any thread.
+    /// </summary>
+    public long LockTokenFloor => Volatile.Read(ref _group) is { Epoch: > 0 and var epoch } ? Math.Min(epoch, (1L << (62 - LockTokenEpochShift)) - 1) << LockTokenEpochShift : 0;
+
     /// <summary>
     /// Redis's <c>min-replicas-to-write</c>: a primary refuses writes (NOREPLICAS) while fewer replicas
     /// than this are good — online, and acknowledged within <see cref="MinReplicasMaxLagSeconds"/>.
