@@ -49,6 +49,40 @@ public sealed class DeployFilesTests
         Assert.Contains("LODESTONE_ADMIN_SHA256", output, StringComparison.Ordinal);
     }
 
+    private static readonly (string, string)[] GroupKeys = [.. Keys, ("LODESTONE_CLUSTER_KEY", "cluster-key-from-the-environment")];
+
+    [Fact]
+    public async Task The_failover_compose_file_is_valid_and_makes_three_members_of_one_group()
+    {
+        var (exitCode, output) = await DockerCompose("failover.yml", GroupKeys, "config", "-q");
+        Assert.True(exitCode == 0, $"docker-compose config -q refused deploy/compose/failover.yml:\n{output}");
+
+        (exitCode, output) = await DockerCompose("failover.yml", GroupKeys, "config");
+        Assert.Equal(0, exitCode);
+        // Every node: the same members and cluster key, its own id, and no PrimaryOf (the group decides).
+        foreach (var node in new[] { "node-1", "node-2", "node-3" })
+        {
+            Assert.Equal(1, CountOf(output, $"Failover__NodeId: {node}\n"));
+            Assert.Equal(3, CountOf(output, $"Url: http://{node}:8379\n"));
+        }
+        Assert.Equal(3, CountOf(output, "Failover__ClusterKey: cluster-key-from-the-environment"));
+        Assert.Equal(3, CountOf(output, "Replication__ApiKey: replica-key-from-the-environment"));
+        Assert.DoesNotContain("Replication__PrimaryOf", output, StringComparison.Ordinal);
+        foreach (var port in new[] { "8379", "8380", "8381" })
+            Assert.Contains($"published: {port}", output, StringComparison.Ordinal);
+        foreach (var volume in new[] { "node1-data", "node2-data", "node3-data" })
+            Assert.Contains($"- {volume}:/app/data", output, StringComparison.Ordinal);
+        Assert.Equal(3, CountOf(output, $"context: {Repository.Root}\n"));
+    }
+
+    [Fact]
+    public async Task The_failover_compose_file_refuses_to_start_without_a_cluster_key()
+    {
+        var (exitCode, output) = await DockerCompose("failover.yml", Keys, "config", "-q");
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("LODESTONE_CLUSTER_KEY", output, StringComparison.Ordinal);
+    }
+
     private static int CountOf(string text, string value)
     {
         var count = 0;
