@@ -135,6 +135,84 @@ public sealed class FailoverProcessTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_primary_frozen_past_DownAfterMs_is_replaced_and_when_it_wakes_acknowledges_nothing_the_new_primary_lacks()
+    {
+        await using var group = await FailoverGroup.StartAsync(3, Settings);
+        var old = await PrimaryOf(group, 1);
+        var survivor = old == 1 ? 2 : 1;
+        // Two writers: one follows /topology (as a client should), one keeps writing to the old primary
+        // (a client with a stale view). Every write either acknowledged is recorded with who acknowledged it.
+        var acknowledged = new ConcurrentBag<(string Key, int Node)>();
+        using var stop = new CancellationTokenSource();
+        var following = Task.Run(() => WriteFollowing(group, old, acknowledged, "follow", stop.Token));
+        var stale = Task.Run(() => WriteTo(group, old, acknowledged, "stale", stop.Token));
+        await Until(() => Task.FromResult(acknowledged.Count >= 50), () => "no writes were acknowledged\n" + group.Logs());
+
+        // A stop-the-world pause (a long GC, a frozen VM) longer than DownAfterMs: the others replace it.
+        group.Pause(old);
+        var promoted = 0;
+        await Until(async () => (promoted = await PrimaryOf(group, survivor, allowNone: true)) is > 0 && promoted != old,
+            async () => $"no new primary while node-{old} was frozen: {await group.Topology(survivor)}\n{group.Logs()}");
+        await Until(() => Task.FromResult(acknowledged.Any(a => a.Node == promoted)), () => "the new primary acknowledged nothing\n" + group.Logs());
+        group.Resume(old);
+        // It wakes believing it is primary, with a stale client still writing to it; it must refuse, then follow.
+        await Until(async () => await RoleOf(group, old) == "slave", async () => $"node-{old} did not follow node-{promoted}: {await group.Topology(old)}\n{group.Logs()}");
+        await Task.Delay(500);
+        await stop.CancelAsync();
+        output.WriteLine($"{await following}; {await stale}");
+
+        // The history: every acknowledged write, whoever acknowledged it, is on the new primary.
+        var keys = acknowledged.Select(a => a.Key).ToList();
+        var missing = await Missing(group.Client(promoted), keys);
+        var byNode = acknowledged.Where(a => missing.Contains(a.Key)).GroupBy(a => a.Node).Select(g => $"node-{g.Key}: {g.Count()}");
+        Assert.True(missing.Count == 0, $"{missing.Count} of {keys.Count} acknowledged writes are lost ({string.Join(", ", byNode)}), e.g. {string.Join(", ", missing.Take(5))}");
+        var primaries = new HashSet<string?>();
+        foreach (var node in Enumerable.Range(1, 3))
+            primaries.Add((await group.Topology(node))?.GetProperty("primary").GetString());
+        Assert.Equal([group.UrlOf(promoted)], primaries);
+    }
+
+    /// <summary>SET of new keys to <paramref name="node"/> only, until stopped; acknowledged writes are recorded with the node.</summary>
+    private static async Task<string> WriteTo(FailoverGroup group, int node, ConcurrentBag<(string, int)> acknowledged, string name, CancellationToken stop)
+    {
+        var refused = 0;
+        for (var i = 0; !stop.IsCancellationRequested; i++)
+        {
+            if (await Set(group.Client(node), $"{name}:{i}", "1") == HttpStatusCode.OK)
+                acknowledged.Add(($"{name}:{i}", node));
+            else
+                refused++;
+            await Task.Delay(5, CancellationToken.None);
+        }
+        return $"{name}: {acknowledged.Count(a => a.Item1.StartsWith(name + ":", StringComparison.Ordinal))} acknowledged, {refused} refused";
+    }
+
+    /// <summary>SET of new keys to whichever node /topology names primary.</summary>
+    private static async Task<string> WriteFollowing(FailoverGroup group, int primary, ConcurrentBag<(string, int)> acknowledged, string name, CancellationToken stop)
+    {
+        var refused = 0;
+        for (var i = 0; !stop.IsCancellationRequested; i++)
+        {
+            if (await Set(group.Client(primary), $"{name}:{i}", "1") == HttpStatusCode.OK)
+            {
+                acknowledged.Add(($"{name}:{i}", primary));
+                continue;
+            }
+            refused++;
+            for (var node = 1; node <= group.Count; node++)
+            {
+                if (await PrimaryFrom(group, node) is { } found && found != primary)
+                {
+                    primary = found;
+                    break;
+                }
+            }
+            await Task.Delay(20, CancellationToken.None);
+        }
+        return $"{name}: {acknowledged.Count(a => a.Item1.StartsWith(name + ":", StringComparison.Ordinal))} acknowledged, {refused} refused";
+    }
+
+    [Fact]
     public async Task A_manual_failover_under_load_loses_no_acknowledged_write_and_answers_when_the_new_primary_takes_writes()
     {
         await using var group = await FailoverGroup.StartAsync(3, Settings);
