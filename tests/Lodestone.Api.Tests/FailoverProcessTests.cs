@@ -213,6 +213,38 @@ public sealed class FailoverProcessTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task The_group_client_knowing_one_member_writes_through_a_kill_of_the_primary_without_an_error()
+    {
+        await using var group = await FailoverGroup.StartAsync(3, Settings);
+        var first = await PrimaryOf(group, 1);
+        var known = first == 1 ? 2 : 1;
+        using var client = new Lodestone.Client.GroupClient([new Uri(group.UrlOf(known))]);
+        var written = new List<string>();
+        async Task WriteAsync(int i)
+        {
+            var key = $"client:{i}";
+            using var response = await client.Http.PutAsync("/strings/" + key, Http.Json("""{"value":"v"}"""));
+            Assert.True(response.IsSuccessStatusCode, $"{key}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            written.Add(key);
+        }
+        for (var i = 0; i < 20; i++)
+            await WriteAsync(i);
+        Assert.Equal(group.UrlOf(first), client.Primary!.GetLeftPart(UriPartial.Authority));
+        // Writes without WAIT may be lost with their primary; these first ones are on both replicas before the kill.
+        using (var waited = await client.Http.PostAsync("/commands", Http.Json("""["WAIT","2","5000"]""")))
+            Assert.Contains("\"result\":2", await waited.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        group.Kill(first);
+        var killed = Stopwatch.StartNew();
+        for (var i = 20; i < 60; i++)
+            await WriteAsync(i);
+        output.WriteLine($"the group client's writes went on {killed.ElapsedMilliseconds} ms after the kill; topology read {client.TopologyReads} times");
+        var promoted = group.NodeOf(client.Primary!.GetLeftPart(UriPartial.Authority));
+        Assert.NotEqual(first, promoted);
+        Assert.Empty(await Missing(group.Client(promoted), written));
+    }
+
+    [Fact]
     public async Task A_manual_failover_under_load_loses_no_acknowledged_write_and_answers_when_the_new_primary_takes_writes()
     {
         await using var group = await FailoverGroup.StartAsync(3, Settings);
