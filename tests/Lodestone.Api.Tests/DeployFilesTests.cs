@@ -5,7 +5,9 @@ namespace Lodestone.Api.Tests;
 /// Docker engine on this project's machines, so a compose file is validated with Debian's
 /// <c>docker-compose config -q</c> (which .ci/run installs) and its resolved form is read for the
 /// wiring that matters: every replica follows a primary of the same file, every node has its own
-/// volume and host port, and the keys come from the environment, never from the file.
+/// volume and host port, and the keys come from the environment, never from the file. There is no
+/// Kubernetes either: the manifests are loaded into the official client's typed models
+/// (KubernetesClient's <c>KubernetesYaml</c>), checked for the same wiring, and linted with yamllint.
 /// </summary>
 public sealed class DeployFilesTests
 {
@@ -81,6 +83,45 @@ public sealed class DeployFilesTests
         var (exitCode, output) = await DockerCompose("failover.yml", Keys, "config", "-q");
         Assert.NotEqual(0, exitCode);
         Assert.Contains("LODESTONE_CLUSTER_KEY", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_kubernetes_manifests_load_as_typed_objects_and_make_a_group_of_three()
+    {
+        var path = Path.Combine(Repository.Root, "deploy", "kubernetes", "lodestone.yaml");
+        var objects = await k8s.KubernetesYaml.LoadAllFromFileAsync(path);
+
+        var set = Assert.Single(objects.OfType<k8s.Models.V1StatefulSet>());
+        var headless = objects.OfType<k8s.Models.V1Service>().Single(s => s.Metadata.Name == set.Spec.ServiceName);
+        Assert.Equal("None", headless.Spec.ClusterIP);
+        Assert.Equal(3, set.Spec.Replicas);
+        var labels = set.Spec.Template.Metadata.Labels;
+        Assert.All(set.Spec.Selector.MatchLabels, label => Assert.Equal(label.Value, labels[label.Key]));
+        Assert.All(headless.Spec.Selector, label => Assert.Equal(label.Value, labels[label.Key]));
+        var container = Assert.Single(set.Spec.Template.Spec.Containers);
+        Assert.Equal("/health", container.ReadinessProbe.HttpGet.Path);
+        Assert.Equal("/app/data", Assert.Single(container.VolumeMounts).MountPath);
+        Assert.Equal("data", Assert.Single(set.Spec.VolumeClaimTemplates).Metadata.Name);
+        // Every pod of the set is a member, under the name the headless Service gives it; keys come from a Secret.
+        var env = container.Env.ToDictionary(e => e.Name);
+        for (var i = 0; i < set.Spec.Replicas; i++)
+        {
+            Assert.Equal($"{set.Metadata.Name}-{i}", env[$"Failover__Members__{i}__Id"].Value);
+            Assert.Equal($"http://{set.Metadata.Name}-{i}.{headless.Metadata.Name}:8379", env[$"Failover__Members__{i}__Url"].Value);
+        }
+        Assert.Equal("metadata.name", env["POD_NAME"].ValueFrom.FieldRef.FieldPath);
+        Assert.Equal("$(POD_NAME)", env["Failover__NodeId"].Value);
+        foreach (var secret in new[] { "Failover__ClusterKey", "Replication__ApiKey", "Auth__ApiKeys__0__Sha256", "Auth__ApiKeys__1__Sha256" })
+            Assert.NotNull(env[secret].ValueFrom.SecretKeyRef);
+        Assert.DoesNotContain(env.Keys, name => name == "Replication__PrimaryOf");
+
+        var budget = Assert.Single(objects.OfType<k8s.Models.V1PodDisruptionBudget>());
+        Assert.Equal("2", budget.Spec.MinAvailable.Value);
+        Assert.All(budget.Spec.Selector.MatchLabels, label => Assert.Equal(label.Value, labels[label.Key]));
+
+        // And Debian's yamllint (which .ci/run installs) finds nothing to say.
+        var (exitCode, output) = await Repository.RunAsync("yamllint", ["-d", "{extends: default, rules: {line-length: {max: 140}}}", path], Repository.Root, TimeSpan.FromSeconds(60));
+        Assert.True(exitCode == 0, output);
     }
 
     private static int CountOf(string text, string value)
