@@ -18,6 +18,7 @@ public sealed class ConfigurationValidationTests
     [InlineData("--Replication:MinReplicasToWrite", "-1", "Replication:MinReplicasToWrite must be 0 (off) or more.")]
     [InlineData("--Replication:MinReplicasMaxLagSeconds", "-1", "Replication:MinReplicasMaxLagSeconds must be 0 or more seconds.")]
     [InlineData("--Http:ForwardedHeaders:KnownNetworks:0", "10.0.0.5", "Http:ForwardedHeaders:KnownNetworks: each entry must be a CIDR range (10.0.0.0/8).")]
+    [InlineData("--Failover:Members:0:Id", "node-1", "Failover:Members: each member needs a Url that is its base http(s) URL (http://host:port).")]
     [InlineData("--RateLimiting:TrustedProxies:0", "proxy.example", "RateLimiting:TrustedProxies: each entry must be an IP address or a CIDR range (10.0.0.0/8).")]
     public async Task A_bad_setting_stops_the_service_with_exit_code_2_and_a_message_naming_it(string setting, string value, string message)
     {

@@ -12,6 +12,11 @@ namespace Lodestone.Api.Tests;
 /// from the other two (they are paused with SIGSTOP: the primary's messages to them go unanswered).
 /// Every wait is bounded; every process is stopped.
 /// </summary>
+/// <remarks>
+/// They run in the <see cref="Alone"/> collection, after the other tests: three busy processes at a
+/// time would stretch the timings other process tests check (a replica's read-your-writes wait).
+/// </remarks>
+[Collection(nameof(Alone))]
 public sealed class FailoverProcessTests(ITestOutputHelper output)
 {
     private const int DownAfterMs = 2000;

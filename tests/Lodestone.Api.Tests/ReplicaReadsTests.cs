@@ -35,8 +35,10 @@ public sealed class ReplicaReadsTests : IDisposable
     {
         var primary = await _nodes.Start("primary");
         // The replica follows through a proxy that holds the stream back 200 ms: it is always behind.
+        // It may wait 3 s for a token (not the default 0.5 s): on a machine busy with other tests' processes
+        // the 200 ms can stretch, and this test is about waiting for the write, not about how long.
         await using var proxy = new FaultProxy(new Uri(UrlOf(primary))) { Delay = TimeSpan.FromMilliseconds(200) };
-        var replica = await _nodes.Start("replica", proxy.Url);
+        var replica = await _nodes.Start("replica", proxy.Url, "--Replication:ReadYourWritesWaitMs", "3000");
         await CaughtUp(primary, replica);
 
         // Each write's token, sent with the read that follows at once: the replica answers only once it has the write.

@@ -47,9 +47,9 @@ internal static class FailoverHosting
     public static IServiceCollection AddLodestoneFailover(this IServiceCollection services, IConfiguration configuration)
     {
         var section = configuration.GetSection(FailoverSettings.Section);
+        services.AddSingleton<IValidateOptions<FailoverSettings>, SettingsCheck>();
         services.AddOptions<FailoverSettings>()
             .Bind(section)
-            .Validate(s => s.Problem() is null, "Failover: see the log line above for what is wrong.")
             .Validate(s => !s.Enabled || string.IsNullOrWhiteSpace(configuration[$"{ReplicationSettings.Section}:PrimaryOf"]),
                 "Replication:PrimaryOf must be empty on a member of a failover group: the group decides who follows whom.")
             .ValidateOnStart();
@@ -161,6 +161,13 @@ internal static class FailoverHosting
 
     private static bool Presents(HttpRequest request, byte[] key) =>
         request.Headers[KeyHeader] is [{ } presented] && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), key);
+
+    /// <summary>The section's own checks, each failure with its reason.</summary>
+    private sealed class SettingsCheck : IValidateOptions<FailoverSettings>
+    {
+        public ValidateOptionsResult Validate(string? name, FailoverSettings options) =>
+            options.Problem() is { } problem ? ValidateOptionsResult.Fail(problem) : ValidateOptionsResult.Success;
+    }
 
     /// <summary>
     /// A hosted service whose stop runs once, however many times the host asks, and ends quietly when
