@@ -75,6 +75,18 @@ public sealed class FailoverGroup : IAsyncDisposable
         File.Delete(Path.Combine(Directory, $"node-{node}.pid"));
     }
 
+    /// <summary>Stops one node as an operator would (SIGTERM), and waits (bounded) until it has exited.</summary>
+    public async Task StopAsync(int node)
+    {
+        var pid = Pid(node);
+        Signal(node, "TERM");
+        var deadline = Stopwatch.StartNew();
+        while (System.IO.Directory.Exists($"/proc/{pid}") && deadline.Elapsed < TimeSpan.FromSeconds(30))
+            await Task.Delay(50);
+        Assert.False(System.IO.Directory.Exists($"/proc/{pid}"), $"node-{node} (PID {pid}) did not stop within 30 s");
+        File.Delete(Path.Combine(Directory, $"node-{node}.pid"));
+    }
+
     /// <summary>SIGSTOP: the node holds its connections open and answers nothing.</summary>
     public void Pause(int node) => Signal(node, "STOP");
 

@@ -250,6 +250,44 @@ public sealed class FailoverProcessTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_rolling_restart_never_lowers_the_epoch_loses_no_WAIT_1_write_and_keeps_fencing_tokens_rising()
+    {
+        await using var group = await FailoverGroup.StartAsync(3, Settings);
+        var primary = await PrimaryOf(group, 1);
+        var epoch = (await group.Topology(primary))!.Value.GetProperty("epoch").GetInt64();
+        var token = await LockToken(group.Client(primary), "roll:lock");
+        var acknowledged = new ConcurrentBag<string>();
+        using var stop = new CancellationTokenSource();
+        var writer = Task.Run(() => Write(group, primary, acknowledged, wait: true, stop.Token));
+
+        for (var node = 1; node <= 3; node++)
+        {
+            await group.StopAsync(node);
+            await group.StartNodesAsync();
+            var restarted = node;
+            long applied = -1;
+            await Until(async () => await PrimaryFrom(group, restarted) is not null
+                    && (applied = (await group.Topology(restarted))!.Value.GetProperty("epoch").GetInt64()) >= epoch,
+                async () => $"node-{restarted} did not rejoin at epoch {epoch} or later: {await group.Topology(restarted)}\n{group.Logs()}");
+            epoch = applied;
+            primary = await PrimaryOf(group, restarted);
+            // Every grant is above the last, across restarts and the failovers they cause (the 200 ms lease ends first).
+            await Task.Delay(300);
+            long next = 0;
+            var current = primary;
+            await Until(async () => (next = await TryLockToken(group.Client(current), "roll:lock")) > 0,
+                () => Task.FromResult($"node-{current} granted no lock\n{group.Logs()}"));
+            Assert.True(next > token, $"after restarting node-{node} a grant had token {next}, not above {token}");
+            token = next;
+        }
+        await Until(() => Task.FromResult(acknowledged.Count >= 50), () => "too few writes were acknowledged\n" + group.Logs());
+        await stop.CancelAsync();
+        output.WriteLine($"rolling restart: epoch {epoch}; {await writer}");
+        var missing = await Missing(group.Client(await PrimaryOf(group, 1)), acknowledged);
+        Assert.True(missing.Count == 0, $"{missing.Count} of {acknowledged.Count} acknowledged writes are missing, e.g. {string.Join(", ", missing.Take(5))}");
+    }
+
+    [Fact]
     public async Task A_manual_failover_under_load_loses_no_acknowledged_write_and_answers_when_the_new_primary_takes_writes()
     {
         await using var group = await FailoverGroup.StartAsync(3, Settings);
@@ -344,6 +382,22 @@ public sealed class FailoverProcessTests(ITestOutputHelper output)
         if (primary is null && !allowNone)
             Assert.Fail($"node-{node} names no primary\n{group.Logs()}");
         return primary ?? 0;
+    }
+
+    /// <summary>Acquires a lock for 200 ms: its fencing token, or 0 when the node did not grant it (not the primary, no lease yet, down).</summary>
+    private static async Task<long> TryLockToken(HttpClient node, string name)
+    {
+        try
+        {
+            using var response = await node.PostAsync("/locks/" + Uri.EscapeDataString(name), Http.Json("""{"ttlMs":200}"""));
+            return response.StatusCode == HttpStatusCode.Created
+                ? JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("fencingToken").GetInt64()
+                : 0;
+        }
+        catch (Exception failure) when (failure is HttpRequestException or TaskCanceledException)
+        {
+            return 0;
+        }
     }
 
     /// <summary>Acquires a lock for 200 ms; its fencing token.</summary>
