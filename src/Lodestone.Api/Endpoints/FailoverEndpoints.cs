@@ -34,9 +34,10 @@ internal static class FailoverEndpoints
         app.MapGet("/topology", Get)
             .WithTags("Topology")
             .RequireApiKey(app)
-            .ForCommand("ROLE", "getTopology")
+            .WithName("getTopology")
+            .WithSummary("Where the primary is, and the group's members")
             .WithDescription("Where the primary is: in a failover group, the committed configuration (epoch, primary) this node applied, the Raft leader and every member's role; " +
-                "outside one, this node alone and the primary it follows, if any. Writes sent to a replica are redirected (307) to the primary; refresh this after a 307 or a 503. Runs: ROLE (outside a group).");
+                "outside one, this node alone and the primary it follows, if any (what ROLE says). Writes sent to a replica are redirected (307) to the primary; refresh this after a 307 or a 503.");
         return app;
     }
 
@@ -53,17 +54,17 @@ internal static class FailoverEndpoints
         var asked = new FailoverRequest(request?.To, timeoutMs);
         if (!raft.LeadershipToken.IsCancellationRequested)
         {
-            var (done, status, refusal) = await coordinator.ManualAsync(asked.To, TimeSpan.FromMilliseconds(timeoutMs), http.RequestAborted);
-            return done is not null ? TypedResults.Ok(done) : Problems.Create(ProblemTable.ForStatus(status), refusal!, "FAILOVER");
+            var (done, refused) = await coordinator.ManualAsync(asked.To, TimeSpan.FromMilliseconds(timeoutMs), http.RequestAborted);
+            return done is not null ? TypedResults.Ok(done) : refused!;
         }
-        if (raft.Leader?.EndPoint is not Microsoft.AspNetCore.Connections.UriEndPoint leader)
+        if (raft.LeaderUrl() is not { } leader)
             return Problems.Of(ErrorKind.Unavailable, "The group has no leader now (an election is under way); ask again.", "TRYAGAIN");
         // The leader runs it: this member passes the request on, with the cluster key.
         using var client = services.GetRequiredService<IHttpClientFactory>().CreateClient(FailoverCoordinator.Client);
         client.Timeout = TimeSpan.FromMilliseconds(timeoutMs * 3L + 5000);
         try
         {
-            using var response = await client.PostAsJsonAsync(leader.Uri.GetLeftPart(UriPartial.Authority) + FailoverHosting.ManualPath, asked, FailoverJson.Default.FailoverRequest, http.RequestAborted);
+            using var response = await client.PostAsJsonAsync(leader + FailoverHosting.ManualPath, asked, FailoverJson.Default.FailoverRequest, http.RequestAborted);
             if (response.IsSuccessStatusCode && await response.Content.ReadFromJsonAsync(FailoverJson.Default.FailoverResult, http.RequestAborted) is { } result)
                 return TypedResults.Ok(result);
             var detail = await response.Content.ReadFromJsonAsync<Microsoft.AspNetCore.Mvc.ProblemDetails>(http.RequestAborted);
@@ -71,7 +72,7 @@ internal static class FailoverEndpoints
         }
         catch (Exception failure) when (failure is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
         {
-            return Problems.Of(ErrorKind.Unavailable, $"The leader at {leader.Uri} did not answer: {failure.Message}", "TRYAGAIN");
+            return Problems.Of(ErrorKind.Unavailable, $"The leader at {leader} did not answer: {failure.Message}", "TRYAGAIN");
         }
     }
 
@@ -82,9 +83,8 @@ internal static class FailoverEndpoints
         {
             var settings = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<FailoverSettings>>().Value;
             var applied = group.Current;
-            var members = applied.Members.Count > 0 ? applied.Members : FailoverHosting.ConfiguredMembers(settings);
-            return new Topology(true, applied.Epoch, settings.NodeId, applied.PrimaryMember?.Url, raft.Leader?.EndPoint is Microsoft.AspNetCore.Connections.UriEndPoint leader ? leader.Uri.GetLeftPart(UriPartial.Authority) : null,
-                [.. members.Select(m => new TopologyMember(m.Id, m.Url, m.Id == applied.Primary ? "primary" : "replica"))]);
+            return new Topology(true, applied.Epoch, settings.NodeId, applied.PrimaryMember?.Url, raft.LeaderUrl(),
+                [.. FailoverHosting.MembersOf(applied, settings).Select(m => new TopologyMember(m.Id, m.Url, m.Id == applied.Primary ? "primary" : "replica"))]);
         }
         var replication = engine.Replication;
         var self = address.Announced;

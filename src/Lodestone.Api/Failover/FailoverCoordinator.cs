@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using DotNext.IO;
 using DotNext.Net.Cluster.Consensus.Raft;
+using Lodestone.Api.Errors;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
 namespace Lodestone.Api.Failover;
@@ -98,18 +100,25 @@ internal sealed partial class FailoverCoordinator(
         return answered;
     }
 
-    private static async Task<NodeStatus?> HeartbeatAsync(HttpClient http, GroupMember member, Heartbeat heartbeat, CancellationToken lease)
+    private static Task<NodeStatus?> HeartbeatAsync(HttpClient http, GroupMember member, Heartbeat heartbeat, CancellationToken lease) =>
+        AskAsync(http, member, FailoverHosting.HeartbeatPath, heartbeat, FailoverJson.Default.Heartbeat, lease);
+
+    /// <summary>
+    /// POSTs <paramref name="body"/> to one of <paramref name="member"/>'s node-to-node routes: its
+    /// status, or null when it did not answer, refused, or is some other node at that address.
+    /// </summary>
+    private static async Task<NodeStatus?> AskAsync<T>(HttpClient http, GroupMember member, string path, T body,
+        System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, CancellationToken token)
     {
         try
         {
-            using var response = await http.PostAsJsonAsync(member.Url + FailoverHosting.HeartbeatPath, heartbeat, FailoverJson.Default.Heartbeat, lease);
+            using var response = await http.PostAsJsonAsync(member.Url + path, body, type, token);
             if (!response.IsSuccessStatusCode)
                 return null;
-            var status = await response.Content.ReadFromJsonAsync(FailoverJson.Default.NodeStatus, lease);
-            // A reply from some other node at that address is no answer from this member.
+            var status = await response.Content.ReadFromJsonAsync(FailoverJson.Default.NodeStatus, token);
             return status is not null && status.Id == member.Id ? status : null;
         }
-        catch (Exception failure) when (failure is HttpRequestException or TaskCanceledException or OperationCanceledException or System.Text.Json.JsonException or IOException)
+        catch (Exception failure) when (failure is HttpRequestException or OperationCanceledException or System.Text.Json.JsonException or IOException)
         {
             return null;
         }
@@ -154,22 +163,22 @@ internal sealed partial class FailoverCoordinator(
     /// primary took none after its offset was read, and the target had applied up to it. Writes pause
     /// from the first step until the new primary takes them.
     /// </summary>
-    /// <returns>The outcome, or why there is none: its HTTP status and the reason.</returns>
-    public async Task<(Contracts.FailoverResult? Done, int Status, string? Refusal)> ManualAsync(string? to, TimeSpan timeout, CancellationToken token)
+    /// <returns>The outcome, or the problem that says why there is none.</returns>
+    public async Task<(Contracts.FailoverResult? Done, ProblemHttpResult? Refused)> ManualAsync(string? to, TimeSpan timeout, CancellationToken token)
     {
         if (raft.LeadershipToken.IsCancellationRequested || !raft.TryGetLeaseToken(out var lease) || lease.IsCancellationRequested)
-            return (null, StatusCodes.Status503ServiceUnavailable, "This node is not the group's leader (or has lost its lease); ask again.");
+            return Refuse(StatusCodes.Status503ServiceUnavailable, "This node is not the group's leader (or has lost its lease); ask again.");
         await _turn.WaitAsync(token);
         try
         {
             var configuration = group.Current;
             if (configuration.PrimaryMember is not { } primary)
-                return (null, StatusCodes.Status409Conflict, "The group has no primary yet.");
+                return Refuse(StatusCodes.Status409Conflict, "The group has no primary yet.");
             var members = Members(configuration);
             if (to is not null && members.All(m => m.Id != to))
-                return (null, StatusCodes.Status400BadRequest, $"'{to}' is not a member of the group.");
+                return Refuse(StatusCodes.Status400BadRequest, $"'{to}' is not a member of the group.");
             if (to == primary.Id)
-                return (null, StatusCodes.Status409Conflict, $"'{to}' is the primary already.");
+                return Refuse(StatusCodes.Status409Conflict, $"'{to}' is the primary already.");
             using var http = clients.CreateClient(Client);
             http.Timeout = timeout;
             var answered = await HeartbeatAllAsync(http, configuration, lease);
@@ -177,11 +186,11 @@ internal sealed partial class FailoverCoordinator(
                 ? GroupConfiguration.ChooseCandidate(answered.Where(s => s.Id != primary.Id))
                 : answered.FirstOrDefault(s => s.Id == to && !s.Loading);
             if (target is null)
-                return (null, StatusCodes.Status409Conflict, to is null ? "No replica answered that can be promoted." : $"'{to}' did not answer, or is loading.");
+                return Refuse(StatusCodes.Status409Conflict, to is null ? "No replica answered that can be promoted." : $"'{to}' did not answer, or is loading.");
             var paused = Stopwatch.StartNew();
             var deadline = paused.Elapsed + timeout;
             if (await PauseAsync(http, primary, new PauseRequest(configuration.Epoch, (int)timeout.TotalMilliseconds), lease) is not { } stopped)
-                return (null, StatusCodes.Status503ServiceUnavailable, $"The primary {primary.Id} did not pause its writes.");
+                return Refuse(StatusCodes.Status503ServiceUnavailable, $"The primary {primary.Id} did not pause its writes.");
             var heartbeat = new Heartbeat(configuration.Epoch, configuration.Primary, raft.Term);
             while (true)
             {
@@ -190,7 +199,7 @@ internal sealed partial class FailoverCoordinator(
                 if (paused.Elapsed > deadline)
                 {
                     await PauseAsync(http, primary, new PauseRequest(configuration.Epoch, 0), lease);
-                    return (null, StatusCodes.Status409Conflict, $"'{target.Id}' did not reach the primary's offset {stopped.Offset} within {timeout.TotalMilliseconds:F0} ms; the primary takes writes again.");
+                    return Refuse(StatusCodes.Status409Conflict, $"'{target.Id}' did not reach the primary's offset {stopped.Offset} within {timeout.TotalMilliseconds:F0} ms; the primary takes writes again.");
                 }
                 await Task.Delay(5, token);
             }
@@ -198,17 +207,20 @@ internal sealed partial class FailoverCoordinator(
             if (!await ProposeAsync(next, $"manual failover from {primary.Id}, at offset {stopped.Offset}", token))
             {
                 await PauseAsync(http, primary, new PauseRequest(configuration.Epoch, 0), lease);
-                return (null, StatusCodes.Status503ServiceUnavailable, "The new configuration was not committed (the leader lost its place); the primary takes writes again.");
+                return Refuse(StatusCodes.Status503ServiceUnavailable, "The new configuration was not committed (the leader lost its place); the primary takes writes again.");
             }
             Interlocked.Increment(ref _failovers);
             await GrantLeaseAsync(http, target.Id, timeout, lease);
-            return (new Contracts.FailoverResult(next.Epoch, target.Id, primary.Id, stopped.Offset, (long)paused.Elapsed.TotalMilliseconds), StatusCodes.Status200OK, null);
+            return (new Contracts.FailoverResult(next.Epoch, target.Id, primary.Id, stopped.Offset, (long)paused.Elapsed.TotalMilliseconds), null);
         }
         finally
         {
             _turn.Release();
         }
     }
+
+    private static (Contracts.FailoverResult?, ProblemHttpResult?) Refuse(int status, string reason) =>
+        (null, Problems.Create(ProblemTable.ForStatus(status), reason, "FAILOVER"));
 
     /// <summary>
     /// Until a new primary's first heartbeat it holds no lease: heartbeats go to every member now, and
@@ -227,18 +239,8 @@ internal sealed partial class FailoverCoordinator(
         }
     }
 
-    private static async Task<NodeStatus?> PauseAsync(HttpClient http, GroupMember primary, PauseRequest pause, CancellationToken token)
-    {
-        try
-        {
-            using var response = await http.PostAsJsonAsync(primary.Url + FailoverHosting.PausePath, pause, FailoverJson.Default.PauseRequest, token);
-            return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync(FailoverJson.Default.NodeStatus, token) : null;
-        }
-        catch (Exception failure) when (failure is HttpRequestException or TaskCanceledException or OperationCanceledException or System.Text.Json.JsonException or IOException)
-        {
-            return null;
-        }
-    }
+    private static Task<NodeStatus?> PauseAsync(HttpClient http, GroupMember primary, PauseRequest pause, CancellationToken token) =>
+        AskAsync(http, primary, FailoverHosting.PausePath, pause, FailoverJson.Default.PauseRequest, token);
 
     public override void Dispose()
     {
@@ -246,9 +248,7 @@ internal sealed partial class FailoverCoordinator(
         base.Dispose();
     }
 
-    /// <summary>The members of the configuration, or the configured ones before the first is committed.</summary>
-    private IReadOnlyList<GroupMember> Members(GroupConfiguration configuration) =>
-        configuration.Members.Count > 0 ? configuration.Members : FailoverHosting.ConfiguredMembers(options.Value);
+    private IReadOnlyList<GroupMember> Members(GroupConfiguration configuration) => FailoverHosting.MembersOf(configuration, options.Value);
 
     private async Task<bool> ProposeAsync(GroupConfiguration next, string reason, CancellationToken stoppingToken)
     {

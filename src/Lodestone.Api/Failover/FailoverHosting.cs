@@ -58,7 +58,8 @@ internal static class FailoverHosting
         if (!settings.Enabled || settings.Problem() is not null)
             return services;
         var self = settings.Self;
-        var directory = Path.Combine(configuration["Persistence:DataDirectory"] is { Length: > 0 } data ? data : new PersistenceOptions().DataDirectory, "failover");
+        var persistence = configuration.GetSection(PersistenceHosting.Section).Get<PersistenceOptions>() ?? new PersistenceOptions();
+        var directory = Path.Combine(persistence.DataDirectory, "failover");
         var storage = new FailoverStorage(directory);
         services.AddSingleton(storage);
         var hosted = services.Where(d => d.ServiceType == typeof(IHostedService)).ToList();
@@ -95,9 +96,13 @@ internal static class FailoverHosting
         return services;
     }
 
-    /// <summary>The configured members as the group's first configuration lists them.</summary>
-    public static IReadOnlyList<GroupMember> ConfiguredMembers(FailoverSettings settings) =>
-        [.. settings.Members.Select(m => new GroupMember(m.Id, new Uri(m.BaseUrl).GetLeftPart(UriPartial.Authority)))];
+    /// <summary>The members of <paramref name="configuration"/>, or the configured ones before the first configuration is committed.</summary>
+    public static IReadOnlyList<GroupMember> MembersOf(GroupConfiguration configuration, FailoverSettings settings) =>
+        configuration.Members.Count > 0 ? configuration.Members : [.. settings.Members.Select(m => new GroupMember(m.Id, m.BaseUrl))];
+
+    /// <summary>The Raft leader's base URL, or null while there is none.</summary>
+    public static string? LeaderUrl(this IRaftCluster raft) =>
+        raft.Leader?.EndPoint is UriEndPoint leader ? leader.Uri.GetLeftPart(UriPartial.Authority) : null;
 
     /// <summary>Reads the configuration this member applied last (before it serves): it starts from where it was.</summary>
     public static async Task RestoreFailoverStateAsync(this WebApplication app)
@@ -126,8 +131,8 @@ internal static class FailoverHosting
             Results.Json(await node.PauseAsync(pause.Epoch, pause.Milliseconds), FailoverJson.Default.NodeStatus));
         Internal(app, ManualPath, FailoverJson.Default.FailoverRequest, async (request, aborted) =>
         {
-            var (done, status, refusal) = await coordinator.ManualAsync(request.To, TimeSpan.FromMilliseconds(request.TimeoutMs ?? DefaultManualTimeoutMs), aborted);
-            return done is not null ? Results.Json(done, FailoverJson.Default.FailoverResult) : Problems.Create(ProblemTable.ForStatus(status), refusal!, "FAILOVER");
+            var (done, refused) = await coordinator.ManualAsync(request.To, TimeSpan.FromMilliseconds(request.TimeoutMs ?? DefaultManualTimeoutMs), aborted);
+            return done is not null ? Results.Json(done, FailoverJson.Default.FailoverResult) : refused!;
         });
         return app;
     }

@@ -159,7 +159,7 @@ internal sealed partial class FailoverNode(
             // The group first, then the fence: a write let through under this epoch's lease finds this
             // epoch's lock-token floor (ReplicationState.LockTokenFloor) already in place.
             replication.Group = new Lodestone.Engine.Replication.FailoverGroupInfo(settings.Value.NodeId, applied.Epoch, applied.Primary,
-                raft.Leader?.EndPoint is Microsoft.AspNetCore.Connections.UriEndPoint leader ? leader.Uri.GetLeftPart(UriPartial.Authority) : "",
+                raft.LeaderUrl() ?? "",
                 lease, paused, coordinator.Failovers, _leaseLosses);
             replication.WriteFence = paused ? Paused : lease ? null : NoLease;
         }

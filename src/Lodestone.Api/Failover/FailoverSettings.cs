@@ -72,8 +72,8 @@ internal sealed class FailoverMember
 
     public string Url { get; set; } = "";
 
-    /// <summary>The URL without a trailing slash (<c>http://10.0.0.5:8379</c>).</summary>
-    public string BaseUrl => Url.TrimEnd('/');
+    /// <summary>The URL as scheme, host and port (<c>http://10.0.0.5:8379</c>): how Raft, the group's configuration and clients name the member. Only for a valid <see cref="Url"/>.</summary>
+    public string BaseUrl => new Uri(Url).GetLeftPart(UriPartial.Authority);
 
     /// <summary>Whether <paramref name="id"/> is usable as a member id.</summary>
     public static bool IsValidId(string? id) =>
