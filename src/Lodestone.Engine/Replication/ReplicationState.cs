@@ -61,10 +61,11 @@ public sealed class ReplicationState
     public bool RefusesWrites => _primary is not null && ReadOnly;
 
     /// <summary>
-    /// Set while this node, a primary of a failover group, holds no lease from the group's consensus
-    /// (it cannot reach a majority): writes are refused with TRYAGAIN until it has one again, so a
-    /// primary cut off from the others never acknowledges a write the majority side may never see.
-    /// Null for a node outside such a group. Any thread.
+    /// Set while this node, a member of a failover group, may not take writes: it is not the primary
+    /// holding the group's lease (it cannot reach a majority, or another is primary), or a manual
+    /// failover has paused it. Writes are refused with this TRYAGAIN error, so a primary cut off from
+    /// the others never acknowledges a write the majority side may never see. Null when writes may
+    /// go on, and always outside a group. Any thread.
     /// </summary>
     public EngineError? WriteFence
     {
