@@ -34,8 +34,8 @@ internal static class FailoverEndpoints
         app.MapGet("/topology", Get)
             .WithTags("Topology")
             .RequireApiKey(app)
-            .WithName("getTopology")
-            .WithSummary("Where the primary is, and the group's members")
+            // ROLE's: the role a key needs here is the one ROLE needs (read), as the default-deny tests check.
+            .ForCommand("ROLE", "getTopology")
             .WithDescription("Where the primary is: in a failover group, the committed configuration (epoch, primary) this node applied, the Raft leader and every member's role; " +
                 "outside one, this node alone and the primary it follows, if any (what ROLE says). Writes sent to a replica are redirected (307) to the primary; refresh this after a 307 or a 503.");
         return app;
